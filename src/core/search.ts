@@ -1,0 +1,117 @@
+/**
+ * Exhaustive nearest-neighbour kernels built on `innerProducts`: the assignment step of k-means and
+ * every encoder (`nearestRows`), and exact k-NN search (`knnRange`). Both work on a row range so
+ * that `parallel.ts` can split them over worker threads; both use ||x−y||² = ||x||² + ||y||² − 2x·y
+ * over tiles, as faiss does.
+ */
+import { innerProducts, rowNormsSq } from './distance.js';
+import { TopK } from './topk.js';
+
+export type Metric = 'l2' | 'ip';
+
+const ROW_BLOCK = 128;
+const COL_BLOCK = 1024;
+
+/**
+ * For rows [start, end) of x (dimension d), the index of the nearest row of c (nc rows) and the
+ * squared L2 distance to it (metric 'l2', cNorms = ||c_j||²) or the largest inner product ('ip').
+ */
+export function nearestRows(
+  x: Float32Array, start: number, end: number,
+  c: Float32Array, nc: number, d: number,
+  metric: Metric, cNorms: Float32Array | null,
+  outIds: Int32Array, outDist: Float32Array,
+): void {
+  const cb = Math.min(nc, COL_BLOCK);
+  const tile = new Float32Array(ROW_BLOCK * cb);
+  const l2 = metric === 'l2';
+  if (l2 && !cNorms) cNorms = rowNormsSq(c, nc, d);
+  for (let i0 = start; i0 < end; i0 += ROW_BLOCK) {
+    const bi = Math.min(ROW_BLOCK, end - i0);
+    for (let i = 0; i < bi; i++) {
+      outIds[i0 + i] = -1;
+      outDist[i0 + i] = l2 ? Infinity : -Infinity;
+    }
+    for (let j0 = 0; j0 < nc; j0 += cb) {
+      const bj = Math.min(cb, nc - j0);
+      innerProducts(x, i0 * d, bi, c, j0 * d, bj, d, tile, bj);
+      for (let i = 0; i < bi; i++) {
+        const o = i * bj;
+        let best = outIds[i0 + i];
+        if (l2) {
+          // compare ||c||² − 2x·c; ||x||² is added once at the end
+          let bestV = best < 0 ? Infinity : outDist[i0 + i];
+          for (let j = 0; j < bj; j++) {
+            const v = cNorms![j0 + j] - 2 * tile[o + j];
+            if (v < bestV) { bestV = v; best = j0 + j; }
+          }
+          outDist[i0 + i] = bestV;
+        } else {
+          let bestV = outDist[i0 + i];
+          for (let j = 0; j < bj; j++) {
+            const v = tile[o + j];
+            if (v > bestV) { bestV = v; best = j0 + j; }
+          }
+          outDist[i0 + i] = bestV;
+        }
+        outIds[i0 + i] = best;
+      }
+    }
+    if (l2) {
+      for (let i = 0; i < bi; i++) {
+        const r = i0 + i;
+        let xn = 0;
+        for (let k = r * d, e = k + d; k < e; k++) xn += x[k] * x[k];
+        outDist[r] = Math.max(0, outDist[r] + xn);
+      }
+    }
+  }
+}
+
+/**
+ * Exact k-NN of queries [start, end) among all nb base rows: writes ids and distances (squared L2,
+ * ascending; or inner products, descending) into rows [start, end) of outIds / outDist (k per row).
+ */
+export function knnRange(
+  base: Float32Array, nb: number, baseNorms: Float32Array | null,
+  queries: Float32Array, start: number, end: number,
+  d: number, k: number, metric: Metric,
+  outIds: Int32Array, outDist: Float32Array,
+): void {
+  const l2 = metric === 'l2';
+  if (l2 && !baseNorms) baseNorms = rowNormsSq(base, nb, d);
+  const qb = 64;
+  const bb = Math.min(nb, 4096);
+  const tile = new Float32Array(qb * bb);
+  for (let q0 = start; q0 < end; q0 += qb) {
+    const nq = Math.min(qb, end - q0);
+    const heap = new TopK(nq, k);
+    for (let j0 = 0; j0 < nb; j0 += bb) {
+      const nj = Math.min(bb, nb - j0);
+      innerProducts(queries, q0 * d, nq, base, j0 * d, nj, d, tile, nj);
+      for (let i = 0; i < nq; i++) {
+        const o = i * nj;
+        let worst = heap.worst(i);
+        for (let j = 0; j < nj; j++) {
+          // heap keeps "smaller is better": ||b||² − 2q·b for l2, −q·b for ip
+          const v = l2 ? baseNorms![j0 + j] - 2 * tile[o + j] : -tile[o + j];
+          if (v < worst) {
+            heap.push(i, v, j0 + j);
+            worst = heap.worst(i);
+          }
+        }
+      }
+    }
+    const { ids, dists } = heap.sort();
+    for (let i = 0; i < nq; i++) {
+      const q = q0 + i;
+      let qn = 0;
+      if (l2) for (let t = q * d, e = t + d; t < e; t++) qn += queries[t] * queries[t];
+      for (let j = 0; j < k; j++) {
+        outIds[q * k + j] = ids[i * k + j];
+        const v = dists[i * k + j];
+        outDist[q * k + j] = l2 ? Math.max(0, v + qn) : -v;
+      }
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Top-k selection with bounded max-heaps kept in flat typed arrays: heap q occupies
+ * [q·k, q·k + k) of `dists` and `ids`. The root holds the worst of the k kept, so a candidate is
+ * rejected with one comparison; nothing is allocated per candidate.
+ */
+export class TopK {
+  readonly dists: Float32Array;
+  readonly ids: Int32Array;
+  private readonly sizes: Int32Array;
+
+  constructor(readonly n: number, readonly k: number) {
+    this.dists = new Float32Array(n * k).fill(Infinity);
+    this.ids = new Int32Array(n * k).fill(-1);
+    this.sizes = new Int32Array(n);
+  }
+
+  /** The current k-th best distance of heap q (Infinity until k candidates were seen). */
+  worst(q: number): number {
+    return this.sizes[q] < this.k ? Infinity : this.dists[q * this.k];
+  }
+
+  /** Offers candidate `id` at distance `dist` to heap q (smaller is better). */
+  push(q: number, dist: number, id: number): void {
+    const k = this.k;
+    const base = q * k;
+    const D = this.dists, I = this.ids;
+    if (this.sizes[q] < k) {
+      // sift up from the end
+      let pos = this.sizes[q]++;
+      while (pos > 0) {
+        const parent = (pos - 1) >> 1;
+        if (D[base + parent] >= dist) break;
+        D[base + pos] = D[base + parent];
+        I[base + pos] = I[base + parent];
+        pos = parent;
+      }
+      D[base + pos] = dist;
+      I[base + pos] = id;
+      return;
+    }
+    if (dist >= D[base]) return;
+    // replace the root and sift down
+    let pos = 0;
+    for (;;) {
+      const l = 2 * pos + 1;
+      if (l >= k) break;
+      const r = l + 1;
+      const c = r < k && D[base + r] > D[base + l] ? r : l;
+      if (D[base + c] <= dist) break;
+      D[base + pos] = D[base + c];
+      I[base + pos] = I[base + c];
+      pos = c;
+    }
+    D[base + pos] = dist;
+    I[base + pos] = id;
+  }
+
+  /** Sorts every heap ascending by distance (ties by id) in place; call once at the end. */
+  sort(): { ids: Int32Array; dists: Float32Array } {
+    const k = this.k;
+    const order = new Array<number>(k);
+    const dTmp = new Float32Array(k), iTmp = new Int32Array(k);
+    for (let q = 0; q < this.n; q++) {
+      const base = q * k;
+      for (let j = 0; j < k; j++) order[j] = j;
+      order.sort((a, b) => this.dists[base + a] - this.dists[base + b] || this.ids[base + a] - this.ids[base + b]);
+      for (let j = 0; j < k; j++) {
+        dTmp[j] = this.dists[base + order[j]];
+        iTmp[j] = this.ids[base + order[j]];
+      }
+      this.dists.set(dTmp, base);
+      this.ids.set(iTmp, base);
+    }
+    return { ids: this.ids, dists: this.dists };
+  }
+}

@@ -1,0 +1,31 @@
+import type { Matrix } from '../core/matrix.js';
+
+/** How neighbours are ranked. 'angular' data is stored L2-normalized, so L2 order = cosine order. */
+export type DatasetMetric = 'l2' | 'angular' | 'ip';
+
+/** Exact neighbours of each query: k ids and distances per row, ascending. */
+export interface GroundTruth {
+  k: number;
+  ids: Int32Array;
+  dists: Float32Array;
+}
+
+/**
+ * A vector dataset in four parts (faiss contrib/datasets style): training rows, the base to index,
+ * queries, and (optionally) exact ground truth of the queries against the base.
+ */
+export interface VectorDataset {
+  /** Registry name or the file path it came from. */
+  name: string;
+  /** Where the vectors came from and under which licence (for result files and reports). */
+  source: string;
+  metric: DatasetMetric;
+  dim: number;
+  /** Rows to train quantizers on (may share rows with `base`, never with `queries`). */
+  train: Matrix;
+  base: Matrix;
+  queries: Matrix;
+  groundTruth?: GroundTruth;
+  /** sha256 (hex, first 16 chars) of the data that was loaded, to name caches and results. */
+  checksum: string;
+}
