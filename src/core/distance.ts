@@ -40,7 +40,7 @@ export function l2sq(a: Float32Array, ao: number, b: Float32Array, bo: number, d
 }
 
 /** Squared L2 norm of each of the n rows of x (dimension d). */
-export function rowNormsSq(x: Float32Array, n: number, d: number, out = new Float32Array(n)): Float32Array {
+export function rowNormsSq(x: Float32Array, n: number, d: number, out: Float32Array = new Float32Array(n)): Float32Array {
   for (let i = 0; i < n; i++) out[i] = dot(x, i * d, x, i * d, d);
   return out;
 }

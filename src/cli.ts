@@ -1,0 +1,26 @@
+/** The vqbench command line: yargs commands only; each parses, calls one job, prints. */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { InputError } from './core/errors.js';
+import { shutdownWorkers } from './core/parallel.js';
+import { exitWithError } from './cli/output.js';
+import { quantizeCommand } from './cli/quantize.js';
+
+async function main(): Promise<void> {
+  let cli = yargs(hideBin(process.argv))
+    .scriptName('vqbench')
+    .strict()
+    .demandCommand(1, 'name a command: quantize')
+    .recommendCommands()
+    .help()
+    .version()
+    .fail((msg, err) => {
+      // yargs' own complaints (unknown flag, missing value) become one-sentence input errors
+      throw err ?? new InputError(msg.replace(/\n/g, ' '));
+    });
+  cli = quantizeCommand(cli);
+  await cli.parseAsync();
+  await shutdownWorkers();
+}
+
+main().catch(exitWithError);

@@ -1,0 +1,28 @@
+/** Printing helpers for the CLI: aligned tables and the one-sentence error exit. */
+import { VqbenchError } from '../core/errors.js';
+
+/** Rows of [label, value] as two aligned columns. */
+export function keyValueTable(rows: [string, string][]): string {
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
+}
+
+export function fmt(v: number, digits = 4): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(digits - 1);
+  return Number(v.toPrecision(digits)).toString();
+}
+
+/**
+ * Ends the process for an error: a user error (VqbenchError) prints `error: <sentence>` and exits 2
+ * without a stack trace; anything else is a bug and keeps its stack (exit 1).
+ */
+export function exitWithError(e: unknown): never {
+  if (e instanceof VqbenchError) {
+    process.stderr.write(`error: ${e.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+  process.exit(1);
+}

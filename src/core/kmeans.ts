@@ -1,0 +1,163 @@
+/**
+ * k-means (Lloyd), faiss-style: at most `maxPointsPerCentroid` × k training points (a seeded
+ * sample, as faiss's max_points_per_centroid = 256), random or k-means++ initialisation, a fixed
+ * number of iterations, and empty clusters repaired by splitting a large cluster in two (faiss's
+ * split_clusters). `spherical` renormalises centroids after each update (faiss's spherical k-means,
+ * used for codebooks of unit directions) and assigns by largest inner product.
+ * The assignment step is the shared `nearest` kernel, run on all threads.
+ */
+import { Matrix, normalizeRows } from './matrix.js';
+import { nearest } from './parallel.js';
+import { Rng } from './rng.js';
+import { l2sq } from './distance.js';
+import type { ProgressFn } from './progress.js';
+
+export interface KMeansOptions {
+  /** Number of centroids. */
+  k: number;
+  /** Lloyd iterations. Default 25 (faiss's default). */
+  iters?: number;
+  /** Default 1234. */
+  seed?: number;
+  /** 'random' (k distinct sample points, faiss's default), 'kmeans++', or explicit initial centroids. */
+  init?: 'random' | 'kmeans++' | Matrix;
+  /** Subsample the training set to this many points per centroid. Default 256; 0 = use all. */
+  maxPointsPerCentroid?: number;
+  /** Unit-norm centroids, assignment by inner product. Default false. */
+  spherical?: boolean;
+  onProgress?: ProgressFn;
+}
+
+export interface KMeansResult {
+  centroids: Matrix;
+  /** Final assignment of the training points actually used (after subsampling), and its inertia. */
+  assign: Int32Array;
+  inertia: number;
+  iterations: number;
+  /** How many times an empty cluster was repaired by splitting another. */
+  splits: number;
+  /** Rows of x used (the sample), so callers can relate `assign` to x. */
+  sample: Uint32Array | null;
+}
+
+const SPLIT_EPS = 1 / 1024;
+
+export async function kmeans(x: Matrix, opts: KMeansOptions): Promise<KMeansResult> {
+  const { k } = opts;
+  const iters = opts.iters ?? 25;
+  const rng = new Rng(opts.seed ?? 1234);
+  const maxPer = opts.maxPointsPerCentroid ?? 256;
+  const spherical = opts.spherical ?? false;
+  if (k < 1 || k > x.rows) throw new RangeError(`k-means: k = ${k} must be between 1 and the ${x.rows} training rows`);
+
+  let sample: Uint32Array | null = null;
+  let data = x;
+  if (maxPer > 0 && x.rows > k * maxPer) {
+    sample = rng.sample(x.rows, k * maxPer);
+    data = x.selectRows(sample);
+  }
+  const n = data.rows, d = data.dim;
+
+  let centroids: Matrix;
+  if (opts.init instanceof Matrix) {
+    if (opts.init.rows !== k || opts.init.dim !== d) throw new RangeError(`k-means: init is ${opts.init.rows}×${opts.init.dim}, expected ${k}×${d}`);
+    centroids = opts.init.clone();
+  } else if (opts.init === 'kmeans++') {
+    centroids = kmeansPlusPlus(data, k, rng);
+  } else {
+    centroids = data.selectRows(rng.sample(n, k));
+  }
+  if (spherical) normalizeRows(centroids);
+
+  const metric = spherical ? 'ip' : 'l2';
+  const sums = new Float64Array(k * d);
+  const counts = new Int32Array(k);
+  let splits = 0;
+  let assign: Int32Array = new Int32Array(n);
+  for (let it = 0; it < iters; it++) {
+    assign = (await nearest(data, centroids, metric)).ids;
+    // update: mean of the assigned points
+    sums.fill(0);
+    counts.fill(0);
+    const xd = data.data;
+    for (let i = 0; i < n; i++) {
+      const c = assign[i];
+      counts[c]++;
+      const o = c * d, xo = i * d;
+      for (let j = 0; j < d; j++) sums[o + j] += xd[xo + j];
+    }
+    const cd = centroids.data;
+    for (let c = 0; c < k; c++) {
+      if (counts[c] === 0) continue;
+      const inv = 1 / counts[c];
+      for (let j = 0; j < d; j++) cd[c * d + j] = sums[c * d + j] * inv;
+    }
+    splits += splitEmptyClusters(centroids, counts, n, rng);
+    if (spherical) normalizeRows(centroids);
+    opts.onProgress?.(it + 1, iters);
+  }
+  // Final assignment against the returned centroids, so that assign and inertia describe them.
+  const final = await nearest(data, centroids, metric);
+  assign = final.ids;
+  let inertia = 0;
+  for (let i = 0; i < n; i++) inertia += l2sq(data.data, i * d, centroids.data, assign[i] * d, d);
+  return { centroids, assign, inertia, iterations: iters, splits, sample };
+}
+
+/**
+ * faiss's split_clusters: each empty cluster takes a copy of a cluster chosen with probability
+ * proportional to its size beyond one point; the two copies are pushed apart symmetrically and
+ * share the points.
+ */
+function splitEmptyClusters(centroids: Matrix, counts: Int32Array, n: number, rng: Rng): number {
+  const k = centroids.rows, d = centroids.dim, cd = centroids.data;
+  let splits = 0;
+  for (let ci = 0; ci < k; ci++) {
+    if (counts[ci] !== 0) continue;
+    let cj = 0;
+    for (;;) {
+      const p = (counts[cj] - 1) / (n - k);
+      if (rng.float() < p) break;
+      cj = (cj + 1) % k;
+    }
+    for (let j = 0; j < d; j++) {
+      const v = cd[cj * d + j];
+      if (j % 2 === 0) {
+        cd[ci * d + j] = v * (1 + SPLIT_EPS);
+        cd[cj * d + j] = v * (1 - SPLIT_EPS);
+      } else {
+        cd[ci * d + j] = v * (1 - SPLIT_EPS);
+        cd[cj * d + j] = v * (1 + SPLIT_EPS);
+      }
+    }
+    counts[ci] = counts[cj] >> 1;
+    counts[cj] -= counts[ci];
+    splits++;
+  }
+  return splits;
+}
+
+/** k-means++ seeding (Arthur & Vassilvitskii): each new centre drawn ∝ squared distance to the nearest chosen one. */
+function kmeansPlusPlus(x: Matrix, k: number, rng: Rng): Matrix {
+  const n = x.rows, d = x.dim;
+  const out = Matrix.zeros(k, d);
+  const best = new Float64Array(n).fill(Infinity);
+  let chosen = rng.int(n);
+  for (let c = 0; c < k; c++) {
+    out.data.set(x.row(chosen), c * d);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const v = l2sq(x.data, i * d, out.data, c * d, d);
+      if (v < best[i]) best[i] = v;
+      total += best[i];
+    }
+    if (c + 1 === k) break;
+    let r = rng.float() * total;
+    chosen = n - 1;
+    for (let i = 0; i < n; i++) {
+      r -= best[i];
+      if (r <= 0) { chosen = i; break; }
+    }
+  }
+  return out;
+}

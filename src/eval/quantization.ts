@@ -1,0 +1,31 @@
+/**
+ * Quantization metrics. loss = mean over vectors of ||x − x̂||² (paper eq. 5); relativeLoss = loss
+ * divided by mean ||x||²; bits per vector counts every stored bit; the paper's compression ratio
+ * (eq. 6: d / n for PQ, RVQ, AVQ; eq. 9: d / (n·(16 + log2 s)) for WRVQ) is given beside the honest
+ * ratio 32·d / bitsPerVector (float32 bits over stored bits).
+ */
+import type { Matrix } from '../core/matrix.js';
+import { l2sq, dot } from '../core/distance.js';
+import type { CodebookQuantizer } from '../quant/codebook-quantizer.js';
+
+export function quantizationLoss(x: Matrix, xhat: Matrix): { loss: number; relativeLoss: number; meanNormSq: number } {
+  if (x.rows !== xhat.rows || x.dim !== xhat.dim) throw new RangeError('quantizationLoss: shapes differ');
+  const d = x.dim;
+  let err = 0, norm = 0;
+  for (let i = 0; i < x.rows; i++) {
+    err += l2sq(x.data, i * d, xhat.data, i * d, d);
+    norm += dot(x.data, i * d, x.data, i * d, d);
+  }
+  const loss = err / x.rows, meanNormSq = norm / x.rows;
+  return { loss, relativeLoss: meanNormSq > 0 ? loss / meanNormSq : NaN, meanNormSq };
+}
+
+/** The paper's compression ratio, in the paper's own units (eqs. 6 and 9). */
+export function paperCompressionRatio(q: CodebookQuantizer): number {
+  return q.storesWeights ? q.dim / (q.books * (16 + Math.log2(q.size))) : q.dim / q.books;
+}
+
+/** Float32 bits of a vector over the bits stored for it. */
+export function honestCompressionRatio(q: CodebookQuantizer): number {
+  return (32 * q.dim) / q.bitsPerVector;
+}

@@ -1,0 +1,165 @@
+/**
+ * Additive quantization (Babenko & Lempitsky 2014), trained and encoded as LSQ++ (Martinez et al.
+ * 2018) does it: every codebook spans the whole space and x̂ = Σ_m C_m[k_m]. Encoding starts from a
+ * beam search (as RVQ) and improves the codes by iterated conditional modes (ICM) with iterated
+ * local search: `ilsIters` rounds, each perturbing `nperts` books at random and running `icmIters`
+ * ICM sweeps, a vector keeping the new codes only when its error fell. ICM uses the unary terms
+ * ||c||² − 2x·c and the pairwise terms 2 c·c' (one Gram matrix per encode call), so a sweep costs
+ * books × size × (books − 1) additions per vector. Training (L): stage-wise k-means (as RVQ) for the
+ * start, then `trainIters` rounds of encode + least-squares codebook update, the least squares
+ * solved by block Gauss–Seidel (each book's exact update given the others, `lsSweeps` sweeps).
+ */
+import { Matrix } from '../core/matrix.js';
+import { kmeans } from '../core/kmeans.js';
+import { innerProducts, rowNormsSq } from '../core/distance.js';
+import { Rng } from '../core/rng.js';
+import { CodebookQuantizer, bookMatrix } from './codebook-quantizer.js';
+import { beamEncode, beamInit, beamResiduals, beamStep } from './beam.js';
+import { refineBook } from './refine.js';
+import { runTrainer } from './trainers/run.js';
+import type { Codes, QuantizerState, TrainOptions, TrainReport } from './types.js';
+
+export interface AvqParams {
+  /** Beam width of the initial encoding. Default 1 (greedy); ICM does the rest. */
+  beam?: number;
+  /** ICM sweeps per local-search round. Default 4 (faiss LSQ icm_iters). */
+  icmIters?: number;
+  /** Local-search rounds when encoding. Default 4. */
+  ilsIters?: number;
+  /** Books perturbed per round. Default 4 (faiss LSQ nperts), capped at books. */
+  nperts?: number;
+  /** Encode + least-squares rounds in training. Default 10. */
+  trainIters?: number;
+  /** Gauss–Seidel sweeps per least-squares update. Default 3. */
+  lsSweeps?: number;
+}
+
+export class AdditiveQuantizer extends CodebookQuantizer {
+  readonly name = 'avq';
+  readonly params: Required<AvqParams>;
+  private encodeSeed = 4321;
+
+  constructor(books = 4, size = 256, params: AvqParams = {}) {
+    super(books, size, false);
+    this.params = {
+      beam: params.beam ?? 1,
+      icmIters: params.icmIters ?? 4,
+      ilsIters: params.ilsIters ?? 4,
+      nperts: Math.min(books, params.nperts ?? 4),
+      trainIters: params.trainIters ?? 10,
+      lsSweeps: params.lsSweeps ?? 3,
+    };
+  }
+
+  get label(): string {
+    return `avq(books=${this.books},size=${this.size},ils=${this.params.ilsIters},icm=${this.params.icmIters})`;
+  }
+
+  train(x: Matrix, opts: TrainOptions = {}): Promise<TrainReport> {
+    return runTrainer(this, x, opts, async (notes) => {
+      this.dim = x.dim;
+      this.subOffset = new Array(this.books).fill(0);
+      this.subDim = new Array(this.books).fill(x.dim);
+      this.codebooks = [];
+      this.encodeSeed = (opts.seed ?? 1234) ^ 0x5eed;
+      const iters = opts.kmeansIters ?? 25;
+      const total = this.books * iters + this.params.trainIters;
+      // start: greedy residual k-means, stage by stage
+      let state = beamInit(x);
+      for (let m = 0; m < this.books; m++) {
+        const r = await kmeans(beamResiduals(state), {
+          k: this.size, iters, seed: (opts.seed ?? 1234) + m,
+          onProgress: (i) => opts.onProgress?.(m * iters + i, total, `k-means stage ${m + 1}/${this.books}`),
+        });
+        this.codebooks.push(r.centroids.data);
+        if (m + 1 < this.books) state = beamStep(state, r.centroids, 1);
+      }
+      for (let t = 0; t < this.params.trainIters; t++) {
+        this.refine(x, this.encode(x));
+        opts.onProgress?.(this.books * iters + t + 1, total, `encode + least squares ${t + 1}/${this.params.trainIters}`);
+        await new Promise((r) => setImmediate(r));
+      }
+      notes.push(`avq: ${this.params.trainIters} rounds of ICM encoding + least squares (${this.params.lsSweeps} Gauss–Seidel sweeps)`);
+    });
+  }
+
+  refine(x: Matrix, codes: Codes): void {
+    for (let s = 0; s < this.params.lsSweeps; s++) for (let m = 0; m < this.books; m++) refineBook(this, x, codes, m, false);
+  }
+
+  encode(x: Matrix): Codes {
+    this.assertTrained();
+    const { books: M, size: K } = this;
+    const d = this.dim, MK = M * K;
+    const all = new Float32Array(MK * d);
+    for (let m = 0; m < M; m++) all.set(this.codebooks[m], m * K * d);
+    const gram = new Float32Array(MK * MK);
+    innerProducts(all, 0, MK, all, 0, MK, d, gram);
+    const norms = rowNormsSq(all, MK, d);
+    const codes = beamEncode(x, Array.from({ length: M }, (_, m) => bookMatrix(this, m)), this.params.beam);
+    const rng = new Rng(this.encodeSeed);
+    const chunk = 1024;
+    const unary = new Float32Array(chunk * MK);
+    const cost = new Float64Array(K);
+    const trial = new Uint16Array(M);
+    for (let i0 = 0; i0 < x.rows; i0 += chunk) {
+      const ni = Math.min(chunk, x.rows - i0);
+      innerProducts(x.data, i0 * d, ni, all, 0, MK, d, unary, MK);
+      for (let i = 0; i < ni; i++) {
+        const u = unary.subarray(i * MK, (i + 1) * MK);
+        for (let j = 0; j < MK; j++) u[j] = norms[j] - 2 * u[j];
+        const cur = codes.subarray((i0 + i) * M, (i0 + i + 1) * M);
+        icm(cur, u, gram, M, K, this.params.icmIters, cost);
+        let best = energy(cur, u, gram, M, K);
+        for (let r = 0; r < this.params.ilsIters; r++) {
+          trial.set(cur);
+          for (let p = 0; p < this.params.nperts; p++) trial[rng.int(M)] = rng.int(K);
+          icm(trial, u, gram, M, K, this.params.icmIters, cost);
+          const e = energy(trial, u, gram, M, K);
+          if (e < best) { best = e; cur.set(trial); }
+        }
+      }
+    }
+    return { n: x.rows, books: M, codes };
+  }
+
+  override get config(): Record<string, unknown> {
+    return { ...super.config, ...this.params };
+  }
+
+  static fromJSON(s: QuantizerState): AdditiveQuantizer {
+    return new AdditiveQuantizer(s.params.books as number, s.params.size as number, s.params as AvqParams).restoreState(s);
+  }
+}
+
+/** ||x − x̂||² − ||x||² for codes k: Σ_m unary[m,k_m] + Σ_{m<m'} 2 c_{m,k_m}·c_{m',k_m'}. */
+function energy(k: Uint16Array, unary: Float32Array, gram: Float32Array, M: number, K: number): number {
+  const MK = M * K;
+  let e = 0;
+  for (let m = 0; m < M; m++) {
+    const a = m * K + k[m];
+    e += unary[a];
+    for (let m2 = m + 1; m2 < M; m2++) e += 2 * gram[a * MK + m2 * K + k[m2]];
+  }
+  return e;
+}
+
+/** ICM sweeps: each book in turn takes its best codeword given all the others. */
+function icm(k: Uint16Array, unary: Float32Array, gram: Float32Array, M: number, K: number, sweeps: number, cost: Float64Array): void {
+  const MK = M * K;
+  for (let s = 0; s < sweeps; s++) {
+    for (let m = 0; m < M; m++) {
+      const base = m * K;
+      for (let c = 0; c < K; c++) cost[c] = unary[base + c];
+      for (let m2 = 0; m2 < M; m2++) {
+        if (m2 === m) continue;
+        // the Gram matrix is symmetric: row (m2, k_m2) read along book m's columns is contiguous
+        const row = (m2 * K + k[m2]) * MK + base;
+        for (let c = 0; c < K; c++) cost[c] += 2 * gram[row + c];
+      }
+      let best = 0, bv = cost[0];
+      for (let c = 1; c < K; c++) if (cost[c] < bv) { bv = cost[c]; best = c; }
+      k[m] = best;
+    }
+  }
+}

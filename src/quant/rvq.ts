@@ -1,0 +1,64 @@
+/**
+ * Residual vector quantization: x ≈ c_1 + … + c_n, stage i quantizing what stages before it left.
+ * Training (the paper's L) is faiss's progressive scheme: stage i runs k-means on the residuals of
+ * every kept beam entry, then the beam advances one stage. Encoding is beam search (`beam`, 5 by
+ * default as faiss's max_beam_size; 1 = greedy). Codes: books × log2(size) bits.
+ */
+import { Matrix } from '../core/matrix.js';
+import { kmeans } from '../core/kmeans.js';
+import { CodebookQuantizer, bookMatrix } from './codebook-quantizer.js';
+import { beamEncode, beamInit, beamResiduals, beamStep } from './beam.js';
+import { refineBook } from './refine.js';
+import { runTrainer } from './trainers/run.js';
+import type { Codes, QuantizerState, TrainOptions, TrainReport } from './types.js';
+
+export class ResidualQuantizer extends CodebookQuantizer {
+  readonly name = 'rvq';
+
+  constructor(books = 4, size = 256, readonly beam = 5) {
+    super(books, size, false);
+    if (!Number.isInteger(beam) || beam < 1) throw new RangeError(`beam must be a positive integer, got ${beam}`);
+  }
+
+  get label(): string {
+    return `rvq(books=${this.books},size=${this.size},beam=${this.beam})`;
+  }
+
+  train(x: Matrix, opts: TrainOptions = {}): Promise<TrainReport> {
+    return runTrainer(this, x, opts, async (notes) => {
+      this.dim = x.dim;
+      this.subOffset = new Array(this.books).fill(0);
+      this.subDim = new Array(this.books).fill(x.dim);
+      this.codebooks = [];
+      const iters = opts.kmeansIters ?? 25;
+      let state = beamInit(x);
+      for (let m = 0; m < this.books; m++) {
+        const r = await kmeans(beamResiduals(state), {
+          k: this.size, iters, seed: (opts.seed ?? 1234) + m,
+          onProgress: (i) => opts.onProgress?.(m * iters + i, this.books * iters, `k-means stage ${m + 1}/${this.books}`),
+        });
+        this.codebooks.push(r.centroids.data);
+        if (r.splits) notes.push(`stage ${m}: ${r.splits} empty clusters split`);
+        if (m + 1 < this.books) state = beamStep(state, r.centroids, this.beam);
+      }
+    });
+  }
+
+  encode(x: Matrix): Codes {
+    this.assertTrained();
+    const books = Array.from({ length: this.books }, (_, m) => bookMatrix(this, m));
+    return { n: x.rows, books: this.books, codes: beamEncode(x, books, this.beam) };
+  }
+
+  refine(x: Matrix, codes: Codes): void {
+    for (let m = 0; m < this.books; m++) refineBook(this, x, codes, m, false);
+  }
+
+  override get config(): Record<string, unknown> {
+    return { ...super.config, beam: this.beam };
+  }
+
+  static fromJSON(s: QuantizerState): ResidualQuantizer {
+    return new ResidualQuantizer(s.params.books as number, s.params.size as number, (s.params.beam as number) ?? 5).restoreState(s);
+  }
+}
