@@ -1,21 +1,18 @@
-// Worker side of parallel.ts: runs one kernel on a row range of shared arrays, then reports back.
+// Worker side of parallel.ts: imports the job's module (once), runs its function on a row range of
+// shared arrays, then reports back.
 import { parentPort } from 'node:worker_threads';
-import { knnRange, nearestRows, type Metric } from './search.js';
 
-type Args = Record<string, any>;
+type Task = (args: Record<string, unknown>, start: number, end: number) => void | Promise<void>;
+const modules = new Map<string, Promise<Record<string, unknown>>>();
 
-parentPort!.on('message', (m: { id: number; kernel: string; args: Args; start: number; end: number }) => {
+parentPort!.on('message', async (m: { id: number; module: string; fn: string; args: Record<string, unknown>; start: number; end: number }) => {
   try {
-    const a = m.args;
-    if (m.kernel === 'nearest') {
-      nearestRows(a.x, m.start, m.end, a.c, a.nc, a.d, a.metric as Metric, a.cNorms, a.ids, a.dists);
-    } else if (m.kernel === 'knn') {
-      knnRange(a.base, a.nb, a.baseNorms, a.queries, m.start, m.end, a.d, a.k, a.metric as Metric, a.ids, a.dists);
-    } else {
-      throw new Error(`unknown kernel ${m.kernel}`);
-    }
+    if (!modules.has(m.module)) modules.set(m.module, import(m.module));
+    const fn = (await modules.get(m.module)!)[m.fn] as Task | undefined;
+    if (typeof fn !== 'function') throw new Error(`${m.module} exports no function ${m.fn}`);
+    await fn(m.args, m.start, m.end);
     parentPort!.postMessage({ id: m.id });
   } catch (e) {
-    parentPort!.postMessage({ id: m.id, error: (e as Error).message });
+    parentPort!.postMessage({ id: m.id, error: (e as Error).stack ?? String(e) });
   }
 });

@@ -1,8 +1,9 @@
 /**
- * Row-parallel execution of the search kernels over worker threads. The row range is cut into one
- * contiguous chunk per thread; the main thread computes the last chunk itself while the workers do
- * the others. Inputs are shared, not copied, when they live in SharedArrayBuffers; outputs always are.
- * Small jobs stay on the main thread: a worker round trip costs ~0.1 ms, a cold start ~100 ms.
+ * Row-parallel execution over worker threads. A job names a module and one of its exported
+ * functions `(args, start, end) => void`; the row range is cut into one contiguous chunk per
+ * thread, the main thread computes the last chunk itself while the workers do the others. Inputs
+ * are shared, not copied, when they live in SharedArrayBuffers; outputs must be. Small jobs stay
+ * on the main thread: a worker round trip costs ~0.1 ms, a cold start ~100 ms.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -41,7 +42,9 @@ function worker(i: number): Worker {
 }
 
 export interface KernelJob {
-  kernel: 'nearest' | 'knn';
+  /** URL of the module that exports `fn` (usually `import.meta.url` of the caller's module). */
+  module: string;
+  fn: string;
   args: Record<string, unknown>;
 }
 
@@ -65,8 +68,8 @@ function runOnWorker(w: Worker, job: KernelJob, start: number, end: number): Pro
   });
 }
 
-/** Runs `job` over rows [0, rows), split across threads when the work is large enough. */
-async function runRows(job: KernelJob, rows: number, flops: number, local: (s: number, e: number) => void): Promise<void> {
+/** Runs `job` over rows [0, rows), split across threads when `flops` make it worth it. */
+export async function parallelRows(job: KernelJob, rows: number, flops: number, local: (s: number, e: number) => void): Promise<void> {
   const t = Math.min(threads, rows);
   if (t <= 1 || flops < 2e8) {
     local(0, rows);
@@ -79,7 +82,10 @@ async function runRows(job: KernelJob, rows: number, flops: number, local: (s: n
   await Promise.all(pending);
 }
 
-function shared(a: Float32Array): Float32Array {
+const SEARCH_MODULE = new URL(import.meta.url.endsWith('.ts') ? './search.ts' : './search.js', import.meta.url).href;
+
+/** The array itself when it lives in a SharedArrayBuffer, else a shared copy. */
+export function shared(a: Float32Array): Float32Array {
   if (a.buffer instanceof SharedArrayBuffer) return a;
   const s = new Float32Array(new SharedArrayBuffer(a.byteLength));
   s.set(a);
@@ -96,8 +102,8 @@ export async function nearest(
   const flops = 2 * x.rows * c.rows * x.dim;
   const big = threads > 1 && flops >= 2e8;
   const xd = big ? shared(x.data) : x.data;
-  const job: KernelJob = { kernel: 'nearest', args: { x: xd, c: c.data, nc: c.rows, d: x.dim, metric, cNorms: norms, ids, dists } };
-  await runRows(job, x.rows, flops, (s, e) => nearestRows(xd, s, e, c.data, c.rows, x.dim, metric, norms, ids, dists));
+  const job: KernelJob = { module: SEARCH_MODULE, fn: 'nearestTask', args: { x: xd, c: c.data, nc: c.rows, d: x.dim, metric, cNorms: norms, ids, dists } };
+  await parallelRows(job, x.rows, flops, (s, e) => nearestRows(xd, s, e, c.data, c.rows, x.dim, metric, norms, ids, dists));
   return { ids, dists };
 }
 
@@ -123,7 +129,7 @@ export async function knn(
   const bd = big ? shared(base.data) : base.data;
   const qd = big ? shared(queries.data) : queries.data;
   const norms = metric === 'l2' ? rowNormsSq(bd, base.rows, base.dim, big ? new Float32Array(new SharedArrayBuffer(base.rows * 4)) : undefined) : null;
-  const job: KernelJob = { kernel: 'knn', args: { base: bd, nb: base.rows, baseNorms: norms, queries: qd, d: base.dim, k, metric, ids, dists } };
-  await runRows(job, queries.rows, flops, (s, e) => knnRange(bd, base.rows, norms, qd, s, e, base.dim, k, metric, ids, dists));
+  const job: KernelJob = { module: SEARCH_MODULE, fn: 'knnTask', args: { base: bd, nb: base.rows, baseNorms: norms, queries: qd, d: base.dim, k, metric, ids, dists } };
+  await parallelRows(job, queries.rows, flops, (s, e) => knnRange(bd, base.rows, norms, qd, s, e, base.dim, k, metric, ids, dists));
   return { ids, dists };
 }

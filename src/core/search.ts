@@ -115,3 +115,14 @@ export function knnRange(
     }
   }
 }
+
+type TaskArgs = Record<string, any>;
+
+/** Worker entry points (see parallel.ts): the same kernels on a row range of shared arrays. */
+export function nearestTask(a: TaskArgs, start: number, end: number): void {
+  nearestRows(a.x, start, end, a.c, a.nc, a.d, a.metric, a.cNorms, a.ids, a.dists);
+}
+
+export function knnTask(a: TaskArgs, start: number, end: number): void {
+  knnRange(a.base, a.nb, a.baseNorms, a.queries, start, end, a.d, a.k, a.metric, a.ids, a.dists);
+}

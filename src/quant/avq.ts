@@ -17,6 +17,7 @@ import { CodebookQuantizer, bookMatrix } from './codebook-quantizer.js';
 import { beamEncode, beamInit, beamResiduals, beamStep } from './beam.js';
 import { refineBook } from './refine.js';
 import { runTrainer } from './trainers/run.js';
+import { encodeParallel } from './encode-parallel.js';
 import type { Codes, QuantizerState, TrainOptions, TrainReport } from './types.js';
 
 export interface AvqParams {
@@ -37,7 +38,7 @@ export interface AvqParams {
 export class AdditiveQuantizer extends CodebookQuantizer {
   readonly name = 'avq';
   readonly params: Required<AvqParams>;
-  private encodeSeed = 4321;
+  encodeSeed = 4321;
 
   constructor(books = 4, size = 256, params: AvqParams = {}) {
     super(books, size, false);
@@ -75,7 +76,7 @@ export class AdditiveQuantizer extends CodebookQuantizer {
         if (m + 1 < this.books) state = beamStep(state, r.centroids, 1);
       }
       for (let t = 0; t < this.params.trainIters; t++) {
-        this.refine(x, this.encode(x));
+        this.refine(x, await encodeParallel(this, x));
         opts.onProgress?.(this.books * iters + t + 1, total, `encode + least squares ${t + 1}/${this.params.trainIters}`);
         await new Promise((r) => setImmediate(r));
       }
@@ -97,7 +98,6 @@ export class AdditiveQuantizer extends CodebookQuantizer {
     innerProducts(all, 0, MK, all, 0, MK, d, gram);
     const norms = rowNormsSq(all, MK, d);
     const codes = beamEncode(x, Array.from({ length: M }, (_, m) => bookMatrix(this, m)), this.params.beam);
-    const rng = new Rng(this.encodeSeed);
     const chunk = 1024;
     const unary = new Float32Array(chunk * MK);
     const cost = new Float64Array(K);
@@ -109,6 +109,8 @@ export class AdditiveQuantizer extends CodebookQuantizer {
         const u = unary.subarray(i * MK, (i + 1) * MK);
         for (let j = 0; j < MK; j++) u[j] = norms[j] - 2 * u[j];
         const cur = codes.subarray((i0 + i) * M, (i0 + i + 1) * M);
+        // perturbations seeded by the row's own bits: the same codes whatever the chunking or threads
+        const rng = new Rng(this.encodeSeed ^ hashRow(x.data, (i0 + i) * d, d));
         icm(cur, u, gram, M, K, this.params.icmIters, cost);
         let best = energy(cur, u, gram, M, K);
         for (let r = 0; r < this.params.ilsIters; r++) {
@@ -124,12 +126,25 @@ export class AdditiveQuantizer extends CodebookQuantizer {
   }
 
   override get config(): Record<string, unknown> {
-    return { ...super.config, ...this.params };
+    return { ...super.config, ...this.params, encodeSeed: this.encodeSeed };
   }
 
   static fromJSON(s: QuantizerState): AdditiveQuantizer {
-    return new AdditiveQuantizer(s.params.books as number, s.params.size as number, s.params as AvqParams).restoreState(s);
+    const q = new AdditiveQuantizer(s.params.books as number, s.params.size as number, s.params as AvqParams).restoreState(s);
+    q.encodeSeed = (s.params.encodeSeed as number) ?? q.encodeSeed;
+    return q;
   }
+}
+
+/** FNV-1a over the float32 bit patterns of a row. */
+const bits = new Uint32Array(1), bitsF = new Float32Array(bits.buffer);
+function hashRow(x: Float32Array, o: number, d: number): number {
+  let h = 0x811c9dc5;
+  for (let j = 0; j < d; j++) {
+    bitsF[0] = x[o + j];
+    h = Math.imul(h ^ bits[0], 0x01000193);
+  }
+  return h >>> 0;
 }
 
 /** ||x − x̂||² − ||x||² for codes k: Σ_m unary[m,k_m] + Σ_{m<m'} 2 c_{m,k_m}·c_{m',k_m'}. */

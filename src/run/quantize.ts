@@ -10,6 +10,7 @@ import { loadDataset } from '../data/load.js';
 import { honestCompressionRatio, paperCompressionRatio, quantizationLoss } from '../eval/quantization.js';
 import { createQuantizer, quantizerEntry, type QuantizerParams } from '../quant/registry.js';
 import type { TrainerKind } from '../quant/types.js';
+import { encodeParallel } from '../quant/encode-parallel.js';
 import { captureEnvironment, type RunEnvironment } from './env.js';
 
 export interface QuantizeJob extends QuantizerParams {
@@ -83,7 +84,7 @@ export async function runQuantize(job: QuantizeJob): Promise<QuantizeResult> {
   const trainer = job.trainer ?? 'kmeans';
   const report = await q.train(train, { seed, trainer, adamIters: job.adamIters, adamLr: job.adamLr, onProgress: job.onProgress });
   const t0 = performance.now();
-  const codes = q.encode(evalSet);
+  const codes = await encodeParallel(q, evalSet);
   const encodeSeconds = (performance.now() - t0) / 1000;
   const { loss, relativeLoss } = quantizationLoss(evalSet, q.decode(codes));
   return {

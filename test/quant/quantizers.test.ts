@@ -188,3 +188,20 @@ test('--size larger than the training rows is refused with a sentence naming --s
   const q = createQuantizer('pq', { books: 2, size: 64 });
   await assert.rejects(q.train(train.sliceRows(0, 50)), /--size 64 is larger than the 50 training rows/);
 });
+
+test('encoding on two threads gives the same codes as on one', async () => {
+  const { encodeParallel } = await import('../../src/quant/encode-parallel.js');
+  const { setThreads, getThreads } = await import('../../src/core/parallel.js');
+  const big = mixture(20_000, D, 12, 21);
+  const prev = getThreads();
+  for (const id of QUANTIZER_IDS) {
+    const q = createQuantizer(id, { books: 4, size: 64 });
+    await q.train(train, { seed: 1, kmeansIters: 4 });
+    setThreads(2);
+    const par = await encodeParallel(q, big);
+    setThreads(prev);
+    const seq = q.encode(big);
+    assert.deepEqual(par.codes, seq.codes, id);
+    assert.deepEqual(par.weights, seq.weights, id);
+  }
+});

@@ -10,6 +10,7 @@ import type { Matrix } from '../../core/matrix.js';
 import { Rng } from '../../core/rng.js';
 import type { CodebookQuantizer } from '../codebook-quantizer.js';
 import type { TrainOptions } from '../types.js';
+import { encodeParallel } from '../encode-parallel.js';
 
 const BETA1 = 0.9, BETA2 = 0.999, EPS = 1e-8;
 
@@ -25,7 +26,7 @@ export async function adamFineTune(q: CodebookQuantizer, x: Matrix, opts: TrainO
   const vel = q.codebooks.map((c) => new Float32Array(c.length));
   const grad = q.codebooks.map((c) => new Float64Array(c.length));
   const err = new Float64Array(d);
-  let codes = q.encode(x);
+  let codes = await encodeParallel(q, x);
   let w = q.weightValues(codes);
   let order = rng.permutation(x.rows);
   let cursor = 0;
@@ -61,9 +62,9 @@ export async function adamFineTune(q: CodebookQuantizer, x: Matrix, opts: TrainO
     }
     q.project();
     if (t % refineEvery === 0 || t === iters) {
-      codes = q.encode(x);
+      codes = await encodeParallel(q, x);
       q.refine(x, codes);
-      codes = q.encode(x);
+      codes = await encodeParallel(q, x);
       w = q.weightValues(codes);
     }
     opts.onProgress?.(t, iters, 'adam');
