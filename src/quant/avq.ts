@@ -73,7 +73,7 @@ export class AdditiveQuantizer extends CodebookQuantizer {
           onProgress: (i) => opts.onProgress?.(m * iters + i, total, `k-means stage ${m + 1}/${this.books}`),
         });
         this.codebooks.push(r.centroids.data);
-        if (m + 1 < this.books) state = beamStep(state, r.centroids, 1);
+        if (m + 1 < this.books) state = await beamStep(state, r.centroids, 1);
       }
       for (let t = 0; t < this.params.trainIters; t++) {
         this.refine(x, await encodeParallel(this, x));

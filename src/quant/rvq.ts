@@ -39,7 +39,7 @@ export class ResidualQuantizer extends CodebookQuantizer {
         });
         this.codebooks.push(r.centroids.data);
         if (r.splits) notes.push(`stage ${m}: ${r.splits} empty clusters split`);
-        if (m + 1 < this.books) state = beamStep(state, r.centroids, this.beam);
+        if (m + 1 < this.books) state = await beamStep(state, r.centroids, this.beam);
       }
     });
   }

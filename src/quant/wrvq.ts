@@ -10,7 +10,7 @@
  */
 import { Matrix, normalizeRows } from '../core/matrix.js';
 import { kmeans } from '../core/kmeans.js';
-import { nearestSync } from '../core/parallel.js';
+import { nearest, nearestSync } from '../core/parallel.js';
 import { fromHalf, toHalf } from '../core/fp16.js';
 import { CodebookQuantizer, bookMatrix, emptyCodes } from './codebook-quantizer.js';
 import { refineBook } from './refine.js';
@@ -50,19 +50,24 @@ export class WeightedResidualQuantizer extends CodebookQuantizer {
         });
         this.codebooks.push(km.centroids.data);
         if (km.splits) notes.push(`stage ${m}: ${km.splits} empty clusters split`);
-        if (m + 1 < this.books) this.encodeStage(r, m, new Uint16Array(x.rows), w, 0, 1);
+        if (m + 1 < this.books) {
+          const { ids, dists } = await nearest(r, bookMatrix(this, m), 'ip');
+          this.applyStage(r, m, ids, dists, new Uint16Array(x.rows), w, 0, 1);
+        }
       }
     });
   }
 
   /**
-   * Stage m on residuals r (updated in place): writes the chosen code and fp16 weight of row i at
-   * codes[i·stride + offset] and weights[i·stride + offset].
+   * Stage m on residuals r (updated in place), given each row's best codeword and its dot product
+   * with it: writes the code and fp16 weight of row i at codes[i·stride + offset] and
+   * weights[i·stride + offset], and subtracts the weighted codeword.
    */
-  private encodeStage(r: Matrix, m: number, codes: Uint16Array, weights: Uint16Array, offset: number, stride: number): void {
-    const c = bookMatrix(this, m);
-    const { ids, dists: dots } = nearestSync(r, c, 'ip');
-    const d = r.dim, rd = r.data, cd = c.data;
+  private applyStage(
+    r: Matrix, m: number, ids: Int32Array, dots: Float32Array,
+    codes: Uint16Array, weights: Uint16Array, offset: number, stride: number,
+  ): void {
+    const d = r.dim, rd = r.data, cd = this.codebooks[m];
     const paper = this.weightRule === 'paper';
     for (let i = 0; i < r.rows; i++) {
       let wv: number;
@@ -86,7 +91,10 @@ export class WeightedResidualQuantizer extends CodebookQuantizer {
     this.assertTrained();
     const codes = emptyCodes(x.rows, this.books, true);
     const r = x.clone();
-    for (let m = 0; m < this.books; m++) this.encodeStage(r, m, codes.codes, codes.weights!, m, this.books);
+    for (let m = 0; m < this.books; m++) {
+      const { ids, dists } = nearestSync(r, bookMatrix(this, m), 'ip');
+      this.applyStage(r, m, ids, dists, codes.codes, codes.weights!, m, this.books);
+    }
     return codes;
   }
 
