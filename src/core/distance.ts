@@ -3,6 +3,7 @@
  * these. Flat Float32Arrays with explicit offsets, no allocation inside loops, and register
  * blocking (4 rows × 4 columns per tile) so each loaded value feeds four multiply-adds.
  */
+import { innerProductsWasm, wasmKernelsEnabled } from './wasm/kernels.js';
 
 /** a[ao..ao+d) · b[bo..bo+d) */
 export function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, d: number): number {
@@ -46,10 +47,29 @@ export function rowNormsSq(x: Float32Array, n: number, d: number, out: Float32Ar
 }
 
 /**
+ * Tiles with at least this many multiply-adds (nx·ny·d) go to the WebAssembly SIMD kernel
+ * (src/core/wasm/), smaller ones stay in JS: below it the copies into wasm memory and the call
+ * overhead eat the gain (measured: wasm wins from ~1–4·10³ multiply-adds, see bench/kernels.ts).
+ */
+export const WASM_MIN_WORK = 4096;
+
+/**
  * out[i·ldo + j] = x_i · y_j for rows i of x in [0, nx) and rows j of y in [0, ny).
  * x and y are row-major with dimension d, starting at offsets xo and yo; ldo defaults to ny.
+ * Large tiles run in the wasm SIMD kernel (float32 accumulation, like BLAS) unless
+ * VQBENCH_KERNEL=js; the pure-JS kernel `innerProductsJs` (float64 accumulation) is the fallback.
  */
 export function innerProducts(
+  x: Float32Array, xo: number, nx: number,
+  y: Float32Array, yo: number, ny: number,
+  d: number, out: Float32Array, ldo = ny,
+): void {
+  if (nx * ny * d >= WASM_MIN_WORK && wasmKernelsEnabled()) innerProductsWasm(x, xo, nx, y, yo, ny, d, out, ldo);
+  else innerProductsJs(x, xo, nx, y, yo, ny, d, out, ldo);
+}
+
+/** The pure-JS kernel behind `innerProducts`: 4×4 register blocking, float64 accumulation. */
+export function innerProductsJs(
   x: Float32Array, xo: number, nx: number,
   y: Float32Array, yo: number, ny: number,
   d: number, out: Float32Array, ldo = ny,

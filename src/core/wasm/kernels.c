@@ -1,0 +1,367 @@
+/*
+ * vqbench WebAssembly SIMD (simd128) kernels: inner-product tiles and the fused
+ * "tile + argmin" (nearest centroid) and "tile + top-k threshold" (exact k-NN) scans.
+ *
+ * Build: scripts/build-wasm.sh (clang >= 14, wasm-ld) -> src/core/wasm/kernels.wasm (checked in).
+ * No libc: the module exports its memory, __heap_base and the functions below; JS
+ * (src/core/wasm/kernels.ts) owns everything above __heap_base and passes byte offsets.
+ *
+ * Layout. x is row-major (nx rows, leading dimension ldx >= d). The other operand (y, centroids,
+ * base rows) is first packed by pack_panels() into panels of NR = 8 rows stored k-major:
+ * panel p holds rows 8p..8p+7 as yp[p*d*8 + k*8 + c] = y[(8p+c)*d + k], zero-padded past ny.
+ * The micro-kernel then computes an MR x 8 block of x_i . y_j with MR*2 f32x4 accumulators:
+ * for each k, two vector loads of the panel, MR broadcast loads of x[i][k], 2*MR mul+add.
+ * No transposes or horizontal sums are needed, any d works (no tail loop along k) and the
+ * accumulators never leave registers.
+ *
+ * Precision: products are summed in float32 along k (as BLAS sgemm and faiss do); the pure-JS
+ * kernel sums in float64. Expect |difference| ~ sqrt(d) * 2^-24 * |x| |y|.
+ * No FMA: relaxed-simd (f32x4.relaxed_madd) needs --experimental-wasm-relaxed-simd in Node 20.
+ */
+#include <wasm_simd128.h>
+
+typedef int i32;
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+#define INLINE static inline __attribute__((always_inline))
+#define UNROLL _Pragma("clang loop unroll(full)")
+
+#ifndef NV
+#define NV 2 /* f32x4 vectors per panel row */
+#endif
+#define NR (4 * NV) /* panel width (columns of the output per micro-kernel) */
+#ifndef MR
+#define MR 4 /* rows of x per micro-kernel */
+#endif
+#ifndef BLOCK_BYTES
+#define BLOCK_BYTES (512 * 1024) /* packed panels kept hot per column block (L2 is 2 MB here) */
+#endif
+
+INLINE i32 imin(i32 a, i32 b) { return a < b ? a : b; }
+
+/* Number of panels per column block so that the block stays in L2. */
+INLINE i32 panels_per_block(i32 d) {
+  i32 p = BLOCK_BYTES / (d * NR * 4);
+  return p < 1 ? 1 : p;
+}
+
+/* Packs rows [0, ny) of y (leading dimension ldy) into ceil(ny/8) panels of d x 8, k-major. */
+EXPORT(pack_panels)
+void pack_panels(const float *y, i32 ny, i32 ldy, i32 d, float *yp) {
+  i32 np = (ny + NR - 1) / NR;
+  for (i32 p = 0; p < np; p++) {
+    float *dst = yp + (long)p * d * NR;
+    i32 j0 = p * NR, nj = imin(NR, ny - j0);
+    if (nj == NR) {
+      const float *s0 = y + (long)j0 * ldy, *s1 = s0 + ldy, *s2 = s1 + ldy, *s3 = s2 + ldy;
+      const float *s4 = s3 + ldy, *s5 = s4 + ldy, *s6 = s5 + ldy, *s7 = s6 + ldy;
+      for (i32 k = 0; k < d; k++) {
+        float *o = dst + k * NR;
+        o[0] = s0[k]; o[1] = s1[k]; o[2] = s2[k]; o[3] = s3[k];
+        o[4] = s4[k]; o[5] = s5[k]; o[6] = s6[k]; o[7] = s7[k];
+      }
+    } else {
+      for (i32 k = 0; k < d; k++)
+        for (i32 c = 0; c < NR; c++) dst[k * NR + c] = c < nj ? y[(long)(j0 + c) * ldy + k] : 0.0f;
+    }
+  }
+}
+
+/* out[i] = ||x_i||^2 (float32, 4 lanes) for nx rows of x. */
+EXPORT(row_norms)
+void row_norms(const float *x, i32 nx, i32 ldx, i32 d, float *out) {
+  for (i32 i = 0; i < nx; i++) {
+    const float *a = x + (long)i * ldx;
+    v128_t s = wasm_f32x4_splat(0.0f);
+    i32 k = 0;
+    for (; k + 4 <= d; k += 4) {
+      v128_t v = wasm_v128_load(a + k);
+      s = wasm_f32x4_add(s, wasm_f32x4_mul(v, v));
+    }
+    float t = (wasm_f32x4_extract_lane(s, 0) + wasm_f32x4_extract_lane(s, 1)) +
+              (wasm_f32x4_extract_lane(s, 2) + wasm_f32x4_extract_lane(s, 3));
+    for (; k < d; k++) t += a[k] * a[k];
+    out[i] = t;
+  }
+}
+
+/* acc[r][0..1] = x_{r} . panel columns 0..7, r < R (R is a compile-time constant after inlining). */
+INLINE void micro(const float *x, i32 ldx, const float *bp, i32 d, v128_t acc[][NV], const i32 R) {
+  const float *xr[MR];
+  UNROLL for (i32 r = 0; r < R; r++) {
+    UNROLL for (i32 v = 0; v < NV; v++) acc[r][v] = wasm_f32x4_splat(0.0f);
+    xr[r] = x + (long)r * ldx;
+  }
+  for (i32 k = 0; k < d; k++) {
+    v128_t b[NV];
+    UNROLL for (i32 v = 0; v < NV; v++) b[v] = wasm_v128_load(bp + 4 * v);
+    bp += NR;
+    UNROLL for (i32 r = 0; r < R; r++) {
+      v128_t a = wasm_v128_load32_splat(xr[r] + k);
+      UNROLL for (i32 v = 0; v < NV; v++) acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(a, b[v]));
+    }
+  }
+}
+
+/* Runs BODY(R) for the row remainder rem in [1, MR) with R a constant. */
+#if MR > 8
+#error "MR must be <= 8"
+#endif
+#define REMAINDER(rem, BODY)                                                                       \
+  switch (rem) {                                                                                   \
+  case 1: BODY(1); break;                                                                          \
+  case 2: if (MR > 2) { BODY(2); } break;                                                          \
+  case 3: if (MR > 3) { BODY(3); } break;                                                          \
+  case 4: if (MR > 4) { BODY(4); } break;                                                          \
+  case 5: if (MR > 5) { BODY(5); } break;                                                          \
+  case 6: if (MR > 6) { BODY(6); } break;                                                          \
+  case 7: if (MR > 7) { BODY(7); } break;                                                          \
+  default: break;                                                                                  \
+  }
+
+/* ---------------------------------------------------------------------------------------------
+ * out[i*ldo + j] = x_i . y_j for i < nx, j < ny; yp = pack_panels(y).
+ */
+INLINE void ip_rows(const float *x, i32 ldx, const float *yp, i32 ny, i32 d, float *out, i32 ldo,
+                    i32 pb, i32 pe, const i32 R) {
+  for (i32 p = pb; p < pe; p++) {
+    v128_t acc[MR][NV];
+    micro(x, ldx, yp + (long)p * d * NR, d, acc, R);
+    float *o = out + p * NR;
+    i32 nj = imin(NR, ny - p * NR);
+    if (nj == NR) {
+      UNROLL for (i32 r = 0; r < R; r++)
+        UNROLL for (i32 v = 0; v < NV; v++) wasm_v128_store(o + (long)r * ldo + 4 * v, acc[r][v]);
+    } else {
+      UNROLL for (i32 r = 0; r < R; r++) {
+        float t[NR];
+        UNROLL for (i32 v = 0; v < NV; v++) wasm_v128_store(t + 4 * v, acc[r][v]);
+        for (i32 c = 0; c < nj; c++) o[(long)r * ldo + c] = t[c];
+      }
+    }
+  }
+}
+
+EXPORT(ip_tile)
+void ip_tile(const float *x, i32 nx, i32 ldx, const float *yp, i32 ny, i32 d, float *out, i32 ldo) {
+  i32 np = (ny + NR - 1) / NR, bp = panels_per_block(d);
+  for (i32 pb = 0; pb < np; pb += bp) {
+    i32 pe = imin(np, pb + bp), i = 0;
+    for (; i + MR <= nx; i += MR) ip_rows(x + (long)i * ldx, ldx, yp, ny, d, out + (long)i * ldo, ldo, pb, pe, MR);
+#define IP_BODY(R) ip_rows(x + (long)i * ldx, ldx, yp, ny, d, out + (long)i * ldo, ldo, pb, pe, R)
+    REMAINDER(nx - i, IP_BODY)
+#undef IP_BODY
+  }
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Fused argmin. For each row i < nx: the smallest v_j = cn[j] + scale * x_i . c_j over j < nc
+ * (first j on ties), merged into (bestV[i], bestI[i]) when strictly smaller. cn has
+ * ceil(nc/8)*8 entries, +Inf past nc. l2: cn = ||c||^2, scale = -2; ip: cn = 0, scale = -1.
+ */
+INLINE void nearest_rows_blk(const float *x, i32 ldx, const float *cp, const float *cn, i32 d,
+                             v128_t sc, i32 pb, i32 pe, float *bestV, i32 *bestI, const i32 R) {
+  v128_t bv[MR], bi[MR];
+  UNROLL for (i32 r = 0; r < R; r++) {
+    bv[r] = wasm_f32x4_splat(__builtin_inff());
+    bi[r] = wasm_i32x4_splat(-1);
+  }
+  v128_t id[NV];
+  id[0] = wasm_i32x4_make(pb * NR, pb * NR + 1, pb * NR + 2, pb * NR + 3);
+  UNROLL for (i32 v = 1; v < NV; v++) id[v] = wasm_i32x4_add(id[v - 1], wasm_i32x4_splat(4));
+  const v128_t step = wasm_i32x4_splat(NR);
+  for (i32 p = pb; p < pe; p++) {
+    v128_t acc[MR][NV];
+    micro(x, ldx, cp + (long)p * d * NR, d, acc, R);
+    UNROLL for (i32 v = 0; v < NV; v++) {
+      v128_t n = wasm_v128_load(cn + p * NR + 4 * v);
+      UNROLL for (i32 r = 0; r < R; r++) {
+        v128_t val = wasm_f32x4_add(n, wasm_f32x4_mul(sc, acc[r][v]));
+        v128_t m = wasm_f32x4_lt(val, bv[r]);
+        bv[r] = wasm_v128_bitselect(val, bv[r], m);
+        bi[r] = wasm_v128_bitselect(id[v], bi[r], m);
+      }
+      id[v] = wasm_i32x4_add(id[v], step);
+    }
+  }
+  UNROLL for (i32 r = 0; r < R; r++) {
+    float v[4];
+    i32 id[4];
+    wasm_v128_store(v, bv[r]);
+    wasm_v128_store(id, bi[r]);
+    float cv = __builtin_inff();
+    i32 ci = -1;
+    for (i32 l = 0; l < 4; l++)
+      if (id[l] >= 0 && (ci < 0 || v[l] < cv || (v[l] == cv && id[l] < ci))) { cv = v[l]; ci = id[l]; }
+    /* earlier blocks hold smaller ids: replace only when strictly better */
+    if (ci >= 0 && (bestI[r] < 0 || cv < bestV[r])) { bestV[r] = cv; bestI[r] = ci; }
+  }
+}
+
+EXPORT(nearest_tile)
+void nearest_tile(const float *x, i32 nx, i32 ldx, const float *cp, const float *cn, i32 nc, i32 d,
+                  float scale, float *bestV, i32 *bestI) {
+  i32 np = (nc + NR - 1) / NR, bp = panels_per_block(d);
+  v128_t sc = wasm_f32x4_splat(scale);
+  for (i32 pb = 0; pb < np; pb += bp) {
+    i32 pe = imin(np, pb + bp), i = 0;
+    for (; i + MR <= nx; i += MR) nearest_rows_blk(x + (long)i * ldx, ldx, cp, cn, d, sc, pb, pe, bestV + i, bestI + i, MR);
+#define NEAREST_BODY(R) nearest_rows_blk(x + (long)i * ldx, ldx, cp, cn, d, sc, pb, pe, bestV + i, bestI + i, R)
+    REMAINDER(nx - i, NEAREST_BODY)
+#undef NEAREST_BODY
+  }
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Fused top-k. Heap i (a bounded max-heap by distance, as src/core/topk.ts) lives at hd/hi[i*k..]
+ * with size hn[i]; thr[i] is its current worst (+Inf until full). Candidates are offered in
+ * increasing j, and pushed only when strictly below the threshold, exactly as the JS scan does.
+ */
+INLINE void heap_push(float *D, i32 *I, i32 *size, i32 k, float dist, i32 id) {
+  if (*size < k) {
+    i32 pos = (*size)++;
+    while (pos > 0) {
+      i32 parent = (pos - 1) >> 1;
+      if (D[parent] >= dist) break;
+      D[pos] = D[parent];
+      I[pos] = I[parent];
+      pos = parent;
+    }
+    D[pos] = dist;
+    I[pos] = id;
+    return;
+  }
+  if (dist >= D[0]) return;
+  i32 pos = 0;
+  for (;;) {
+    i32 l = 2 * pos + 1;
+    if (l >= k) break;
+    i32 r = l + 1;
+    i32 c = r < k && D[r] > D[l] ? r : l;
+    if (D[c] <= dist) break;
+    D[pos] = D[c];
+    I[pos] = I[c];
+    pos = c;
+  }
+  D[pos] = dist;
+  I[pos] = id;
+}
+
+INLINE void knn_rows_blk(const float *x, i32 ldx, const float *bp_, const float *bn, i32 nb, i32 d,
+                         v128_t sc, i32 idOffset, i32 pb, i32 pe, i32 k, float *hd, i32 *hi,
+                         i32 *hn, float *thr, const i32 R) {
+  for (i32 p = pb; p < pe; p++) {
+    v128_t acc[MR][NV];
+    micro(x, ldx, bp_ + (long)p * d * NR, d, acc, R);
+    v128_t n[NV];
+    UNROLL for (i32 v = 0; v < NV; v++) n[v] = wasm_v128_load(bn + p * NR + 4 * v);
+    UNROLL for (i32 r = 0; r < R; r++) {
+      v128_t val[NV];
+      v128_t t = wasm_f32x4_splat(thr[r]), any = wasm_i32x4_splat(0);
+      UNROLL for (i32 v = 0; v < NV; v++) {
+        val[v] = wasm_f32x4_add(n[v], wasm_f32x4_mul(sc, acc[r][v]));
+        any = wasm_v128_or(any, wasm_f32x4_lt(val[v], t));
+      }
+      if (wasm_v128_any_true(any)) {
+        float v[NR];
+        UNROLL for (i32 q = 0; q < NV; q++) wasm_v128_store(v + 4 * q, val[q]);
+        i32 nj = imin(NR, nb - p * NR);
+        float w = thr[r];
+        for (i32 c = 0; c < nj; c++) {
+          if (v[c] < w) {
+            heap_push(hd + (long)r * k, hi + (long)r * k, hn + r, k, v[c], idOffset + p * NR + c);
+            w = hn[r] < k ? __builtin_inff() : hd[(long)r * k];
+          }
+        }
+        thr[r] = w;
+      }
+    }
+  }
+}
+
+EXPORT(knn_tile)
+void knn_tile(const float *x, i32 nx, i32 ldx, const float *bp_, const float *bn, i32 nb, i32 d,
+              float scale, i32 idOffset, i32 k, float *hd, i32 *hi, i32 *hn, float *thr) {
+  i32 np = (nb + NR - 1) / NR, bp = panels_per_block(d);
+  v128_t sc = wasm_f32x4_splat(scale);
+  for (i32 pb = 0; pb < np; pb += bp) {
+    i32 pe = imin(np, pb + bp), i = 0;
+    for (; i + MR <= nx; i += MR)
+      knn_rows_blk(x + (long)i * ldx, ldx, bp_, bn, nb, d, sc, idOffset, pb, pe, k, hd + (long)i * k, hi + (long)i * k, hn + i, thr + i, MR);
+#define KNN_BODY(R) knn_rows_blk(x + (long)i * ldx, ldx, bp_, bn, nb, d, sc, idOffset, pb, pe, k, hd + (long)i * k, hi + (long)i * k, hn + i, thr + i, R)
+    REMAINDER(nx - i, KNN_BODY)
+#undef KNN_BODY
+  }
+}
+
+/* Lexicographic (dist, id) order, used to sort the final heaps (ties by id, as topk.ts). */
+INLINE i32 before(float da, i32 ia, float db, i32 ib) { return da < db || (da == db && ia < ib); }
+
+/* Sorts heap i ascending by (dist, id) into outD/outI[i*k..] (heapsort on the n kept entries),
+ * pads with (+Inf, -1) and applies the final transform: l2: max(0, v + ||x_i||^2); ip: -v. */
+EXPORT(knn_finish)
+void knn_finish(const float *x, i32 nx, i32 ldx, i32 d, i32 k, i32 l2, float *hd, i32 *hi,
+                const i32 *hn, float *outD, i32 *outI) {
+  for (i32 i = 0; i < nx; i++) {
+    float *D = hd + (long)i * k;
+    i32 *I = hi + (long)i * k;
+    i32 n = hn[i];
+    /* build a max-heap under (dist, id), then pop to the end */
+    for (i32 s = n / 2 - 1; s >= 0; s--) {
+      i32 pos = s;
+      float dv = D[pos];
+      i32 iv = I[pos];
+      for (;;) {
+        i32 l = 2 * pos + 1;
+        if (l >= n) break;
+        i32 c = (l + 1 < n && before(D[l], I[l], D[l + 1], I[l + 1])) ? l + 1 : l;
+        if (!before(dv, iv, D[c], I[c])) break;
+        D[pos] = D[c]; I[pos] = I[c]; pos = c;
+      }
+      D[pos] = dv; I[pos] = iv;
+    }
+    for (i32 e = n - 1; e > 0; e--) {
+      float dv = D[e];
+      i32 iv = I[e];
+      D[e] = D[0]; I[e] = I[0];
+      i32 pos = 0;
+      for (;;) {
+        i32 l = 2 * pos + 1;
+        if (l >= e) break;
+        i32 c = (l + 1 < e && before(D[l], I[l], D[l + 1], I[l + 1])) ? l + 1 : l;
+        if (!before(dv, iv, D[c], I[c])) break;
+        D[pos] = D[c]; I[pos] = I[c]; pos = c;
+      }
+      D[pos] = dv; I[pos] = iv;
+    }
+    float qn = 0.0f;
+    if (l2) row_norms(x + (long)i * ldx, 1, ldx, d, &qn);
+    float *od = outD + (long)i * k;
+    i32 *oi = outI + (long)i * k;
+    for (i32 j = 0; j < k; j++) {
+      float v = j < n ? D[j] : __builtin_inff();
+      oi[j] = j < n ? I[j] : -1;
+      if (l2) {
+        float t = v + qn;
+        od[j] = t > 0.0f ? t : 0.0f;
+      } else {
+        od[j] = -v;
+      }
+    }
+  }
+}
+
+/* Final transform of nearest_tile results: l2: max(0, v + ||x_i||^2); ip: -v. */
+EXPORT(nearest_finish)
+void nearest_finish(const float *x, i32 nx, i32 ldx, i32 d, i32 l2, float *bestV) {
+  for (i32 i = 0; i < nx; i++) {
+    if (l2) {
+      float qn;
+      row_norms(x + (long)i * ldx, 1, ldx, d, &qn);
+      float t = bestV[i] + qn;
+      bestV[i] = t > 0.0f ? t : 0.0f;
+    } else {
+      bestV[i] = -bestV[i];
+    }
+  }
+}
