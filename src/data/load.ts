@@ -1,0 +1,4 @@
+/** The one entry point of the dataset layer (see registry.ts). */
+export { loadDataset, DATASETS, DATASET_NAMES, type LoadOptions } from './registry.js';
+export { groundTruth } from './ground-truth.js';
+export type { VectorDataset, GroundTruth, DatasetMetric } from './types.js';
