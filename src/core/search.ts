@@ -2,21 +2,39 @@
  * Exhaustive nearest-neighbour kernels built on `innerProducts`: the assignment step of k-means and
  * every encoder (`nearestRows`), and exact k-NN search (`knnRange`). Both work on a row range so
  * that `parallel.ts` can split them over worker threads; both use ||x−y||² = ||x||² + ||y||² − 2x·y
- * over tiles, as faiss does.
+ * over tiles, as faiss does. Long row ranges run in the fused WebAssembly SIMD scans when they
+ * load (same contracts, float32 accumulation); the JS scans are the fallback and the reference.
  */
 import { innerProducts, rowNormsSq } from './distance.js';
 import { TopK } from './topk.js';
+import { knnRangeFused, nearestRowsFused } from './wasm/kernels.js';
 
 export type Metric = 'l2' | 'ip';
 
 const ROW_BLOCK = 128;
 const COL_BLOCK = 1024;
+/**
+ * Row ranges at least this long go to the fused wasm scans (src/core/wasm/): they pack the other
+ * operand once per call, O(n·d) work that pays off only over several rows.
+ */
+const FUSED_MIN_ROWS = 8;
 
 /**
  * For rows [start, end) of x (dimension d), the index of the nearest row of c (nc rows) and the
  * squared L2 distance to it (metric 'l2', cNorms = ||c_j||²) or the largest inner product ('ip').
  */
 export function nearestRows(
+  x: Float32Array, start: number, end: number,
+  c: Float32Array, nc: number, d: number,
+  metric: Metric, cNorms: Float32Array | null,
+  outIds: Int32Array, outDist: Float32Array,
+): void {
+  if (end - start >= FUSED_MIN_ROWS && nearestRowsFused(x, start, end, c, nc, d, metric, cNorms, outIds, outDist)) return;
+  nearestRowsJs(x, start, end, c, nc, d, metric, cNorms, outIds, outDist);
+}
+
+/** The JS scan behind `nearestRows`: inner-product tiles, then an argmin per row. */
+export function nearestRowsJs(
   x: Float32Array, start: number, end: number,
   c: Float32Array, nc: number, d: number,
   metric: Metric, cNorms: Float32Array | null,
@@ -73,6 +91,17 @@ export function nearestRows(
  * ascending; or inner products, descending) into rows [start, end) of outIds / outDist (k per row).
  */
 export function knnRange(
+  base: Float32Array, nb: number, baseNorms: Float32Array | null,
+  queries: Float32Array, start: number, end: number,
+  d: number, k: number, metric: Metric,
+  outIds: Int32Array, outDist: Float32Array,
+): void {
+  if (end - start >= FUSED_MIN_ROWS && knnRangeFused(base, nb, baseNorms, queries, start, end, d, k, metric, outIds, outDist)) return;
+  knnRangeJs(base, nb, baseNorms, queries, start, end, d, k, metric, outIds, outDist);
+}
+
+/** The JS scan behind `knnRange`: inner-product tiles, then a bounded heap per query. */
+export function knnRangeJs(
   base: Float32Array, nb: number, baseNorms: Float32Array | null,
   queries: Float32Array, start: number, end: number,
   d: number, k: number, metric: Metric,

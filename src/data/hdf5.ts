@@ -40,9 +40,16 @@ function quietly<T>(fn: () => T): { value?: T; error?: Error; diag: string } {
   let diag = '';
   (fs as { writeSync: unknown }).writeSync = function (fd: number, buf: unknown, ...rest: unknown[]) {
     if (fd === 2) {
-      const s = typeof buf === 'string' ? buf : Buffer.from(buf as Uint8Array).toString('utf8');
-      diag += s;
-      return typeof buf === 'string' ? Buffer.byteLength(buf) : (buf as Uint8Array).length;
+      if (typeof buf === 'string') {
+        diag += buf;
+        return Buffer.byteLength(buf);
+      }
+      // writeSync(fd, buffer, offset, length): the buffer is often the whole wasm heap
+      const b = buf as Uint8Array;
+      const offset = (rest[0] as number | undefined) ?? 0;
+      const length = (rest[1] as number | undefined) ?? b.length - offset;
+      diag += Buffer.from(b.buffer, b.byteOffset + offset, length).toString('utf8');
+      return length;
     }
     return (orig as (...a: unknown[]) => number).call(fs, fd, buf, ...rest);
   };
@@ -55,9 +62,10 @@ function quietly<T>(fn: () => T): { value?: T; error?: Error; diag: string } {
   }
 }
 
-/** The innermost message of an HDF5 error stack, e.g. "truncated file: eof = 3000, ...". */
+/** The innermost message of the first HDF5 error stack, e.g. "truncated file: eof = 3000, ...". */
 function lastHdf5Message(diag: string): string | null {
-  const lines = [...diag.matchAll(/#\d+: .*? in [\w.]+\(\): (.*)/g)];
+  const first = diag.split('HDF5-DIAG').find((b) => b.trim().length > 0) ?? '';
+  const lines = [...first.matchAll(/#\d+: .*? in [\w.]+\(\): (.*)/g)];
   return lines.length ? lines[lines.length - 1][1].trim() : null;
 }
 

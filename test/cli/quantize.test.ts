@@ -38,6 +38,9 @@ before(() => {
   const fv = readFileSync(join(dir, 'good.fvecs'));
   writeFileSync(join(dir, 'truncated.fvecs'), fv.subarray(0, fv.length - 7));
   writeFileSync(join(dir, 'notes.txt'), 'hello');
+  const h5 = readFileSync(fileURLToPath(new URL('../fixtures/data/tiny-angular.hdf5', import.meta.url)));
+  writeFileSync(join(dir, 'cut.hdf5'), h5.subarray(0, 3000));
+  writeFileSync(join(dir, 'int.npy'), readFileSync(fileURLToPath(new URL('../fixtures/data/i4.npy', import.meta.url))));
 });
 
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -77,6 +80,14 @@ test('an unknown extension names the file', () => {
 
 test('a truncated fvecs file names the file', () => {
   assertUserError(run('quantize', '--data', join(dir, 'truncated.fvecs')), /truncated\.fvecs/);
+});
+
+test('a truncated hdf5 file is one sentence: the HDF5 library\'s own diagnostics do not leak', () => {
+  assertUserError(run('quantize', '--data', join(dir, 'cut.hdf5')), /cut\.hdf5 cannot be read as HDF5: truncated file/);
+});
+
+test('an unsupported npy dtype names the file and the dtype', () => {
+  assertUserError(run('quantize', '--data', join(dir, 'int.npy')), /int\.npy holds dtype '<i4'/);
 });
 
 test('a NaN row names the file and the row', () => {
