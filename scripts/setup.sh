@@ -10,7 +10,8 @@
 #     lockfile (stamp in node_modules/.vqbench-setup-stamp).
 #  4. Build the native addons from source with node-gyp: hnswlib-node, canvas (only if they do not load).
 #  5. faiss-node: compile against Debian's libfaiss (scripts/build-faiss-node.sh), only if it does not load.
-#  6. Check every native module loads and print one status line each. Exit 1 if hnswlib-node,
+#  6. Compile src/ to dist/ (npm run build), which the CLI runs.
+#  7. Check every native module loads and print one status line each. Exit 1 if hnswlib-node,
 #     canvas or @huggingface/transformers (onnxruntime-node) fail; faiss-node failing is a warning
 #     (the harness reports faiss as "not run").
 #
@@ -212,7 +213,14 @@ else
 fi
 
 # ---------------------------------------------------------------------------------------------
-# 6. status
+# 6. compile src/ to dist/ (the CLI runs it; stale or missing dist falls back to tsx)
+# ---------------------------------------------------------------------------------------------
+t=$(date +%s)
+node scripts/build.mjs >/dev/null || die "npm run build failed (tsc): run it to see the errors"
+say "build: src/ compiled to dist/ in $(elapsed "$t")"
+
+# ---------------------------------------------------------------------------------------------
+# 7. status
 # ---------------------------------------------------------------------------------------------
 say "status:"
 FATAL=0
