@@ -204,6 +204,23 @@ def knn_mode(args, faiss, np):
     })
 
 
+def kmeans_mode(args, faiss, np):
+    data_path, k_str, iters_str = args.kmeans
+    x = load_matrix(data_path, np)
+    k, iters = int(k_str), int(iters_str)
+    km = faiss.Kmeans(x.shape[1], k, niter=iters, seed=args.seed, max_points_per_centroid=256)
+    t0 = time.perf_counter()
+    km.train(x)
+    secs = time.perf_counter() - t0
+    D, _ = km.index.search(x, 1)
+    emit({
+        "mode": "kmeans", "n": int(x.shape[0]), "d": int(x.shape[1]), "k": k, "iters": iters,
+        "seconds": secs, "inertia": float(D.sum()), "faissVersion": faiss.__version__,
+        "threads": faiss.omp_get_max_threads(),
+        "notes": "faiss.Kmeans, max_points_per_centroid=256, random init; inertia over all rows",
+    })
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--train", help="train rows, .npy (n x d)")
@@ -214,6 +231,7 @@ def main():
     ap.add_argument("--threads", type=int, default=0, help="OpenMP threads (0 = faiss default)")
     ap.add_argument("--seed", type=int, default=1234, help="k-means / LSQ seed")
     ap.add_argument("--knn", nargs=3, metavar=("BASE", "QUERIES", "K"), help="time exact IndexFlatL2 search instead")
+    ap.add_argument("--kmeans", nargs=3, metavar=("DATA", "K", "ITERS"), help="time faiss.Kmeans instead")
     ap.add_argument("--repeats", type=int, default=5, help="--knn: timed searches (median reported)")
     ap.add_argument("--out-ids", help="--knn: save the result ids (.npy, int64)")
     ap.add_argument("--out-distances", help="--knn: save the result distances (.npy, float32)")
@@ -232,6 +250,9 @@ def main():
 
     if args.knn:
         knn_mode(args, faiss, np)
+        return 0
+    if args.kmeans:
+        kmeans_mode(args, faiss, np)
         return 0
 
     if not args.train or not args.eval:
