@@ -1,0 +1,183 @@
+/**
+ * Quantizer benchmark (issue: foundation, §7). On one dataset (default glove-100: 50,000 training
+ * rows sampled with the seed, loss on 10,000 held-out query rows), in ONE run:
+ *  1. ours against faiss (Debian's python3-faiss, same rows, same machine, same threads):
+ *     PQ 4×8, RQ 4×8 (beam 5), LSQ 4×8 (our AVQ), PQ 8×8, RQ 8×8 — loss, train time, ratios;
+ *  2. the equal-bits table: WRVQ 4×256 (both weight rules, both trainers) at its honest bits
+ *     against PQ and RVQ with as many one-byte codes as fit in the same bits;
+ *  3. loss against number of codebooks 1..16 for PQ, RVQ and WRVQ with the (L) trainer (Fig. 4).
+ * Run: node --import tsx bench/quantizers.ts [--parts 1,2,3] [--train-size N] [--data name]
+ * Results go to results/bench/quantizers.json (atomic write) and the tables to stdout.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { writeFileAtomic } from '../src/core/atomic.js';
+import type { Matrix } from '../src/core/matrix.js';
+import { getThreads, shutdownWorkers } from '../src/core/parallel.js';
+import { Rng } from '../src/core/rng.js';
+import { progressBar } from '../src/core/progress.js';
+import { loadDataset } from '../src/data/load.js';
+import { writeNpy } from '../src/data/npy.js';
+import { quantizationLoss } from '../src/eval/quantization.js';
+import type { CodebookQuantizer } from '../src/quant/codebook-quantizer.js';
+import { encodeParallel } from '../src/quant/encode-parallel.js';
+import { createQuantizer, quantizerFromJSON, type QuantizerParams } from '../src/quant/registry.js';
+import type { TrainOptions } from '../src/quant/types.js';
+import { captureEnvironment } from '../src/run/env.js';
+import { blasInfo } from '../scripts/blas-info.js';
+
+const argv = yargs(hideBin(process.argv))
+  .option('data', { type: 'string', default: 'glove-100' })
+  .option('train-size', { type: 'number', default: 50_000 })
+  .option('eval-size', { type: 'number', default: 10_000 })
+  .option('parts', { type: 'string', default: '1,2,3' })
+  .option('max-books', { type: 'number', default: 16, describe: 'last point of the loss-vs-books curve' })
+  .option('seed', { type: 'number', default: 1234 })
+  .strict()
+  .parseSync();
+
+const parts = new Set(argv.parts.split(',').map(Number));
+const seed = argv.seed;
+
+interface Measure { loss: number; relativeLoss: number; bits: number; trainSeconds: number; encodeSeconds: number; label: string }
+
+async function measure(q: CodebookQuantizer, train: Matrix, evalSet: Matrix, opts: TrainOptions = {}): Promise<Measure> {
+  const bar = progressBar(q.label, 'step');
+  const rep = await q.train(train, { seed, onProgress: bar.update, ...opts });
+  bar.finish();
+  return evaluate(q, evalSet, rep.seconds);
+}
+
+async function evaluate(q: CodebookQuantizer, evalSet: Matrix, trainSeconds: number): Promise<Measure> {
+  const t0 = performance.now();
+  const codes = await encodeParallel(q, evalSet);
+  const encodeSeconds = (performance.now() - t0) / 1000;
+  const { loss, relativeLoss } = quantizationLoss(evalSet, q.decode(codes));
+  return { loss, relativeLoss, bits: q.bitsPerVector, trainSeconds, encodeSeconds, label: q.label };
+}
+
+/** The first n books of a residual quantizer (RVQ, WRVQ): its training is progressive, so a prefix is an n-book model. */
+function prefix(q: CodebookQuantizer, n: number): CodebookQuantizer {
+  const s = q.toJSON();
+  return quantizerFromJSON({
+    ...s,
+    params: { ...s.params, books: n },
+    codebooks: s.codebooks.slice(0, n),
+    extra: { subOffset: q.subOffset.slice(0, n), subDim: q.subDim.slice(0, n) },
+  });
+}
+
+function table(header: string[], rows: (string | number)[][]): string {
+  const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmtNum(c) : c)))];
+  const w = header.map((_, i) => Math.max(...cells.map((r) => String(r[i]).length)));
+  return cells.map((r, ri) => r.map((c, i) => String(c).padEnd(w[i])).join('  ') + (ri === 0 ? '\n' + w.map((x) => '-'.repeat(x)).join('  ') : '')).join('\n');
+}
+
+function fmtNum(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  return Math.abs(v) >= 100 ? v.toFixed(0) : Number(v.toPrecision(4)).toString();
+}
+
+async function main(): Promise<void> {
+  const ds = await loadDataset(argv.data, { seed });
+  const train = ds.train.rows > argv['train-size'] ? ds.train.selectRows(new Rng(seed).sample(ds.train.rows, argv['train-size'])) : ds.train;
+  const evalSet = ds.queries.rows > argv['eval-size'] ? ds.queries.sliceRows(0, argv['eval-size']) : ds.queries;
+  const env = captureEnvironment();
+  const blas = blasInfo();
+  console.log(`dataset ${ds.name} (d = ${ds.dim}): ${train.rows} training rows, loss on ${evalSet.rows} held-out rows; ` +
+    `loss = mean ||x − x̂||²; ${getThreads()} threads; ${env.cpu}; BLAS (faiss) ${blas}`);
+  const out: Record<string, unknown> = { dataset: ds.name, checksum: ds.checksum, trainRows: train.rows, evalRows: evalSet.rows, seed, env, blas };
+
+  if (parts.has(1)) {
+    const dir = mkdtempSync(join(tmpdir(), 'vqbench-'));
+    try {
+      writeNpy(join(dir, 'train.npy'), train);
+      writeNpy(join(dir, 'eval.npy'), evalSet);
+      const configs: { ours: string; params: QuantizerParams; faiss: string }[] = [
+        { ours: 'pq', params: { books: 4, size: 256 }, faiss: 'pq:4x8' },
+        { ours: 'rvq', params: { books: 4, size: 256, beam: 5 }, faiss: 'rq:4x8' },
+        { ours: 'avq', params: { books: 4, size: 256 }, faiss: 'lsq:4x8' },
+        { ours: 'pq', params: { books: 8, size: 256 }, faiss: 'pq:8x8' },
+        { ours: 'rvq', params: { books: 8, size: 256, beam: 5 }, faiss: 'rq:8x8' },
+      ];
+      const rows: (string | number)[][] = [];
+      const records: unknown[] = [];
+      for (const c of configs) {
+        const ours = await measure(createQuantizer(c.ours, c.params), train, evalSet);
+        console.error(`faiss ${c.faiss} ...`);
+        const faissOut = execFileSync('/usr/bin/python3', [
+          'bench/peers/faiss_quantizers.py', '--train', join(dir, 'train.npy'), '--eval', join(dir, 'eval.npy'),
+          '--configs', c.faiss, '--beam', '5', '--threads', String(getThreads()), '--seed', String(seed),
+        ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+        const f = JSON.parse(faissOut.trim().split('\n').pop()!) as { loss: number; trainSeconds: number; encodeSeconds: number; notes?: string };
+        const lossRatio = ours.loss / f.loss, timeRatio = ours.trainSeconds / f.trainSeconds;
+        rows.push([`${c.faiss} (${ours.label})`, ours.loss, f.loss, lossRatio, ours.trainSeconds, f.trainSeconds, timeRatio,
+          lossRatio <= 1.03 && timeRatio <= 2 ? 'yes' : 'no']);
+        records.push({ config: c, ours, faiss: f, lossRatio, timeRatio });
+        console.log(table(['config', 'loss ours', 'loss faiss', 'ratio', 'train s ours', 'train s faiss', 'ratio', 'target met'], rows.slice(-1)));
+      }
+      console.log('\n1. ours vs faiss (targets: loss ratio ≤ 1.03, train-time ratio ≤ 2)\n' +
+        table(['config', 'loss ours', 'loss faiss', 'ratio', 'train s ours', 'train s faiss', 'ratio', 'target met'], rows));
+      out.vsFaiss = records;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  if (parts.has(2)) {
+    const rows: (string | number)[][] = [];
+    const records: unknown[] = [];
+    for (const trainer of ['kmeans', 'adam'] as const) {
+      for (const weights of ['paper', 'gain'] as const) {
+        const m = await measure(createQuantizer('wrvq', { books: 4, size: 256, weights }), train, evalSet, { trainer });
+        rows.push([m.label, trainer, m.bits, m.loss, m.relativeLoss, m.trainSeconds]);
+        records.push({ trainer, ...m });
+      }
+    }
+    const bits = rows[0][2] as number;
+    const books = Math.floor(bits / 8);
+    for (const [id, p] of [['pq', { books, size: 256 }], ['rvq', { books, size: 256, beam: 5 }]] as const) {
+      const m = await measure(createQuantizer(id, p), train, evalSet);
+      rows.push([m.label, 'kmeans', m.bits, m.loss, m.relativeLoss, m.trainSeconds]);
+      records.push({ trainer: 'kmeans', ...m });
+    }
+    console.log(`\n2. equal bits: WRVQ 4×256 stores 4 codes + 4 fp16 weights = ${bits} bits; PQ and RVQ get ${books} one-byte codes\n` +
+      table(['quantizer', 'trainer', 'bits/vector', 'loss', 'relative loss', 'train s'], rows));
+    out.equalBits = records;
+  }
+
+  if (parts.has(3)) {
+    const maxBooks = argv['max-books'];
+    const curve: Record<string, { books: number; loss: number; bits: number }[]> = { pq: [], rvq: [], wrvq: [] };
+    for (const id of ['rvq', 'wrvq'] as const) {
+      const q = createQuantizer(id, { books: maxBooks, size: 256, beam: 5, weights: 'paper' });
+      const bar = progressBar(`${q.label} (curve)`, 'step');
+      await q.train(train, { seed, onProgress: bar.update });
+      bar.finish();
+      for (let n = 1; n <= maxBooks; n++) {
+        const m = await evaluate(prefix(q, n), evalSet, 0);
+        curve[id].push({ books: n, loss: m.loss, bits: m.bits });
+      }
+    }
+    for (let n = 1; n <= maxBooks; n++) {
+      const m = await measure(createQuantizer('pq', { books: n, size: 256 }), train, evalSet);
+      curve.pq.push({ books: n, loss: m.loss, bits: m.bits });
+    }
+    console.log('\n3. loss vs number of codebooks of 256 (Fig. 4; L trainer; WRVQ with the paper rule)\n' +
+      table(['books', 'PQ loss', 'RVQ loss', 'WRVQ loss', 'PQ/RVQ bits', 'WRVQ bits'],
+        curve.pq.map((p, i) => [p.books, p.loss, curve.rvq[i].loss, curve.wrvq[i].loss, p.bits, curve.wrvq[i].bits])));
+    out.lossVsBooks = curve;
+  }
+
+  writeFileAtomic('results/bench/quantizers.json', JSON.stringify(out, null, 2) + '\n');
+  console.log('\nwrote results/bench/quantizers.json');
+}
+
+main().then(shutdownWorkers, (e) => {
+  console.error(e);
+  process.exit(1);
+});
