@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { writeFileAtomic } from '../src/core/atomic.js';
+import { table } from '../src/cli/output.js';
 import { kmeans } from '../src/core/kmeans.js';
 import { getThreads, knn, nearest, setThreads, shutdownWorkers } from '../src/core/parallel.js';
 import { kernelDescription, setWasmKernelsEnabled } from '../src/core/wasm/kernels.js';
@@ -53,12 +54,6 @@ async function time(fn: () => Promise<unknown>, repeats = 3): Promise<number> {
     t.push((performance.now() - t0) / 1000);
   }
   return t.sort((a, b) => a - b)[Math.floor(t.length / 2)];
-}
-
-function table(header: string[], rows: (string | number)[][]): string {
-  const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? Number(c.toPrecision(4)).toString() : c)))];
-  const w = header.map((_, i) => Math.max(...cells.map((r) => String(r[i]).length)));
-  return cells.map((r, ri) => r.map((c, i) => String(c).padEnd(w[i])).join('  ') + (ri === 0 ? '\n' + w.map((x) => '-'.repeat(x)).join('  ') : '')).join('\n');
 }
 
 async function main(): Promise<void> {

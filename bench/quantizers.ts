@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { writeFileAtomic } from '../src/core/atomic.js';
+import { table } from '../src/cli/output.js';
 import type { Matrix } from '../src/core/matrix.js';
 import { getThreads, shutdownWorkers } from '../src/core/parallel.js';
 import { Rng } from '../src/core/rng.js';
@@ -69,17 +70,6 @@ function prefix(q: CodebookQuantizer, n: number): CodebookQuantizer {
     codebooks: s.codebooks.slice(0, n),
     extra: { subOffset: q.subOffset.slice(0, n), subDim: q.subDim.slice(0, n) },
   });
-}
-
-function table(header: string[], rows: (string | number)[][]): string {
-  const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmtNum(c) : c)))];
-  const w = header.map((_, i) => Math.max(...cells.map((r) => String(r[i]).length)));
-  return cells.map((r, ri) => r.map((c, i) => String(c).padEnd(w[i])).join('  ') + (ri === 0 ? '\n' + w.map((x) => '-'.repeat(x)).join('  ') : '')).join('\n');
-}
-
-function fmtNum(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  return Math.abs(v) >= 100 ? v.toFixed(0) : Number(v.toPrecision(4)).toString();
 }
 
 async function main(): Promise<void> {
