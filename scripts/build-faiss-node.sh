@@ -9,6 +9,8 @@
 #
 # Debian's faiss 1.7.3 has `faiss::Index::idx_t` but no `faiss::idx_t` (added in 1.7.4), which
 # faiss.cc uses. We compile a patched COPY (build/src/faiss.cc); the original file is untouched.
+# The same copy gets vqbench's extras (setParameter for nprobe/efSearch, OpenMP thread count, faiss
+# exceptions as JS errors instead of an abort); see "vqbench extras" below.
 #
 # Needs: g++, libfaiss-dev, libopenblas-dev, Node's headers (node.h / node_api.h).
 # Usage: bash scripts/build-faiss-node.sh        (env: FAISS_NODE_DIR, FAISS_LIB, NODE_INCLUDE_DIR, CXX)
@@ -81,6 +83,94 @@ if [ "$NEED_COMPAT" = 1 ]; then
 else
   cp "$PKG/src/faiss.cc" "$PATCHED"
   say "faiss defines faiss::idx_t; compiling the source unchanged"
+fi
+
+# --- vqbench extras, applied to the same patched copy (src/index/faiss.ts uses them when present):
+#   Index#setParameter(name, value)   faiss::ParameterSpace::set_index_parameter: nprobe, efSearch,
+#                                     quantizer_efSearch, k_factor, ht, ... on any factory index
+#   Index.setNumThreads(n) / Index.getNumThreads()   omp_set_num_threads / omp_get_max_threads
+#   train / add / search: a faiss exception becomes a JS Error (unpatched, it aborts the process),
+#   and search frees its query buffer (unpatched, it leaks n·d floats per call).
+# Each anchor is checked; if faiss.cc's layout differs, the extras are skipped with a warning.
+EXTRAS="$SRC_DIR/vqbench-extras.inc"
+cat > "$EXTRAS" <<'CPP'
+  // vqbench: set a search-time parameter (nprobe, efSearch, ...) through faiss::ParameterSpace.
+  Napi::Value setParameter(const Napi::CallbackInfo &info)
+  {
+    Napi::Env env = info.Env();
+    if (info.Length() != 2 || !info[0].IsString() || !info[1].IsNumber())
+    {
+      Napi::TypeError::New(env, "Expected setParameter(name: string, value: number).").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    const std::string name = info[0].As<Napi::String>().Utf8Value();
+    const double value = info[1].As<Napi::Number>().DoubleValue();
+    try
+    {
+      faiss::ParameterSpace().set_index_parameter(index_.get(), name, value);
+    }
+    catch (const std::exception &ex)
+    {
+      Napi::Error::New(env, ex.what()).ThrowAsJavaScriptException();
+    }
+    return env.Undefined();
+  }
+
+  // vqbench: OpenMP threads used by faiss (process-wide).
+  static Napi::Value setNumThreads(const Napi::CallbackInfo &info)
+  {
+    Napi::Env env = info.Env();
+    if (info.Length() != 1 || !info[0].IsNumber())
+    {
+      Napi::TypeError::New(env, "Expected setNumThreads(n: number).").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    omp_set_num_threads(static_cast<int>(info[0].As<Napi::Number>().Int32Value()));
+    return env.Undefined();
+  }
+
+  static Napi::Value getNumThreads(const Napi::CallbackInfo &info)
+  {
+    return Napi::Number::New(info.Env(), omp_get_max_threads());
+  }
+
+CPP
+EXTENDED="$SRC_DIR/faiss.vqbench.cc"
+awk -v extras="$EXTRAS" '
+  function catchblock(free) {
+    return "    catch (const std::exception &ex)\n    {\n" free "      Napi::Error::New(env, ex.what()).ThrowAsJavaScriptException();\n      return env.Undefined();\n    }"
+  }
+  /^#include <faiss\/index_factory.h>/ && !inc { print; print "#include <faiss/AutoTune.h> // vqbench"; print "#include <omp.h> // vqbench"; inc = 1; next }
+  /^protected:/ && !ext { while ((getline line < extras) > 0) print line; ext = 1 }
+  /^    index_->add\(dv.quot, xb\);$/ { print "    try { index_->add(dv.quot, xb); } // vqbench"; print catchblock("      delete[] xb;\n"); next }
+  /^    index_->train\(dv.quot, xb\);$/ { print "    try { index_->train(dv.quot, xb); } // vqbench"; print catchblock("      delete[] xb;\n"); next }
+  /^    index_->search\(nq, xq, k, D, I\);$/ {
+    print "    try { index_->search(nq, xq, k, D, I); } // vqbench"
+    print catchblock("      delete[] xq;\n      delete[] I;\n      delete[] D;\n")
+    print "    delete[] xq; // vqbench"
+    next
+  }
+  /StaticMethod\("fromFactory", &Index::fromFactory\),/ && !reg {
+    print
+    print "      InstanceMethod(\"setParameter\", &Index::setParameter), // vqbench"
+    print "      StaticMethod(\"setNumThreads\", &Index::setNumThreads), // vqbench"
+    print "      StaticMethod(\"getNumThreads\", &Index::getNumThreads), // vqbench"
+    reg = 1
+    next
+  }
+  { print }
+' "$PATCHED" > "$EXTENDED"
+extras_ok=1
+for marker in '#include <omp.h> // vqbench' 'Napi::Value setParameter' 'try { index_->add(dv.quot, xb); }' \
+              'try { index_->train(dv.quot, xb); }' 'try { index_->search(nq, xq, k, D, I); }' '"getNumThreads", &Index::getNumThreads'; do
+  grep -qF "$marker" "$EXTENDED" || extras_ok=0
+done
+if [ "$extras_ok" = 1 ]; then
+  mv -f "$EXTENDED" "$PATCHED"
+  say "vqbench extras added: setParameter, setNumThreads/getNumThreads, faiss exceptions as JS errors"
+else
+  rm -f "$EXTENDED"
+  echo "[build-faiss-node] WARNING: faiss.cc layout not recognised; building without the vqbench extras (no nprobe/efSearch/threads)" >&2
 fi
 
 OUT="$OUT_DIR/faiss-node.node"

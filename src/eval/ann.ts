@@ -1,0 +1,198 @@
+/**
+ * ann-benchmarks metrics: recall@k, nearest-neighbour recall, latency percentiles, the recall–QPS
+ * Pareto frontier, and the single-thread search loop that measures QPS and per-query latency.
+ *
+ * recall@k here is the plain set definition, |approx top-k ∩ exact top-k| / k averaged over queries.
+ * ann-benchmarks' own `knn` metric also counts an approximate hit whose distance is within
+ * epsilon (1e-3) of the true k-th distance (ties at the boundary); with continuous data the two agree
+ * almost always, and the set version needs no distances, so it is the one computed here.
+ */
+import { Matrix } from '../core/matrix.js';
+import type { SearchParams, SearchResult, VectorIndex } from '../index/types.js';
+
+function checkShapes(fn: string, approxIds: ArrayLike<number>, exactIds: ArrayLike<number>, nq: number, kApprox: number, kExact: number, k: number): void {
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`${fn}: k must be a positive integer, got ${k}`);
+  if (k > kExact) throw new RangeError(`${fn}: k = ${k} exceeds the ${kExact} ground-truth neighbours per query`);
+  if (approxIds.length !== nq * kApprox) throw new RangeError(`${fn}: approxIds has ${approxIds.length} ids, expected ${nq} × ${kApprox}`);
+  if (exactIds.length !== nq * kExact) throw new RangeError(`${fn}: exactIds has ${exactIds.length} ids, expected ${nq} × ${kExact}`);
+}
+
+/**
+ * Mean over queries of |approx top-k ∩ exact top-k| / k. `approxIds` is nq × kApprox (best first,
+ * padded with −1), `exactIds` nq × kExact (k ≤ kExact). When kApprox < k the missing answers count as
+ * misses; −1 and duplicate ids never count. The denominator is the number of valid (≥ 0) exact ids
+ * among the first k, which is k unless the base has fewer than k vectors (a query without any valid
+ * exact id is skipped).
+ */
+export function recallAtK(
+  approxIds: ArrayLike<number>, exactIds: ArrayLike<number>,
+  nq: number, kApprox: number, kExact: number, k: number,
+): number {
+  checkShapes('recallAtK', approxIds, exactIds, nq, kApprox, kExact, k);
+  const ka = Math.min(k, kApprox);
+  const truth = new Set<number>();
+  const seen = new Set<number>();
+  let sum = 0, counted = 0;
+  for (let q = 0; q < nq; q++) {
+    truth.clear();
+    seen.clear();
+    for (let j = 0; j < k; j++) {
+      const id = exactIds[q * kExact + j];
+      if (id >= 0) truth.add(id);
+    }
+    if (truth.size === 0) continue;
+    let hits = 0;
+    for (let j = 0; j < ka; j++) {
+      const id = approxIds[q * kApprox + j];
+      if (id >= 0 && truth.has(id) && !seen.has(id)) {
+        seen.add(id);
+        hits++;
+      }
+    }
+    sum += hits / truth.size;
+    counted++;
+  }
+  return counted ? sum / counted : NaN;
+}
+
+/**
+ * Fraction of queries whose true nearest neighbour (exactIds[q·kExact]) is among the first k
+ * approximate answers (the "1-recall@k" / R@k of the IVFPQ and WRVQ papers).
+ */
+export function nnRecallAtK(
+  approxIds: ArrayLike<number>, exactIds: ArrayLike<number>,
+  nq: number, kApprox: number, kExact: number, k: number,
+): number {
+  checkShapes('nnRecallAtK', approxIds, exactIds, nq, kApprox, kExact, 1);
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`nnRecallAtK: k must be a positive integer, got ${k}`);
+  const ka = Math.min(k, kApprox);
+  let hits = 0, counted = 0;
+  for (let q = 0; q < nq; q++) {
+    const nn = exactIds[q * kExact];
+    if (nn < 0) continue;
+    counted++;
+    for (let j = 0; j < ka; j++) {
+      if (approxIds[q * kApprox + j] === nn) {
+        hits++;
+        break;
+      }
+    }
+  }
+  return counted ? hits / counted : NaN;
+}
+
+export interface LatencySummary {
+  p50: number;
+  p95: number;
+  p99: number;
+  mean: number;
+}
+
+/** The p-th quantile (0 ≤ p ≤ 1) of an ascending sample, numpy's default ('linear') interpolation. */
+export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
+  const n = sorted.length;
+  if (n === 0) throw new RangeError('quantileSorted: empty sample');
+  const h = (n - 1) * p;
+  const lo = Math.floor(h);
+  const hi = Math.min(lo + 1, n - 1);
+  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+}
+
+/** Median, 95th and 99th percentiles (numpy's linear interpolation) and mean of latencies in ms. */
+export function latencyPercentiles(samplesMs: ArrayLike<number>): LatencySummary {
+  if (samplesMs.length === 0) throw new RangeError('latencyPercentiles: no latency samples');
+  const s = Float64Array.from(samplesMs).sort();
+  let total = 0;
+  for (let i = 0; i < s.length; i++) total += s[i];
+  return { p50: quantileSorted(s, 0.5), p95: quantileSorted(s, 0.95), p99: quantileSorted(s, 0.99), mean: total / s.length };
+}
+
+export interface ParetoPoint {
+  recall: number;
+  qps: number;
+  label: string;
+}
+
+/**
+ * The points not dominated by any other (maximize recall and QPS), sorted by recall ascending (QPS
+ * then descends). A point is dropped when another has recall ≥ and QPS ≥ with one of them strictly
+ * greater; of exact duplicates the first is kept. Points with a NaN coordinate are ignored.
+ */
+export function paretoFrontier<T extends ParetoPoint>(points: readonly T[]): T[] {
+  const pts = points
+    .map((p, i) => ({ p, i }))
+    .filter(({ p }) => !Number.isNaN(p.recall) && !Number.isNaN(p.qps));
+  // best recall first; equal recall: best qps first; then input order
+  pts.sort((a, b) => b.p.recall - a.p.recall || b.p.qps - a.p.qps || a.i - b.i);
+  const out: T[] = [];
+  let bestQps = -Infinity;
+  for (const { p } of pts) {
+    if (p.qps > bestQps) {
+      out.push(p);
+      bestQps = p.qps;
+    }
+  }
+  return out.reverse();
+}
+
+export interface MeasureOptions {
+  /** Untimed queries run first (cycling through the query set) to warm caches and JITs. Default 100. */
+  warmupQueries?: number;
+}
+
+export interface SearchMeasurement extends SearchResult {
+  /** Queries per second of the timed loop: nq / its total seconds (one query at a time, one thread). */
+  qps: number;
+  latencyMs: LatencySummary;
+  /** Per-query latencies in ms, in query order (for the raw sidecar). */
+  samplesMs: Float64Array;
+  /** Wall-clock seconds of the timed loop. */
+  seconds: number;
+}
+
+/**
+ * Runs the queries one at a time (ann-benchmarks' single-query mode) after `warmupQueries` untimed
+ * ones, timing each with performance.now(); `await` is used only for an index that declares
+ * asyncSearch, so a synchronous index is not charged a microtask per query. Threads: this loop is
+ * single-threaded; a native index must itself be set to one thread (see faiss.ts).
+ */
+export async function measureSearch(
+  index: VectorIndex, queries: Matrix, k: number,
+  params: SearchParams = {}, opts: MeasureOptions = {},
+): Promise<SearchMeasurement> {
+  const nq = queries.rows;
+  if (nq === 0) throw new RangeError('measureSearch: no queries');
+  const warmup = Math.max(0, Math.floor(opts.warmupQueries ?? 100));
+  const isAsync = index.capabilities.asyncSearch;
+  const rows = Array.from({ length: nq }, (_, i) => queries.sliceRows(i, i + 1));
+
+  for (let w = 0; w < warmup; w++) {
+    const r = index.search(rows[w % nq], k, params);
+    if (isAsync) await r;
+  }
+
+  const ids = new Int32Array(nq * k);
+  const dists = new Float32Array(nq * k);
+  const samples = new Float64Array(nq);
+  const results: SearchResult[] = new Array(nq);
+  const start = performance.now();
+  for (let i = 0; i < nq; i++) {
+    const t0 = performance.now();
+    let r = index.search(rows[i], k, params);
+    if (isAsync) r = await r;
+    samples[i] = performance.now() - t0;
+    results[i] = r as SearchResult;
+  }
+  const seconds = (performance.now() - start) / 1000;
+
+  for (let i = 0; i < nq; i++) {
+    const r = results[i];
+    if (r === undefined || typeof (r as Partial<SearchResult>).ids !== 'object') {
+      throw new TypeError(`measureSearch: ${index.name}.search returned a Promise but capabilities.asyncSearch is false`);
+    }
+    if (r.nq !== 1 || r.k !== k) throw new RangeError(`measureSearch: ${index.name}.search returned ${r.nq} × ${r.k}, expected 1 × ${k}`);
+    ids.set(r.ids, i * k);
+    dists.set(r.dists, i * k);
+  }
+  return { nq, k, ids, dists, qps: nq / seconds, latencyMs: latencyPercentiles(samples), samplesMs: samples, seconds };
+}

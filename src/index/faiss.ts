@@ -1,0 +1,438 @@
+/**
+ * Any faiss index through faiss-node, named by a faiss index_factory string ('Flat', 'IVF1024,PQ50',
+ * 'HNSW32', 'PQ50', 'OPQ16_64,IVF256,PQ16', ...). Untrained indexes are trained on a seeded sample
+ * of the base (`trainRows`), then every vector is added; search returns faiss's squared L2 or inner
+ * products unchanged.
+ *
+ * Search-time parameters (nprobe, efSearch, ...) and the OpenMP thread count need three methods that
+ * stock faiss-node 0.5.1 lacks — `setParameter` (faiss::ParameterSpace), `Index.setNumThreads` /
+ * `Index.getNumThreads` — plus exception handling (stock faiss-node aborts the whole process when faiss
+ * throws in train / add / search). scripts/build-faiss-node.sh compiles them in; with a stock build
+ * this adapter still runs with the index's defaults, but refuses search parameters (UnavailableError)
+ * and guards the known abort (too few training rows) itself.
+ *
+ * Threads: search runs with `threads` OpenMP threads (default 1, ann-benchmarks' single-thread QPS);
+ * training and adding use `buildThreads`, also 1 by default: on the 2-core development machine, with
+ * other work running, faiss's PQ training was 7–8× slower on 2 OpenMP threads than on 1 (libgomp's
+ * spinning threads compete with OpenBLAS's and with each other). Raise it on a larger, idle machine.
+ * The setting is process-wide in OpenMP; it is re-applied when another FaissIndex changed it.
+ *
+ * Note: for 'PQm' and 'IVFn,PQm' faiss also trains polysemous codes, which is slow (about a minute
+ * for 600 vectors here); 'PQmnp' skips it and is what ann-benchmarks-style sweeps usually want.
+ */
+import { createRequire } from 'node:module';
+import { InputError, UnavailableError } from '../core/errors.js';
+import type { Matrix } from '../core/matrix.js';
+import { Rng } from '../core/rng.js';
+import {
+  memoryBreakdown,
+  type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric, type MemoryBreakdown,
+  type SearchParams, type SearchResult, type VectorIndex,
+} from './types.js';
+
+type FaissModule = typeof import('faiss-node');
+type FaissNative = InstanceType<FaissModule['Index']>;
+
+/** The vqbench extras compiled in by scripts/build-faiss-node.sh (absent from stock faiss-node). */
+interface FaissExtras {
+  setParameter?(name: string, value: number): void;
+}
+interface FaissStaticExtras {
+  setNumThreads?(n: number): void;
+  getNumThreads?(): number;
+}
+
+let faiss: FaissModule | null = null;
+let defaultThreads = 0;
+let currentThreads = 0;
+
+/** Loads faiss-node once; an UnavailableError with the loader's message if it cannot load. */
+export function loadFaiss(): FaissModule {
+  if (faiss) return faiss;
+  try {
+    faiss = createRequire(import.meta.url)('faiss-node') as FaissModule;
+  } catch (e) {
+    throw new UnavailableError(
+      `faiss-node cannot be loaded (${(e as Error).message.split('\n')[0]}); build it with npm run build:faiss-node (needs libfaiss-dev).`,
+    );
+  }
+  const s = faiss.Index as unknown as FaissStaticExtras;
+  defaultThreads = s.getNumThreads ? s.getNumThreads() : 0;
+  currentThreads = defaultThreads;
+  return faiss;
+}
+
+export interface FaissFeatures {
+  /** Index#setParameter (nprobe, efSearch, ...) is compiled in. */
+  setParameter: boolean;
+  /** Index.setNumThreads / getNumThreads are compiled in. */
+  threads: boolean;
+  /** OpenMP's default thread count when faiss-node was loaded (0 if unknown). */
+  defaultThreads: number;
+}
+
+let cachedFeatures: FaissFeatures | null = null;
+
+/** What the loaded faiss-node can do beyond the stock API (the vqbench extras of scripts/build-faiss-node.sh). */
+export function faissFeatures(): FaissFeatures {
+  if (cachedFeatures) return cachedFeatures;
+  const f = loadFaiss();
+  const s = f.Index as unknown as FaissStaticExtras;
+  cachedFeatures = Object.freeze({
+    setParameter: typeof (f.Index.prototype as unknown as FaissExtras).setParameter === 'function',
+    threads: typeof s.setNumThreads === 'function',
+    defaultThreads,
+  });
+  return cachedFeatures;
+}
+
+function setThreads(n: number): boolean {
+  const s = loadFaiss().Index as unknown as FaissStaticExtras;
+  if (!s.setNumThreads) return false;
+  if (n !== currentThreads) {
+    s.setNumThreads(n);
+    currentThreads = n;
+  }
+  return true;
+}
+
+export interface FaissBuildParams {
+  /** faiss index_factory string (the --factory flag). Default 'Flat' (exact search). */
+  factory?: string;
+  /** 'l2' (squared L2) or 'ip' (inner product). Default 'l2'. */
+  metric?: IndexMetric;
+  /** OpenMP threads for search. Default 1: single-thread QPS, as ann-benchmarks measures. */
+  threads?: number;
+  /** OpenMP threads for train and add. Default 1 (see above); more can be faster on an idle many-core machine. */
+  buildThreads?: number;
+}
+
+export interface FaissSearchParams {
+  /** Inverted lists visited (IVF indexes). faiss's default 1: more → better recall, slower. */
+  nprobe?: number;
+  /** HNSW candidate list size (HNSW indexes). faiss's default 16: more → better recall, slower. */
+  efSearch?: number;
+}
+
+/** Parameters faiss's ParameterSpace knows; nprobe and efSearch are reset to faiss's default when omitted. */
+export const FAISS_SEARCH_DEFAULTS: Readonly<Record<string, number>> = Object.freeze({ nprobe: 1, efSearch: 16 });
+const FAISS_OTHER_PARAMS = ['max_codes', 'ht', 'k_factor', 'k_factor_rf', 'quantizer_nprobe', 'quantizer_efSearch'];
+export const FAISS_SEARCH_PARAMS = Object.freeze([...Object.keys(FAISS_SEARCH_DEFAULTS), ...FAISS_OTHER_PARAMS]);
+export const FAISS_BUILD_PARAMS = Object.freeze(['factory', 'metric', 'threads', 'buildThreads'] as const);
+
+/** Default training sample: every row up to this many (faiss subsamples k-means to 256 points per centroid itself). */
+export const FAISS_DEFAULT_TRAIN_ROWS = 100_000;
+
+/** One component of a factory string, as far as the memory estimate and training checks need. */
+interface FactoryShape {
+  /** Dimension after pre-transforms (PCA / OPQ output). */
+  dOut: number;
+  ivf: number;
+  ivfHnswM: number;
+  /** Bytes per vector of the stored codes (or raw vectors), and whether they are raw float32. */
+  codeBytes: number;
+  rawVectors: boolean;
+  /** Bytes of codebooks, rotation matrices, precomputed tables (fixed). */
+  fixedBytes: number;
+  hnswM: number;
+  /** Rows needed to train the largest k-means. */
+  minTrainRows: number;
+  /** False when some component is not understood (the estimate then uses the serialized size). */
+  understood: boolean;
+}
+
+/** Reads a factory string well enough to estimate memory and the minimum training sample. */
+export function parseFactory(factory: string, d: number, metric: IndexMetric = 'l2'): FactoryShape {
+  const s: FactoryShape = {
+    dOut: d, ivf: 0, ivfHnswM: 0, codeBytes: 0, rawVectors: false, fixedBytes: 0, hnswM: 0, minTrainRows: 0, understood: true,
+  };
+  let m: RegExpMatchArray | null;
+  for (const raw of factory.split(',')) {
+    const t = raw.trim();
+    if ((m = t.match(/^OPQ(\d+)(?:_(\d+))?$/))) {
+      const dOut = m[2] ? Number(m[2]) : s.dOut;
+      s.fixedBytes += s.dOut * dOut * 4;
+      s.dOut = dOut;
+      s.minTrainRows = Math.max(s.minTrainRows, 256);
+    } else if ((m = t.match(/^PCAW?R?(\d+)$/))) {
+      s.fixedBytes += s.dOut * Number(m[1]) * 4 + s.dOut * 4;
+      s.dOut = Number(m[1]);
+    } else if ((m = t.match(/^IVF(\d+)(?:_HNSW(\d+))?$/))) {
+      s.ivf = Number(m[1]);
+      s.ivfHnswM = m[2] ? Number(m[2]) : 0;
+      s.fixedBytes += s.ivf * s.dOut * 4;
+      s.minTrainRows = Math.max(s.minTrainRows, s.ivf);
+    } else if ((m = t.match(/^HNSW(\d+)(?:_Flat)?$/))) {
+      s.hnswM = Number(m[1]);
+      s.rawVectors = true;
+      s.codeBytes = s.dOut * 4;
+    } else if (t === 'Flat') {
+      s.rawVectors = true;
+      s.codeBytes = s.dOut * 4;
+    } else if ((m = t.match(/^PQ(\d+)(?:x(\d+))?(np)?$/))) {
+      const mm = Number(m[1]), nbits = m[2] ? Number(m[2]) : 8;
+      s.codeBytes = Math.ceil((mm * nbits) / 8);
+      s.rawVectors = false;
+      s.fixedBytes += s.dOut * (1 << nbits) * 4;
+      // IVFPQ by residual with L2 precomputes nlist × m × 2^nbits float tables
+      if (s.ivf && metric === 'l2') s.fixedBytes += s.ivf * mm * (1 << nbits) * 4;
+      s.minTrainRows = Math.max(s.minTrainRows, 1 << nbits);
+    } else if ((m = t.match(/^SQ(4|6|8|fp16)$/))) {
+      const bits = m[1] === 'fp16' ? 16 : Number(m[1]);
+      s.codeBytes = Math.ceil((s.dOut * bits) / 8);
+      s.rawVectors = false;
+      s.fixedBytes += s.dOut * 2 * 4;
+    } else if (t === 'IDMap' || t === 'IDMap2' || t === 'L2norm') {
+      // ids are counted with the lists; L2norm stores nothing
+    } else {
+      s.understood = false;
+    }
+  }
+  return s;
+}
+
+/** A search parameter as a finite number (numbers or numeric strings). */
+function numParam(name: string, v: number | string | boolean): number {
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) {
+    throw new InputError(`faiss: search parameter ${name} must be a non-negative number, got ${JSON.stringify(v)}.`);
+  }
+  return n;
+}
+
+export class FaissIndex implements VectorIndex {
+  readonly name = 'faiss';
+  readonly metric: IndexMetric;
+  readonly capabilities: IndexCapabilities = Object.freeze({ add: true, asyncSearch: false, exactMemory: false });
+  readonly factory: string;
+  readonly threads: number;
+  readonly buildThreads: number;
+  private index: FaissNative | null = null;
+  private dim = 0;
+  private count = 0;
+  /** faiss label → user id, only once a non-sequential id was added (faiss-node has no add_with_ids). */
+  private idMap: Int32Array | null = null;
+  private applied = new Map<string, number>();
+  private serializedBytes: { count: number; bytes: number } | null = null;
+
+  constructor(params: FaissBuildParams = {}) {
+    this.factory = (params.factory ?? 'Flat').trim();
+    if (!this.factory) throw new InputError('--factory: the faiss factory string is empty.');
+    this.metric = params.metric ?? 'l2';
+    if (this.metric !== 'l2' && this.metric !== 'ip') throw new InputError(`faiss: metric must be 'l2' or 'ip', got '${this.metric}'.`);
+    this.threads = params.threads ?? 1;
+    this.buildThreads = params.buildThreads ?? 1;
+    for (const [k, v] of [['threads', this.threads], ['buildThreads', this.buildThreads]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new InputError(`faiss: ${k} must be a positive integer, got ${v}.`);
+    }
+  }
+
+  get label(): string {
+    return `faiss(factory=${this.factory}${this.metric === 'ip' ? ',metric=ip' : ''})`;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  get bitsPerVector(): number {
+    if (!this.dim) return NaN;
+    const s = parseFactory(this.factory, this.dim, this.metric);
+    return s.understood ? s.codeBytes * 8 : NaN;
+  }
+
+  async build(x: Matrix, opts: BuildOptions = {}): Promise<BuildReport> {
+    const t0 = performance.now();
+    const f = loadFaiss();
+    const feat = faissFeatures();
+    const notes: string[] = [];
+    this.dim = x.dim;
+    this.count = 0;
+    this.idMap = null;
+    this.applied.clear();
+    this.serializedBytes = null;
+    const metricType = this.metric === 'ip' ? f.MetricType.METRIC_INNER_PRODUCT : f.MetricType.METRIC_L2;
+    try {
+      this.index = f.Index.fromFactory(x.dim, this.factory, metricType);
+    } catch (e) {
+      throw new InputError(`--factory '${this.factory}' was rejected by faiss: ${faissMessage(e)}`);
+    }
+    const index = this.index;
+
+    if (feat.threads) {
+      setThreads(this.buildThreads);
+      notes.push(`faiss OpenMP threads: ${this.buildThreads} for train/add, ${this.threads} for search (machine default ${defaultThreads})`);
+    } else {
+      notes.push('faiss-node lacks setNumThreads (stock build): faiss uses its default OpenMP threads; rebuild with npm run build:faiss-node');
+    }
+
+    if (!index.isTrained()) {
+      const shape = parseFactory(this.factory, x.dim, this.metric);
+      const want = opts.trainRows ?? Math.min(x.rows, Math.max(FAISS_DEFAULT_TRAIN_ROWS, shape.minTrainRows));
+      const rows = Math.min(want, x.rows);
+      if (rows < shape.minTrainRows) {
+        throw new InputError(
+          `--factory '${this.factory}' needs at least ${shape.minTrainRows} training vectors, but only ${rows} are available (trainRows / base size).`,
+        );
+      }
+      const seed = opts.seed ?? 1234;
+      const sample = rows === x.rows ? x : x.selectRows(new Rng(seed).sample(x.rows, rows).sort());
+      if (this.factory.split(',').some((t) => /^PQ\d+(x8)?$/.test(t.trim()))) {
+        notes.push(`'${this.factory}' trains polysemous codes (slow); append np (e.g. PQ16np) to skip that`);
+      }
+      opts.onProgress?.(0, 1, 'faiss train');
+      try {
+        index.train(Array.from(sample.data));
+      } catch (e) {
+        throw new InputError(`--factory '${this.factory}': faiss failed to train on ${rows} vectors: ${faissMessage(e)}`);
+      }
+      opts.onProgress?.(1, 1, 'faiss train');
+      notes.push(`trained on ${rows} of ${x.rows} vectors (seeded sample, seed ${seed}); faiss's k-means subsamples to 256 points per centroid with its own fixed seed`);
+    }
+    this.addChunks(x, opts);
+    if (feat.threads) setThreads(this.threads);
+    return { seconds: (performance.now() - t0) / 1000, notes };
+  }
+
+  async add(x: Matrix, ids?: Uint32Array): Promise<void> {
+    this.requireIndex();
+    if (x.dim !== this.dim) throw new RangeError(`faiss.add: vectors have ${x.dim} dimensions, the index ${this.dim}`);
+    if (ids && ids.length !== x.rows) throw new RangeError(`faiss.add: ${ids.length} ids for ${x.rows} vectors`);
+    const start = this.count;
+    if (ids && (this.idMap || ids.some((id, i) => id !== start + i))) {
+      const map = new Int32Array(start + x.rows);
+      if (this.idMap) map.set(this.idMap.subarray(0, start));
+      else for (let i = 0; i < start; i++) map[i] = i;
+      map.set(ids, start);
+      this.idMap = map;
+    } else if (this.idMap) {
+      const map = new Int32Array(start + x.rows);
+      map.set(this.idMap.subarray(0, start));
+      for (let i = 0; i < x.rows; i++) map[start + i] = start + i;
+      this.idMap = map;
+    }
+    if (faissFeatures().threads) setThreads(this.buildThreads);
+    this.addChunks(x, {});
+    if (faissFeatures().threads) setThreads(this.threads);
+  }
+
+  private addChunks(x: Matrix, opts: BuildOptions): void {
+    const index = this.requireIndex();
+    const chunk = Math.max(1, Math.floor((1 << 22) / Math.max(1, x.dim))); // ≤ 4M numbers per JS array
+    for (let i0 = 0; i0 < x.rows; i0 += chunk) {
+      const i1 = Math.min(x.rows, i0 + chunk);
+      try {
+        index.add(Array.from(x.data.subarray(i0 * x.dim, i1 * x.dim)));
+      } catch (e) {
+        throw new InputError(`--factory '${this.factory}': faiss failed to add vectors: ${faissMessage(e)}`);
+      }
+      this.count += i1 - i0;
+      opts.onProgress?.(i1, x.rows, 'faiss add');
+    }
+    this.serializedBytes = null;
+  }
+
+  search(q: Matrix, k: number, params: SearchParams = {}): SearchResult {
+    if (!Number.isInteger(k) || k < 1) throw new RangeError(`faiss.search: k must be a positive integer, got ${k}`);
+    const index = this.requireIndex();
+    if (q.dim !== this.dim) throw new RangeError(`faiss.search: queries have ${q.dim} dimensions, the index ${this.dim}`);
+    this.applyParams(params);
+    if (faissFeatures().threads) setThreads(this.threads);
+    const ip = this.metric === 'ip';
+    const ids = new Int32Array(q.rows * k).fill(-1);
+    const dists = new Float32Array(q.rows * k).fill(ip ? -Infinity : Infinity);
+    const kk = Math.min(k, this.count);
+    if (kk === 0 || q.rows === 0) return { nq: q.rows, k, ids, dists };
+    const r = index.search(Array.from(q.data), kk);
+    const map = this.idMap;
+    for (let i = 0; i < q.rows; i++) {
+      for (let j = 0; j < kk; j++) {
+        const label = r.labels[i * kk + j];
+        if (label < 0) continue; // faiss pads with −1 (and ±FLT_MAX): keep our ±Infinity
+        ids[i * k + j] = map ? map[label] : label;
+        dists[i * k + j] = r.distances[i * kk + j];
+      }
+    }
+    return { nq: q.rows, k, ids, dists };
+  }
+
+  /** Sets each given parameter through ParameterSpace (only when its value changed); resets omitted nprobe / efSearch. */
+  private applyParams(params: SearchParams): void {
+    const index = this.requireIndex() as FaissNative & FaissExtras;
+    const wanted = new Map<string, number>();
+    for (const [key, v] of Object.entries(params)) {
+      if (!FAISS_SEARCH_PARAMS.includes(key)) {
+        throw new InputError(`faiss: unknown search parameter '${key}'; known: ${FAISS_SEARCH_PARAMS.join(', ')}.`);
+      }
+      wanted.set(key, numParam(key, v));
+    }
+    // a parameter set earlier and now omitted goes back to faiss's default, so a sweep cell never inherits the previous one
+    for (const [key, v] of this.applied) {
+      if (!wanted.has(key) && key in FAISS_SEARCH_DEFAULTS && v !== FAISS_SEARCH_DEFAULTS[key]) wanted.set(key, FAISS_SEARCH_DEFAULTS[key]);
+    }
+    for (const [key, v] of wanted) {
+      if (this.applied.get(key) === v) continue;
+      if (typeof index.setParameter !== 'function') {
+        if (!this.applied.has(key) && FAISS_SEARCH_DEFAULTS[key] === v) continue; // asking for the default is fine
+        throw new UnavailableError(
+          `faiss-node was built without setParameter, so ${key} cannot be set; rebuild it with npm run build:faiss-node.`,
+        );
+      }
+      try {
+        index.setParameter(key, v);
+      } catch (e) {
+        throw new InputError(`faiss: search parameter ${key}=${v} does not apply to --factory '${this.factory}': ${faissMessage(e)}`);
+      }
+      this.applied.set(key, v);
+    }
+  }
+
+  memoryBytes(): number {
+    return this.memoryBreakdown().total;
+  }
+
+  /**
+   * An estimate from the factory string: codes n × code bytes (raw float vectors for Flat / HNSW),
+   * inverted-list ids n × 8 B plus 32 B per list, coarse centroids, PQ / SQ codebooks, OPQ / PCA
+   * matrices and IVFPQ precomputed tables; HNSW links ≈ n × (2M + M/(M − 1)) × 4 B plus levels and
+   * offsets. A factory with a component this parser does not know is estimated by its serialized size
+   * (faiss's write_index), put under `codes`.
+   */
+  memoryBreakdown(): MemoryBreakdown {
+    if (!this.index || !this.dim) return memoryBreakdown({});
+    const n = this.count;
+    const s = parseFactory(this.factory, this.dim, this.metric);
+    const idMapBytes = this.idMap ? this.idMap.length * 4 : 0;
+    if (!s.understood) {
+      if (!this.serializedBytes || this.serializedBytes.count !== n) {
+        this.serializedBytes = { count: n, bytes: this.index.toBuffer().length };
+      }
+      return memoryBreakdown({ codes: this.serializedBytes.bytes, lists: idMapBytes });
+    }
+    const hnswLinks = (M: number, nodes: number) => nodes * ((2 * M + M / (M - 1)) * 4 + 4 + 8);
+    const codes = n * s.codeBytes;
+    return memoryBreakdown({
+      codes: s.rawVectors ? 0 : codes,
+      vectors: s.rawVectors ? codes : 0,
+      lists: (s.ivf ? n * 8 + s.ivf * 32 : 0) + idMapBytes,
+      graph: Math.round((s.hnswM ? hnswLinks(s.hnswM, n) : 0) + (s.ivfHnswM ? hnswLinks(s.ivfHnswM, s.ivf) : 0)),
+      codebooks: s.fixedBytes,
+    });
+  }
+
+  async close(): Promise<void> {
+    this.index = null;
+  }
+
+  private requireIndex(): FaissNative {
+    if (!this.index) throw new Error('faiss: build() must be called first');
+    return this.index;
+  }
+}
+
+/** faiss's own sentence from an exception ("Error in <signature> at file:line: <message>"). */
+function faissMessage(e: unknown): string {
+  const msg = (e as Error)?.message ?? String(e);
+  const m = msg.match(/^Error in .*? at [^:]+:\d+: (.*)$/s);
+  return (m ? m[1] : msg).trim();
+}

@@ -1,0 +1,204 @@
+/**
+ * HNSW through hnswlib-node (Malkov & Yashunin's hnswlib, the ann-benchmarks `hnswlib` entry).
+ * Build parameters M and efConstruction; search parameter efSearch. Metric l2 uses hnswlib's 'l2'
+ * space (squared L2, as our contract); ip uses its 'ip' space, whose distance is 1 − x·y and is
+ * turned back into the inner product. Search is one searchKnn call per query row, on the calling
+ * thread (hnswlib-node has no multi-threaded search).
+ *
+ * hnswlib-node takes plain JS arrays, so each vector is copied into a number[] on add and on search;
+ * that copy (d numbers) is part of the measured latency, as it is for any user of hnswlib-node.
+ */
+import { createRequire } from 'node:module';
+import { InputError, UnavailableError } from '../core/errors.js';
+import type { Matrix } from '../core/matrix.js';
+import {
+  memoryBreakdown,
+  type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric, type MemoryBreakdown,
+  type SearchParams, type SearchResult, type VectorIndex,
+} from './types.js';
+
+type HnswlibModule = typeof import('hnswlib-node');
+type HierarchicalNSW = InstanceType<HnswlibModule['HierarchicalNSW']>;
+
+let hnswlib: HnswlibModule | null = null;
+
+/** Loads hnswlib-node once; an UnavailableError with the loader's message if it cannot load. */
+export function loadHnswlib(): HnswlibModule {
+  if (hnswlib) return hnswlib;
+  try {
+    hnswlib = createRequire(import.meta.url)('hnswlib-node') as HnswlibModule;
+    return hnswlib;
+  } catch (e) {
+    throw new UnavailableError(`hnswlib-node cannot be loaded (${(e as Error).message.split('\n')[0]}); run npm run setup to build it.`);
+  }
+}
+
+export interface HnswBuildParams {
+  /** Links per node on the upper layers (2·M on layer 0). Default 16: more → better recall, more memory, slower build. */
+  M?: number;
+  /** Candidate list size while inserting. Default 200: larger → better graph, slower build. */
+  efConstruction?: number;
+  /** 'l2' (squared L2) or 'ip' (inner product). Default 'l2'. */
+  metric?: IndexMetric;
+}
+
+export interface HnswSearchParams {
+  /** Candidate list size at query time (hnswlib uses max(efSearch, k)). Default 64: larger → better recall, slower. */
+  efSearch?: number;
+}
+
+export const HNSW_DEFAULTS = Object.freeze({ M: 16, efConstruction: 200, efSearch: 64, metric: 'l2' as IndexMetric });
+export const HNSW_BUILD_PARAMS = Object.freeze(['M', 'efConstruction', 'metric'] as const);
+export const HNSW_SEARCH_PARAMS = Object.freeze(['efSearch'] as const);
+
+/** A positive integer search parameter (numbers or numeric strings), or its default. */
+function intParam(params: SearchParams, name: string, def: number, min = 1): number {
+  const v = params[name];
+  if (v === undefined) return def;
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min) {
+    throw new InputError(`search parameter ${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}.`);
+  }
+  return n;
+}
+
+function rejectUnknown(index: string, params: SearchParams, known: readonly string[]): void {
+  for (const key of Object.keys(params)) {
+    if (!known.includes(key)) throw new InputError(`${index}: unknown search parameter '${key}'; known: ${known.join(', ')}.`);
+  }
+}
+
+function positiveInt(name: string, v: number, min: number): number {
+  if (!Number.isInteger(v) || v < min) throw new InputError(`hnsw: build parameter ${name} must be an integer ≥ ${min}, got ${v}.`);
+  return v;
+}
+
+export class HnswIndex implements VectorIndex {
+  readonly name = 'hnsw';
+  readonly metric: IndexMetric;
+  readonly capabilities: IndexCapabilities = Object.freeze({ add: true, asyncSearch: false, exactMemory: false });
+  readonly M: number;
+  readonly efConstruction: number;
+  private index: HierarchicalNSW | null = null;
+  private dim = 0;
+  private count = 0;
+  private capacity = 0;
+  private ef = -1;
+
+  constructor(params: HnswBuildParams = {}) {
+    this.M = positiveInt('M', params.M ?? HNSW_DEFAULTS.M, 2);
+    this.efConstruction = positiveInt('efConstruction', params.efConstruction ?? HNSW_DEFAULTS.efConstruction, 1);
+    this.metric = params.metric ?? HNSW_DEFAULTS.metric;
+    if (this.metric !== 'l2' && this.metric !== 'ip') throw new InputError(`hnsw: metric must be 'l2' or 'ip', got '${this.metric}'.`);
+  }
+
+  get label(): string {
+    return `hnsw(M=${this.M},efConstruction=${this.efConstruction}${this.metric === 'ip' ? ',metric=ip' : ''})`;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  get bitsPerVector(): number {
+    return 32 * this.dim;
+  }
+
+  async build(x: Matrix, opts: BuildOptions = {}): Promise<BuildReport> {
+    const t0 = performance.now();
+    const lib = loadHnswlib();
+    const seed = opts.seed ?? 1234;
+    this.dim = x.dim;
+    this.index = new lib.HierarchicalNSW(this.metric, x.dim);
+    this.capacity = Math.max(1, x.rows);
+    this.index.initIndex({ maxElements: this.capacity, m: this.M, efConstruction: this.efConstruction, randomSeed: seed });
+    this.count = 0;
+    this.ef = -1;
+    this.insert(x, null, opts);
+    return {
+      seconds: (performance.now() - t0) / 1000,
+      notes: [`hnswlib-node: ${x.rows} vectors inserted one at a time on one thread, seed ${seed}`],
+    };
+  }
+
+  async add(x: Matrix, ids?: Uint32Array): Promise<void> {
+    const index = this.requireIndex();
+    if (x.dim !== this.dim) throw new RangeError(`hnsw.add: vectors have ${x.dim} dimensions, the index ${this.dim}`);
+    if (ids && ids.length !== x.rows) throw new RangeError(`hnsw.add: ${ids.length} ids for ${x.rows} vectors`);
+    const needed = this.count + x.rows;
+    if (needed > this.capacity) {
+      // grow geometrically so that repeated small adds do not reallocate every time
+      this.capacity = Math.max(needed, Math.ceil(this.capacity * 1.5));
+      index.resizeIndex(this.capacity);
+    }
+    this.insert(x, ids ?? null, {});
+  }
+
+  private insert(x: Matrix, ids: Uint32Array | null, opts: BuildOptions): void {
+    const index = this.requireIndex();
+    const base = this.count;
+    for (let i = 0; i < x.rows; i++) {
+      index.addPoint(Array.from(x.row(i)), ids ? ids[i] : base + i);
+      this.count++;
+      if (opts.onProgress && (i % 1000 === 999 || i === x.rows - 1)) opts.onProgress(i + 1, x.rows, 'hnsw insert');
+    }
+  }
+
+  search(q: Matrix, k: number, params: SearchParams = {}): SearchResult {
+    rejectUnknown('hnsw', params, HNSW_SEARCH_PARAMS);
+    if (!Number.isInteger(k) || k < 1) throw new RangeError(`hnsw.search: k must be a positive integer, got ${k}`);
+    const index = this.requireIndex();
+    if (q.dim !== this.dim) throw new RangeError(`hnsw.search: queries have ${q.dim} dimensions, the index ${this.dim}`);
+    const ef = intParam(params, 'efSearch', HNSW_DEFAULTS.efSearch);
+    if (ef !== this.ef) {
+      index.setEf(ef);
+      this.ef = ef;
+    }
+    const ip = this.metric === 'ip';
+    const ids = new Int32Array(q.rows * k).fill(-1);
+    const dists = new Float32Array(q.rows * k).fill(ip ? -Infinity : Infinity);
+    const kk = Math.min(k, this.count);
+    if (kk === 0) return { nq: q.rows, k, ids, dists };
+    for (let r = 0; r < q.rows; r++) {
+      const res = index.searchKnn(Array.from(q.row(r)), kk);
+      const o = r * k;
+      const n = res.neighbors.length;
+      for (let j = 0; j < n; j++) {
+        ids[o + j] = res.neighbors[j];
+        dists[o + j] = ip ? 1 - res.distances[j] : res.distances[j];
+      }
+    }
+    return { nq: q.rows, k, ids, dists };
+  }
+
+  memoryBytes(): number {
+    return this.memoryBreakdown().total;
+  }
+
+  /**
+   * An estimate following hnswlib's allocations (hnswalg.h): a level-0 block of `capacity` elements,
+   * each (2M links · 4 B + 4 B count) + d·4 B vector + 8 B label; upper levels malloc'd per element,
+   * (M · 4 + 4) B per level, with E[levels] = 1/(M − 1) for hnswlib's level multiplier 1/ln M; per
+   * capacity slot an 8 B link-list pointer, a 4 B level and a 40 B mutex; the label → slot hash map
+   * (~32 B per element). Fixed pools (label locks, visited lists) are not counted.
+   */
+  memoryBreakdown(): MemoryBreakdown {
+    const n = this.count, cap = this.capacity, d = this.dim, M = this.M;
+    const level0 = 2 * M * 4 + 4;
+    const upper = ((M * 4 + 4) * n) / (M - 1);
+    return memoryBreakdown({
+      vectors: cap * d * 4,
+      graph: Math.round(cap * (level0 + 8 + 4 + 40) + upper),
+      lists: cap * 8 + n * 32,
+    });
+  }
+
+  async close(): Promise<void> {
+    this.index = null;
+  }
+
+  private requireIndex(): HierarchicalNSW {
+    if (!this.index) throw new Error('hnsw: build() must be called first');
+    return this.index;
+  }
+}

@@ -1,0 +1,285 @@
+/**
+ * LanceDB, embedded (@lancedb/lancedb): a table of (id, vector) in a temporary folder with an IVF_PQ
+ * index on `vector`. Build parameters numPartitions and numSubVectors (IVF lists and PQ sub-vectors;
+ * unset → LanceDB's defaults, √n partitions and d/16 or d/8 sub-vectors); search parameters nprobes
+ * and refineFactor (re-rank refineFactor·k candidates with exact distances). Search is asynchronous
+ * (capabilities.asyncSearch) and runs on LanceDB's own thread pools, which this adapter does not limit.
+ *
+ * Distances: 'l2' is LanceDB's squared L2 (as our contract); 'ip' uses its 'dot' distance, 1 − x·y,
+ * turned back into the inner product. Without refineFactor the distances are PQ approximations.
+ *
+ * Memory: LanceDB is disk-based, so memoryBytes() is the size of the table folder ON DISK, not RAM:
+ * `vectors` = data files (ids + raw float32 vectors), `codes` = index files (IVF centroids, PQ
+ * codebooks and codes), `lists` = manifests and transaction logs.
+ *
+ * @lancedb/lancedb is not a dependency of vqbench yet; it is imported dynamically and its absence is an
+ * UnavailableError. Version 0.31.0 is the one whose Linux x64 build installs here
+ * (npm install -E @lancedb/lancedb@0.31.0).
+ */
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InputError, UnavailableError } from '../core/errors.js';
+import type { Matrix } from '../core/matrix.js';
+import {
+  memoryBreakdown,
+  type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric, type MemoryBreakdown,
+  type SearchParams, type SearchResult, type VectorIndex,
+} from './types.js';
+
+/** The part of @lancedb/lancedb's API this adapter uses (typed here: the package is optional). */
+interface LanceVectorQuery {
+  distanceType(t: 'l2' | 'dot' | 'cosine'): LanceVectorQuery;
+  nprobes(n: number): LanceVectorQuery;
+  refineFactor(n: number): LanceVectorQuery;
+  limit(n: number): LanceVectorQuery;
+  select(cols: string[]): LanceVectorQuery;
+  toArray(): Promise<Array<Record<string, unknown>>>;
+}
+interface LanceTable {
+  add(rows: Array<Record<string, unknown>>): Promise<unknown>;
+  createIndex(column: string, opts: { config: unknown; replace?: boolean }): Promise<void>;
+  vectorSearch(v: number[]): LanceVectorQuery;
+  countRows(): Promise<number>;
+  close(): void;
+}
+interface LanceConnection {
+  createTable(name: string, rows: Array<Record<string, unknown>>, opts?: { mode?: 'create' | 'overwrite' }): Promise<LanceTable>;
+  close(): void;
+}
+interface LanceModule {
+  connect(uri: string): Promise<LanceConnection>;
+  Index: { ivfPq(opts: { numPartitions?: number; numSubVectors?: number; distanceType?: string }): unknown };
+}
+
+const LANCEDB_PACKAGE = '@lancedb/lancedb';
+let lance: LanceModule | null = null;
+
+/** Imports @lancedb/lancedb once; an UnavailableError saying how to install it when it is missing. */
+export async function loadLanceDb(): Promise<LanceModule> {
+  if (lance) return lance;
+  try {
+    const spec = LANCEDB_PACKAGE; // a variable: the package is optional, so tsc must not resolve it
+    lance = (await import(spec)) as LanceModule;
+    return lance;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ERR_MODULE_NOT_FOUND' || err.code === 'MODULE_NOT_FOUND') {
+      throw new UnavailableError(`${LANCEDB_PACKAGE} is not installed; run npm install -E ${LANCEDB_PACKAGE}@0.31.0 to benchmark LanceDB.`);
+    }
+    throw new UnavailableError(`${LANCEDB_PACKAGE} cannot be loaded (${(err.message ?? String(e)).split('\n')[0]}).`);
+  }
+}
+
+export interface LanceDbBuildParams {
+  /** IVF partitions. Default: LanceDB's (√n). More → faster per probe, lower recall at equal nprobes. */
+  numPartitions?: number;
+  /** PQ sub-vectors (code bytes per vector). Default: LanceDB's (d/16, or d/8). More → better recall, more bytes. */
+  numSubVectors?: number;
+  /** 'l2' (squared L2) or 'ip' (inner product, LanceDB's 'dot'). Default 'l2'. */
+  metric?: IndexMetric;
+}
+
+export interface LanceDbSearchParams {
+  /** Partitions probed. Default: LanceDB's (20). More → better recall, slower. */
+  nprobes?: number;
+  /** Re-rank refineFactor × k candidates with exact distances. Default: none (PQ distances). */
+  refineFactor?: number;
+}
+
+export const LANCEDB_BUILD_PARAMS = Object.freeze(['numPartitions', 'numSubVectors', 'metric'] as const);
+export const LANCEDB_SEARCH_PARAMS = Object.freeze(['nprobes', 'refineFactor'] as const);
+
+/** Rows written per createTable / add call. */
+const BATCH_ROWS = 8192;
+
+function optionalInt(params: SearchParams, name: string): number | undefined {
+  const v = params[name];
+  if (v === undefined) return undefined;
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
+    throw new InputError(`lancedb: search parameter ${name} must be a positive integer, got ${JSON.stringify(v)}.`);
+  }
+  return n;
+}
+
+/** Bytes of every file under `dir` (0 when it does not exist). */
+function folderBytes(dir: string): number {
+  let total = 0;
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) total += folderBytes(p);
+    else if (e.isFile()) total += statSync(p).size;
+  }
+  return total;
+}
+
+export class LanceDbIndex implements VectorIndex {
+  readonly name = 'lancedb';
+  readonly metric: IndexMetric;
+  // exactMemory false: the bytes are exact, but on disk, not the RAM the index holds
+  readonly capabilities: IndexCapabilities = Object.freeze({ add: true, asyncSearch: true, exactMemory: false });
+  /** memoryBytes() counts bytes on disk (the table folder), not RAM. */
+  readonly memoryKind = 'on-disk' as const;
+  readonly numPartitions: number | undefined;
+  readonly numSubVectors: number | undefined;
+  private db: LanceConnection | null = null;
+  private table: LanceTable | null = null;
+  private folder: string | null = null;
+  private dim = 0;
+  private count = 0;
+  private subVectorsUsed = 0;
+
+  constructor(params: LanceDbBuildParams = {}) {
+    for (const key of ['numPartitions', 'numSubVectors'] as const) {
+      const v = params[key];
+      if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new InputError(`lancedb: ${key} must be a positive integer, got ${v}.`);
+    }
+    this.numPartitions = params.numPartitions;
+    this.numSubVectors = params.numSubVectors;
+    this.metric = params.metric ?? 'l2';
+    if (this.metric !== 'l2' && this.metric !== 'ip') throw new InputError(`lancedb: metric must be 'l2' or 'ip', got '${this.metric}'.`);
+  }
+
+  get label(): string {
+    const p = this.numPartitions ?? 'auto', m = this.numSubVectors ?? 'auto';
+    return `lancedb(numPartitions=${p},numSubVectors=${m}${this.metric === 'ip' ? ',metric=ip' : ''})`;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** PQ code bits per vector (8 bits per sub-vector); the raw vectors are also kept on disk. */
+  get bitsPerVector(): number {
+    return this.subVectorsUsed * 8;
+  }
+
+  /** The temporary folder holding the table (null before build / after close). */
+  get path(): string | null {
+    return this.folder;
+  }
+
+  async build(x: Matrix, opts: BuildOptions = {}): Promise<BuildReport> {
+    const t0 = performance.now();
+    const lib = await loadLanceDb();
+    await this.close();
+    this.folder = mkdtempSync(join(tmpdir(), 'vqbench-lancedb-'));
+    this.dim = x.dim;
+    this.count = 0;
+    const notes = [`table folder ${this.folder}`];
+    this.db = await lib.connect(this.folder);
+    const first = Math.min(x.rows, BATCH_ROWS);
+    this.table = await this.db.createTable('vectors', this.rows(x, 0, first, null, 0), { mode: 'overwrite' });
+    this.count = first;
+    opts.onProgress?.(first, x.rows, 'lancedb write');
+    for (let i0 = first; i0 < x.rows; i0 += BATCH_ROWS) {
+      const i1 = Math.min(x.rows, i0 + BATCH_ROWS);
+      await this.table.add(this.rows(x, i0, i1, null, 0));
+      this.count = i1;
+      opts.onProgress?.(i1, x.rows, 'lancedb write');
+    }
+    this.subVectorsUsed = this.numSubVectors ?? (x.dim % 16 === 0 ? x.dim / 16 : x.dim % 8 === 0 ? x.dim / 8 : 1);
+    try {
+      await this.table.createIndex('vector', {
+        config: lib.Index.ivfPq({
+          numPartitions: this.numPartitions,
+          numSubVectors: this.numSubVectors,
+          distanceType: this.metric === 'ip' ? 'dot' : 'l2',
+        }),
+        replace: true,
+      });
+    } catch (e) {
+      throw new InputError(`lancedb: IVF_PQ index (${this.label}) could not be built on ${x.rows} × ${x.dim} vectors: ${(e as Error).message}`);
+    }
+    if (opts.trainRows !== undefined) notes.push('trainRows ignored: LanceDB samples its own training rows');
+    return { seconds: (performance.now() - t0) / 1000, notes };
+  }
+
+  private rows(x: Matrix, i0: number, i1: number, ids: Uint32Array | null, firstId: number): Array<Record<string, unknown>> {
+    const out = new Array<Record<string, unknown>>(i1 - i0);
+    for (let i = i0; i < i1; i++) {
+      out[i - i0] = { id: ids ? ids[i - i0] : firstId + i, vector: Array.from(x.row(i)) };
+    }
+    return out;
+  }
+
+  /** New rows go through table.add; they are searched (unindexed rows by flat scan) until the index is rebuilt. */
+  async add(x: Matrix, ids?: Uint32Array): Promise<void> {
+    const table = this.requireTable();
+    if (x.dim !== this.dim) throw new RangeError(`lancedb.add: vectors have ${x.dim} dimensions, the index ${this.dim}`);
+    if (ids && ids.length !== x.rows) throw new RangeError(`lancedb.add: ${ids.length} ids for ${x.rows} vectors`);
+    for (let i0 = 0; i0 < x.rows; i0 += BATCH_ROWS) {
+      const i1 = Math.min(x.rows, i0 + BATCH_ROWS);
+      await table.add(this.rows(x, i0, i1, ids ? ids.subarray(i0, i1) : null, this.count));
+    }
+    this.count += x.rows;
+  }
+
+  async search(q: Matrix, k: number, params: SearchParams = {}): Promise<SearchResult> {
+    for (const key of Object.keys(params)) {
+      if (!(LANCEDB_SEARCH_PARAMS as readonly string[]).includes(key)) {
+        throw new InputError(`lancedb: unknown search parameter '${key}'; known: ${LANCEDB_SEARCH_PARAMS.join(', ')}.`);
+      }
+    }
+    if (!Number.isInteger(k) || k < 1) throw new RangeError(`lancedb.search: k must be a positive integer, got ${k}`);
+    const table = this.requireTable();
+    if (q.dim !== this.dim) throw new RangeError(`lancedb.search: queries have ${q.dim} dimensions, the index ${this.dim}`);
+    const nprobes = optionalInt(params, 'nprobes');
+    const refine = optionalInt(params, 'refineFactor');
+    const ip = this.metric === 'ip';
+    const ids = new Int32Array(q.rows * k).fill(-1);
+    const dists = new Float32Array(q.rows * k).fill(ip ? -Infinity : Infinity);
+    for (let r = 0; r < q.rows; r++) {
+      let query = table.vectorSearch(Array.from(q.row(r))).distanceType(ip ? 'dot' : 'l2').limit(k).select(['id']);
+      if (nprobes !== undefined) query = query.nprobes(nprobes);
+      if (refine !== undefined) query = query.refineFactor(refine);
+      const hits = await query.toArray();
+      const n = Math.min(k, hits.length);
+      for (let j = 0; j < n; j++) {
+        const d = Number(hits[j]._distance);
+        ids[r * k + j] = Number(hits[j].id);
+        dists[r * k + j] = ip ? 1 - d : d;
+      }
+    }
+    return { nq: q.rows, k, ids, dists };
+  }
+
+  memoryBytes(): number {
+    return this.memoryBreakdown().total;
+  }
+
+  /** Bytes ON DISK of the table folder: data files → vectors, index files → codes, the rest → lists. */
+  memoryBreakdown(): MemoryBreakdown {
+    if (!this.folder) return memoryBreakdown({});
+    const tableDir = join(this.folder, 'vectors.lance');
+    const all = folderBytes(this.folder);
+    const data = folderBytes(join(tableDir, 'data'));
+    const indices = folderBytes(join(tableDir, '_indices'));
+    return memoryBreakdown({ vectors: data, codes: indices, lists: all - data - indices });
+  }
+
+  /** Closes the table and connection and removes the temporary folder. */
+  async close(): Promise<void> {
+    try {
+      this.table?.close();
+      this.db?.close();
+    } finally {
+      this.table = null;
+      this.db = null;
+      if (this.folder) rmSync(this.folder, { recursive: true, force: true });
+      this.folder = null;
+    }
+  }
+
+  private requireTable(): LanceTable {
+    if (!this.table) throw new Error('lancedb: build() must be called first');
+    return this.table;
+  }
+}
