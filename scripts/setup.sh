@@ -199,7 +199,9 @@ build_addon canvas || true
 # 5. faiss-node (optional): compile against Debian's faiss when it does not load
 # ---------------------------------------------------------------------------------------------
 if [ -d node_modules/faiss-node ]; then
-  if [ "$FORCE" != 1 ] && [ "$NPM_DID_INSTALL" = 0 ] && loads faiss-node >/dev/null; then
+  # our build adds Index#setParameter (nprobe, efSearch) and thread control: an older build is rebuilt
+  if [ "$FORCE" != 1 ] && [ "$NPM_DID_INSTALL" = 0 ] && loads faiss-node >/dev/null \
+     && node -e "process.exit(typeof require('faiss-node').Index.prototype.setParameter === 'function' ? 0 : 1)" 2>/dev/null; then
     say "faiss-node: already built"
   else
     t=$(date +%s)
