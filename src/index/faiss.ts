@@ -24,6 +24,7 @@ import { createRequire } from 'node:module';
 import { InputError, UnavailableError } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
 import { Rng } from '../core/rng.js';
+import { resolveParams, type ParamSpecs, type Resolved } from './params.js';
 import {
   memoryBreakdown,
   type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric, type MemoryBreakdown,
@@ -96,29 +97,28 @@ function setThreads(n: number): boolean {
   return true;
 }
 
-export interface FaissBuildParams {
-  /** faiss index_factory string (the --factory flag). Default 'Flat' (exact search). */
-  factory?: string;
-  /** 'l2' (squared L2) or 'ip' (inner product). Default 'l2'. */
-  metric?: IndexMetric;
-  /** OpenMP threads for search. Default 1: single-thread QPS, as ann-benchmarks measures. */
-  threads?: number;
-  /** OpenMP threads for train and add. Default 1 (see above); more can be faster on an idle many-core machine. */
-  buildThreads?: number;
-}
+export const FAISS_BUILD_PARAMS = {
+  factory: { default: 'Flat', describe: "faiss index_factory string, e.g. 'IVF1024,PQ50', 'HNSW32', 'PQ16np'. Default Flat (exact search)." },
+  metric: { default: 'l2', choices: ['l2', 'ip'], describe: "'l2' (squared L2) or 'ip' (inner product). Default l2." },
+  threads: { default: 1, min: 1, describe: 'OpenMP threads for search. Default 1: single-thread QPS, as ann-benchmarks measures.' },
+  buildThreads: { default: 1, min: 1, describe: 'OpenMP threads for train and add. Default 1; more can be faster on an idle many-core machine.' },
+} as const satisfies ParamSpecs;
 
-export interface FaissSearchParams {
-  /** Inverted lists visited (IVF indexes). faiss's default 1: more → better recall, slower. */
-  nprobe?: number;
-  /** HNSW candidate list size (HNSW indexes). faiss's default 16: more → better recall, slower. */
-  efSearch?: number;
-}
+/** Search parameters, set through faiss's ParameterSpace; each applies to the factory components that know it. */
+export const FAISS_SEARCH_PARAMS = {
+  nprobe: { default: 1, min: 1, describe: "Inverted lists visited (IVF indexes). faiss's default 1: more = better recall, slower." },
+  efSearch: { default: 16, min: 1, describe: "HNSW candidate list size (HNSW indexes). faiss's default 16: more = better recall, slower." },
+  max_codes: { default: 0, min: 0, describe: 'IVF: stop after scanning this many codes (0 = no limit).' },
+  k_factor: { default: 1, min: 1, integer: false, describe: 'IndexRefine: re-rank k·k_factor candidates exactly. Default 1.' },
+  quantizer_nprobe: { default: 1, min: 1, describe: 'nprobe of an IVF coarse quantizer that is itself an IVF index.' },
+  quantizer_efSearch: { default: 16, min: 1, describe: 'efSearch of an HNSW coarse quantizer (IVF…_HNSW).' },
+} as const satisfies ParamSpecs;
+const FAISS_SEARCH_NAMES = Object.keys(FAISS_SEARCH_PARAMS);
 
-/** Parameters faiss's ParameterSpace knows; nprobe and efSearch are reset to faiss's default when omitted. */
+export type FaissBuildParams = Partial<Resolved<typeof FAISS_BUILD_PARAMS>>;
+
+/** Omitted nprobe / efSearch go back to faiss's defaults, so a sweep cell never inherits the previous value. */
 export const FAISS_SEARCH_DEFAULTS: Readonly<Record<string, number>> = Object.freeze({ nprobe: 1, efSearch: 16 });
-const FAISS_OTHER_PARAMS = ['max_codes', 'ht', 'k_factor', 'k_factor_rf', 'quantizer_nprobe', 'quantizer_efSearch'];
-export const FAISS_SEARCH_PARAMS = Object.freeze([...Object.keys(FAISS_SEARCH_DEFAULTS), ...FAISS_OTHER_PARAMS]);
-export const FAISS_BUILD_PARAMS = Object.freeze(['factory', 'metric', 'threads', 'buildThreads'] as const);
 
 /** Default training sample: every row up to this many (faiss subsamples k-means to 256 points per centroid itself). */
 export const FAISS_DEFAULT_TRAIN_ROWS = 100_000;
@@ -191,15 +191,6 @@ export function parseFactory(factory: string, d: number, metric: IndexMetric = '
   return s;
 }
 
-/** A search parameter as a finite number (numbers or numeric strings). */
-function numParam(name: string, v: number | string | boolean): number {
-  const n = typeof v === 'string' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) {
-    throw new InputError(`faiss: search parameter ${name} must be a non-negative number, got ${JSON.stringify(v)}.`);
-  }
-  return n;
-}
-
 export class FaissIndex implements VectorIndex {
   readonly name = 'faiss';
   readonly metric: IndexMetric;
@@ -216,15 +207,12 @@ export class FaissIndex implements VectorIndex {
   private serializedBytes: { count: number; bytes: number } | null = null;
 
   constructor(params: FaissBuildParams = {}) {
-    this.factory = (params.factory ?? 'Flat').trim();
+    const p = resolveParams(FAISS_BUILD_PARAMS, params, 'faiss build parameter');
+    this.factory = p.factory.trim();
     if (!this.factory) throw new InputError('--factory: the faiss factory string is empty.');
-    this.metric = params.metric ?? 'l2';
-    if (this.metric !== 'l2' && this.metric !== 'ip') throw new InputError(`faiss: metric must be 'l2' or 'ip', got '${this.metric}'.`);
-    this.threads = params.threads ?? 1;
-    this.buildThreads = params.buildThreads ?? 1;
-    for (const [k, v] of [['threads', this.threads], ['buildThreads', this.buildThreads]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new InputError(`faiss: ${k} must be a positive integer, got ${v}.`);
-    }
+    this.metric = p.metric as IndexMetric;
+    this.threads = p.threads;
+    this.buildThreads = p.buildThreads;
   }
 
   get label(): string {
@@ -360,12 +348,9 @@ export class FaissIndex implements VectorIndex {
   private applyParams(params: SearchParams): void {
     const index = this.requireIndex() as FaissNative & FaissExtras;
     const wanted = new Map<string, number>();
-    for (const [key, v] of Object.entries(params)) {
-      if (!FAISS_SEARCH_PARAMS.includes(key)) {
-        throw new InputError(`faiss: unknown search parameter '${key}'; known: ${FAISS_SEARCH_PARAMS.join(', ')}.`);
-      }
-      wanted.set(key, numParam(key, v));
-    }
+    // validated against the table; only the parameters given (and resets) are sent to faiss
+    resolveParams(FAISS_SEARCH_PARAMS, params, 'faiss search parameter');
+    for (const [key, v] of Object.entries(params)) if (v !== undefined && FAISS_SEARCH_NAMES.includes(key)) wanted.set(key, Number(v));
     // a parameter set earlier and now omitted goes back to faiss's default, so a sweep cell never inherits the previous one
     for (const [key, v] of this.applied) {
       if (!wanted.has(key) && key in FAISS_SEARCH_DEFAULTS && v !== FAISS_SEARCH_DEFAULTS[key]) wanted.set(key, FAISS_SEARCH_DEFAULTS[key]);

@@ -11,6 +11,7 @@
 import { createRequire } from 'node:module';
 import { InputError, UnavailableError } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
+import { checkDim, checkK, resolveParams, type ParamSpecs, type Resolved } from './params.js';
 import {
   memoryBreakdown,
   type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric, type MemoryBreakdown,
@@ -33,45 +34,17 @@ export function loadHnswlib(): HnswlibModule {
   }
 }
 
-export interface HnswBuildParams {
-  /** Links per node on the upper layers (2·M on layer 0). Default 16: more → better recall, more memory, slower build. */
-  M?: number;
-  /** Candidate list size while inserting. Default 200: larger → better graph, slower build. */
-  efConstruction?: number;
-  /** 'l2' (squared L2) or 'ip' (inner product). Default 'l2'. */
-  metric?: IndexMetric;
-}
+export const HNSW_BUILD_PARAMS = {
+  M: { default: 16, min: 2, describe: 'Links per node on the upper layers (2·M on layer 0). Default 16: more = better recall, more memory, slower build.' },
+  efConstruction: { default: 200, min: 1, describe: 'Candidate list size while inserting. Default 200: larger = better graph, slower build.' },
+  metric: { default: 'l2', choices: ['l2', 'ip'], describe: "'l2' (squared L2) or 'ip' (inner product). Default l2." },
+} as const satisfies ParamSpecs;
 
-export interface HnswSearchParams {
-  /** Candidate list size at query time (hnswlib uses max(efSearch, k)). Default 64: larger → better recall, slower. */
-  efSearch?: number;
-}
+export const HNSW_SEARCH_PARAMS = {
+  efSearch: { default: 64, min: 1, describe: 'Candidate list size at query time (hnswlib uses max(efSearch, k)). Default 64: larger = better recall, slower.' },
+} as const satisfies ParamSpecs;
 
-export const HNSW_DEFAULTS = Object.freeze({ M: 16, efConstruction: 200, efSearch: 64, metric: 'l2' as IndexMetric });
-export const HNSW_BUILD_PARAMS = Object.freeze(['M', 'efConstruction', 'metric'] as const);
-export const HNSW_SEARCH_PARAMS = Object.freeze(['efSearch'] as const);
-
-/** A positive integer search parameter (numbers or numeric strings), or its default. */
-function intParam(params: SearchParams, name: string, def: number, min = 1): number {
-  const v = params[name];
-  if (v === undefined) return def;
-  const n = typeof v === 'string' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min) {
-    throw new InputError(`search parameter ${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}.`);
-  }
-  return n;
-}
-
-function rejectUnknown(index: string, params: SearchParams, known: readonly string[]): void {
-  for (const key of Object.keys(params)) {
-    if (!known.includes(key)) throw new InputError(`${index}: unknown search parameter '${key}'; known: ${known.join(', ')}.`);
-  }
-}
-
-function positiveInt(name: string, v: number, min: number): number {
-  if (!Number.isInteger(v) || v < min) throw new InputError(`hnsw: build parameter ${name} must be an integer ≥ ${min}, got ${v}.`);
-  return v;
-}
+export type HnswBuildParams = Partial<Resolved<typeof HNSW_BUILD_PARAMS>>;
 
 export class HnswIndex implements VectorIndex {
   readonly name = 'hnsw';
@@ -86,10 +59,10 @@ export class HnswIndex implements VectorIndex {
   private ef = -1;
 
   constructor(params: HnswBuildParams = {}) {
-    this.M = positiveInt('M', params.M ?? HNSW_DEFAULTS.M, 2);
-    this.efConstruction = positiveInt('efConstruction', params.efConstruction ?? HNSW_DEFAULTS.efConstruction, 1);
-    this.metric = params.metric ?? HNSW_DEFAULTS.metric;
-    if (this.metric !== 'l2' && this.metric !== 'ip') throw new InputError(`hnsw: metric must be 'l2' or 'ip', got '${this.metric}'.`);
+    const p = resolveParams(HNSW_BUILD_PARAMS, params, 'hnsw build parameter');
+    this.M = p.M;
+    this.efConstruction = p.efConstruction;
+    this.metric = p.metric as IndexMetric;
   }
 
   get label(): string {
@@ -123,8 +96,8 @@ export class HnswIndex implements VectorIndex {
 
   async add(x: Matrix, ids?: Uint32Array): Promise<void> {
     const index = this.requireIndex();
-    if (x.dim !== this.dim) throw new RangeError(`hnsw.add: vectors have ${x.dim} dimensions, the index ${this.dim}`);
-    if (ids && ids.length !== x.rows) throw new RangeError(`hnsw.add: ${ids.length} ids for ${x.rows} vectors`);
+    checkDim(x.dim, this.dim, 'added vectors', 'hnsw');
+    if (ids && ids.length !== x.rows) throw new InputError(`hnsw: add() got ${x.rows} vectors but ${ids.length} ids.`);
     const needed = this.count + x.rows;
     if (needed > this.capacity) {
       // grow geometrically so that repeated small adds do not reallocate every time
@@ -145,11 +118,10 @@ export class HnswIndex implements VectorIndex {
   }
 
   search(q: Matrix, k: number, params: SearchParams = {}): SearchResult {
-    rejectUnknown('hnsw', params, HNSW_SEARCH_PARAMS);
-    if (!Number.isInteger(k) || k < 1) throw new RangeError(`hnsw.search: k must be a positive integer, got ${k}`);
+    const { efSearch: ef } = resolveParams(HNSW_SEARCH_PARAMS, params, 'hnsw search parameter');
     const index = this.requireIndex();
-    if (q.dim !== this.dim) throw new RangeError(`hnsw.search: queries have ${q.dim} dimensions, the index ${this.dim}`);
-    const ef = intParam(params, 'efSearch', HNSW_DEFAULTS.efSearch);
+    checkK(k, this.count, 'hnsw');
+    checkDim(q.dim, this.dim, 'queries', 'hnsw');
     if (ef !== this.ef) {
       index.setEf(ef);
       this.ef = ef;

@@ -20,6 +20,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError, UnavailableError } from '../core/errors.js';
+import { checkDim, checkK, resolveParams, type ParamSpecs, type Resolved } from './params.js';
 import type { Matrix } from '../core/matrix.js';
 import {
   memoryBreakdown,
@@ -71,37 +72,22 @@ export async function loadLanceDb(): Promise<LanceModule> {
   }
 }
 
-export interface LanceDbBuildParams {
-  /** IVF partitions. Default: LanceDB's (√n). More → faster per probe, lower recall at equal nprobes. */
-  numPartitions?: number;
-  /** PQ sub-vectors (code bytes per vector). Default: LanceDB's (d/16, or d/8). More → better recall, more bytes. */
-  numSubVectors?: number;
-  /** 'l2' (squared L2) or 'ip' (inner product, LanceDB's 'dot'). Default 'l2'. */
-  metric?: IndexMetric;
-}
+/** 0 means "LanceDB's own default" for every numeric parameter here. */
+export const LANCEDB_BUILD_PARAMS = {
+  numPartitions: { default: 0, min: 0, describe: "IVF partitions; 0 = LanceDB's default (√n). More = faster per probe, lower recall at equal nprobes." },
+  numSubVectors: { default: 0, min: 0, describe: "PQ sub-vectors (code bytes per vector); 0 = LanceDB's default (d/16 or d/8). More = better recall, more bytes." },
+  metric: { default: 'l2', choices: ['l2', 'ip'], describe: "'l2' (squared L2) or 'ip' (inner product, LanceDB's 'dot'). Default l2." },
+} as const satisfies ParamSpecs;
 
-export interface LanceDbSearchParams {
-  /** Partitions probed. Default: LanceDB's (20). More → better recall, slower. */
-  nprobes?: number;
-  /** Re-rank refineFactor × k candidates with exact distances. Default: none (PQ distances). */
-  refineFactor?: number;
-}
+export const LANCEDB_SEARCH_PARAMS = {
+  nprobes: { default: 0, min: 0, describe: "Partitions probed; 0 = LanceDB's default (20). More = better recall, slower." },
+  refineFactor: { default: 0, min: 0, describe: 'Re-rank refineFactor × k candidates with exact distances; 0 = none (PQ distances).' },
+} as const satisfies ParamSpecs;
 
-export const LANCEDB_BUILD_PARAMS = Object.freeze(['numPartitions', 'numSubVectors', 'metric'] as const);
-export const LANCEDB_SEARCH_PARAMS = Object.freeze(['nprobes', 'refineFactor'] as const);
+export type LanceDbBuildParams = Partial<Resolved<typeof LANCEDB_BUILD_PARAMS>>;
 
 /** Rows written per createTable / add call. */
 const BATCH_ROWS = 8192;
-
-function optionalInt(params: SearchParams, name: string): number | undefined {
-  const v = params[name];
-  if (v === undefined) return undefined;
-  const n = typeof v === 'string' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
-    throw new InputError(`lancedb: search parameter ${name} must be a positive integer, got ${JSON.stringify(v)}.`);
-  }
-  return n;
-}
 
 /** Bytes of every file under `dir` (0 when it does not exist). */
 function folderBytes(dir: string): number {
@@ -137,14 +123,10 @@ export class LanceDbIndex implements VectorIndex {
   private subVectorsUsed = 0;
 
   constructor(params: LanceDbBuildParams = {}) {
-    for (const key of ['numPartitions', 'numSubVectors'] as const) {
-      const v = params[key];
-      if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new InputError(`lancedb: ${key} must be a positive integer, got ${v}.`);
-    }
-    this.numPartitions = params.numPartitions;
-    this.numSubVectors = params.numSubVectors;
-    this.metric = params.metric ?? 'l2';
-    if (this.metric !== 'l2' && this.metric !== 'ip') throw new InputError(`lancedb: metric must be 'l2' or 'ip', got '${this.metric}'.`);
+    const p = resolveParams(LANCEDB_BUILD_PARAMS, params, 'lancedb build parameter');
+    this.numPartitions = p.numPartitions || undefined;
+    this.numSubVectors = p.numSubVectors || undefined;
+    this.metric = p.metric as IndexMetric;
   }
 
   get label(): string {
@@ -223,16 +205,12 @@ export class LanceDbIndex implements VectorIndex {
   }
 
   async search(q: Matrix, k: number, params: SearchParams = {}): Promise<SearchResult> {
-    for (const key of Object.keys(params)) {
-      if (!(LANCEDB_SEARCH_PARAMS as readonly string[]).includes(key)) {
-        throw new InputError(`lancedb: unknown search parameter '${key}'; known: ${LANCEDB_SEARCH_PARAMS.join(', ')}.`);
-      }
-    }
-    if (!Number.isInteger(k) || k < 1) throw new RangeError(`lancedb.search: k must be a positive integer, got ${k}`);
+    const p = resolveParams(LANCEDB_SEARCH_PARAMS, params, 'lancedb search parameter');
     const table = this.requireTable();
-    if (q.dim !== this.dim) throw new RangeError(`lancedb.search: queries have ${q.dim} dimensions, the index ${this.dim}`);
-    const nprobes = optionalInt(params, 'nprobes');
-    const refine = optionalInt(params, 'refineFactor');
+    checkK(k, this.count, 'lancedb');
+    checkDim(q.dim, this.dim, 'queries', 'lancedb');
+    const nprobes = p.nprobes || undefined;
+    const refine = p.refineFactor || undefined;
     const ip = this.metric === 'ip';
     const ids = new Int32Array(q.rows * k).fill(-1);
     const dists = new Float32Array(q.rows * k).fill(ip ? -Infinity : Infinity);

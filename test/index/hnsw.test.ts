@@ -64,13 +64,12 @@ test('hnsw: add() after build finds the added vector first, with its id', { skip
   assert.ok(mem.vectors >= 503 * 24 * 4 && mem.graph > 503 * 2 * 8 * 4);
 });
 
-test('hnsw: k larger than the index pads with −1 / Infinity; unknown search parameters are rejected', { skip: unavailable }, async () => {
+test('hnsw: k larger than the index, unknown and invalid search parameters are InputErrors naming the flag', { skip: unavailable }, async () => {
   const idx = new HnswIndex();
   await idx.build(base.sliceRows(0, 5));
-  const r = idx.search(base.sliceRows(0, 1), 8);
-  assert.deepEqual(Array.from(r.ids.subarray(5)), [-1, -1, -1]);
-  assert.equal(r.ids[0], 0);
-  assert.deepEqual(Array.from(r.dists.subarray(5)), [Infinity, Infinity, Infinity]);
+  assert.equal(idx.search(base.sliceRows(0, 1), 5).ids[0], 0);
+  assert.throws(() => idx.search(base.sliceRows(0, 1), 8), /--k: hnsw holds 5 vectors, fewer than k = 8/);
+  assert.throws(() => idx.search(base.sliceRows(0, 1), 1, { nprobe: 3 }), /--nprobe: unknown hnsw search parameter/);
   assert.throws(() => idx.search(base.sliceRows(0, 1), 1, { nprobe: 3 }), InputError);
   assert.throws(() => idx.search(base.sliceRows(0, 1), 1, { efSearch: 0 }), InputError);
   assert.equal(idx.label, 'hnsw(M=16,efConstruction=200)');
