@@ -4,13 +4,14 @@ import { hideBin } from 'yargs/helpers';
 import { InputError } from './core/errors.js';
 import { shutdownWorkers } from './core/parallel.js';
 import { exitWithError } from './cli/output.js';
+import { indexCommand } from './cli/index.js';
 import { quantizeCommand } from './cli/quantize.js';
 
 async function main(): Promise<void> {
   let cli = yargs(hideBin(process.argv))
     .scriptName('vqbench')
     .strict()
-    .demandCommand(1, 'name a command: quantize')
+    .demandCommand(1, 'name a command: quantize, index, insert')
     .recommendCommands()
     .help()
     .version()
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
       // yargs' own complaints (unknown flag, missing value) become one-sentence input errors
       throw err ?? new InputError(msg.replace(/\n/g, ' '));
     });
-  cli = quantizeCommand(cli);
+  cli = indexCommand(quantizeCommand(cli));
   await cli.parseAsync();
   await shutdownWorkers();
 }

@@ -1,0 +1,99 @@
+/**
+ * Exact search (faiss IndexFlat): the float vectors themselves, scanned by the shared exact k-NN
+ * kernel (`knn` of core/parallel.ts: blocked inner products, wasm SIMD, worker threads for large
+ * batches). The reference every other index is measured against; memory = the vectors.
+ */
+import { Matrix } from '../core/matrix.js';
+import { knn } from '../core/parallel.js';
+import { checkDim, checkK, labelOf, resolveIds, resolveParams, type Resolved } from './params.js';
+import {
+  memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
+  type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
+} from './types.js';
+
+export const FLAT_BUILD_PARAMS = {
+  metric: { default: 'l2', choices: ['l2', 'ip'], describe: "'l2' (squared L2, ascending) or 'ip' (inner product, descending). Default l2." },
+} as const;
+
+export const FLAT_SEARCH_PARAMS = {} as const;
+
+export type FlatBuildParams = Partial<Resolved<typeof FLAT_BUILD_PARAMS>>;
+
+export class FlatIndex implements VectorIndex {
+  readonly name = 'flat';
+  readonly metric: IndexMetric;
+  readonly capabilities: IndexCapabilities = { add: true, asyncSearch: true, exactMemory: true };
+  private base: Matrix | null = null;
+  /** Ids when they are not the positions 0..n−1 (custom ids given to add). */
+  private ids: Int32Array | null = null;
+
+  constructor(params: FlatBuildParams = {}) {
+    const p = resolveParams(FLAT_BUILD_PARAMS, params, 'flat build parameter');
+    this.metric = p.metric as IndexMetric;
+  }
+
+  get label(): string {
+    return labelOf('flat', { metric: this.metric });
+  }
+
+  get bitsPerVector(): number {
+    return 32 * (this.base?.dim ?? 0);
+  }
+
+  get size(): number {
+    return this.base?.rows ?? 0;
+  }
+
+  async build(x: Matrix, _opts: BuildOptions = {}): Promise<BuildReport> {
+    const t0 = performance.now();
+    this.base = x.clone();
+    this.ids = null;
+    return { seconds: (performance.now() - t0) / 1000, notes: [`${x.rows} vectors of dimension ${x.dim} stored as float32`] };
+  }
+
+  async add(x: Matrix, ids?: Uint32Array): Promise<void> {
+    if (!this.base) {
+      await this.build(x);
+      if (ids) this.ids = resolveIds(x.rows, 0, ids, 'flat');
+      return;
+    }
+    checkDim(x.dim, this.base.dim, 'added vectors', 'flat');
+    const n0 = this.base.rows, d = this.base.dim;
+    const newIds = resolveIds(x.rows, n0, ids, 'flat');
+    const data = new Float32Array((n0 + x.rows) * d);
+    data.set(this.base.data);
+    data.set(x.data, n0 * d);
+    this.base = new Matrix(data, n0 + x.rows, d);
+    if (this.ids || ids) {
+      const all = new Int32Array(n0 + x.rows);
+      if (this.ids) all.set(this.ids);
+      else for (let i = 0; i < n0; i++) all[i] = i;
+      all.set(newIds, n0);
+      this.ids = all;
+    }
+  }
+
+  async search(q: Matrix, k: number, params: SearchParams = {}): Promise<SearchResult> {
+    resolveParams(FLAT_SEARCH_PARAMS, params, 'flat search parameter');
+    const base = this.requireBase();
+    checkK(k, base.rows, 'flat');
+    checkDim(q.dim, base.dim, 'queries', 'flat');
+    const r = await knn(base, q, k, this.metric);
+    const ids = new Int32Array(r.ids);
+    if (this.ids) for (let i = 0; i < ids.length; i++) if (ids[i] >= 0) ids[i] = this.ids[ids[i]];
+    return { nq: q.rows, k, ids, dists: new Float32Array(r.dists) };
+  }
+
+  memoryBytes(): number {
+    return this.memoryBreakdown().total;
+  }
+
+  memoryBreakdown(): MemoryBreakdown {
+    return memoryBreakdown({ vectors: this.base?.data.byteLength ?? 0, lists: this.ids?.byteLength ?? 0 });
+  }
+
+  private requireBase(): Matrix {
+    if (!this.base) throw new Error('flat: search() before build()');
+    return this.base;
+  }
+}

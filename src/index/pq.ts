@@ -1,0 +1,149 @@
+/**
+ * The paper's "pqindex" (faiss IndexPQ): every base vector as `m` product-quantization codes, every
+ * query scanned against all of them with ADC — one books × size lookup table per query, one lookup
+ * per sub-space per vector. The index holds a ProductQuantizer (src/quant/pq.ts) and never encodes
+ * by itself.
+ */
+import { Matrix } from '../core/matrix.js';
+import { Rng } from '../core/rng.js';
+import { TopK } from '../core/topk.js';
+import { InputError } from '../core/errors.js';
+import { ProductQuantizer } from '../quant/pq.js';
+import { encodeParallel } from '../quant/encode-parallel.js';
+import {
+  codewordNormsSq, dotTables, gatherRows, l2Tables, packCodes, scanSum, type CodeArray,
+} from './adc.js';
+import { checkDim, checkK, labelOf, resolveIds, resolveParams, type Resolved } from './params.js';
+import {
+  memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
+  type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
+} from './types.js';
+
+export const PQ_BUILD_PARAMS = {
+  m: { default: 8, min: 1, describe: 'Sub-spaces (codes per vector). Default 8; more = finer codes, more bytes and slower scans.' },
+  nbits: { default: 8, min: 1, max: 16, describe: 'Bits per code: 2^nbits codewords per sub-space. Default 8 (one byte per code).' },
+  metric: { default: 'l2', choices: ['l2', 'ip'], describe: "'l2' or 'ip'. Default l2." },
+} as const;
+
+export const PQ_SEARCH_PARAMS = {} as const;
+
+export type PqBuildParams = Partial<Resolved<typeof PQ_BUILD_PARAMS>>;
+
+/** Default rows used to train the codebooks (faiss caps each k-means at 256 points per centroid). */
+export const PQ_DEFAULT_TRAIN_ROWS = 65536;
+
+/** Queries whose lookup tables are computed together (one innerProducts tile per sub-space). */
+export const QUERY_BLOCK = 64;
+
+export class PqIndex implements VectorIndex {
+  readonly name = 'pq';
+  readonly metric: IndexMetric;
+  readonly capabilities: IndexCapabilities = { add: true, asyncSearch: false, exactMemory: true };
+  readonly pq: ProductQuantizer;
+  private dim = 0;
+  private codes: CodeArray = new Uint8Array(0);
+  private ids: Int32Array = new Int32Array(0);
+  private cNorms: Float32Array = new Float32Array(0);
+
+  constructor(params: PqBuildParams = {}) {
+    const p = resolveParams(PQ_BUILD_PARAMS, params, 'pq build parameter');
+    this.metric = p.metric as IndexMetric;
+    this.pq = new ProductQuantizer(p.m, 2 ** p.nbits);
+  }
+
+  get nbits(): number {
+    return Math.log2(this.pq.size);
+  }
+
+  get label(): string {
+    return labelOf('pq', { m: this.pq.books, nbits: this.nbits, metric: this.metric === 'ip' ? 'ip' : undefined });
+  }
+
+  get bitsPerVector(): number {
+    return this.pq.bitsPerVector;
+  }
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  async build(x: Matrix, opts: BuildOptions = {}): Promise<BuildReport> {
+    const t0 = performance.now();
+    const notes: string[] = [];
+    if (this.pq.books > x.dim) throw new InputError(`--m: pq needs m ≤ the dimension ${x.dim}, got ${this.pq.books}.`);
+    const train = trainSample(x, opts.trainRows ?? PQ_DEFAULT_TRAIN_ROWS, opts.seed ?? 1234, notes);
+    if (train.rows < this.pq.size) throw new InputError(`--nbits: pq needs at least 2^nbits = ${this.pq.size} training rows, got ${train.rows}.`);
+    const r = await this.pq.train(train, { seed: opts.seed ?? 1234, onProgress: opts.onProgress });
+    notes.push(...r.notes);
+    this.dim = x.dim;
+    this.cNorms = codewordNormsSq(this.pq);
+    this.codes = new Uint8Array(0);
+    this.ids = new Int32Array(0);
+    await this.append(x, resolveIds(x.rows, 0, undefined, 'pq'));
+    return { seconds: (performance.now() - t0) / 1000, notes };
+  }
+
+  async add(x: Matrix, ids?: Uint32Array): Promise<void> {
+    this.requireBuilt();
+    checkDim(x.dim, this.dim, 'added vectors', 'pq');
+    await this.append(x, resolveIds(x.rows, this.size, ids, 'pq'));
+  }
+
+  private async append(x: Matrix, ids: Int32Array): Promise<void> {
+    const c = await encodeParallel(this.pq, x);
+    const fresh = packCodes(c.codes, this.pq.size);
+    const n0 = this.size, n1 = x.rows, books = this.pq.books;
+    const source = new Int32Array(n0 + n1);
+    for (let i = 0; i < source.length; i++) source[i] = i < n0 ? i : -(i - n0) - 1;
+    this.codes = n0 ? gatherRows(source, this.codes, fresh, books) : fresh.slice();
+    this.ids = n0 ? gatherRows(source, this.ids, ids, 1) : ids;
+  }
+
+  search(q: Matrix, k: number, params: SearchParams = {}): SearchResult {
+    resolveParams(PQ_SEARCH_PARAMS, params, 'pq search parameter');
+    this.requireBuilt();
+    checkK(k, this.size, 'pq');
+    checkDim(q.dim, this.dim, 'queries', 'pq');
+    const books = this.pq.books, ks = this.pq.size, tl = books * ks;
+    const ip = this.metric === 'ip';
+    const heap = new TopK(q.rows, k);
+    const lut = new Float32Array(QUERY_BLOCK * tl);
+    const scratch = new Float32Array(QUERY_BLOCK * Math.max(...this.pq.subDim));
+    for (let q0 = 0; q0 < q.rows; q0 += QUERY_BLOCK) {
+      const nq = Math.min(QUERY_BLOCK, q.rows - q0);
+      if (ip) dotTables(q.data, q.dim, q0, nq, this.pq, lut, scratch);
+      else l2Tables(q.data, q.dim, q0, nq, this.pq, this.cNorms, lut, scratch);
+      // ip: −Σ q_m·c_m, so that smaller is better
+      for (let i = 0; i < nq; i++) scanSum(this.codes, books, ks, 0, this.size, lut, i * tl, ip ? -1 : 1, 0, null, this.ids, heap, q0 + i);
+    }
+    return finishHeap(heap, ip);
+  }
+
+  memoryBytes(): number {
+    return this.memoryBreakdown().total;
+  }
+
+  memoryBreakdown(): MemoryBreakdown {
+    const cb = this.pq.codebooks.reduce((s, c) => s + c.byteLength, 0) + this.cNorms.byteLength;
+    return memoryBreakdown({ codes: this.codes.byteLength, lists: this.ids.byteLength, codebooks: cb });
+  }
+
+  private requireBuilt(): void {
+    if (!this.dim) throw new Error('pq: index used before build()');
+  }
+}
+
+/** A seeded sample of at most `rows` rows of x (all of x when it is smaller). */
+export function trainSample(x: Matrix, rows: number, seed: number, notes: string[]): Matrix {
+  if (!Number.isInteger(rows) || rows < 1) throw new InputError(`--train-rows: expected a positive integer, got ${rows}.`);
+  if (x.rows <= rows) return x;
+  notes.push(`trained on a seeded sample of ${rows} of ${x.rows} rows`);
+  return x.selectRows(new Rng(seed).sample(x.rows, rows));
+}
+
+/** Sorts the heaps and turns "smaller is better" scores back into inner products for 'ip'. */
+export function finishHeap(heap: TopK, ip: boolean): SearchResult {
+  const { ids, dists } = heap.sort();
+  if (ip) for (let i = 0; i < dists.length; i++) dists[i] = -dists[i];
+  return { nq: heap.n, k: heap.k, ids, dists };
+}

@@ -1,0 +1,418 @@
+/**
+ * The WRVQ paper's three-layer inverted index (§2 of WRVQ-PAPER.md), around a
+ * WeightedResidualQuantizer (src/quant/wrvq.ts), which does all the encoding.
+ *
+ * Build: train the quantizer on a seeded sample, encode the base on all threads, store per vector
+ * its codes, fp16 weights and ||x̂||² (float32), and sort the vectors by code prefix
+ * (c1, c2, …, c_{1+fuzzyBooks}): cell c1 holds a run of buckets, bucket = one sub-cell prefix, and
+ * every bucket's codes are contiguous.
+ *
+ * Search, per query:
+ *  1. Exact match layer: C1 is the coarse quantizer; the `nprobe` non-empty cells whose approximate
+ *     centre w̄1[j]·c1_j is nearest to q (paper: 1).
+ *  2. Fuzzy match layer (fuzzyBooks = 1 or 2): the query residual r = q − w̄1·c1 is compared with
+ *     the sub-cell centres w̄2·c2 (or w̄2·c2 + w̄3·c3 for two books) of the cell's non-empty
+ *     sub-cells, w̄ being one approximate weight per codeword fixed at build time (the mean fp16
+ *     weight of the base vectors that chose it); the `fuzzyK` best sub-cells per probed cell are
+ *     kept (0 = all). Dot products come from the query's table plus codebook Gram tables
+ *     (C1·C2, C1·C3, C2·C3, fixed at build time), so this layer costs O(sub-cells), not O(d).
+ *  3. Search layer: every vector of the kept sub-cells scored with ADC, paper eq. 14:
+ *     ||x̂ − q||² = ||x̂||² + ||q||² − 2 Σ_i w_i (c_i · q), one books × size dot table per query
+ *     (computed for a block of queries at once) and the fp16 weights decoded by table lookup.
+ *     Optionally (`rerank` build flag) the best `rerankK` are re-scored exactly on stored floats.
+ *
+ * Inner-product metric: cells and sub-cells by q·(w̄·c), vectors by q·x̂ = Σ_i w_i (c_i · q).
+ */
+import { Matrix } from '../core/matrix.js';
+import { innerProducts, dot, l2sq, rowNormsSq } from '../core/distance.js';
+import { TopK } from '../core/topk.js';
+import { InputError } from '../core/errors.js';
+import { WeightedResidualQuantizer, WEIGHT_RULES, type WeightRule } from '../quant/wrvq.js';
+import { encodeParallel } from '../quant/encode-parallel.js';
+import type { Codes, TrainerKind } from '../quant/types.js';
+import {
+  HALF_TABLE, codewordNormsSq, dotTables, gatherRows, mergeSorted, packCodes, scanWeighted, type CodeArray,
+} from './adc.js';
+import { checkDim, checkK, labelOf, resolveIds, resolveParams, type Resolved } from './params.js';
+import { finishHeap, trainSample } from './pq.js';
+import {
+  memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
+  type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
+} from './types.js';
+
+export const WRVQ_BUILD_PARAMS = {
+  books: { default: 4, min: 1, describe: 'Codebooks (stages); C1 is the coarse quantizer. Default 4 (the paper\'s 4×256).' },
+  size: { default: 256, min: 2, max: 65536, describe: 'Codewords per codebook = cells of the exact layer. Default 256.' },
+  weights: { default: 'paper', choices: WEIGHT_RULES, describe: "Weight rule: 'paper' (residual length, eq. 8) or 'gain' (projection). Default paper." },
+  trainer: { default: 'kmeans', choices: ['kmeans', 'adam'], describe: "Codebook training: 'kmeans' (the paper's L) or 'adam' (the paper's T). Default kmeans." },
+  fuzzyBooks: { default: 1, min: 0, max: 2, describe: 'Codebooks after C1 used by the fuzzy layer (0, 1 or 2 = combinations c2+c3). Default 1; 0 = no fuzzy layer.' },
+  rerank: { default: false, describe: 'Store the float vectors and re-score the best rerankK ADC candidates exactly (costs 32·d bits per vector, counted). Default false.' },
+  metric: { default: 'l2', choices: ['l2', 'ip'], describe: "'l2' or 'ip'. Default l2." },
+} as const;
+
+export const WRVQ_SEARCH_PARAMS = {
+  nprobe: { default: 1, min: 1, describe: 'Cells of C1 visited per query (paper: 1). More = higher recall, slower; at most size.' },
+  fuzzyK: { default: 16, min: 0, describe: 'Sub-cells kept per visited cell by the fuzzy layer; 0 = all. Default 16; more = higher recall, slower.' },
+  rerankK: { default: 100, min: 1, describe: 'ADC candidates re-scored exactly when the index was built with rerank (at least k). Default 100.' },
+} as const;
+
+export type WrvqBuildParams = Partial<Resolved<typeof WRVQ_BUILD_PARAMS>>;
+export type WrvqSearchParams = Partial<Resolved<typeof WRVQ_SEARCH_PARAMS>>;
+
+/** Default training sample (k-means caps each codebook at 256 points per codeword anyway). */
+export const WRVQ_DEFAULT_TRAIN_ROWS = 65536;
+const QUERY_BLOCK = 64;
+const DECODE_CHUNK = 4096;
+
+export class WrvqIndex implements VectorIndex {
+  readonly name = 'wrvq';
+  readonly metric: IndexMetric;
+  readonly capabilities: IndexCapabilities = { add: true, asyncSearch: false, exactMemory: true };
+  readonly quantizer: WeightedResidualQuantizer;
+  readonly trainer: TrainerKind;
+  readonly fuzzyBooks: number;
+  readonly rerank: boolean;
+  private dim = 0;
+  /** Approximate weight per codeword (book m, codeword j at m·size + j), fixed at build time. */
+  private wbar: Float32Array = new Float32Array(0);
+  private cwNorms: Float32Array = new Float32Array(0);
+  /** Gram tables C_a · C_b (size × size): g12 for fuzzyBooks ≥ 1, g13 and g23 for 2. */
+  private g12: Float32Array = new Float32Array(0);
+  private g13: Float32Array = new Float32Array(0);
+  private g23: Float32Array = new Float32Array(0);
+  /** Cell c1 holds buckets cellStart[c1]..cellStart[c1+1]; bucket b holds rows bucketStart[b]..bucketStart[b+1]. */
+  private cellStart: Uint32Array = new Uint32Array(1);
+  private bucketKey: Uint32Array = new Uint32Array(0);
+  private bucketStart: Uint32Array = new Uint32Array(1);
+  private codes: CodeArray = new Uint8Array(0);
+  private weights: Uint16Array = new Uint16Array(0);
+  /** ||x̂||² per row (l2 only). */
+  private norms: Float32Array = new Float32Array(0);
+  private ids: Int32Array = new Int32Array(0);
+  /** Float vectors (rerank only), and the row numbers 0..n−1 the scan reports in their place. */
+  private vectors: Float32Array | null = null;
+  private rowIds: Int32Array | null = null;
+
+  constructor(params: WrvqBuildParams = {}) {
+    const p = resolveParams(WRVQ_BUILD_PARAMS, params, 'wrvq build parameter');
+    this.metric = p.metric as IndexMetric;
+    this.trainer = p.trainer as TrainerKind;
+    this.fuzzyBooks = p.fuzzyBooks;
+    this.rerank = p.rerank;
+    if (p.fuzzyBooks > p.books - 1) {
+      throw new InputError(`--fuzzyBooks: wrvq with ${p.books} books can use at most ${p.books - 1} fuzzy codebooks, got ${p.fuzzyBooks}.`);
+    }
+    this.quantizer = new WeightedResidualQuantizer(p.books, p.size, p.weights as WeightRule);
+  }
+
+  get label(): string {
+    const q = this.quantizer;
+    return labelOf('wrvq', {
+      books: q.books, size: q.size, weights: q.weightRule, trainer: this.trainer, fuzzyBooks: this.fuzzyBooks,
+      rerank: this.rerank ? true : undefined, metric: this.metric === 'ip' ? 'ip' : undefined,
+    });
+  }
+
+  /** books·(log2 size + 16) for codes and fp16 weights, + 32 for ||x̂||² (l2), + 32·d with rerank. */
+  get bitsPerVector(): number {
+    return this.quantizer.bitsPerVector + (this.metric === 'l2' ? 32 : 0) + (this.rerank ? 32 * this.dim : 0);
+  }
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  /** Number of non-empty sub-cells (buckets). */
+  get buckets(): number {
+    return this.bucketKey.length;
+  }
+
+  async build(x: Matrix, opts: BuildOptions = {}): Promise<BuildReport> {
+    const t0 = performance.now();
+    const notes: string[] = [];
+    const seed = opts.seed ?? 1234;
+    const q = this.quantizer;
+    const train = trainSample(x, opts.trainRows ?? WRVQ_DEFAULT_TRAIN_ROWS, seed, notes);
+    if (train.rows < q.size) throw new InputError(`--size: wrvq needs at least size = ${q.size} training rows, got ${train.rows}.`);
+    const r = await q.train(train, { seed, trainer: this.trainer, onProgress: opts.onProgress });
+    notes.push(...r.notes);
+    this.dim = x.dim;
+    this.cwNorms = codewordNormsSq(q);
+
+    const codes = await encodeParallel(q, x);
+    this.wbar = meanWeights(codes, q.size);
+    const S = q.size, d = x.dim;
+    const gram = (a: number, b: number) => {
+      const g = new Float32Array(S * S);
+      innerProducts(q.codebooks[a], 0, S, q.codebooks[b], 0, S, d, g);
+      return g;
+    };
+    this.g12 = this.fuzzyBooks >= 1 ? gram(0, 1) : new Float32Array(0);
+    this.g13 = this.fuzzyBooks >= 2 ? gram(0, 2) : new Float32Array(0);
+    this.g23 = this.fuzzyBooks >= 2 ? gram(1, 2) : new Float32Array(0);
+
+    this.codes = new Uint8Array(0);
+    this.weights = new Uint16Array(0);
+    this.norms = new Float32Array(0);
+    this.ids = new Int32Array(0);
+    this.vectors = null;
+    this.rowIds = null;
+    this.append(x, codes, resolveIds(x.rows, 0, undefined, 'wrvq'));
+    let emptyCells = 0;
+    for (let c = 0; c < S; c++) if (this.cellStart[c] === this.cellStart[c + 1]) emptyCells++;
+    notes.push(`${S - emptyCells} non-empty cells, ${this.buckets} non-empty sub-cells (prefix of ${1 + this.fuzzyBooks} codes)`);
+    return { seconds: (performance.now() - t0) / 1000, notes };
+  }
+
+  async add(x: Matrix, ids?: Uint32Array): Promise<void> {
+    if (!this.dim) throw new Error('wrvq: add() before build()');
+    checkDim(x.dim, this.dim, 'added vectors', 'wrvq');
+    const newIds = resolveIds(x.rows, this.size, ids, 'wrvq');
+    this.append(x, await encodeParallel(this.quantizer, x), newIds);
+  }
+
+  /** Sort key of a row: its code prefix (c1, …, c_{1+fuzzyBooks}) in mixed radix `size`. */
+  private keyOf(codes: ArrayLike<number>, row: number): number {
+    const B = this.quantizer.books, S = this.quantizer.size;
+    let key = 0;
+    for (let f = 0; f <= this.fuzzyBooks; f++) key = key * S + codes[row * B + f];
+    return key;
+  }
+
+  /** Merges encoded rows into the sorted storage and rebuilds the cell / bucket offsets. */
+  private append(x: Matrix, c: Codes, ids: Int32Array): void {
+    const q = this.quantizer, B = q.books, S = q.size;
+    const n0 = this.size, n1 = x.rows;
+    const weights = c.weights!;
+    let norms = new Float32Array(0);
+    if (this.metric === 'l2') {
+      // ||x̂||² of the decoded vectors (fp16-rounded weights, as the scan uses them)
+      norms = new Float32Array(n1);
+      for (let s = 0; s < n1; s += DECODE_CHUNK) {
+        const e = Math.min(n1, s + DECODE_CHUNK);
+        const xh = q.decode({ n: e - s, books: B, codes: c.codes.subarray(s * B, e * B), weights: weights.subarray(s * B, e * B) });
+        rowNormsSq(xh.data, e - s, x.dim, norms.subarray(s, e));
+      }
+    }
+    const oldKeys = new Float64Array(n0);
+    for (let p = 0; p < n0; p++) oldKeys[p] = this.keyOf(this.codes, p);
+    const newKeys = new Float64Array(n1);
+    for (let i = 0; i < n1; i++) newKeys[i] = this.keyOf(c.codes, i);
+    const source = mergeSorted(oldKeys, newKeys);
+    const old = n0 > 0;
+    this.codes = gatherRows(source, old ? this.codes : null, packCodes(c.codes, S), B);
+    this.weights = gatherRows(source, old ? this.weights : null, weights, B);
+    if (this.metric === 'l2') this.norms = gatherRows(source, old ? this.norms : null, norms, 1);
+    this.ids = gatherRows(source, old ? this.ids : null, ids, 1);
+    if (this.rerank) {
+      this.vectors = gatherRows(source, this.vectors, x.data, x.dim);
+      const n = n0 + n1;
+      this.rowIds = new Int32Array(n);
+      for (let p = 0; p < n; p++) this.rowIds[p] = p;
+    }
+    this.rebuildBuckets();
+  }
+
+  private rebuildBuckets(): void {
+    const S = this.quantizer.size, n = this.size;
+    const sub = S ** this.fuzzyBooks;
+    let nb = 0, prev = -1;
+    for (let p = 0; p < n; p++) {
+      const k = this.keyOf(this.codes, p);
+      if (k !== prev) { nb++; prev = k; }
+    }
+    const bucketKey = new Uint32Array(nb), bucketStart = new Uint32Array(nb + 1), cellStart = new Uint32Array(S + 1);
+    let b = -1;
+    prev = -1;
+    for (let p = 0; p < n; p++) {
+      const k = this.keyOf(this.codes, p);
+      if (k !== prev) {
+        b++;
+        prev = k;
+        bucketKey[b] = k % sub;
+        bucketStart[b] = p;
+        cellStart[Math.floor(k / sub) + 1]++;
+      }
+    }
+    bucketStart[nb] = n;
+    for (let c = 0; c < S; c++) cellStart[c + 1] += cellStart[c];
+    this.bucketKey = bucketKey;
+    this.bucketStart = bucketStart;
+    this.cellStart = cellStart;
+  }
+
+  search(q: Matrix, k: number, params: SearchParams = {}): SearchResult {
+    const p = resolveParams(WRVQ_SEARCH_PARAMS, params, 'wrvq search parameter');
+    if (!this.dim) throw new Error('wrvq: search() before build()');
+    const Q = this.quantizer, B = Q.books, S = Q.size, tl = B * S, d = this.dim;
+    if (p.nprobe > S) throw new InputError(`--nprobe: wrvq has size = ${S} cells, so nprobe must be ≤ ${S}, got ${p.nprobe}.`);
+    checkK(k, this.size, 'wrvq');
+    checkDim(q.dim, d, 'queries', 'wrvq');
+    const nq = q.rows, nprobe = p.nprobe;
+    const ip = this.metric === 'ip';
+    const reranking = this.rerank && this.vectors !== null;
+    const kk = reranking ? Math.min(this.size, Math.max(k, p.rerankK)) : k;
+    const F = this.fuzzyBooks, fuzzyK = p.fuzzyK;
+    const normScale = ip ? 0 : 1, dotScale = ip ? -1 : -2;
+    const { wbar, cwNorms, cellStart, bucketKey, bucketStart, codes, weights, norms } = this;
+    const scanIds = reranking ? this.rowIds! : this.ids;
+
+    const heap = new TopK(nq, kk);
+    const T = new Float32Array(QUERY_BLOCK * tl);
+    for (let q0 = 0; q0 < nq; q0 += QUERY_BLOCK) {
+      const nb = Math.min(QUERY_BLOCK, nq - q0);
+      dotTables(q.data, d, q0, nb, Q, T);
+      const cells = new TopK(nb, nprobe);
+      const subs = F > 0 && fuzzyK > 0 ? new TopK(nb * nprobe, fuzzyK) : null;
+      for (let i = 0; i < nb; i++) {
+        const qi = q0 + i, to = i * tl;
+        const qn = ip ? 0 : dot(q.data, qi * d, q.data, qi * d, d);
+        // 1. exact match layer: distance to the approximate cell centre w̄1·c1 (||q||² left out)
+        for (let c = 0; c < S; c++) {
+          if (cellStart[c] === cellStart[c + 1]) continue;
+          const w = wbar[c];
+          const v = ip ? -w * T[to + c] : w * w * cwNorms[c] - 2 * w * T[to + c];
+          cells.push(i, v, c);
+        }
+        for (let pr = 0; pr < nprobe; pr++) {
+          const c = cells.ids[i * nprobe + pr];
+          if (c < 0) continue;
+          const b0 = cellStart[c], b1 = cellStart[c + 1];
+          if (!subs || b1 - b0 <= fuzzyK) {
+            // no fuzzy layer (or it would keep everything): the cell's rows are one contiguous run
+            scanWeighted(codes, weights, norms, B, S, bucketStart[b0], bucketStart[b1], T, to, normScale, qn, dotScale, scanIds, heap, qi);
+            continue;
+          }
+          // 2. fuzzy match layer: rank the cell's sub-cells by distance of r = q − w̄1·c1 to their centres
+          const h = i * nprobe + pr, w1 = wbar[c];
+          for (let b = b0; b < b1; b++) {
+            const v = this.subCellScore(T, to, c, w1, bucketKey[b], ip);
+            subs.push(h, v, b);
+          }
+          // 3. search layer: ADC (eq. 14) over the kept sub-cells
+          for (let t = 0; t < fuzzyK; t++) {
+            const b = subs.ids[h * fuzzyK + t];
+            if (b < 0) continue;
+            scanWeighted(codes, weights, norms, B, S, bucketStart[b], bucketStart[b + 1], T, to, normScale, qn, dotScale, scanIds, heap, qi);
+          }
+        }
+      }
+    }
+    if (!reranking) return finishHeap(heap, ip);
+    return this.rerankExact(q, k, heap, ip);
+  }
+
+  /**
+   * Fuzzy-layer score of sub-cell `key` of cell c (weight w1 = w̄1[c]) for the query whose dot table
+   * starts at T[to]: ||r − centre||² − ||r||² with r = q − w̄1·c1 and centre = w̄2·c2 (+ w̄3·c3);
+   * for 'ip', −q·centre. Smaller is better.
+   */
+  private subCellScore(T: Float32Array, to: number, c: number, w1: number, key: number, ip: boolean): number {
+    const S = this.quantizer.size, wbar = this.wbar, n = this.cwNorms;
+    if (this.fuzzyBooks === 1) {
+      const j2 = key, w2 = wbar[S + j2];
+      return ip ? -w2 * T[to + S + j2] : w2 * w2 * n[S + j2] - 2 * w2 * (T[to + S + j2] - w1 * this.g12[c * S + j2]);
+    }
+    const j2 = Math.floor(key / S), j3 = key - j2 * S;
+    const w2 = wbar[S + j2], w3 = wbar[2 * S + j3];
+    if (ip) return -w2 * T[to + S + j2] - w3 * T[to + 2 * S + j3];
+    const rc2 = T[to + S + j2] - w1 * this.g12[c * S + j2];
+    const rc3 = T[to + 2 * S + j3] - w1 * this.g13[c * S + j3];
+    return w2 * w2 * n[S + j2] + w3 * w3 * n[2 * S + j3] + 2 * w2 * w3 * this.g23[j2 * S + j3] - 2 * w2 * rc2 - 2 * w3 * rc3;
+  }
+
+  /** The approximate weights w̄ (book m, codeword j at m·size + j), a copy. */
+  get approximateWeights(): Float32Array {
+    return this.wbar.slice();
+  }
+
+  /**
+   * The sub-cells of cell c as the fuzzy layer sees them for query q: their codes (c2 or c2, c3)
+   * and ||q − (w̄1·c1 + w̄2·c2 (+ w̄3·c3))||² (l2) or −q·centre (ip). For tests and inspection.
+   */
+  subCells(q: Float32Array, c: number): { codes: number[][]; scores: number[] } {
+    const Q = this.quantizer, S = Q.size, d = this.dim, ip = this.metric === 'ip';
+    const T = new Float32Array(Q.books * S);
+    dotTables(q, d, 0, 1, Q, T);
+    const w1 = this.wbar[c];
+    const base = ip ? -w1 * T[c] : dot(q, 0, q, 0, d) + w1 * w1 * this.cwNorms[c] - 2 * w1 * T[c];
+    const codes: number[][] = [], scores: number[] = [];
+    for (let b = this.cellStart[c]; b < this.cellStart[c + 1]; b++) {
+      const key = this.bucketKey[b];
+      codes.push(this.fuzzyBooks === 1 ? [key] : [Math.floor(key / S), key % S]);
+      scores.push(base + this.subCellScore(T, 0, c, w1, key, ip));
+    }
+    return { codes, scores };
+  }
+
+  /** Re-scores the ADC candidates (row numbers in `heap`) on the stored float vectors. */
+  private rerankExact(q: Matrix, k: number, heap: TopK, ip: boolean): SearchResult {
+    const d = this.dim, x = this.vectors!, kk = heap.k;
+    const out = new TopK(q.rows, k);
+    for (let i = 0; i < q.rows; i++) {
+      for (let t = 0; t < kk; t++) {
+        const row = heap.ids[i * kk + t];
+        if (row < 0) continue;
+        const v = ip ? -dot(q.data, i * d, x, row * d, d) : l2sq(q.data, i * d, x, row * d, d);
+        out.push(i, v, this.ids[row]);
+      }
+    }
+    return finishHeap(out, ip);
+  }
+
+  /** The ADC distance (eq. 14) the scan gives to the vector with id `id`, for tests and checks. */
+  adcDistance(q: Float32Array, id: number): number {
+    const row = this.ids.indexOf(id);
+    if (row < 0) throw new RangeError(`wrvq: no vector with id ${id}`);
+    const Q = this.quantizer, B = Q.books, S = Q.size, d = this.dim;
+    let s = 0;
+    for (let m = 0; m < B; m++) {
+      s += HALF_TABLE[this.weights[row * B + m]] * dot(q, 0, Q.codebooks[m], this.codes[row * B + m] * d, d);
+    }
+    return this.metric === 'ip' ? s : this.norms[row] + dot(q, 0, q, 0, d) - 2 * s;
+  }
+
+  memoryBytes(): number {
+    return this.memoryBreakdown().total;
+  }
+
+  memoryBreakdown(): MemoryBreakdown {
+    const cb = this.quantizer.codebooks.reduce((s, c) => s + c.byteLength, 0) + this.wbar.byteLength
+      + this.cwNorms.byteLength + this.g12.byteLength + this.g13.byteLength + this.g23.byteLength;
+    return memoryBreakdown({
+      codes: this.codes.byteLength + this.weights.byteLength + this.norms.byteLength,
+      lists: this.ids.byteLength + this.cellStart.byteLength + this.bucketKey.byteLength + this.bucketStart.byteLength
+        + (this.rowIds?.byteLength ?? 0),
+      codebooks: cb,
+      vectors: this.vectors?.byteLength ?? 0,
+    });
+  }
+}
+
+/**
+ * w̄[m·size + j]: the mean fp16 weight of the vectors whose book-m code is j (the book's overall
+ * mean weight for a codeword nobody chose).
+ */
+export function meanWeights(c: Codes, size: number): Float32Array {
+  const B = c.books, n = c.n;
+  const sum = new Float64Array(B * size), cnt = new Uint32Array(B * size);
+  const bookSum = new Float64Array(B);
+  for (let i = 0; i < n; i++) {
+    for (let m = 0; m < B; m++) {
+      const w = HALF_TABLE[c.weights![i * B + m]];
+      const u = m * size + c.codes[i * B + m];
+      sum[u] += w;
+      cnt[u]++;
+      bookSum[m] += w;
+    }
+  }
+  const out = new Float32Array(B * size);
+  for (let m = 0; m < B; m++) {
+    const fallback = n ? bookSum[m] / n : 1;
+    for (let j = 0; j < size; j++) {
+      const u = m * size + j;
+      out[u] = cnt[u] ? sum[u] / cnt[u] : fallback;
+    }
+  }
+  return out;
+}

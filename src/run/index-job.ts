@@ -1,0 +1,244 @@
+/**
+ * The `vqbench index` job, as ann-benchmarks runs an algorithm: load a dataset and its exact ground
+ * truth (cached), build one index configuration once, then run every search-parameter combination
+ * of the sweep one query at a time on one thread, and score each: recall@1/5/10, the true-nearest-
+ * neighbour rate, QPS, latency percentiles, build seconds, the index's own bytes and the process
+ * peak RSS. A configuration that fails (a parameter the index rejects) is recorded as failed with
+ * its reason; the others still run.
+ */
+import { InputError, VqbenchError } from '../core/errors.js';
+import type { Matrix } from '../core/matrix.js';
+import { knn } from '../core/parallel.js';
+import type { ProgressFn } from '../core/progress.js';
+import { groundTruth, loadDataset } from '../data/load.js';
+import type { GroundTruth, VectorDataset } from '../data/types.js';
+import { measureSearch, nnRecallAtK, recallAtK, type LatencySummary } from '../eval/ann.js';
+import { checkBuildParams, checkSearchParams, createIndex, indexEntry, type IndexParams } from '../index/registry.js';
+import type { MemoryBreakdown, VectorIndex } from '../index/types.js';
+import { captureEnvironment, type RunEnvironment } from './env.js';
+
+export const RECALL_AT = [1, 5, 10] as const;
+export const RECALL_DEFINITION =
+  'recall@k = |approx top-k ∩ exact top-k| / k averaged over queries (ann-benchmarks, without its distance-tie epsilon); ' +
+  'nnRecall@k = fraction of queries whose exact nearest neighbour is in the approx top-k (the WRVQ / IVFPQ papers\' R@k)';
+
+export interface IndexJob {
+  data: string;
+  index: string;
+  /** Build parameters of the index (registry names). */
+  build?: IndexParams;
+  /** Search parameters held fixed. */
+  search?: IndexParams;
+  /** Search parameters swept: every combination runs against the one build. */
+  sweep?: Record<string, (number | string | boolean)[]>;
+  /** Neighbours asked per query; at least 10 are searched so that recall@10 is defined. Default 10. */
+  k?: number;
+  /** Use only the first N queries. Default: all. */
+  queries?: number;
+  /** Untimed warm-up queries before each timed loop. Default 100. */
+  warmup?: number;
+  seed?: number;
+  onProgress?: ProgressFn;
+}
+
+export interface IndexRecord {
+  status: 'ok' | 'failed';
+  error: string | null;
+  index: string;
+  label: string;
+  params: { build: IndexParams; search: IndexParams };
+  dataset: string;
+  datasetChecksum: string;
+  k: number;
+  queries: number;
+  recall: Record<string, number> | null;
+  nnRecall: Record<string, number> | null;
+  qps: number | null;
+  latencyMs: LatencySummary | null;
+  buildSeconds: number;
+  indexBytes: number;
+  memory: MemoryBreakdown;
+  memoryIsExact: boolean;
+  peakRssBytes: number;
+  bitsPerVector: number;
+  recallDefinition: string;
+  seed: number;
+  notes: string[];
+  env: RunEnvironment;
+}
+
+/** Every combination of the sweep's values, each merged over the fixed parameters. */
+export function expandSweep(fixed: IndexParams, sweep: Record<string, (number | string | boolean)[]> = {}): IndexParams[] {
+  let out: IndexParams[] = [{ ...fixed }];
+  for (const [name, values] of Object.entries(sweep)) {
+    if (values.length === 0) throw new InputError(`--sweep ${name}= lists no values.`);
+    out = out.flatMap((p) => values.map((v) => ({ ...p, [name]: v })));
+  }
+  return out;
+}
+
+/** Loads the dataset, keeps the first `queries` rows, and the matching exact ground truth. */
+export async function datasetWithTruth(job: { data: string; queries?: number; seed?: number; onProgress?: ProgressFn }, k: number): Promise<{ ds: VectorDataset; queries: Matrix; truth: GroundTruth }> {
+  const ds = await loadDataset(job.data, { seed: job.seed ?? 1234 });
+  if (ds.base.rows === 0) throw new InputError(`${job.data} has an empty base: nothing to index.`);
+  if (job.queries !== undefined && (!Number.isInteger(job.queries) || job.queries < 1)) throw new InputError(`--queries must be a positive integer, got ${job.queries}.`);
+  const truth = await groundTruth(ds, k, { onProgress: job.onProgress });
+  const nq = Math.min(ds.queries.rows, job.queries ?? ds.queries.rows);
+  return { ds, queries: ds.queries.sliceRows(0, nq), truth: { k: truth.k, ids: truth.ids.subarray(0, nq * truth.k), dists: truth.dists.subarray(0, nq * truth.k) } };
+}
+
+function recalls(ids: Int32Array, truth: GroundTruth, nq: number, kSearched: number): { recall: Record<string, number>; nnRecall: Record<string, number> } {
+  const recall: Record<string, number> = {}, nnRecall: Record<string, number> = {};
+  for (const at of RECALL_AT) {
+    if (at > kSearched || at > truth.k) continue;
+    recall[at] = recallAtK(ids, truth.ids, nq, kSearched, truth.k, at);
+    nnRecall[at] = nnRecallAtK(ids, truth.ids, nq, kSearched, truth.k, at);
+  }
+  return { recall, nnRecall };
+}
+
+function peakRss(): number {
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
+  const entry = indexEntry(job.index);
+  const k = job.k ?? 10;
+  if (!Number.isInteger(k) || k < 1) throw new InputError(`--k must be a positive integer, got ${k}.`);
+  const kSearched = Math.max(k, RECALL_AT[RECALL_AT.length - 1]);
+  const seed = job.seed ?? 1234;
+  const build = checkBuildParams(entry.id, job.build ?? {});
+  const combos = expandSweep(job.search ?? {}, job.sweep);
+  // an unknown swept name is an input error before anything is built; bad values fail per configuration
+  for (const name of Object.keys(job.sweep ?? {})) if (!(name in entry.searchParams)) checkSearchParams(entry.id, { [name]: job.sweep![name][0] });
+  const { ds, queries, truth } = await datasetWithTruth(job, kSearched);
+  if (kSearched > ds.base.rows) throw new InputError(`--k ${kSearched} is larger than the ${ds.base.rows} base rows of ${ds.name}.`);
+  const index = createIndex(entry.id, build);
+  const env = captureEnvironment();
+  try {
+    const rep = await index.build(ds.base, { seed, onProgress: job.onProgress });
+    const records: IndexRecord[] = [];
+    for (const given of combos) {
+      // typed values (a swept '4' becomes 4) of the parameters given; the index fills its own defaults
+      let search: IndexParams = given;
+      try {
+        const resolved = checkSearchParams(entry.id, given);
+        search = Object.fromEntries(Object.keys(given).map((name) => [name, resolved[name]]));
+      } catch (e) {
+        if (!(e instanceof VqbenchError)) throw e;
+      }
+      const base = {
+        index: entry.id, label: index.label, params: { build, search }, dataset: ds.name, datasetChecksum: ds.checksum,
+        k, queries: queries.rows, buildSeconds: rep.seconds, indexBytes: index.memoryBytes(), memory: index.memoryBreakdown(),
+        memoryIsExact: index.capabilities.exactMemory, bitsPerVector: index.bitsPerVector, recallDefinition: RECALL_DEFINITION,
+        seed, notes: rep.notes, env,
+      };
+      try {
+        checkSearchParams(entry.id, search);
+        const m = await measureSearch(index, queries, kSearched, search, { warmupQueries: job.warmup ?? 100 });
+        records.push({ status: 'ok', error: null, ...base, ...recalls(m.ids, truth, queries.rows, kSearched), qps: m.qps, latencyMs: m.latencyMs, peakRssBytes: peakRss() });
+      } catch (e) {
+        if (!(e instanceof VqbenchError)) throw e;
+        records.push({ status: 'failed', error: e.message, ...base, recall: null, nnRecall: null, qps: null, latencyMs: null, peakRssBytes: peakRss() });
+      }
+      job.onProgress?.(records.length, combos.length, 'search configurations');
+    }
+    return records;
+  } finally {
+    await index.close?.();
+  }
+}
+
+export interface InsertJob {
+  data: string;
+  index: string;
+  build?: IndexParams;
+  search?: IndexParams;
+  /** Sizes of the successive insert batches; their sum is held out of the initial build. */
+  batches: number[];
+  k?: number;
+  /** Queries scored after each batch (exact truth over the rows indexed so far). Default 1000. */
+  queries?: number;
+  seed?: number;
+  onProgress?: ProgressFn;
+}
+
+export interface InsertRecord {
+  batch: number;
+  rows: number;
+  indexedAfter: number;
+  seconds: number;
+  rowsPerSecond: number;
+  indexBytesDelta: number;
+  indexBytes: number;
+  rssDeltaBytes: number;
+  recall: Record<string, number>;
+  nnRecall: Record<string, number>;
+}
+
+export interface InsertResult {
+  index: string;
+  label: string;
+  params: { build: IndexParams; search: IndexParams };
+  dataset: string;
+  initialRows: number;
+  buildSeconds: number;
+  initialIndexBytes: number;
+  batches: InsertRecord[];
+  recallDefinition: string;
+  seed: number;
+  env: RunEnvironment;
+}
+
+/**
+ * Incremental insert (paper Fig. 7): build on the base minus the batches, then add the batches in
+ * order; after each, the seconds it took, the change of the index's bytes and of the process RSS,
+ * and recall against the exact neighbours among the rows indexed so far.
+ */
+export async function runInsertJob(job: InsertJob): Promise<InsertResult> {
+  const entry = indexEntry(job.index);
+  if (!entry.capabilities.add) throw new InputError(`--index ${entry.id} does not support incremental insert.`);
+  if (job.batches.length === 0 || job.batches.some((b) => !Number.isInteger(b) || b < 1)) throw new InputError(`--batches must list positive integers, got ${job.batches.join(',')}.`);
+  const k = job.k ?? 10;
+  const kSearched = Math.max(k, 10);
+  const seed = job.seed ?? 1234;
+  const build = checkBuildParams(entry.id, job.build ?? {});
+  const search = job.search ?? {};
+  checkSearchParams(entry.id, search);
+  const ds = await loadDataset(job.data, { seed });
+  const total = job.batches.reduce((a, b) => a + b, 0);
+  const initialRows = ds.base.rows - total;
+  if (initialRows < kSearched) throw new InputError(`--batches add ${total} rows, leaving ${initialRows} of the ${ds.base.rows} base rows of ${ds.name} for the initial build (at least ${kSearched} are needed).`);
+  const queries = ds.queries.sliceRows(0, Math.min(ds.queries.rows, job.queries ?? 1000));
+  const index: VectorIndex = createIndex(entry.id, build);
+  const env = captureEnvironment();
+  try {
+    const rep = await index.build(ds.base.sliceRows(0, initialRows), { seed, onProgress: job.onProgress });
+    const out: InsertResult = {
+      index: entry.id, label: index.label, params: { build, search }, dataset: ds.name, initialRows, buildSeconds: rep.seconds,
+      initialIndexBytes: index.memoryBytes(), batches: [], recallDefinition: RECALL_DEFINITION, seed, env,
+    };
+    let at = initialRows;
+    for (const [b, rows] of job.batches.entries()) {
+      const part = ds.base.sliceRows(at, at + rows);
+      const ids = new Uint32Array(rows).map((_, i) => at + i);
+      const bytesBefore = index.memoryBytes(), rssBefore = process.memoryUsage().rss;
+      const t0 = performance.now();
+      await index.add(part, ids);
+      const seconds = (performance.now() - t0) / 1000;
+      at += rows;
+      const exact = await knn(ds.base.sliceRows(0, at), queries, kSearched, ds.metric === 'ip' ? 'ip' : 'l2');
+      const m = await measureSearch(index, queries, kSearched, search, { warmupQueries: 0 });
+      const truth: GroundTruth = { k: kSearched, ids: exact.ids, dists: exact.dists };
+      out.batches.push({
+        batch: b + 1, rows, indexedAfter: at, seconds, rowsPerSecond: rows / seconds,
+        indexBytesDelta: index.memoryBytes() - bytesBefore, indexBytes: index.memoryBytes(),
+        rssDeltaBytes: process.memoryUsage().rss - rssBefore, ...recalls(m.ids, truth, queries.rows, kSearched),
+      });
+      job.onProgress?.(b + 1, job.batches.length, 'insert batches');
+    }
+    return out;
+  } finally {
+    await index.close?.();
+  }
+}
