@@ -5,7 +5,7 @@
  * over tiles, as faiss does. Long row ranges run in the fused WebAssembly SIMD scans when they
  * load (same contracts, float32 accumulation); the JS scans are the fallback and the reference.
  */
-import { innerProducts, rowNormsSq } from './distance.js';
+import { WASM_MIN_WORK, innerProducts, rowNormsSq } from './distance.js';
 import { TopK } from './topk.js';
 import { knnRangeFused, nearestRowsFused } from './wasm/kernels.js';
 
@@ -13,11 +13,6 @@ export type Metric = 'l2' | 'ip';
 
 const ROW_BLOCK = 128;
 const COL_BLOCK = 1024;
-/**
- * Row ranges at least this long go to the fused wasm scans (src/core/wasm/): they pack the other
- * operand once per call, O(n·d) work that pays off only over several rows.
- */
-const FUSED_MIN_ROWS = 8;
 
 /**
  * For rows [start, end) of x (dimension d), the index of the nearest row of c (nc rows) and the
@@ -29,7 +24,8 @@ export function nearestRows(
   metric: Metric, cNorms: Float32Array | null,
   outIds: Int32Array, outDist: Float32Array,
 ): void {
-  if (end - start >= FUSED_MIN_ROWS && nearestRowsFused(x, start, end, c, nc, d, metric, cNorms, outIds, outDist)) return;
+  // the same size rule as innerProducts: below it, the copies into wasm memory cost more than they save
+  if ((end - start) * nc * d >= WASM_MIN_WORK && nearestRowsFused(x, start, end, c, nc, d, metric, cNorms, outIds, outDist)) return;
   nearestRowsJs(x, start, end, c, nc, d, metric, cNorms, outIds, outDist);
 }
 
@@ -96,7 +92,7 @@ export function knnRange(
   d: number, k: number, metric: Metric,
   outIds: Int32Array, outDist: Float32Array,
 ): void {
-  if (end - start >= FUSED_MIN_ROWS && knnRangeFused(base, nb, baseNorms, queries, start, end, d, k, metric, outIds, outDist)) return;
+  if ((end - start) * nb * d >= WASM_MIN_WORK && knnRangeFused(base, nb, baseNorms, queries, start, end, d, k, metric, outIds, outDist)) return;
   knnRangeJs(base, nb, baseNorms, queries, start, end, d, k, metric, outIds, outDist);
 }
 

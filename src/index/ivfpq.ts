@@ -29,9 +29,9 @@ import { Matrix } from '../core/matrix.js';
 import { kmeans } from '../core/kmeans.js';
 import { nearest } from '../core/parallel.js';
 import { dot, rowNormsSq } from '../core/distance.js';
+import { knnRange } from '../core/search.js';
 import { TopK } from '../core/topk.js';
 import { InputError } from '../core/errors.js';
-import { knnRangeWasm } from '../core/wasm/search-wasm.js';
 import { ProductQuantizer } from '../quant/pq.js';
 import { encodeParallel } from '../quant/encode-parallel.js';
 import {
@@ -257,7 +257,7 @@ export class IvfPqIndex implements VectorIndex {
     // exact layer: the nprobe nearest cells of every query (squared L2 ascending / ip descending)
     const probeIds = new Int32Array(nq * nprobe);
     const probeDist = new Float32Array(nq * nprobe);
-    knnRangeWasm(cent.data, this.nlist, ip ? null : this.centroidNorms, q.data, 0, nq, d, nprobe, this.metric, probeIds, probeDist);
+    knnRange(cent.data, this.nlist, ip ? null : this.centroidNorms, q.data, 0, nq, d, nprobe, this.metric, probeIds, probeDist);
 
     const heap = new TopK(nq, k);
     const qTables = new Float32Array(QUERY_BLOCK * tl);

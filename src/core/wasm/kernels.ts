@@ -1,6 +1,6 @@
 /**
  * WebAssembly SIMD (simd128) kernels: the engine behind `innerProducts` for large tiles, and the
- * fused nearest / top-k scans of `search-wasm.ts`. The module (kernels.wasm, built from kernels.c
+ * fused nearest / top-k scans that `nearestRows` / `knnRange` of search.ts run. The module (kernels.wasm, built from kernels.c
  * by scripts/build-wasm.sh and checked in) is instantiated synchronously when this file is first
  * imported, once per thread: every worker of parallel.ts gets its own instance and memory.
  *
