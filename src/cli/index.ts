@@ -36,6 +36,9 @@ function allParams(): Map<string, { boolean: boolean; describe: string; owners: 
   return out;
 }
 
+/** The commands' own flags; an index parameter may not reuse one (checked when the flags are declared). */
+const COMMON_FLAGS = ['data', 'index', 'k', 'queries', 'seed', 'threads', 'json', 'out', 'sweep', 'warmup', 'batches', 'help', 'version'];
+
 function withIndexFlags(a: Argv): Argv {
   let y = a
     .option('data', { type: 'string', demandOption: true, describe: 'dataset name (glove-100, synthetic-gmm), file (.npy, .fvecs, .bvecs, .hdf5) or TEXMEX folder' })
@@ -47,6 +50,7 @@ function withIndexFlags(a: Argv): Argv {
     .option('json', { type: 'boolean', default: false, describe: 'one JSON object per configuration on stdout' })
     .option('out', { type: 'string', describe: 'also write the results as JSON to this file (atomically)' });
   for (const [name, p] of allParams()) {
+    if (COMMON_FLAGS.includes(kebab(name))) throw new Error(`index parameter '${name}' collides with the command's own --${kebab(name)}`);
     y = y.option(kebab(name), { type: p.boolean ? 'boolean' : 'string', describe: `[${p.owners.join(', ')}] ${p.describe}` });
   }
   return y;

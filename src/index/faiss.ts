@@ -100,7 +100,7 @@ function setThreads(n: number): boolean {
 export const FAISS_BUILD_PARAMS = {
   factory: { default: 'Flat', describe: "faiss index_factory string, e.g. 'IVF1024,PQ50', 'HNSW32', 'PQ16np'. Default Flat (exact search)." },
   metric: { default: 'l2', choices: ['l2', 'ip'], describe: "'l2' (squared L2) or 'ip' (inner product). Default l2." },
-  threads: { default: 1, min: 1, describe: 'OpenMP threads for search. Default 1: single-thread QPS, as ann-benchmarks measures.' },
+  searchThreads: { default: 1, min: 1, describe: 'OpenMP threads for search. Default 1: single-thread QPS, as ann-benchmarks measures.' },
   buildThreads: { default: 1, min: 1, describe: 'OpenMP threads for train and add. Default 1; more can be faster on an idle many-core machine.' },
 } as const satisfies ParamSpecs;
 
@@ -211,7 +211,7 @@ export class FaissIndex implements VectorIndex {
     this.factory = p.factory.trim();
     if (!this.factory) throw new InputError('--factory: the faiss factory string is empty.');
     this.metric = p.metric as IndexMetric;
-    this.threads = p.threads;
+    this.threads = p.searchThreads;
     this.buildThreads = p.buildThreads;
   }
 
