@@ -36,6 +36,7 @@ const argv = yargs(hideBin(process.argv))
   .option('train-size', { type: 'number', default: 50_000 })
   .option('eval-size', { type: 'number', default: 10_000 })
   .option('parts', { type: 'string', default: '1,2,3' })
+  .option('only', { type: 'string', describe: "part 1: only these faiss configs, e.g. 'lsq:4x8,rq:8x8'" })
   .option('max-books', { type: 'number', default: 16, describe: 'last point of the loss-vs-books curve' })
   .option('seed', { type: 'number', default: 1234 })
   .strict()
@@ -96,7 +97,8 @@ async function main(): Promise<void> {
       ];
       const rows: (string | number)[][] = [];
       const records: unknown[] = [];
-      for (const c of configs) {
+      const only = argv.only?.split(',').map((x) => x.trim());
+      for (const c of configs.filter((x) => !only || only.includes(x.faiss))) {
         const ours = await measure(createQuantizer(c.ours, c.params), train, evalSet);
         console.error(`faiss ${c.faiss} ...`);
         const faissOut = execFileSync('/usr/bin/python3', [

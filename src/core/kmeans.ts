@@ -10,6 +10,7 @@ import { Matrix, normalizeRows } from './matrix.js';
 import { nearest } from './parallel.js';
 import { Rng } from './rng.js';
 import { l2sq } from './distance.js';
+import { pca, pcaApply, pcaReverse } from './pca.js';
 import type { ProgressFn } from './progress.js';
 
 export interface KMeansOptions {
@@ -160,4 +161,58 @@ function kmeansPlusPlus(x: Matrix, k: number, rng: Rng): Matrix {
     }
   }
   return out;
+}
+
+export interface ProgressiveKMeansOptions extends Omit<KMeansOptions, 'init' | 'spherical'> {
+  /** Steps of growing dimension (faiss progressive_dim_steps). Default 10. */
+  steps?: number;
+}
+
+/**
+ * faiss's ProgressiveDimClustering (the default codebook trainer of its ResidualQuantizer): the
+ * (sampled) rows are rotated into their principal basis, then k-means runs `steps` times on the
+ * first d^((1+s)/steps) principal coordinates, each run starting from the previous centroids padded
+ * with zeros, and the centroids are rotated back. Coarse structure is fixed in few dimensions
+ * first, which avoids the poor local minima of k-means in high dimension. `iters` is per step.
+ */
+export async function progressiveKmeans(x: Matrix, opts: ProgressiveKMeansOptions): Promise<KMeansResult> {
+  const { k } = opts;
+  const steps = opts.steps ?? 10;
+  const rng = new Rng(opts.seed ?? 1234);
+  const maxPer = opts.maxPointsPerCentroid ?? 256;
+  if (k < 1 || k > x.rows) throw new RangeError(`k-means: k = ${k} must be between 1 and the ${x.rows} training rows`);
+  let sample: Uint32Array | null = null;
+  let data = x;
+  if (maxPer > 0 && x.rows > k * maxPer) {
+    sample = rng.sample(x.rows, k * maxPer);
+    data = x.selectRows(sample);
+  }
+  const d = data.dim, n = data.rows;
+  const p = pca(data);
+  const y = pcaApply(p, data);
+  let centroids: Matrix | null = null;
+  let splits = 0, iterations = 0;
+  for (let s = 0; s < steps; s++) {
+    const di = s === steps - 1 ? d : Math.max(1, Math.min(d, Math.floor(Math.pow(d, (1 + s) / steps))));
+    const sub = Matrix.zeros(n, di);
+    for (let i = 0; i < n; i++) sub.data.set(y.data.subarray(i * d, i * d + di), i * di);
+    let init: Matrix | undefined;
+    if (centroids) {
+      init = Matrix.zeros(k, di);
+      const dp = centroids.dim;
+      for (let c = 0; c < k; c++) init.data.set(centroids.data.subarray(c * dp, c * dp + dp), c * di);
+    }
+    const r = await kmeans(sub, {
+      k, iters: opts.iters, seed: (opts.seed ?? 1234) + s, init, maxPointsPerCentroid: 0,
+      onProgress: (i, t) => opts.onProgress?.(s * t + i, steps * t, `progressive k-means, ${di} of ${d} dimensions`),
+    });
+    centroids = r.centroids;
+    splits += r.splits;
+    iterations += r.iterations;
+  }
+  const back = pcaReverse(p, centroids!);
+  const final = await nearest(data, back);
+  let inertia = 0;
+  for (const v of final.dists) inertia += v;
+  return { centroids: back, assign: final.ids, inertia, iterations, splits, sample };
 }

@@ -3,7 +3,8 @@
  * 2018) does it: every codebook spans the whole space and x̂ = Σ_m C_m[k_m]. Encoding starts from a
  * beam search (as RVQ) and improves the codes by iterated conditional modes (ICM) with iterated
  * local search: `ilsIters` rounds, each perturbing `nperts` books at random and running `icmIters`
- * ICM sweeps, a vector keeping the new codes only when its error fell. ICM uses the unary terms
+ * ICM sweeps, a vector keeping the new codes only when its error fell (16 rounds when encoding and
+ * 8 inside training, faiss LSQ's encode_ils_iters / train_ils_iters). ICM uses the unary terms
  * ||c||² − 2x·c and the pairwise terms 2 c·c' (one Gram matrix per encode call), so a sweep costs
  * books × size × (books − 1) additions per vector. Training (L): stage-wise k-means (as RVQ) for the
  * start, then `trainIters` rounds of encode + least-squares codebook update, the least squares
@@ -25,8 +26,10 @@ export interface AvqParams {
   beam?: number;
   /** ICM sweeps per local-search round. Default 4 (faiss LSQ icm_iters). */
   icmIters?: number;
-  /** Local-search rounds when encoding. Default 4. */
+  /** Local-search rounds when encoding. Default 16 (faiss LSQ encode_ils_iters). */
   ilsIters?: number;
+  /** Local-search rounds of the encodings inside training. Default 8 (faiss LSQ train_ils_iters). */
+  trainIlsIters?: number;
   /** Books perturbed per round. Default 4 (faiss LSQ nperts), capped at books. */
   nperts?: number;
   /** Encode + least-squares rounds in training. Default 10. */
@@ -45,7 +48,8 @@ export class AdditiveQuantizer extends CodebookQuantizer {
     this.params = {
       beam: params.beam ?? 1,
       icmIters: params.icmIters ?? 4,
-      ilsIters: params.ilsIters ?? 4,
+      ilsIters: params.ilsIters ?? 16,
+      trainIlsIters: params.trainIlsIters ?? 8,
       nperts: Math.min(books, params.nperts ?? 4),
       trainIters: params.trainIters ?? 10,
       lsSweeps: params.lsSweeps ?? 3,
@@ -75,10 +79,17 @@ export class AdditiveQuantizer extends CodebookQuantizer {
         this.codebooks.push(r.centroids.data);
         if (m + 1 < this.books) state = await beamStep(state, r.centroids, 1);
       }
-      for (let t = 0; t < this.params.trainIters; t++) {
-        this.refine(x, await encodeParallel(this, x));
-        opts.onProgress?.(this.books * iters + t + 1, total, `encode + least squares ${t + 1}/${this.params.trainIters}`);
-        await new Promise((r) => setImmediate(r));
+      // the encodings inside training run trainIlsIters rounds (the params travel to the workers in toJSON)
+      const encodeIls = this.params.ilsIters;
+      this.params.ilsIters = this.params.trainIlsIters;
+      try {
+        for (let t = 0; t < this.params.trainIters; t++) {
+          this.refine(x, await encodeParallel(this, x));
+          opts.onProgress?.(this.books * iters + t + 1, total, `encode + least squares ${t + 1}/${this.params.trainIters}`);
+          await new Promise((r) => setImmediate(r));
+        }
+      } finally {
+        this.params.ilsIters = encodeIls;
       }
       notes.push(`avq: ${this.params.trainIters} rounds of ICM encoding + least squares (${this.params.lsSweeps} Gauss–Seidel sweeps)`);
     });

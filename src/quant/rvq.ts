@@ -1,11 +1,12 @@
 /**
  * Residual vector quantization: x ≈ c_1 + … + c_n, stage i quantizing what stages before it left.
  * Training (the paper's L) is faiss's progressive scheme: stage i runs k-means on the residuals of
- * every kept beam entry, then the beam advances one stage. Encoding is beam search (`beam`, 5 by
+ * every kept beam entry (progressive-dimension k-means by default, as faiss's Train_progressive_dim),
+ * then the beam advances one stage. Encoding is beam search (`beam`, 5 by
  * default as faiss's max_beam_size; 1 = greedy). Codes: books × log2(size) bits.
  */
 import { Matrix } from '../core/matrix.js';
-import { kmeans } from '../core/kmeans.js';
+import { kmeans, progressiveKmeans } from '../core/kmeans.js';
 import { CodebookQuantizer, bookMatrix } from './codebook-quantizer.js';
 import { beamEncode, beamInit, beamResiduals, beamStep } from './beam.js';
 import { refineBook } from './refine.js';
@@ -15,7 +16,7 @@ import type { Codes, QuantizerState, TrainOptions, TrainReport } from './types.j
 export class ResidualQuantizer extends CodebookQuantizer {
   readonly name = 'rvq';
 
-  constructor(books = 4, size = 256, readonly beam = 5) {
+  constructor(books = 4, size = 256, readonly beam = 5, readonly progressive = true) {
     super(books, size, false);
     if (!Number.isInteger(beam) || beam < 1) throw new RangeError(`beam must be a positive integer, got ${beam}`);
   }
@@ -30,17 +31,20 @@ export class ResidualQuantizer extends CodebookQuantizer {
       this.subOffset = new Array(this.books).fill(0);
       this.subDim = new Array(this.books).fill(x.dim);
       this.codebooks = [];
-      const iters = opts.kmeansIters ?? 25;
+      // faiss's RQ: 10 iterations per progressive step; plain k-means: 25 (faiss's Clustering default)
+      const iters = opts.kmeansIters ?? (this.progressive ? 10 : 25);
       let state = beamInit(x);
       for (let m = 0; m < this.books; m++) {
-        const r = await kmeans(beamResiduals(state), {
+        const kmOpts = {
           k: this.size, iters, seed: (opts.seed ?? 1234) + m,
-          onProgress: (i) => opts.onProgress?.(m * iters + i, this.books * iters, `k-means stage ${m + 1}/${this.books}`),
-        });
+          onProgress: (i: number, t: number) => opts.onProgress?.(m * t + i, this.books * t, `k-means stage ${m + 1}/${this.books}`),
+        };
+        const r = this.progressive ? await progressiveKmeans(beamResiduals(state), kmOpts) : await kmeans(beamResiduals(state), kmOpts);
         this.codebooks.push(r.centroids.data);
         if (r.splits) notes.push(`stage ${m}: ${r.splits} empty clusters split`);
         if (m + 1 < this.books) state = await beamStep(state, r.centroids, this.beam);
       }
+      if (this.progressive) notes.push(`rvq: progressive-dimension k-means per stage (faiss Train_progressive_dim, 10 steps × ${iters} iterations)`);
     });
   }
 
@@ -55,10 +59,10 @@ export class ResidualQuantizer extends CodebookQuantizer {
   }
 
   override get config(): Record<string, unknown> {
-    return { ...super.config, beam: this.beam };
+    return { ...super.config, beam: this.beam, progressive: this.progressive };
   }
 
   static fromJSON(s: QuantizerState): ResidualQuantizer {
-    return new ResidualQuantizer(s.params.books as number, s.params.size as number, (s.params.beam as number) ?? 5).restoreState(s);
+    return new ResidualQuantizer(s.params.books as number, s.params.size as number, (s.params.beam as number) ?? 5, (s.params.progressive as boolean) ?? true).restoreState(s);
   }
 }
