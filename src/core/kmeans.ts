@@ -7,7 +7,7 @@
  * The assignment step is the shared `nearest` kernel, run on all threads.
  */
 import { Matrix, normalizeRows } from './matrix.js';
-import { nearest } from './parallel.js';
+import { getThreads, nearest } from './parallel.js';
 import { Rng } from './rng.js';
 import { l2sq } from './distance.js';
 import { pca, pcaApply, pcaReverse } from './pca.js';
@@ -57,6 +57,9 @@ export async function kmeans(x: Matrix, opts: KMeansOptions): Promise<KMeansResu
     sample = rng.sample(x.rows, k * maxPer);
     data = x.selectRows(sample);
   }
+  // the assignment runs on worker threads, which read the rows from shared memory: copy them there
+  // once, not once per iteration (nearest() would copy a non-shared matrix on every call)
+  if (getThreads() > 1 && 2 * data.rows * k * data.dim >= 2e8) data = data.toShared();
   const n = data.rows, d = data.dim;
 
   let centroids: Matrix;
@@ -194,7 +197,7 @@ export async function progressiveKmeans(x: Matrix, opts: ProgressiveKMeansOption
   let splits = 0, iterations = 0;
   for (let s = 0; s < steps; s++) {
     const di = s === steps - 1 ? d : Math.max(1, Math.min(d, Math.floor(Math.pow(d, (1 + s) / steps))));
-    const sub = Matrix.zeros(n, di);
+    const sub = Matrix.zeros(n, di, getThreads() > 1);
     for (let i = 0; i < n; i++) sub.data.set(y.data.subarray(i * d, i * d + di), i * di);
     let init: Matrix | undefined;
     if (centroids) {

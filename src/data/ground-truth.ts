@@ -43,9 +43,10 @@ export async function groundTruth(ds: VectorDataset, k: number, opts: { onProgre
     if (ids.rows === nq && ids.dim === K) return firstK({ k: K, ids: ids.data, dists: dists.data }, nq, k);
   }
   const ids = new Int32Array(nq * K), dists = new Float32Array(nq * K);
+  const base = ds.base.toShared(); // once: knn() copies a non-shared base to the workers on every call
   for (let q0 = 0; q0 < nq; q0 += QUERY_CHUNK) {
     const q1 = Math.min(nq, q0 + QUERY_CHUNK);
-    const r = await knn(ds.base, ds.queries.sliceRows(q0, q1), K, metric);
+    const r = await knn(base, ds.queries.sliceRows(q0, q1), K, metric);
     ids.set(r.ids, q0 * K);
     dists.set(r.dists, q0 * K);
     opts.onProgress?.(q1, nq, 'exact search');
