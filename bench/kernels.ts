@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     }
     const agreement = inter / (queries.rows * k);
     console.log('\n1. exact k-NN (ground truth), queries/s; ratio = ours / faiss IndexFlatL2 at the same threads\n' +
-      table(['kernel', 'ours', 'threads', 'ours q/s', 'faiss q/s', 'ratio'], rows) +
+      table(['search', 'our kernel', 'threads', 'ours q/s', 'faiss q/s', 'ratio'], rows) +
       `\nids agree with faiss's on ${(agreement * 100).toFixed(3)}% of the top-${k} (the rest are float32 near-ties)`);
     record.knn = knnRecords;
     record.knnAgreement = agreement;

@@ -43,20 +43,24 @@ export interface KMeansResult {
 
 const SPLIT_EPS = 1 / 1024;
 
+/** faiss's max_points_per_centroid: at most maxPerCentroid·k rows (default 256; 0 = all), a seeded sample. */
+function trainingSample(x: Matrix, k: number, maxPerCentroid = 256, rng: Rng): { data: Matrix; sample: Uint32Array | null } {
+  if (k < 1 || k > x.rows) throw new RangeError(`k-means: k = ${k} must be between 1 and the ${x.rows} training rows`);
+  if (maxPerCentroid > 0 && x.rows > k * maxPerCentroid) {
+    const sample = rng.sample(x.rows, k * maxPerCentroid);
+    return { data: x.selectRows(sample), sample };
+  }
+  return { data: x, sample: null };
+}
+
 export async function kmeans(x: Matrix, opts: KMeansOptions): Promise<KMeansResult> {
   const { k } = opts;
   const iters = opts.iters ?? 25;
   const rng = new Rng(opts.seed ?? 1234);
-  const maxPer = opts.maxPointsPerCentroid ?? 256;
   const spherical = opts.spherical ?? false;
-  if (k < 1 || k > x.rows) throw new RangeError(`k-means: k = ${k} must be between 1 and the ${x.rows} training rows`);
-
-  let sample: Uint32Array | null = null;
-  let data = x;
-  if (maxPer > 0 && x.rows > k * maxPer) {
-    sample = rng.sample(x.rows, k * maxPer);
-    data = x.selectRows(sample);
-  }
+  const sampled = trainingSample(x, k, opts.maxPointsPerCentroid, rng);
+  const sample = sampled.sample;
+  let data = sampled.data;
   // the assignment runs on worker threads, which read the rows from shared memory: copy them there
   // once, not once per iteration (nearest() would copy a non-shared matrix on every call)
   if (getThreads() > 1 && 2 * data.rows * k * data.dim >= 2e8) data = data.toShared();
@@ -181,15 +185,7 @@ export interface ProgressiveKMeansOptions extends Omit<KMeansOptions, 'init' | '
 export async function progressiveKmeans(x: Matrix, opts: ProgressiveKMeansOptions): Promise<KMeansResult> {
   const { k } = opts;
   const steps = opts.steps ?? 10;
-  const rng = new Rng(opts.seed ?? 1234);
-  const maxPer = opts.maxPointsPerCentroid ?? 256;
-  if (k < 1 || k > x.rows) throw new RangeError(`k-means: k = ${k} must be between 1 and the ${x.rows} training rows`);
-  let sample: Uint32Array | null = null;
-  let data = x;
-  if (maxPer > 0 && x.rows > k * maxPer) {
-    sample = rng.sample(x.rows, k * maxPer);
-    data = x.selectRows(sample);
-  }
+  const { data, sample } = trainingSample(x, k, opts.maxPointsPerCentroid, new Rng(opts.seed ?? 1234));
   const d = data.dim, n = data.rows;
   const p = pca(data);
   const y = pcaApply(p, data);

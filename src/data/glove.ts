@@ -18,10 +18,10 @@ import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
 import { InputError } from '../core/errors.js';
 import { Matrix, normalizeRows } from '../core/matrix.js';
-import { Rng } from '../core/rng.js';
 import { cacheDir } from './cache.js';
 import { checksum, floatBytes } from './checksum.js';
 import { readNpy, writeNpy } from './npy.js';
+import { seededSplit } from './split.js';
 import type { VectorDataset } from './types.js';
 
 export const GLOVE_SPLIT_SEED = 20240101;
@@ -78,13 +78,7 @@ function loadAll(): { all: Matrix; version: string; dropped: number } {
 
 export function loadGlove100(): VectorDataset {
   const { all, version, dropped } = loadAll();
-  const qIds = new Rng(GLOVE_SPLIT_SEED).sample(all.rows, GLOVE_QUERIES);
-  const isQuery = new Uint8Array(all.rows);
-  for (const i of qIds) isQuery[i] = 1;
-  const baseIds: number[] = [];
-  for (let i = 0; i < all.rows; i++) if (!isQuery[i]) baseIds.push(i);
-  const base = all.selectRows(baseIds);
-  const queries = all.selectRows(qIds);
+  const { base, queries } = seededSplit(all, GLOVE_QUERIES, GLOVE_SPLIT_SEED);
   return {
     name: 'glove-100',
     source: `GloVe glove.6B.100d word vectors (PDDL) from the npm package ${PACKAGE}@${version} (MIT), L2-normalized; ` +

@@ -10,12 +10,13 @@ import { basename, extname, join } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { assertFinite, type Matrix } from '../core/matrix.js';
 import { didYouMean } from '../core/names.js';
-import { Rng } from '../core/rng.js';
+import { frozenRegistry } from '../core/registry.js';
 import { checksum, floatBytes } from './checksum.js';
 import { readIvecs, readVecs } from './fvecs.js';
 import { loadGlove100 } from './glove.js';
 import { readAnnBenchmarksHdf5 } from './hdf5.js';
 import { readNpy } from './npy.js';
+import { seededSplit } from './split.js';
 import { gaussianMixture } from './synthetic.js';
 import type { GroundTruth, VectorDataset } from './types.js';
 
@@ -50,16 +51,7 @@ const entries: DatasetEntry[] = [
   },
 ];
 
-function build(list: DatasetEntry[]): Readonly<Record<string, DatasetEntry>> {
-  const map: Record<string, DatasetEntry> = {};
-  for (const e of list) {
-    if (map[e.name]) throw new Error(`dataset registry: duplicate name '${e.name}'`);
-    map[e.name] = Object.freeze(e);
-  }
-  return Object.freeze(map);
-}
-
-export const DATASETS = build(entries);
+export const DATASETS = frozenRegistry('dataset', entries, (e) => e.name);
 export const DATASET_NAMES = Object.keys(DATASETS);
 const FILE_KINDS = ['.npy', '.fvecs', '.bvecs', '.hdf5', '.h5'];
 
@@ -72,15 +64,10 @@ export function heldOutRows(rows: number): number {
 function splitFile(path: string, all: Matrix, seed: number): VectorDataset {
   if (all.rows < 2) throw new InputError(`${path} holds ${all.rows} row(s); at least 2 are needed (a base and a query).`);
   const nq = heldOutRows(all.rows);
-  const qIds = new Rng(seed).sample(all.rows, nq);
-  const isQuery = new Uint8Array(all.rows);
-  for (const i of qIds) isQuery[i] = 1;
-  const baseIds: number[] = [];
-  for (let i = 0; i < all.rows; i++) if (!isQuery[i]) baseIds.push(i);
-  const base = all.selectRows(baseIds);
+  const { base, queries } = seededSplit(all, nq, seed);
   return {
-    name: path, source: `${path}: ${nq} queries drawn with Rng(${seed}).sample, base = the other ${baseIds.length} rows, train = base`,
-    metric: 'l2', dim: all.dim, train: base, base, queries: all.selectRows(qIds),
+    name: path, source: `${path}: ${nq} queries drawn with Rng(${seed}).sample, base = the other ${base.rows} rows, train = base`,
+    metric: 'l2', dim: all.dim, train: base, base, queries,
     checksum: checksum(floatBytes(all.data), `split:${seed}:${nq}`),
   };
 }
@@ -123,7 +110,7 @@ function loadTexmexFolder(dir: string): VectorDataset {
 /** Loads a dataset by registry name, file or folder; any problem is an InputError naming it. */
 export async function loadDataset(spec: string, opts: LoadOptions = {}): Promise<VectorDataset> {
   const seed = opts.seed ?? 1234;
-  const entry = DATASETS[spec];
+  const entry = Object.hasOwn(DATASETS, spec) ? DATASETS[spec] : undefined;
   if (entry) return entry.load({ seed });
   const ext = extname(spec).toLowerCase();
   if (!existsSync(spec)) {

@@ -6,6 +6,7 @@
  */
 import { InputError } from '../core/errors.js';
 import { didYouMean } from '../core/names.js';
+import { frozenRegistry } from '../core/registry.js';
 import { FLAT_BUILD_PARAMS, FLAT_SEARCH_PARAMS, FlatIndex } from './flat.js';
 import { IVFPQ_BUILD_PARAMS, IVFPQ_SEARCH_PARAMS, IvfPqIndex } from './ivfpq.js';
 import { resolveParams, type ParamSpecs, type ParamValue } from './params.js';
@@ -73,14 +74,9 @@ const entries: IndexEntry[] = [
   },
 ];
 
-/** Builds the frozen id → entry map; a duplicate id is a bug and throws at load. */
+/** The frozen id → entry map; a duplicate id is a bug and throws at load. */
 export function buildRegistry(list: IndexEntry[]): Readonly<Record<string, IndexEntry>> {
-  const map: Record<string, IndexEntry> = {};
-  for (const e of list) {
-    if (map[e.id]) throw new Error(`index registry: duplicate id '${e.id}'`);
-    map[e.id] = Object.freeze({ ...e });
-  }
-  return Object.freeze(map);
+  return frozenRegistry('index', list, (e) => e.id);
 }
 
 export const INDEXES = buildRegistry(entries);

@@ -4,6 +4,7 @@
  */
 import { InputError } from '../core/errors.js';
 import { didYouMean } from '../core/names.js';
+import { frozenRegistry } from '../core/registry.js';
 import { AdditiveQuantizer } from './avq.js';
 import type { CodebookQuantizer } from './codebook-quantizer.js';
 import { ProductQuantizer } from './pq.js';
@@ -58,20 +59,11 @@ const entries: QuantizerEntry[] = [
   },
 ];
 
-function build(list: QuantizerEntry[]): Readonly<Record<string, QuantizerEntry>> {
-  const map: Record<string, QuantizerEntry> = {};
-  for (const e of list) {
-    if (map[e.id]) throw new Error(`quantizer registry: duplicate id '${e.id}'`);
-    map[e.id] = Object.freeze(e);
-  }
-  return Object.freeze(map);
-}
-
-export const QUANTIZERS = build(entries);
+export const QUANTIZERS = frozenRegistry('quantizer', entries, (e) => e.id);
 export const QUANTIZER_IDS = Object.keys(QUANTIZERS);
 
 export function quantizerEntry(id: string, flag = '--method'): QuantizerEntry {
-  const e = QUANTIZERS[id];
+  const e = Object.hasOwn(QUANTIZERS, id) ? QUANTIZERS[id] : undefined;
   if (!e) throw new InputError(`${flag}: unknown quantizer '${id}'${didYouMean(id, QUANTIZER_IDS)}; known: ${QUANTIZER_IDS.join(', ')}.`);
   return e;
 }

@@ -2,32 +2,20 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { writeNpy } from '../../src/data/npy.js';
 import { writeFvecs } from '../../src/data/fvecs.js';
 import { mixture } from '../helpers/data.js';
+import { assertUserError, runCli } from '../helpers/cli.js';
 
-const BIN = fileURLToPath(new URL('../../bin/vqbench.mjs', import.meta.url));
 let dir = '';
 
-function run(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, VQBENCH_PROGRESS: '0', VQBENCH_CACHE: join(dir, 'cache') } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (...args: string[]) => runCli(args, { VQBENCH_CACHE: join(dir, 'cache') });
 
 function faissLoads(): boolean {
   return spawnSync(process.execPath, ['-e', "require('faiss-node')"], { stdio: 'ignore' }).status === 0;
-}
-
-function assertUserError(r: { code: number; stderr: string }, pattern: RegExp): void {
-  assert.equal(r.code, 2, r.stderr);
-  const lines = r.stderr.trim().split('\n');
-  assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0], /^error: /);
-  assert.match(lines[0], pattern);
 }
 
 before(() => {
