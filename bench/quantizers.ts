@@ -144,24 +144,25 @@ async function main(): Promise<void> {
 
   if (parts.has(3)) {
     const maxBooks = argv['max-books'];
-    const curve: Record<string, { books: number; loss: number; bits: number }[]> = { pq: [], rvq: [], wrvq: [] };
-    for (const id of ['rvq', 'wrvq'] as const) {
-      const q = createQuantizer(id, { books: maxBooks, size: 256, beam: 5, weights: 'paper' });
+    const curve: Record<string, { books: number; loss: number; bits: number }[]> = { pq: [], rvq: [], 'wrvq-paper': [], 'wrvq-gain': [] };
+    const residual = [['rvq', 'rvq', 'paper'], ['wrvq-paper', 'wrvq', 'paper'], ['wrvq-gain', 'wrvq', 'gain']] as const;
+    for (const [key, id, weights] of residual) {
+      const q = createQuantizer(id, { books: maxBooks, size: 256, beam: 5, weights });
       const bar = progressBar(`${q.label} (curve)`, 'step');
       await q.train(train, { seed, onProgress: bar.update });
       bar.finish();
       for (let n = 1; n <= maxBooks; n++) {
         const m = await evaluate(prefix(q, n), evalSet, 0);
-        curve[id].push({ books: n, loss: m.loss, bits: m.bits });
+        curve[key].push({ books: n, loss: m.loss, bits: m.bits });
       }
     }
     for (let n = 1; n <= maxBooks; n++) {
       const m = await measure(createQuantizer('pq', { books: n, size: 256 }), train, evalSet);
       curve.pq.push({ books: n, loss: m.loss, bits: m.bits });
     }
-    console.log('\n3. loss vs number of codebooks of 256 (Fig. 4; L trainer; WRVQ with the paper rule)\n' +
-      table(['books', 'PQ loss', 'RVQ loss', 'WRVQ loss', 'PQ/RVQ bits', 'WRVQ bits'],
-        curve.pq.map((p, i) => [p.books, p.loss, curve.rvq[i].loss, curve.wrvq[i].loss, p.bits, curve.wrvq[i].bits])));
+    console.log('\n3. loss vs number of codebooks of 256 (Fig. 4; L trainer; WRVQ with both weight rules)\n' +
+      table(['books', 'PQ loss', 'RVQ loss', 'WRVQ paper', 'WRVQ gain', 'PQ/RVQ bits', 'WRVQ bits'],
+        curve.pq.map((p, i) => [p.books, p.loss, curve.rvq[i].loss, curve['wrvq-paper'][i].loss, curve['wrvq-gain'][i].loss, p.bits, curve['wrvq-paper'][i].bits])));
     out.lossVsBooks = curve;
   }
 
