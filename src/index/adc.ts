@@ -62,6 +62,21 @@ function fullSpace(cb: CodebookSet, dim: number): boolean {
   return true;
 }
 
+/** Up to this many queries, sub-space tables are computed by direct loops (see dotTables). */
+const SMALL_QUERY_BLOCK = 4;
+
+/** Codebook (size × sd, row-major) transposed to sd × size, made once per codebook array. */
+const transposed = new WeakMap<Float32Array, Float32Array>();
+function transposedCodebook(c: Float32Array, ks: number, sd: number): Float32Array {
+  let t = transposed.get(c);
+  if (!t) {
+    t = new Float32Array(ks * sd);
+    for (let j = 0; j < ks; j++) for (let u = 0; u < sd; u++) t[u * ks + j] = c[j * sd + u];
+    transposed.set(c, t);
+  }
+  return t;
+}
+
 /**
  * Dot-product tables of queries [q0, q0 + nq) of x (row-major, dimension dim):
  * out[(i·books + m)·size + j] = x_{q0+i}[sub-space m] · C_m[j]. `scratch` (≥ nq · max subDim
@@ -74,6 +89,22 @@ export function dotTables(
   const books = cb.codebooks.length, ks = cb.size, ld = books * ks;
   if (fullSpace(cb, dim)) {
     for (let m = 0; m < books; m++) innerProducts(x, q0 * dim, nq, cb.codebooks[m], 0, ks, dim, out.subarray(m * ks), ld);
+    return;
+  }
+  if (nq <= SMALL_QUERY_BLOCK) {
+    // a few queries against short sub-vectors: one contiguous multiply-add run over the codewords per
+    // coordinate (transposed codebooks), instead of a tile call per sub-space
+    for (let m = 0; m < books; m++) {
+      const ct = transposedCodebook(cb.codebooks[m], ks, cb.subDim[m]), sd = cb.subDim[m];
+      for (let i = 0; i < nq; i++) {
+        const xo = (q0 + i) * dim + cb.subOffset[m], o = (i * books + m) * ks;
+        out.fill(0, o, o + ks);
+        for (let t = 0; t < sd; t++) {
+          const xv = x[xo + t], to = t * ks;
+          for (let j = 0; j < ks; j++) out[o + j] += xv * ct[to + j];
+        }
+      }
+    }
     return;
   }
   let maxSub = 0;

@@ -5,6 +5,7 @@
  */
 import { Matrix } from '../core/matrix.js';
 import { knn } from '../core/parallel.js';
+import { knnResident, releaseResident, residentRows, type ResidentRows } from '../core/wasm/kernels.js';
 import { checkDim, checkK, labelOf, resolveIds, resolveParams, type Resolved } from './params.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
@@ -19,6 +20,9 @@ export const FLAT_SEARCH_PARAMS = {} as const;
 
 export type FlatBuildParams = Partial<Resolved<typeof FLAT_BUILD_PARAMS>>;
 
+/** Up to this many queries per search run on this thread against the resident base; more go to knn() on all threads. */
+const RESIDENT_MAX_QUERIES = 64;
+
 export class FlatIndex implements VectorIndex {
   readonly name = 'flat';
   readonly metric: IndexMetric;
@@ -26,6 +30,8 @@ export class FlatIndex implements VectorIndex {
   private base: Matrix | null = null;
   /** Ids when they are not the positions 0..n−1 (custom ids given to add). */
   private ids: Int32Array | null = null;
+  /** The base packed in wasm memory once, for searches of a few queries (no per-call copy of the base). */
+  private resident: ResidentRows | null = null;
 
   constructor(params: FlatBuildParams = {}) {
     const p = resolveParams(FLAT_BUILD_PARAMS, params, 'flat build parameter');
@@ -48,6 +54,7 @@ export class FlatIndex implements VectorIndex {
     const t0 = performance.now();
     this.base = x.clone();
     this.ids = null;
+    this.pack();
     return { seconds: (performance.now() - t0) / 1000, notes: [`${x.rows} vectors of dimension ${x.dim} stored as float32`] };
   }
 
@@ -64,6 +71,7 @@ export class FlatIndex implements VectorIndex {
     data.set(this.base.data);
     data.set(x.data, n0 * d);
     this.base = new Matrix(data, n0 + x.rows, d);
+    this.pack();
     if (this.ids || ids) {
       const all = new Int32Array(n0 + x.rows);
       if (this.ids) all.set(this.ids);
@@ -78,7 +86,13 @@ export class FlatIndex implements VectorIndex {
     const base = this.requireBase();
     checkK(k, base.rows, 'flat');
     checkDim(q.dim, base.dim, 'queries', 'flat');
-    const r = await knn(base, q, k, this.metric);
+    let r: { ids: Int32Array; dists: Float32Array };
+    if (this.resident && q.rows <= RESIDENT_MAX_QUERIES) {
+      r = { ids: new Int32Array(q.rows * k), dists: new Float32Array(q.rows * k) };
+      knnResident(this.resident, q.data, 0, q.rows, k, r.ids, r.dists);
+    } else {
+      r = await knn(base, q, k, this.metric); // batches: tiles over all threads
+    }
     const ids = new Int32Array(r.ids);
     if (this.ids) for (let i = 0; i < ids.length; i++) if (ids[i] >= 0) ids[i] = this.ids[ids[i]];
     return { nq: q.rows, k, ids, dists: new Float32Array(r.dists) };
@@ -90,6 +104,16 @@ export class FlatIndex implements VectorIndex {
 
   memoryBreakdown(): MemoryBreakdown {
     return memoryBreakdown({ vectors: this.base?.data.byteLength ?? 0, lists: this.ids?.byteLength ?? 0 });
+  }
+
+  async close(): Promise<void> {
+    if (this.resident) releaseResident(this.resident);
+    this.resident = null;
+  }
+
+  private pack(): void {
+    if (this.resident) releaseResident(this.resident);
+    this.resident = this.base ? residentRows(this.base.data, this.base.rows, this.base.dim, this.metric) : null;
   }
 
   private requireBase(): Matrix {

@@ -30,6 +30,7 @@ import { kmeans } from '../core/kmeans.js';
 import { nearest } from '../core/parallel.js';
 import { dot, rowNormsSq } from '../core/distance.js';
 import { knnRange } from '../core/search.js';
+import { knnResident, releaseResident, residentRows, type ResidentRows } from '../core/wasm/kernels.js';
 import { TopK } from '../core/topk.js';
 import { InputError } from '../core/errors.js';
 import { ProductQuantizer } from '../quant/pq.js';
@@ -88,6 +89,8 @@ export class IvfPqIndex implements VectorIndex {
   private cNorms: Float32Array = new Float32Array(0);
   /** 'table': (cell, sub-space, codeword) → ||r||² + 2 c·r; empty otherwise. */
   private precomputed: Float32Array = new Float32Array(0);
+  /** The coarse centroids packed in wasm memory once (single queries do not re-pack them). */
+  private residentCentroids: ResidentRows | null = null;
   /** 'norms': ||r||² + 2 c·r per stored row (decoded residual r, cell centroid c); empty otherwise. */
   private rowTerms: Float32Array = new Float32Array(0);
   private codes: CodeArray = new Uint8Array(0);
@@ -156,6 +159,8 @@ export class IvfPqIndex implements VectorIndex {
     });
     if (km.splits) notes.push(`coarse k-means: ${km.splits} empty clusters split`);
     this.centroids = km.centroids;
+    if (this.residentCentroids) releaseResident(this.residentCentroids);
+    this.residentCentroids = residentRows(km.centroids.data, this.nlist, x.dim, this.metric);
     this.centroidNorms = rowNormsSq(km.centroids.data, this.nlist, x.dim);
     this.dim = x.dim;
 
@@ -257,12 +262,15 @@ export class IvfPqIndex implements VectorIndex {
     // exact layer: the nprobe nearest cells of every query (squared L2 ascending / ip descending)
     const probeIds = new Int32Array(nq * nprobe);
     const probeDist = new Float32Array(nq * nprobe);
-    knnRange(cent.data, this.nlist, ip ? null : this.centroidNorms, q.data, 0, nq, d, nprobe, this.metric, probeIds, probeDist);
+    if (this.residentCentroids) knnResident(this.residentCentroids, q.data, 0, nq, nprobe, probeIds, probeDist);
+    else knnRange(cent.data, this.nlist, ip ? null : this.centroidNorms, q.data, 0, nq, d, nprobe, this.metric, probeIds, probeDist);
 
     const heap = new TopK(nq, k);
-    const qTables = new Float32Array(QUERY_BLOCK * tl);
+    // sized for the block actually searched: a single query must not allocate (and zero) 16 tables
+    const block = Math.min(QUERY_BLOCK, nq);
+    const qTables = new Float32Array(block * tl);
     const lut = new Float32Array(tl);
-    const scratch = new Float32Array(QUERY_BLOCK * Math.max(...this.pq.subDim));
+    const scratch = new Float32Array(block * Math.max(...this.pq.subDim));
     const resid = new Float32Array(d);
     const pre = this.precomputed, usePre = pre.length > 0;
     const terms = this.usesRowTerms ? this.rowTerms : null;
@@ -302,6 +310,11 @@ export class IvfPqIndex implements VectorIndex {
       }
     }
     return finishHeap(heap, ip);
+  }
+
+  async close(): Promise<void> {
+    if (this.residentCentroids) releaseResident(this.residentCentroids);
+    this.residentCentroids = null;
   }
 
   memoryBytes(): number {

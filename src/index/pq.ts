@@ -107,8 +107,9 @@ export class PqIndex implements VectorIndex {
     const books = this.pq.books, ks = this.pq.size, tl = books * ks;
     const ip = this.metric === 'ip';
     const heap = new TopK(q.rows, k);
-    const lut = new Float32Array(QUERY_BLOCK * tl);
-    const scratch = new Float32Array(QUERY_BLOCK * Math.max(...this.pq.subDim));
+    const block = Math.min(QUERY_BLOCK, q.rows);
+    const lut = new Float32Array(block * tl);
+    const scratch = new Float32Array(block * Math.max(...this.pq.subDim));
     for (let q0 = 0; q0 < q.rows; q0 += QUERY_BLOCK) {
       const nq = Math.min(QUERY_BLOCK, q.rows - q0);
       if (ip) dotTables(q.data, q.dim, q0, nq, this.pq, lut, scratch);

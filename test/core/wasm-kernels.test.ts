@@ -5,7 +5,9 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { innerProductsJs } from '../../src/core/distance.js';
 import { knnRangeJs, nearestRowsJs } from '../../src/core/search.js';
-import { innerProductsWasm, knnRangeFused, nearestRowsFused, setWasmScratchFloats, wasmKernelsAvailable } from '../../src/core/wasm/kernels.js';
+import {
+  innerProductsWasm, knnRangeFused, knnResident, nearestRowsFused, releaseResident, residentRows, setWasmScratchFloats, wasmKernelsAvailable,
+} from '../../src/core/wasm/kernels.js';
 import { randomMatrix } from '../helpers/data.js';
 
 const skip = wasmKernelsAvailable() ? false : 'the wasm kernels did not load on this engine';
@@ -65,5 +67,23 @@ test('fused top-k pads with id −1 when the base has fewer than k rows', { skip
   for (let i = 0; i < 9; i++) {
     assert.deepEqual([...ids.subarray(i * k + 3, i * k + 5)], [-1, -1]);
     assert.ok(dists[i * k] <= dists[i * k + 1] && dists[i * k + 1] <= dists[i * k + 2]);
+  }
+});
+
+test('resident rows: knnResident equals the JS scan, and a released block is reused', { skip }, () => {
+  for (const metric of ['l2', 'ip'] as const) {
+    const d = 24, nb = 517, nq = 9, k = 7;
+    const base = randomMatrix(nb, d, 8), q = randomMatrix(nq, d, 9);
+    const r = residentRows(base.data, nb, d, metric)!;
+    const a = { ids: new Int32Array(nq * k), dists: new Float32Array(nq * k) };
+    const b = { ids: new Int32Array(nq * k), dists: new Float32Array(nq * k) };
+    knnRangeJs(base.data, nb, null, q.data, 0, nq, d, k, metric, a.ids, a.dists);
+    knnResident(r, q.data, 0, nq, k, b.ids, b.dists);
+    assert.deepEqual([...b.ids], [...a.ids], metric);
+    for (let i = 0; i < a.dists.length; i++) assert.ok(Math.abs(a.dists[i] - b.dists[i]) <= 1e-4 * (1 + Math.abs(a.dists[i])));
+    releaseResident(r);
+    const again = residentRows(base.data, nb, d, metric)!;
+    assert.equal(again.start, r.start, 'the released block is taken again');
+    releaseResident(again);
   }
 });

@@ -109,9 +109,15 @@ function reserve(bytes: number): void {
   }
 }
 
+/**
+ * Resident rows (packed once, reused by every later call: a flat index's base, IVF centroids) sit
+ * in [heapBase, residentTop); each call's scratch starts above them.
+ */
+let residentTop = heapBase;
+
 /** Bump layout of one call's scratch: byte offsets, 64-byte aligned. */
 class Layout {
-  private top = heapBase;
+  private top = residentTop;
   take(floats: number): number {
     const at = this.top;
     this.top += (floats * 4 + 63) & ~63;
@@ -121,6 +127,8 @@ class Layout {
     reserve(this.top - heapBase);
   }
 }
+
+const align64 = (bytes: number) => (bytes + 63) & ~63;
 
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
@@ -270,4 +278,67 @@ export function knnRangeFused(
     outDist.set(f32.subarray(od >> 2, (od >> 2) + nq * k), q0 * k);
   }
   return true;
+}
+
+/** Rows packed into this thread's wasm memory once, for `knnResident`. */
+export interface ResidentRows {
+  readonly n: number;
+  readonly d: number;
+  readonly metric: ScanMetric;
+  /** Byte offsets in wasm memory: packed panels, then the squared norms (0 for 'ip'), padded with +Infinity. */
+  readonly packed: number;
+  readonly norms: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * Packs n rows of y into this thread's wasm memory for good (until `releaseResident`), so that
+ * single-query scans (a flat index searched one query at a time, an IVF's coarse quantizer) stop
+ * copying and packing the whole operand on every call. Null when the wasm kernels are off.
+ */
+export function residentRows(y: Float32Array, n: number, d: number, metric: ScanMetric): ResidentRows | null {
+  if (!enabled || n <= 0 || d <= 0) return null;
+  const np = roundUp(n, PANEL);
+  const start = residentTop;
+  const packed = start, norms = packed + align64(np * d * 4), end = norms + align64(np * 4);
+  reserve(end - heapBase + align64(n * d * 4)); // the raw copy is scratch above the new block
+  const raw = end;
+  copyIn(y, 0, n, d, raw);
+  ex!.pack_panels(raw, n, d, d, packed);
+  const nI = norms >> 2;
+  if (metric === 'l2') ex!.row_norms(raw, n, d, d, norms);
+  else f32.fill(0, nI, nI + n);
+  f32.fill(Infinity, nI + n, nI + np);
+  residentTop = end;
+  return { n, d, metric, packed, norms, start, end };
+}
+
+/** Gives the block back when it is the last one taken (otherwise it stays until the thread ends). */
+export function releaseResident(r: ResidentRows): void {
+  if (r.end === residentTop) residentTop = r.start;
+}
+
+/** `knnRangeFused` against resident rows: no copy of the base, one tile call per query chunk. */
+export function knnResident(
+  r: ResidentRows, queries: Float32Array, start: number, end: number, k: number,
+  outIds: Int32Array, outDist: Float32Array,
+): void {
+  const e = ex!;
+  const d = r.d, l2 = r.metric === 'l2';
+  const qc = Math.max(1, Math.min(end - start, Math.floor(SCRATCH_FLOATS / (d + 4 * k + 2))));
+  const L = new Layout();
+  const xAt = L.take(qc * d), hd = L.take(qc * k), hi = L.take(qc * k), hn = L.take(qc), thr = L.take(qc);
+  const od = L.take(qc * k), oi = L.take(qc * k);
+  L.commit();
+  for (let q0 = start; q0 < end; q0 += qc) {
+    const nq = Math.min(qc, end - q0);
+    copyIn(queries, q0 * d, nq, d, xAt);
+    i32.fill(0, hn >> 2, (hn >> 2) + nq);
+    f32.fill(Infinity, thr >> 2, (thr >> 2) + nq);
+    e.knn_tile(xAt, nq, d, r.packed, r.norms, r.n, d, l2 ? -2 : -1, 0, k, hd, hi, hn, thr);
+    e.knn_finish(xAt, nq, d, d, k, l2 ? 1 : 0, hd, hi, hn, od, oi);
+    outIds.set(i32.subarray(oi >> 2, (oi >> 2) + nq * k), q0 * k);
+    outDist.set(f32.subarray(od >> 2, (od >> 2) + nq * k), q0 * k);
+  }
 }
