@@ -10,7 +10,7 @@
  * Results go to results/bench/quantizers.json (atomic write) and the tables to stdout.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yargs from 'yargs';
@@ -166,7 +166,11 @@ async function main(): Promise<void> {
     out.lossVsBooks = curve;
   }
 
-  writeFileAtomic('results/bench/quantizers.json', JSON.stringify(out, null, 2) + '\n');
+  // parts run separately accumulate: an earlier file of the same dataset, rows and seed keeps the parts not re-run
+  const path = 'results/bench/quantizers.json';
+  const same = (o: Record<string, unknown>) => o.checksum === out.checksum && o.trainRows === out.trainRows && o.evalRows === out.evalRows && o.seed === out.seed;
+  const earlier = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : null;
+  writeFileAtomic(path, JSON.stringify(earlier && same(earlier) ? { ...earlier, ...out } : out, null, 2) + '\n');
   console.log('\nwrote results/bench/quantizers.json');
 }
 
