@@ -24,7 +24,7 @@ import { createRequire } from 'node:module';
 import { InputError, UnavailableError } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
 import { Rng } from '../core/rng.js';
-import { resolveParams, type ParamSpecs, type Resolved } from './params.js';
+import { checkDim, resolveParams, type ParamSpecs, type Resolved } from './params.js';
 import {
   memoryBreakdown,
   type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric, type MemoryBreakdown,
@@ -284,8 +284,8 @@ export class FaissIndex implements VectorIndex {
 
   async add(x: Matrix, ids?: Uint32Array): Promise<void> {
     this.requireIndex();
-    if (x.dim !== this.dim) throw new RangeError(`faiss.add: vectors have ${x.dim} dimensions, the index ${this.dim}`);
-    if (ids && ids.length !== x.rows) throw new RangeError(`faiss.add: ${ids.length} ids for ${x.rows} vectors`);
+    checkDim(x.dim, this.dim, 'added vectors', 'faiss');
+    if (ids && ids.length !== x.rows) throw new InputError(`faiss: add() got ${x.rows} vectors but ${ids.length} ids.`);
     const start = this.count;
     if (ids && (this.idMap || ids.some((id, i) => id !== start + i))) {
       const map = new Int32Array(start + x.rows);
@@ -323,7 +323,7 @@ export class FaissIndex implements VectorIndex {
   search(q: Matrix, k: number, params: SearchParams = {}): SearchResult {
     if (!Number.isInteger(k) || k < 1) throw new RangeError(`faiss.search: k must be a positive integer, got ${k}`);
     const index = this.requireIndex();
-    if (q.dim !== this.dim) throw new RangeError(`faiss.search: queries have ${q.dim} dimensions, the index ${this.dim}`);
+    checkDim(q.dim, this.dim, 'queries', 'faiss');
     this.applyParams(params);
     if (faissFeatures().threads) setThreads(this.threads);
     const ip = this.metric === 'ip';

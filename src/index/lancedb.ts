@@ -195,8 +195,8 @@ export class LanceDbIndex implements VectorIndex {
   /** New rows go through table.add; they are searched (unindexed rows by flat scan) until the index is rebuilt. */
   async add(x: Matrix, ids?: Uint32Array): Promise<void> {
     const table = this.requireTable();
-    if (x.dim !== this.dim) throw new RangeError(`lancedb.add: vectors have ${x.dim} dimensions, the index ${this.dim}`);
-    if (ids && ids.length !== x.rows) throw new RangeError(`lancedb.add: ${ids.length} ids for ${x.rows} vectors`);
+    checkDim(x.dim, this.dim, 'added vectors', 'lancedb');
+    if (ids && ids.length !== x.rows) throw new InputError(`lancedb: add() got ${x.rows} vectors but ${ids.length} ids.`);
     for (let i0 = 0; i0 < x.rows; i0 += BATCH_ROWS) {
       const i1 = Math.min(x.rows, i0 + BATCH_ROWS);
       await table.add(this.rows(x, i0, i1, ids ? ids.subarray(i0, i1) : null, this.count));

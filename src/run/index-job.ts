@@ -112,34 +112,28 @@ export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
   // an unknown swept name is an input error before anything is built; bad values fail per configuration
   for (const name of Object.keys(job.sweep ?? {})) if (!(name in entry.searchParams)) checkSearchParams(entry.id, { [name]: job.sweep![name][0] });
   const { ds, queries, truth } = await datasetWithTruth(job, kSearched);
-  if (kSearched > ds.base.rows) throw new InputError(`--k ${kSearched} is larger than the ${ds.base.rows} base rows of ${ds.name}.`);
   const index = createIndex(entry.id, build);
   const env = captureEnvironment();
   try {
     const rep = await index.build(ds.base, { seed, onProgress: job.onProgress });
     const records: IndexRecord[] = [];
     for (const given of combos) {
-      // typed values (a swept '4' becomes 4) of the parameters given; the index fills its own defaults
-      let search: IndexParams = given;
-      try {
-        const resolved = checkSearchParams(entry.id, given);
-        search = Object.fromEntries(Object.keys(given).map((name) => [name, resolved[name]]));
-      } catch (e) {
-        if (!(e instanceof VqbenchError)) throw e;
-      }
       const base = {
-        index: entry.id, label: index.label, params: { build, search }, dataset: ds.name, datasetChecksum: ds.checksum,
+        index: entry.id, label: index.label, dataset: ds.name, datasetChecksum: ds.checksum,
         k, queries: queries.rows, buildSeconds: rep.seconds, indexBytes: index.memoryBytes(), memory: index.memoryBreakdown(),
         memoryIsExact: index.capabilities.exactMemory, bitsPerVector: index.bitsPerVector, recallDefinition: RECALL_DEFINITION,
         seed, notes: rep.notes, env,
       };
+      let search: IndexParams = given;
       try {
-        checkSearchParams(entry.id, search);
+        // typed values (a swept '4' becomes 4) of the parameters given; the index fills its own defaults
+        const resolved = checkSearchParams(entry.id, given);
+        search = Object.fromEntries(Object.keys(given).map((name) => [name, resolved[name]]));
         const m = await measureSearch(index, queries, kSearched, search, { warmupQueries: job.warmup ?? 100 });
-        records.push({ status: 'ok', error: null, ...base, ...recalls(m.ids, truth, queries.rows, kSearched), qps: m.qps, latencyMs: m.latencyMs, peakRssBytes: peakRss() });
+        records.push({ status: 'ok', error: null, ...base, params: { build, search }, ...recalls(m.ids, truth, queries.rows, kSearched), qps: m.qps, latencyMs: m.latencyMs, peakRssBytes: peakRss() });
       } catch (e) {
         if (!(e instanceof VqbenchError)) throw e;
-        records.push({ status: 'failed', error: e.message, ...base, recall: null, nnRecall: null, qps: null, latencyMs: null, peakRssBytes: peakRss() });
+        records.push({ status: 'failed', error: e.message, ...base, params: { build, search }, recall: null, nnRecall: null, qps: null, latencyMs: null, peakRssBytes: peakRss() });
       }
       job.onProgress?.(records.length, combos.length, 'search configurations');
     }
@@ -200,7 +194,7 @@ export async function runInsertJob(job: InsertJob): Promise<InsertResult> {
   if (!entry.capabilities.add) throw new InputError(`--index ${entry.id} does not support incremental insert.`);
   if (job.batches.length === 0 || job.batches.some((b) => !Number.isInteger(b) || b < 1)) throw new InputError(`--batches must list positive integers, got ${job.batches.join(',')}.`);
   const k = job.k ?? 10;
-  const kSearched = Math.max(k, 10);
+  const kSearched = Math.max(k, RECALL_AT[RECALL_AT.length - 1]);
   const seed = job.seed ?? 1234;
   const build = checkBuildParams(entry.id, job.build ?? {});
   const search = job.search ?? {};
