@@ -6,12 +6,14 @@ import { shutdownWorkers } from './core/parallel.js';
 import { exitWithError } from './cli/output.js';
 import { indexCommand } from './cli/index.js';
 import { quantizeCommand } from './cli/quantize.js';
+// One line per command module (each exports `(cli: Argv) => Argv`).
+const COMMANDS = [quantizeCommand, indexCommand];
 
 async function main(): Promise<void> {
   let cli = yargs(hideBin(process.argv))
     .scriptName('vqbench')
     .strict()
-    .demandCommand(1, 'name a command: quantize, index, insert')
+    .demandCommand(1, 'name a command (see --help)')
     .recommendCommands()
     .help()
     .version()
@@ -19,7 +21,7 @@ async function main(): Promise<void> {
       // yargs' own complaints (unknown flag, missing value) become one-sentence input errors
       throw err ?? new InputError(msg.replace(/\n/g, ' '));
     });
-  cli = indexCommand(quantizeCommand(cli));
+  for (const add of COMMANDS) cli = add(cli);
   await cli.parseAsync();
   await shutdownWorkers();
 }
