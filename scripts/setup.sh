@@ -49,7 +49,9 @@ say "node $(node -v), npm $(npm -v 2>/dev/null), $(uname -m), $(. /etc/os-releas
 APT_PKGS=(build-essential python3 pkg-config
           libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev
           libfaiss-dev libopenblas-dev
-          python3-faiss python3-sklearn python3-scipy python3-h5py python3-numpy)
+          python3-faiss python3-sklearn python3-scipy python3-h5py python3-numpy python3-onnx
+          sword-text-kjv sword-text-web sword-text-sparv sword-dict-naves libsword-utils
+          chromium)
 t=$(date +%s)
 if command -v dpkg-query >/dev/null; then
   missing=()
