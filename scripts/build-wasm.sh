@@ -5,6 +5,7 @@
 #   bash scripts/build-wasm.sh              # needs clang >= 14 with the wasm32 target, and wasm-ld
 #   MR=6 bash scripts/build-wasm.sh         # override the micro-kernel row count (experiments)
 #   OUT=/tmp/k.wasm bash scripts/build-wasm.sh
+#   ACC=double bash scripts/build-wasm.sh  # ADC scan accumulator type (experiments; default float)
 #
 # Debian 12: apt-get install -y clang lld   (wasm-ld comes with lld, as wasm-ld or wasm-ld-14)
 set -euo pipefail
@@ -33,6 +34,7 @@ defs=()
 [[ -n "${MR:-}" ]] && defs+=("-DMR=$MR")
 [[ -n "${BLOCK_BYTES:-}" ]] && defs+=("-DBLOCK_BYTES=$BLOCK_BYTES")
 [[ -n "${NV:-}" ]] && defs+=("-DNV=$NV")
+[[ -n "${ACC:-}" ]] && defs+=("-DACC=$ACC")
 
 "$cc" --target=wasm32 -O3 -msimd128 -ffreestanding -nostdlib -fno-builtin \
   -Wall -Wextra -Wno-unused-parameter \

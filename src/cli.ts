@@ -6,8 +6,11 @@ import { shutdownWorkers } from './core/parallel.js';
 import { exitWithError } from './cli/output.js';
 import { indexCommand } from './cli/index.js';
 import { quantizeCommand } from './cli/quantize.js';
+import { reportCommand } from './cli/report.js';
+import { runCommand } from './cli/run.js';
+import { datasetsCommand } from './cli/datasets.js';
 // One line per command module (each exports `(cli: Argv) => Argv`).
-const COMMANDS = [quantizeCommand, indexCommand];
+const COMMANDS = [quantizeCommand, indexCommand, runCommand, reportCommand, datasetsCommand];
 
 async function main(): Promise<void> {
   let cli = yargs(hideBin(process.argv))

@@ -12,10 +12,21 @@
  *
  * Nothing is allocated inside the scans; the heap's current worst is cached so a rejected
  * candidate costs one comparison.
+ *
+ * WebAssembly (src/core/wasm/kernels.c): the tables (`adc_tables`, with the codebooks held in wasm
+ * memory by `residentBooks`) and the scans `scanSum` / `scanSumPair` with their heaps (`adc_scan`,
+ * `adc_scan_pair`, through an `AdcFrame`, over codes and ids held in wasm memory as `WasmArray`s)
+ * run in wasm SIMD when the kernels are enabled; the JS functions here are the fallback and the
+ * reference. The wasm scans perform the same double-precision operations in the same order and
+ * keep the same heap, so they return the same results bit for bit for the same tables; the wasm
+ * tables accumulate in float32 (the JS ones round differently in the last bit).
  */
 import { innerProducts } from '../core/distance.js';
 import { decodeHalfArray } from '../core/fp16.js';
 import type { TopK } from '../core/topk.js';
+import { AdcFrame, adcBooks, wasmKernelsEnabled, type AdcBooks } from '../core/wasm/kernels.js';
+
+export { AdcFrame, WasmArray, freeAdcBooks, type AdcBooks } from '../core/wasm/kernels.js';
 
 /** Codes as stored by the indexes: one byte per code when the codebook size allows it. */
 export type CodeArray = Uint8Array | Uint16Array;
@@ -56,6 +67,30 @@ export function codewordNormsSq(cb: CodebookSet): Float32Array {
   return out;
 }
 
+/**
+ * The codebooks (and ||c||², `codewordNormsSq(cb)`) copied into wasm memory for the table kernel,
+ * or null when the wasm kernels are unavailable. Take it once per trained codebook set (an index at
+ * build time) and give it back with `freeAdcBooks`.
+ */
+export function residentBooks(cb: CodebookSet, cNorms: Float32Array): AdcBooks | null {
+  return adcBooks(cb.codebooks, cb.size, cb.subOffset, cb.subDim, cNorms);
+}
+
+/** Queries per wasm table call when tables are copied out (bounds the scratch). */
+const WASM_TABLE_BLOCK = 64;
+
+/** `dotTables` / `l2Tables` through the wasm kernel: the same layout, copied out to `out`. */
+function tablesWasm(books: AdcBooks, x: Float32Array, dim: number, q0: number, nq: number, l2: boolean, out: Float32Array): void {
+  const tl = books.books * books.ks;
+  const f = new AdcFrame(Math.min(nq, WASM_TABLE_BLOCK), dim, tl, 1);
+  for (let b = 0; b < nq; b += WASM_TABLE_BLOCK) {
+    const nb = Math.min(WASM_TABLE_BLOCK, nq - b);
+    f.load(x, (q0 + b) * dim, nb);
+    f.computeTables(books, nb, l2);
+    f.readTables(nb, out, b * tl);
+  }
+}
+
 /** True when every book spans the whole space (RVQ / WRVQ), false for sub-spaces (PQ). */
 function fullSpace(cb: CodebookSet, dim: number): boolean {
   for (let m = 0; m < cb.codebooks.length; m++) if (cb.subOffset[m] !== 0 || cb.subDim[m] !== dim) return false;
@@ -81,13 +116,20 @@ function transposedCodebook(c: Float32Array, ks: number, sd: number): Float32Arr
  * Dot-product tables of queries [q0, q0 + nq) of x (row-major, dimension dim):
  * out[(i·books + m)·size + j] = x_{q0+i}[sub-space m] · C_m[j]. `scratch` (≥ nq · max subDim
  * floats) holds the sub-space columns of the block; pass one to avoid an allocation per call.
+ * With `resident` (`residentBooks(cb, ·)`) and the wasm kernels on, the wasm table kernel runs
+ * (except for many queries against whole-space books, where the packed inner-product tiles win).
  */
 export function dotTables(
   x: Float32Array, dim: number, q0: number, nq: number,
-  cb: CodebookSet, out: Float32Array, scratch?: Float32Array,
+  cb: CodebookSet, out: Float32Array, scratch?: Float32Array, resident?: AdcBooks | null,
 ): void {
   const books = cb.codebooks.length, ks = cb.size, ld = books * ks;
-  if (fullSpace(cb, dim)) {
+  const full = fullSpace(cb, dim);
+  if (resident && wasmKernelsEnabled() && (!full || nq <= SMALL_QUERY_BLOCK)) {
+    tablesWasm(resident, x, dim, q0, nq, false, out);
+    return;
+  }
+  if (full) {
     for (let m = 0; m < books; m++) innerProducts(x, q0 * dim, nq, cb.codebooks[m], 0, ks, dim, out.subarray(m * ks), ld);
     return;
   }
@@ -123,12 +165,16 @@ export function dotTables(
 /**
  * Squared-L2 tables: out[(i·books + m)·size + j] = ||x_{q0+i}[sub-space m] − C_m[j]||², as
  * ||x_m||² + ||c||² − 2 x_m·c over `dotTables` (faiss's compute_distance_tables does the same).
- * `cNorms` is `codewordNormsSq(cb)`.
+ * `cNorms` is `codewordNormsSq(cb)`; `resident` as for `dotTables`.
  */
 export function l2Tables(
   x: Float32Array, dim: number, q0: number, nq: number,
-  cb: CodebookSet, cNorms: Float32Array, out: Float32Array, scratch?: Float32Array,
+  cb: CodebookSet, cNorms: Float32Array, out: Float32Array, scratch?: Float32Array, resident?: AdcBooks | null,
 ): void {
+  if (resident && wasmKernelsEnabled() && (!fullSpace(cb, dim) || nq <= SMALL_QUERY_BLOCK)) {
+    tablesWasm(resident, x, dim, q0, nq, true, out);
+    return;
+  }
   dotTables(x, dim, q0, nq, cb, out, scratch);
   const books = cb.codebooks.length, ks = cb.size;
   for (let i = 0; i < nq; i++) {

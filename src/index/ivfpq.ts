@@ -30,14 +30,14 @@ import { kmeans } from '../core/kmeans.js';
 import { nearest } from '../core/parallel.js';
 import { dot, rowNormsSq } from '../core/distance.js';
 import { knnRange } from '../core/search.js';
-import { knnResident, releaseResident, residentRows, type ResidentRows } from '../core/wasm/kernels.js';
+import { knnResident, releaseResident, residentRows, wasmKernelsEnabled, type ResidentRows } from '../core/wasm/kernels.js';
 import { TopK } from '../core/topk.js';
 import { InputError } from '../core/errors.js';
 import { ProductQuantizer } from '../quant/pq.js';
 import { encodeParallel } from '../quant/encode-parallel.js';
 import {
-  codewordNormsSq, dotTables, gatherRows, l2Tables, listStarts, mergeSorted, packCodes,
-  scanSum, scanSumPair, sumTables, type CodeArray,
+  AdcFrame, WasmArray, codewordNormsSq, dotTables, freeAdcBooks, gatherRows, l2Tables, listStarts, mergeSorted,
+  packCodes, residentBooks, scanSum, scanSumPair, sumTables, type AdcBooks, type CodeArray,
 } from './adc.js';
 import { checkDim, checkK, labelOf, resolveIds, resolveParams, type Resolved } from './params.js';
 import { finishHeap, trainSample } from './pq.js';
@@ -88,13 +88,16 @@ export class IvfPqIndex implements VectorIndex {
   private centroidNorms: Float32Array = new Float32Array(0);
   private cNorms: Float32Array = new Float32Array(0);
   /** 'table': (cell, sub-space, codeword) → ||r||² + 2 c·r; empty otherwise. */
-  private precomputed: Float32Array = new Float32Array(0);
+  private precomputed: WasmArray<Float32Array> = WasmArray.empty(Float32Array);
   /** The coarse centroids packed in wasm memory once (single queries do not re-pack them). */
   private residentCentroids: ResidentRows | null = null;
+  /** The PQ codebooks in wasm memory, for the table kernel. */
+  private books: AdcBooks | null = null;
   /** 'norms': ||r||² + 2 c·r per stored row (decoded residual r, cell centroid c); empty otherwise. */
-  private rowTerms: Float32Array = new Float32Array(0);
-  private codes: CodeArray = new Uint8Array(0);
-  private ids: Int32Array = new Int32Array(0);
+  private rowTerms: WasmArray<Float32Array> = WasmArray.empty(Float32Array);
+  /** Codes, ids (and the tables above) are kept in wasm memory, where the scan reads them in place. */
+  private codes: WasmArray<CodeArray> = WasmArray.empty(Uint8Array);
+  private ids: WasmArray<Int32Array> = WasmArray.empty(Int32Array);
   private starts: Uint32Array = new Uint32Array(1);
 
   constructor(params: IvfPqBuildParams = {}) {
@@ -169,8 +172,11 @@ export class IvfPqIndex implements VectorIndex {
     const r = await this.pq.train(res, { seed: seed + 1, onProgress: opts.onProgress });
     notes.push(...r.notes);
     this.cNorms = codewordNormsSq(this.pq);
+    freeAdcBooks(this.books);
+    this.books = residentBooks(this.pq, this.cNorms);
 
-    this.precomputed = new Float32Array(0);
+    this.precomputed.free();
+    this.precomputed = WasmArray.empty(Float32Array);
     const books = this.pq.books, ks = this.pq.size;
     const tableBytes = this.nlist * books * ks * 4;
     if (this.metric === 'l2' && this.tables === 'table') {
@@ -179,17 +185,20 @@ export class IvfPqIndex implements VectorIndex {
       } else {
         // c_l · r_mj for every cell and codeword, then ||r||² + 2 c·r
         const t = new Float32Array(this.nlist * books * ks);
-        dotTables(km.centroids.data, x.dim, 0, this.nlist, this.pq, t);
+        dotTables(km.centroids.data, x.dim, 0, this.nlist, this.pq, t, undefined, this.books);
         for (let l = 0; l < this.nlist; l++) {
           for (let u = 0, o = l * books * ks; u < books * ks; u++) t[o + u] = this.cNorms[u] + 2 * t[o + u];
         }
-        this.precomputed = t;
+        this.precomputed = WasmArray.from(t);
       }
     }
 
-    this.codes = new Uint8Array(0);
-    this.ids = new Int32Array(0);
-    this.rowTerms = new Float32Array(0);
+    this.codes.free();
+    this.ids.free();
+    this.rowTerms.free();
+    this.codes = WasmArray.empty(Uint8Array);
+    this.ids = WasmArray.empty(Int32Array);
+    this.rowTerms = WasmArray.empty(Float32Array);
     this.starts = new Uint32Array(this.nlist + 1);
     await this.append(x, resolveIds(x.rows, 0, undefined, 'ivfpq'));
     let empty = 0;
@@ -225,9 +234,18 @@ export class IvfPqIndex implements VectorIndex {
     const newKeys = Float64Array.from(assign);
     const source = mergeSorted(oldKeys, newKeys);
     const old = this.size > 0;
-    this.codes = gatherRows(source, old ? this.codes : null, fresh, this.pq.books);
-    this.ids = gatherRows(source, old ? this.ids : null, ids, 1);
-    if (this.usesRowTerms) this.rowTerms = gatherRows(source, old ? this.rowTerms : null, this.rowTermsOf(c.codes, assign), 1);
+    // gathered on the JS heap (the views stay valid: nothing grows the wasm memory meanwhile), then moved in
+    const codes = gatherRows(source, old ? this.codes.array : null, fresh, this.pq.books);
+    const idsAll = gatherRows(source, old ? this.ids.array : null, ids, 1);
+    const terms = this.usesRowTerms ? gatherRows(source, old ? this.rowTerms.array : null, this.rowTermsOf(c.codes, assign), 1) : null;
+    this.codes.free();
+    this.codes = WasmArray.from(codes);
+    this.ids.free();
+    this.ids = WasmArray.from(idsAll);
+    if (terms) {
+      this.rowTerms.free();
+      this.rowTerms = WasmArray.from(terms);
+    }
     const keys = new Int32Array(source.length);
     for (let p = 0; p < source.length; p++) keys[p] = source[p] >= 0 ? oldKeys[source[p]] : assign[-source[p] - 1];
     this.starts = listStarts(keys, this.nlist);
@@ -262,8 +280,10 @@ export class IvfPqIndex implements VectorIndex {
     // exact layer: the nprobe nearest cells of every query (squared L2 ascending / ip descending)
     const probeIds = new Int32Array(nq * nprobe);
     const probeDist = new Float32Array(nq * nprobe);
-    if (this.residentCentroids) knnResident(this.residentCentroids, q.data, 0, nq, nprobe, probeIds, probeDist);
+    const wasm = wasmKernelsEnabled();
+    if (wasm && this.residentCentroids) knnResident(this.residentCentroids, q.data, 0, nq, nprobe, probeIds, probeDist);
     else knnRange(cent.data, this.nlist, ip ? null : this.centroidNorms, q.data, 0, nq, d, nprobe, this.metric, probeIds, probeDist);
+    if (wasm && this.wasmReady()) return this.searchWasm(q, k, nprobe, probeIds, probeDist);
 
     const heap = new TopK(nq, k);
     // sized for the block actually searched: a single query must not allocate (and zero) 16 tables
@@ -272,10 +292,11 @@ export class IvfPqIndex implements VectorIndex {
     const lut = new Float32Array(tl);
     const scratch = new Float32Array(block * Math.max(...this.pq.subDim));
     const resid = new Float32Array(d);
-    const pre = this.precomputed, usePre = pre.length > 0;
-    const terms = this.usesRowTerms ? this.rowTerms : null;
+    // views of the stored arrays, taken after the last call that could grow the wasm memory
+    const pre = this.precomputed.array, usePre = pre.length > 0;
+    const terms = this.usesRowTerms ? this.rowTerms.array : null;
     const perList = !ip && !usePre && !terms;
-    const { codes, ids, starts } = this;
+    const codes = this.codes.array, ids = this.ids.array, starts = this.starts;
     for (let q0 = 0; q0 < nq; q0 += QUERY_BLOCK) {
       const nb = Math.min(QUERY_BLOCK, nq - q0);
       if (!perList) dotTables(q.data, d, q0, nb, this.pq, qTables, scratch);
@@ -312,9 +333,77 @@ export class IvfPqIndex implements VectorIndex {
     return finishHeap(heap, ip);
   }
 
+  /** Whether everything the wasm search reads is in wasm memory. */
+  private wasmReady(): boolean {
+    return this.books !== null && this.codes.resident && this.ids.resident
+      && (this.precomputed.length === 0 || this.precomputed.resident) && (!this.usesRowTerms || this.rowTerms.resident);
+  }
+
+  /**
+   * The search loop of `search` in wasm: the same cases, the same operations (adc.ts), with the
+   * query tables, the summed list tables and the heaps in an AdcFrame and the codes read in place.
+   */
+  private searchWasm(q: Matrix, k: number, nprobe: number, probeIds: Int32Array, probeDist: Float32Array): SearchResult {
+    const d = this.dim, nq = q.rows;
+    const books = this.pq.books, ks = this.pq.size, tl = books * ks;
+    const ip = this.metric === 'ip';
+    const pre = this.precomputed, usePre = pre.length > 0;
+    const terms = this.usesRowTerms ? this.rowTerms : null;
+    const perList = !ip && !usePre && !terms;
+    const { codes, ids, starts } = this;
+    const B = this.books!;
+    const cent = this.centroids!.data, qd = q.data;
+    const resid = perList ? new Float32Array(d) : null;
+    const outIds = new Int32Array(nq * k), outDists = new Float32Array(nq * k);
+    const f = new AdcFrame(Math.min(QUERY_BLOCK, nq), d, tl, k);
+    for (let q0 = 0; q0 < nq; q0 += QUERY_BLOCK) {
+      const nb = Math.min(QUERY_BLOCK, nq - q0);
+      f.load(qd, q0 * d, nb);
+      if (!perList) f.computeTables(B, nb, false);
+      for (let i = 0; i < nb; i++) {
+        const qi = q0 + i, qt = f.table(i);
+        for (let p = 0; p < nprobe; p++) {
+          const l = probeIds[qi * nprobe + p];
+          if (l < 0) continue;
+          const s = starts[l], e = starts[l + 1];
+          if (s === e) continue;
+          const cd = probeDist[qi * nprobe + p];
+          if (ip) {
+            f.scan(codes, books, ks, s, e, qt, -1, -cd, null, ids, i);
+          } else if (terms) {
+            f.scan(codes, books, ks, s, e, qt, -2, cd, terms, ids, i);
+          } else if (usePre) {
+            const lt = pre.at + l * tl * 4;
+            if (e - s >= ((globalThis as any).__LSM ?? LIST_SUM_MIN_ROWS)) { // EXPERIMENT
+              f.axpy(lt, qt, -2, f.lut);
+              f.scan(codes, books, ks, s, e, f.lut, 1, cd, null, ids, i);
+            } else {
+              f.scanPair(codes, books, ks, s, e, lt, qt, -2, cd, ids, i);
+            }
+          } else {
+            for (let j = 0, co = l * d, qo = qi * d; j < d; j++) resid![j] = qd[qo + j] - cent[co + j];
+            f.write(f.row, resid!, 0, d);
+            f.computeTables(B, 1, true, f.row, f.lut);
+            f.scan(codes, books, ks, s, e, f.lut, 1, 0, null, ids, i);
+          }
+        }
+      }
+      f.finish(nb, ip, outIds, outDists, q0);
+    }
+    return { nq, k, ids: outIds, dists: outDists };
+  }
+
   async close(): Promise<void> {
     if (this.residentCentroids) releaseResident(this.residentCentroids);
     this.residentCentroids = null;
+    freeAdcBooks(this.books);
+    this.books = null;
+    for (const a of [this.codes, this.ids, this.precomputed, this.rowTerms]) a.free();
+    this.codes = WasmArray.empty(Uint8Array);
+    this.ids = WasmArray.empty(Int32Array);
+    this.precomputed = WasmArray.empty(Float32Array);
+    this.rowTerms = WasmArray.empty(Float32Array);
+    this.centroids = null;
   }
 
   memoryBytes(): number {

@@ -216,8 +216,10 @@ void nearest_tile(const float *x, i32 nx, i32 ldx, const float *cp, const float 
  * Fused top-k. Heap i (a bounded max-heap by distance, as src/core/topk.ts) lives at hd/hi[i*k..]
  * with size hn[i]; thr[i] is its current worst (+Inf until full). Candidates are offered in
  * increasing j, and pushed only when strictly below the threshold, exactly as the JS scan does.
+ * heap_push takes the score as a double, compared with the float32 entries as TopK.push compares a
+ * JS number with them, and stores it rounded to float32: the same heap, bit for bit.
  */
-INLINE void heap_push(float *D, i32 *I, i32 *size, i32 k, float dist, i32 id) {
+INLINE void heap_push(float *D, i32 *I, i32 *size, i32 k, double dist, i32 id) {
   if (*size < k) {
     i32 pos = (*size)++;
     while (pos > 0) {
@@ -297,6 +299,37 @@ void knn_tile(const float *x, i32 nx, i32 ldx, const float *bp_, const float *bn
 /* Lexicographic (dist, id) order, used to sort the final heaps (ties by id, as topk.ts). */
 INLINE i32 before(float da, i32 ia, float db, i32 ib) { return da < db || (da == db && ia < ib); }
 
+/* Sorts the n entries of one heap ascending by (dist, id) in place (heapsort under `before`). */
+INLINE void heap_sort_pairs(float *D, i32 *I, i32 n) {
+  for (i32 s = n / 2 - 1; s >= 0; s--) {
+    i32 pos = s;
+    float dv = D[pos];
+    i32 iv = I[pos];
+    for (;;) {
+      i32 l = 2 * pos + 1;
+      if (l >= n) break;
+      i32 c = (l + 1 < n && before(D[l], I[l], D[l + 1], I[l + 1])) ? l + 1 : l;
+      if (!before(dv, iv, D[c], I[c])) break;
+      D[pos] = D[c]; I[pos] = I[c]; pos = c;
+    }
+    D[pos] = dv; I[pos] = iv;
+  }
+  for (i32 e = n - 1; e > 0; e--) {
+    float dv = D[e];
+    i32 iv = I[e];
+    D[e] = D[0]; I[e] = I[0];
+    i32 pos = 0;
+    for (;;) {
+      i32 l = 2 * pos + 1;
+      if (l >= e) break;
+      i32 c = (l + 1 < e && before(D[l], I[l], D[l + 1], I[l + 1])) ? l + 1 : l;
+      if (!before(dv, iv, D[c], I[c])) break;
+      D[pos] = D[c]; I[pos] = I[c]; pos = c;
+    }
+    D[pos] = dv; I[pos] = iv;
+  }
+}
+
 /* Sorts heap i ascending by (dist, id) into outD/outI[i*k..] (heapsort on the n kept entries),
  * pads with (+Inf, -1) and applies the final transform: l2: max(0, v + ||x_i||^2); ip: -v. */
 EXPORT(knn_finish)
@@ -306,34 +339,7 @@ void knn_finish(const float *x, i32 nx, i32 ldx, i32 d, i32 k, i32 l2, float *hd
     float *D = hd + (long)i * k;
     i32 *I = hi + (long)i * k;
     i32 n = hn[i];
-    /* build a max-heap under (dist, id), then pop to the end */
-    for (i32 s = n / 2 - 1; s >= 0; s--) {
-      i32 pos = s;
-      float dv = D[pos];
-      i32 iv = I[pos];
-      for (;;) {
-        i32 l = 2 * pos + 1;
-        if (l >= n) break;
-        i32 c = (l + 1 < n && before(D[l], I[l], D[l + 1], I[l + 1])) ? l + 1 : l;
-        if (!before(dv, iv, D[c], I[c])) break;
-        D[pos] = D[c]; I[pos] = I[c]; pos = c;
-      }
-      D[pos] = dv; I[pos] = iv;
-    }
-    for (i32 e = n - 1; e > 0; e--) {
-      float dv = D[e];
-      i32 iv = I[e];
-      D[e] = D[0]; I[e] = I[0];
-      i32 pos = 0;
-      for (;;) {
-        i32 l = 2 * pos + 1;
-        if (l >= e) break;
-        i32 c = (l + 1 < e && before(D[l], I[l], D[l + 1], I[l + 1])) ? l + 1 : l;
-        if (!before(dv, iv, D[c], I[c])) break;
-        D[pos] = D[c]; I[pos] = I[c]; pos = c;
-      }
-      D[pos] = dv; I[pos] = iv;
-    }
+    heap_sort_pairs(D, I, n);
     float qn = 0.0f;
     if (l2) row_norms(x + (long)i * ldx, 1, ldx, d, &qn);
     float *od = outD + (long)i * k;
@@ -363,5 +369,190 @@ void nearest_finish(const float *x, i32 nx, i32 ldx, i32 d, i32 l2, float *bestV
     } else {
       bestV[i] = -bestV[i];
     }
+  }
+}
+
+/* =============================================================================================
+ * Asymmetric distance computation (ADC) for the pq, ivfpq and wrvq indexes (src/index/adc.ts).
+ *
+ * Codebooks are held transposed: book m (codewords of dimension sub[2m+1], sub-space starting at
+ * coordinate sub[2m]) is a sub[2m+1] x ks block, coordinate t's row holding that coordinate of all
+ * ks codewords, and the blocks of the books follow each other in `ct`. A query's table is then
+ * ks/4 vector accumulators per coordinate, no horizontal sums.
+ * ============================================================================================= */
+
+/* out[i*ldo + m*ks + j] = x_i[sub-space m] . C_m[j]  (nx queries, rows of x ldx apart). */
+INLINE void dot_table_book(const float *xs, i32 sd, const float *ct, i32 ks, float *o) {
+  i32 j = 0;
+  for (; j + 16 <= ks; j += 16) {
+    v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+    const float *c = ct + j;
+    for (i32 t = 0; t < sd; t++, c += ks) {
+      v128_t xv = wasm_v128_load32_splat(xs + t);
+      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(xv, wasm_v128_load(c)));
+      a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(xv, wasm_v128_load(c + 4)));
+      a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(xv, wasm_v128_load(c + 8)));
+      a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(xv, wasm_v128_load(c + 12)));
+    }
+    wasm_v128_store(o + j, a0);
+    wasm_v128_store(o + j + 4, a1);
+    wasm_v128_store(o + j + 8, a2);
+    wasm_v128_store(o + j + 12, a3);
+  }
+  for (; j + 4 <= ks; j += 4) {
+    v128_t a = wasm_f32x4_splat(0.0f);
+    for (i32 t = 0; t < sd; t++) a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load32_splat(xs + t), wasm_v128_load(ct + t * ks + j)));
+    wasm_v128_store(o + j, a);
+  }
+  for (; j < ks; j++) {
+    float a = 0.0f;
+    for (i32 t = 0; t < sd; t++) a += xs[t] * ct[t * ks + j];
+    o[j] = a;
+  }
+}
+
+/*
+ * Dot-product tables (l2 = 0) or squared-L2 tables (l2 = 1: max(0, ||x_m||^2 + cn[m*ks + j] - 2 x_m . c_j),
+ * cn = the codeword norms) of nx queries: query i's table at out + i*ldo, book m at m*ks.
+ */
+EXPORT(adc_tables)
+void adc_tables(const float *x, i32 nx, i32 ldx, i32 books, i32 ks, const i32 *sub, const float *ct,
+                const float *cn, i32 l2, float *out, i32 ldo) {
+  for (i32 i = 0; i < nx; i++) {
+    const float *xi = x + (long)i * ldx;
+    const float *c = ct;
+    for (i32 m = 0; m < books; m++) {
+      i32 off = sub[2 * m], sd = sub[2 * m + 1];
+      float *o = out + (long)i * ldo + (long)m * ks;
+      dot_table_book(xi + off, sd, c, ks, o);
+      c += (long)sd * ks;
+      if (l2) {
+        float qn = 0.0f;
+        for (i32 t = 0; t < sd; t++) qn += xi[off + t] * xi[off + t];
+        const float *cm = cn + (long)m * ks;
+        i32 j = 0;
+        v128_t q = wasm_f32x4_splat(qn), two = wasm_f32x4_splat(2.0f), zero = wasm_f32x4_splat(0.0f);
+        for (; j + 4 <= ks; j += 4) {
+          v128_t v = wasm_f32x4_sub(wasm_f32x4_add(q, wasm_v128_load(cm + j)), wasm_f32x4_mul(two, wasm_v128_load(o + j)));
+          wasm_v128_store(o + j, wasm_f32x4_pmax(zero, v));
+        }
+        for (; j < ks; j++) {
+          float v = qn + cm[j] - 2.0f * o[j];
+          o[j] = v > 0.0f ? v : 0.0f;
+        }
+      }
+    }
+  }
+}
+
+/* out[u] = a[u] + s * b[u], u < n (IVF-PQ: a list's precomputed term plus the query's table). */
+EXPORT(table_axpy)
+void table_axpy(const float *a, const float *b, float s, float *out, i32 n) {
+  v128_t sv = wasm_f32x4_splat(s);
+  i32 u = 0;
+  for (; u + 16 <= n; u += 16) {
+    wasm_v128_store(out + u, wasm_f32x4_add(wasm_v128_load(a + u), wasm_f32x4_mul(sv, wasm_v128_load(b + u))));
+    wasm_v128_store(out + u + 4, wasm_f32x4_add(wasm_v128_load(a + u + 4), wasm_f32x4_mul(sv, wasm_v128_load(b + u + 4))));
+    wasm_v128_store(out + u + 8, wasm_f32x4_add(wasm_v128_load(a + u + 8), wasm_f32x4_mul(sv, wasm_v128_load(b + u + 8))));
+    wasm_v128_store(out + u + 12, wasm_f32x4_add(wasm_v128_load(a + u + 12), wasm_f32x4_mul(sv, wasm_v128_load(b + u + 12))));
+  }
+  for (; u + 4 <= n; u += 4) wasm_v128_store(out + u, wasm_f32x4_add(wasm_v128_load(a + u), wasm_f32x4_mul(sv, wasm_v128_load(b + u))));
+  for (; u < n; u++) out[u] = a[u] + s * b[u];
+}
+
+/*
+ * Scan accumulator. double: the scans below then perform exactly the operations of scanSum /
+ * scanSumPair in src/index/adc.ts (JS numbers are doubles, the tables float32), in the same order,
+ * so they return the same neighbours and distances bit for bit; measured as fast as float here
+ * (the lookups, not the adds, bound the loop).
+ */
+#ifndef ACC
+#define ACC double
+#endif
+
+/*
+ * The ADC scan: the n vectors at `codes` (books codes each, row-major, u8 or u16), vector i scored
+ *   bias + scale * sum_m lut[m*ks + code_im]  (+ extra[i] when extra != 0)
+ * and offered to the top-k heap (hd, hi, *hn) under id ids[i]: pushed when strictly below the
+ * current k-th score, as TopK.push. 4 sub-spaces per step in two partial sums, as scanSum.
+ */
+#define SCAN_BODY(CT, KS)                                                                          \
+  {                                                                                                \
+    const CT *c = (const CT *)codes;                                                               \
+    float thr = *hn < k ? __builtin_inff() : hd[0];                                                \
+    for (i32 i = 0; i < n; i++, c += books) {                                                      \
+      ACC s0 = 0, s1 = 0;                                                                          \
+      const float *t = lut;                                                                        \
+      i32 m = 0;                                                                                   \
+      for (; m + 4 <= books; m += 4, t += 4 * (KS)) {                                              \
+        s0 += (ACC)t[c[m]] + (ACC)t[(KS) + c[m + 1]];                                              \
+        s1 += (ACC)t[2 * (KS) + c[m + 2]] + (ACC)t[3 * (KS) + c[m + 3]];                           \
+      }                                                                                            \
+      for (; m < books; m++, t += (KS)) s0 += t[c[m]];                                             \
+      ACC s = (ACC)bias + (ACC)scale * (s0 + s1);                                                  \
+      if (extra) s += extra[i];                                                                    \
+      if (s < thr) {                                                                               \
+        heap_push(hd, hi, hn, k, (double)s, ids[i]);                                               \
+        thr = *hn < k ? __builtin_inff() : hd[0];                                                  \
+      }                                                                                            \
+    }                                                                                              \
+  }
+
+
+EXPORT(adc_scan)
+void adc_scan(const void *codes, i32 wide, i32 n, i32 books, i32 ks, const float *lut, double scale,
+              double bias, const float *extra, const i32 *ids, i32 k, float *hd, i32 *hi, i32 *hn) {
+  if (wide) SCAN_BODY(unsigned short, ks)
+  else if (ks == 256) SCAN_BODY(unsigned char, 256)
+  else SCAN_BODY(unsigned char, ks)
+}
+
+/*
+ * scan over the sum of two tables without materialising it (IVF-PQ, short lists):
+ *   bias + sum_m (a[m*ks + c_m] + bScale * b[m*ks + c_m]), two sub-spaces per step, as scanSumPair.
+ */
+#define PAIR_BODY(CT, KS)                                                                          \
+  {                                                                                                \
+    const CT *c = (const CT *)codes;                                                               \
+    float thr = *hn < k ? __builtin_inff() : hd[0];                                                \
+    for (i32 i = 0; i < n; i++, c += books) {                                                      \
+      ACC s0 = bias, s1 = 0;                                                                       \
+      const float *ta = a, *tb = b;                                                                \
+      i32 m = 0;                                                                                   \
+      for (; m + 2 <= books; m += 2, ta += 2 * (KS), tb += 2 * (KS)) {                             \
+        i32 c0 = c[m], c1 = c[m + 1] + (KS);                                                       \
+        s0 += (ACC)ta[c0] + (ACC)bScale * (ACC)tb[c0];                                             \
+        s1 += (ACC)ta[c1] + (ACC)bScale * (ACC)tb[c1];                                             \
+      }                                                                                            \
+      if (m < books) {                                                                             \
+        i32 c0 = c[m];                                                                             \
+        s0 += (ACC)ta[c0] + (ACC)bScale * (ACC)tb[c0];                                             \
+      }                                                                                            \
+      ACC s = s0 + s1;                                                                             \
+      if (s < thr) {                                                                               \
+        heap_push(hd, hi, hn, k, (double)s, ids[i]);                                               \
+        thr = *hn < k ? __builtin_inff() : hd[0];                                                  \
+      }                                                                                            \
+    }                                                                                              \
+  }
+
+EXPORT(adc_scan_pair)
+void adc_scan_pair(const void *codes, i32 wide, i32 n, i32 books, i32 ks, const float *a, const float *b,
+                   double bScale, double bias, const i32 *ids, i32 k, float *hd, i32 *hi, i32 *hn) {
+  if (wide) PAIR_BODY(unsigned short, ks)
+  else if (ks == 256) PAIR_BODY(unsigned char, 256)
+  else PAIR_BODY(unsigned char, ks)
+}
+
+/* Sorts nq heaps (k slots each, sizes hn) ascending by (dist, id), padding with (+Inf, -1);
+ * sign = -1 negates the scores (inner product kept as "smaller is better" during the scan). */
+EXPORT(topk_finish)
+void topk_finish(i32 nq, i32 k, float *hd, i32 *hi, const i32 *hn, float sign) {
+  for (i32 q = 0; q < nq; q++) {
+    float *D = hd + (long)q * k;
+    i32 *I = hi + (long)q * k;
+    heap_sort_pairs(D, I, hn[q]);
+    for (i32 j = hn[q]; j < k; j++) { D[j] = __builtin_inff(); I[j] = -1; }
+    if (sign < 0) for (i32 j = 0; j < k; j++) D[j] = -D[j];
   }
 }

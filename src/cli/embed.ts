@@ -1,0 +1,83 @@
+/** `vqbench embed`: a text corpus or task → one .npy of vectors (cached), usable as `--data` elsewhere. */
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import { writeFileAtomic } from '../core/atomic.js';
+import { Matrix } from '../core/matrix.js';
+import { setThreads } from '../core/parallel.js';
+import { progressBar } from '../core/progress.js';
+import { encodeNpy } from '../data/npy.js';
+import { loadTextCorpus, loadTextTask, textsOf } from '../data/text/registry.js';
+import { embedWithCache } from '../embed/cache.js';
+import { createEmbedder } from '../embed/registry.js';
+import type { EmbedRole } from '../embed/types.js';
+import { cacheDir } from '../data/cache.js';
+import { fmt, keyValueTable } from './output.js';
+
+/** The texts of a corpus, or every text of a task grouped by role (queries first, as textsOf gives them). */
+async function textGroups(spec: string): Promise<{ name: string; groups: { role: EmbedRole; texts: string[] }[] }> {
+  try {
+    const c = await loadTextCorpus(spec);
+    return { name: c.name, groups: [{ role: 'document', texts: c.texts }] };
+  } catch (corpusError) {
+    try {
+      const t = await loadTextTask(spec);
+      return { name: t.meta.name, groups: textsOf(t) };
+    } catch {
+      throw corpusError; // neither a corpus nor a task: the corpus loader's sentence names the spec
+    }
+  }
+}
+
+export function embedCommand(y: Argv): Argv {
+  return y.command(
+    'embed',
+    'embed a text corpus or task into a .npy of vectors (cached and resumable)',
+    (a) =>
+      a
+        .option('dataset', { type: 'string', demandOption: true, describe: 'prepared corpus or task name, a folder (BEIR, MS MARCO, MTEB JSONL), alpaca_data.json, .txt or .jsonl' })
+        .option('model', { type: 'string', default: 'use-lite', describe: 'embedder: use-lite, glove-avg, bge-large, or a transformers.js model id' })
+        .option('model-path', { type: 'string', describe: 'local model folder (transformers.js layout)' })
+        .option('dtype', { type: 'string', describe: 'transformers.js dtype: fp32 or q8' })
+        .option('limit', { type: 'number', describe: 'embed only the first N texts of each group' })
+        .option('out', { type: 'string', describe: 'output .npy (default: datasets/cache/vectors/<dataset>-<model>.npy)' })
+        .option('threads', { type: 'number', describe: 'worker threads for the kernels (default: all cores)' })
+        .option('json', { type: 'boolean', default: false, describe: 'print one JSON object on stdout instead of a table' }),
+    async (argv) => {
+      if (argv.threads !== undefined) setThreads(argv.threads);
+      const { name, groups } = await textGroups(argv.dataset);
+      const limit = argv.limit;
+      const embedder = await createEmbedder(argv.model, { modelPath: argv['model-path'], dtype: argv.dtype });
+      const t0 = performance.now();
+      const parts: { role: EmbedRole; rows: number; m: Matrix }[] = [];
+      for (const g of groups) {
+        const texts = limit !== undefined ? g.texts.slice(0, limit) : g.texts;
+        const bar = progressBar(`embed ${g.role}s`, 'text');
+        parts.push({ role: g.role, rows: texts.length, m: await embedWithCache(embedder, texts, g.role, { onProgress: bar.update }) });
+        bar.finish();
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const rows = parts.reduce((s, p) => s + p.rows, 0);
+      const all = Matrix.zeros(rows, embedder.dim);
+      let off = 0;
+      for (const p of parts) { all.data.set(p.m.data, off * embedder.dim); off += p.rows; }
+      const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
+      const out = argv.out ?? path.join(cacheDir('vectors'), `${safe(name)}-${safe(embedder.id)}.npy`);
+      writeFileAtomic(out, encodeNpy(all));
+      let offset = 0;
+      const manifest = {
+        dataset: name, model: argv.model, embedderId: embedder.id, embedderVersion: embedder.version, dim: embedder.dim, rows,
+        groups: parts.map((p) => { const g = { role: p.role, offset, rows: p.rows }; offset += p.rows; return g; }),
+        seconds, textsPerSecond: rows / seconds, file: out,
+      };
+      writeFileAtomic(`${out}.json`, JSON.stringify(manifest, null, 2) + '\n');
+      await embedder.dispose?.();
+      if (argv.json) { process.stdout.write(JSON.stringify(manifest) + '\n'); return; }
+      process.stdout.write(keyValueTable([
+        ['dataset', `${name} (${rows} texts: ${parts.map((p) => `${p.rows} ${p.role}s`).join(', ')})`],
+        ['model', `${embedder.id} (d = ${embedder.dim})`],
+        ['vectors', `${out} (rows in that order; ${out}.json lists the groups)`],
+        ['time', `${fmt(seconds, 3)} s (${fmt(rows / seconds, 3)} texts/s, cache hits included)`],
+      ]) + '\n');
+    },
+  );
+}

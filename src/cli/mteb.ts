@@ -1,0 +1,93 @@
+/** `vqbench mteb`: flags → runMteb → a table of main scores (original vs quantized), or JSON. */
+import type { Argv } from 'yargs';
+import { writeFileAtomic } from '../core/atomic.js';
+import { InputError } from '../core/errors.js';
+import { setThreads } from '../core/parallel.js';
+import { progressBar } from '../core/progress.js';
+import { runMteb, type MtebQuantizerSpec } from '../eval/mteb/run.js';
+import { QUANTIZER_IDS } from '../quant/registry.js';
+import { WEIGHT_RULES, type WeightRule } from '../quant/wrvq.js';
+import { fmt, table } from './output.js';
+
+/** `--quantizer wrvq` or `--quantizer wrvq:books=4,size=256,weights=gain` (repeatable). */
+export function parseQuantizerSpec(s: string, defaults: Partial<MtebQuantizerSpec>): MtebQuantizerSpec {
+  const [method, rest] = s.split(':', 2);
+  const spec: MtebQuantizerSpec = { method, ...defaults };
+  if (!rest) return spec;
+  for (const kv of rest.split(',')) {
+    const [k, v] = kv.split('=', 2);
+    if (v === undefined) throw new InputError(`--quantizer ${s}: expected key=value after ':', got '${kv}'.`);
+    if (k === 'books' || k === 'size' || k === 'beam') {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new InputError(`--quantizer ${s}: ${k} must be a positive integer, got '${v}'.`);
+      spec[k] = n;
+    } else if (k === 'weights') {
+      if (!(WEIGHT_RULES as readonly string[]).includes(v)) throw new InputError(`--quantizer ${s}: weights must be one of ${WEIGHT_RULES.join(', ')}.`);
+      spec.weights = v as WeightRule;
+    } else throw new InputError(`--quantizer ${s}: unknown key '${k}' (books, size, beam, weights).`);
+  }
+  return spec;
+}
+
+export function mtebCommand(y: Argv): Argv {
+  return y.command(
+    'mteb',
+    'score an embedder on MTEB-style tasks, original vs quantized embeddings',
+    (a) =>
+      a
+        .option('model', { type: 'string', default: 'use-lite', describe: 'embedder: use-lite, glove-avg, bge-large, precomputed, or a transformers.js model id' })
+        .option('model-path', { type: 'string', describe: 'local model folder (transformers.js layout) for bge-large or a model id' })
+        .option('vectors', { type: 'string', describe: 'precomputed: .npy/.fvecs file aligned with the task texts' })
+        .option('dtype', { type: 'string', describe: 'transformers.js dtype: fp32 or q8' })
+        .option('tasks', { type: 'string', array: true, demandOption: true, describe: 'prepared task names, task types (e.g. Classification) or task folders (BEIR / MTEB JSONL)' })
+        .option('quantizer', { type: 'string', array: true, default: [] as string[], describe: `quantizer to compare (repeatable): ${QUANTIZER_IDS.join(', ')}, optionally method:books=4,size=256,weights=gain` })
+        .option('books', { type: 'number', describe: 'default codebooks for --quantizer (default 4)' })
+        .option('size', { type: 'number', describe: 'default codewords per codebook for --quantizer (default 256)' })
+        .option('weights', { type: 'string', describe: `default WRVQ weight rule: ${WEIGHT_RULES.join(', ')}` })
+        .option('train-corpus', { type: 'string', default: 'wordnet-glosses-50k', describe: 'text corpus the quantizers are trained on' })
+        .option('train-size', { type: 'number', default: 10000, describe: 'rows of that corpus used for training (seeded sample)' })
+        .option('seed', { type: 'number', default: 1234 })
+        .option('threads', { type: 'number', describe: 'worker threads for the kernels (default: all cores)' })
+        .option('out', { type: 'string', describe: 'also write the result JSON to this file (atomically)' })
+        .option('json', { type: 'boolean', default: false, describe: 'print one JSON object on stdout instead of a table' }),
+    async (argv) => {
+      if (argv.threads !== undefined) setThreads(argv.threads);
+      const defaults: Partial<MtebQuantizerSpec> = {};
+      if (argv.books !== undefined) defaults.books = argv.books;
+      if (argv.size !== undefined) defaults.size = argv.size;
+      if (argv.weights !== undefined) defaults.weights = argv.weights as WeightRule;
+      const quantizers = (argv.quantizer as string[]).map((s) => parseQuantizerSpec(s, defaults));
+      const bar = progressBar('embed', 'text');
+      const result = await runMteb({
+        model: argv.model,
+        modelPath: argv['model-path'],
+        vectors: argv.vectors,
+        dtype: argv.dtype,
+        tasks: argv.tasks as string[],
+        quantizers,
+        trainCorpus: argv['train-corpus'],
+        trainSize: argv['train-size'],
+        seed: argv.seed,
+        onProgress: bar.update,
+        onTask: argv.json ? undefined : (line) => { bar.finish(); process.stderr.write(`${line}\n`); },
+      });
+      bar.finish();
+      if (argv.out) writeFileAtomic(argv.out, JSON.stringify(result, null, 2) + '\n');
+      if (argv.json) {
+        process.stdout.write(JSON.stringify(result) + '\n');
+        return;
+      }
+      const variants = result.tasks[0]?.variants.map((v) => v.variant) ?? [];
+      const bits = result.tasks[0]?.variants.map((v) => v.bitsPerVector) ?? [];
+      const header = ['task', 'type', 'metric', ...variants.map((v, i) => `${v} (${bits[i]} b)`)];
+      const rows = result.tasks.map((t) => [
+        t.task, t.type, t.mainScore,
+        ...t.variants.map((v) => (v.variant === 'original' ? fmt(v.main_score) : `${fmt(v.main_score)} (${v.delta >= 0 ? '+' : ''}${fmt(v.delta, 3)})`)),
+      ]);
+      process.stdout.write(`${result.embedderId} (d = ${result.dim}); quantizers trained on ${result.trainRows} rows of ${result.trainCorpus ?? '-'}; ` +
+        `embedding ${fmt(result.embedSeconds, 3)} s, wall ${fmt(result.wallSeconds, 3)} s\n`);
+      process.stdout.write(table(header, rows) + '\n');
+      process.stdout.write('main_score per MTEB task type; in brackets: quantized minus original.\n');
+    },
+  );
+}

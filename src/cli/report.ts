@@ -1,0 +1,28 @@
+/** `vqbench report <results/run> [--out dir]`: a run folder → charts, index.html, report.md and exports. */
+import type { Argv } from 'yargs';
+import { relative } from 'node:path';
+import { defaultReportDir, writeReport } from '../report/index.js';
+
+export function reportCommand(y: Argv): Argv {
+  return y.command(
+    'report <run>',
+    'turn a run folder (results/<run>/) into charts, one self-contained HTML page, markdown tables and MTEB / ann-benchmarks exports',
+    (a) =>
+      a
+        .positional('run', { type: 'string', demandOption: true, describe: 'the run folder, results/<run>/ (run.json and one JSON per cell)' })
+        .option('out', { type: 'string', describe: 'output folder (default: reports/<run>/ beside results/)' }),
+    async (argv) => {
+      const run = argv.run as string;
+      const files = await writeReport(run, argv.out ?? defaultReportDir(run));
+      const rel = (p: string) => relative(process.cwd(), p) || '.';
+      process.stdout.write(
+        [
+          `report: ${rel(files.html)}`,
+          `markdown: ${rel(files.markdown)}`,
+          `charts: ${files.charts.length} PNG${files.charts.length === 1 ? '' : 's'}${files.charts.length ? ` in ${rel(files.charts[0].replace(/[^/\\]+$/, ''))}` : ''}`,
+          `exports: ${files.exports.length} file${files.exports.length === 1 ? '' : 's'} (MTEB per-task JSON, ann-benchmarks summaries)`,
+        ].join('\n') + '\n',
+      );
+    },
+  );
+}

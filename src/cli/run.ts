@@ -1,0 +1,49 @@
+/** `vqbench run <task>`: a task file → its cells, each in its own process → results/<run>/<cell>.json. */
+import type { Argv } from 'yargs';
+import { runTask } from '../run/runner.js';
+import type { Scale } from '../run/task.js';
+
+interface RunArgs {
+  task: string;
+  scale?: string;
+  only?: string[];
+  resume: boolean;
+  run?: string;
+  timeout?: number;
+  'dry-run': boolean;
+  'results-dir': string;
+  report?: boolean;
+}
+
+export function runCommand(y: Argv): Argv {
+  return y.command(
+    'run <task>',
+    'run a task file (tasks/*.json): every cell in its own process, results in results/<run>/, resumable',
+    (a) =>
+      a
+        .positional('task', { type: 'string', demandOption: true, describe: 'task file, or the name of a shipped task (quickstart, table2-recall, ...)' })
+        .option('scale', { type: 'string', choices: ['small', 'full'], describe: "size preset: small (default) or full (the paper's sizes); --resume: the run's own" })
+        .option('only', { type: 'string', array: true, describe: 'run only the cells whose id contains S, or whose config has key=value (key=a,b: either; !F negates); repeatable, all must match' })
+        .option('resume', { type: 'boolean', default: false, describe: 'continue an existing run (the latest of this task, or --run); a plain re-run resumes too' })
+        .option('run', { type: 'string', describe: 'run id, the folder under the results folder (default <task>-<scale>)' })
+        .option('timeout', { type: 'number', describe: "seconds a cell may run before it is stopped and recorded as timeout (default: the task scale's, else none)" })
+        .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan (cells and expected times) and exit' })
+        .option('results-dir', { type: 'string', default: 'results', describe: 'folder of the run folders' })
+        .option('report', { type: 'boolean', describe: "write the report when the run ends (default: the task's setting, true); --no-report skips it" }),
+    async (raw) => {
+      const argv = raw as unknown as RunArgs;
+      const summary = await runTask({
+        task: argv.task,
+        scale: argv.scale as Scale | undefined,
+        only: argv.only?.map(String),
+        resume: argv.resume,
+        run: argv.run,
+        timeout: argv.timeout,
+        dryRun: argv['dry-run'],
+        resultsDir: argv['results-dir'],
+        report: argv.report,
+      });
+      if (summary.ran > summary.counts.ok) process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,60 @@
+/**
+ * `evaluateTask`: one MTEB task in, its scores out. A registry maps each task type to its
+ * evaluator (one file per type); each evaluator embeds the task's distinct texts once through
+ * `encode` and follows MTEB's protocol for the type (see the file of each type).
+ *
+ * main_score is the metric the task's meta names (TaskMeta.mainScore), or the type's MTEB default
+ * when the meta names none: Classification accuracy, Clustering v_measure, STS cos_sim_spearman,
+ * PairClassification cos_sim_ap, BitextMining f1, Reranking map, Retrieval ndcg_at_10. Names of
+ * later MTEB versions are accepted too ('cosine_spearman', 'cosine_ap', 'mrr', 'similarity_*').
+ */
+import { InputError } from '../../core/errors.js';
+import type { TaskType, TextTask } from '../../data/text/types.js';
+import { evaluateBitextMining } from './bitext-mining.js';
+import { evaluateClassification } from './classification.js';
+import { evaluateClustering } from './clustering.js';
+import { evaluatePairClassification } from './pair-classification.js';
+import { evaluateReranking } from './reranking.js';
+import { evaluateRetrieval } from './retrieval.js';
+import { evaluateSTS } from './sts.js';
+import type { Encode, EvaluateOptions, TaskScores } from './types.js';
+
+export type { Encode, EvaluateOptions, TaskScores } from './types.js';
+
+type DataOf<T extends TaskType> = Extract<TextTask, { meta: { type: T } }>['data'];
+type Evaluator<T extends TaskType> = (data: DataOf<T>, encode: Encode, opts: EvaluateOptions) => Promise<TaskScores>;
+
+/** Task type → evaluator, and the metric MTEB reports as main_score for it. */
+export const EVALUATORS: { [T in TaskType]: { evaluate: Evaluator<T>; mainScore: string } } = {
+  Classification: { evaluate: evaluateClassification, mainScore: 'accuracy' },
+  Clustering: { evaluate: evaluateClustering, mainScore: 'v_measure' },
+  STS: { evaluate: evaluateSTS, mainScore: 'cos_sim_spearman' },
+  PairClassification: { evaluate: evaluatePairClassification, mainScore: 'cos_sim_ap' },
+  BitextMining: { evaluate: evaluateBitextMining, mainScore: 'f1' },
+  Reranking: { evaluate: evaluateReranking, mainScore: 'map' },
+  Retrieval: { evaluate: evaluateRetrieval, mainScore: 'ndcg_at_10' },
+};
+
+/** The key of `scores` that `name` denotes: itself, or its MTEB v1 spelling. */
+export function resolveMetricName(name: string, scores: Record<string, number>): string | null {
+  if (name in scores) return name;
+  const candidates = [
+    name.replace(/^cosine_/, 'cos_sim_'),
+    name.replace(/^similarity_/, 'cos_sim_'), // the model's own similarity is cosine here
+    name === 'mrr' ? 'mrr_at_10' : name,
+    name.replace(/^spearman$/, 'cos_sim_spearman').replace(/^pearson$/, 'cos_sim_pearson'),
+  ];
+  return candidates.find((c) => c in scores) ?? null;
+}
+
+export async function evaluateTask(task: TextTask, encode: Encode, opts: EvaluateOptions = {}): Promise<TaskScores> {
+  const entry = EVALUATORS[task.meta.type] as { evaluate: Evaluator<TaskType>; mainScore: string } | undefined;
+  if (!entry) throw new InputError(`Task ${task.meta.name}: unknown task type '${task.meta.type}'.`);
+  const { scores } = await entry.evaluate(task.data as never, encode, opts);
+  const wanted = task.meta.mainScore || entry.mainScore;
+  const key = resolveMetricName(wanted, scores);
+  if (key === null) {
+    throw new InputError(`Task ${task.meta.name}: main score '${wanted}' is not a ${task.meta.type} metric (${Object.keys(scores).join(', ')}).`);
+  }
+  return { main_score: scores[key], scores };
+}

@@ -1,0 +1,57 @@
+/**
+ * MTEB Reranking (AbsTaskReranking + RerankingEvaluator, v1): for each sample, the cosine of the
+ * query with each of its positive and negative candidates; the sample's average precision
+ * (sklearn's average_precision_score, ties entering together) and reciprocal rank within the top
+ * 10 (candidates sorted by descending cosine, ties in input order); map (main score) and mrr_at_10
+ * are their means. Samples without a positive or without a negative are skipped, as MTEB does.
+ * Queries are embedded as documents (no query instruction), as MTEB does for models without a
+ * separate query encoder.
+ */
+import { InputError } from '../../core/errors.js';
+import type { Matrix } from '../../core/matrix.js';
+import type { RerankingData } from '../../data/text/types.js';
+import { averagePrecision, mean, reciprocalRankAtK } from './metrics.js';
+import { cosine, rowNorms } from './similarity.js';
+import { encodeDistinct, requireNonEmpty, type Encode, type EvaluateOptions, type TaskScores } from './types.js';
+
+/** One sample as rows: the query's row of `queries`, its candidates' rows of `docs`. */
+export interface RerankingSample { query: number; positive: readonly number[]; negative: readonly number[] }
+
+export function rerankingScores(queries: Matrix, docs: Matrix, samples: readonly RerankingSample[], mrrAt = 10): Record<string, number> {
+  requireNonEmpty('Reranking: the list of samples', samples.length);
+  if (queries.dim !== docs.dim) throw new InputError(`Reranking: query vectors have dimension ${queries.dim}, candidates ${docs.dim}.`);
+  const qn = rowNorms(queries), dn = rowNorms(docs);
+  const aps: number[] = [], rrs: number[] = [];
+  for (const s of samples) {
+    if (s.positive.length === 0 || s.negative.length === 0) continue;
+    const cand = [...s.positive, ...s.negative];
+    const rel = cand.map((_, i) => (i < s.positive.length ? 1 : 0));
+    const scores = cand.map((c) => cosine(queries, s.query, qn[s.query], docs, c, dn[c]));
+    const order = cand.map((_, i) => i).sort((a, b) => scores[b] - scores[a]);
+    aps.push(averagePrecision(rel, scores));
+    rrs.push(reciprocalRankAtK(order, rel, mrrAt));
+  }
+  if (aps.length === 0) throw new InputError('Reranking: no sample has both a positive and a negative candidate.');
+  return { map: mean(aps), [`mrr_at_${mrrAt}`]: mean(rrs) };
+}
+
+export async function evaluateReranking(data: RerankingData, encode: Encode, _opts: EvaluateOptions = {}): Promise<TaskScores> {
+  requireNonEmpty('Reranking: the list of samples', data.samples.length);
+  // every text (queries and candidates) in one encode call, each distinct text once
+  const texts: string[] = [];
+  const samples: RerankingSample[] = [];
+  for (const s of data.samples) {
+    const q = texts.push(s.query) - 1;
+    const p0 = texts.push(...s.positive) - s.positive.length;
+    const n0 = texts.push(...s.negative) - s.negative.length;
+    samples.push({ query: q, positive: s.positive.map((_, i) => p0 + i), negative: s.negative.map((_, i) => n0 + i) });
+  }
+  if (!samples.some((s) => s.positive.length > 0 && s.negative.length > 0)) {
+    throw new InputError('Reranking: no sample has both a positive and a negative candidate.');
+  }
+  const e = await encodeDistinct(encode, texts, 'document');
+  const rows = (ids: readonly number[]) => ids.map((i) => e.rowOf[i]);
+  const mapped = samples.map((s) => ({ query: e.rowOf[s.query], positive: rows(s.positive), negative: rows(s.negative) }));
+  const scores = rerankingScores(e.matrix, e.matrix, mapped);
+  return { main_score: scores.map, scores };
+}

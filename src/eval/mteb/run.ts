@@ -1,0 +1,179 @@
+/**
+ * The `vqbench mteb` job: embed each task's texts once (cached), score them as they are, then score
+ * the same embeddings after each quantizer's encode → decode, MTEB's way. The quantizers are trained
+ * once, on a text corpus embedded by the same model (not on the tasks' own texts), so every task
+ * sees the same codebooks, as a deployed quantized index would.
+ */
+import { InputError } from '../../core/errors.js';
+import type { Matrix } from '../../core/matrix.js';
+import { Rng } from '../../core/rng.js';
+import type { ProgressFn } from '../../core/progress.js';
+import { loadTextCorpus, loadTextTask, resolveTaskSpecs, textsOf } from '../../data/text/registry.js';
+import type { TaskType } from '../../data/text/types.js';
+import { embedWithCache } from '../../embed/cache.js';
+import { createEmbedder, type EmbedderOptions } from '../../embed/registry.js';
+import type { Embedder, EmbedRole } from '../../embed/types.js';
+import { encodeParallel } from '../../quant/encode-parallel.js';
+import type { CodebookQuantizer } from '../../quant/codebook-quantizer.js';
+import { createQuantizer, quantizerEntry, type QuantizerParams } from '../../quant/registry.js';
+import type { TrainerKind } from '../../quant/types.js';
+import { captureEnvironment, type RunEnvironment } from '../../run/env.js';
+import { quantizationLoss } from '../quantization.js';
+import { evaluateTask, type TaskScores } from './evaluate.js';
+
+export interface MtebQuantizerSpec extends QuantizerParams {
+  method: string;
+  trainer?: TrainerKind;
+}
+
+export interface MtebJob extends EmbedderOptions {
+  /** Embedder id: use-lite, glove-avg, bge-large, precomputed, or a transformers.js model id. */
+  model: string;
+  /** Prepared dataset names, task types (all prepared tasks of that type) or task folders. */
+  tasks: string[];
+  /** Quantizers scored beside the original embeddings; none = original only. */
+  quantizers?: MtebQuantizerSpec[];
+  /** Text corpus the quantizers are trained on (embedded by the same model). */
+  trainCorpus?: string;
+  /** Rows of that corpus used for training, a seeded sample. Default 10,000. */
+  trainSize?: number;
+  seed?: number;
+  onProgress?: ProgressFn;
+  /** Called once per task with a one-line status (the CLI prints it). */
+  onTask?: (line: string) => void;
+}
+
+export interface MtebVariantScores extends TaskScores {
+  /** 'original' or the quantizer's label (e.g. 'WRVQ 4×256 paper'). */
+  variant: string;
+  method: string | null;
+  bitsPerVector: number;
+  /** main_score − the original's main_score (0 for the original). */
+  delta: number;
+  evaluationSeconds: number;
+}
+
+export interface MtebTaskResult {
+  task: string;
+  type: TaskType;
+  mainScore: string;
+  split: string;
+  source: string;
+  licence: string;
+  derived: boolean;
+  checksum: string | null;
+  texts: number;
+  variants: MtebVariantScores[];
+}
+
+export interface MtebQuantizerReport {
+  variant: string;
+  method: string;
+  bitsPerVector: number;
+  trainSeconds: number;
+  /** Loss (paper eq. 5) on the training corpus rows, and relative to mean ||x||². */
+  trainLoss: number;
+  trainRelativeLoss: number;
+}
+
+export interface MtebRunResult {
+  model: string;
+  embedderId: string;
+  dim: number;
+  /** 32 bits per float32 component: the original's bits per vector. */
+  originalBitsPerVector: number;
+  trainCorpus: string | null;
+  trainRows: number;
+  quantizers: MtebQuantizerReport[];
+  tasks: MtebTaskResult[];
+  embedSeconds: number;
+  wallSeconds: number;
+  seed: number;
+  definitions: Record<string, string>;
+  env: RunEnvironment;
+}
+
+export const MTEB_DEFINITIONS: Record<string, string> = {
+  main_score: "the task type's MTEB main metric (Classification accuracy, Clustering v_measure, STS cos_sim_spearman, PairClassification cos_sim_ap, BitextMining f1, Reranking map, Retrieval ndcg_at_10)",
+  delta: 'quantized main_score minus the original main_score on the same embeddings',
+  bitsPerVector: 'every stored bit: code indices plus WRVQ fp16 weights; the original stores 32 bits per dimension',
+};
+
+/** Encodes a group of texts once per (role, texts) within a run; the cache below keeps them across runs. */
+function cachedEncoder(embedder: Embedder, onProgress?: ProgressFn): (texts: string[], role: EmbedRole) => Promise<Matrix> {
+  return (texts, role) => embedWithCache(embedder, texts, role, { onProgress });
+}
+
+async function roundTrip(q: CodebookQuantizer, x: Matrix): Promise<Matrix> {
+  return q.decode(await encodeParallel(q, x));
+}
+
+export async function runMteb(job: MtebJob): Promise<MtebRunResult> {
+  const t0 = performance.now();
+  const seed = job.seed ?? 1234;
+  if (job.tasks.length === 0) throw new InputError('--tasks: name at least one task, task type or folder.');
+  const specs = resolveTaskSpecs(job.tasks);
+  const quantizerSpecs = job.quantizers ?? [];
+  for (const s of quantizerSpecs) quantizerEntry(s.method, '--quantizer');
+
+  const embedder = await createEmbedder(job.model, job);
+  let embedSeconds = 0;
+  const baseEncode = cachedEncoder(embedder, job.onProgress);
+  const encode = async (texts: string[], role: EmbedRole): Promise<Matrix> => {
+    const t = performance.now();
+    const m = await baseEncode(texts, role);
+    embedSeconds += (performance.now() - t) / 1000;
+    return m;
+  };
+
+  // Train each quantizer once on the training corpus, embedded by the same model.
+  const quantizers: { q: CodebookQuantizer; report: MtebQuantizerReport }[] = [];
+  let trainRows = 0;
+  const trainCorpus = quantizerSpecs.length ? (job.trainCorpus ?? 'wordnet-glosses-50k') : null;
+  if (trainCorpus) {
+    const corpus = await loadTextCorpus(trainCorpus);
+    const trainSize = job.trainSize ?? 10_000;
+    const texts = corpus.texts.length > trainSize ? Array.from(new Rng(seed).sample(corpus.texts.length, trainSize), (i) => corpus.texts[i]) : corpus.texts;
+    job.onTask?.(`embedding ${texts.length} texts of ${corpus.name} to train ${quantizerSpecs.length} quantizer(s)`);
+    const x = await encode(texts, 'document');
+    trainRows = x.rows;
+    for (const spec of quantizerSpecs) {
+      const q = createQuantizer(spec.method, spec);
+      if (q.size > x.rows) throw new InputError(`--size ${q.size} is larger than the ${x.rows} training rows of ${trainCorpus}.`);
+      const rep = await q.train(x, { seed, trainer: spec.trainer ?? 'kmeans', onProgress: job.onProgress });
+      const { loss, relativeLoss } = quantizationLoss(x, await roundTrip(q, x));
+      quantizers.push({ q, report: { variant: q.label, method: spec.method, bitsPerVector: q.bitsPerVector, trainSeconds: rep.seconds, trainLoss: loss, trainRelativeLoss: relativeLoss } });
+      job.onTask?.(`trained ${q.label} (${q.bitsPerVector} bits/vector) in ${rep.seconds.toFixed(1)} s, relative loss ${relativeLoss.toFixed(4)}`);
+    }
+  }
+
+  const tasks: MtebTaskResult[] = [];
+  for (const spec of specs) {
+    const task = await loadTextTask(spec);
+    const variants: MtebVariantScores[] = [];
+    let t = performance.now();
+    const original = await evaluateTask(task, encode, { seed });
+    variants.push({ ...original, variant: 'original', method: null, bitsPerVector: 32 * embedder.dim, delta: 0, evaluationSeconds: (performance.now() - t) / 1000 });
+    for (const { q, report } of quantizers) {
+      // Same embeddings (from the cache), passed through encode → decode.
+      const quantized = async (texts: string[], role: EmbedRole) => roundTrip(q, await encode(texts, role));
+      t = performance.now();
+      const s = await evaluateTask(task, quantized, { seed });
+      variants.push({ ...s, variant: report.variant, method: report.method, bitsPerVector: report.bitsPerVector, delta: s.main_score - original.main_score, evaluationSeconds: (performance.now() - t) / 1000 });
+    }
+    const texts = new Set<string>();
+    for (const group of textsOf(task)) for (const s of group.texts) texts.add(s);
+    tasks.push({
+      task: task.meta.name, type: task.meta.type, mainScore: task.meta.mainScore, split: task.meta.split,
+      source: task.meta.source, licence: task.meta.licence, derived: task.meta.derived ?? false,
+      checksum: task.meta.checksum ?? null, texts: texts.size, variants,
+    });
+    job.onTask?.(`${task.meta.name} (${task.meta.type}): ${variants.map((v) => `${v.variant} ${v.main_score.toFixed(4)}`).join(', ')}`);
+  }
+  await embedder.dispose?.();
+  return {
+    model: job.model, embedderId: embedder.id, dim: embedder.dim, originalBitsPerVector: 32 * embedder.dim,
+    trainCorpus, trainRows, quantizers: quantizers.map((x) => x.report), tasks,
+    embedSeconds, wallSeconds: (performance.now() - t0) / 1000, seed, definitions: MTEB_DEFINITIONS, env: captureEnvironment(),
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * Results in the formats the field's tools read.
+ *
+ * MTEB: one JSON per (model, variant, task) at `mteb/<model>[-<quantizer>]/<task>.json`, in MTEB's
+ * per-task results format (the one of mteb < 1.11, which later versions still load):
+ *   { dataset_revision?, mteb_dataset_name, mteb_version?, test: { main_score, ...scores, evaluation_time? } }
+ * `evaluation_time` is left out when the cell did not record it (MTEB sums it over splits, a null
+ * would break that); `mteb_version` is left out (these scores come from vqbench's evaluators, not
+ * from the mteb package); nothing else is added at the top level (MTEB reads every other key as a split).
+ *
+ * ann-benchmarks: per dataset, `ann-benchmarks/<dataset>.json` and `.csv`, one row per (algorithm,
+ * parameters) with the columns of ann-benchmarks' `data_export.py` for the metrics we have:
+ * k-nn (recall@count, the set definition without the distance-tie epsilon), qps, p50/p95/p99 (ms),
+ * build (s), indexsize (kB: the index's own bytes / 1024; ann-benchmarks measures the process's
+ * memory growth instead), queriessize (indexsize / qps). Their per-run HDF5 files are NOT written:
+ * those hold every query's neighbours, distances and time, which a cell result does not keep.
+ */
+import type { ExportFile } from './layout.js';
+import { slug, type RunView } from './model.js';
+
+export interface ExportBlob {
+  path: string;
+  what: string;
+  data: string;
+}
+
+export interface MtebTaskJson {
+  dataset_revision?: string;
+  mteb_dataset_name: string;
+  mteb_version?: string;
+  test: Record<string, number>;
+}
+
+export const EXPORT_NOTES = [
+  'MTEB: one results JSON per task and variant, in MTEB\'s per-task format ({ dataset_revision, mteb_dataset_name, test: { main_score, scores…, evaluation_time } }); the original embeddings under mteb/<model>/, each quantized variant under mteb/<model>-<quantizer>/.',
+  'ann-benchmarks: one summary per dataset (JSON and CSV) with the columns of ann-benchmarks\' data_export.py (algorithm, parameters, dataset, count, k-nn, qps, p50, p95, p99, build, indexsize, queriessize). Their per-run HDF5 result files are not written: they hold per-query neighbours, distances and times, which the cell results do not keep.',
+];
+
+function modelDir(model: string): string {
+  return slug(model.replace(/\//g, '__'));
+}
+
+export function mtebExports(view: RunView): ExportBlob[] {
+  const out: ExportBlob[] = [];
+  for (const t of view.mteb) {
+    for (const v of t.variants) {
+      if (v.mainScore === null) continue;
+      const test: Record<string, number> = { ...v.scores, main_score: v.mainScore };
+      if (v.evaluationSeconds !== null) test.evaluation_time = v.evaluationSeconds;
+      const json: MtebTaskJson = { ...(t.datasetRevision ? { dataset_revision: t.datasetRevision } : {}), mteb_dataset_name: t.task, test };
+      const dir = v.variant === 'original' ? modelDir(t.model) : `${modelDir(t.model)}-${slug(v.variant)}`;
+      out.push({
+        path: `mteb/${dir}/${slug(t.task)}.json`,
+        what: `MTEB ${t.task}, ${t.model}, ${v.variant}${v.bitsPerVector !== null ? ` (${v.bitsPerVector} bits per vector)` : ''}`,
+        data: JSON.stringify(json, null, 2) + '\n',
+      });
+    }
+  }
+  return out;
+}
+
+export interface AnnRow {
+  algorithm: string;
+  parameters: string;
+  dataset: string;
+  count: number;
+  'k-nn': number | null;
+  qps: number | null;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  build: number;
+  indexsize: number;
+  queriessize: number | null;
+  bitsPerVector: number;
+  nnRecall: number | null;
+}
+
+const CSV_COLUMNS: (keyof AnnRow)[] = ['algorithm', 'parameters', 'dataset', 'count', 'k-nn', 'qps', 'p50', 'p95', 'p99', 'build', 'indexsize', 'queriessize', 'bitsPerVector', 'nnRecall'];
+
+function csvValue(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function annRows(view: RunView): Map<string, AnnRow[]> {
+  const out = new Map<string, AnnRow[]>();
+  for (const { rec, dataset } of view.index) {
+    if (rec.status !== 'ok') continue;
+    const search = Object.entries(rec.params?.search ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(',');
+    const k = Math.min(10, rec.k);
+    const knn = rec.recall?.[String(k)] ?? null;
+    const indexsize = rec.indexBytes / 1024;
+    const row: AnnRow = {
+      algorithm: rec.index, parameters: search ? `${rec.label}[${search}]` : rec.label, dataset, count: k,
+      'k-nn': knn, qps: rec.qps, p50: rec.latencyMs?.p50 ?? null, p95: rec.latencyMs?.p95 ?? null, p99: rec.latencyMs?.p99 ?? null,
+      build: rec.buildSeconds, indexsize, queriessize: rec.qps ? indexsize / rec.qps : null,
+      bitsPerVector: rec.bitsPerVector, nnRecall: rec.nnRecall?.[String(k)] ?? null,
+    };
+    out.set(dataset, [...(out.get(dataset) ?? []), row]);
+  }
+  return out;
+}
+
+export function annExports(view: RunView): ExportBlob[] {
+  const out: ExportBlob[] = [];
+  for (const [dataset, rows] of annRows(view)) {
+    const defs = [...new Set(view.index.filter((r) => r.dataset === dataset).map((r) => r.rec.recallDefinition))];
+    const json = {
+      format: 'ann-benchmarks data_export summary, as JSON (one row per algorithm and parameters)',
+      dataset,
+      queries: view.index.find((r) => r.dataset === dataset)?.rec.queries ?? null,
+      units: { 'k-nn': 'recall@count, fraction', qps: 'queries per second, one thread, one query at a time', p50: 'ms', p95: 'ms', p99: 'ms', build: 's', indexsize: "kB, the index's own bytes / 1024", queriessize: 'indexsize / qps', bitsPerVector: 'every stored bit per vector (vqbench)', nnRecall: 'fraction of queries whose exact nearest neighbour is in the top count (vqbench)' },
+      recallDefinition: defs,
+      results: rows,
+    };
+    const name = slug(dataset);
+    out.push({ path: `ann-benchmarks/${name}.json`, what: `ann-benchmarks-style summary of ${rows.length} configurations on ${dataset} (JSON)`, data: JSON.stringify(json, null, 2) + '\n' });
+    const csv = [CSV_COLUMNS.join(','), ...rows.map((r) => CSV_COLUMNS.map((c) => csvValue(r[c])).join(','))].join('\n') + '\n';
+    out.push({ path: `ann-benchmarks/${name}.csv`, what: `the same as CSV (ann-benchmarks data_export.py columns, plus bitsPerVector and nnRecall)`, data: csv });
+  }
+  return out;
+}
+
+export function allExports(view: RunView): ExportBlob[] {
+  return [...mtebExports(view), ...annExports(view)];
+}
+
+export function exportList(blobs: ExportBlob[]): ExportFile[] {
+  return blobs.map((b) => ({ path: b.path, what: b.what }));
+}

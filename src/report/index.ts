@@ -1,0 +1,76 @@
+/**
+ * `vqbench report`: a run folder `results/<run>/` → `reports/<run>/` holding
+ *
+ *   index.html            one self-contained page (charts inlined, inline CSS, nothing fetched)
+ *   report.md             the same tables in markdown, charts linked
+ *   charts/<id>.png       every chart whose data exist in the run
+ *   mteb/<model>[-<quantizer>]/<task>.json     MTEB-format per-task results
+ *   ann-benchmarks/<dataset>.json, .csv        ann-benchmarks-style summaries
+ *
+ * Every file is written atomically (a failed report leaves an earlier one as it was). PNGs in
+ * `charts/` that this report did not write (left by an earlier report of the same run) are removed.
+ */
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { writeFileAtomic } from '../core/atomic.js';
+import { renderCharts, type ChartImage } from './charts.js';
+import { allExports, EXPORT_NOTES, exportList } from './exports.js';
+import { renderHtml } from './html.js';
+import { layout } from './layout.js';
+import { loadRun } from './load.js';
+import { renderMarkdown } from './markdown.js';
+import { buildView } from './model.js';
+import { allTables } from './tables.js';
+
+export { loadRun, type LoadedRun, type RunMeta } from './load.js';
+export { renderCharts, type ChartImage } from './charts.js';
+
+export interface ReportFiles {
+  /** Path of index.html. */
+  html: string;
+  /** Path of report.md. */
+  markdown: string;
+  /** Paths of the chart PNGs. */
+  charts: string[];
+  /** Paths of the exported MTEB and ann-benchmarks files. */
+  exports: string[];
+}
+
+/** `results/<run>` → `<the folder holding results>/reports/<run>`; any other folder → `./reports/<run>`. */
+export function defaultReportDir(runDir: string): string {
+  const abs = resolve(runDir);
+  const parent = dirname(abs);
+  return basename(parent) === 'results' ? join(dirname(parent), 'reports', basename(abs)) : resolve('reports', basename(abs));
+}
+
+export async function writeReport(runDir: string, outDir?: string): Promise<ReportFiles> {
+  const run = loadRun(runDir);
+  const out = resolve(outDir ?? defaultReportDir(runDir));
+  const view = buildView(run);
+  const charts: ChartImage[] = await renderCharts(view);
+  const tables = allTables(view);
+  const blobs = allExports(view);
+  const content = layout(run.name, tables, charts, exportList(blobs), EXPORT_NOTES);
+
+  const chartPaths: string[] = [];
+  for (const c of charts) {
+    const p = join(out, 'charts', `${c.id}.png`);
+    writeFileAtomic(p, c.png);
+    chartPaths.push(p);
+  }
+  const chartsDir = join(out, 'charts');
+  if (existsSync(chartsDir)) {
+    const keep = new Set(charts.map((c) => `${c.id}.png`));
+    for (const f of readdirSync(chartsDir)) if (f.endsWith('.png') && !keep.has(f)) rmSync(join(chartsDir, f), { force: true });
+  }
+  const exportPaths = blobs.map((b) => {
+    const p = join(out, b.path);
+    writeFileAtomic(p, b.data);
+    return p;
+  });
+  const markdown = join(out, 'report.md');
+  writeFileAtomic(markdown, renderMarkdown(content));
+  const html = join(out, 'index.html');
+  writeFileAtomic(html, renderHtml(content, new Map(charts.map((c) => [c.id, c.png]))));
+  return { html, markdown, charts: chartPaths, exports: exportPaths };
+}

@@ -1,0 +1,347 @@
+/**
+ * The report's tables as plain data (header, rows of preformatted strings, notes), rendered by
+ * markdown.ts and html.ts alike. Every numeric table states the bits per vector of each row and,
+ * where recall appears, the recall definition; rows of the paper sit beside ours, labelled
+ * 'paper' (with its table and dataset) against 'ours', and each table notes that the data differ.
+ */
+import { fmt } from '../cli/output.js';
+import { DATASETS } from '../data/load.js';
+import type { CellResult } from '../run/result.js';
+import { boundAt, cellDataset, cellMethod, type RunView } from './model.js';
+import {
+  matchIndex, matchIndexRecord, matchQuantize, paperDataNote, paperFigure, paperIndexRows, paperMtebMetric, paperQuantBits, PAPER, PAPER_INDEX_BITS,
+} from './paper.js';
+
+export type RowSource = 'ours' | 'paper' | 'failed' | 'info';
+
+export interface TableRow {
+  source: RowSource;
+  cells: string[];
+}
+
+export interface Table {
+  id: string;
+  title: string;
+  /** Sentences shown under the title: bits, definitions, data differences, the paper's notes. */
+  notes: string[];
+  header: string[];
+  rows: TableRow[];
+}
+
+export const DASH = '—';
+
+export function num(v: number | null | undefined, digits = 4): string {
+  return v === null || v === undefined || Number.isNaN(v) ? DASH : fmt(v, digits);
+}
+
+export function pct(v: number | null | undefined): string {
+  return v === null || v === undefined || Number.isNaN(v) ? DASH : (v * 100).toFixed(2);
+}
+
+export function bytes(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return DASH;
+  const a = Math.abs(v);
+  const units: [number, string][] = [[2 ** 30, 'GiB'], [2 ** 20, 'MiB'], [2 ** 10, 'KiB']];
+  for (const [u, name] of units) if (a >= u) return `${(v / u).toFixed(a / u >= 100 ? 0 : a / u >= 10 ? 1 : 2)} ${name}`;
+  return `${v} B`;
+}
+
+function params(p: Record<string, unknown> | undefined): string {
+  const e = Object.entries(p ?? {});
+  return e.length ? e.map(([k, v]) => `${k}=${String(v)}`).join(', ') : DASH;
+}
+
+/** "Ours: <dataset> = <description>. … Not the paper's data …" for the datasets a table shows. */
+export function dataNote(datasets: string[]): string {
+  const described = datasets.map((d) => {
+    const e = Object.prototype.hasOwnProperty.call(DATASETS, d) ? DATASETS[d] : undefined;
+    const extra = d === 'glove-100' ? ' (GloVe 6B, not ann-benchmarks\' glove-100-angular)' : '';
+    return `${d} = ${e ? e.describe : 'a user file'}${extra}`;
+  });
+  return `Ours: ${described.join('; ') || 'no dataset'}. ${paperDataNote()} Different data, dimension and scale: compare orderings and trends, not values.`;
+}
+
+function recallDefinitions(view: RunView): string[] {
+  const defs = new Set<string>();
+  for (const r of view.index) if (r.rec.recallDefinition) defs.add(r.rec.recallDefinition);
+  for (const i of view.insert) if (i.r.recallDefinition) defs.add(i.r.recallDefinition);
+  return [...defs];
+}
+
+export function runTable(view: RunView): Table {
+  const { run } = view;
+  const count = (s: string) => run.cells.filter((c) => c.status === s).length;
+  const starts = run.cells.map((c) => c.timing?.startedAt).filter((s): s is string => typeof s === 'string').sort();
+  const rows: [string, string][] = [
+    ['run', run.name],
+    ['task', run.meta.task ?? run.cells[0]?.task ?? 'not recorded'],
+    ['scale', run.meta.scale ?? run.cells[0]?.scale ?? 'not recorded'],
+    ['cells planned (run.json)', String(run.meta.planned.length)],
+    ['cell results', `${run.cells.length}: ${count('ok')} ok, ${count('failed')} failed, ${count('timeout')} timeout, ${count('not-run')} not run`],
+    ['planned cells without a result file', run.missing.length ? run.missing.join(', ') : 'none'],
+    ['started', starts.length ? `${starts[0]} … ${starts[starts.length - 1]}` : 'not recorded'],
+    ['folder', run.dir],
+  ];
+  if (run.stale.length) rows.push(['cell results not in the plan (stale: left out)', run.stale.join(', ')]);
+  if (run.ignored.length) rows.push(['other files (not cell results)', run.ignored.join(', ')]);
+  const extra = run.meta.extra;
+  const text = (k: string) => (typeof extra[k] === 'string' && extra[k] !== '' ? (extra[k] as string) : null);
+  if (text('description')) rows.splice(2, 0, ['description', text('description')!]);
+  if (text('paper')) rows.splice(3, 0, ['paper figure', text('paper')!]);
+  if (text('status')) rows.push(['run status', `${text('status')!}${text('finishedAt') ? ` (finished ${text('finishedAt')!})` : ''}`]);
+  return { id: 'run', title: 'Run', notes: [], header: ['field', 'value'], rows: rows.map((cells) => ({ source: 'info', cells })) };
+}
+
+/** The environment of every cell; differing values are listed with their cell counts. */
+export function environmentTable(cells: CellResult[]): Table {
+  const fields: [string, (c: CellResult) => unknown][] = [
+    ['git commit', (c) => c.env.gitCommit ?? 'not a git checkout'],
+    ['vqbench version', (c) => c.env.vqbenchVersion],
+    ['Node.js', (c) => c.env.node],
+    ['CPU', (c) => c.env.cpu],
+    ['cores', (c) => c.env.cores],
+    ['threads (kernels)', (c) => c.env.threads],
+    ['BLAS', (c) => c.env.blas ?? 'not recorded'],
+    ['memory', (c) => (typeof c.env.memoryBytes === 'number' ? bytes(c.env.memoryBytes) : undefined)],
+    ['platform', (c) => c.env.platform],
+  ];
+  const rows = fields.map(([name, get]) => {
+    const counts = new Map<string, number>();
+    for (const c of cells) {
+      const v = get(c);
+      const s = v === undefined || v === null ? 'not recorded' : String(v);
+      counts.set(s, (counts.get(s) ?? 0) + 1);
+    }
+    const value = counts.size <= 1 ? [...counts.keys()][0] ?? 'no cells' : [...counts.entries()].map(([v, n]) => `${v} (${n} cells)`).join('; ');
+    return { source: 'info' as const, cells: [name, value] };
+  });
+  return { id: 'environment', title: 'Environment', notes: ['As recorded by each cell (src/run/env.ts); QPS and latency are one query at a time on one thread unless a cell says otherwise.'], header: ['field', 'value'], rows };
+}
+
+/** Every cell with its status and reason; planned cells with no file and failed sweep configurations too. */
+export function statusTable(view: RunView): Table {
+  const rows: TableRow[] = view.run.cells.map((c) => ({
+    source: c.status === 'ok' ? 'ours' : 'failed',
+    cells: [c.cell, c.kind, cellDataset(c), cellMethod(c), c.status, c.error ?? '', num(c.timing?.wallSeconds, 3), num(c.timing?.cpuSeconds, 3), bytes(c.timing?.peakRssBytes)],
+  }));
+  for (const m of view.run.missing) rows.push({ source: 'failed', cells: [m, DASH, DASH, DASH, 'missing', 'planned in run.json but no result file: the run did not finish this cell', DASH, DASH, DASH] });
+  for (const { cell, rec } of view.index) {
+    if (rec.status !== 'ok') rows.push({ source: 'failed', cells: [`${cell.cell} / ${params(rec.params?.search)}`, 'index', rec.dataset, rec.label, 'failed', rec.error ?? '', DASH, DASH, DASH] });
+  }
+  return {
+    id: 'status', title: 'Cells and their status',
+    notes: ['Every planned cell is listed: failed, timed-out and not-run cells with their reason, and search configurations an index rejected inside an otherwise finished cell.'],
+    header: ['cell', 'kind', 'dataset', 'method', 'status', 'reason', 'wall s', 'CPU s', 'peak RSS'],
+    rows,
+  };
+}
+
+export function quantizeTable(view: RunView): Table | null {
+  const failed = view.run.cells.filter((c) => c.kind === 'quantize' && c.status !== 'ok');
+  if (view.quant.length === 0 && failed.length === 0) return null;
+  const rows: TableRow[] = [];
+  const sorted = [...view.quant].sort((a, b) => (a.dataset < b.dataset ? -1 : a.dataset > b.dataset ? 1 : 0) || a.r.bitsPerVector - b.r.bitsPerVector || a.r.loss - b.r.loss);
+  let matched = false;
+  for (const [i, q] of sorted.entries()) {
+    const r = q.r;
+    const curve = view.rd.find((c) => c.dataset === q.dataset);
+    const bound = curve ? boundAt(curve, r.bitsPerVector) : null;
+    rows.push({ source: 'ours', cells: ['ours', q.dataset, r.label, r.trainer, `${r.books} × ${r.size}`, String(r.bitsPerVector), num(r.paperRatio, 3), num(r.loss), num(r.relativeLoss), num(bound), num(r.trainSeconds, 3), num(r.encodeVectorsPerSecond, 3), 'ok'] });
+    const m = matchQuantize(r);
+    const next = sorted[i + 1];
+    const nextSame = next && next.dataset === q.dataset && next.r.method === r.method && next.r.books === r.books && next.r.size === r.size;
+    if (m && !nextSame) {
+      matched = true;
+      for (const pr of m.rows) {
+        rows.push({ source: 'paper', cells: [`paper (Table 5${m.sameSetting ? '' : ', setting differs'})`, `${pr.dataset} (bge-large 1024-d)`, `${m.method} ${m.books} × 64`, '(T) Adam + k-means, 1000 random training vectors', `${m.books} × 64`, paperQuantBits(r.method, m.books), DASH, pr.loss === null ? "— (printed '/')" : String(pr.loss), DASH, DASH, DASH, DASH, 'paper'] });
+      }
+    }
+  }
+  for (const c of failed) rows.push({ source: 'failed', cells: ['ours', cellDataset(c), cellMethod(c), DASH, DASH, DASH, DASH, DASH, DASH, DASH, DASH, DASH, `${c.status}: ${c.error ?? ''}`] });
+  const t5 = paperFigure('Table 5');
+  const notes = [
+    'bits/vector counts every stored bit (code indices, and WRVQ\'s fp16 weights at 16 bits each); rows are sorted by bits within a dataset, so neighbours compare at (nearly) equal bits. The paper ratio (eqs. 6 and 9) is in the paper\'s own units and leaves the weights out.',
+    'loss = mean ||x − x̂||² over held-out rows (paper eq. 5); relative loss divides by mean ||x||². "Gaussian D(R)" is the rate–distortion bound of a Gaussian with the data\'s covariance at the same bits (a reference, not a floor: clustered data can go below it).',
+    `Paper rows: ${t5.ref} (printed as "${t5.printedAs}"): ${t5.measures}; ${t5.bitsNote}. ${t5.note ?? ''}${matched ? '' : ' No row of ours has that setting (64-entry codebooks, 2–4 books), so none is shown.'}`,
+    `Fig. 4 and Fig. 5 of the paper are curves without printed values: no paper numbers exist to set beside those rows.`,
+    dataNote([...new Set(view.quant.map((q) => q.dataset))]),
+  ];
+  return {
+    id: 'quantize', title: 'Quantizers: loss at equal bits', notes,
+    header: ['source', 'dataset', 'quantizer', 'trainer', 'books × size', 'bits/vector', 'paper ratio', 'loss', 'relative loss', 'Gaussian D(R) at these bits', 'train s', 'encode vectors/s', 'status'],
+    rows,
+  };
+}
+
+export function indexTable(view: RunView): Table | null {
+  const failedCells = view.run.cells.filter((c) => c.kind === 'index' && c.status !== 'ok');
+  if (view.index.length === 0 && failedCells.length === 0) return null;
+  const rows: TableRow[] = [];
+  const shownPaper = new Set<string>();
+  const sorted = [...view.index].sort((a, b) => (a.dataset < b.dataset ? -1 : a.dataset > b.dataset ? 1 : 0) || (a.rec.label < b.rec.label ? -1 : a.rec.label > b.rec.label ? 1 : 0));
+  const paperRowsFor = (method: string, sameSetting: boolean, paperSetting: string, dataset: string) => {
+    const key = `${dataset}\u0000${method}`;
+    if (shownPaper.has(key)) return;
+    shownPaper.add(key);
+    for (const pr of paperIndexRows(method)) {
+      const v = pr.values;
+      const slash = "— (printed '/')";
+      const or = (x: number | null | undefined, f: (x: number) => string) => (x === null ? slash : x === undefined ? DASH : f(x));
+      rows.push({
+        source: 'paper',
+        cells: [
+          `paper (Tables 2–4${sameSetting ? '' : ', setting differs'})`, `${pr.dataset} (bge-large 1024-d)`, `${method}: ${paperSetting}`, DASH, PAPER_INDEX_BITS[method] ?? DASH,
+          or(v['recall@1'], (x) => x.toFixed(2)), or(v['recall@5'], (x) => x.toFixed(2)), or(v['recall@10'], (x) => x.toFixed(2)), DASH, DASH, DASH, DASH,
+          or(v.msPerQuery, (x) => `${x} (paper's ms/query)`), or(v.buildSeconds, (x) => String(x)), DASH, or(v.peakGB, (x) => `${x} GB (paper: peak memory)`),
+          pr.notes.join(' ') || 'paper',
+        ],
+      });
+    }
+  };
+  for (const [i, { rec, dataset }] of sorted.entries()) {
+    const ok = rec.status === 'ok';
+    rows.push({
+      source: ok ? 'ours' : 'failed',
+      cells: [
+        'ours', dataset, rec.label, params(rec.params?.search), String(rec.bitsPerVector),
+        pct(rec.recall?.['1']), pct(rec.recall?.['5']), pct(rec.recall?.['10']), pct(rec.nnRecall?.['1']), pct(rec.nnRecall?.['10']),
+        num(rec.qps), rec.latencyMs ? `${num(rec.latencyMs.p50, 3)} / ${num(rec.latencyMs.p99, 3)}` : DASH, num(rec.latencyMs?.mean, 3),
+        num(rec.buildSeconds, 3), `${bytes(rec.indexBytes)}${rec.memoryIsExact ? '' : ' (estimate)'}`, bytes(rec.peakRssBytes), ok ? 'ok' : `failed: ${rec.error ?? ''}`,
+      ],
+    });
+    const next = sorted[i + 1];
+    if (!next || next.rec.label !== rec.label || next.dataset !== dataset) {
+      const m = matchIndexRecord(rec);
+      if (m) paperRowsFor(m.method, m.sameSetting, m.paperSetting, dataset);
+    }
+  }
+  for (const c of failedCells) {
+    const idx = typeof c.config.index === 'string' ? c.config.index : '';
+    rows.push({ source: 'failed', cells: ['ours', cellDataset(c), cellMethod(c), DASH, DASH, DASH, DASH, DASH, DASH, DASH, DASH, DASH, DASH, DASH, DASH, DASH, `${c.status}: ${c.error ?? ''}`] });
+    const build = c.config.build;
+    const m = idx ? matchIndex(idx, typeof build === 'object' && build !== null ? (build as Record<string, unknown>) : {}) : null;
+    if (m) paperRowsFor(m.method, m.sameSetting, m.paperSetting, cellDataset(c));
+  }
+  const t2 = paperFigure('Table 2'), t3 = paperFigure('Table 3'), t4 = paperFigure('Table 4');
+  const notes = [
+    ...recallDefinitions(view).map((d) => `Recall (ours, in %): ${d}.`),
+    `Paper recall (Table 2, in %): definition ${t2.definition}. ${t2.note}`,
+    'bits/vector: every stored bit per vector as the index reports it (codes, weights, norms, stored floats). QPS: one query at a time on one thread after warm-up; latency p50 / p99 and mean in ms per query.',
+    `Memory, each labelled as what it is: "index bytes" = the bytes the index itself holds ("estimate" for native libraries); "peak RSS" = the whole process's peak resident memory (dataset included, and every configuration built earlier in the same process). Paper: ${t4.measures} (${t4.definition}).`,
+    `Paper ms/query (Table 3): ${t3.definition}. Paper setting: ${t2.setting}.`,
+    dataNote([...new Set([...view.index.map((r) => r.dataset), ...failedCells.map(cellDataset)])]),
+  ];
+  return {
+    id: 'index', title: 'Indexes: recall, speed, build time and memory', notes,
+    header: ['source', 'dataset', 'index', 'search params', 'bits/vector', 'recall@1 %', 'recall@5 %', 'recall@10 %', 'nnRecall@1 %', 'nnRecall@10 %', 'QPS (1 thread)', 'latency p50 / p99 ms', 'mean ms/query', 'build s', 'index bytes', 'peak RSS (process)', 'status'],
+    rows,
+  };
+}
+
+export function insertTables(view: RunView): Table[] {
+  const fig7 = paperFigure('Fig. 7');
+  const out: Table[] = view.insert.map(({ cell, r, dataset, bitsPerVector }) => ({
+    id: `insert-${cell.cell}`, title: `Incremental insert: ${r.label} on ${dataset}`,
+    notes: [
+      `Built on the first ${r.initialRows} base rows in ${fmt(r.buildSeconds, 3)} s (index bytes ${bytes(r.initialIndexBytes)}), then the batches were added in order. Search params: ${params(r.params?.search)}.`,
+      `bits/vector: ${bitsPerVector === null ? 'not recorded in the insert result (no index cell of the same configuration in this run)' : `${bitsPerVector} (from the index cell of the same configuration)`}.`,
+      `Recall (in %) after each batch, against the exact neighbours among the rows indexed so far: ${r.recallDefinition}.`,
+      '"index bytes Δ" is the change of the index\'s own bytes; "RSS Δ" the change of the whole process\'s resident memory over the add call (can be 0 or negative: the allocator reuses memory).',
+      `Paper ${fig7.ref}: ${fig7.note}`,
+      dataNote([dataset]),
+    ],
+    header: ['source', 'batch', 'rows added', 'indexed after', 'seconds', 'rows/s', 'index bytes Δ', 'index bytes', 'RSS Δ', 'recall@10 %', 'nnRecall@10 %'],
+    rows: r.batches.map((b) => ({
+      source: 'ours' as const,
+      cells: ['ours', String(b.batch), String(b.rows), String(b.indexedAfter), num(b.seconds, 3), num(b.rowsPerSecond, 3), bytes(b.indexBytesDelta), bytes(b.indexBytes), bytes(b.rssDeltaBytes), pct(b.recall?.['10']), pct(b.nnRecall?.['10'])],
+    })),
+  }));
+  for (const c of view.run.cells.filter((x) => x.kind === 'insert' && x.status !== 'ok')) {
+    out.push({
+      id: `insert-${c.cell}`, title: `Incremental insert: ${cellMethod(c)} on ${cellDataset(c)}`, notes: [`Paper ${fig7.ref}: ${fig7.note}`],
+      header: ['source', 'cell', 'status', 'reason'], rows: [{ source: 'failed', cells: ['ours', c.cell, c.status, c.error ?? ''] }],
+    });
+  }
+  return out;
+}
+
+export function mtebTables(view: RunView): Table[] {
+  const fig6 = paperFigure('Fig. 6');
+  const models = [...new Set(view.mteb.map((t) => t.model))];
+  const out: Table[] = models.map((model) => {
+    const tasks = view.mteb.filter((t) => t.model === model);
+    const variants: { name: string; bits: number | null }[] = [];
+    for (const t of tasks) for (const v of t.variants) if (v.variant !== 'original' && !variants.some((x) => x.name === v.variant)) variants.push({ name: v.variant, bits: v.bitsPerVector });
+    const originalBits = tasks.flatMap((t) => t.variants).find((v) => v.variant === 'original')?.bitsPerVector ?? null;
+    const header = ['source', 'task', 'type', 'main metric', "paper's metric (Table 1)", `original (${originalBits ?? '?'} bits)`, ...variants.flatMap((v) => [`${v.name} (${v.bits ?? '?'} bits)`, 'Δ'])];
+    const rows: TableRow[] = tasks.map((t) => {
+      const orig = t.variants.find((v) => v.variant === 'original');
+      return {
+        source: 'ours',
+        cells: ['ours', t.task, t.type ?? DASH, t.mainMetric ?? 'main_score', paperMtebMetric(t.type) ?? DASH, num(orig?.mainScore),
+          ...variants.flatMap((v) => {
+            const x = t.variants.find((y) => y.variant === v.name);
+            const d = x?.mainScore !== null && x?.mainScore !== undefined && orig?.mainScore !== null && orig?.mainScore !== undefined ? x.mainScore - orig.mainScore : null;
+            return [num(x?.mainScore), d === null ? DASH : `${d >= 0 ? '+' : ''}${fmt(d, 3)}`];
+          })],
+      };
+    });
+    return {
+      id: `mteb-${model.replace(/[^A-Za-z0-9_.-]+/g, '-')}`, title: `MTEB: ${model}, original vs quantized embeddings`,
+      notes: [
+        `main_score per task, as MTEB defines it for the task type; bits per vector: original ${originalBits ?? 'not recorded'}, ${variants.map((v) => `${v.name} ${v.bits ?? 'not recorded'}`).join(', ') || 'no quantized variant'} (every stored bit counted). Δ = quantized − original.`,
+        `Paper ${fig6.ref}: ${fig6.note} Its metric per task type (Table 1) differs from MTEB's main_score for some types; its embeddings are bge-large-en-v1.5.`,
+      ],
+      header, rows,
+    };
+  });
+  const failed = view.run.cells.filter((c) => c.kind === 'mteb' && c.status !== 'ok');
+  if (failed.length) {
+    out.push({
+      id: 'mteb-failed', title: 'MTEB cells that did not finish', notes: [`Paper ${fig6.ref}: ${fig6.note}`],
+      header: ['source', 'cell', 'model', 'status', 'reason'], rows: failed.map((c) => ({ source: 'failed' as const, cells: ['ours', c.cell, cellMethod(c), c.status, c.error ?? ''] })),
+    });
+  }
+  return out;
+}
+
+export function rdTable(view: RunView): Table | null {
+  if (view.rd.length === 0) return null;
+  const rows: TableRow[] = [];
+  for (const c of view.rd) {
+    const step = Math.max(1, Math.ceil(c.rates.length / 16));
+    c.rates.forEach((r, i) => {
+      if (i % step === 0 || i === c.rates.length - 1) rows.push({ source: 'ours', cells: ['ours', c.dataset, num(r), num(c.distortion[i])] });
+    });
+  }
+  return {
+    id: 'rd-bound', title: 'Gaussian rate–distortion bound',
+    notes: [
+      ...new Set(view.rd.map((c) => c.definition ?? 'D(R) of a Gaussian source with the data covariance, by reverse water-filling.')),
+      'bits/vector is the rate R; D(R) is the mean squared error per vector in the units of the quantizers\' loss. The paper has no such bound.',
+      dataNote([...new Set(view.rd.map((c) => c.dataset))]),
+    ],
+    header: ['source', 'dataset', 'bits/vector (R)', 'D(R) = mean ||x − x̂||²'],
+    rows,
+  };
+}
+
+export function paperTable(): Table {
+  return {
+    id: 'paper-figures', title: "The paper's figures used here",
+    notes: [`${PAPER.paper}. Transcribed from ${PAPER.transcribedFrom}. Hardware: ${PAPER.hardware}.`],
+    header: ['figure', 'measures', 'values'],
+    rows: PAPER.figures.map((f) => ({
+      source: 'paper' as const,
+      cells: [f.printedAs ? `${f.ref} (printed as ${f.printedAs})` : f.ref, f.measures, f.rows ? `${f.rows.length} rows: ${f.metric ?? ''}${f.note ? `. ${f.note}` : ''}` : `no printed values. ${f.note ?? ''}${f.textStatements ? ` Text: ${f.textStatements.join(' ')}` : ''}`],
+    })),
+  };
+}
+
+/** All tables, in report order; sections without data are left out. */
+export function allTables(view: RunView): Table[] {
+  return [
+    runTable(view), environmentTable(view.run.cells), statusTable(view),
+    quantizeTable(view), rdTable(view), indexTable(view), ...insertTables(view), ...mtebTables(view), paperTable(),
+  ].filter((t): t is Table => t !== null);
+}
