@@ -10,7 +10,8 @@
  *         Σ_i [log(1 + e^z_i) − y_i z_i] + ||w||² / (2C)
  *     (not the 2-class multinomial, whose minimiser differs: it is the binary one with 2C).
  *   The intercepts are not penalised. Prediction is the argmax of the decision values (ties to
- *   the lower class index), or class 1 when the binary decision value is > 0.
+ *   the lower class index), or class 1 when the binary decision value is > 0. Labels are
+ *   0..nClasses−1 in sklearn's classes_ order (sorted), which the caller maps.
  *
  * The optimiser is L-BFGS (10 correction pairs, as scipy's L-BFGS-B) with a strong-Wolfe line
  * search (sufficient decrease 1e-3, curvature 0.9, at most 20 evaluations: scipy's dcsrch
@@ -19,9 +20,10 @@
  *
  * Mixed precision, for speed on flat Float32Arrays: the two products per evaluation (X·Wᵀ and the
  * gradient Rᵀ·X) first run in the float32 wasm SIMD kernel of core/distance.ts; once an iteration
- * decreases the objective by less than 1e-6 (relative), far above the float32 noise of the
- * objective but before the stopping rules matter, the fit switches to float64 products for the end
- * game, so that the stopping rules are tested on exact values as scipy does. Predictions are those
+ * decreases the objective by less than 1e-7 (relative; the float32 noise of the objective measured
+ * 1e-11..2e-9 relative), or the gradient is within tol, or a line search fails, the fit switches to
+ * float64 products for the end game, so that the stopping rules are tested on exact values as
+ * scipy does. Predictions are those
  * of the float64 decision values (see `predictLogistic`).
  */
 import { InputError } from '../../core/errors.js';
@@ -123,7 +125,7 @@ function gradientF64(x: Float32Array, n: number, d: number, rm: Float64Array, r:
 }
 
 /** The objective and its gradient over θ = [W (r × d), b (r)]. */
-export class Objective {
+class Objective {
   readonly r: number;
   readonly size: number;
   private readonly xt: Float32Array;

@@ -6,7 +6,7 @@ import { InputError } from '../../../src/core/errors.js';
 import { Matrix } from '../../../src/core/matrix.js';
 import { Rng } from '../../../src/core/rng.js';
 import { classificationScores, undersample } from '../../../src/eval/mteb/classification.js';
-import { fitLogistic, predictLogistic } from '../../../src/eval/mteb/logistic.js';
+import { decisionFunction, fitLogistic, predictLogistic } from '../../../src/eval/mteb/logistic.js';
 import { close, fixture, matrix, type FixtureMatrix } from './fixtures.js';
 
 interface Case {
@@ -112,6 +112,32 @@ test('classification: impossible input is an InputError', () => {
   assert.throws(() => classificationScores(x, ['a', 'b', 'a'], Matrix.zeros(0, 2), []), InputError);
   assert.throws(() => classificationScores(x, ['a', 'b', 'a'], Matrix.zeros(1, 3), ['a']), InputError);
   assert.throws(() => fitLogistic(x, [0, 0, 0], 1), InputError);
+});
+
+test('predictions are the argmax of the float64 decision values, also for rows on a decision boundary', () => {
+  const c = cases[0];
+  const ytr = c.train.labels.map((l) => c.classes.indexOf(l));
+  const model = fitLogistic(matrix(c.train.x), ytr, c.classes.length);
+  const { rows, dim } = c.test.x;
+  // move each test row onto the boundary between its two best classes, up to ±1e-9 in the decision
+  const x = matrix(c.test.x).clone();
+  const z = decisionFunction(model, x);
+  const r = c.classes.length;
+  for (let i = 0; i < rows; i++) {
+    const order = Array.from({ length: r }, (_, k) => k).sort((a, b) => z[i * r + b] - z[i * r + a]);
+    const [a, b] = order;
+    const diff = Array.from({ length: dim }, (_, j) => model.coef[a * dim + j] - model.coef[b * dim + j]);
+    const nn = diff.reduce((s, v) => s + v * v, 0);
+    const gap = z[i * r + a] - z[i * r + b] - (i % 2 ? 1e-9 : -1e-9);
+    for (let j = 0; j < dim; j++) x.data[i * dim + j] -= (gap / nn) * diff[j];
+  }
+  const zz = decisionFunction(model, x);
+  const expected = Array.from({ length: rows }, (_, i) => {
+    let best = 0;
+    for (let k = 1; k < r; k++) if (zz[i * r + k] > zz[i * r + best]) best = k;
+    return best;
+  });
+  assert.deepEqual(Array.from(predictLogistic(model, x)), expected);
 });
 
 test('logistic regression, small hand case: separable points are classified, binary and multinomial', () => {
