@@ -70,6 +70,8 @@ const entries: EmbedderEntry[] = [
 ];
 
 export const EMBEDDERS = frozenRegistry('embedder', entries, (e) => e.id);
+/** The paper's model. */
+export const DEFAULT_EMBEDDER = 'bge-large';
 export const EMBEDDER_IDS = Object.keys(EMBEDDERS);
 
 /** The registry entry of `id`, or undefined when it is not registered. */

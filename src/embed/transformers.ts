@@ -192,8 +192,10 @@ export class TransformersEmbedder implements Embedder {
     try {
       extractor = await run;
     } catch (e) {
-      const where = modelPath ?? `${modelId} (Hugging Face Hub${offline ? ', offline' : ''}; cache ${env.cacheDir})`;
-      throw new UnavailableError(`${name}: could not load the model from ${where}: ${firstLine(e)}; provide a local copy with --model-path.`);
+      if (modelPath !== undefined) {
+        throw new UnavailableError(`${name}: could not load the model in ${modelPath}: ${firstLine(e)}; the folder must hold a transformers.js export (config.json, tokenizer.json, onnx/${onnxFile(dtype)}).`);
+      }
+      throw new UnavailableError(`${name}: could not load ${modelId} from the Hugging Face Hub (cache ${env.cacheDir}): ${firstLine(e)}; without a network, download it elsewhere and pass the folder with --model-path.`);
     }
 
     const config = extractor.model.config;

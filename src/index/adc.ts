@@ -26,7 +26,7 @@ import { decodeHalfArray } from '../core/fp16.js';
 import type { TopK } from '../core/topk.js';
 import { AdcFrame, adcBooks, wasmKernelsEnabled, type AdcBooks } from '../core/wasm/kernels.js';
 
-export { AdcFrame, WasmArray, freeAdcBooks, type AdcBooks } from '../core/wasm/kernels.js';
+export { AdcFrame, WasmArray, adcBooksBytes, freeAdcBooks, type AdcBooks } from '../core/wasm/kernels.js';
 
 /** Codes as stored by the indexes: one byte per code when the codebook size allows it. */
 export type CodeArray = Uint8Array | Uint16Array;

@@ -36,7 +36,7 @@ import { InputError } from '../core/errors.js';
 import { ProductQuantizer } from '../quant/pq.js';
 import { encodeParallel } from '../quant/encode-parallel.js';
 import {
-  AdcFrame, WasmArray, codewordNormsSq, dotTables, freeAdcBooks, gatherRows, l2Tables, listStarts, mergeSorted,
+  AdcFrame, WasmArray, adcBooksBytes, codewordNormsSq, dotTables, freeAdcBooks, gatherRows, l2Tables, listStarts, mergeSorted,
   packCodes, residentBooks, scanSum, scanSumPair, sumTables, type AdcBooks, type CodeArray,
 } from './adc.js';
 import { checkDim, checkK, labelOf, resolveIds, resolveParams, type Resolved } from './params.js';
@@ -69,7 +69,7 @@ export type IvfPqSearchParams = Partial<Resolved<typeof IVFPQ_SEARCH_PARAMS>>;
 const QUERY_BLOCK = 16;
 
 /** 'table' mode: lists longer than this get the two tables summed before the scan. */
-export const LIST_SUM_MIN_ROWS = 256;
+export const LIST_SUM_MIN_ROWS = 128;
 
 export type IvfPqTables = 'table' | 'norms' | 'none';
 
@@ -374,7 +374,7 @@ export class IvfPqIndex implements VectorIndex {
             f.scan(codes, books, ks, s, e, qt, -2, cd, terms, ids, i);
           } else if (usePre) {
             const lt = pre.at + l * tl * 4;
-            if (e - s >= ((globalThis as any).__LSM ?? LIST_SUM_MIN_ROWS)) { // EXPERIMENT
+            if (e - s >= LIST_SUM_MIN_ROWS) {
               f.axpy(lt, qt, -2, f.lut);
               f.scan(codes, books, ks, s, e, f.lut, 1, cd, null, ids, i);
             } else {
@@ -412,7 +412,9 @@ export class IvfPqIndex implements VectorIndex {
 
   memoryBreakdown(): MemoryBreakdown {
     const cb = this.pq.codebooks.reduce((s, c) => s + c.byteLength, 0) + this.cNorms.byteLength
-      + (this.centroids?.data.byteLength ?? 0) + this.centroidNorms.byteLength + this.precomputed.byteLength;
+      + (this.centroids?.data.byteLength ?? 0) + this.centroidNorms.byteLength + this.precomputed.byteLength
+      // the wasm copies the kernels read: transposed codebooks, packed centroids
+      + adcBooksBytes(this.books) + (this.residentCentroids ? this.residentCentroids.end - this.residentCentroids.start : 0);
     return memoryBreakdown({ codes: this.codes.byteLength + this.rowTerms.byteLength, lists: this.ids.byteLength + this.starts.byteLength, codebooks: cb });
   }
 

@@ -10,8 +10,10 @@ import { TopK } from '../core/topk.js';
 import { InputError } from '../core/errors.js';
 import { ProductQuantizer } from '../quant/pq.js';
 import { encodeParallel } from '../quant/encode-parallel.js';
+import { wasmKernelsEnabled } from '../core/wasm/kernels.js';
 import {
-  codewordNormsSq, dotTables, gatherRows, l2Tables, packCodes, scanSum, type CodeArray,
+  AdcFrame, WasmArray, adcBooksBytes, codewordNormsSq, dotTables, freeAdcBooks, gatherRows, l2Tables, packCodes, residentBooks, scanSum,
+  type AdcBooks, type CodeArray,
 } from './adc.js';
 import { checkDim, checkK, labelOf, resolveIds, resolveParams, type Resolved } from './params.js';
 import {
@@ -41,9 +43,12 @@ export class PqIndex implements VectorIndex {
   readonly capabilities: IndexCapabilities = { add: true, asyncSearch: false, exactMemory: true };
   readonly pq: ProductQuantizer;
   private dim = 0;
-  private codes: CodeArray = new Uint8Array(0);
-  private ids: Int32Array = new Int32Array(0);
+  /** Codes and ids in wasm memory (where the wasm scan reads them in place) when the kernels load. */
+  private codes: WasmArray<CodeArray> = WasmArray.empty(Uint8Array);
+  private ids: WasmArray<Int32Array> = WasmArray.empty(Int32Array);
   private cNorms: Float32Array = new Float32Array(0);
+  /** The codebooks in wasm memory, for the table kernel. */
+  private books: AdcBooks | null = null;
 
   constructor(params: PqBuildParams = {}) {
     const p = resolveParams(PQ_BUILD_PARAMS, params, 'pq build parameter');
@@ -77,8 +82,12 @@ export class PqIndex implements VectorIndex {
     notes.push(...r.notes);
     this.dim = x.dim;
     this.cNorms = codewordNormsSq(this.pq);
-    this.codes = new Uint8Array(0);
-    this.ids = new Int32Array(0);
+    freeAdcBooks(this.books);
+    this.books = residentBooks(this.pq, this.cNorms);
+    this.codes.free();
+    this.ids.free();
+    this.codes = WasmArray.empty(Uint8Array);
+    this.ids = WasmArray.empty(Int32Array);
     await this.append(x, resolveIds(x.rows, 0, undefined, 'pq'));
     return { seconds: (performance.now() - t0) / 1000, notes };
   }
@@ -95,8 +104,12 @@ export class PqIndex implements VectorIndex {
     const n0 = this.size, n1 = x.rows, books = this.pq.books;
     const source = new Int32Array(n0 + n1);
     for (let i = 0; i < source.length; i++) source[i] = i < n0 ? i : -(i - n0) - 1;
-    this.codes = n0 ? gatherRows(source, this.codes, fresh, books) : fresh.slice();
-    this.ids = n0 ? gatherRows(source, this.ids, ids, 1) : ids;
+    const codes = n0 ? gatherRows(source, this.codes.array, fresh, books) : fresh;
+    const all = n0 ? gatherRows(source, this.ids.array, ids, 1) : ids;
+    this.codes.free();
+    this.ids.free();
+    this.codes = WasmArray.from(codes);
+    this.ids = WasmArray.from(all);
   }
 
   search(q: Matrix, k: number, params: SearchParams = {}): SearchResult {
@@ -106,18 +119,42 @@ export class PqIndex implements VectorIndex {
     checkDim(q.dim, this.dim, 'queries', 'pq');
     const books = this.pq.books, ks = this.pq.size, tl = books * ks;
     const ip = this.metric === 'ip';
-    const heap = new TopK(q.rows, k);
     const block = Math.min(QUERY_BLOCK, q.rows);
+    if (wasmKernelsEnabled() && this.books && this.codes.resident && this.ids.resident) {
+      // the same tables and scan in wasm: tables and heaps in the frame, codes read in place
+      const f = new AdcFrame(block, q.dim, tl, k);
+      const outIds = new Int32Array(q.rows * k), outDists = new Float32Array(q.rows * k);
+      for (let q0 = 0; q0 < q.rows; q0 += QUERY_BLOCK) {
+        const nq = Math.min(QUERY_BLOCK, q.rows - q0);
+        f.load(q.data, q0 * q.dim, nq);
+        f.computeTables(this.books, nq, !ip);
+        for (let i = 0; i < nq; i++) f.scan(this.codes, books, ks, 0, this.size, f.table(i), ip ? -1 : 1, 0, null, this.ids, i);
+        f.finish(nq, ip, outIds, outDists, q0);
+      }
+      return { nq: q.rows, k, ids: outIds, dists: outDists };
+    }
+    const heap = new TopK(q.rows, k);
     const lut = new Float32Array(block * tl);
     const scratch = new Float32Array(block * Math.max(...this.pq.subDim));
+    const codes = this.codes.array, ids = this.ids.array;
     for (let q0 = 0; q0 < q.rows; q0 += QUERY_BLOCK) {
       const nq = Math.min(QUERY_BLOCK, q.rows - q0);
       if (ip) dotTables(q.data, q.dim, q0, nq, this.pq, lut, scratch);
       else l2Tables(q.data, q.dim, q0, nq, this.pq, this.cNorms, lut, scratch);
       // ip: −Σ q_m·c_m, so that smaller is better
-      for (let i = 0; i < nq; i++) scanSum(this.codes, books, ks, 0, this.size, lut, i * tl, ip ? -1 : 1, 0, null, this.ids, heap, q0 + i);
+      for (let i = 0; i < nq; i++) scanSum(codes, books, ks, 0, this.size, lut, i * tl, ip ? -1 : 1, 0, null, ids, heap, q0 + i);
     }
     return finishHeap(heap, ip);
+  }
+
+  async close(): Promise<void> {
+    freeAdcBooks(this.books);
+    this.books = null;
+    this.codes.free();
+    this.ids.free();
+    this.codes = WasmArray.empty(Uint8Array);
+    this.ids = WasmArray.empty(Int32Array);
+    this.dim = 0;
   }
 
   memoryBytes(): number {
@@ -125,7 +162,7 @@ export class PqIndex implements VectorIndex {
   }
 
   memoryBreakdown(): MemoryBreakdown {
-    const cb = this.pq.codebooks.reduce((s, c) => s + c.byteLength, 0) + this.cNorms.byteLength;
+    const cb = this.pq.codebooks.reduce((s, c) => s + c.byteLength, 0) + this.cNorms.byteLength + adcBooksBytes(this.books);
     return memoryBreakdown({ codes: this.codes.byteLength, lists: this.ids.byteLength, codebooks: cb });
   }
 

@@ -31,7 +31,8 @@ import { WeightedResidualQuantizer, WEIGHT_RULES, type WeightRule } from '../qua
 import { encodeParallel } from '../quant/encode-parallel.js';
 import type { Codes, TrainerKind } from '../quant/types.js';
 import {
-  HALF_TABLE, codewordNormsSq, dotTables, gatherRows, mergeSorted, packCodes, scanWeighted, type CodeArray,
+  HALF_TABLE, adcBooksBytes, codewordNormsSq, dotTables, freeAdcBooks, gatherRows, mergeSorted, packCodes, residentBooks, scanWeighted,
+  type AdcBooks, type CodeArray,
 } from './adc.js';
 import { checkDim, checkK, labelOf, resolveIds, resolveParams, type Resolved } from './params.js';
 import { finishHeap, trainSample } from './pq.js';
@@ -76,6 +77,8 @@ export class WrvqIndex implements VectorIndex {
   /** Approximate weight per codeword (book m, codeword j at m·size + j), fixed at build time. */
   private wbar: Float32Array = new Float32Array(0);
   private cwNorms: Float32Array = new Float32Array(0);
+  /** The codebooks in wasm memory: single queries get their dot tables from the wasm table kernel. */
+  private books: AdcBooks | null = null;
   /** Gram tables C_a · C_b (size × size): g12 for fuzzyBooks ≥ 1, g13 and g23 for 2. */
   private g12: Float32Array = new Float32Array(0);
   private g13: Float32Array = new Float32Array(0);
@@ -138,6 +141,8 @@ export class WrvqIndex implements VectorIndex {
     notes.push(...r.notes);
     this.dim = x.dim;
     this.cwNorms = codewordNormsSq(q);
+    freeAdcBooks(this.books);
+    this.books = residentBooks(q, this.cwNorms);
 
     const codes = await encodeParallel(q, x);
     this.wbar = meanWeights(codes, q.size);
@@ -261,7 +266,7 @@ export class WrvqIndex implements VectorIndex {
     const T = new Float32Array(QUERY_BLOCK * tl);
     for (let q0 = 0; q0 < nq; q0 += QUERY_BLOCK) {
       const nb = Math.min(QUERY_BLOCK, nq - q0);
-      dotTables(q.data, d, q0, nb, Q, T);
+      dotTables(q.data, d, q0, nb, Q, T, undefined, this.books);
       const cells = new TopK(nb, nprobe);
       const subs = F > 0 && fuzzyK > 0 ? new TopK(nb * nprobe, fuzzyK) : null;
       for (let i = 0; i < nb; i++) {
@@ -333,7 +338,7 @@ export class WrvqIndex implements VectorIndex {
   subCells(q: Float32Array, c: number): { codes: number[][]; scores: number[] } {
     const Q = this.quantizer, S = Q.size, d = this.dim, ip = this.metric === 'ip';
     const T = new Float32Array(Q.books * S);
-    dotTables(q, d, 0, 1, Q, T);
+    dotTables(q, d, 0, 1, Q, T, undefined, this.books);
     const w1 = this.wbar[c];
     const base = ip ? -w1 * T[c] : dot(q, 0, q, 0, d) + w1 * w1 * this.cwNorms[c] - 2 * w1 * T[c];
     const codes: number[][] = [], scores: number[] = [];
@@ -372,13 +377,19 @@ export class WrvqIndex implements VectorIndex {
     return this.metric === 'ip' ? s : this.norms[row] + dot(q, 0, q, 0, d) - 2 * s;
   }
 
+  /** Gives the codebooks' wasm copy back (searches still work, on the JS table path). */
+  async close(): Promise<void> {
+    freeAdcBooks(this.books);
+    this.books = null;
+  }
+
   memoryBytes(): number {
     return this.memoryBreakdown().total;
   }
 
   memoryBreakdown(): MemoryBreakdown {
     const cb = this.quantizer.codebooks.reduce((s, c) => s + c.byteLength, 0) + this.wbar.byteLength
-      + this.cwNorms.byteLength + this.g12.byteLength + this.g13.byteLength + this.g23.byteLength;
+      + this.cwNorms.byteLength + this.g12.byteLength + this.g13.byteLength + this.g23.byteLength + adcBooksBytes(this.books);
     return memoryBreakdown({
       codes: this.codes.byteLength + this.weights.byteLength + this.norms.byteLength,
       lists: this.ids.byteLength + this.cellStart.byteLength + this.bucketKey.byteLength + this.bucketStart.byteLength

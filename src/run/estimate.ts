@@ -219,7 +219,7 @@ export function estimateCell(cell: CellPlan, scale: Scale, resultsRoot: string):
 /** "1:05", "2h03m". */
 export function formatDuration(s: number): string {
   if (!Number.isFinite(s)) return '--:--';
-  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.round(s)} s`;
-  const m = Math.floor(s / 60), sec = Math.round(s % 60);
+  if (s < 59.5) return `${s < 9.95 ? s.toFixed(1) : Math.round(s)} s`;
+  const t = Math.round(s), m = Math.floor(t / 60), sec = t % 60;
   return m >= 60 ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m` : `${m}:${String(sec).padStart(2, '0')}`;
 }

@@ -535,6 +535,11 @@ export function adcBooks(
   return r;
 }
 
+/** Bytes of wasm memory an AdcBooks holds (0 for null), for the indexes' memory reports. */
+export function adcBooksBytes(b: AdcBooks | null): number {
+  return b ? b.ct.byteLength + b.sub.byteLength + b.cn.byteLength : 0;
+}
+
 export function freeAdcBooks(b: AdcBooks | null): void {
   if (!b) return;
   b.ct.free();

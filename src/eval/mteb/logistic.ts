@@ -332,10 +332,14 @@ export function lbfgs(fg: (x: Float64Array, g: Float64Array, exact: boolean) => 
     return fg(p, grad, exact);
   };
   let f = evalAt(x, g);
-  const done = (converged: boolean, message: string, iterations: number): LbfgsResult => ({ x, f, iterations, evaluations, converged, message });
   const goExact = () => {
     exact = true;
     f = evalAt(x, g);
+  };
+  // the reported f is always an exact evaluation
+  const done = (converged: boolean, message: string, iterations: number): LbfgsResult => {
+    if (!exact) goExact();
+    return { x, f, iterations, evaluations, converged, message };
   };
   if (supNorm(g) <= opts.gtol) {
     if (!exact) goExact();
