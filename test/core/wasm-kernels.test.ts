@@ -6,8 +6,12 @@ import assert from 'node:assert/strict';
 import { innerProductsJs } from '../../src/core/distance.js';
 import { knnRangeJs, nearestRowsJs } from '../../src/core/search.js';
 import {
-  innerProductsWasm, knnRangeFused, knnResident, nearestRowsFused, releaseResident, residentRows, setWasmScratchFloats, wasmKernelsAvailable,
+  AdcFrame, WasmArray, adcBooks, freeAdcBooks, innerProductsWasm, knnRangeFused, knnResident, nearestRowsFused, releaseResident,
+  residentBytes, residentRows, setWasmKernelsEnabled, setWasmScratchFloats, wasmKernelsAvailable,
 } from '../../src/core/wasm/kernels.js';
+import { Rng } from '../../src/core/rng.js';
+import { TopK } from '../../src/core/topk.js';
+import { codewordNormsSq, dotTables, l2Tables, scanSum, scanSumPair, sumTables, type CodebookSet } from '../../src/index/adc.js';
 import { randomMatrix } from '../helpers/data.js';
 
 const skip = wasmKernelsAvailable() ? false : 'the wasm kernels did not load on this engine';
@@ -86,4 +90,138 @@ test('resident rows: knnResident equals the JS scan, and a released block is reu
     assert.equal(again.start, r.start, 'the released block is taken again');
     releaseResident(again);
   }
+});
+
+// ---- ADC: tables, table sums and code scans (src/index/adc.ts runs these in wasm) ----
+
+/** A codebook set of `books` sub-spaces over d dims (as ProductQuantizer splits them), or whole-space books. */
+function codebookSet(d: number, books: number, ks: number, seed: number, whole = false): CodebookSet {
+  const base = Math.floor(d / books), extra = d % books;
+  const subDim = Array.from({ length: books }, (_, m) => (whole ? d : base + (m < extra ? 1 : 0)));
+  const subOffset = subDim.map((_, m) => (whole ? 0 : subDim.slice(0, m).reduce((a, b) => a + b, 0)));
+  const codebooks = subDim.map((sd, m) => randomMatrix(ks, sd, seed + m).data);
+  return { size: ks, codebooks, subOffset, subDim };
+}
+
+function randomCodes(n: number, books: number, ks: number, seed: number): Uint8Array | Uint16Array {
+  const rng = new Rng(seed);
+  const c = ks <= 256 ? new Uint8Array(n * books) : new Uint16Array(n * books);
+  for (let i = 0; i < c.length; i++) c[i] = rng.int(ks);
+  return c;
+}
+
+const closeRel = (a: number, b: number, rel: number) => Math.abs(a - b) <= rel * (1 + Math.abs(b));
+
+test('wasm ADC tables equal dotTables / l2Tables (sub-spaces of unequal width, whole-space books, odd sizes)', { skip }, () => {
+  for (const [d, books, ks, whole] of [[100, 50, 256, false], [30, 7, 16, false], [13, 13, 6, false], [20, 3, 64, true], [9, 2, 2, false]] as const) {
+    const cb = codebookSet(d, books, ks, d + books, whole);
+    const cn = codewordNormsSq(cb);
+    const rb = adcBooks(cb.codebooks, ks, cb.subOffset, cb.subDim, cn)!;
+    const nq = 7, tl = books * ks;
+    const x = randomMatrix(nq + 2, d, 3);
+    for (const l2 of [false, true]) {
+      const want = new Float32Array(nq * tl), got = new Float32Array(nq * tl);
+      const was = setWasmKernelsEnabled(false);
+      try {
+        if (l2) l2Tables(x.data, d, 2, nq, cb, cn, want);
+        else dotTables(x.data, d, 2, nq, cb, want);
+      } finally {
+        setWasmKernelsEnabled(was);
+      }
+      // through the public entry points with resident books (single queries and blocks)
+      if (l2) l2Tables(x.data, d, 2, nq, cb, cn, got, undefined, rb);
+      else dotTables(x.data, d, 2, nq, cb, got, undefined, rb);
+      for (let u = 0; u < want.length; u++) {
+        assert.ok(closeRel(got[u], want[u], 1e-5), `d ${d} books ${books} ks ${ks} l2 ${l2} at ${u}: ${got[u]} vs ${want[u]}`);
+        if (l2) assert.ok(got[u] >= 0);
+      }
+      const one = new Float32Array(tl);
+      if (l2) l2Tables(x.data, d, 4, 1, cb, cn, one, undefined, rb);
+      else dotTables(x.data, d, 4, 1, cb, one, undefined, rb);
+      for (let u = 0; u < tl; u++) assert.ok(closeRel(one[u], want[2 * tl + u], 1e-5));
+    }
+    freeAdcBooks(rb);
+  }
+});
+
+test('wasm ADC scans equal scanSum / scanSumPair bit for bit (u8 and u16 codes, extra term, heap padding)', { skip }, () => {
+  for (const [books, ks] of [[50, 256], [7, 16], [5, 300], [1, 256], [3, 2]] as const) {
+    const n = 1500, tl = books * ks, k = 10, nq = 3;
+    const codes = randomCodes(n, books, ks, books + ks);
+    const rng = new Rng(books * ks);
+    const lutA = Float32Array.from({ length: tl }, () => rng.normal());
+    const lutB = Float32Array.from({ length: tl }, () => rng.normal());
+    const extra = Float32Array.from({ length: n }, () => rng.normal());
+    const ids = Int32Array.from({ length: n }, (_, i) => (i * 7919) % 100003);
+    const wCodes = WasmArray.from(codes), wIds = WasmArray.from(ids), wExtra = WasmArray.from(extra);
+    const wA = WasmArray.from(lutA), wB = WasmArray.from(lutB);
+    // query 0: two runs of rows scanned with scanSum (one with the extra term); query 1: scanSumPair;
+    // query 2: sumTables then scanSum over a run shorter than k (padding)
+    const heap = new TopK(nq, k);
+    const sum = new Float32Array(tl);
+    scanSum(codes, books, ks, 0, 700, lutA, 0, -2, 0.75, null, ids, heap, 0);
+    scanSum(codes, books, ks, 900, n, lutA, 0, 1, -0.5, extra, ids, heap, 0);
+    scanSumPair(codes, books, ks, 100, 1200, lutA, 0, lutB, 0, -2, 1.25, ids, heap, 1);
+    sumTables(sum, lutA, 0, lutB, 0, -2, tl);
+    scanSum(codes, books, ks, 1490, 1496, sum, 0, 1, 0.5, null, ids, heap, 2);
+    const want = heap.sort();
+
+    const f = new AdcFrame(nq, 4, tl, k);
+    f.load(new Float32Array(nq * 4), 0, nq);
+    f.scan(wCodes, books, ks, 0, 700, wA.at, -2, 0.75, null, wIds, 0);
+    f.scan(wCodes, books, ks, 900, n, wA.at, 1, -0.5, wExtra, wIds, 0);
+    f.scanPair(wCodes, books, ks, 100, 1200, wA.at, wB.at, -2, 1.25, wIds, 1);
+    f.axpy(wA.at, wB.at, -2, f.lut);
+    f.scan(wCodes, books, ks, 1490, 1496, f.lut, 1, 0.5, null, wIds, 2);
+    const got = { ids: new Int32Array(nq * k), dists: new Float32Array(nq * k) };
+    f.finish(nq, false, got.ids, got.dists, 0);
+    assert.deepEqual([...got.ids], [...want.ids], `books ${books} ks ${ks}`);
+    assert.deepEqual([...got.dists], [...want.dists], `books ${books} ks ${ks}`);
+    assert.deepEqual([...got.ids.subarray(2 * k + 6)], [-1, -1, -1, -1], 'padding');
+    // the summed table equals sumTables exactly
+    const wSum = new Float32Array(tl);
+    const g2 = new AdcFrame(1, 4, tl, 1);
+    g2.axpy(wA.at, wB.at, -2, g2.table(0));
+    g2.readTables(1, wSum);
+    assert.deepEqual([...wSum], [...sum]);
+    for (const a of [wCodes, wIds, wExtra, wA, wB]) a.free();
+  }
+});
+
+test('AdcFrame: finish negates for inner product; a frame is refused after another kernel reused the scratch', { skip }, () => {
+  const books = 4, ks = 16, n = 50, k = 5;
+  const codes = WasmArray.from(randomCodes(n, books, ks, 1)), ids = WasmArray.from(Int32Array.from({ length: n }, (_, i) => i));
+  const lut = WasmArray.from(Float32Array.from({ length: books * ks }, (_, i) => Math.sin(i)));
+  const f = new AdcFrame(1, 2, books * ks, k);
+  f.load(new Float32Array(2), 0, 1);
+  f.scan(codes, books, ks, 0, n, lut.at, -1, 0, null, ids, 0);
+  const r = { ids: new Int32Array(k), dists: new Float32Array(k) };
+  f.finish(1, true, r.ids, r.dists, 0);
+  for (let j = 1; j < k; j++) assert.ok(r.dists[j - 1] >= r.dists[j], 'descending after negation');
+  innerProductsWasm(new Float32Array(64 * 8), 0, 64, new Float32Array(64 * 8), 0, 64, 8, new Float32Array(64 * 64));
+  assert.throws(() => f.scan(codes, books, ks, 0, n, lut.at, -1, 0, null, ids, 0), /AdcFrame used after/);
+  for (const a of [codes, ids, lut]) a.free();
+});
+
+test('WasmArray: one copy in wasm memory, views survive memory growth when re-taken, blocks are reused', { skip }, () => {
+  const before = residentBytes();
+  const src = Float32Array.from({ length: 1000 }, (_, i) => i * 0.5);
+  const a = WasmArray.from(src);
+  assert.ok(a.resident);
+  assert.equal(a.byteLength, 4000);
+  assert.deepEqual([...a.array], [...src]);
+  const big = WasmArray.from(new Uint8Array(32 * 1024 * 1024)); // grows the memory: old views detach
+  assert.deepEqual([...a.array.subarray(0, 5)], [0, 0.5, 1, 1.5, 2], 'a fresh view after the growth');
+  const u16 = WasmArray.from(Uint16Array.from([1, 65535, 7]));
+  assert.deepEqual([...u16.array], [1, 65535, 7]);
+  big.free();
+  const again = WasmArray.from(new Uint8Array(16 * 1024 * 1024));
+  assert.equal(again.at, big.at, 'the freed block is taken again (first fit)');
+  for (const x of [again, a, u16]) x.free();
+  a.free(); // a second free is a no-op
+  assert.equal(residentBytes(), before, 'every block given back');
+  assert.throws(() => a.array, /after free/);
+  const empty = WasmArray.from(new Int32Array(0));
+  assert.equal(empty.resident, false);
+  assert.equal(empty.array.length, 0);
 });

@@ -8,6 +8,8 @@ import { nearestSync, shutdownWorkers } from '../../src/core/parallel.js';
 import { l2sq, dot } from '../../src/core/distance.js';
 import { PqIndex } from '../../src/index/pq.js';
 import { IvfPqIndex, LIST_SUM_MIN_ROWS } from '../../src/index/ivfpq.js';
+import { residentBytes, setWasmKernelsEnabled, wasmKernelsAvailable, wasmKernelsEnabled } from '../../src/core/wasm/kernels.js';
+import type { SearchParams, SearchResult, VectorIndex } from '../../src/index/types.js';
 import { mixture } from '../helpers/data.js';
 import { assertClose, assertSortedResult, groundTruth, recallAt } from './helpers.js';
 
@@ -91,8 +93,8 @@ function assertEqualsScan(idx: IvfPqIndex, ip: boolean): void {
   }
 }
 
-// 'table' with lists of ~1000 rows (tables summed before the scan) and of ~60 (two lookups per code)
-for (const [tables, nlist] of [['table', 4], ['table', 64], ['norms', 16], ['none', 16]] as const) {
+// 'table' with lists of ~1000 rows (tables summed before the scan) and of ~30 (two lookups per code)
+for (const [tables, nlist] of [['table', 4], ['table', 128], ['norms', 16], ['none', 16]] as const) {
   test(`ivfpq (tables=${tables}, nlist=${nlist}): nprobe = nlist equals the full scan of PQ on residuals`, async () => {
     const idx = new IvfPqIndex({ nlist, m: 8, nbits: 6, tables });
     await idx.build(base, { seed: 5 });
@@ -101,7 +103,7 @@ for (const [tables, nlist] of [['table', 4], ['table', 64], ['norms', 16], ['non
     if (tables === 'norms') assert.equal(idx.memoryBreakdown().codes, 4000 * (8 + 4));
     assertEqualsScan(idx, false);
     if (tables === 'table' && nlist === 4) assert.ok(Math.min(...idx.listSizes()) >= LIST_SUM_MIN_ROWS);
-    if (tables === 'table' && nlist === 64) assert.ok(Math.max(...idx.listSizes()) < LIST_SUM_MIN_ROWS);
+    if (tables === 'table' && nlist === 128) assert.ok(Math.max(...idx.listSizes()) < LIST_SUM_MIN_ROWS);
   });
 }
 
@@ -113,7 +115,10 @@ test('ivfpq: label, bits, memory; recall rises with nprobe; add() finds added ve
   const mem = idx.memoryBreakdown();
   assert.equal(mem.codes, 4000 * 8);
   assert.equal(mem.lists, 4000 * 4 + 33 * 4);
-  assert.equal(mem.codebooks, 8 * 64 * 4 * 4 + 8 * 64 * 4 + 32 * D * 4 + 32 * 4 + 32 * 8 * 64 * 4);
+  // codebooks, codeword norms, centroids, their norms, precomputed tables; with the wasm kernels also
+  // their copies in wasm memory: transposed codebooks + sub-space table + norms, packed centroids + norms
+  const wasmCopies = wasmKernelsEnabled() ? 8 * 64 * 4 * 4 + 2 * 8 * 4 + 8 * 64 * 4 + 32 * D * 4 + 32 * 4 : 0;
+  assert.equal(mem.codebooks, 8 * 64 * 4 * 4 + 8 * 64 * 4 + 32 * D * 4 + 32 * 4 + 32 * 8 * 64 * 4 + wasmCopies);
   const truth = await groundTruth(base, queries, K);
   const recalls = [1, 2, 4, 8, 16, 32].map((nprobe) => recallAt(idx.search(queries, K, { nprobe }), truth, K));
   for (let i = 1; i < recalls.length; i++) assert.ok(recalls[i] >= recalls[i - 1], `recalls ${recalls.join(', ')}`);
@@ -146,4 +151,90 @@ test('ivfpq / pq: bad parameters are InputErrors naming the flag', async () => {
   await assert.rejects(() => new IvfPqIndex({ nlist: 5000 }).build(base), (e: Error) => e instanceof InputError && /--nlist/.test(e.message));
   await assert.rejects(() => new PqIndex({ m: 64 }).build(base), (e: Error) => e instanceof InputError && /--m/.test(e.message));
   bad(() => idx.search(Matrix.zeros(2, D + 1), 1), /dimension/);
+});
+
+// ---- the wasm search paths (tables, scans and heaps in wasm) against the JS ones ----
+
+/** The same search with the wasm kernels on and off. */
+function bothWays(idx: VectorIndex, q: Matrix, k: number, params: SearchParams = {}): { wasm: SearchResult; js: SearchResult } {
+  const wasm = idx.search(q, k, params) as SearchResult;
+  const was = setWasmKernelsEnabled(false);
+  try {
+    return { wasm, js: idx.search(q, k, params) as SearchResult };
+  } finally {
+    setWasmKernelsEnabled(was);
+  }
+}
+
+/**
+ * Same neighbours and distances: the scans are the same operations (bit for bit on equal tables);
+ * the tables differ in float32 rounding, so distances agree to ~1e-6 and an id may swap on a near-tie.
+ */
+function assertSameResults(a: SearchResult, b: SearchResult, what: string): void {
+  assert.equal(a.nq, b.nq);
+  assert.equal(a.k, b.k);
+  let differ = 0;
+  for (let u = 0; u < a.ids.length; u++) {
+    assertClose(a.dists[u], b.dists[u], 1e-5, `${what} at ${u}`);
+    if (a.ids[u] !== b.ids[u]) differ++;
+  }
+  assert.ok(differ <= a.ids.length / 100, `${what}: ${differ} of ${a.ids.length} ids differ`);
+}
+
+const wasmSkip = wasmKernelsAvailable() ? false : 'the wasm kernels did not load on this engine';
+
+for (const p of [
+  { nlist: 4, tables: 'table' }, { nlist: 128, tables: 'table' }, { nlist: 16, tables: 'norms' }, { nlist: 16, tables: 'none' },
+  { nlist: 16, metric: 'ip' }, { nlist: 16, nbits: 9 },
+] as const) {
+  test(`ivfpq ${JSON.stringify(p)}: the wasm search equals the JS search (blocks and single queries)`, { skip: wasmSkip }, async () => {
+    const idx = new IvfPqIndex({ m: 8, nbits: 6, ...p });
+    await idx.build(base, { seed: 5 });
+    try {
+      for (const nprobe of [1, 3, p.nlist]) {
+        const r = bothWays(idx, queries, K, { nprobe });
+        assertSameResults(r.wasm, r.js, `nprobe ${nprobe}`);
+        for (let i = 0; i < 5; i++) {
+          const one = bothWays(idx, queries.sliceRows(i, i + 1), K, { nprobe });
+          assertSameResults(one.wasm, one.js, `query ${i} nprobe ${nprobe}`);
+          assert.deepEqual([...one.wasm.ids], [...r.wasm.ids.subarray(i * K, (i + 1) * K)], 'a single query = its row of the block');
+        }
+      }
+      await idx.add(extra);
+      const r = bothWays(idx, extra, 3, { nprobe: 2 });
+      assertSameResults(r.wasm, r.js, 'after add()');
+    } finally {
+      await idx.close();
+    }
+  });
+}
+
+for (const p of [{ nbits: 6 }, { nbits: 6, metric: 'ip' }, { nbits: 9 }] as const) {
+  test(`pq ${JSON.stringify(p)}: the wasm search equals the JS search`, { skip: wasmSkip }, async () => {
+    const idx = new PqIndex({ m: 8, ...p });
+    await idx.build(base, { seed: 3 });
+    try {
+      const r = bothWays(idx, queries, K);
+      assertSameResults(r.wasm, r.js, 'block');
+      const one = bothWays(idx, queries.sliceRows(7, 8), K);
+      assertSameResults(one.wasm, one.js, 'single query');
+    } finally {
+      await idx.close();
+    }
+  });
+}
+
+test('ivfpq / pq: codes, ids and tables live in wasm memory once, and close() gives it back', { skip: wasmSkip }, async () => {
+  const before = residentBytes();
+  const idx = new IvfPqIndex({ nlist: 16, m: 8, nbits: 6 });
+  await idx.build(base, { seed: 5 });
+  const pq = new PqIndex({ m: 8, nbits: 6 });
+  await pq.build(base, { seed: 3 });
+  const held = residentBytes() - before;
+  // ivfpq: codes + ids + precomputed tables + books + packed centroids; pq: codes + ids + books
+  assert.ok(held >= 2 * (4000 * 8 + 4000 * 4) + 16 * 8 * 64 * 4, `${held} bytes resident`);
+  assert.ok(held <= idx.memoryBytes() + pq.memoryBytes(), `${held} bytes resident, ${idx.memoryBytes() + pq.memoryBytes()} reported`);
+  await idx.close();
+  await pq.close();
+  assert.equal(residentBytes(), before);
 });

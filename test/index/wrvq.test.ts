@@ -8,6 +8,7 @@ import { shutdownWorkers } from '../../src/core/parallel.js';
 import { dot, l2sq } from '../../src/core/distance.js';
 import type { Matrix } from '../../src/core/matrix.js';
 import { WrvqIndex, type WrvqBuildParams } from '../../src/index/wrvq.js';
+import { setWasmKernelsEnabled, wasmKernelsAvailable, wasmKernelsEnabled } from '../../src/core/wasm/kernels.js';
 import { mixture } from '../helpers/data.js';
 import { assertClose, assertSortedResult, groundTruth, recallAt } from './helpers.js';
 
@@ -121,7 +122,9 @@ test('wrvq: bits per vector and exact memory', async () => {
   const n = 4000;
   assert.equal(m.codes, n * 4 * 1 + n * 4 * 2 + n * 4);
   assert.equal(m.lists, n * 4 + (S + 1) * 4 + idx.buckets * 4 + (idx.buckets + 1) * 4);
-  assert.equal(m.codebooks, 4 * S * D * 4 + 4 * S * 4 * 2 + S * S * 4);
+  // + the wasm copy of the codebooks (transposed, sub-space table, norms) for the table kernel
+  const wasmCopy = wasmKernelsEnabled() ? 4 * S * D * 4 + 2 * 4 * 4 + 4 * S * 4 : 0;
+  assert.equal(m.codebooks, 4 * S * D * 4 + 4 * S * 4 * 2 + S * S * 4 + wasmCopy);
   assert.equal(m.vectors, 0);
   assert.equal(m.total, idx.memoryBytes());
 });
@@ -189,4 +192,23 @@ test('wrvq: bad parameters are InputErrors naming the flag', async () => {
   bad(() => new WrvqIndex({ weights: 'papr' as never }), /--weights.*did you mean 'paper'/);
   bad(() => new WrvqIndex({ trainer: 'sgd' as never }), /--trainer/);
   await assert.rejects(() => new WrvqIndex({ size: 8192 }).build(base), (e: Error) => e instanceof InputError && /--size/.test(e.message));
+});
+
+test('wrvq: single queries (dot tables from the wasm table kernel) equal the JS search', { skip: wasmKernelsAvailable() ? false : 'no wasm kernels' }, async () => {
+  for (const p of [{ fuzzyBooks: 1 }, { fuzzyBooks: 0, metric: 'ip' }] as const) {
+    const idx = await index(p);
+    for (let i = 0; i < 20; i++) {
+      const q = queries.sliceRows(i, i + 1);
+      const a = idx.search(q, K, { nprobe: 2 });
+      const was = setWasmKernelsEnabled(false);
+      let b;
+      try {
+        b = idx.search(q, K, { nprobe: 2 });
+      } finally {
+        setWasmKernelsEnabled(was);
+      }
+      for (let j = 0; j < K; j++) assertClose(a.dists[j], b.dists[j], 1e-5, `query ${i} rank ${j}`);
+      assert.deepEqual([...a.ids], [...b.ids], `query ${i}`);
+    }
+  }
 });
