@@ -48,11 +48,11 @@ export function embedCommand(y: Argv): Argv {
       const limit = argv.limit;
       const embedder = await createEmbedder(argv.model, { modelPath: argv['model-path'], dtype: argv.dtype });
       const t0 = performance.now();
-      const parts: { role: EmbedRole; rows: number; m: Matrix }[] = [];
+      const parts: { role: EmbedRole; rows: number; texts: string[]; m: Matrix }[] = [];
       for (const g of groups) {
         const texts = limit !== undefined ? g.texts.slice(0, limit) : g.texts;
         const bar = progressBar(`embed ${g.role}s`, 'text');
-        parts.push({ role: g.role, rows: texts.length, m: await embedWithCache(embedder, texts, g.role, { onProgress: bar.update }) });
+        parts.push({ role: g.role, rows: texts.length, texts, m: await embedWithCache(embedder, texts, g.role, { onProgress: bar.update }) });
         bar.finish();
       }
       const seconds = (performance.now() - t0) / 1000;
@@ -69,6 +69,8 @@ export function embedCommand(y: Argv): Argv {
         groups: parts.map((p) => { const g = { role: p.role, offset, rows: p.rows }; offset += p.rows; return g; }),
         seconds, textsPerSecond: rows / seconds, file: out,
       };
+      // Row → (role, text), so `--model precomputed --vectors <out>` can serve any group of the task.
+      writeFileAtomic(`${out}.texts.jsonl`, parts.map((p) => p.texts.map((text) => JSON.stringify({ role: p.role, text }) + '\n').join('')).join(''));
       writeFileAtomic(`${out}.json`, JSON.stringify(manifest, null, 2) + '\n');
       await embedder.dispose?.();
       if (argv.json) { process.stdout.write(JSON.stringify(manifest) + '\n'); return; }

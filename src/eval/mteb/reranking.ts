@@ -37,21 +37,24 @@ export function rerankingScores(queries: Matrix, docs: Matrix, samples: readonly
 
 export async function evaluateReranking(data: RerankingData, encode: Encode, _opts: EvaluateOptions = {}): Promise<TaskScores> {
   requireNonEmpty('Reranking: the list of samples', data.samples.length);
-  // every text (queries and candidates) in one encode call, each distinct text once
-  const texts: string[] = [];
+  // queries with the query role (MTEB v1 uses the model's query encoder), candidates as documents;
+  // each distinct text embedded once per role
+  const queryTexts: string[] = [];
+  const docTexts: string[] = [];
   const samples: RerankingSample[] = [];
   for (const s of data.samples) {
-    const q = texts.push(s.query) - 1;
-    const p0 = texts.push(...s.positive) - s.positive.length;
-    const n0 = texts.push(...s.negative) - s.negative.length;
+    const q = queryTexts.push(s.query) - 1;
+    const p0 = docTexts.push(...s.positive) - s.positive.length;
+    const n0 = docTexts.push(...s.negative) - s.negative.length;
     samples.push({ query: q, positive: s.positive.map((_, i) => p0 + i), negative: s.negative.map((_, i) => n0 + i) });
   }
   if (!samples.some((s) => s.positive.length > 0 && s.negative.length > 0)) {
     throw new InputError('Reranking: no sample has both a positive and a negative candidate.');
   }
-  const e = await encodeDistinct(encode, texts, 'document');
-  const rows = (ids: readonly number[]) => ids.map((i) => e.rowOf[i]);
-  const mapped = samples.map((s) => ({ query: e.rowOf[s.query], positive: rows(s.positive), negative: rows(s.negative) }));
-  const scores = rerankingScores(e.matrix, e.matrix, mapped);
+  const eq = await encodeDistinct(encode, queryTexts, 'query');
+  const ed = await encodeDistinct(encode, docTexts, 'document');
+  const rows = (ids: readonly number[]) => ids.map((i) => ed.rowOf[i]);
+  const mapped = samples.map((s) => ({ query: eq.rowOf[s.query], positive: rows(s.positive), negative: rows(s.negative) }));
+  const scores = rerankingScores(eq.matrix, ed.matrix, mapped);
   return { main_score: scores.map, scores };
 }

@@ -79,14 +79,15 @@ test('Retrieval task: queries embedded as queries, title + " " + text as documen
   for (const k of ['map_at_100', 'recall_at_10', 'mrr_at_10']) close(r.scores[k], fx.expected[k], 1e-9, k);
 });
 
-test('Reranking, PairClassification, BitextMining, Clustering tasks: main scores as MTEB', async () => {
+test('Reranking (queries embedded as queries), PairClassification, BitextMining, Clustering tasks: main scores as MTEB', async () => {
   const rr = fixture<{ queries: FixtureMatrix; docs: FixtureMatrix; samples: { query: number; positive: number[]; negative: number[] }[]; expected: Record<string, number> }>('reranking');
   let table = new Map<string, Float32Array>();
   const q = addRows(table, 'q', matrix(rr.queries)), d = addRows(table, 'd', matrix(rr.docs));
   let enc = tableEncoder(table, rr.queries.dim);
   const r1 = await evaluateTask({ meta: meta('Reranking'), data: { samples: rr.samples.map((s) => ({ query: q[s.query], positive: s.positive.map((i) => d[i]), negative: s.negative.map((i) => d[i]) })) } }, enc.encode);
   close(r1.main_score, rr.expected.map, 1e-9, 'map');
-  assert.deepEqual(enc.calls.map((c) => c.role), ['document']);
+  // queries through the query role (MTEB v1 calls the model's query encoder), candidates as documents
+  assert.deepEqual(enc.calls.map((c) => c.role), ['query', 'document']);
 
   const pc = fixture<{ emb1: FixtureMatrix; emb2: FixtureMatrix; labels: (0 | 1)[]; expected: Record<string, Record<string, number>> }>('pair-classification');
   table = new Map();
