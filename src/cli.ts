@@ -9,8 +9,10 @@ import { quantizeCommand } from './cli/quantize.js';
 import { reportCommand } from './cli/report.js';
 import { runCommand } from './cli/run.js';
 import { datasetsCommand } from './cli/datasets.js';
+import { embedCommand } from './cli/embed.js';
+import { mtebCommand } from './cli/mteb.js';
 // One line per command module (each exports `(cli: Argv) => Argv`).
-const COMMANDS = [quantizeCommand, indexCommand, runCommand, reportCommand, datasetsCommand];
+const COMMANDS = [quantizeCommand, indexCommand, datasetsCommand, embedCommand, mtebCommand, runCommand, reportCommand];
 
 async function main(): Promise<void> {
   let cli = yargs(hideBin(process.argv))

@@ -38,6 +38,7 @@ export function embedCommand(y: Argv): Argv {
         .option('model', { type: 'string', default: 'use-lite', describe: 'embedder: use-lite, glove-avg, bge-large, or a transformers.js model id' })
         .option('model-path', { type: 'string', describe: 'local model folder (transformers.js layout)' })
         .option('dtype', { type: 'string', describe: 'transformers.js dtype: fp32 or q8' })
+        .option('offline', { type: 'boolean', default: false, describe: 'transformers.js: never try to download a model (use --model-path or the local cache)' })
         .option('limit', { type: 'number', describe: 'embed only the first N texts of each group' })
         .option('out', { type: 'string', describe: 'output .npy (default: datasets/cache/vectors/<dataset>-<model>.npy)' })
         .option('threads', { type: 'number', describe: 'worker threads for the kernels (default: all cores)' })
@@ -46,7 +47,7 @@ export function embedCommand(y: Argv): Argv {
       if (argv.threads !== undefined) setThreads(argv.threads);
       const { name, groups } = await textGroups(argv.dataset);
       const limit = argv.limit;
-      const embedder = await createEmbedder(argv.model, { modelPath: argv['model-path'], dtype: argv.dtype });
+      const embedder = await createEmbedder(argv.model, { modelPath: argv['model-path'], dtype: argv.dtype, offline: argv.offline });
       const t0 = performance.now();
       const parts: { role: EmbedRole; rows: number; texts: string[]; m: Matrix }[] = [];
       for (const g of groups) {

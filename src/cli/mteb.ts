@@ -39,6 +39,7 @@ export function mtebCommand(y: Argv): Argv {
         .option('model-path', { type: 'string', describe: 'local model folder (transformers.js layout) for bge-large or a model id' })
         .option('vectors', { type: 'string', describe: 'precomputed: .npy/.fvecs file aligned with the task texts' })
         .option('dtype', { type: 'string', describe: 'transformers.js dtype: fp32 or q8' })
+        .option('offline', { type: 'boolean', default: false, describe: 'transformers.js: never try to download a model (use --model-path or the local cache)' })
         .option('tasks', { type: 'string', array: true, demandOption: true, describe: 'prepared task names, task types (e.g. Classification) or task folders (BEIR / MTEB JSONL)' })
         .option('quantizer', { type: 'string', array: true, default: [] as string[], describe: `quantizer to compare (repeatable): ${QUANTIZER_IDS.join(', ')}, optionally method:books=4,size=256,weights=gain` })
         .option('books', { type: 'number', describe: 'default codebooks for --quantizer (default 4)' })
@@ -63,6 +64,7 @@ export function mtebCommand(y: Argv): Argv {
         modelPath: argv['model-path'],
         vectors: argv.vectors,
         dtype: argv.dtype,
+        offline: argv.offline,
         tasks: argv.tasks as string[],
         quantizers,
         trainCorpus: argv['train-corpus'],

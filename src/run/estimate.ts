@@ -1,19 +1,21 @@
 /**
  * Expected seconds per cell, for the plan printed before a run and the ETA while it runs.
  *
- * In order of trust: (1) the wall time of the same cell (same id, same scale) in an earlier run
- * under the results folder; (2) the same cell measured at the other scale, times the ratio of the
- * cost model at the two sizes; (3) the cost model alone: floating-point work of the job's known
+ * In order of trust: (1) the wall time of the same cell (same id and configuration) in an earlier
+ * run under the results folder; (2) a cell of the same id with another configuration (the other
+ * scale, another task's sweep), times the ratio of the cost model at the two configurations; (3) the
+ * cost model alone: floating-point work of the job's known
  * loops (k-means, encoding, scans, graph inserts) over rates measured on this project's reference
  * machine (2 cores; results/reference/). It is an estimate, printed with its source, never a result.
  */
 import { existsSync, openSync, readFileSync, readSync, closeSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import type { CellPlan, Scale } from './task.js';
 
 export interface Estimate {
   seconds: number;
-  source: 'earlier run' | 'other scale' | 'model';
+  source: 'earlier run' | 'similar run' | 'model';
 }
 
 interface Shape { base: number; queries: number; dim: number }
@@ -206,12 +208,13 @@ function priors(resultsRoot: string, id: string): Prior[] {
 export function estimateCell(cell: CellPlan, scale: Scale, resultsRoot: string): Estimate {
   const model = modelSeconds(cell);
   const found = priors(resultsRoot, cell.id);
-  const same = found.find((p) => p.scale === scale);
+  const same = found.find((p) => isDeepStrictEqual(p.config, cell.config));
   if (same) return { seconds: same.seconds, source: 'earlier run' };
-  const other = found[0];
+  // the same cell id with another configuration: another scale, or another task's sweep
+  const other = found.find((p) => p.scale === scale) ?? found[0];
   if (other && cell.kind !== 'mteb') {
     const then = modelSeconds({ ...cell, config: other.config, dataset: cell.dataset && { ...cell.dataset, subset: (other.config.subset as { base?: number; queries?: number } | null) ?? null } });
-    if (then > 0) return { seconds: Math.max(1, other.seconds * (model / then)), source: 'other scale' };
+    if (then > 0) return { seconds: Math.max(1, other.seconds * (model / then)), source: 'similar run' };
   }
   return { seconds: model, source: 'model' };
 }

@@ -32,6 +32,6 @@ test('estimates: the model grows with the data; earlier results are preferred an
   writeFileSync(join(runDir, `${small.id}.json`), JSON.stringify({ status: 'ok', scale: 'small', config: small.config, timing: { wallSeconds: 10, startedAt: '2026-01-01T00:00:00Z' } }));
   assert.deepEqual(estimateCell(small, 'small', join(dir, 'results')), { seconds: 10, source: 'earlier run' });
   const e = estimateCell(full, 'full', join(dir, 'results'));
-  assert.equal(e.source, 'other scale');
+  assert.equal(e.source, 'similar run');
   assert.ok(Math.abs(e.seconds - (10 * modelSeconds(full)) / modelSeconds(small)) < 1e-9);
 });

@@ -1,0 +1,66 @@
+// `vqbench embed` and `vqbench mteb` end to end on real prepared tasks (UDHR, WordNet) with the
+// GloVe-average embedder (fast), plus the bad-input cases.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { readNpy } from '../../src/data/npy.js';
+import { assertUserError, runCli } from '../helpers/cli.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'vqbench-mteb-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Variant { variant: string; method: string | null; bitsPerVector: number; main_score: number; delta: number; scores: Record<string, number> }
+interface MtebOut { embedderId: string; dim: number; trainRows: number; tasks: { task: string; type: string; variants: Variant[] }[] }
+
+let glove: MtebOut;
+
+test('mteb: original vs a quantizer on two real tasks; bits, deltas and MTEB main scores', () => {
+  const r = runCli(['mteb', '--model', 'glove-avg', '--tasks', 'udhr-bitext-en-es', 'wordnet-wup-sts',
+    '--quantizer', 'pq:books=4,size=16', '--train-size', '2000', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  glove = JSON.parse(r.stdout) as MtebOut;
+  assert.equal(glove.dim, 100);
+  assert.equal(glove.trainRows, 2000);
+  assert.deepEqual(glove.tasks.map((t) => [t.task, t.type]), [['udhr-bitext-en-es', 'BitextMining'], ['wordnet-wup-sts', 'STS']]);
+  for (const t of glove.tasks) {
+    const [orig, pq] = t.variants;
+    assert.equal(orig.variant, 'original');
+    assert.equal(orig.bitsPerVector, 3200);
+    assert.equal(pq.method, 'pq');
+    assert.equal(pq.bitsPerVector, 16); // 4 codes of 4 bits
+    assert.ok(Math.abs(pq.delta - (pq.main_score - orig.main_score)) < 1e-12);
+    assert.ok(orig.main_score >= -1 && orig.main_score <= 1);
+  }
+  const sts = glove.tasks[1].variants[0];
+  assert.equal(sts.main_score, sts.scores.cos_sim_spearman ?? sts.scores.cosine_spearman);
+  // GloVe word averages carry real meaning: gloss similarity correlates with WordNet's Wu-Palmer score
+  assert.ok(sts.main_score > 0.1, `Spearman ${sts.main_score}`);
+});
+
+test('embed writes vectors that mteb reads back as precomputed, with the same scores', () => {
+  const out = path.join(dir, 'udhr.npy');
+  const e = runCli(['embed', '--dataset', 'udhr-bitext-en-es', '--model', 'glove-avg', '--out', out, '--json']);
+  assert.equal(e.code, 0, e.stderr);
+  const manifest = JSON.parse(e.stdout) as { rows: number; dim: number; groups: { role: string; rows: number }[] };
+  const m = readNpy(out);
+  assert.equal(m.rows, manifest.rows);
+  assert.equal(m.dim, 100);
+  assert.ok(existsSync(`${out}.texts.jsonl`));
+  assert.equal(readFileSync(`${out}.texts.jsonl`, 'utf8').trim().split('\n').length, m.rows);
+
+  const r = runCli(['mteb', '--model', 'precomputed', '--vectors', out, '--tasks', 'udhr-bitext-en-es', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const pre = JSON.parse(r.stdout) as MtebOut;
+  assert.equal(pre.tasks[0].variants[0].main_score, glove.tasks[0].variants[0].main_score);
+});
+
+test('mteb and embed: bad input is one sentence, exit 2', () => {
+  assertUserError(runCli(['mteb', '--model', 'glove-avgg', '--tasks', 'udhr-bitext-en-es']), /glove-avg/);
+  assertUserError(runCli(['mteb', '--model', 'glove-avg', '--tasks', 'no-such-task']), /no-such-task/);
+  assertUserError(runCli(['mteb', '--model', 'glove-avg', '--tasks', 'udhr-bitext-en-es', '--quantizer', 'pq:books=x']), /books must be a positive integer/);
+  assertUserError(runCli(['mteb', '--model', 'glove-avg', '--tasks', 'udhr-bitext-en-es', '--quantizer', 'pqq']), /unknown quantizer 'pqq'/);
+  assertUserError(runCli(['mteb', '--model', 'bge-large', '--offline', '--model-path', path.join(dir, 'missing'), '--tasks', 'udhr-bitext-en-es']), /missing/);
+  assertUserError(runCli(['embed', '--dataset', path.join(dir, 'nothing-here'), '--model', 'glove-avg']), /nothing-here/);
+});
