@@ -345,7 +345,7 @@ export async function runTask(opts: RunOptions): Promise<RunSummary> {
   const toRun = selected.filter((c) => !done.get(c.id));
   const totalEstimate = toRun.reduce((t, c) => t + estimates.get(c.id)!.seconds, 0);
   print(`${selected.length} of ${cells.length} cells selected: ${selected.length - toRun.length} done, ${toRun.length} to run, expected ≈ ${formatDuration(totalEstimate)}` +
-    ' (estimates: the same cell in an earlier run, else a similar run scaled by the cost model, else the model).);
+    ' (estimates: the same cell in an earlier run, else a similar run scaled by the cost model, else the model).');
 
   const summary: RunSummary = {
     run, runDir, task: task.name, scale, planned: cells.length, selected: selected.length, skipped: 0, ran: 0, counts: zeroCounts(),
