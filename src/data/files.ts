@@ -2,7 +2,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { InputError } from '../core/errors.js';
 
-export function readInput(path: string): Uint8Array {
+/** A path the user named must be an existing file: otherwise one sentence saying what it is not. */
+export function requireExistingFile(path: string): void {
   let isFile = false;
   try {
     isFile = statSync(path).isFile();
@@ -10,6 +11,10 @@ export function readInput(path: string): Uint8Array {
     throw new InputError(`${path} does not exist.`);
   }
   if (!isFile) throw new InputError(`${path} is not a file.`);
+}
+
+export function readInput(path: string): Uint8Array {
+  requireExistingFile(path);
   try {
     return readFileSync(path);
   } catch (e) {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { InputError } from '../../core/errors.js';
 import { checksum } from '../checksum.js';
+import { requireExistingFile } from '../files.js';
 
 /** A file that must exist inside a folder the user named: one sentence saying which is missing. */
 export function requireFile(dir: string, rel: string, what: string): string {
@@ -24,13 +25,7 @@ export function requireFile(dir: string, rel: string, what: string): string {
  * returns the sha256 (hex) of its bytes. A missing or unreadable file is one sentence naming it.
  */
 export async function forEachLine(path: string, onLine: (line: string, lineNo: number) => void): Promise<string> {
-  let isFile = false;
-  try {
-    isFile = statSync(path).isFile();
-  } catch {
-    throw new InputError(`${path} does not exist.`);
-  }
-  if (!isFile) throw new InputError(`${path} is not a file.`);
+  requireExistingFile(path);
   const hash = createHash('sha256');
   const stream = createReadStream(path);
   stream.on('data', (chunk) => hash.update(chunk));
