@@ -6,7 +6,9 @@
  * the ratios of ours to the faiss configuration it mirrors (equal nlist / nprobe / code size), the
  * recall–QPS Pareto frontier of each index, and writes results/bench/indexes.json.
  *
- * Run: node --import tsx bench/indexes.ts [--data glove-100] [--queries 10000] [--only ivfpq,faiss]
+ * Run: node --import tsx bench/indexes.ts [--data glove-100] [--queries 10000] [--only ivfpq,faiss-ivfpq50] [--nprobe 1,4,16,64]
+ * `--only` takes config names, or prefixes of them (`faiss` = every faiss configuration) for names
+ * that are not a config's full name (`ivfpq` is ivfpq alone, not also ivfpq-norms).
  * The batch exact-search throughput against faiss Flat (BLAS) is in bench/kernels.ts.
  */
 import { spawnSync } from 'node:child_process';
@@ -23,6 +25,7 @@ const argv = yargs(hideBin(process.argv))
   .option('data', { type: 'string', default: 'glove-100' })
   .option('queries', { type: 'number', default: 10_000 })
   .option('only', { type: 'string', describe: 'comma-separated config names (or prefixes) to run' })
+  .option('nprobe', { type: 'string', describe: 'nprobe values swept by the IVF configurations (default 1,2,4,8,16,32,64 for IVF1024, 1,4,16,64 for the others)' })
   .option('timeout', { type: 'number', default: 3600, describe: 'seconds allowed per configuration' })
   .strict()
   .parseSync();
@@ -34,7 +37,8 @@ interface Config {
   peer?: string;
 }
 
-const NPROBE = 'nprobe=1,2,4,8,16,32,64';
+const NPROBE = `nprobe=${argv.nprobe ?? '1,2,4,8,16,32,64'}`;
+const NPROBE_SHORT = `nprobe=${argv.nprobe ?? '1,4,16,64'}`;
 const CONFIGS: Config[] = [
   { name: 'flat', args: ['--index', 'flat'], peer: 'faiss-flat' },
   { name: 'faiss-flat', args: ['--index', 'faiss', '--factory', 'Flat'] },
@@ -43,10 +47,10 @@ const CONFIGS: Config[] = [
   { name: 'faiss-ivfpq50', args: ['--index', 'faiss', '--factory', 'IVF1024,PQ50np', '--sweep', NPROBE] },
   // WRVQ 4×256 stores 4 × (8 + 16) bits + a float32 ||x̂||² = 128 bits; faiss PQ needs d % M = 0 (d = 100), so the
   // equal-bits peers bracket it: PQ10 (80 bits) and PQ20 (160 bits)
-  { name: 'wrvq-paper', args: ['--index', 'wrvq', '--books', '4', '--size', '256', '--weights', 'paper', '--sweep', 'nprobe=1,4,16,64', '--sweep', 'fuzzy-k=4,16,0'] },
-  { name: 'wrvq-gain', args: ['--index', 'wrvq', '--books', '4', '--size', '256', '--weights', 'gain', '--sweep', 'nprobe=1,4,16,64', '--sweep', 'fuzzy-k=4,16,0'] },
-  { name: 'faiss-ivfpq10', args: ['--index', 'faiss', '--factory', 'IVF256,PQ10np', '--sweep', 'nprobe=1,4,16,64'] },
-  { name: 'faiss-ivfpq20', args: ['--index', 'faiss', '--factory', 'IVF256,PQ20np', '--sweep', 'nprobe=1,4,16,64'] },
+  { name: 'wrvq-paper', args: ['--index', 'wrvq', '--books', '4', '--size', '256', '--weights', 'paper', '--sweep', NPROBE_SHORT, '--sweep', 'fuzzy-k=4,16,0'] },
+  { name: 'wrvq-gain', args: ['--index', 'wrvq', '--books', '4', '--size', '256', '--weights', 'gain', '--sweep', NPROBE_SHORT, '--sweep', 'fuzzy-k=4,16,0'] },
+  { name: 'faiss-ivfpq10', args: ['--index', 'faiss', '--factory', 'IVF256,PQ10np', '--sweep', NPROBE_SHORT] },
+  { name: 'faiss-ivfpq20', args: ['--index', 'faiss', '--factory', 'IVF256,PQ20np', '--sweep', NPROBE_SHORT] },
   { name: 'pq', args: ['--index', 'pq', '--m', '50', '--nbits', '8'], peer: 'faiss-pq50' },
   { name: 'faiss-pq50', args: ['--index', 'faiss', '--factory', 'PQ50np'] },
   { name: 'hnsw', args: ['--index', 'hnsw', '--m', '16', '--ef-construction', '200', '--sweep', 'ef-search=16,32,64,128,256'], peer: 'faiss-hnsw16' },
@@ -70,7 +74,8 @@ const searchLabel = (r: IndexRecord) => Object.entries(r.params.search).map(([k,
 
 async function main(): Promise<void> {
   const only = argv.only?.split(',').map((s) => s.trim());
-  const configs = CONFIGS.filter((c) => !only || only.some((o) => c.name === o || c.name.startsWith(o)));
+  const names = new Set(CONFIGS.map((c) => c.name));
+  const configs = CONFIGS.filter((c) => !only || only.some((o) => c.name === o || (!names.has(o) && c.name.startsWith(o))));
   console.log(`dataset ${argv.data}, ${argv.queries} queries, k = 10, one thread, one query at a time; faiss BLAS ${blasInfo()}`);
   const results: Record<string, { records: IndexRecord[]; error: string | null; seconds: number }> = {};
   for (const c of configs) {

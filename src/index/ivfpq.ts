@@ -4,19 +4,24 @@
  * A query visits its `nprobe` nearest cells and scans their codes with ADC.
  *
  * Lists are stored CSR-style: all codes sorted by cell in one contiguous array (Uint8Array when
- * 2^nbits ≤ 256), `starts[l]..starts[l+1]` the rows of cell l, `ids` beside them.
+ * 2^nbits ≤ 256), `starts[l]..starts[l+1]` the rows of cell l, `ids` beside them. Codes, ids and
+ * the precomputed tables are held in wasm memory (WasmArray: one copy, counted once), where the
+ * wasm kernels of adc.ts read them in place: per query the coarse top-nprobe (resident packed
+ * centroids), the query's table, per list the table sum and the scan into a wasm heap, with no
+ * copy of anything but the query in and the k results out. With the wasm kernels off the same
+ * loop runs in JS (adc.ts), with the same results.
  *
  * Distance tables (L2), ||q − c − r||² = ||q − c||² + (||r||² + 2 c·r) − 2 q·r, three ways (the
  * `tables` build parameter):
  *  - 'table' (default; faiss use_precomputed_table = 1, equal code size to faiss): the middle term
  *    per (cell, sub-space, codeword) stored at build time (nlist × m × 2^nbits floats, counted
  *    under `codebooks`); per probed list it is combined with the query's −2 q·r table: summed
- *    first for a list longer than LIST_SUM_MIN_ROWS, else read beside it (two lookups per code).
+ *    first for a list of at least LIST_SUM_MIN_ROWS rows, else read beside it (two lookups per code).
  *  - 'norms': the middle term summed per vector, ||r||² + 2 c·r, stored as one float32 beside the
  *    codes (+32 bits per vector, counted in bitsPerVector and `codes`); the scan then needs only
  *    the query's table, which stays in cache across every probed list: no per-list work at all.
- *    Same ranking as 'table' up to float rounding; a JS-specific trade (a 51 KB table pass per
- *    list costs ~15–20 µs in JS, as much as scanning 200 codes).
+ *    Same ranking as 'table' up to float rounding; a trade made for the JS kernels (a 51 KB table
+ *    pass per list cost ~15–20 µs in JS, as much as scanning 200 codes), much smaller in wasm.
  *  - 'none' (faiss use_precomputed_table = −1): the residual q − c formed per probed list and its
  *    own L2 table computed (m × 2^nbits × d/m multiply-adds per list).
  * Inner product: q·(c + r) = q·c + Σ_m q_m·r_m, one table per query and no per-list work.
@@ -64,15 +69,21 @@ export const IVFPQ_SEARCH_PARAMS = {
 export type IvfPqBuildParams = Partial<Resolved<typeof IVFPQ_BUILD_PARAMS>>;
 export type IvfPqSearchParams = Partial<Resolved<typeof IVFPQ_SEARCH_PARAMS>>;
 
-/** faiss's precomputed_table_max_bytes: above it the per-list tables are used instead. */
 /** Queries whose tables are computed together: small enough for the tables to stay in cache. */
 const QUERY_BLOCK = 16;
 
-/** 'table' mode: lists longer than this get the two tables summed before the scan. */
+/**
+ * 'table' mode: lists of at least this many rows get the two tables summed before the scan (a
+ * streaming pass over the list's 51 KB precomputed table), shorter ones read both tables per code
+ * (random reads of it). Measured with the wasm kernels on glove-100 (IVF1024,PQ50, median list
+ * 277 rows; CPU time per query): 64–128 best; always summing 1.5–2.5× slower at nprobe 1, never
+ * summing 1.6–1.8× slower at nprobe 16 and 64.
+ */
 export const LIST_SUM_MIN_ROWS = 128;
 
 export type IvfPqTables = 'table' | 'norms' | 'none';
 
+/** faiss's precomputed_table_max_bytes: above it the per-list tables are used instead. */
 export const PRECOMPUTED_MAX_BYTES = 2 * 1024 ** 3;
 
 export class IvfPqIndex implements VectorIndex {
@@ -234,10 +245,11 @@ export class IvfPqIndex implements VectorIndex {
     const newKeys = Float64Array.from(assign);
     const source = mergeSorted(oldKeys, newKeys);
     const old = this.size > 0;
+    const freshTerms = this.usesRowTerms ? this.rowTermsOf(c.codes, assign) : null;
     // gathered on the JS heap (the views stay valid: nothing grows the wasm memory meanwhile), then moved in
     const codes = gatherRows(source, old ? this.codes.array : null, fresh, this.pq.books);
     const idsAll = gatherRows(source, old ? this.ids.array : null, ids, 1);
-    const terms = this.usesRowTerms ? gatherRows(source, old ? this.rowTerms.array : null, this.rowTermsOf(c.codes, assign), 1) : null;
+    const terms = freshTerms ? gatherRows(source, old ? this.rowTerms.array : null, freshTerms, 1) : null;
     this.codes.free();
     this.codes = WasmArray.from(codes);
     this.ids.free();

@@ -1,6 +1,7 @@
 /*
- * vqbench WebAssembly SIMD (simd128) kernels: inner-product tiles and the fused
- * "tile + argmin" (nearest centroid) and "tile + top-k threshold" (exact k-NN) scans.
+ * vqbench WebAssembly SIMD (simd128) kernels: inner-product tiles, the fused
+ * "tile + argmin" (nearest centroid) and "tile + top-k threshold" (exact k-NN) scans, and the ADC
+ * kernels of the PQ indexes (distance tables, table sums, code scans into a top-k heap; at the end).
  *
  * Build: scripts/build-wasm.sh (clang >= 14, wasm-ld) -> src/core/wasm/kernels.wasm (checked in).
  * No libc: the module exports its memory, __heap_base and the functions below; JS

@@ -1,13 +1,17 @@
 /**
- * WebAssembly SIMD (simd128) kernels: the engine behind `innerProducts` for large tiles, and the
- * fused nearest / top-k scans that `nearestRows` / `knnRange` of search.ts run. The module (kernels.wasm, built from kernels.c
- * by scripts/build-wasm.sh and checked in) is instantiated synchronously when this file is first
- * imported, once per thread: every worker of parallel.ts gets its own instance and memory.
+ * WebAssembly SIMD (simd128) kernels: the engine behind `innerProducts` for large tiles, the
+ * fused nearest / top-k scans that `nearestRows` / `knnRange` of search.ts run, and the ADC
+ * kernels of the pq / ivfpq / wrvq indexes (src/index/adc.ts: distance tables, table sums, code
+ * scans into top-k heaps). The module (kernels.wasm, built from kernels.c by scripts/build-wasm.sh
+ * and checked in) is instantiated synchronously when this file is first imported, once per thread:
+ * every worker of parallel.ts gets its own instance and memory.
  *
- * Memory: the module exports its linear memory; everything above `__heap_base` is scratch owned
- * by the call in progress (no allocation survives a call). Operands are copied in, results out:
- * O(n·d) copies against O(n·m·d) arithmetic. The memory only grows, up to the size of the largest
- * tile seen (bounded by SCRATCH_FLOATS per operand chunk, larger calls are split).
+ * Memory: the module exports its linear memory. Above `__heap_base` come the resident blocks
+ * (data read by many calls: `residentRows`, `WasmArray`, `adcBooks`; a first-fit allocator, freed
+ * blocks reused), then the scratch of the call in progress (no scratch survives a call, except an
+ * `AdcFrame` until the next call). Operands of the one-shot kernels are copied in, results out:
+ * O(n·d) copies against O(n·m·d) arithmetic. The memory only grows, up to the resident blocks plus
+ * the largest tile seen (bounded by SCRATCH_FLOATS per operand chunk, larger calls are split).
  *
  * Precision: float32 accumulation (as BLAS sgemm / faiss); the JS kernel accumulates in float64.
  *
@@ -143,8 +147,13 @@ function residentAlloc(bytes: number): number {
   }
   const at = residentTop;
   if (at + size > 0xffff0000) return -1;
-  reserve(at + size - heapBase);
+  try {
+    reserve(at + size - heapBase);
+  } catch {
+    return -1; // the engine refused to grow the memory: the caller keeps its data on the JS heap
+  }
   residentTop = at + size;
+  scratchEpoch++; // the block takes the bottom of the scratch area: a live AdcFrame is void
   liveBlocks.set(at, size);
   return at;
 }
@@ -173,6 +182,9 @@ function residentFree(at: number): void {
     freeSpans.pop();
   }
 }
+
+/** Frees the block of a WasmArray / ResidentRows that was dropped without being freed. */
+const reclaim = new FinalizationRegistry<number>((at) => residentFree(at));
 
 /** Bytes held by live resident blocks in this thread (tests, memory reports). */
 export function residentBytes(): number {
@@ -381,11 +393,17 @@ export function residentRows(y: Float32Array, n: number, d: number, metric: Scan
   if (metric === 'l2') ex!.row_norms(raw, n, d, d, norms);
   else f32.fill(0, nI, nI + n);
   f32.fill(Infinity, nI + n, nI + np);
-  return { n, d, metric, packed, norms, start, end };
+  const r = { n, d, metric, packed, norms, start, end };
+  reclaim.register(r, start, r);
+  return r;
 }
 
-/** Gives the block back (its space is reused by later resident blocks); a second release is a no-op. */
+/**
+ * Gives the block back (its space is reused by later resident blocks); a second release is a no-op.
+ * A block whose ResidentRows is garbage-collected unreleased is given back then.
+ */
 export function releaseResident(r: ResidentRows): void {
+  reclaim.unregister(r);
   residentFree(r.start);
 }
 
@@ -418,8 +436,6 @@ export function knnResident(
 type Typed = Uint8Array | Uint16Array | Int32Array | Float32Array;
 type TypedCtor<T extends Typed> = { new (buffer: ArrayBuffer, byteOffset: number, length: number): T; new (length: number): T; BYTES_PER_ELEMENT: number };
 
-/** Frees the block of a WasmArray that was dropped without `free()`. */
-const reclaim = new FinalizationRegistry<number>((at) => residentFree(at));
 
 /**
  * A typed array stored in this thread's wasm memory, so that the kernels read it in place (an

@@ -8,8 +8,8 @@ import { TASK_TYPES, type TaskMeta, type TaskType } from './types.js';
 export const DEFAULT_MAIN_SCORE: Readonly<Record<TaskType, string>> = Object.freeze({
   Classification: 'accuracy',
   Clustering: 'v_measure',
-  STS: 'cosine_spearman',
-  PairClassification: 'ap',
+  STS: 'cos_sim_spearman',
+  PairClassification: 'cos_sim_ap',
   BitextMining: 'f1',
   Reranking: 'map',
   Retrieval: 'ndcg_at_10',

@@ -9,6 +9,7 @@
  * later MTEB versions are accepted too ('cosine_spearman', 'cosine_ap', 'mrr', 'similarity_*').
  */
 import { InputError } from '../../core/errors.js';
+import { DEFAULT_MAIN_SCORE } from '../../data/text/meta.js';
 import type { TaskType, TextTask } from '../../data/text/types.js';
 import { evaluateBitextMining } from './bitext-mining.js';
 import { evaluateClassification } from './classification.js';
@@ -24,15 +25,15 @@ export type { Encode, EvaluateOptions, TaskScores } from './types.js';
 type DataOf<T extends TaskType> = Extract<TextTask, { meta: { type: T } }>['data'];
 type Evaluator<T extends TaskType> = (data: DataOf<T>, encode: Encode, opts: EvaluateOptions) => Promise<TaskScores>;
 
-/** Task type → evaluator, and the metric MTEB reports as main_score for it. */
+/** Task type → evaluator, and the metric MTEB reports as main_score for it (one table: src/data/text/meta.ts). */
 export const EVALUATORS: { [T in TaskType]: { evaluate: Evaluator<T>; mainScore: string } } = {
-  Classification: { evaluate: evaluateClassification, mainScore: 'accuracy' },
-  Clustering: { evaluate: evaluateClustering, mainScore: 'v_measure' },
-  STS: { evaluate: evaluateSTS, mainScore: 'cos_sim_spearman' },
-  PairClassification: { evaluate: evaluatePairClassification, mainScore: 'cos_sim_ap' },
-  BitextMining: { evaluate: evaluateBitextMining, mainScore: 'f1' },
-  Reranking: { evaluate: evaluateReranking, mainScore: 'map' },
-  Retrieval: { evaluate: evaluateRetrieval, mainScore: 'ndcg_at_10' },
+  Classification: { evaluate: evaluateClassification, mainScore: DEFAULT_MAIN_SCORE.Classification },
+  Clustering: { evaluate: evaluateClustering, mainScore: DEFAULT_MAIN_SCORE.Clustering },
+  STS: { evaluate: evaluateSTS, mainScore: DEFAULT_MAIN_SCORE.STS },
+  PairClassification: { evaluate: evaluatePairClassification, mainScore: DEFAULT_MAIN_SCORE.PairClassification },
+  BitextMining: { evaluate: evaluateBitextMining, mainScore: DEFAULT_MAIN_SCORE.BitextMining },
+  Reranking: { evaluate: evaluateReranking, mainScore: DEFAULT_MAIN_SCORE.Reranking },
+  Retrieval: { evaluate: evaluateRetrieval, mainScore: DEFAULT_MAIN_SCORE.Retrieval },
 };
 
 /** The key of `scores` that `name` denotes: itself, or its MTEB v1 spelling. */
@@ -42,6 +43,7 @@ export function resolveMetricName(name: string, scores: Record<string, number>):
     name.replace(/^cosine_/, 'cos_sim_'),
     name.replace(/^similarity_/, 'cos_sim_'), // the model's own similarity is cosine here
     name === 'mrr' ? 'mrr_at_10' : name,
+    name === 'ap' ? 'cos_sim_ap' : name, // task.json files prepared before the names were unified
     name.replace(/^spearman$/, 'cos_sim_spearman').replace(/^pearson$/, 'cos_sim_pearson'),
   ];
   return candidates.find((c) => c in scores) ?? null;

@@ -86,7 +86,7 @@ test('MTEB-style JSONL folders of every type load with their fields', async () =
 
   const s = await loadTextTask(fx('mteb', 'sts'));
   assert.deepEqual(dataOf(s, 'STS').scores, [4.8, 0.2, 4.0]);
-  assert.equal(s.meta.mainScore, 'cosine_spearman');
+  assert.equal(s.meta.mainScore, 'cos_sim_spearman');
 
   const p = await loadTextTask(fx('mteb', 'pair'));
   assert.deepEqual(dataOf(p, 'PairClassification').labels, [1, 0]);
