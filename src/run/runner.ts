@@ -379,7 +379,7 @@ export async function runTask(opts: RunOptions): Promise<RunSummary> {
     } finally {
       release();
     }
-    process.stderr.write(`interrupted (${sig}): ${summary.counts.ok} cells written; re-run the same command to go on.\n`);
+    process.stderr.write(`interrupted (${sig}): ${summary.ran} cell result(s) written in this invocation; re-run the same command to go on.\n`);
     process.exit(sig === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', onSignal);
