@@ -4,8 +4,9 @@
  *
  *  - `dotTables` / `l2Tables`: per-query lookup tables, books × size entries per query, laid out
  *    [query][book][codeword] in one flat Float32Array (query i, book m, codeword j at
- *    (i·books + m)·size + j). They are computed for a block of queries at once through the shared
- *    `innerProducts` kernel (wasm SIMD for large tiles), never per candidate.
+ *    (i·books + m)·size + j). They are computed per query or block of queries, never per
+ *    candidate: by the wasm table kernel when the codebooks are resident (below), else through the
+ *    shared `innerProducts` kernel or, for a few queries, direct JS loops.
  *  - `scanSum`, `scanSumPair`, `scanWeighted`: scan a contiguous run of codes (row-major, `books`
  *    codes per vector, Uint8Array when size ≤ 256) and offer every vector to a TopK heap. All
  *    three keep "smaller is better": callers negate tables for inner-product search.

@@ -187,6 +187,6 @@ test('the CLI: a bad task file is one error line and exit 2; --dry-run prints th
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^task quickstart/);
   assert.match(r.stdout, /index\.glove-100\.ivfpq\.nlist-1024\.m-12 +index +≈ /);
-  assert.match(r.stdout, /4 of 10 cells selected: 0 done, 4 to run, expected ≈ .*\(estimates: /);
-  assertUserError(runCli(['run', 'quickstart', '--dry-run', '--only', 'nothing-matches', '--results-dir', join(dir, 'results')]), /--only nothing-matches matches none of the 10 cells/);
+  assert.match(r.stdout, /4 of 13 cells selected: 0 done, 4 to run, expected ≈ .*\(estimates: /);
+  assertUserError(runCli(['run', 'quickstart', '--dry-run', '--only', 'nothing-matches', '--results-dir', join(dir, 'results')]), /--only nothing-matches matches none of the 13 cells/);
 });
