@@ -111,7 +111,8 @@ export function completedResult(runDir: string, cell: CellPlan): CellResult | nu
   return r && r.schema === RESULT_SCHEMA && r.status === 'ok' && isDeepStrictEqual(r.config, cell.config) ? r : null;
 }
 
-function alive(pid: number): boolean {
+/** Is a process with this pid running (EPERM: it exists, owned by someone else)? */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

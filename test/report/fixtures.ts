@@ -14,6 +14,7 @@ import { runIndexJob, runInsertJob, type IndexJob } from '../../src/run/index-jo
 import { runQuantize, type QuantizeJob } from '../../src/run/quantize.js';
 import { RESULT_SCHEMA, type CellKind, type CellResult, type CellStatus } from '../../src/run/result.js';
 import { blasInfo } from '../../scripts/blas-info.js';
+import { alive } from '../../src/run/runner.js';
 
 export const FIXTURE_RUN = 'fixture-small';
 const DATA = 'synthetic-gmm';
@@ -127,11 +128,3 @@ export async function sharedFixtureRun(): Promise<string> {
   return dir;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

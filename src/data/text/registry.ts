@@ -248,15 +248,7 @@ function assertNonEmpty(name: string, counts: Record<string, number>): void {
 
 // ---- list ----
 
-export interface TextDatasetInfo {
-  name: string;
-  type: TaskType | 'corpus';
-  describe: string;
-  source: string;
-  licence: string;
-  shortLicence: string;
-  /** What must be installed to prepare it. */
-  needs: string;
+export interface TextDatasetInfo extends Pick<TextDatasetEntry, 'name' | 'type' | 'describe' | 'source' | 'licence' | 'shortLicence' | 'needs'> {
   prepared: boolean;
   /** From the prepared copy, else from datasets/manifest.json, else {}. */
   counts: Record<string, number>;
