@@ -11,6 +11,7 @@ import { shutdownWorkers } from '../core/parallel.js';
 import { executeCell, oneSentence, type CellOutcome } from './cell-job.js';
 import { captureEnvironment, type RunEnvironment } from './env.js';
 import type { CellPlan } from './task.js';
+import { peakRssBytes } from '../core/memory.js';
 
 export interface CellRequest {
   type: 'run';
@@ -30,7 +31,7 @@ export type CellMessage =
 
 function usage(): CellUsage {
   const r = process.resourceUsage();
-  return { peakRssBytes: r.maxRSS * 1024, cpuSeconds: (r.userCPUTime + r.systemCPUTime) / 1e6 };
+  return { peakRssBytes: peakRssBytes(), cpuSeconds: (r.userCPUTime + r.systemCPUTime) / 1e6 };
 }
 
 function send(m: CellMessage): Promise<void> {

@@ -16,6 +16,7 @@ import { measureSearch, nnRecallAtK, recallAtK, type LatencySummary } from '../e
 import { checkBuildParams, checkSearchParams, createIndex, indexEntry, type IndexParams } from '../index/registry.js';
 import type { MemoryBreakdown, VectorIndex } from '../index/types.js';
 import { captureEnvironment, type RunEnvironment } from './env.js';
+import { peakRssBytes } from '../core/memory.js';
 
 export const RECALL_AT = [1, 5, 10] as const;
 export const RECALL_DEFINITION =
@@ -97,9 +98,6 @@ function recalls(ids: Int32Array, truth: GroundTruth, nq: number, kSearched: num
   return { recall, nnRecall };
 }
 
-function peakRss(): number {
-  return process.resourceUsage().maxRSS * 1024;
-}
 
 export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
   const entry = indexEntry(job.index);
@@ -130,10 +128,10 @@ export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
         const resolved = checkSearchParams(entry.id, given);
         search = Object.fromEntries(Object.keys(given).map((name) => [name, resolved[name]]));
         const m = await measureSearch(index, queries, kSearched, search, { warmupQueries: job.warmup ?? 100 });
-        records.push({ status: 'ok', error: null, ...base, params: { build, search }, ...recalls(m.ids, truth, queries.rows, kSearched), qps: m.qps, latencyMs: m.latencyMs, peakRssBytes: peakRss() });
+        records.push({ status: 'ok', error: null, ...base, params: { build, search }, ...recalls(m.ids, truth, queries.rows, kSearched), qps: m.qps, latencyMs: m.latencyMs, peakRssBytes: peakRssBytes() });
       } catch (e) {
         if (!(e instanceof VqbenchError)) throw e;
-        records.push({ status: 'failed', error: e.message, ...base, params: { build, search }, recall: null, nnRecall: null, qps: null, latencyMs: null, peakRssBytes: peakRss() });
+        records.push({ status: 'failed', error: e.message, ...base, params: { build, search }, recall: null, nnRecall: null, qps: null, latencyMs: null, peakRssBytes: peakRssBytes() });
       }
       job.onProgress?.(records.length, combos.length, 'search configurations');
     }
