@@ -1,4 +1,5 @@
 /** `vqbench mteb`: flags → runMteb → a table of main scores (original vs quantized), or JSON. */
+import path from 'node:path';
 import type { Argv } from 'yargs';
 import { writeFileAtomic } from '../core/atomic.js';
 import { InputError } from '../core/errors.js';
@@ -6,6 +7,7 @@ import { setThreads } from '../core/parallel.js';
 import { progressBar } from '../core/progress.js';
 import { runMteb, type MtebQuantizerSpec } from '../eval/mteb/run.js';
 import { QUANTIZER_IDS } from '../quant/registry.js';
+import { mtebResultPath, mtebTaskJson } from '../report/exports.js';
 import { WEIGHT_RULES, type WeightRule } from '../quant/wrvq.js';
 import { fmt, table } from './output.js';
 
@@ -50,6 +52,7 @@ export function mtebCommand(y: Argv): Argv {
         .option('seed', { type: 'number', default: 1234 })
         .option('threads', { type: 'number', describe: 'worker threads for the kernels (default: all cores)' })
         .option('out', { type: 'string', describe: 'also write the result JSON to this file (atomically)' })
+        .option('output-folder', { type: 'string', describe: "also write MTEB's per-task results JSON: <folder>/<model>[-<quantizer>]/<task>.json" })
         .option('json', { type: 'boolean', default: false, describe: 'print one JSON object on stdout instead of a table' }),
     async (argv) => {
       if (argv.threads !== undefined) setThreads(argv.threads);
@@ -75,6 +78,14 @@ export function mtebCommand(y: Argv): Argv {
       });
       bar.finish();
       if (argv.out) writeFileAtomic(argv.out, JSON.stringify(result, null, 2) + '\n');
+      if (argv['output-folder']) {
+        for (const t of result.tasks) {
+          for (const v of t.variants) {
+            const json = mtebTaskJson(t.task, v.scores, v.main_score, v.evaluationSeconds, t.checksum);
+            writeFileAtomic(path.join(argv['output-folder'], mtebResultPath(result.model, v.variant, t.task)), JSON.stringify(json, null, 2) + '\n');
+          }
+        }
+      }
       if (argv.json) {
         process.stdout.write(JSON.stringify(result) + '\n');
         return;

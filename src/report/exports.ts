@@ -40,17 +40,27 @@ function modelDir(model: string): string {
   return slug(model.replace(/\//g, '__'));
 }
 
+/** One task's scores in MTEB's per-task results format (see the file comment). */
+export function mtebTaskJson(task: string, scores: Record<string, number>, mainScore: number, evaluationSeconds: number | null, revision?: string | null): MtebTaskJson {
+  const test: Record<string, number> = { ...scores, main_score: mainScore };
+  if (evaluationSeconds !== null) test.evaluation_time = evaluationSeconds;
+  return { ...(revision ? { dataset_revision: revision } : {}), mteb_dataset_name: task, test };
+}
+
+/** `<model>[-<variant>]/<task>.json`: the original under the model's folder, each quantized variant beside it. */
+export function mtebResultPath(model: string, variant: string, task: string): string {
+  const dir = variant === 'original' ? modelDir(model) : `${modelDir(model)}-${slug(variant)}`;
+  return `${dir}/${slug(task)}.json`;
+}
+
 export function mtebExports(view: RunView): ExportBlob[] {
   const out: ExportBlob[] = [];
   for (const t of view.mteb) {
     for (const v of t.variants) {
       if (v.mainScore === null) continue;
-      const test: Record<string, number> = { ...v.scores, main_score: v.mainScore };
-      if (v.evaluationSeconds !== null) test.evaluation_time = v.evaluationSeconds;
-      const json: MtebTaskJson = { ...(t.datasetRevision ? { dataset_revision: t.datasetRevision } : {}), mteb_dataset_name: t.task, test };
-      const dir = v.variant === 'original' ? modelDir(t.model) : `${modelDir(t.model)}-${slug(v.variant)}`;
+      const json = mtebTaskJson(t.task, v.scores, v.mainScore, v.evaluationSeconds, t.datasetRevision);
       out.push({
-        path: `mteb/${dir}/${slug(t.task)}.json`,
+        path: `mteb/${mtebResultPath(t.model, v.variant, t.task)}`,
         what: `MTEB ${t.task}, ${t.model}, ${v.variant}${v.bitsPerVector !== null ? ` (${v.bitsPerVector} bits per vector)` : ''}`,
         data: JSON.stringify(json, null, 2) + '\n',
       });

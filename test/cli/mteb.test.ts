@@ -1,7 +1,7 @@
 // `vqbench embed` and `vqbench mteb` end to end on real prepared tasks (UDHR, WordNet) with the
 // GloVe-average embedder (fast), plus the bad-input cases.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -18,9 +18,15 @@ let glove: MtebOut;
 
 test('mteb: original vs a quantizer on two real tasks; bits, deltas and MTEB main scores', () => {
   const r = runCli(['mteb', '--model', 'glove-avg', '--tasks', 'udhr-bitext-en-es', 'wordnet-wup-sts',
-    '--quantizer', 'pq:books=4,size=16', '--train-size', '2000', '--json']);
+    '--quantizer', 'pq:books=4,size=16', '--train-size', '2000', '--json', '--output-folder', path.join(dir, 'mteb')]);
   assert.equal(r.code, 0, r.stderr);
   glove = JSON.parse(r.stdout) as MtebOut;
+  // MTEB's per-task results files, the original under the model's folder and each variant beside it
+  const stsFile = JSON.parse(readFileSync(path.join(dir, 'mteb', 'glove-avg', 'wordnet-wup-sts.json'), 'utf8')) as { mteb_dataset_name: string; dataset_revision: string; test: Record<string, number> };
+  assert.equal(stsFile.mteb_dataset_name, 'wordnet-wup-sts');
+  assert.equal(stsFile.test.main_score, glove.tasks[1].variants[0].main_score);
+  assert.ok(stsFile.dataset_revision.length > 0 && stsFile.test.evaluation_time >= 0);
+  assert.equal(readdirSync(path.join(dir, 'mteb')).length, 2, 'original + one quantized variant');
   assert.equal(glove.dim, 100);
   assert.equal(glove.trainRows, 2000);
   assert.deepEqual(glove.tasks.map((t) => [t.task, t.type]), [['udhr-bitext-en-es', 'BitextMining'], ['wordnet-wup-sts', 'STS']]);
