@@ -49,25 +49,25 @@ export function embedCommand(y: Argv): Argv {
       const limit = argv.limit;
       const embedder = await createEmbedder(argv.model, { modelPath: argv['model-path'], dtype: argv.dtype, offline: argv.offline });
       const t0 = performance.now();
-      const parts: { role: EmbedRole; rows: number; texts: string[]; m: Matrix }[] = [];
+      const parts: { role: EmbedRole; texts: string[]; m: Matrix }[] = [];
       for (const g of groups) {
         const texts = limit !== undefined ? g.texts.slice(0, limit) : g.texts;
         const bar = progressBar(`embed ${g.role}s`, 'text');
-        parts.push({ role: g.role, rows: texts.length, texts, m: await embedWithCache(embedder, texts, g.role, { onProgress: bar.update }) });
+        parts.push({ role: g.role, texts, m: await embedWithCache(embedder, texts, g.role, { onProgress: bar.update }) });
         bar.finish();
       }
       const seconds = (performance.now() - t0) / 1000;
-      const rows = parts.reduce((s, p) => s + p.rows, 0);
+      const rows = parts.reduce((s, p) => s + p.m.rows, 0);
       const all = Matrix.zeros(rows, embedder.dim);
       let off = 0;
-      for (const p of parts) { all.data.set(p.m.data, off * embedder.dim); off += p.rows; }
+      for (const p of parts) { all.data.set(p.m.data, off * embedder.dim); off += p.m.rows; }
       const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
       const out = argv.out ?? path.join(cacheDir('vectors'), `${safe(name)}-${safe(embedder.id)}.npy`);
       writeFileAtomic(out, encodeNpy(all));
       let offset = 0;
       const manifest = {
         dataset: name, model: argv.model, embedderId: embedder.id, embedderVersion: embedder.version, dim: embedder.dim, rows,
-        groups: parts.map((p) => { const g = { role: p.role, offset, rows: p.rows }; offset += p.rows; return g; }),
+        groups: parts.map((p) => { const g = { role: p.role, offset, rows: p.m.rows }; offset += p.m.rows; return g; }),
         seconds, textsPerSecond: rows / seconds, file: out,
       };
       // Row → (role, text), so `--model precomputed --vectors <out>` can serve any group of the task.
@@ -76,7 +76,7 @@ export function embedCommand(y: Argv): Argv {
       await embedder.dispose?.();
       if (argv.json) { process.stdout.write(JSON.stringify(manifest) + '\n'); return; }
       process.stdout.write(keyValueTable([
-        ['dataset', `${name} (${rows} texts: ${parts.map((p) => `${p.rows} ${p.role}s`).join(', ')})`],
+        ['dataset', `${name} (${rows} texts: ${parts.map((p) => `${p.m.rows} ${p.role}s`).join(', ')})`],
         ['model', `${embedder.id} (d = ${embedder.dim})`],
         ['vectors', `${out} (rows in that order; ${out}.json lists the groups)`],
         ['time', `${fmt(seconds, 3)} s (${fmt(rows / seconds, 3)} texts/s, cache hits included)`],

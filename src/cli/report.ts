@@ -1,7 +1,7 @@
 /** `vqbench report <results/run> [--out dir]`: a run folder → charts, index.html, report.md and exports. */
 import type { Argv } from 'yargs';
-import { relative } from 'node:path';
-import { defaultReportDir, writeReport } from '../report/index.js';
+import { dirname, relative } from 'node:path';
+import { writeReport } from '../report/index.js';
 
 export function reportCommand(y: Argv): Argv {
   return y.command(
@@ -13,13 +13,13 @@ export function reportCommand(y: Argv): Argv {
         .option('out', { type: 'string', describe: 'output folder (default: reports/<run>/ beside results/)' }),
     async (argv) => {
       const run = argv.run as string;
-      const files = await writeReport(run, argv.out ?? defaultReportDir(run));
+      const files = await writeReport(run, argv.out);
       const rel = (p: string) => relative(process.cwd(), p) || '.';
       process.stdout.write(
         [
           `report: ${rel(files.html)}`,
           `markdown: ${rel(files.markdown)}`,
-          `charts: ${files.charts.length} PNG${files.charts.length === 1 ? '' : 's'}${files.charts.length ? ` in ${rel(files.charts[0].replace(/[^/\\]+$/, ''))}` : ''}`,
+          `charts: ${files.charts.length} PNG${files.charts.length === 1 ? '' : 's'}${files.charts.length ? ` in ${rel(dirname(files.charts[0]))}` : ''}`,
           `exports: ${files.exports.length} file${files.exports.length === 1 ? '' : 's'} (MTEB per-task JSON, ann-benchmarks summaries)`,
         ].join('\n') + '\n',
       );

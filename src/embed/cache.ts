@@ -23,7 +23,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
-import { Matrix } from '../core/matrix.js';
+import { assertFinite, Matrix } from '../core/matrix.js';
 import { progressBar, type ProgressFn } from '../core/progress.js';
 import { cacheDir as defaultCacheRoot } from '../data/cache.js';
 import { encodeNpy, parseNpy, writeNpy } from '../data/npy.js';
@@ -83,8 +83,7 @@ function readTrusted(path: string, rows: number, dim: number): Matrix | null {
   try {
     const m = parseNpy(readFileSync(path), path);
     if (m.rows !== rows || m.dim !== dim) return null;
-    const d = m.data;
-    for (let i = 0; i < d.length; i++) if (d[i] - d[i] !== 0) return null;
+    assertFinite(m, path);
     return m;
   } catch {
     return null;

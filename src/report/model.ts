@@ -6,7 +6,7 @@
 import type { IndexRecord, InsertResult } from '../run/index-job.js';
 import type { QuantizeResult } from '../run/quantize.js';
 import type { CellResult } from '../run/result.js';
-import type { LoadedRun } from './load.js';
+import { isObject, type LoadedRun } from './load.js';
 
 export interface QuantRow {
   cell: CellResult;
@@ -87,10 +87,6 @@ export interface RunView {
 /** A filename-safe id: runs of other characters become '-', at most 80 characters. */
 export function slug(s: string): string {
   return s.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'x';
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 const numOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);

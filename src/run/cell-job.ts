@@ -9,6 +9,7 @@ import type { ProgressFn } from '../core/progress.js';
 import { loadDataset } from '../data/load.js';
 import { chromaUnavailable } from '../index/chroma.js';
 import type { IndexParams } from '../index/registry.js';
+import type { MtebQuantizerSpec } from '../eval/mteb/run.js';
 import { gaussianRateDistortion, RD_DEFINITION } from '../eval/rate-distortion.js';
 import type { TrainerKind } from '../quant/types.js';
 import type { WeightRule } from '../quant/wrvq.js';
@@ -28,7 +29,7 @@ export interface CellOutcome {
 const TIMING_DEFINITIONS: Record<string, string> = {
   'timing.wallSeconds': 'wall-clock seconds of the cell, from starting its process to its exit (process start and data loading included)',
   'timing.cpuSeconds': 'user + system CPU seconds of the cell process, all its threads',
-  'timing.peakRssBytes': "peak resident set size of the cell process (getrusage maxrss): the whole process, dataset and runtime included, not the index's own bytes",
+  'timing.peakRssBytes': "peak resident set size of the cell process (VmHWM of its address space on Linux, see src/core/memory.ts; getrusage maxrss elsewhere): the whole process, dataset and runtime included, not the index's own bytes",
 };
 
 export const DEFINITIONS: Record<CellKind, Record<string, string>> = {
@@ -79,20 +80,13 @@ export function oneSentence(msg: string): string {
   return /[.!?]$/.test(line) ? line : `${line}.`;
 }
 
-/** A module the lead writes separately: loaded when an mteb cell runs, so a missing one fails only those cells. */
-const MTEB_MODULE = '../eval/mteb/run.js';
-
-type RunMteb = (job: Record<string, unknown>) => Promise<unknown>;
-
-async function loadRunMteb(): Promise<RunMteb> {
-  let mod: { runMteb?: RunMteb };
+/** runMteb, loaded when an mteb cell runs (it pulls in the embedders), so a failure to load it fails only those cells. */
+async function loadRunMteb(): Promise<typeof import('../eval/mteb/run.js').runMteb> {
   try {
-    mod = (await import(MTEB_MODULE)) as { runMteb?: RunMteb };
+    return (await import('../eval/mteb/run.js')).runMteb;
   } catch (e) {
     throw new VqbenchError(`runMteb could not be loaded (${oneSentence((e as Error).message).replace(/\.$/, '')}).`);
   }
-  if (typeof mod.runMteb !== 'function') throw new VqbenchError('src/eval/mteb/run.ts does not export runMteb.');
-  return mod.runMteb;
 }
 
 /** Replaces the subset folder path a job reports as its dataset with the task's dataset name. */
@@ -153,16 +147,14 @@ export async function executeCell(cell: CellPlan, data: string | null, onProgres
       }
       case 'mteb': {
         const runMteb = await loadRunMteb();
-        const q = c.quantizer as Record<string, unknown> | null;
+        const q = c.quantizer as MtebQuantizerSpec | null;
         const r = await runMteb({
-          model: c.model, tasks: c.tasks, seed: c.seed, onProgress,
-          ...(c.trainCorpus !== undefined && { trainCorpus: c.trainCorpus }),
-          ...(c.trainSize !== undefined && { trainSize: c.trainSize }),
-          // runMteb takes a list of quantizers (the brief named one `quantizer`): both are given
-          ...(q ? { quantizer: q, quantizers: [q] } : {}),
+          model: c.model as string, tasks: c.tasks as string[], seed: c.seed, onProgress,
+          ...(c.trainCorpus !== undefined && { trainCorpus: c.trainCorpus as string }),
+          ...(c.trainSize !== undefined && { trainSize: c.trainSize as number }),
+          ...(q ? { quantizers: [q] } : {}),
         });
-        const defs = (r as { definitions?: Record<string, string> })?.definitions;
-        return ok(r, null, { ...definitions, ...(defs ?? {}) });
+        return ok(r, null, { ...definitions, ...r.definitions });
       }
     }
   } catch (e) {

@@ -103,9 +103,7 @@ export async function prepareDataset(spec: string, subset: { base?: number; quer
 }
 
 function fromMeta(spec: string, dir: string, meta: SubsetMeta): PreparedDataset {
-  return meta.passthrough
-    ? { data: spec, checksum: meta.checksum, rows: meta.rows, sourceChecksum: meta.sourceChecksum }
-    : { data: dir, checksum: meta.checksum, rows: meta.rows, sourceChecksum: meta.sourceChecksum };
+  return { data: meta.passthrough ? spec : dir, checksum: meta.checksum, rows: meta.rows, sourceChecksum: meta.sourceChecksum };
 }
 
 /** Removes temporary folders left by interrupted preparations (older than an hour: another run may be writing a fresh one). */

@@ -98,7 +98,6 @@ function recalls(ids: Int32Array, truth: GroundTruth, nq: number, kSearched: num
   return { recall, nnRecall };
 }
 
-
 export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
   const entry = indexEntry(job.index);
   const k = job.k ?? 10;

@@ -24,7 +24,7 @@ import { cleanStaleSubsets, prepareDataset, type PreparedDataset } from './datas
 import { captureEnvironment, type RunEnvironment } from './env.js';
 import { estimateCell, formatDuration, type Estimate } from './estimate.js';
 import { RESULT_SCHEMA, type CellResult, type CellStatus } from './result.js';
-import { expandTask, loadTask, matchesFilters, type CellPlan, type Scale, type Task } from './task.js';
+import { expandTask, loadTask, matchesFilters, taskSeed, type CellPlan, type Scale, type Task } from './task.js';
 
 export const RUN_SCHEMA = 'vqbench.run/1';
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -304,6 +304,7 @@ export async function runTask(opts: RunOptions): Promise<RunSummary> {
   const t0 = performance.now();
   const print = opts.print ?? ((l: string) => process.stdout.write(l + '\n'));
   const task = loadTask(opts.task);
+  const seed = taskSeed(task);
   const resultsRoot = resolve(opts.resultsDir ?? 'results');
   if (opts.timeout !== undefined && !(opts.timeout > 0)) throw new ConfigError(`--timeout must be a positive number of seconds, got ${opts.timeout}.`);
   if (opts.run !== undefined && !RUN_ID.test(opts.run)) throw new ConfigError(`--run ${opts.run} is not a filename-safe id (letters, digits, '.', '_', '-').`);
@@ -334,7 +335,7 @@ export async function runTask(opts: RunOptions): Promise<RunSummary> {
   const done = new Map(selected.map((c) => [c.id, existsSync(runDir) ? completedResult(runDir, c) : null]));
   const estimates = new Map<string, Estimate>(selected.map((c) => [c.id, estimateCell(c, scale, resultsRoot)]));
   print(`task ${task.name}${task.paper && !task.paper.startsWith('-') ? ` (${task.paper})` : ''}: ${task.description}`);
-  print(`scale ${scale}: ${describeScale(task, scale)}; seed ${task.seed ?? 1234}; results in ${runDir}`);
+  print(`scale ${scale}: ${describeScale(task, scale)}; seed ${seed}; results in ${runDir}`);
   const idWidth = Math.min(72, Math.max(...selected.map((c) => c.id.length)));
   const numWidth = String(selected.length).length;
   for (const [i, c] of selected.entries()) {
@@ -363,7 +364,7 @@ export async function runTask(opts: RunOptions): Promise<RunSummary> {
   const startedAt = new Date().toISOString();
   const invocation: RunFile['invocations'][number] = { pid: process.pid, startedAt, finishedAt: null, only: filters, selected: selected.length, skipped: 0, ran: 0, counts: null };
   const runFile: RunFile = {
-    schema: RUN_SCHEMA, run, task: task.name, taskFile: task.file, paper: task.paper ?? null, description: task.description, scale, seed: task.seed ?? 1234,
+    schema: RUN_SCHEMA, run, task: task.name, taskFile: task.file, paper: task.paper ?? null, description: task.description, scale, seed,
     cells: cells.map((c) => c.id), createdAt: existingRun?.createdAt ?? startedAt, startedAt, finishedAt: null, status: 'running',
     invocations: [...(existingRun?.invocations ?? []), invocation],
   };
@@ -420,8 +421,8 @@ export async function runTask(opts: RunOptions): Promise<RunSummary> {
       let prep: PreparedDataset | null = null;
       try {
         if (cell.dataset) {
-          const key = JSON.stringify([cell.dataset.spec, cell.dataset.subset, task.seed ?? 1234]);
-          if (!prepared.has(key)) prepared.set(key, prepareDataset(cell.dataset.spec, cell.dataset.subset, task.seed ?? 1234));
+          const key = JSON.stringify([cell.dataset.spec, cell.dataset.subset]);
+          if (!prepared.has(key)) prepared.set(key, prepareDataset(cell.dataset.spec, cell.dataset.subset, seed));
           draw('preparing the dataset', true);
           prep = await prepared.get(key)!;
         }
@@ -441,7 +442,7 @@ export async function runTask(opts: RunOptions): Promise<RunSummary> {
         : report.timedOut ? `the cell ran longer than its ${t} s timeout and was stopped.`
         : `the cell's process ended without a result (${report.signal ? `killed by ${report.signal}` : `exit code ${report.code}`})${why ? `: ${why.replace(/\.$/, '')}` : ''}.`;
       const result: CellResult = {
-        schema: RESULT_SCHEMA, run, task: task.name, cell: cell.id, kind: cell.kind, config: cell.config, scale, seed: task.seed ?? 1234,
+        schema: RESULT_SCHEMA, run, task: task.name, cell: cell.id, kind: cell.kind, config: cell.config, scale, seed,
         status, error,
         dataset: cell.dataset ? { name: cell.dataset.name, checksum: report.outcome?.datasetChecksum ?? prep?.checksum ?? null } : null,
         env: { ...(report.env ?? env0), ...(usesFaiss(cell) ? { blas } : {}) },
@@ -489,21 +490,16 @@ export async function runTask(opts: RunOptions): Promise<RunSummary> {
   return summary;
 }
 
-/** The report module is written separately (src/report/index.ts): loaded only here, and its absence is a note. */
-const REPORT_MODULE = '../report/index.js';
-
+/** The report module (chart.js, node-canvas) is loaded only here, when a run ends: a failure to load it is a note, not a failed run. */
 export async function writeRunReport(runDir: string): Promise<{ path: string | null; note: string | null }> {
-  let mod: { writeReport?: (dir: string) => unknown };
+  let report: typeof import('../report/index.js');
   try {
-    mod = (await import(REPORT_MODULE)) as typeof mod;
+    report = await import('../report/index.js');
   } catch (e) {
     return { path: null, note: `the report was not written: src/report/index.ts could not be loaded (${oneSentence((e as Error).message).replace(/\.$/, '')}); the results are in ${runDir}.` };
   }
-  if (typeof mod.writeReport !== 'function') return { path: null, note: `the report was not written: src/report/index.ts does not export writeReport; the results are in ${runDir}.` };
   try {
-    const out = await mod.writeReport(runDir);
-    const path = typeof out === 'string' ? out : typeof out === 'object' && out !== null && 'html' in out ? String((out as { html: unknown }).html) : typeof out === 'object' && out !== null && 'dir' in out ? String((out as { dir: unknown }).dir) : runDir.replace(/results([/\\][^/\\]+)$/, 'reports$1');
-    return { path, note: null };
+    return { path: (await report.writeReport(runDir)).html, note: null };
   } catch (e) {
     return { path: null, note: `the report failed: ${oneSentence((e as Error).message)}` };
   }

@@ -348,10 +348,15 @@ export function quantizerBits(c: Record<string, unknown>): number | null {
   }
 }
 
+/** The task's seed: its own, else 1234. */
+export function taskSeed(task: TaskFile): number {
+  return task.seed ?? 1234;
+}
+
 /** The cells of a task at one scale, in file order; ids are unique (a duplicate is a ConfigError). */
 export function expandTask(task: Task, scale: Scale): CellPlan[] {
   const preset: ScalePreset = task.scale?.[scale] ?? {};
-  const seed = task.seed ?? 1234;
+  const seed = taskSeed(task);
   const timeout = preset.timeout ?? null;
   const subset = preset.base !== undefined || preset.queries !== undefined ? { ...(preset.base !== undefined && { base: preset.base }), ...(preset.queries !== undefined && { queries: preset.queries }) } : null;
   const cells: CellPlan[] = [];

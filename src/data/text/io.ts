@@ -20,6 +20,15 @@ export function requireFile(dir: string, rel: string, what: string): string {
   return p;
 }
 
+/** Is `p` an existing folder? */
+export function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Calls `onLine(line, lineNo)` (1-based, without the line ending) for every line of a file and
  * returns the sha256 (hex) of its bytes. A missing or unreadable file is one sentence naming it.

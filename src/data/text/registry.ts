@@ -9,7 +9,7 @@
  *                         (one text per line), a .jsonl (a "text" field), or a prepared corpus folder
  *   textsOf(task)         every text a task embeds, grouped by role, queries first
  */
-import { existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../../core/atomic.js';
@@ -19,7 +19,7 @@ import { frozenRegistry } from '../../core/registry.js';
 import { cacheDir } from '../cache.js';
 import { checksum } from '../checksum.js';
 import { CORPUS_FILE_KINDS, isCorpusFile, loadCorpusFile, type TextCorpus } from './corpus.js';
-import { toJsonl } from './io.js';
+import { isDirectory, toJsonl } from './io.js';
 import { loadJsonlTask } from './jsonl-task.js';
 import { plainMeta, readTaskJson } from './meta.js';
 import { isBeirFolder, isMsMarcoFolder, loadBeirFolder, loadMsMarcoFolder } from './retrieval.js';
@@ -29,11 +29,12 @@ import { SPAM_DATASETS } from './sources/spam.js';
 import { SWORD_DATASETS } from './sources/sword.js';
 import { UDHR_DATASETS } from './sources/udhr.js';
 import { WORDNET_DATASETS } from './sources/wordnet.js';
-import { TASK_TYPES, type TaskType, type TextTask } from './types.js';
+import { retrievalDocText, TASK_TYPES, type TaskType, type TextTask } from './types.js';
 import { dataOf } from './narrow.js';
 import { writeTaskFolder } from './write.js';
 
 export type { TextCorpus } from './corpus.js';
+export { retrievalDocText } from './types.js';
 export type { TextDatasetEntry } from './sources/entry.js';
 
 const entries: TextDatasetEntry[] = [...SPAM_DATASETS, ...WORDNET_DATASETS, ...BROWN_DATASETS, ...SWORD_DATASETS, ...UDHR_DATASETS];
@@ -92,11 +93,6 @@ export function countsOf(task: TextTask): Record<string, number> {
   }
 }
 
-/** The text a Retrieval document is embedded as: BEIR / MTEB's "title text" (just the text when there is no title). */
-export function retrievalDocText(title: string, text: string): string {
-  return title ? `${title} ${text}` : text;
-}
-
 /**
  * Every text the task embeds, grouped by the role it is embedded with, queries first (Retrieval
  * queries and Reranking queries are 'query'; everything else is 'document'). Within a group each
@@ -153,11 +149,16 @@ function readPreparedRecord(dir: string): (PreparedRecord & { file: string }) | 
   return null;
 }
 
-/** Prepared with the current recipe? */
-export function isPrepared(name: string): boolean {
+/** The prepared copy's record when it was prepared with the current recipe, else null. */
+function currentRecord(name: string): (PreparedRecord & { file: string }) | null {
   const e = textDatasetEntry(name);
   const r = readPreparedRecord(preparedDir(name));
-  return r !== null && r.recipe === e.recipe && typeof r.checksum === 'string';
+  return r !== null && r.recipe === e.recipe && typeof r.checksum === 'string' ? r : null;
+}
+
+/** Prepared with the current recipe? */
+export function isPrepared(name: string): boolean {
+  return currentRecord(name) !== null;
 }
 
 export interface PrepareResult {
@@ -180,10 +181,8 @@ export async function prepareTextDataset(name: string, opts: { force?: boolean }
   const t0 = performance.now();
   const e = textDatasetEntry(name);
   const dir = preparedDir(name);
-  if (!opts.force && isPrepared(name)) {
-    const r = readPreparedRecord(dir)!;
-    return { name, type: e.type, status: 'cached', dir, checksum: r.checksum!, counts: r.counts ?? {}, seconds: (performance.now() - t0) / 1000 };
-  }
+  const r = opts.force ? null : currentRecord(name);
+  if (r) return { name, type: e.type, status: 'cached', dir, checksum: r.checksum!, counts: r.counts ?? {}, seconds: (performance.now() - t0) / 1000 };
   const built = await e.build();
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
   let sum: string, counts: Record<string, number>;
@@ -273,8 +272,8 @@ export function manifestEntries(): Record<string, unknown>[] {
  */
 export function manifestEntryOf(name: string): Record<string, unknown> {
   const e = textDatasetEntry(name);
-  const rec = readPreparedRecord(preparedDir(name)) as (PreparedRecord & Record<string, unknown>) | null;
-  if (!rec || !isPrepared(name)) throw new InputError(`${name} is not prepared; run \`vqbench datasets prepare ${name}\`.`);
+  const rec = currentRecord(name) as (PreparedRecord & Record<string, unknown>) | null;
+  if (!rec) throw new InputError(`${name} is not prepared; run \`vqbench datasets prepare ${name}\`.`);
   const prov = (rec.provenance ?? {}) as Partial<Provenance>;
   return {
     name, kind: 'text', type: e.type, counts: rec.counts,
@@ -291,8 +290,8 @@ export function listTextDatasets(): TextDatasetInfo[] {
   const manifest = new Map(manifestEntries().filter((d) => d.kind === 'text').map((d) => [String(d.name), d]));
   return TEXT_DATASET_NAMES.map((name) => {
     const e = TEXT_DATASETS[name];
-    const prepared = isPrepared(name);
-    const rec = prepared ? readPreparedRecord(preparedDir(name)) : null;
+    const rec = currentRecord(name);
+    const prepared = rec !== null;
     const m = manifest.get(name);
     return {
       name, type: e.type, describe: e.describe, source: e.source, licence: e.licence, shortLicence: e.shortLicence, needs: e.needs, prepared,
@@ -303,14 +302,6 @@ export function listTextDatasets(): TextDatasetInfo[] {
 }
 
 // ---- load ----
-
-function isDirectory(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 /** A task folder: task.json (+ JSONL, or BEIR / MS MARCO for Retrieval), or a BEIR / MS MARCO folder without task.json. */
 export async function loadTaskFolder(dir: string): Promise<TextTask> {

@@ -6,29 +6,21 @@
  * in the split's qrels are kept; qrels naming an id that is not in the corpus or the queries are
  * an error (file:line).
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { InputError } from '../../core/errors.js';
 import { DEFAULT_MAIN_SCORE } from './meta.js';
-import { combineFileHashes, forEachJsonl, forEachLine, requireFile, str } from './io.js';
+import { combineFileHashes, forEachJsonl, forEachLine, isDirectory, requireFile, str } from './io.js';
 import type { RetrievalData, TaskMeta, TextTask } from './types.js';
 
 type RetrievalTask = Extract<TextTask, { meta: { type: 'Retrieval' } }>;
 
 export function isBeirFolder(dir: string): boolean {
-  return existsSync(join(dir, 'corpus.jsonl')) || existsSync(join(dir, 'queries.jsonl')) || isDir(join(dir, 'qrels'));
+  return existsSync(join(dir, 'corpus.jsonl')) || existsSync(join(dir, 'queries.jsonl')) || isDirectory(join(dir, 'qrels'));
 }
 
 export function isMsMarcoFolder(dir: string): boolean {
   return existsSync(join(dir, 'collection.tsv')) || readdirSync(dir).some((f) => /^(queries|qrels)\..+\.tsv$/.test(f));
-}
-
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 function defaultMeta(dir: string, split: string): TaskMeta {
@@ -54,7 +46,7 @@ export async function loadBeirFolder(dir: string, meta?: TaskMeta): Promise<Retr
   const what = 'a BEIR folder';
   const corpusPath = requireFile(dir, 'corpus.jsonl', what);
   const queriesPath = requireFile(dir, 'queries.jsonl', what);
-  if (!isDir(join(dir, 'qrels'))) throw new InputError(`${dir} is ${what} but has no qrels/ folder (qrels/test.tsv).`);
+  if (!isDirectory(join(dir, 'qrels'))) throw new InputError(`${dir} is ${what} but has no qrels/ folder (qrels/test.tsv).`);
   const splits = readdirSync(join(dir, 'qrels')).filter((f) => f.endsWith('.tsv')).map((f) => f.slice(0, -4)).sort();
   const split = pickSplit(splits, meta?.split, dir, 'qrels/<split>.tsv');
   const qrelsPath = join(dir, 'qrels', `${split}.tsv`);

@@ -48,6 +48,11 @@ export interface RetrievalData {
   qrels: Map<string, Map<string, number>>;
 }
 
+/** The text a Retrieval document is embedded as: BEIR / MTEB's (title + ' ' + text).strip(). */
+export function retrievalDocText(title: string | undefined, text: string): string {
+  return `${title ?? ''} ${text}`.trim();
+}
+
 export type TextTask =
   | { meta: TaskMeta & { type: 'Classification' }; data: ClassificationData }
   | { meta: TaskMeta & { type: 'Clustering' }; data: ClusteringData }

@@ -48,9 +48,14 @@ export function taskFiles(task: TextTask): [string, string][] {
   }
 }
 
+/** The checksum of data files as taskFiles gives them (what the loader computes over the same files). */
+function filesChecksum(files: [string, string][]): string {
+  return combineFileHashes(files.map(([name, text]) => ({ name, sha: sha256(text) })));
+}
+
 /** The checksum loadTextTask will compute for this task once written. */
 export function taskChecksum(task: TextTask): string {
-  return combineFileHashes(taskFiles(task).map(([name, text]) => ({ name, sha: sha256(text) })));
+  return filesChecksum(taskFiles(task));
 }
 
 /**
@@ -60,7 +65,7 @@ export function taskChecksum(task: TextTask): string {
 export function writeTaskFolder(dir: string, task: TextTask, extra: Record<string, unknown> = {}): string {
   const files = taskFiles(task);
   for (const [rel, text] of files) writeFileAtomic(join(dir, rel), text);
-  const checksum = combineFileHashes(files.map(([name, text]) => ({ name, sha: sha256(text) })));
+  const checksum = filesChecksum(files);
   const meta: TaskMeta = { ...task.meta, checksum };
   writeFileAtomic(join(dir, 'task.json'), JSON.stringify({ ...meta, ...extra }, null, 2) + '\n');
   return checksum;

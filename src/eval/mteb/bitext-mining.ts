@@ -17,9 +17,14 @@ export async function nearestByCosine(emb1: Matrix, emb2: Matrix): Promise<Int32
   return Int32Array.from(ids, (r) => r[0]);
 }
 
+/** InputError unless there are sentence pairs and both sides have as many sentences. */
+function checkPairs(n1: number, n2: number): void {
+  requireNonEmpty('BitextMining: the list of sentence pairs', n1);
+  requireSameLength('BitextMining', n1, n2, 'first sentences', 'second sentences');
+}
+
 export async function bitextMiningScores(emb1: Matrix, emb2: Matrix): Promise<Record<string, number>> {
-  requireNonEmpty('BitextMining: the list of sentence pairs', emb1.rows);
-  requireSameLength('BitextMining', emb1.rows, emb2.rows, 'first sentences', 'second sentences');
+  checkPairs(emb1.rows, emb2.rows);
   const pred = await nearestByCosine(emb1, emb2);
   const gold = Int32Array.from({ length: emb1.rows }, (_, i) => i);
   const prf = precisionRecallF1(gold, pred, 'weighted');
@@ -28,8 +33,7 @@ export async function bitextMiningScores(emb1: Matrix, emb2: Matrix): Promise<Re
 
 export async function evaluateBitextMining(data: BitextMiningData, encode: Encode, _opts: EvaluateOptions = {}): Promise<TaskScores> {
   const n = data.sentences1.length;
-  requireNonEmpty('BitextMining: the list of sentence pairs', n);
-  requireSameLength('BitextMining', n, data.sentences2.length, 'first sentences', 'second sentences');
+  checkPairs(n, data.sentences2.length);
   const e = await encodeDistinct(encode, [...data.sentences1, ...data.sentences2], 'document');
   const scores = await bitextMiningScores(gather(e, 0, n), gather(e, n));
   return { main_score: scores.f1, scores };

