@@ -98,7 +98,11 @@ export function cellDataset(c: CellResult): string {
   if (Array.isArray(m) && isObject(m[0]) && typeof m[0].dataset === 'string') return m[0].dataset;
   if (c.dataset?.name) return c.dataset.name;
   const d = c.config.dataset ?? c.config.data;
-  return typeof d === 'string' ? d : 'unknown dataset';
+  if (typeof d === 'string') return d;
+  // an MTEB cell runs over text tasks, not one vector dataset
+  const tasks = c.config.tasks;
+  if (Array.isArray(tasks) && tasks.every((t) => typeof t === 'string')) return `text tasks: ${tasks.join(', ')}`;
+  return 'unknown dataset';
 }
 
 /** What a cell measures, for the status table: the method, index or model from its config. */
