@@ -6,7 +6,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError } from '../../src/core/errors.js';
 import { Matrix } from '../../src/core/matrix.js';
 import { readNpy, writeNpy } from '../../src/data/npy.js';
 import { readIvecs, readVecs, writeBvecs, writeFvecs, writeIvecs } from '../../src/data/fvecs.js';
@@ -15,6 +14,7 @@ import { groundTruth, loadDataset } from '../../src/data/load.js';
 import { heldOutRows } from '../../src/data/registry.js';
 import { shutdownWorkers } from '../../src/core/parallel.js';
 import { mixture } from '../helpers/data.js';
+import { inputError } from '../helpers/errors.js';
 
 const FIX = fileURLToPath(new URL('../fixtures/data/', import.meta.url));
 const REF = [0.5, -1.0, 2.0, 0.25, 3.0, -0.125, 1.5, 4.0, -2.0, 0.75, -0.5, 8.0];
@@ -28,15 +28,6 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
   await shutdownWorkers();
 });
-
-async function inputError(fn: () => unknown, pattern: RegExp): Promise<void> {
-  await assert.rejects(async () => fn(), (e: unknown) => {
-    assert.ok(e instanceof InputError, `expected InputError, got ${(e as Error)?.stack}`);
-    assert.match((e as Error).message, pattern);
-    assert.doesNotMatch((e as Error).message, /\n/);
-    return true;
-  });
-}
 
 test('npy files written by numpy read back exactly: f4, f8, f2, big-endian, Fortran order, format v2 and v3', () => {
   for (const f of ['f4', 'f8', 'f2', 'f4-big-endian', 'f4-fortran', 'f4-v2', 'f4-v3']) {

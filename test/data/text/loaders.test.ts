@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError } from '../../../src/core/errors.js';
 import { loadTextCorpus, loadTextTask, resolveTaskSpecs, retrievalDocText, textsOf, countsOf } from '../../../src/data/text/registry.js';
 import { dataOf } from '../../../src/data/text/narrow.js';
 import type { TextTask } from '../../../src/data/text/types.js';
 import { writeTaskFolder } from '../../../src/data/text/write.js';
+import { inputError } from '../../helpers/errors.js';
 
 const FIX = fileURLToPath(new URL('../../fixtures/text/', import.meta.url));
 const fx = (...p: string[]) => join(FIX, ...p);
@@ -22,15 +22,6 @@ before(() => {
   process.env.VQBENCH_CACHE = join(dir, 'cache');
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-async function inputError(fn: () => unknown, pattern: RegExp): Promise<void> {
-  await assert.rejects(async () => fn(), (e: unknown) => {
-    assert.ok(e instanceof InputError, `expected InputError, got ${(e as Error)?.stack}`);
-    assert.match((e as Error).message, pattern);
-    assert.doesNotMatch((e as Error).message, /\n/);
-    return true;
-  });
-}
 
 test('BEIR folder without task.json: a Retrieval task named after the folder; unjudged queries and zero grades dropped', async () => {
   const t = await loadTextTask(fx('beir', 'mini-scifact'));
