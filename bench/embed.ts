@@ -12,7 +12,7 @@ import { cpus } from 'node:os';
 import { createRequire } from 'node:module';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { table } from '../src/cli/output.js';
+import { table } from '../src/core/format.js';
 import { writeFileAtomic } from '../src/core/atomic.js';
 import { createEmbedder, type EmbedderOptions } from '../src/embed/registry.js';
 import type { Embedder } from '../src/embed/types.js';

@@ -15,11 +15,11 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { table } from '../src/cli/output.js';
+import { table } from '../src/core/format.js';
 import { writeFileAtomic } from '../src/core/atomic.js';
 import { paretoFrontier } from '../src/eval/ann.js';
 import type { IndexRecord } from '../src/run/index-job.js';
-import { blasInfo } from '../scripts/blas-info.js';
+import { blasInfo } from '../src/core/blas.js';
 
 const argv = yargs(hideBin(process.argv))
   .option('data', { type: 'string', default: 'glove-100' })

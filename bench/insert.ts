@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { table } from '../src/cli/output.js';
+import { table } from '../src/core/format.js';
 import { writeFileAtomic } from '../src/core/atomic.js';
 import type { InsertResult } from '../src/run/index-job.js';
 

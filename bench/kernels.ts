@@ -15,14 +15,14 @@ import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { writeFileAtomic } from '../src/core/atomic.js';
-import { table } from '../src/cli/output.js';
+import { table } from '../src/core/format.js';
 import { kmeans } from '../src/core/kmeans.js';
 import { getThreads, knn, nearest, setThreads, shutdownWorkers } from '../src/core/parallel.js';
 import { kernelDescription, setWasmKernelsEnabled } from '../src/core/wasm/kernels.js';
 import { loadDataset } from '../src/data/load.js';
 import { parseNpyHeader, writeNpy } from '../src/data/npy.js';
 import { captureEnvironment } from '../src/run/env.js';
-import { blasInfo } from '../scripts/blas-info.js';
+import { blasInfo } from '../src/core/blas.js';
 
 const argv = yargs(hideBin(process.argv))
   .option('data', { type: 'string', default: 'glove-100' })

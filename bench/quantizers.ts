@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { writeFileAtomic } from '../src/core/atomic.js';
-import { table } from '../src/cli/output.js';
+import { table } from '../src/core/format.js';
 import type { Matrix } from '../src/core/matrix.js';
 import { getThreads, shutdownWorkers } from '../src/core/parallel.js';
 import { Rng } from '../src/core/rng.js';
@@ -29,7 +29,7 @@ import { encodeParallel } from '../src/quant/encode-parallel.js';
 import { createQuantizer, quantizerFromJSON, type QuantizerParams } from '../src/quant/registry.js';
 import type { TrainOptions } from '../src/quant/types.js';
 import { captureEnvironment } from '../src/run/env.js';
-import { blasInfo } from '../scripts/blas-info.js';
+import { blasInfo } from '../src/core/blas.js';
 
 const argv = yargs(hideBin(process.argv))
   .option('data', { type: 'string', default: 'glove-100' })

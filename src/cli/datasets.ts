@@ -4,7 +4,7 @@
  */
 import type { Argv } from 'yargs';
 import { listTextDatasets, manifestEntries, prepareTextDatasets, type PrepareResult } from '../data/text/registry.js';
-import { fmt, table } from './output.js';
+import { fmt, table } from '../core/format.js';
 
 /** "train 2000, test 2000, labels 2" */
 function sizes(counts: Record<string, number>): string {

@@ -11,7 +11,7 @@ import { embedWithCache } from '../embed/cache.js';
 import { createEmbedder } from '../embed/registry.js';
 import type { EmbedRole } from '../embed/types.js';
 import { cacheDir } from '../data/cache.js';
-import { fmt, keyValueTable } from './output.js';
+import { fmt, keyValueTable } from '../core/format.js';
 
 /** The texts of a corpus, or every text of a task grouped by role (queries first, as textsOf gives them). */
 async function textGroups(spec: string): Promise<{ name: string; groups: { role: EmbedRole; texts: string[] }[] }> {

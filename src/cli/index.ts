@@ -11,7 +11,7 @@ import { setThreads } from '../core/parallel.js';
 import { progressBar } from '../core/progress.js';
 import { INDEXES, INDEX_IDS, indexEntry, type IndexParams } from '../index/registry.js';
 import { runIndexJob, runInsertJob, type IndexRecord } from '../run/index-job.js';
-import { fmt, table } from './output.js';
+import { fmt, table } from '../core/format.js';
 
 interface CommonArgs { data: string; index: string; k: number; queries?: number; seed: number; threads?: number; json: boolean; out?: string }
 

@@ -5,11 +5,11 @@ import { writeFileAtomic } from '../core/atomic.js';
 import { InputError } from '../core/errors.js';
 import { setThreads } from '../core/parallel.js';
 import { progressBar } from '../core/progress.js';
-import { runMteb, type MtebQuantizerSpec } from '../eval/mteb/run.js';
+import { runMteb, type MtebQuantizerSpec } from '../run/mteb.js';
 import { QUANTIZER_IDS } from '../quant/registry.js';
 import { mtebResultPath, mtebTaskJson } from '../report/exports.js';
 import { WEIGHT_RULES, type WeightRule } from '../quant/wrvq.js';
-import { fmt, table } from './output.js';
+import { fmt, table } from '../core/format.js';
 
 /** `--quantizer wrvq` or `--quantizer wrvq:books=4,size=256,weights=gain` (repeatable). */
 export function parseQuantizerSpec(s: string, defaults: Partial<MtebQuantizerSpec>): MtebQuantizerSpec {

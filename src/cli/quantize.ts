@@ -8,7 +8,7 @@ import { TRAINERS } from '../quant/trainers/run.js';
 import { WEIGHT_RULES, type WeightRule } from '../quant/wrvq.js';
 import { runQuantize } from '../run/quantize.js';
 import type { TrainerKind } from '../quant/types.js';
-import { fmt, keyValueTable } from './output.js';
+import { fmt, keyValueTable } from '../core/format.js';
 
 export function quantizeCommand(y: Argv): Argv {
   return y.command(

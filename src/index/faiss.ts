@@ -24,7 +24,8 @@ import { createRequire } from 'node:module';
 import { InputError, UnavailableError } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
 import { Rng } from '../core/rng.js';
-import { checkDim, resolveParams, type ParamSpecs, type Resolved } from './params.js';
+import { resolveParams, type ParamSpecs, type Resolved } from '../core/params.js';
+import { checkDim } from './checks.js';
 import {
   memoryBreakdown,
   type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric, type MemoryBreakdown,

@@ -6,7 +6,8 @@
 import { Matrix } from '../core/matrix.js';
 import { knn } from '../core/parallel.js';
 import { knnResident, releaseResident, residentRows, type ResidentRows } from '../core/wasm/kernels.js';
-import { checkDim, checkK, labelOf, resolveIds, resolveParams, type Resolved } from './params.js';
+import { resolveParams, type Resolved } from '../core/params.js';
+import { checkDim, checkK, labelOf, resolveIds } from './checks.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
   type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,

@@ -11,7 +11,8 @@
 import { createRequire } from 'node:module';
 import { InputError, UnavailableError } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
-import { checkDim, checkK, resolveParams, type ParamSpecs, type Resolved } from './params.js';
+import { resolveParams, type ParamSpecs, type Resolved } from '../core/params.js';
+import { checkDim, checkK } from './checks.js';
 import {
   memoryBreakdown,
   type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric, type MemoryBreakdown,

@@ -49,7 +49,8 @@ import {
   AdcFrame, WasmArray, adcBooksBytes, codewordNormsSq, dotTables, freeAdcBooks, gatherRows, l2Tables, listStarts, mergeSorted,
   packCodes, residentBooks, scanSum, scanSumPair, sumTables, type AdcBooks, type CodeArray,
 } from './adc.js';
-import { checkDim, checkK, labelOf, resolveIds, resolveParams, type Resolved } from './params.js';
+import { resolveParams, type Resolved } from '../core/params.js';
+import { checkDim, checkK, labelOf, resolveIds } from './checks.js';
 import { finishHeap, trainSample } from './pq.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,

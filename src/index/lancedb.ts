@@ -20,7 +20,8 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError, UnavailableError } from '../core/errors.js';
-import { checkDim, checkK, resolveParams, type ParamSpecs, type Resolved } from './params.js';
+import { resolveParams, type ParamSpecs, type Resolved } from '../core/params.js';
+import { checkDim, checkK } from './checks.js';
 import type { Matrix } from '../core/matrix.js';
 import {
   memoryBreakdown,

@@ -15,7 +15,8 @@ import {
   AdcFrame, WasmArray, adcBooksBytes, codewordNormsSq, dotTables, freeAdcBooks, gatherRows, l2Tables, packCodes, residentBooks, scanSum,
   type AdcBooks, type CodeArray,
 } from './adc.js';
-import { checkDim, checkK, labelOf, resolveIds, resolveParams, type Resolved } from './params.js';
+import { resolveParams, type Resolved } from '../core/params.js';
+import { checkDim, checkK, labelOf, resolveIds } from './checks.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
   type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,

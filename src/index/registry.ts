@@ -9,7 +9,7 @@ import { didYouMean } from '../core/names.js';
 import { frozenRegistry } from '../core/registry.js';
 import { FLAT_BUILD_PARAMS, FLAT_SEARCH_PARAMS, FlatIndex } from './flat.js';
 import { IVFPQ_BUILD_PARAMS, IVFPQ_SEARCH_PARAMS, IvfPqIndex } from './ivfpq.js';
-import { resolveParams, type ParamSpecs, type ParamValue } from './params.js';
+import { resolveParams, type ParamSpecs, type ParamValue } from '../core/params.js';
 import { PQ_BUILD_PARAMS, PQ_SEARCH_PARAMS, PqIndex } from './pq.js';
 import type { IndexCapabilities, VectorIndex } from './types.js';
 import { WRVQ_BUILD_PARAMS, WRVQ_SEARCH_PARAMS, WrvqIndex } from './wrvq.js';
@@ -17,7 +17,7 @@ import { HNSW_BUILD_PARAMS, HNSW_SEARCH_PARAMS, HnswIndex } from './hnsw.js';
 import { FAISS_BUILD_PARAMS, FAISS_SEARCH_PARAMS, FaissIndex } from './faiss.js';
 import { LANCEDB_BUILD_PARAMS, LANCEDB_SEARCH_PARAMS, LanceDbIndex } from './lancedb.js';
 
-export type IndexParams = Record<string, ParamValue>;
+export type IndexParams = Record<string, ParamValue | null>;
 
 export interface IndexEntry {
   id: string;
@@ -93,11 +93,11 @@ export function createIndex(id: string, buildParams: IndexParams = {}): VectorIn
 }
 
 /** Checks search parameters against an index's table without building it (task validation, sweeps). */
-export function checkSearchParams(id: string, params: IndexParams = {}): Record<string, ParamValue> {
+export function checkSearchParams(id: string, params: IndexParams = {}): Record<string, ParamValue | null> {
   return resolveParams(indexEntry(id).searchParams, params, `${id} search parameter`);
 }
 
 /** Checks build parameters and fills their defaults (what `create` will use). */
-export function checkBuildParams(id: string, params: IndexParams = {}): Record<string, ParamValue> {
+export function checkBuildParams(id: string, params: IndexParams = {}): Record<string, ParamValue | null> {
   return resolveParams(indexEntry(id).buildParams, params, `${id} build parameter`);
 }

@@ -24,7 +24,7 @@ export interface BuildReport {
 }
 
 /** Search-time settings; each index reads the fields it knows and rejects unknown ones. */
-export type SearchParams = Record<string, number | string | boolean>;
+export type SearchParams = Record<string, number | string | boolean | null>;
 
 /**
  * k ids and distances per query, row-major (nq × k), best first. Distances are squared L2 (ascending)
@@ -57,6 +57,16 @@ export interface MemoryBreakdown {
 export interface IndexCapabilities {
   /** `add` after `build` is supported (incremental insert). */
   add: boolean;
+  /** Vectors can be removed by id after `build` (streaming workloads). */
+  remove?: boolean;
+  /** Search can be restricted to ids passing a filter (filtered search). */
+  filter?: boolean;
+  /** Many queries in one call are faster than one at a time (batch mode). */
+  batch?: boolean;
+  /** Build or search uses more than one thread when given them. */
+  threads?: boolean;
+  /** Metrics the index ranks by. */
+  metrics?: readonly IndexMetric[];
   /** `search` returns a Promise (LanceDB): the evaluator awaits it. */
   asyncSearch: boolean;
   /** memoryBreakdown() is the index's exact own bytes (false: an estimate, e.g. a native library). */

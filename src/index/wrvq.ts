@@ -34,7 +34,8 @@ import {
   HALF_TABLE, adcBooksBytes, codewordNormsSq, dotTables, freeAdcBooks, gatherRows, mergeSorted, packCodes, residentBooks, scanWeighted,
   type AdcBooks, type CodeArray,
 } from './adc.js';
-import { checkDim, checkK, labelOf, resolveIds, resolveParams, type Resolved } from './params.js';
+import { resolveParams, type Resolved } from '../core/params.js';
+import { checkDim, checkK, labelOf, resolveIds } from './checks.js';
 import { finishHeap, trainSample } from './pq.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,

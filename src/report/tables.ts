@@ -4,7 +4,7 @@
  * where recall appears, the recall definition; rows of the paper sit beside ours, labelled
  * 'paper' (with its table and dataset) against 'ours', and each table notes that the data differ.
  */
-import { fmt } from '../cli/output.js';
+import { fmt } from '../core/format.js';
 import { DATASETS } from '../data/load.js';
 import type { CellResult } from '../run/result.js';
 import { boundAt, cellDataset, cellMethod, type RunView } from './model.js';

@@ -9,7 +9,7 @@ import type { ProgressFn } from '../core/progress.js';
 import { loadDataset } from '../data/load.js';
 import { chromaUnavailable } from '../index/chroma.js';
 import type { IndexParams } from '../index/registry.js';
-import type { MtebQuantizerSpec } from '../eval/mteb/run.js';
+import type { MtebQuantizerSpec } from './mteb.js';
 import { gaussianRateDistortion, RD_DEFINITION } from '../eval/rate-distortion.js';
 import type { TrainerKind } from '../quant/types.js';
 import type { WeightRule } from '../quant/wrvq.js';
@@ -81,9 +81,9 @@ export function oneSentence(msg: string): string {
 }
 
 /** runMteb, loaded when an mteb cell runs (it pulls in the embedders), so a failure to load it fails only those cells. */
-async function loadRunMteb(): Promise<typeof import('../eval/mteb/run.js').runMteb> {
+async function loadRunMteb(): Promise<typeof import('./mteb.js').runMteb> {
   try {
-    return (await import('../eval/mteb/run.js')).runMteb;
+    return (await import('./mteb.js')).runMteb;
   } catch (e) {
     throw new VqbenchError(`runMteb could not be loaded (${oneSentence((e as Error).message).replace(/\.$/, '')}).`);
   }

@@ -11,12 +11,13 @@
  *   temporary files a killed run left. Nothing is lost or written twice.
  * - One run folder has one runner at a time (`.lock` holds its pid; a dead pid's lock is taken over).
  */
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { writeFileAtomic } from '../core/atomic.js';
+import { blasInfo } from '../core/blas.js';
 import { ConfigError } from '../core/errors.js';
 import type { CellMessage, CellRequest } from './cell.js';
 import { oneSentence, DEFINITIONS, type CellOutcome } from './cell-job.js';
@@ -27,7 +28,6 @@ import { RESULT_SCHEMA, type CellResult, type CellStatus } from './result.js';
 import { expandTask, loadTask, matchesFilters, taskSeed, type CellPlan, type Scale, type Task } from './task.js';
 
 export const RUN_SCHEMA = 'vqbench.run/1';
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface RunOptions {
   /** Task file path, or the name of a shipped task. */
@@ -155,10 +155,10 @@ function removeStaleTemporaries(dir: string): number {
   return n;
 }
 
-/** The BLAS faiss links, named by scripts/blas-info.ts (run once per run, in its own process: scripts/ is not compiled). */
+/** The BLAS faiss links (src/core/blas.ts), or null when it cannot be told. */
 function blasName(): string | null {
   try {
-    return execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts', 'blas-info.ts')], { cwd: repoRoot, encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
+    return blasInfo() || null;
   } catch {
     return null;
   }

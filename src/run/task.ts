@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../core/errors.js';
 import { didYouMean } from '../core/names.js';
 import { DATASET_NAMES } from '../data/load.js';
-import type { ParamSpec, ParamValue } from '../index/params.js';
+import type { ParamSpec, ParamValue } from '../core/params.js';
 import { INDEXES, INDEX_IDS } from '../index/registry.js';
 import { QUANTIZERS, QUANTIZER_IDS, createQuantizer } from '../quant/registry.js';
 import { WEIGHT_RULES } from '../quant/wrvq.js';

@@ -13,7 +13,7 @@ import { captureEnvironment } from '../../src/run/env.js';
 import { runIndexJob, runInsertJob, type IndexJob } from '../../src/run/index-job.js';
 import { runQuantize, type QuantizeJob } from '../../src/run/quantize.js';
 import { RESULT_SCHEMA, type CellKind, type CellResult, type CellStatus } from '../../src/run/result.js';
-import { blasInfo } from '../../scripts/blas-info.js';
+import { blasInfo } from '../../src/core/blas.js';
 import { alive } from '../../src/run/runner.js';
 
 export const FIXTURE_RUN = 'fixture-small';

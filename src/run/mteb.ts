@@ -4,22 +4,22 @@
  * once, on a text corpus embedded by the same model (not on the tasks' own texts), so every task
  * sees the same codebooks, as a deployed quantized index would.
  */
-import { InputError } from '../../core/errors.js';
-import type { Matrix } from '../../core/matrix.js';
-import { Rng } from '../../core/rng.js';
-import type { ProgressFn } from '../../core/progress.js';
-import { loadTextCorpus, loadTextTask, resolveTaskSpecs, textsOf } from '../../data/text/registry.js';
-import type { TaskType } from '../../data/text/types.js';
-import { embedWithCache } from '../../embed/cache.js';
-import { createEmbedder, type EmbedderOptions } from '../../embed/registry.js';
-import type { EmbedRole } from '../../embed/types.js';
-import { encodeParallel } from '../../quant/encode-parallel.js';
-import type { CodebookQuantizer } from '../../quant/codebook-quantizer.js';
-import { createQuantizer, quantizerEntry, type QuantizerParams } from '../../quant/registry.js';
-import type { TrainerKind } from '../../quant/types.js';
-import { captureEnvironment, type RunEnvironment } from '../../run/env.js';
-import { quantizationLoss } from '../quantization.js';
-import { evaluateTask, type TaskScores } from './evaluate.js';
+import { InputError } from '../core/errors.js';
+import type { Matrix } from '../core/matrix.js';
+import { Rng } from '../core/rng.js';
+import type { ProgressFn } from '../core/progress.js';
+import { loadTextCorpus, loadTextTask, resolveTaskSpecs, textsOf } from '../data/text/registry.js';
+import type { TaskType } from '../data/text/types.js';
+import { embedWithCache } from '../embed/cache.js';
+import { createEmbedder, type EmbedderOptions } from '../embed/registry.js';
+import type { EmbedRole } from '../embed/types.js';
+import { encodeParallel } from '../quant/encode-parallel.js';
+import type { CodebookQuantizer } from '../quant/codebook-quantizer.js';
+import { createQuantizer, quantizerEntry, type QuantizerParams } from '../quant/registry.js';
+import type { TrainerKind } from '../quant/types.js';
+import { captureEnvironment, type RunEnvironment } from './env.js';
+import { quantizationLoss } from '../eval/quantization.js';
+import { evaluateTask, type TaskScores } from '../eval/mteb/evaluate.js';
 
 export interface MtebQuantizerSpec extends QuantizerParams {
   method: string;
