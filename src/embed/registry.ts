@@ -39,6 +39,10 @@ export interface EmbedderEntry {
   describe: string;
   /** Output dimension, when fixed by the id (null: depends on the model or file). */
   dim: number | null;
+  /** Texts per second on the reference machine (2 cores; bench/embed.ts), for the run estimator. */
+  textsPerSecond: number;
+  /** Seconds to load the model once per process, for the run estimator. */
+  loadSeconds: number;
   create(opts: EmbedderOptions): Promise<Embedder>;
 }
 
@@ -47,24 +51,32 @@ const entries: EmbedderEntry[] = [
     id: 'bge-large',
     describe: `BAAI bge-large-en-v1.5 (${BGE_LARGE_MODEL}) on transformers.js: CLS pooling, L2-normalized, query instruction; the paper's model`,
     dim: 1024,
+    textsPerSecond: 8, // not measured here (no weights offline): 24 layers × 1024 wide on 2 cores, ~25× use-lite's work per token
+    loadSeconds: 10,
     create: (o) => createTransformersEmbedder({ ...o, name: 'bge-large', model: BGE_LARGE_MODEL }),
   },
   {
     id: 'use-lite',
     describe: 'Universal Sentence Encoder Lite (TensorFlow.js, weights in node_modules), 512-d, L2-normalized',
     dim: 512,
+    textsPerSecond: 90, // bench:embed, 2,000 WordNet glosses (results/reference/)
+    loadSeconds: 3,
     create: (o) => createUseLiteEmbedder({ batchSize: o.batchSize }),
   },
   {
     id: 'glove-avg',
     describe: 'mean of GloVe 6B 100-d word vectors (MTEB average_word_embeddings_glove baseline), L2-normalized',
     dim: 100,
+    textsPerSecond: 100_000, // bench:embed; the word table loads once (cached matrix)
+    loadSeconds: 2,
     create: async () => createGloveAvgEmbedder(),
   },
   {
     id: 'precomputed',
     describe: 'vectors read from a .npy / .fvecs file (--vectors), row i for text i',
     dim: null,
+    textsPerSecond: 1_000_000, // a lookup by (role, text)
+    loadSeconds: 0.5,
     create: async (o) => createPrecomputedEmbedder({ vectors: o.vectors, normalize: o.normalize }),
   },
 ];
