@@ -18,7 +18,7 @@ import { writeFileAtomic } from '../src/core/atomic.js';
 import { table } from '../src/core/format.js';
 import { kmeans } from '../src/core/kmeans.js';
 import { getThreads, knn, nearest, setThreads, shutdownWorkers } from '../src/core/parallel.js';
-import { kernelDescription, setWasmKernelsEnabled } from '../src/core/wasm/kernels.js';
+import { kernelDescription, setWasmKernelsEnabled } from '../src/core/wasm/loader.js';
 import { loadDataset } from '../src/data/load.js';
 import { parseNpyHeader, writeNpy } from '../src/data/npy.js';
 import { captureEnvironment } from '../src/run/env.js';
