@@ -20,6 +20,7 @@ import { writeFileAtomic } from '../src/core/atomic.js';
 import { paretoFrontier } from '../src/eval/ann.js';
 import type { IndexRecord } from '../src/run/index-job.js';
 import { blasInfo } from '../src/core/blas.js';
+import { displayPath } from '../src/core/paths.js';
 
 const argv = yargs(hideBin(process.argv))
   .option('data', { type: 'string', default: 'glove-100' })
@@ -121,7 +122,7 @@ async function main(): Promise<void> {
     console.log(`  ${c.name.padEnd(15)} ${front.map((p) => `${p.label}: ${p.recall.toFixed(3)} @ ${Math.round(p.qps)}`).join(' | ')}`);
   }
   console.log('Chroma: not run (its server needs glibc ≥ 2.38; Debian 12 has 2.36).');
-  writeFileAtomic('results/bench/indexes.json', JSON.stringify({ data: argv.data, queries: argv.queries, blas: blasInfo(), results }, null, 2) + '\n');
+  writeFileAtomic('results/bench/indexes.json', JSON.stringify({ data: displayPath(argv.data), queries: argv.queries, blas: blasInfo(), results }, null, 2) + '\n');
   console.log('\nwrote results/bench/indexes.json');
 }
 

@@ -18,11 +18,12 @@ import { writeFileAtomic } from '../src/core/atomic.js';
 import { table } from '../src/core/format.js';
 import { kmeans } from '../src/core/kmeans.js';
 import { getThreads, knn, nearest, setThreads, shutdownWorkers } from '../src/core/parallel.js';
-import { kernelDescription, setWasmKernelsEnabled } from '../src/core/wasm/kernels.js';
+import { kernelDescription, setWasmKernelsEnabled } from '../src/core/wasm/loader.js';
 import { loadDataset } from '../src/data/load.js';
 import { parseNpyHeader, writeNpy } from '../src/data/npy.js';
 import { captureEnvironment } from '../src/run/env.js';
 import { blasInfo } from '../src/core/blas.js';
+import { displayPath } from '../src/core/paths.js';
 
 const argv = yargs(hideBin(process.argv))
   .option('data', { type: 'string', default: 'glove-100' })
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
   const blas = blasInfo();
   console.log(`dataset ${ds.name}: exact ${k}-NN of ${queries.rows} queries in ${base.rows} × ${ds.dim}; ${env.cpu}; faiss BLAS ${blas}; kernels ${kernelDescription()}`);
   const dir = mkdtempSync(join(tmpdir(), 'vqbench-kernels-'));
-  const record: Record<string, unknown> = { dataset: ds.name, base: base.rows, queries: queries.rows, dim: ds.dim, k, env, blas };
+  const record: Record<string, unknown> = { dataset: displayPath(ds.name), base: base.rows, queries: queries.rows, dim: ds.dim, k, env, blas };
   try {
     writeNpy(join(dir, 'base.npy'), base);
     writeNpy(join(dir, 'queries.npy'), queries);

@@ -30,6 +30,7 @@ import { createQuantizer, quantizerFromJSON, type QuantizerParams } from '../src
 import type { TrainOptions } from '../src/quant/types.js';
 import { captureEnvironment } from '../src/run/env.js';
 import { blasInfo } from '../src/core/blas.js';
+import { displayPath } from '../src/core/paths.js';
 
 const argv = yargs(hideBin(process.argv))
   .option('data', { type: 'string', default: 'glove-100' })
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
   const blas = blasInfo();
   console.log(`dataset ${ds.name} (d = ${ds.dim}): ${train.rows} training rows, loss on ${evalSet.rows} held-out rows; ` +
     `loss = mean ||x − x̂||²; ${getThreads()} threads; ${env.cpu}; BLAS (faiss) ${blas}`);
-  const out: Record<string, unknown> = { dataset: ds.name, checksum: ds.checksum, trainRows: train.rows, evalRows: evalSet.rows, seed, env, blas };
+  const out: Record<string, unknown> = { dataset: displayPath(ds.name), checksum: ds.checksum, trainRows: train.rows, evalRows: evalSet.rows, seed, env, blas };
 
   if (parts.has(1)) {
     const dir = mkdtempSync(join(tmpdir(), 'vqbench-'));

@@ -4,7 +4,7 @@
 #
 #   bash scripts/build-wasm.sh              # needs clang >= 14 with the wasm32 target, and wasm-ld
 #   MR=6 bash scripts/build-wasm.sh         # override the micro-kernel row count (experiments)
-#   OUT=/tmp/k.wasm bash scripts/build-wasm.sh
+#   OUT=k.wasm bash scripts/build-wasm.sh   # write the module elsewhere (here ./k.wasm)
 #   ACC=float bash scripts/build-wasm.sh   # ADC scan accumulator (experiments; default double: the JS scans' results bit for bit)
 #
 # Debian 12: apt-get install -y clang lld   (wasm-ld comes with lld, as wasm-ld or wasm-ld-14)

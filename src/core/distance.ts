@@ -3,7 +3,8 @@
  * these. Flat Float32Arrays with explicit offsets, no allocation inside loops, and register
  * blocking (4 rows × 4 columns per tile) so each loaded value feeds four multiply-adds.
  */
-import { innerProductsWasm, wasmKernelsEnabled } from './wasm/kernels.js';
+import { innerProductsWasm } from './wasm/kernels.js';
+import { wasmKernelsEnabled } from './wasm/loader.js';
 
 /** a[ao..ao+d) · b[bo..bo+d) */
 export function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, d: number): number {

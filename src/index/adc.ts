@@ -25,9 +25,11 @@
 import { innerProducts } from '../core/distance.js';
 import { decodeHalfArray } from '../core/fp16.js';
 import type { TopK } from '../core/topk.js';
-import { AdcFrame, adcBooks, wasmKernelsEnabled, type AdcBooks } from '../core/wasm/kernels.js';
+import { AdcFrame, adcBooks, type AdcBooks } from '../core/wasm/adc-kernels.js';
+import { wasmKernelsEnabled } from '../core/wasm/loader.js';
 
-export { AdcFrame, WasmArray, adcBooksBytes, freeAdcBooks, type AdcBooks } from '../core/wasm/kernels.js';
+export { AdcFrame, adcBooksBytes, freeAdcBooks, type AdcBooks } from '../core/wasm/adc-kernels.js';
+export { WasmArray } from '../core/wasm/memory.js';
 
 /** Codes as stored by the indexes: one byte per code when the codebook size allows it. */
 export type CodeArray = Uint8Array | Uint16Array;

@@ -5,7 +5,8 @@
  */
 import { Matrix } from '../core/matrix.js';
 import { knn } from '../core/parallel.js';
-import { knnResident, releaseResident, residentRows, type ResidentRows } from '../core/wasm/kernels.js';
+import { knnResident } from '../core/wasm/kernels.js';
+import { releaseResident, residentRows, type ResidentRows } from '../core/wasm/memory.js';
 import { resolveParams, type Resolved } from '../core/params.js';
 import { checkDim, checkK, labelOf, resolveIds } from './checks.js';
 import {

@@ -23,6 +23,7 @@ import { InputError, UnavailableError } from '../core/errors.js';
 import { resolveParams, type ParamSpecs, type Resolved } from '../core/params.js';
 import { checkDim, checkK } from './checks.js';
 import type { Matrix } from '../core/matrix.js';
+import { displayPath } from '../core/paths.js';
 import {
   memoryBreakdown,
   type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric, type MemoryBreakdown,
@@ -156,7 +157,7 @@ export class LanceDbIndex implements VectorIndex {
     this.folder = mkdtempSync(join(tmpdir(), 'vqbench-lancedb-'));
     this.dim = x.dim;
     this.count = 0;
-    const notes = [`table folder ${this.folder}`];
+    const notes = [`table folder ${displayPath(this.folder)}`];
     this.db = await lib.connect(this.folder);
     const first = Math.min(x.rows, BATCH_ROWS);
     this.table = await this.db.createTable('vectors', this.rows(x, 0, first, null, 0), { mode: 'overwrite' });

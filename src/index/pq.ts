@@ -10,7 +10,7 @@ import { TopK } from '../core/topk.js';
 import { InputError } from '../core/errors.js';
 import { ProductQuantizer } from '../quant/pq.js';
 import { encodeParallel } from '../quant/encode-parallel.js';
-import { wasmKernelsEnabled } from '../core/wasm/kernels.js';
+import { wasmKernelsEnabled } from '../core/wasm/loader.js';
 import {
   AdcFrame, WasmArray, adcBooksBytes, codewordNormsSq, dotTables, freeAdcBooks, gatherRows, l2Tables, packCodes, residentBooks, scanSum,
   type AdcBooks, type CodeArray,

@@ -6,6 +6,7 @@
 import { UnavailableError, VqbenchError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import type { ProgressFn } from '../core/progress.js';
+import { displayPath } from '../core/paths.js';
 import { loadDataset } from '../data/load.js';
 import { chromaUnavailable } from '../index/chroma.js';
 import type { IndexParams } from '../index/registry.js';
@@ -93,7 +94,7 @@ async function loadRunMteb(): Promise<typeof import('./mteb.js').runMteb> {
 function renameDataset<T>(m: T, data: string, name: string): T {
   if (data === name || typeof m !== 'object' || m === null) return m;
   const o = m as Record<string, unknown>;
-  if (o.dataset === data) o.dataset = name;
+  if (o.dataset === data || o.dataset === displayPath(data)) o.dataset = name;
   return m;
 }
 

@@ -17,6 +17,7 @@ import { checkBuildParams, checkSearchParams, createIndex, indexEntry, type Inde
 import type { MemoryBreakdown, VectorIndex } from '../index/types.js';
 import { captureEnvironment, type RunEnvironment } from './env.js';
 import { peakRssBytes } from '../core/memory.js';
+import { displayPath } from '../core/paths.js';
 
 export const RECALL_AT = [1, 5, 10] as const;
 export const RECALL_DEFINITION =
@@ -116,7 +117,7 @@ export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
     const records: IndexRecord[] = [];
     for (const given of combos) {
       const base = {
-        index: entry.id, label: index.label, dataset: ds.name, datasetChecksum: ds.checksum,
+        index: entry.id, label: index.label, dataset: displayPath(ds.name), datasetChecksum: ds.checksum,
         k, queries: queries.rows, buildSeconds: rep.seconds, indexBytes: index.memoryBytes(), memory: index.memoryBreakdown(),
         memoryIsExact: index.capabilities.exactMemory, bitsPerVector: index.bitsPerVector, recallDefinition: RECALL_DEFINITION,
         seed, notes: rep.notes, env,
@@ -206,7 +207,7 @@ export async function runInsertJob(job: InsertJob): Promise<InsertResult> {
   try {
     const rep = await index.build(ds.base.sliceRows(0, initialRows), { seed, onProgress: job.onProgress });
     const out: InsertResult = {
-      index: entry.id, label: index.label, params: { build, search }, dataset: ds.name, initialRows, buildSeconds: rep.seconds,
+      index: entry.id, label: index.label, params: { build, search }, dataset: displayPath(ds.name), initialRows, buildSeconds: rep.seconds,
       initialIndexBytes: index.memoryBytes(), batches: [], recallDefinition: RECALL_DEFINITION, seed, env,
     };
     let at = initialRows;

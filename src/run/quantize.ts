@@ -6,6 +6,7 @@
 import { InputError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import type { ProgressFn } from '../core/progress.js';
+import { displayPath } from '../core/paths.js';
 import { loadDataset } from '../data/load.js';
 import { honestCompressionRatio, paperCompressionRatio, quantizationLoss } from '../eval/quantization.js';
 import { createQuantizer, quantizerEntry, type QuantizerParams } from '../quant/registry.js';
@@ -90,7 +91,7 @@ export async function runQuantize(job: QuantizeJob): Promise<QuantizeResult> {
   return {
     method: entry.id,
     label: q.label,
-    dataset: ds.name,
+    dataset: displayPath(ds.name),
     datasetChecksum: ds.checksum,
     books: q.books,
     size: q.size,

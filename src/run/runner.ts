@@ -19,6 +19,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { writeFileAtomic } from '../core/atomic.js';
 import { blasInfo } from '../core/blas.js';
 import { ConfigError } from '../core/errors.js';
+import { displayPath } from '../core/paths.js';
 import type { CellMessage, CellRequest } from './cell.js';
 import { oneSentence, DEFINITIONS, type CellOutcome } from './cell-job.js';
 import { cleanStaleSubsets, prepareDataset, type PreparedDataset } from './datasets.js';
@@ -364,7 +365,7 @@ export async function runTask(opts: RunOptions): Promise<RunSummary> {
   const startedAt = new Date().toISOString();
   const invocation: RunFile['invocations'][number] = { pid: process.pid, startedAt, finishedAt: null, only: filters, selected: selected.length, skipped: 0, ran: 0, counts: null };
   const runFile: RunFile = {
-    schema: RUN_SCHEMA, run, task: task.name, taskFile: task.file, paper: task.paper ?? null, description: task.description, scale, seed,
+    schema: RUN_SCHEMA, run, task: task.name, taskFile: displayPath(task.path), paper: task.paper ?? null, description: task.description, scale, seed,
     cells: cells.map((c) => c.id), createdAt: existingRun?.createdAt ?? startedAt, startedAt, finishedAt: null, status: 'running',
     invocations: [...(existingRun?.invocations ?? []), invocation],
   };

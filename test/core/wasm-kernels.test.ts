@@ -5,10 +5,10 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { innerProductsJs } from '../../src/core/distance.js';
 import { knnRangeJs, nearestRowsJs } from '../../src/core/search.js';
-import {
-  AdcFrame, WasmArray, adcBooks, freeAdcBooks, innerProductsWasm, knnRangeFused, knnResident, nearestRowsFused, releaseResident,
-  residentBytes, residentRows, setWasmKernelsEnabled, setWasmScratchFloats, wasmKernelsAvailable,
-} from '../../src/core/wasm/kernels.js';
+import { AdcFrame, adcBooks, freeAdcBooks } from '../../src/core/wasm/adc-kernels.js';
+import { innerProductsWasm, knnRangeFused, knnResident, nearestRowsFused } from '../../src/core/wasm/kernels.js';
+import { setWasmKernelsEnabled, wasmKernelsAvailable } from '../../src/core/wasm/loader.js';
+import { WasmArray, releaseResident, residentBytes, residentRows, setWasmScratchFloats } from '../../src/core/wasm/memory.js';
 import { Rng } from '../../src/core/rng.js';
 import { TopK } from '../../src/core/topk.js';
 import { codewordNormsSq, dotTables, l2Tables, scanSum, scanSumPair, sumTables, type CodebookSet } from '../../src/index/adc.js';

@@ -8,7 +8,7 @@ import { shutdownWorkers } from '../../src/core/parallel.js';
 import { dot, l2sq } from '../../src/core/distance.js';
 import type { Matrix } from '../../src/core/matrix.js';
 import { WrvqIndex, type WrvqBuildParams } from '../../src/index/wrvq.js';
-import { setWasmKernelsEnabled, wasmKernelsAvailable, wasmKernelsEnabled } from '../../src/core/wasm/kernels.js';
+import { setWasmKernelsEnabled, wasmKernelsAvailable, wasmKernelsEnabled } from '../../src/core/wasm/loader.js';
 import { mixture } from '../helpers/data.js';
 import { assertClose, assertSortedResult, groundTruth, recallAt } from './helpers.js';
 

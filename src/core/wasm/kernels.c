@@ -5,7 +5,7 @@
  *
  * Build: scripts/build-wasm.sh (clang >= 14, wasm-ld) -> src/core/wasm/kernels.wasm (checked in).
  * No libc: the module exports its memory, __heap_base and the functions below; JS
- * (src/core/wasm/kernels.ts) owns everything above __heap_base and passes byte offsets.
+ * (src/core/wasm/memory.ts, the allocator) owns everything above __heap_base and passes byte offsets.
  *
  * Layout. x is row-major (nx rows, leading dimension ldx >= d). The other operand (y, centroids,
  * base rows) is first packed by pack_panels() into panels of NR = 8 rows stored k-major:

@@ -1,0 +1,178 @@
+/**
+ * The ADC wasm kernels of the pq / ivfpq / wrvq indexes (src/index/adc.ts): a codebook set copied
+ * into wasm memory (`adcBooks`) and the typed wrappers of kernels.wasm's distance tables, table
+ * sums, code scans into top-k heaps and heap finish (`AdcFrame`, one ADC search's scratch).
+ */
+import { kernelExports as ex, type KernelExports } from './loader.js';
+import { Layout, WasmArray, currentScratchEpoch, f32, i32 } from './memory.js';
+
+/**
+ * A codebook set in wasm memory for `adc_tables`: each book transposed (subDim × size, a row per
+ * coordinate), the books one after another; the (offset, dim) of every sub-space; ||c||² of every
+ * codeword (book m, codeword j at m·size + j).
+ */
+export interface AdcBooks {
+  readonly books: number;
+  readonly ks: number;
+  readonly dim: number;
+  readonly ct: WasmArray<Float32Array>;
+  readonly sub: WasmArray<Int32Array>;
+  readonly cn: WasmArray<Float32Array>;
+}
+
+/** Copies a codebook set into wasm memory; null when the wasm kernels are unavailable. */
+export function adcBooks(
+  codebooks: readonly Float32Array[], ks: number, subOffset: readonly number[], subDim: readonly number[], cNorms: Float32Array,
+): AdcBooks | null {
+  if (!ex) return null;
+  const books = codebooks.length;
+  let total = 0, dim = 0;
+  for (let m = 0; m < books; m++) {
+    total += subDim[m] * ks;
+    dim = Math.max(dim, subOffset[m] + subDim[m]);
+  }
+  const t = new Float32Array(total);
+  const sub = new Int32Array(2 * books);
+  for (let m = 0, o = 0; m < books; m++) {
+    const c = codebooks[m], sd = subDim[m];
+    for (let j = 0; j < ks; j++) for (let u = 0; u < sd; u++) t[o + u * ks + j] = c[j * sd + u];
+    o += sd * ks;
+    sub[2 * m] = subOffset[m];
+    sub[2 * m + 1] = sd;
+  }
+  const r = { books, ks, dim, ct: WasmArray.from(t), sub: WasmArray.from(sub), cn: WasmArray.from(cNorms) };
+  if (!r.ct.resident || !r.sub.resident || !r.cn.resident) {
+    freeAdcBooks(r);
+    return null;
+  }
+  return r;
+}
+
+/** Bytes of wasm memory an AdcBooks holds (0 for null), for the indexes' memory reports. */
+export function adcBooksBytes(b: AdcBooks | null): number {
+  return b ? b.ct.byteLength + b.sub.byteLength + b.cn.byteLength : 0;
+}
+
+export function freeAdcBooks(b: AdcBooks | null): void {
+  if (!b) return;
+  b.ct.free();
+  b.sub.free();
+  b.cn.free();
+}
+
+/**
+ * The scratch of one ADC search in wasm memory, for a block of up to `nq` queries: the query rows,
+ * one table per query (`tl` floats), a spare table (`lut`: a list's summed table, a residual's
+ * table), and a top-k heap per query. All scans of the block push into the heaps; `finish` sorts
+ * them out. The frame shares the scratch area with every other kernel call: it is valid until the
+ * next one (a use after that throws), so compute coarse probes and the like before creating it.
+ */
+export class AdcFrame {
+  readonly nq: number;
+  readonly d: number;
+  readonly tl: number;
+  readonly k: number;
+  /** Byte offsets: query rows, the queries' tables, the spare table, the spare row (d floats). */
+  readonly x: number;
+  readonly tables: number;
+  readonly lut: number;
+  readonly row: number;
+  private readonly hd: number;
+  private readonly hi: number;
+  private readonly hn: number;
+  private readonly epoch: number;
+
+  constructor(nq: number, d: number, tl: number, k: number) {
+    if (!ex) throw new Error('AdcFrame: the wasm kernels are not available');
+    const L = new Layout();
+    this.nq = nq; this.d = d; this.tl = tl; this.k = k;
+    this.x = L.take(nq * d);
+    this.tables = L.take(nq * tl);
+    this.lut = L.take(tl);
+    this.row = L.take(d);
+    this.hd = L.take(nq * k);
+    this.hi = L.take(nq * k);
+    this.hn = L.take(nq);
+    L.commit();
+    this.epoch = currentScratchEpoch();
+  }
+
+  private check(): KernelExports {
+    if (this.epoch !== currentScratchEpoch()) throw new Error('AdcFrame used after another wasm kernel call reused the scratch');
+    return ex!;
+  }
+
+  /** Byte offset of query i's table. */
+  table(i: number): number {
+    return this.tables + i * this.tl * 4;
+  }
+
+  /** Copies nq query rows (dimension d) of x from element xo, and empties their heaps. */
+  load(x: Float32Array, xo: number, nq: number): void {
+    this.check();
+    f32.set(x.subarray(xo, xo + nq * this.d), this.x >> 2);
+    i32.fill(0, this.hn >> 2, (this.hn >> 2) + nq);
+  }
+
+  /** Copies n floats of src (from element so) to byte offset `at` of the frame (e.g. `row`). */
+  write(at: number, src: Float32Array, so: number, n: number): void {
+    this.check();
+    f32.set(src.subarray(so, so + n), at >> 2);
+  }
+
+  /**
+   * Tables of nq rows at byte offset `rows` (default: the loaded queries), `ldo` floats apart from
+   * byte offset `out` (default: the queries' tables): dot products, or squared L2 when l2.
+   */
+  computeTables(b: AdcBooks, nq: number, l2: boolean, rows = this.x, out = this.tables): void {
+    this.check().adc_tables(rows, nq, this.d, b.books, b.ks, b.sub.at, b.ct.at, b.cn.at, l2 ? 1 : 0, out, this.tl);
+  }
+
+  /** Copies the tables of nq queries out (row-major, tl floats each) into out[oo ..]. */
+  readTables(nq: number, out: Float32Array, oo = 0): void {
+    this.check();
+    const t = this.tables >> 2;
+    out.set(f32.subarray(t, t + nq * this.tl), oo);
+  }
+
+  /** out = a + s·b over the tl floats of a table (byte offsets). */
+  axpy(a: number, b: number, s: number, out: number): void {
+    this.check().table_axpy(a, b, s, out, this.tl);
+  }
+
+  /**
+   * ADC scan of rows [start, end) of resident codes (books codes each, size ks), each scored
+   * bias + scale·Σ_m lut[m·ks + code] (+ extra[row]) and offered to query q's heap under ids[row].
+   */
+  scan(
+    codes: WasmArray<Uint8Array | Uint16Array>, books: number, ks: number, start: number, end: number,
+    lut: number, scale: number, bias: number, extra: WasmArray<Float32Array> | null, ids: WasmArray<Int32Array>, q: number,
+  ): void {
+    const e = this.check(), k = this.k;
+    const wide = codes.bytesPerElement === 2 ? 1 : 0;
+    e.adc_scan(codes.at + start * books * (wide + 1), wide, end - start, books, ks, lut, scale, bias,
+      extra ? extra.at + start * 4 : 0, ids.at + start * 4, k, this.hd + q * k * 4, this.hi + q * k * 4, this.hn + q * 4);
+  }
+
+  /** `scan` over the sum of tables a + bScale·b without forming it (byte offsets; no extra term). */
+  scanPair(
+    codes: WasmArray<Uint8Array | Uint16Array>, books: number, ks: number, start: number, end: number,
+    a: number, b: number, bScale: number, bias: number, ids: WasmArray<Int32Array>, q: number,
+  ): void {
+    const e = this.check(), k = this.k;
+    const wide = codes.bytesPerElement === 2 ? 1 : 0;
+    e.adc_scan_pair(codes.at + start * books * (wide + 1), wide, end - start, books, ks, a, b, bScale, bias,
+      ids.at + start * 4, k, this.hd + q * k * 4, this.hi + q * k * 4, this.hn + q * 4);
+  }
+
+  /**
+   * Sorts the heaps of nq queries ascending by (score, id), pads with (±Infinity, −1), negates the
+   * scores when `negate` (inner product), and copies them to outIds / outDists from row `row0`.
+   */
+  finish(nq: number, negate: boolean, outIds: Int32Array, outDists: Float32Array, row0: number): void {
+    const e = this.check(), k = this.k;
+    e.topk_finish(nq, k, this.hd, this.hi, this.hn, negate ? -1 : 1);
+    outIds.set(i32.subarray(this.hi >> 2, (this.hi >> 2) + nq * k), row0 * k);
+    outDists.set(f32.subarray(this.hd >> 2, (this.hd >> 2) + nq * k), row0 * k);
+  }
+}
