@@ -7,7 +7,7 @@
  *
  * Precision: float32 accumulation (as BLAS sgemm / faiss); the JS kernel accumulates in float64.
  */
-import { innerProductsJs } from '../distance.js';
+import { innerProductsJs } from '../distance-js.js';
 import { PANEL, kernelExports as ex, wasmKernelsEnabled } from './loader.js';
 import { Layout, copyIn, f32, i32, roundUp, scratchFloats, type ResidentRows } from './memory.js';
 
