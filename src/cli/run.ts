@@ -43,8 +43,9 @@ export function runCommand(y: Argv): Argv {
         resultsDir: argv['results-dir'],
         report: argv.report,
       });
-      // a backend that cannot run here is reported as not run, by design: only failures and timeouts fail the command
-      if (summary.counts.failed + summary.counts.timeout > 0) process.exitCode = 1;
+      // a backend that cannot run here is reported as not run, by design: only failures, timeouts and
+      // failed sweep configurations inside ok cells (as `vqbench index` counts them) fail the command
+      if (summary.counts.failed + summary.counts.timeout + summary.failedConfigurations > 0) process.exitCode = 1;
     },
   );
 }
