@@ -17,7 +17,7 @@ const WHY: Record<string, string> = {
   EISDIR: 'a folder of that name is in the way',
   ERR_FS_EISDIR: 'a folder of that name is in the way',
   ENOTDIR: 'a part of the path is a file, not a folder',
-  EEXIST: 'a file of that name is in the way',
+  EEXIST: 'a part of the path is a file, not a folder', // mkdir -p of a folder whose name a file holds
   ENAMETOOLONG: 'the name is too long',
 };
 

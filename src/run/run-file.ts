@@ -76,7 +76,12 @@ export class RunRecord {
   start(): void {
     this.file.status = 'running';
     writeOutput(this.standby, this.text('interrupted'), 'the run description');
-    writeOutput(this.path, this.text('running'), 'the run description');
+    try {
+      writeOutput(this.path, this.text('running'), 'the run description');
+    } catch (e) {
+      rmSync(this.standby, { force: true });
+      throw e;
+    }
     this.running = true;
   }
 
