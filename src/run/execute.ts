@@ -13,6 +13,7 @@ import { definitionsOf, oneSentence, type CellOutcome } from './cell-job.js';
 import { prepareDataset, type PreparedDataset } from './datasets.js';
 import type { RunEnvironment } from './env.js';
 import type { Scale } from './grid-values.js';
+import { cellKind } from './kinds/registry.js';
 import type { CellPlan } from './kinds/types.js';
 import { RESULT_SCHEMA, type CellResult, type CellStatus } from './result.js';
 
@@ -57,7 +58,7 @@ export function blasName(): string | null {
   }
 }
 
-export const usesFaiss = (c: CellPlan) => (c.kind === 'index' || c.kind === 'insert') && c.config.index === 'faiss';
+export const usesFaiss = (c: CellPlan) => cellKind(c.kind).usesFaiss?.(c.config) ?? false;
 
 /** The module the child runs: compiled when this module is, else the sources through tsx (as bin/vqbench.mjs does). */
 function cellEntry(): string {

@@ -197,4 +197,5 @@ export const indexKind: CellKindDef<'index', 'indexes', IndexSpec[], IndexConfig
     return { metrics: records, datasetChecksum };
   },
   failedParts: (metrics) => (Array.isArray(metrics) ? (metrics as IndexRecord[]).filter((r) => r?.status === 'failed').length : 0),
+  usesFaiss: (c) => c.index === 'faiss',
 };

@@ -82,4 +82,5 @@ export const insertKind: CellKindDef<'insert', 'inserts', InsertSpec[], InsertCo
     const r = await runInsertJob({ data, index: c.index, build: c.build, search: c.search, batches: c.batches, k: c.k, queries: c.queries, seed: c.seed, onProgress: ctx.onProgress });
     return { metrics: renameDataset(r, data, ctx.datasetName), datasetChecksum: null };
   },
+  usesFaiss: (c) => c.index === 'faiss',
 };

@@ -111,4 +111,6 @@ export interface CellKindDef<K extends string = string, G extends string = strin
   execute(config: C, ctx: ExecuteContext): Promise<KindOutput>;
   /** Parts of an ok result that failed (an index cell's sweep configurations); 0 when absent. */
   failedParts?(metrics: unknown): number;
+  /** Does the cell run faiss (its result then records the BLAS faiss links)? False when absent. */
+  usesFaiss?(config: C): boolean;
 }
