@@ -86,7 +86,13 @@ export function acquireLock(dir: string, what: string): () => void {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         linkSync(tmp, p);
-        return () => rmSync(p, { force: true });
+        return () => {
+          try {
+            rmSync(p, { force: true });
+          } catch (e) {
+            throw outputError(e, 'the lock', p);
+          }
+        };
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw outputError(e, 'the lock', p);
         if (statSync(p).isDirectory()) throw new InputError(`cannot write the lock ${p}: a folder of that name is in the way; remove it.`);

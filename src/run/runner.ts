@@ -137,26 +137,44 @@ export async function runTask(opts: RunOptions): Promise<RunSummary> {
   const t0 = performance.now();
   const print = opts.print ?? ((l: string) => process.stdout.write(l + '\n'));
   const plan = planRun(opts);
-  const { run, runDir, selected, done } = plan;
   printPlan(plan, print);
-
   const summary: RunSummary = {
-    run, runDir, task: plan.task.name, scale: plan.scale, planned: plan.cells.length, selected: selected.length, skipped: 0, ran: 0, counts: zeroCounts(),
-    failedConfigurations: 0, cells: [], wallSeconds: 0, report: null, reportNote: null,
+    run: plan.run, runDir: plan.runDir, task: plan.task.name, scale: plan.scale, planned: plan.cells.length, selected: plan.selected.length,
+    skipped: 0, ran: 0, counts: zeroCounts(), failedConfigurations: 0, cells: [], wallSeconds: 0, report: null, reportNote: null,
   };
   if (opts.dryRun) {
-    summary.cells = selected.map((c) => ({ id: c.id, kind: c.kind, status: done.get(c.id) ? 'skipped' : 'not-run', error: null, wallSeconds: null, failedParts: 0 }));
-    summary.skipped = selected.length - plan.toRun.length;
-    summary.wallSeconds = (performance.now() - t0) / 1000;
-    return summary;
+    summary.cells = plan.selected.map((c) => ({ id: c.id, kind: c.kind, status: plan.done.get(c.id) ? 'skipped' : 'not-run', error: null, wallSeconds: null, failedParts: 0 }));
+    summary.skipped = plan.selected.length - plan.toRun.length;
+  } else {
+    await runCells(plan, summary, print, opts.progressStream ?? process.stderr);
+    print(`${summaryLine(summary)}; ${formatDuration((performance.now() - t0) / 1000)}.`);
+    if (opts.report ?? plan.task.report ?? true) {
+      const r = await writeRunReport(plan.runDir);
+      summary.report = r.path;
+      summary.reportNote = r.note;
+      print(r.path ? `report: ${r.path}` : `note: ${r.note}`);
+    }
   }
+  summary.wallSeconds = (performance.now() - t0) / 1000;
+  return summary;
+}
 
+/**
+ * The run proper, under the run folder's lock: run.json "running", every selected cell not done
+ * (skipped ones counted), run.json "finished". Whatever stops it (a signal, a refused write, a
+ * bug), run.json ends "interrupted" and the lock is released.
+ */
+async function runCells(plan: RunPlan, summary: RunSummary, print: (line: string) => void, stream: NodeJS.WriteStream): Promise<void> {
+  const { run, runDir, selected, done } = plan;
   const release = acquireLock(runDir, `run ${run}`);
   const invocation: Invocation = { pid: process.pid, startedAt: new Date().toISOString(), finishedAt: null, only: plan.filters, selected: selected.length, skipped: 0, ran: 0, counts: null };
   const record = new RunRecord(runDir, runFileOf(plan, invocation), invocation);
   const counts = () => ({ skipped: summary.skipped, ran: summary.ran, counts: summary.counts });
-  const progress = new RunProgress(opts.progressStream ?? process.stderr, `run ${run}`, selected.length);
-  const releaseQuietly = () => {
+  const progress = new RunProgress(stream, `run ${run}`, selected.length);
+  const stop = () => {
+    progress.finish();
+    killRunningCell();
+    record.interrupt(counts());
     try {
       release();
     } catch {
@@ -164,10 +182,7 @@ export async function runTask(opts: RunOptions): Promise<RunSummary> {
     }
   };
   const onSignal = (sig: NodeJS.Signals) => {
-    progress.finish();
-    killRunningCell();
-    record.interrupt(counts());
-    releaseQuietly();
+    stop();
     process.stderr.write(`interrupted (${sig}): ${summary.ran} cell result(s) written in this invocation; re-run the same command to go on.\n`);
     process.exit(sig === 'SIGINT' ? 130 : 143);
   };
@@ -182,7 +197,6 @@ export async function runTask(opts: RunOptions): Promise<RunSummary> {
       run, task: plan.task.name, scale: plan.scale, seed: plan.seed, env: captureEnvironment(),
       blas: selected.some((c) => usesFaiss(c) && !done.get(c.id)) ? blasName() : null, prepared: new Map(),
     };
-    const numWidth = String(selected.length).length;
     for (const [i, cell] of selected.entries()) {
       const prior = done.get(cell.id) ?? completedResult(runDir, cell);
       if (prior) {
@@ -192,53 +206,46 @@ export async function runTask(opts: RunOptions): Promise<RunSummary> {
         summary.cells.push({ id: cell.id, kind: cell.kind, status: 'skipped', error: null, wallSeconds: prior.timing.wallSeconds, failedParts: parts });
         continue;
       }
-      const est = plan.estimates.get(cell.id)!.seconds;
-      progress.startCell(cell.id, est, selected.slice(i + 1).filter((c) => !done.get(c.id)).reduce((t, c) => t + plan.estimates.get(c.id)!.seconds, 0));
+      const remainingAfter = selected.slice(i + 1).filter((c) => !done.get(c.id)).reduce((t, c) => t + plan.estimates.get(c.id)!.seconds, 0);
+      progress.startCell(cell.id, plan.estimates.get(cell.id)!.seconds, remainingAfter);
       const finished = summary.ran + summary.skipped;
       progress.draw(finished, '', true);
       const { result, output } = await executeCellProcess(cell, plan.timeoutOf(cell), ctx, (label, force) => progress.draw(finished, label, force));
-      writeOutput(join(runDir, `${cell.id}.json`), JSON.stringify(result, null, 2) + '\n', 'the result file');
-      let note = '';
-      if (result.status !== 'ok' && output.trim()) {
-        const log = join(runDir, 'logs', `${cell.id}.log`);
-        writeOutput(log, output, 'the log');
-        note = ` (log: ${log})`;
-      }
-      const parts = failedParts(result);
-      if (parts) note += `; ${parts} of ${Array.isArray(result.metrics) ? result.metrics.length : '?'} sweep configurations failed (see the report)`;
-      summary.ran++;
-      summary.counts[result.status]++;
-      summary.failedConfigurations += parts;
-      summary.cells.push({ id: cell.id, kind: cell.kind, status: result.status, error: result.error, wallSeconds: result.timing.wallSeconds, failedParts: parts });
+      const line = recordCell(runDir, result, output, summary);
       progress.endCell(result.timing.wallSeconds);
       progress.clear();
-      const tag = `[${String(i + 1).padStart(numWidth)}/${selected.length}]`;
-      print(`${tag} ${result.status.padEnd(7)} ${formatDuration(result.timing.wallSeconds).padStart(7)}  ${mib(result.timing.peakRssBytes).padStart(8)}  ${cell.id}${result.error ? `: ${result.error}` : ''}${note}`);
+      print(`[${String(i + 1).padStart(String(selected.length).length)}/${selected.length}] ${line}`);
       progress.redraw();
     }
     progress.finish();
     record.finish(counts());
+    release();
   } catch (e) {
-    // a write the file system refused, or a bug: the run stops; run.json must not say "running"
-    progress.finish();
-    killRunningCell();
-    record.interrupt(counts());
+    stop();
     throw e;
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
-    releaseQuietly();
   }
-  print(`${summaryLine(summary)}; ${formatDuration((performance.now() - t0) / 1000)}.`);
+}
 
-  if (opts.report ?? plan.task.report ?? true) {
-    const r = await writeRunReport(runDir);
-    summary.report = r.path;
-    summary.reportNote = r.note;
-    print(r.path ? `report: ${r.path}` : `note: ${r.note}`);
+/** Writes a cell's result (and, unless ok, its process output as its log), counts it, and returns its line for the output. */
+function recordCell(runDir: string, result: CellResult, output: string, summary: RunSummary): string {
+  writeOutput(join(runDir, `${result.cell}.json`), JSON.stringify(result, null, 2) + '\n', 'the result file');
+  let note = '';
+  if (result.status !== 'ok' && output.trim()) {
+    const log = join(runDir, 'logs', `${result.cell}.log`);
+    writeOutput(log, output, 'the log');
+    note = ` (log: ${log})`;
   }
-  summary.wallSeconds = (performance.now() - t0) / 1000;
-  return summary;
+  const parts = failedParts(result);
+  if (parts) note += `; ${parts} of ${Array.isArray(result.metrics) ? result.metrics.length : '?'} sweep configurations failed (see the report)`;
+  summary.ran++;
+  summary.counts[result.status]++;
+  summary.failedConfigurations += parts;
+  summary.cells.push({ id: result.cell, kind: result.kind, status: result.status, error: result.error, wallSeconds: result.timing.wallSeconds, failedParts: parts });
+  const t = result.timing;
+  return `${result.status.padEnd(7)} ${formatDuration(t.wallSeconds).padStart(7)}  ${mib(t.peakRssBytes).padStart(8)}  ${result.cell}${result.error ? `: ${result.error}` : ''}${note}`;
 }
 
 /** The report module (chart.js, node-canvas) is loaded only here, when a run ends: a failure to load it is a note, not a failed run. */
