@@ -10,7 +10,7 @@ export function reportCommand(y: Argv): Argv {
     (a) =>
       a
         .positional('run', { type: 'string', demandOption: true, describe: 'the run folder, results/<run>/ (run.json and one JSON per cell)' })
-        .option('out', { type: 'string', describe: 'output folder (default: reports/<run>/ beside results/)' }),
+        .option('out', { type: 'string', describe: 'output folder (default: derived from the results folder: results/<run> → reports/<run>, <name>/<run> → <name>-reports/<run>, beside it)' }),
     async (argv) => {
       const run = argv.run as string;
       const files = await writeReport(run, argv.out);

@@ -28,7 +28,7 @@ export function runCommand(y: Argv): Argv {
         .option('run', { type: 'string', describe: 'run id, the folder under the results folder (default <task>-<scale>)' })
         .option('timeout', { type: 'number', describe: "seconds a cell may run before it is stopped and recorded as timeout (default: the task scale's, else none)" })
         .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan (cells and expected times) and exit' })
-        .option('results-dir', { type: 'string', default: 'results', describe: 'folder of the run folders' })
+        .option('results-dir', { type: 'string', default: 'results', describe: 'folder of the run folders (the report goes to reports/<run> beside results/, to <name>-reports/<run> beside any other folder <name>)' })
         .option('report', { type: 'boolean', describe: "write the report when the run ends (default: the task's setting, true); --no-report skips it" }),
     async (raw) => {
       const argv = raw as unknown as RunArgs;
@@ -43,8 +43,9 @@ export function runCommand(y: Argv): Argv {
         resultsDir: argv['results-dir'],
         report: argv.report,
       });
-      // a backend that cannot run here is reported as not run, by design: only failures and timeouts fail the command
-      if (summary.counts.failed + summary.counts.timeout > 0) process.exitCode = 1;
+      // a backend that cannot run here is reported as not run, by design: only failures, timeouts and
+      // failed sweep configurations inside ok cells (as `vqbench index` counts them) fail the command
+      if (summary.counts.failed + summary.counts.timeout + summary.failedConfigurations > 0) process.exitCode = 1;
     },
   );
 }

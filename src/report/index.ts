@@ -1,5 +1,6 @@
 /**
- * `vqbench report`: a run folder `results/<run>/` → `reports/<run>/` holding
+ * `vqbench report`: a run folder `results/<run>/` → `reports/<run>/` (see defaultReportDir; locked
+ * while it is written, `.lock`) holding
  *
  *   index.html            one self-contained page (charts inlined, inline CSS, nothing fetched)
  *   report.md             the same tables in markdown, charts linked
@@ -17,7 +18,8 @@ import { renderCharts, type ChartImage } from './charts.js';
 import { allExports, EXPORT_NOTES, exportList } from './exports.js';
 import { renderHtml } from './html.js';
 import { layout } from './layout.js';
-import { loadRun } from './load.js';
+import { loadRun, type LoadedRun } from './load.js';
+import { acquireLock } from '../run/lock.js';
 import { renderMarkdown } from './markdown.js';
 import { buildView } from './model.js';
 import { allTables } from './tables.js';
@@ -36,16 +38,30 @@ export interface ReportFiles {
   exports: string[];
 }
 
-/** `results/<run>` → `<the folder holding results>/reports/<run>`; any other folder → `./reports/<run>`. */
+/**
+ * The report folder of a run folder, derived from its results folder so that two results folders
+ * never share one: `<dir>/results/<run>` → `<dir>/reports/<run>`; any other results folder
+ * `<dir>/<name>/<run>` → `<dir>/<name>-reports/<run>` (e.g. `other-results/x` → `other-results-reports/x`).
+ */
 export function defaultReportDir(runDir: string): string {
   const abs = resolve(runDir);
-  const parent = dirname(abs);
-  return basename(parent) === 'results' ? join(dirname(parent), 'reports', basename(abs)) : resolve('reports', basename(abs));
+  const root = dirname(abs);
+  const reports = basename(root) === 'results' ? 'reports' : `${basename(root)}-reports`;
+  return join(dirname(root), reports, basename(abs));
 }
 
 export async function writeReport(runDir: string, outDir?: string): Promise<ReportFiles> {
   const run = loadRun(runDir);
   const out = resolve(outDir ?? defaultReportDir(runDir));
+  const release = acquireLock(out, `the report ${out}`); // one writer per report folder
+  try {
+    return await writeReportFiles(run, out);
+  } finally {
+    release();
+  }
+}
+
+async function writeReportFiles(run: LoadedRun, out: string): Promise<ReportFiles> {
   const view = buildView(run);
   const charts: ChartImage[] = await renderCharts(view);
   const tables = allTables(view);

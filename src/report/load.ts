@@ -18,6 +18,9 @@ export const CELL_STATUSES: readonly CellStatus[] = ['ok', 'failed', 'timeout', 
 export interface RunMeta {
   task: string | null;
   scale: string | null;
+  /** The run id and seed run.json records (null when it does not): every cell result must carry the same. */
+  run: string | null;
+  seed: number | null;
   /** Cell ids the runner planned (from run.json), in its order; empty when it lists none. */
   planned: string[];
   /** Everything else run.json holds (shown as-is in the report's run section). */
@@ -74,7 +77,7 @@ function readMeta(file: string): RunMeta {
     }
   }
   const extra = Object.fromEntries(Object.entries(j).filter(([k]) => !['task', 'scale', 'cells', 'planned', 'plannedCells'].includes(k)));
-  return { task: str('task'), scale: str('scale'), planned, extra };
+  return { task: str('task'), scale: str('scale'), run: str('run'), seed: typeof j.seed === 'number' ? j.seed : null, planned, extra };
 }
 
 const num = (v: unknown) => typeof v === 'number' && !Number.isNaN(v);
@@ -143,6 +146,16 @@ export function validateCell(file: string, j: unknown): CellResult {
   return { ...(j as unknown as CellResult), error: (j.error as string | null | undefined) ?? null, definitions: isObject(j.definitions) ? (j.definitions as Record<string, string>) : {} };
 }
 
+/** A cell result copied from another run (another task, run id or seed than run.json's) is refused: its numbers would be reported as this run's. */
+function belongsToRun(file: string, c: CellResult, meta: RunMeta, metaFile: string): CellResult {
+  const differs = ([['task', c.task, meta.task], ['run', c.run, meta.run], ['seed', c.seed, meta.seed]] as const).filter(([, mine, theirs]) => theirs !== null && mine !== theirs);
+  if (differs.length) {
+    const what = differs.map(([k, mine, theirs]) => `${k} ${JSON.stringify(mine)} (${metaFile} says ${JSON.stringify(theirs)})`).join(', ');
+    throw new InputError(`${file} does not belong to this run: its ${what}; remove it or move it to the run it came from.`);
+  }
+  return c;
+}
+
 const KIND_ORDER = new Map(CELL_KINDS.map((k, i) => [k, i]));
 
 /** Reads and validates `runDir`; throws an InputError naming the first bad or missing file. */
@@ -164,7 +177,7 @@ export function loadRun(runDir: string): LoadedRun {
       ignored.push(name);
       continue;
     }
-    cells.push(validateCell(file, j));
+    cells.push(belongsToRun(file, validateCell(file, j), meta, metaFile));
   }
   if (cells.length === 0 && planned.size === 0) throw new InputError(`${runDir} holds no cell results and its run.json plans none.`);
   const stale = planned.size ? cells.filter((c) => !planned.has(c.cell)).map((c) => c.cell) : [];

@@ -1,22 +1,18 @@
 /**
- * What one cell does, by kind: build the job from the cell's configuration, call the existing job
- * (runQuantize, runIndexJob, runInsertJob, runMteb, the rate–distortion bound) and classify the
- * outcome. Runs inside the cell's child process (src/run/cell.ts); plain data in and out.
+ * What one cell does: run its kind's job (src/run/kinds/) on the cell's configuration and classify
+ * the outcome. Runs inside the cell's child process (src/run/cell.ts); plain data in and out.
+ * A metric that comes out NaN or ±Infinity fails the cell: JSON would write it as null ("not
+ * measured"), and a number that is not one is never a result.
  */
 import { UnavailableError, VqbenchError } from '../core/errors.js';
-import { Rng } from '../core/rng.js';
 import type { ProgressFn } from '../core/progress.js';
-import { displayPath } from '../core/paths.js';
-import { loadDataset } from '../data/load.js';
-import { chromaUnavailable } from '../index/chroma.js';
-import type { IndexParams } from '../index/registry.js';
-import type { MtebQuantizerSpec } from './mteb.js';
-import { gaussianRateDistortion, RD_DEFINITION } from '../eval/rate-distortion.js';
-import type { TrainerKind } from '../quant/types.js';
-import type { WeightRule } from '../quant/wrvq.js';
-import { RECALL_DEFINITION } from './index-job.js';
-import type { CellKind, CellStatus } from './result.js';
-import type { CellPlan } from './task.js';
+import { oneSentence } from './kinds/common.js';
+import { cellKind } from './kinds/registry.js';
+import type { CellPlan } from './kinds/types.js';
+import type { CellStatus } from './result.js';
+import { formatPath } from './schema.js';
+
+export { oneSentence } from './kinds/common.js';
 
 export interface CellOutcome {
   status: Exclude<CellStatus, 'timeout'>;
@@ -27,137 +23,40 @@ export interface CellOutcome {
   definitions: Record<string, string>;
 }
 
-const TIMING_DEFINITIONS: Record<string, string> = {
-  'timing.wallSeconds': 'wall-clock seconds of the cell, from starting its process to its exit (process start and data loading included)',
-  'timing.cpuSeconds': 'user + system CPU seconds of the cell process, all its threads',
-  'timing.peakRssBytes': "peak resident set size of the cell process (VmHWM of its address space on Linux, see src/core/memory.ts; getrusage maxrss elsewhere): the whole process, dataset and runtime included, not the index's own bytes",
-};
-
-export const DEFINITIONS: Record<CellKind, Record<string, string>> = {
-  quantize: {
-    loss: 'mean ||x − x̂||² over the held-out rows (paper eq. 5)',
-    relativeLoss: 'loss / mean ||x||² of the held-out rows (1 = no better than x̂ = 0)',
-    bitsPerVector: 'every stored bit per vector: code indices and WRVQ fp16 weights (16 bits each)',
-    paperRatio: "the paper's compression ratio (eqs. 6 and 9), in the paper's own units",
-    honestRatio: '32·d / bitsPerVector: float32 bits over every stored bit',
-    trainSeconds: 'wall seconds of codebook training',
-    encodeSeconds: 'wall seconds to encode the held-out rows',
-    ...TIMING_DEFINITIONS,
-  },
-  index: {
-    recall: RECALL_DEFINITION,
-    nnRecall: RECALL_DEFINITION,
-    qps: 'queries per second, one query at a time on one thread, after warm-up',
-    latencyMs: 'per-query latency percentiles (ms), one thread',
-    buildSeconds: 'wall seconds to build (train + add) the index',
-    indexBytes: "the index's own bytes (exact for ours; the adapter's estimate for native libraries, on-disk size for LanceDB)",
-    peakRssBytes: 'process peak RSS when the configuration was measured (whole process, dataset included)',
-    bitsPerVector: 'bits the index stores per vector',
-    ...TIMING_DEFINITIONS,
-  },
-  insert: {
-    seconds: 'wall seconds to add the batch',
-    indexBytesDelta: "change of the index's own bytes over the batch",
-    rssDeltaBytes: 'change of the process RSS over the batch (noisy: the garbage collector runs when it likes)',
-    recall: `${RECALL_DEFINITION}; truth = the exact neighbours among the rows indexed so far`,
-    ...TIMING_DEFINITIONS,
-  },
-  mteb: {
-    main_score: "the task type's MTEB main metric",
-    delta: 'quantized main_score minus the original main_score',
-    ...TIMING_DEFINITIONS,
-  },
-  'rd-bound': {
-    distortion: RD_DEFINITION,
-    relativeDistortion: 'distortion / mean ||x||² (comparable with relativeLoss)',
-    bits: 'bits per vector (rate R)',
-    ...TIMING_DEFINITIONS,
-  },
-};
-
-/** The first sentence of a message, ending with a period. */
-export function oneSentence(msg: string): string {
-  const line = msg.split('\n').map((s) => s.trim()).find((s) => s.length > 0) ?? 'unknown error';
-  return /[.!?]$/.test(line) ? line : `${line}.`;
+/** The definitions of a kind's metrics (every result file carries them). */
+export function definitionsOf(kind: string): Record<string, string> {
+  return { ...cellKind(kind).definitions };
 }
 
-/** runMteb, loaded when an mteb cell runs (it pulls in the embedders), so a failure to load it fails only those cells. */
-async function loadRunMteb(): Promise<typeof import('./mteb.js').runMteb> {
-  try {
-    return (await import('./mteb.js')).runMteb;
-  } catch (e) {
-    throw new VqbenchError(`runMteb could not be loaded (${oneSentence((e as Error).message).replace(/\.$/, '')}).`);
+/** The path of the first number in `metrics` that is NaN or ±Infinity (`loss`, `[2].qps`, `points[0].distortion`), or null. */
+export function nonFiniteMetric(metrics: unknown, path: (string | number)[] = [], seen = new Set<object>()): { path: string; value: number } | null {
+  if (typeof metrics === 'number') return Number.isFinite(metrics) ? null : { path: formatPath(path, 'metrics'), value: metrics };
+  if (typeof metrics !== 'object' || metrics === null || seen.has(metrics)) return null;
+  seen.add(metrics);
+  if (ArrayBuffer.isView(metrics)) {
+    const a = metrics as unknown as ArrayLike<number | bigint>;
+    for (let i = 0; i < a.length; i++) if (typeof a[i] === 'number' && !Number.isFinite(a[i])) return { path: formatPath([...path, i], 'metrics'), value: a[i] as number };
+    return null;
   }
-}
-
-/** Replaces the subset folder path a job reports as its dataset with the task's dataset name. */
-function renameDataset<T>(m: T, data: string, name: string): T {
-  if (data === name || typeof m !== 'object' || m === null) return m;
-  const o = m as Record<string, unknown>;
-  if (o.dataset === data || o.dataset === displayPath(data)) o.dataset = name;
-  return m;
+  const entries: [string | number, unknown][] = Array.isArray(metrics) ? metrics.map((v, i) => [i, v]) : Object.entries(metrics);
+  for (const [k, v] of entries) {
+    const found = nonFiniteMetric(v, [...path, k], seen);
+    if (found) return found;
+  }
+  return null;
 }
 
 /** Runs the cell's job. Errors a user can cause come back as a failed (or not-run) outcome; bugs throw. */
 export async function executeCell(cell: CellPlan, data: string | null, onProgress?: ProgressFn): Promise<CellOutcome> {
-  const c = cell.config as Record<string, unknown> & { seed: number };
-  const definitions = DEFINITIONS[cell.kind];
-  const name = cell.dataset?.name ?? '';
-  const ok = (metrics: unknown, datasetChecksum: string | null, defs = definitions): CellOutcome => ({ status: 'ok', error: null, metrics, datasetChecksum, definitions: defs });
+  const kind = cellKind(cell.kind);
+  const definitions = definitionsOf(cell.kind);
   try {
-    switch (cell.kind) {
-      case 'quantize': {
-        const { runQuantize } = await import('./quantize.js');
-        const r = await runQuantize({
-          data: data!, method: c.method as string, books: c.books as number | undefined, size: c.size as number | undefined,
-          beam: c.beam as number | undefined, weights: c.weights as WeightRule | undefined, trainer: c.trainer as TrainerKind | undefined,
-          trainSize: c.trainSize as number | undefined, evalSize: c.evalSize as number | undefined,
-          adamIters: c.adamIters as number | undefined, adamLr: c.adamLr as number | undefined, seed: c.seed, onProgress,
-        });
-        return ok(renameDataset(r, data!, name), r.datasetChecksum);
-      }
-      case 'index': {
-        if (c.index === 'chroma') throw chromaUnavailable();
-        const { runIndexJob } = await import('./index-job.js');
-        const records = await runIndexJob({
-          data: data!, index: c.index as string, build: c.build as IndexParams, search: c.search as IndexParams,
-          sweep: c.sweep as Record<string, (number | string | boolean)[]>, k: c.k as number | undefined,
-          queries: c.queries as number | undefined, warmup: c.warmup as number | undefined, seed: c.seed, onProgress,
-        });
-        for (const r of records) renameDataset(r, data!, name);
-        const good = records.filter((r) => r.status === 'ok');
-        if (good.length === 0) return { status: 'failed', error: records[0]?.error ?? 'no search configuration ran.', metrics: records, datasetChecksum: records[0]?.datasetChecksum ?? null, definitions };
-        return ok(records, records[0].datasetChecksum);
-      }
-      case 'insert': {
-        const { runInsertJob } = await import('./index-job.js');
-        const r = await runInsertJob({
-          data: data!, index: c.index as string, build: c.build as IndexParams, search: c.search as IndexParams,
-          batches: c.batches as number[], k: c.k as number | undefined, queries: c.queries as number | undefined, seed: c.seed, onProgress,
-        });
-        return ok(renameDataset(r, data!, name), null);
-      }
-      case 'rd-bound': {
-        const ds = await loadDataset(data!, { seed: c.seed });
-        const rows = c.rows as number;
-        const train = ds.train.rows > rows ? ds.train.selectRows(new Rng(c.seed).sample(ds.train.rows, rows)) : ds.train;
-        onProgress?.(0, 1, 'covariance');
-        const bound = gaussianRateDistortion(train, c.bits as number[], { curvePoints: c.curvePoints as number | undefined });
-        onProgress?.(1, 1, 'covariance');
-        return ok({ dataset: name, datasetChecksum: ds.checksum, trainRows: train.rows, seed: c.seed, ...bound }, ds.checksum);
-      }
-      case 'mteb': {
-        const runMteb = await loadRunMteb();
-        const q = c.quantizer as MtebQuantizerSpec | null;
-        const r = await runMteb({
-          model: c.model as string, tasks: c.tasks as string[], seed: c.seed, onProgress,
-          ...(c.trainCorpus !== undefined && { trainCorpus: c.trainCorpus as string }),
-          ...(c.trainSize !== undefined && { trainSize: c.trainSize as number }),
-          ...(q ? { quantizers: [q] } : {}),
-        });
-        return ok(r, null, { ...definitions, ...r.definitions });
-      }
-    }
+    const out = await kind.execute(cell.config, { data, datasetName: cell.dataset?.name ?? null, onProgress });
+    const defs = out.definitions ? { ...definitions, ...out.definitions } : definitions;
+    if (out.failure !== undefined) return { status: 'failed', error: oneSentence(out.failure), metrics: out.metrics, datasetChecksum: out.datasetChecksum, definitions: defs };
+    const bad = nonFiniteMetric(out.metrics);
+    if (bad) return { status: 'failed', error: `metric ${bad.path} is ${bad.value}.`, metrics: out.metrics, datasetChecksum: out.datasetChecksum, definitions: defs };
+    return { status: 'ok', error: null, metrics: out.metrics, datasetChecksum: out.datasetChecksum, definitions: defs };
   } catch (e) {
     if (e instanceof UnavailableError) return { status: 'not-run', error: oneSentence(e.message), metrics: null, datasetChecksum: null, definitions };
     if (e instanceof VqbenchError) return { status: 'failed', error: oneSentence(e.message), metrics: null, datasetChecksum: null, definitions };

@@ -7,6 +7,8 @@
  * its reason; the others still run.
  */
 import { InputError, VqbenchError } from '../core/errors.js';
+import { cartesian } from '../core/grid.js';
+import type { ParamValue } from '../core/params.js';
 import type { Matrix } from '../core/matrix.js';
 import { knn } from '../core/parallel.js';
 import type { ProgressFn } from '../core/progress.js';
@@ -71,12 +73,8 @@ export interface IndexRecord {
 
 /** Every combination of the sweep's values, each merged over the fixed parameters. */
 export function expandSweep(fixed: IndexParams, sweep: Record<string, (number | string | boolean)[]> = {}): IndexParams[] {
-  let out: IndexParams[] = [{ ...fixed }];
-  for (const [name, values] of Object.entries(sweep)) {
-    if (values.length === 0) throw new InputError(`--sweep ${name}= lists no values.`);
-    out = out.flatMap((p) => values.map((v) => ({ ...p, [name]: v })));
-  }
-  return out;
+  for (const [name, values] of Object.entries(sweep)) if (values.length === 0) throw new InputError(`--sweep ${name}= lists no values.`);
+  return cartesian<ParamValue | null>(Object.entries(sweep), fixed);
 }
 
 /** Loads the dataset, keeps the first `queries` rows, and the matching exact ground truth. */

@@ -3,16 +3,19 @@
  * runner and read by the report. Everything a reader needs to trust the numbers sits beside them.
  */
 import type { RunEnvironment } from './env.js';
+import type { CellKind } from './kinds/registry.js';
 
 export const RESULT_SCHEMA = 'vqbench.cell/1';
 
-/** What a cell runs; `metrics` holds that job's own output. */
-export type CellKind =
-  | 'quantize' //   metrics: QuantizeResult (src/run/quantize.ts)
-  | 'index' //      metrics: IndexRecord[] (src/run/index-job.ts), one per swept search configuration
-  | 'insert' //     metrics: InsertResult (src/run/index-job.ts)
-  | 'mteb' //       metrics: MtebRunResult (src/eval/mteb/run.ts)
-  | 'rd-bound'; //  metrics: RateDistortionBound (src/eval/rate-distortion.ts)
+/**
+ * What a cell runs (src/run/kinds/registry.ts); `metrics` holds that job's own output:
+ *   quantize  QuantizeResult (src/run/quantize.ts)
+ *   index     IndexRecord[] (src/run/index-job.ts), one per swept search configuration
+ *   insert    InsertResult (src/run/index-job.ts)
+ *   mteb      MtebRunResult (src/run/mteb.ts)
+ *   rd-bound  RateDistortionBound (src/eval/rate-distortion.ts)
+ */
+export type { CellKind } from './kinds/registry.js';
 
 export type CellStatus = 'ok' | 'failed' | 'timeout' | 'not-run';
 

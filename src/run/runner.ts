@@ -1,36 +1,45 @@
 /**
  * The task runner behind `vqbench run`: a task file → its cells at one scale → one child process
  * per cell → `results/<run>/<cell>.json` (CellResult, src/run/result.ts) and `results/<run>/run.json`.
+ * This module only orchestrates; each step is its own module:
  *
- * - Each cell runs in its own process (forked through the same loader as the CLI: dist/ when it is
- *   built, else the sources under tsx), so a crash, an out-of-memory kill or a timeout ends that
- *   cell only: it is recorded as failed / timeout with one sentence, and the others go on.
- * - The parent writes every result file with an atomic rename: that rename is the commit point.
- *   Killing the run at any moment loses at most the cell in progress; a re-run (or --resume) skips
- *   every cell whose file says ok with the same configuration, re-runs the rest, and removes the
- *   temporary files a killed run left. Nothing is lost or written twice.
- * - One run folder has one runner at a time (`.lock` holds its pid; a dead pid's lock is taken over).
+ * - plan.ts: the run folder, the cells selected, those done already, the estimates; the printed plan.
+ * - lock.ts: one runner per run folder (`.lock`: pid, process start time, host).
+ * - run-file.ts: run.json, "running" while this runner runs, then "finished" or "interrupted".
+ * - execute.ts: one cell in its own process (a crash, an out-of-memory kill or a timeout ends that
+ *   cell only: it is recorded as failed / timeout with one sentence, and the others go on).
+ * - progress.ts: the live line with the ETA.
+ * - output.ts: every file is written atomically; the rename is the commit point, and a write the
+ *   file system refuses (disk full, permissions, a file in the way) stops the run with one sentence
+ *   naming the path, run.json marked interrupted, the lock released.
+ *
+ * Killing the run at any moment loses at most the cell in progress; a re-run (or --resume) skips
+ * every cell whose file says ok with the same configuration, re-runs the rest, and removes the
+ * temporary files a killed run left. Nothing is lost or written twice.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { isDeepStrictEqual } from 'node:util';
-import { writeFileAtomic } from '../core/atomic.js';
-import { blasInfo } from '../core/blas.js';
-import { ConfigError } from '../core/errors.js';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { displayPath } from '../core/paths.js';
-import type { CellMessage, CellRequest } from './cell.js';
-import { oneSentence, DEFINITIONS, type CellOutcome } from './cell-job.js';
-import { cleanStaleSubsets, prepareDataset, type PreparedDataset } from './datasets.js';
-import { captureEnvironment, type RunEnvironment } from './env.js';
-import { estimateCell, formatDuration, type Estimate } from './estimate.js';
-import { RESULT_SCHEMA, type CellResult, type CellStatus } from './result.js';
-import { expandTask, loadTask, matchesFilters, taskSeed, type CellPlan, type Scale, type Task } from './task.js';
+import { oneSentence } from './cell-job.js';
+import { cleanStaleSubsets } from './datasets.js';
+import { captureEnvironment } from './env.js';
+import { formatDuration } from './estimate.js';
+import { blasName, executeCellProcess, killRunningCell, usesFaiss, type CellContext } from './execute.js';
+import type { Scale } from './grid-values.js';
+import { cellKind } from './kinds/registry.js';
+import type { CellPlan } from './kinds/types.js';
+import { acquireLock } from './lock.js';
+import { writeOutput } from './output.js';
+import { completedResult, planRun, printPlan, type PlanOptions, type RunPlan } from './plan.js';
+import { RunProgress } from './progress.js';
+import type { CellResult, CellStatus } from './result.js';
+import { RunRecord, RUN_SCHEMA, type Invocation, type RunFile } from './run-file.js';
 
-export const RUN_SCHEMA = 'vqbench.run/1';
+export { alive } from './lock.js';
+export { completedResult } from './plan.js';
+export { RUN_SCHEMA, type RunFile } from './run-file.js';
 
-export interface RunOptions {
+export interface RunOptions extends PlanOptions {
   /** Task file path, or the name of a shipped task. */
   task: string;
   scale?: Scale;
@@ -59,6 +68,8 @@ export interface CellSummary {
   status: CellStatus | 'skipped';
   error: string | null;
   wallSeconds: number | null;
+  /** Parts of the cell's result that failed while the cell is ok (an index cell's sweep configurations). */
+  failedParts: number;
 }
 
 export interface RunSummary {
@@ -71,74 +82,13 @@ export interface RunSummary {
   skipped: number;
   ran: number;
   counts: Record<CellStatus, number>;
+  /** Sweep configurations that failed inside cells whose status is ok (the selected cells, run now or before). */
+  failedConfigurations: number;
   cells: CellSummary[];
   wallSeconds: number;
   /** What writeReport returned (a path), or null with the reason in `reportNote`. */
   report: string | null;
   reportNote: string | null;
-}
-
-export interface RunFile {
-  schema: typeof RUN_SCHEMA;
-  run: string;
-  task: string;
-  taskFile: string;
-  paper: string | null;
-  description: string;
-  scale: Scale;
-  seed: number;
-  /** Every cell of the task at this scale (the plan), in order; results of other ids are stale. */
-  cells: string[];
-  createdAt: string;
-  startedAt: string;
-  finishedAt: string | null;
-  status: 'running' | 'finished' | 'interrupted';
-  invocations: { pid: number; startedAt: string; finishedAt: string | null; only: string[]; selected: number; skipped: number; ran: number; counts: Record<CellStatus, number> | null }[];
-}
-
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
-function readJson<T>(p: string): T | null {
-  try {
-    return JSON.parse(readFileSync(p, 'utf8')) as T;
-  } catch {
-    return null;
-  }
-}
-
-/** The result file of a cell if it holds status ok for exactly this configuration. */
-export function completedResult(runDir: string, cell: CellPlan): CellResult | null {
-  const r = readJson<CellResult>(join(runDir, `${cell.id}.json`));
-  return r && r.schema === RESULT_SCHEMA && r.status === 'ok' && isDeepStrictEqual(r.config, cell.config) ? r : null;
-}
-
-/** Is a process with this pid running (EPERM: it exists, owned by someone else)? */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function acquireLock(runDir: string, run: string): () => void {
-  mkdirSync(runDir, { recursive: true });
-  const p = join(runDir, '.lock');
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      writeFileSync(p, JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() }) + '\n', { flag: 'wx' });
-      return () => rmSync(p, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = readJson<{ pid: number }>(p)?.pid;
-      if (typeof pid === 'number' && pid !== process.pid && alive(pid)) {
-        throw new ConfigError(`run ${run} is already in progress in process ${pid}; wait for it to end or stop it first.`);
-      }
-      rmSync(p, { force: true }); // a killed runner's lock
-    }
-  }
-  throw new ConfigError(`could not lock ${p}.`);
 }
 
 /** Temporary files of interrupted atomic writes (`<file>.tmp-<pid>-<time>`): never results, always safe to drop under the lock. */
@@ -156,232 +106,84 @@ function removeStaleTemporaries(dir: string): number {
   return n;
 }
 
-/** The BLAS faiss links (src/core/blas.ts), or null when it cannot be told. */
-function blasName(): string | null {
-  try {
-    return blasInfo() || null;
-  } catch {
-    return null;
-  }
-}
-
-const usesFaiss = (c: CellPlan) => (c.kind === 'index' || c.kind === 'insert') && c.config.index === 'faiss';
-
-/** The module the child runs: compiled when this module is, else the sources through tsx (as bin/vqbench.mjs does). */
-function cellEntry(): string {
-  return fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './cell-boot.mjs' : './cell.js', import.meta.url));
-}
-
-interface ChildReport {
-  outcome: CellOutcome | null;
-  env: RunEnvironment | null;
-  timedOut: boolean;
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  wallSeconds: number;
-  cpuSeconds: number;
-  peakRssBytes: number;
-  output: string;
-}
-
-let current: ChildProcess | null = null;
-
-function runChild(cell: CellPlan, data: string | null, timeout: number | null, onProgress: (done: number, total: number, label?: string) => void): Promise<ChildReport> {
-  return new Promise((resolvePromise) => {
-    const t0 = performance.now();
-    const child = fork(cellEntry(), [], {
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      execArgv: [],
-      env: { ...process.env, VQBENCH_PROGRESS: '0' },
-    });
-    current = child;
-    let output = '';
-    const keep = (d: Buffer) => {
-      output = (output + d.toString()).slice(-20_000);
-    };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    let result: Extract<CellMessage, { type: 'result' }> | null = null;
-    let usage = { cpuSeconds: 0, peakRssBytes: 0 };
-    let timedOut = false;
-    child.on('message', (m: CellMessage) => {
-      usage = { cpuSeconds: m.cpuSeconds, peakRssBytes: m.peakRssBytes };
-      if (m.type === 'progress') onProgress(m.done, m.total, m.label);
-      else if (m.type === 'result') result = m;
-    });
-    const timer = timeout ? setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeout * 1000) : null;
-    let spawnError: Error | null = null;
-    child.on('error', (e) => {
-      spawnError = e;
-    });
-    child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      current = null;
-      const r = result as Extract<CellMessage, { type: 'result' }> | null;
-      if (spawnError && !r) output += `\n${(spawnError as Error).message}`;
-      resolvePromise({
-        outcome: r?.outcome ?? null, env: r?.env ?? null, timedOut: timedOut && !r, code, signal,
-        wallSeconds: (performance.now() - t0) / 1000, cpuSeconds: usage.cpuSeconds, peakRssBytes: usage.peakRssBytes, output,
-      });
-    });
-    child.send({ type: 'run', cell, data } satisfies CellRequest);
-  });
-}
-
-/** The last meaningful line a dead child printed (e.g. V8's "FATAL ERROR: … heap out of memory"). */
-function lastLine(output: string): string {
-  const lines = output.split('\n').map((s) => s.trim()).filter((s) => s && !/^at\s/.test(s) && !/^\d+: 0x/.test(s));
-  const fatal = lines.find((l) => /FATAL|out of memory|Segmentation|Aborted/i.test(l));
-  const l = fatal ?? lines[lines.length - 1] ?? '';
-  return l.length > 160 ? l.slice(0, 157) + '...' : l;
-}
-
-/** A live progress line: cells done, elapsed, ETA from the estimates calibrated by the cells measured so far. */
-class RunProgress {
-  private enabled: boolean;
-  private lastDraw = 0;
-  private line = '';
-  constructor(private readonly stream: NodeJS.WriteStream, private readonly title: string) {
-    this.enabled = stream.isTTY === true || process.env.VQBENCH_PROGRESS === '1';
-  }
-  draw(text: string, force = false): void {
-    if (!this.enabled) return;
-    const now = performance.now();
-    if (!force && now - this.lastDraw < 200) return;
-    this.lastDraw = now;
-    this.line = `${this.title} ${text}`;
-    const width = (this.stream.columns ?? 120) - 1;
-    this.stream.write(`\r${this.line.slice(0, width)}\x1b[K`);
-  }
-  /** Clears the bar so that a normal line can be printed. */
-  clear(): void {
-    if (this.enabled && this.line) this.stream.write('\r\x1b[K');
-  }
-  redraw(): void {
-    if (this.enabled && this.line) this.stream.write(`\r${this.line.slice(0, (this.stream.columns ?? 120) - 1)}\x1b[K`);
-  }
-  finish(): void {
-    this.clear();
-    this.line = '';
-  }
-}
-
-function bar(frac: number, width = 20): string {
-  const f = Math.max(0, Math.min(width, Math.round(frac * width)));
-  return `[${'#'.repeat(f)}${'.'.repeat(width - f)}]`;
-}
-
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 
 function zeroCounts(): Record<CellStatus, number> {
   return { ok: 0, failed: 0, timeout: 0, 'not-run': 0 };
 }
 
-function describeScale(task: Task, scale: Scale): string {
-  const p = task.scale?.[scale] ?? {};
-  const parts: string[] = [];
-  if (p.base !== undefined) parts.push(`base ≤ ${p.base} rows (seeded sample)`);
-  if (p.queries !== undefined) parts.push(`queries ≤ ${p.queries}`);
-  if (p.trainSize !== undefined) parts.push(`trainSize ${p.trainSize}`);
-  if (p.evalSize !== undefined) parts.push(`evalSize ${p.evalSize}`);
-  if (p.timeout !== undefined) parts.push(`timeout ${p.timeout} s per cell`);
-  return parts.length ? parts.join(', ') : 'the datasets whole, job defaults';
+/** Failed parts of an ok result (0 for other statuses: the cell itself counts then). */
+function failedParts(r: CellResult): number {
+  return r.status === 'ok' ? (cellKind(r.kind).failedParts?.(r.metrics) ?? 0) : 0;
 }
 
-function findRunToResume(resultsRoot: string, task: Task): RunFile | null {
-  if (!existsSync(resultsRoot)) return null;
-  const runs = readdirSync(resultsRoot)
-    .map((d) => readJson<RunFile>(join(resultsRoot, d, 'run.json')))
-    .filter((r): r is RunFile => r !== null && r.schema === RUN_SCHEMA && r.task === task.name)
-    .sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1));
-  return runs[0] ?? null;
+function runFileOf(plan: RunPlan, invocation: Invocation): RunFile {
+  const { task, existingRun } = plan;
+  return {
+    schema: RUN_SCHEMA, run: plan.run, task: task.name, taskFile: displayPath(task.path), paper: task.paper ?? null, description: task.description, scale: plan.scale, seed: plan.seed,
+    cells: plan.cells.map((c) => c.id), createdAt: existingRun?.createdAt ?? invocation.startedAt, startedAt: invocation.startedAt, finishedAt: null, status: 'running',
+    invocations: [...(existingRun?.invocations ?? []), invocation],
+  };
 }
 
-/** Runs (or, with dryRun, plans) a task; returns what happened. User errors are ConfigErrors. */
+/** "13 cells ran (13 ok, 0 failed, 0 timed out, 0 not run), 0 already done, 2 sweep configurations failed". */
+export function summaryLine(s: RunSummary): string {
+  const c = s.counts;
+  const parts = s.failedConfigurations ? `, ${s.failedConfigurations} sweep configuration${s.failedConfigurations === 1 ? '' : 's'} failed` : '';
+  return `run ${s.run}: ${s.ran} cells ran (${c.ok} ok, ${c.failed} failed, ${c.timeout} timed out, ${c['not-run']} not run), ${s.skipped} already done${parts}`;
+}
+
+/** Runs (or, with dryRun, plans) a task; returns what happened. User errors are ConfigErrors / InputErrors. */
 export async function runTask(opts: RunOptions): Promise<RunSummary> {
   const t0 = performance.now();
   const print = opts.print ?? ((l: string) => process.stdout.write(l + '\n'));
-  const task = loadTask(opts.task);
-  const seed = taskSeed(task);
-  const resultsRoot = resolve(opts.resultsDir ?? 'results');
-  if (opts.timeout !== undefined && !(opts.timeout > 0)) throw new ConfigError(`--timeout must be a positive number of seconds, got ${opts.timeout}.`);
-  if (opts.run !== undefined && !RUN_ID.test(opts.run)) throw new ConfigError(`--run ${opts.run} is not a filename-safe id (letters, digits, '.', '_', '-').`);
-
-  let scale: Scale = opts.scale ?? 'small';
-  let run = opts.run;
-  if (opts.resume) {
-    const previous = run !== undefined ? readJson<RunFile>(join(resultsRoot, run, 'run.json')) : opts.scale ? readJson<RunFile>(join(resultsRoot, `${task.name}-${opts.scale}`, 'run.json')) : findRunToResume(resultsRoot, task);
-    if (!previous) throw new ConfigError(`--resume: there is no run ${run ?? (opts.scale ? `${task.name}-${opts.scale}` : `of task ${task.name}`)} under ${resultsRoot} to resume.`);
-    if (previous.task !== task.name) throw new ConfigError(`--resume: run ${previous.run} is of task ${previous.task}, not ${task.name}.`);
-    if (opts.scale && opts.scale !== previous.scale) throw new ConfigError(`--resume: run ${previous.run} is at scale ${previous.scale}, not ${opts.scale}.`);
-    scale = previous.scale;
-    run = previous.run;
-  }
-  run ??= `${task.name}-${scale}`;
-  const runDir = join(resultsRoot, run);
-  const existingRun = readJson<RunFile>(join(runDir, 'run.json'));
-  if (existingRun && existingRun.task !== task.name) throw new ConfigError(`--run ${run}: ${runDir} holds a run of task ${existingRun.task}, not ${task.name}; choose another --run.`);
-  if (existingRun && existingRun.scale !== scale) throw new ConfigError(`--run ${run}: ${runDir} holds a run at scale ${existingRun.scale}, not ${scale}; choose another --run.`);
-
-  const cells = expandTask(task, scale);
-  const filters = opts.only ?? [];
-  const selected = cells.filter((c) => matchesFilters(c, filters));
-  if (selected.length === 0) throw new ConfigError(`--only ${filters.join(' --only ')} matches none of the ${cells.length} cells of ${task.file} at scale ${scale}.`);
-  const timeoutOf = (c: CellPlan) => opts.timeout ?? c.timeout;
-
-  // the plan
-  const done = new Map(selected.map((c) => [c.id, existsSync(runDir) ? completedResult(runDir, c) : null]));
-  const estimates = new Map<string, Estimate>(selected.map((c) => [c.id, estimateCell(c, scale, resultsRoot)]));
-  print(`task ${task.name}${task.paper && !task.paper.startsWith('-') ? ` (${task.paper})` : ''}: ${task.description}`);
-  print(`scale ${scale}: ${describeScale(task, scale)}; seed ${seed}; results in ${runDir}`);
-  const idWidth = Math.min(72, Math.max(...selected.map((c) => c.id.length)));
-  const numWidth = String(selected.length).length;
-  for (const [i, c] of selected.entries()) {
-    const d = done.get(c.id);
-    const e = estimates.get(c.id)!;
-    const state = d ? `done (${formatDuration(d.timing.wallSeconds)})` : `≈ ${formatDuration(e.seconds)} (${e.source})`;
-    print(`  ${String(i + 1).padStart(numWidth)}  ${c.id.padEnd(idWidth)}  ${c.kind.padEnd(8)}  ${state}`);
-  }
-  const toRun = selected.filter((c) => !done.get(c.id));
-  const totalEstimate = toRun.reduce((t, c) => t + estimates.get(c.id)!.seconds, 0);
-  print(`${selected.length} of ${cells.length} cells selected: ${selected.length - toRun.length} done, ${toRun.length} to run, expected ≈ ${formatDuration(totalEstimate)}` +
-    ' (estimates: the same cell in an earlier run, else a similar run scaled by the cost model, else the model).');
-
+  const plan = planRun(opts);
+  printPlan(plan, print);
   const summary: RunSummary = {
-    run, runDir, task: task.name, scale, planned: cells.length, selected: selected.length, skipped: 0, ran: 0, counts: zeroCounts(),
-    cells: [], wallSeconds: 0, report: null, reportNote: null,
+    run: plan.run, runDir: plan.runDir, task: plan.task.name, scale: plan.scale, planned: plan.cells.length, selected: plan.selected.length,
+    skipped: 0, ran: 0, counts: zeroCounts(), failedConfigurations: 0, cells: [], wallSeconds: 0, report: null, reportNote: null,
   };
   if (opts.dryRun) {
-    summary.cells = selected.map((c) => ({ id: c.id, kind: c.kind, status: done.get(c.id) ? 'skipped' : 'not-run', error: null, wallSeconds: null }));
-    summary.skipped = selected.length - toRun.length;
-    summary.wallSeconds = (performance.now() - t0) / 1000;
-    return summary;
-  }
-
-  const release = acquireLock(runDir, run);
-  const startedAt = new Date().toISOString();
-  const invocation: RunFile['invocations'][number] = { pid: process.pid, startedAt, finishedAt: null, only: filters, selected: selected.length, skipped: 0, ran: 0, counts: null };
-  const runFile: RunFile = {
-    schema: RUN_SCHEMA, run, task: task.name, taskFile: displayPath(task.path), paper: task.paper ?? null, description: task.description, scale, seed,
-    cells: cells.map((c) => c.id), createdAt: existingRun?.createdAt ?? startedAt, startedAt, finishedAt: null, status: 'running',
-    invocations: [...(existingRun?.invocations ?? []), invocation],
-  };
-  const writeRunFile = () => writeFileAtomic(join(runDir, 'run.json'), JSON.stringify(runFile, null, 2) + '\n');
-
-  const progress = new RunProgress(opts.progressStream ?? process.stderr, `run ${run}`);
-  const onSignal = (sig: NodeJS.Signals) => {
-    progress.finish();
-    current?.kill('SIGKILL');
-    runFile.status = 'interrupted';
-    invocation.finishedAt = new Date().toISOString();
-    try {
-      writeRunFile();
-    } finally {
-      release();
+    summary.cells = plan.selected.map((c) => ({ id: c.id, kind: c.kind, status: plan.done.get(c.id) ? 'skipped' : 'not-run', error: null, wallSeconds: null, failedParts: 0 }));
+    summary.skipped = plan.selected.length - plan.toRun.length;
+  } else {
+    await runCells(plan, summary, print, opts.progressStream ?? process.stderr);
+    print(`${summaryLine(summary)}; ${formatDuration((performance.now() - t0) / 1000)}.`);
+    if (opts.report ?? plan.task.report ?? true) {
+      const r = await writeRunReport(plan.runDir);
+      summary.report = r.path;
+      summary.reportNote = r.note;
+      print(r.path ? `report: ${r.path}` : `note: ${r.note}`);
     }
+  }
+  summary.wallSeconds = (performance.now() - t0) / 1000;
+  return summary;
+}
+
+/**
+ * The run proper, under the run folder's lock: run.json "running", every selected cell not done
+ * (skipped ones counted), run.json "finished". Whatever stops it (a signal, a refused write, a
+ * bug), run.json ends "interrupted" and the lock is released.
+ */
+async function runCells(plan: RunPlan, summary: RunSummary, print: (line: string) => void, stream: NodeJS.WriteStream): Promise<void> {
+  const { run, runDir, selected, done } = plan;
+  const release = acquireLock(runDir, `run ${run}`);
+  const invocation: Invocation = { pid: process.pid, startedAt: new Date().toISOString(), finishedAt: null, only: plan.filters, selected: selected.length, skipped: 0, ran: 0, counts: null };
+  const record = new RunRecord(runDir, runFileOf(plan, invocation), invocation);
+  const counts = () => ({ skipped: summary.skipped, ran: summary.ran, counts: summary.counts });
+  const progress = new RunProgress(stream, `run ${run}`, selected.length);
+  const stop = () => {
+    progress.finish();
+    killRunningCell();
+    record.interrupt(counts());
+    try {
+      release();
+    } catch {
+      // the lock names this process: the next run sees it is gone and takes it over
+    }
+  };
+  const onSignal = (sig: NodeJS.Signals) => {
+    stop();
     process.stderr.write(`interrupted (${sig}): ${summary.ran} cell result(s) written in this invocation; re-run the same command to go on.\n`);
     process.exit(sig === 'SIGINT' ? 130 : 143);
   };
@@ -391,104 +193,60 @@ export async function runTask(opts: RunOptions): Promise<RunSummary> {
     const removed = removeStaleTemporaries(runDir);
     if (removed) print(`removed ${removed} temporary file(s) left by an interrupted run`);
     cleanStaleSubsets();
-    writeRunFile();
-    const env0 = captureEnvironment();
-    const blas = selected.some((c) => usesFaiss(c) && !done.get(c.id)) ? blasName() : null;
-    const prepared = new Map<string, Promise<PreparedDataset>>();
-    let measured = 0, estimatedOfMeasured = 0;
-    const runStart = performance.now();
-
+    record.start();
+    const ctx: CellContext = {
+      run, task: plan.task.name, scale: plan.scale, seed: plan.seed, env: captureEnvironment(),
+      blas: selected.some((c) => usesFaiss(c) && !done.get(c.id)) ? blasName() : null, prepared: new Map(),
+    };
     for (const [i, cell] of selected.entries()) {
-      const tag = `[${String(i + 1).padStart(numWidth)}/${selected.length}]`;
       const prior = done.get(cell.id) ?? completedResult(runDir, cell);
       if (prior) {
+        const parts = failedParts(prior);
         summary.skipped++;
-        summary.cells.push({ id: cell.id, kind: cell.kind, status: 'skipped', error: null, wallSeconds: prior.timing.wallSeconds });
+        summary.failedConfigurations += parts;
+        summary.cells.push({ id: cell.id, kind: cell.kind, status: 'skipped', error: null, wallSeconds: prior.timing.wallSeconds, failedParts: parts });
         continue;
       }
-      const est = estimates.get(cell.id)!.seconds;
-      const remainingAfter = selected.slice(i + 1).filter((c) => !done.get(c.id)).reduce((t, c) => t + estimates.get(c.id)!.seconds, 0);
-      const cellStart = performance.now();
-      const draw = (label = '', force = false) => {
-        const calib = estimatedOfMeasured > 0 ? measured / estimatedOfMeasured : 1;
-        const elapsedCell = (performance.now() - cellStart) / 1000;
-        const eta = Math.max(0, est * calib - elapsedCell) + remainingAfter * calib;
-        const frac = (summary.ran + summary.skipped) / selected.length;
-        progress.draw(`${bar(frac)} ${summary.ran + summary.skipped}/${selected.length} cells  ${formatDuration((performance.now() - runStart) / 1000)} elapsed  ETA ${formatDuration(eta)}  ${cell.id}${label ? ' · ' + label : ''}`, force);
-      };
-      draw('', true);
-      const startedAtCell = new Date().toISOString();
-      let report: ChildReport;
-      let prep: PreparedDataset | null = null;
-      try {
-        if (cell.dataset) {
-          const key = JSON.stringify([cell.dataset.spec, cell.dataset.subset]);
-          if (!prepared.has(key)) prepared.set(key, prepareDataset(cell.dataset.spec, cell.dataset.subset, seed));
-          draw('preparing the dataset', true);
-          prep = await prepared.get(key)!;
-        }
-        report = await runChild(cell, prep?.data ?? null, timeoutOf(cell), (d, t, label) => draw(`${label ?? ''} ${t > 0 ? Math.round((100 * d) / t) + '%' : ''}`.trim()));
-      } catch (e) {
-        // the dataset could not be prepared (a user error, e.g. a bad file): this cell fails, the others go on
-        const msg = (e as Error).message;
-        report = {
-          outcome: { status: 'failed', error: oneSentence(msg), metrics: null, datasetChecksum: null, definitions: DEFINITIONS[cell.kind] },
-          env: null, timedOut: false, code: null, signal: null, wallSeconds: (performance.now() - cellStart) / 1000, cpuSeconds: 0, peakRssBytes: 0, output: (e as Error).stack ?? msg,
-        };
-      }
-      const t = timeoutOf(cell);
-      const status: CellStatus = report.outcome ? report.outcome.status : report.timedOut ? 'timeout' : 'failed';
-      const why = lastLine(report.output);
-      const error = report.outcome ? report.outcome.error
-        : report.timedOut ? `the cell ran longer than its ${t} s timeout and was stopped.`
-        : `the cell's process ended without a result (${report.signal ? `killed by ${report.signal}` : `exit code ${report.code}`})${why ? `: ${why.replace(/\.$/, '')}` : ''}.`;
-      const result: CellResult = {
-        schema: RESULT_SCHEMA, run, task: task.name, cell: cell.id, kind: cell.kind, config: cell.config, scale, seed,
-        status, error,
-        dataset: cell.dataset ? { name: cell.dataset.name, checksum: report.outcome?.datasetChecksum ?? prep?.checksum ?? null } : null,
-        env: { ...(report.env ?? env0), ...(usesFaiss(cell) ? { blas } : {}) },
-        timing: { startedAt: startedAtCell, wallSeconds: report.wallSeconds, cpuSeconds: report.cpuSeconds, peakRssBytes: report.peakRssBytes },
-        definitions: report.outcome?.definitions ?? DEFINITIONS[cell.kind],
-        metrics: report.outcome?.metrics ?? null,
-      };
-      writeFileAtomic(join(runDir, `${cell.id}.json`), JSON.stringify(result, null, 2) + '\n');
-      let logNote = '';
-      if (status !== 'ok' && report.output.trim()) {
-        writeFileAtomic(join(runDir, 'logs', `${cell.id}.log`), report.output);
-        logNote = ` (log: ${join(runDir, 'logs', `${cell.id}.log`)})`;
-      }
-      summary.ran++;
-      summary.counts[status]++;
-      summary.cells.push({ id: cell.id, kind: cell.kind, status, error, wallSeconds: report.wallSeconds });
-      measured += report.wallSeconds;
-      estimatedOfMeasured += est;
+      const remainingAfter = selected.slice(i + 1).filter((c) => !done.get(c.id)).reduce((t, c) => t + plan.estimates.get(c.id)!.seconds, 0);
+      progress.startCell(cell.id, plan.estimates.get(cell.id)!.seconds, remainingAfter);
+      const finished = summary.ran + summary.skipped;
+      progress.draw(finished, '', true);
+      const { result, output } = await executeCellProcess(cell, plan.timeoutOf(cell), ctx, (label, force) => progress.draw(finished, label, force));
+      const line = recordCell(runDir, result, output, summary);
+      progress.endCell(result.timing.wallSeconds);
       progress.clear();
-      print(`${tag} ${status.padEnd(7)} ${formatDuration(report.wallSeconds).padStart(7)}  ${mib(report.peakRssBytes).padStart(8)}  ${cell.id}${error ? `: ${error}` : ''}${logNote}`);
+      print(`[${String(i + 1).padStart(String(selected.length).length)}/${selected.length}] ${line}`);
       progress.redraw();
     }
     progress.finish();
-    runFile.status = 'finished';
-    runFile.finishedAt = invocation.finishedAt = new Date().toISOString();
-    invocation.skipped = summary.skipped;
-    invocation.ran = summary.ran;
-    invocation.counts = summary.counts;
-    writeRunFile();
+    record.finish(counts());
+    release();
+  } catch (e) {
+    stop();
+    throw e;
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
-    release();
   }
-  const c = summary.counts;
-  print(`run ${run}: ${summary.ran} cells ran (${c.ok} ok, ${c.failed} failed, ${c.timeout} timed out, ${c['not-run']} not run), ${summary.skipped} already done; ${formatDuration((performance.now() - t0) / 1000)}.`);
+}
 
-  if (opts.report ?? task.report ?? true) {
-    const r = await writeRunReport(runDir);
-    summary.report = r.path;
-    summary.reportNote = r.note;
-    print(r.path ? `report: ${r.path}` : `note: ${r.note}`);
+/** Writes a cell's result (and, unless ok, its process output as its log), counts it, and returns its line for the output. */
+function recordCell(runDir: string, result: CellResult, output: string, summary: RunSummary): string {
+  writeOutput(join(runDir, `${result.cell}.json`), JSON.stringify(result, null, 2) + '\n', 'the result file');
+  let note = '';
+  if (result.status !== 'ok' && output.trim()) {
+    const log = join(runDir, 'logs', `${result.cell}.log`);
+    writeOutput(log, output, 'the log');
+    note = ` (log: ${log})`;
   }
-  summary.wallSeconds = (performance.now() - t0) / 1000;
-  return summary;
+  const parts = failedParts(result);
+  if (parts) note += `; ${parts} of ${Array.isArray(result.metrics) ? result.metrics.length : '?'} sweep configurations failed (see the report)`;
+  summary.ran++;
+  summary.counts[result.status]++;
+  summary.failedConfigurations += parts;
+  summary.cells.push({ id: result.cell, kind: result.kind, status: result.status, error: result.error, wallSeconds: result.timing.wallSeconds, failedParts: parts });
+  const t = result.timing;
+  return `${result.status.padEnd(7)} ${formatDuration(t.wallSeconds).padStart(7)}  ${mib(t.peakRssBytes).padStart(8)}  ${result.cell}${result.error ? `: ${result.error}` : ''}${note}`;
 }
 
 /** The report module (chart.js, node-canvas) is loaded only here, when a run ends: a failure to load it is a note, not a failed run. */

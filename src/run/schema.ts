@@ -128,6 +128,15 @@ export class SchemaValidator {
     return this.check(value, this.root, []);
   }
 
+  /**
+   * The first problem of `value` (found at `path`) against another schema node, which may $ref the
+   * root's $defs: how a cell kind's own schema checks its section of the task's grid.
+   */
+  validateAt(value: unknown, schema: JsonSchema, path: (string | number)[]): SchemaProblem | null {
+    this.checkKeywords(schema, formatPath(path, '#'));
+    return this.check(value, schema, path);
+  }
+
   private fail(path: (string | number)[], schema: JsonSchema, value: unknown): SchemaProblem {
     return { path, message: `${formatPath(path)} must be ${this.expected(schema)}, got ${show(value)}.` };
   }

@@ -1,0 +1,201 @@
+/**
+ * Index cells (`grid.indexes`): build one index configuration, then run every search
+ * configuration of its sweep, ann-benchmarks style (src/run/index-job.ts). Every call into the
+ * index registry the runner makes (here and for insert cells) goes through this file, and so does
+ * the question whether an index runs on this machine at all (`indexUnavailable`).
+ */
+import { kmeansFlops, loadSeconds, RATES, type DataShape } from '../../core/cost.js';
+import { UnavailableError } from '../../core/errors.js';
+import { cartesian } from '../../core/grid.js';
+import { didYouMean } from '../../core/names.js';
+import { acceptedNames, canonicalName, paramProblem, type ParamSpecs, type ParamValue } from '../../core/params.js';
+import { chromaUnavailable } from '../../index/chroma.js';
+import { INDEXES, INDEX_IDS, type IndexEntry, type IndexParams } from '../../index/registry.js';
+import { allValues, dropUndefined, idPiece, resolveRecord, type Grid, type Scaled } from '../grid-values.js';
+import { RECALL_DEFINITION, type IndexRecord } from '../index-job.js';
+import { show } from '../schema.js';
+import { dataOf, num, renameDataset, TIMING_DEFINITIONS } from './common.js';
+import type { CellKindDef, DatasetCellConfig, Fail, FieldPath } from './types.js';
+
+/** One entry of `grid.indexes`. */
+export interface IndexSpec {
+  index: string;
+  label?: string;
+  build?: Record<string, Grid<ParamValue>>;
+  search?: Record<string, Scaled<ParamValue>>;
+  sweep?: Record<string, Scaled<ParamValue[]>>;
+  k?: number;
+  queries?: number;
+  warmup?: number;
+}
+
+export interface IndexConfig extends DatasetCellConfig {
+  kind: 'index';
+  index: string;
+  label?: string;
+  build: IndexParams;
+  search: IndexParams;
+  sweep: Record<string, ParamValue[]>;
+  k?: number;
+  queries?: number;
+  warmup?: number;
+}
+
+/** Why an index cannot run on this machine (its cells are recorded as "not run" with this sentence), or null. */
+export function indexUnavailable(id: string): string | null {
+  return id === 'chroma' ? chromaUnavailable().message : null;
+}
+
+/** The registry entry of an index id, or undefined. */
+export function indexDescriptor(id: string): IndexEntry | undefined {
+  return Object.hasOwn(INDEXES, id) ? INDEXES[id] : undefined;
+}
+
+/** Checks an index or insert entry against the index registry: the id, insert support, every parameter's name and values. */
+export function checkIndexSpec(x: { index: string; build?: Record<string, unknown>; search?: Record<string, unknown>; sweep?: Record<string, unknown> }, at: FieldPath, fail: Fail, insert: boolean): void {
+  if (!insert && indexUnavailable(x.index) !== null) return; // recorded as not run; its parameters are not checked
+  const e = indexDescriptor(x.index);
+  if (!e) return fail([...at, 'index'], `names an unknown index '${x.index}'${didYouMean(x.index, INDEX_IDS)}; known: ${INDEX_IDS.join(', ')}.`);
+  if (insert && !e.capabilities.add) fail([...at, 'index'], `names ${x.index}, which does not support incremental insert.`);
+  const check = (group: 'build' | 'search' | 'sweep', specs: ParamSpecs, values: Record<string, unknown> | undefined) => {
+    const noun = group === 'build' ? 'build' : 'search';
+    for (const [name, v] of Object.entries(values ?? {})) {
+      const c = canonicalName(specs, name);
+      if (!c) fail([...at, group, name], `is not a ${noun} parameter of ${x.index}${didYouMean(name, acceptedNames(specs))}; its ${noun} parameters: ${Object.keys(specs).join(', ') || '(none)'}.`);
+      for (const one of allValues(v as Grid<ParamValue>)) {
+        const expected = paramProblem(specs[c!.name], c!.alias && typeof one === 'number' ? c!.alias.from(one) : one);
+        if (expected) fail([...at, group, name], `must be ${expected}${c!.alias ? ` (as ${c!.name}: ${c!.alias.describe})` : ''}, got ${show(one)}.`);
+      }
+    }
+  };
+  check('build', e.buildParams, x.build);
+  check('search', e.searchParams, x.search);
+  if (x.sweep !== undefined) {
+    check('sweep', e.searchParams, x.sweep);
+    for (const name of Object.keys(x.sweep)) {
+      if (x.search && Object.hasOwn(x.search, name)) fail([...at, 'sweep', name], 'is also fixed in search: give it in one of the two.');
+    }
+  }
+}
+
+/** The id pieces of an index configuration: label or index, then `name-value` of the build and search parameters given. */
+export function indexPieces(x: { index: string; label?: string }, build: IndexParams, search: IndexParams): string[] {
+  return [x.label ?? x.index, ...Object.entries(build).map(([k, v]) => idPiece(k, v)), ...Object.entries(search).map(([k, v]) => idPiece(k, v))];
+}
+
+function factoryShape(f: string): { ivf: number; pq: number; hnsw: number } {
+  return { ivf: num(/IVF(\d+)/.exec(f)?.[1], 0), pq: num(/PQ(\d+)/.exec(f)?.[1], 0), hnsw: num(/HNSW(\d+)/.exec(f)?.[1], 0) };
+}
+
+/** The cost model of an index: build seconds over `rows` rows, and seconds per query for given search parameters. */
+export function indexCosts(index: string, build: IndexParams, sh: DataShape, rows: number): { build: number; perQuery: (search: IndexParams) => number } {
+  const d = sh.dim, train = Math.min(rows, 65_536);
+  const { kernelFlops, lookups, graphFlops } = RATES;
+  switch (index) {
+    case 'flat':
+      return { build: (rows * d * 4) / 1e9, perQuery: () => (2 * rows * d) / kernelFlops };
+    case 'pq': {
+      const m = num(build.m, 8), k = 2 ** num(build.nbits, 8);
+      return { build: (m * kmeansFlops(train, k, d / m) + 2 * rows * k * d) / kernelFlops, perQuery: () => (rows * m) / lookups + (2 * k * d) / kernelFlops };
+    }
+    case 'ivfpq': {
+      const nlist = num(build.nlist, 1024), m = num(build.m, 8), k = 2 ** num(build.nbits, 8);
+      return {
+        build: (kmeansFlops(train, nlist, d) + m * kmeansFlops(train, k, d / m) + 2 * rows * (nlist + k) * d) / kernelFlops,
+        perQuery: (s) => (2 * nlist * d) / kernelFlops + (Math.min(1, num(s.nprobe, 1) / nlist) * rows * m) / lookups,
+      };
+    }
+    case 'wrvq': {
+      const books = num(build.books, 4), size = num(build.size, 256);
+      const t = build.trainer === 'adam' ? 6 : 1;
+      return {
+        build: (t * books * kmeansFlops(train, size, d) + 2 * rows * size * d * books) / kernelFlops,
+        perQuery: (s) => (2 * size * d * 2) / kernelFlops + (Math.min(1, num(s.nprobe, 1) / size) * rows * books) / lookups,
+      };
+    }
+    case 'hnsw': {
+      const M = num(build.M, 16), efc = num(build.efConstruction, 200);
+      return { build: (rows * efc * M * d * 4) / graphFlops, perQuery: (s) => (num(s.efSearch, 64) * M * d * 2) / graphFlops };
+    }
+    case 'faiss': {
+      const f = factoryShape(String(build.factory ?? 'Flat'));
+      if (f.hnsw) return { build: (0.6 * rows * 40 * f.hnsw * d * 4) / graphFlops, perQuery: (s) => (num(s.efSearch, 16) * f.hnsw * d * 2) / graphFlops };
+      if (f.ivf) {
+        const m = f.pq || d;
+        return {
+          build: (3 * (kmeansFlops(train, f.ivf, d) + (f.pq ? f.pq * kmeansFlops(train, 256, d / f.pq) : 0)) + 2 * rows * (f.ivf + 256) * d) / kernelFlops,
+          perQuery: (s) => (2 * f.ivf * d) / kernelFlops + (0.5 * Math.min(1, num(s.nprobe, 1) / f.ivf) * rows * m) / lookups,
+        };
+      }
+      if (f.pq) return { build: (3 * f.pq * kmeansFlops(train, 256, d / f.pq)) / kernelFlops, perQuery: () => (rows * f.pq) / (3 * lookups) };
+      return { build: 1, perQuery: () => (2 * rows * d) / (kernelFlops / 6) };
+    }
+    case 'lancedb':
+      return { build: 5 + (90 * rows) / 331_479, perQuery: (s) => 0.002 + 0.0001 * num(s.nprobes, 20) };
+    default:
+      return { build: 0.1, perQuery: () => 0 };
+  }
+}
+
+function indexSeconds(c: IndexConfig, sh: DataShape): number {
+  if (indexUnavailable(c.index) !== null) return RATES.startup;
+  const q = Math.min(num(c.queries, sh.queries), sh.queries);
+  const truth = (2 * sh.base * sh.queries * sh.dim) / RATES.kernelFlops; // cached after the first cell of a dataset
+  const cost = indexCosts(c.index, c.build, sh, sh.base);
+  const combos = cartesian<ParamValue | null>(Object.entries(c.sweep), c.search);
+  const search = combos.reduce((t, s) => t + (q + Math.min(q, num(c.warmup, 100))) * cost.perQuery(s), 0);
+  return RATES.startup + loadSeconds(sh) + truth + cost.build + search;
+}
+
+export const indexKind: CellKindDef<'index', 'indexes', IndexSpec[], IndexConfig> = {
+  kind: 'index',
+  gridKey: 'indexes',
+  describe: 'build an index once, then measure recall, QPS and latency for every search configuration of its sweep',
+  perDataset: true,
+  schema: { type: 'array', items: { $ref: '#/$defs/index' } },
+  definitions: {
+    recall: RECALL_DEFINITION,
+    nnRecall: RECALL_DEFINITION,
+    qps: 'queries per second, one query at a time on one thread, after warm-up',
+    latencyMs: 'per-query latency percentiles (ms), one thread',
+    buildSeconds: 'wall seconds to build (train + add) the index',
+    indexBytes: "the index's own bytes (exact for ours; the adapter's estimate for native libraries, on-disk size for LanceDB)",
+    peakRssBytes: 'process peak RSS when the configuration was measured (whole process, dataset included)',
+    bitsPerVector: 'bits the index stores per vector',
+    ...TIMING_DEFINITIONS,
+  },
+  check(section, at, fail) {
+    section.forEach((x, i) => checkIndexSpec(x, [...at, i], fail, false));
+  },
+  expand(section, ctx) {
+    const ds = ctx.dataset!;
+    return section.flatMap((x, i) => {
+      const search = Object.fromEntries(resolveRecord(x.search, ctx.scale));
+      const sweep = Object.fromEntries(resolveRecord<ParamValue[]>(x.sweep, ctx.scale));
+      return cartesian<ParamValue>(resolveRecord(x.build, ctx.scale)).map((build) => ({
+        at: ['grid', 'indexes', i],
+        pieces: ['index', ds.slug, ...indexPieces(x, build, search)],
+        config: dropUndefined<IndexConfig>({
+          kind: 'index', dataset: ds.name, subset: ds.subset, seed: ctx.seed, scale: ctx.scale, index: x.index, ...(x.label && { label: x.label }),
+          build, search, sweep, k: x.k, queries: x.queries, warmup: x.warmup,
+        }),
+      }));
+    });
+  },
+  estimate: indexSeconds,
+  async execute(c, ctx) {
+    const unavailable = indexUnavailable(c.index);
+    if (unavailable !== null) throw new UnavailableError(unavailable);
+    const { runIndexJob } = await import('../index-job.js');
+    const data = dataOf(ctx, 'index');
+    const records = await runIndexJob({
+      data, index: c.index, build: c.build, search: c.search, sweep: c.sweep, k: c.k, queries: c.queries, warmup: c.warmup, seed: c.seed, onProgress: ctx.onProgress,
+    });
+    for (const r of records) renameDataset(r, data, ctx.datasetName);
+    const datasetChecksum = records[0]?.datasetChecksum ?? null;
+    if (!records.some((r) => r.status === 'ok')) return { metrics: records, datasetChecksum, failure: records[0]?.error ?? 'no search configuration ran.' };
+    return { metrics: records, datasetChecksum };
+  },
+  failedParts: (metrics) => (Array.isArray(metrics) ? (metrics as IndexRecord[]).filter((r) => r?.status === 'failed').length : 0),
+  usesFaiss: (c) => c.index === 'faiss',
+};
