@@ -1,6 +1,7 @@
 /** `vqbench run <task>`: a task file → its cells, each in its own process → results/<run>/<cell>.json. */
 import type { Argv } from 'yargs';
 import { runTask } from '../run/runner.js';
+import { oneSentence } from '../run/cell-job.js';
 import type { Scale } from '../run/task.js';
 
 interface RunArgs {
@@ -42,10 +43,26 @@ export function runCommand(y: Argv): Argv {
         dryRun: argv['dry-run'],
         resultsDir: argv['results-dir'],
         report: argv.report,
+        writeReport: writeRunReport,
       });
       // a backend that cannot run here is reported as not run, by design: only failures, timeouts and
       // failed sweep configurations inside ok cells (as `vqbench index` counts them) fail the command
       if (summary.counts.failed + summary.counts.timeout + summary.failedConfigurations > 0) process.exitCode = 1;
     },
   );
+}
+
+/** The report module (chart.js, node-canvas) is loaded only when a run ends: a failure to load it is a note, not a failed run. */
+async function writeRunReport(runDir: string): Promise<{ path: string | null; note: string | null }> {
+  let report: typeof import('../report/index.js');
+  try {
+    report = await import('../report/index.js');
+  } catch (e) {
+    return { path: null, note: `the report was not written: src/report/index.ts could not be loaded (${oneSentence((e as Error).message).replace(/\.$/, '')}); the results are in ${runDir}.` };
+  }
+  try {
+    return { path: (await report.writeReport(runDir)).html, note: null };
+  } catch (e) {
+    return { path: null, note: `the report failed: ${oneSentence((e as Error).message)}` };
+  }
 }

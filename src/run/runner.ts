@@ -56,6 +56,8 @@ export interface RunOptions extends PlanOptions {
   resultsDir?: string;
   /** Write the report at the end (default: the task's `report`, else true). */
   report?: boolean;
+  /** Writes the report of a finished run (the CLI passes the report module's; src/run/ does not import src/report/, a higher layer). */
+  writeReport?: (runDir: string) => Promise<{ path: string | null; note: string | null }>;
   /** Where the plan and one line per finished cell go (default stdout). */
   print?: (line: string) => void;
   /** Where the live progress bar is drawn (default stderr, only when it is a TTY or VQBENCH_PROGRESS=1). */
@@ -150,7 +152,7 @@ export async function runTask(opts: RunOptions): Promise<RunSummary> {
     await runCells(plan, summary, print, opts.progressStream ?? process.stderr);
     print(`${summaryLine(summary)}; ${formatDuration((performance.now() - t0) / 1000)}.`);
     if (opts.report ?? plan.task.report ?? true) {
-      const r = await writeRunReport(plan.runDir);
+      const r = opts.writeReport ? await opts.writeReport(plan.runDir) : { path: null, note: 'no report writer was given (vqbench run passes the report module).' };
       summary.report = r.path;
       summary.reportNote = r.note;
       print(r.path ? `report: ${r.path}` : `note: ${r.note}`);
@@ -247,19 +249,4 @@ function recordCell(runDir: string, result: CellResult, output: string, summary:
   summary.cells.push({ id: result.cell, kind: result.kind, status: result.status, error: result.error, wallSeconds: result.timing.wallSeconds, failedParts: parts });
   const t = result.timing;
   return `${result.status.padEnd(7)} ${formatDuration(t.wallSeconds).padStart(7)}  ${mib(t.peakRssBytes).padStart(8)}  ${result.cell}${result.error ? `: ${result.error}` : ''}${note}`;
-}
-
-/** The report module (chart.js, node-canvas) is loaded only here, when a run ends: a failure to load it is a note, not a failed run. */
-export async function writeRunReport(runDir: string): Promise<{ path: string | null; note: string | null }> {
-  let report: typeof import('../report/index.js');
-  try {
-    report = await import('../report/index.js');
-  } catch (e) {
-    return { path: null, note: `the report was not written: src/report/index.ts could not be loaded (${oneSentence((e as Error).message).replace(/\.$/, '')}); the results are in ${runDir}.` };
-  }
-  try {
-    return { path: (await report.writeReport(runDir)).html, note: null };
-  } catch (e) {
-    return { path: null, note: `the report failed: ${oneSentence((e as Error).message)}` };
-  }
 }
