@@ -12,7 +12,6 @@ import type { IndexParams } from '../index/registry.js';
 import type { MtebQuantizerSpec } from './mteb.js';
 import { gaussianRateDistortion, RD_DEFINITION } from '../eval/rate-distortion.js';
 import type { TrainerKind } from '../quant/types.js';
-import type { WeightRule } from '../quant/wrvq.js';
 import { RECALL_DEFINITION } from './index-job.js';
 import type { CellKind, CellStatus } from './result.js';
 import type { CellPlan } from './task.js';
@@ -107,9 +106,9 @@ export async function executeCell(cell: CellPlan, data: string | null, onProgres
     switch (cell.kind) {
       case 'quantize': {
         const { runQuantize } = await import('./quantize.js');
+        const { pickQuantizerParams } = await import('../quant/registry.js');
         const r = await runQuantize({
-          data: data!, method: c.method as string, books: c.books as number | undefined, size: c.size as number | undefined,
-          beam: c.beam as number | undefined, weights: c.weights as WeightRule | undefined, trainer: c.trainer as TrainerKind | undefined,
+          data: data!, method: c.method as string, params: pickQuantizerParams(c.method as string, c), trainer: c.trainer as TrainerKind | undefined,
           trainSize: c.trainSize as number | undefined, evalSize: c.evalSize as number | undefined,
           adamIters: c.adamIters as number | undefined, adamLr: c.adamLr as number | undefined, seed: c.seed, onProgress,
         });
@@ -147,7 +146,9 @@ export async function executeCell(cell: CellPlan, data: string | null, onProgres
       }
       case 'mteb': {
         const runMteb = await loadRunMteb();
-        const q = c.quantizer as MtebQuantizerSpec | null;
+        const qc = c.quantizer as (Record<string, unknown> & { method: string; trainer?: TrainerKind }) | null;
+        const { pickQuantizerParams } = await import('../quant/registry.js');
+        const q: MtebQuantizerSpec | null = qc && { method: qc.method, params: pickQuantizerParams(qc.method, qc), ...(qc.trainer !== undefined && { trainer: qc.trainer }) };
         const r = await runMteb({
           model: c.model as string, tasks: c.tasks as string[], seed: c.seed, onProgress,
           ...(c.trainCorpus !== undefined && { trainCorpus: c.trainCorpus as string }),

@@ -15,9 +15,9 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../core/errors.js';
 import { didYouMean } from '../core/names.js';
 import { DATASET_NAMES } from '../data/load.js';
-import type { ParamSpec, ParamValue } from '../core/params.js';
+import { canonicalName, type ParamSpec, type ParamValue } from '../core/params.js';
 import { INDEXES, INDEX_IDS } from '../index/registry.js';
-import { QUANTIZERS, QUANTIZER_IDS, createQuantizer } from '../quant/registry.js';
+import { QUANTIZERS, QUANTIZER_IDS, createQuantizer, pickQuantizerParams } from '../quant/registry.js';
 import { WEIGHT_RULES } from '../quant/wrvq.js';
 import type { CellKind } from './result.js';
 import { SchemaValidator, formatPath, show, type JsonSchema } from './schema.js';
@@ -45,6 +45,9 @@ export interface QuantizerSpec {
   method: Grid<string>;
   books?: Grid<number>;
   size?: Grid<number>;
+  /** PQ's own names of books and size (faiss's vocabulary); the other quantizers take them as aliases. */
+  m?: Grid<number>;
+  nbits?: Grid<number>;
   beam?: Grid<number>;
   weights?: Grid<string>;
   trainer?: Grid<string>;
@@ -238,9 +241,9 @@ function checkQuantizer(q: QuantizerSpec, at: (string | number)[], fail: Fail): 
   }
   for (const field of Object.keys(q)) {
     if (COMMON_QUANTIZER_FIELDS.includes(field)) continue;
-    const readers = methods.filter((m) => (QUANTIZERS[m].params as readonly string[]).includes(field));
+    const readers = methods.filter((m) => canonicalName(QUANTIZERS[m].params, field) !== null);
     if (readers.length === 0) {
-      fail([...at, field], `is not a parameter of ${methods.join(' or ')} (${methods.map((m) => `${m}: ${QUANTIZERS[m].params.join(', ')}`).join('; ')}).`);
+      fail([...at, field], `is not a parameter of ${methods.join(' or ')} (${methods.map((m) => `${m}: ${Object.keys(QUANTIZERS[m].params).join(', ')}`).join('; ')}).`);
     }
   }
   for (const w of allValues(q.weights)) if (!(WEIGHT_RULES as readonly string[]).includes(w)) fail([...at, 'weights'], `must be one of ${WEIGHT_RULES.map((r) => `'${r}'`).join(', ')}, got ${show(w)}.`);
@@ -319,7 +322,7 @@ function idPiece(name: string, v: unknown): string {
   return `${name}-${slugify(String(v))}`;
 }
 
-const QUANTIZER_FIELDS = ['method', 'books', 'size', 'beam', 'weights', 'trainer', 'adamIters', 'adamLr', 'trainSize', 'evalSize'] as const;
+const QUANTIZER_FIELDS = ['method', 'books', 'size', 'm', 'nbits', 'beam', 'weights', 'trainer', 'adamIters', 'adamLr', 'trainSize', 'evalSize'] as const;
 
 /** Expanded quantizer configurations (method-specific fields dropped for methods that do not read them). */
 function expandQuantizers(q: QuantizerSpec, scale: Scale): Record<string, unknown>[] {
@@ -328,8 +331,7 @@ function expandQuantizers(q: QuantizerSpec, scale: Scale): Record<string, unknow
   const out: Record<string, unknown>[] = [];
   for (const c of combinations(fields)) {
     const method = c.method as string;
-    const reads = QUANTIZERS[method].params as readonly string[];
-    for (const f of ['beam', 'weights']) if (!reads.includes(f)) delete c[f];
+    for (const f of Object.keys(c)) if (!(COMMON_QUANTIZER_FIELDS.includes(f) || canonicalName(QUANTIZERS[method].params, f))) delete c[f];
     const key = JSON.stringify(c);
     if (!seen.has(key)) {
       seen.add(key);
@@ -342,7 +344,7 @@ function expandQuantizers(q: QuantizerSpec, scale: Scale): Record<string, unknow
 /** Bits per vector of a quantizer configuration (every stored bit), without training it. */
 export function quantizerBits(c: Record<string, unknown>): number | null {
   try {
-    return createQuantizer(c.method as string, c).bitsPerVector;
+    return createQuantizer(c.method as string, pickQuantizerParams(c.method as string, c)).bitsPerVector;
   } catch {
     return null;
   }
