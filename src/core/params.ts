@@ -42,7 +42,8 @@ export interface ParamSpec {
 
 export type ParamSpecs = Readonly<Record<string, ParamSpec>>;
 
-type ValueOf<P extends ParamSpec> = P['default'] extends number ? number : P['default'] extends boolean ? boolean : P['default'] extends string ? string
+type ValueOf<P extends ParamSpec> = ParamValue | null extends P['default'] ? ParamValue | null // a spec of unknown shape (a registry's wide type)
+  : P['default'] extends number ? number : P['default'] extends boolean ? boolean : P['default'] extends string ? string
   : P['type'] extends 'number' ? number | null : P['type'] extends 'boolean' ? boolean | null : string | null;
 
 /** The resolved values: every declared name present, typed after its default. */

@@ -10,7 +10,7 @@
  */
 import { InputError } from '../core/errors.js';
 import { didYouMean } from '../core/names.js';
-import { canonicalName, resolveParams, type ParamSpecs, type ParamValue, type Resolved } from '../core/params.js';
+import { canonicalName, resolveParams, type ParamValue, type Resolved } from '../core/params.js';
 import { frozenRegistry } from '../core/registry.js';
 import { resolveSpecGroups, specLabel, splitSpec } from '../core/spec.js';
 import { descriptor as avq } from './avq.js';
@@ -62,7 +62,7 @@ export function resolveQuantizerParams(id: string, given: QuantizerGiven = {}, w
 /** A new, untrained quantizer; `given` is resolved against the descriptor (aliases included, defaults filled). */
 export function createQuantizer(id: string, given: QuantizerGiven = {}): CodebookQuantizer {
   const d = quantizerDescriptor(id);
-  return d.create(resolveParams(d.params, given, `${id} parameter`) as Resolved<ParamSpecs>);
+  return d.create(resolveParams(d.params, given, `${id} parameter`));
 }
 
 export function quantizerFromJSON(s: QuantizerState): CodebookQuantizer {

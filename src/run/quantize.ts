@@ -104,7 +104,8 @@ export async function runQuantize<I extends string>(job: QuantizeJob<I>): Promis
   const encodeSeconds = (performance.now() - t0) / 1000;
   const { loss, relativeLoss } = quantizationLoss(evalSet, q.decode(codes));
   if (!Number.isFinite(loss) || !Number.isFinite(relativeLoss)) {
-    const why = trainer === 'adam' ? 'the Adam training diverged (try a smaller --adam-lr)' : `the held-out rows of ${job.data} are all zero or the training diverged`;
+    const why = Number.isFinite(loss) ? `the held-out rows are all zero, so the relative loss (loss / mean ||x||²) is undefined`
+      : trainer === 'adam' ? 'the Adam training diverged (try a smaller --adam-lr)' : 'the training diverged';
     throw new InputError(`${spec} on ${job.data}: the loss came out ${loss} (relative ${relativeLoss}), not a number to report; ${why}.`);
   }
   return {

@@ -25,7 +25,7 @@ test('descriptor.cost + start-up + load equals the estimator for every shipped q
       for (const cell of expandTask(task, scale)) {
         if (cell.kind !== 'quantize') continue;
         for (const trainer of ['kmeans', 'adam'] as TrainerKind[]) {
-          const c = { ...(cell.config as Record<string, unknown>), trainer };
+          const c: Record<string, unknown> = { ...(cell.config as Record<string, unknown>), trainer };
           const full = SHAPES[cell.dataset!.spec];
           assert.ok(full, `a shape for ${cell.dataset!.spec}`);
           const sh = { ...full, base: Math.min(full.base, cell.dataset!.subset?.base ?? Infinity), queries: Math.min(full.queries, cell.dataset!.subset?.queries ?? Infinity) };
