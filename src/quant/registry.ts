@@ -21,22 +21,22 @@ import { descriptor as rvq } from './rvq.js';
 import type { QuantizerState } from './types.js';
 import { descriptor as wrvq } from './wrvq.js';
 
-const DESCRIPTORS = { pq, rvq, avq, wrvq };
-
+/** Every quantizer, one line each; adding one is its file and a line here. */
 const LIST = [
   pq,
   rvq,
   avq,
   wrvq,
-] as readonly QuantizerDescriptor<any>[];
+] as const;
 
-export const QUANTIZERS: Readonly<Record<string, Readonly<QuantizerDescriptor>>> = frozenRegistry('quantizer', LIST, (d) => d.id);
+export const QUANTIZERS: Readonly<Record<string, Readonly<QuantizerDescriptor>>> = frozenRegistry('quantizer', LIST as readonly QuantizerDescriptor<any>[], (d) => d.id);
 export const QUANTIZER_IDS = Object.keys(QUANTIZERS);
 
+type Listed = (typeof LIST)[number];
 /** The registered ids, as a type. */
-export type QuantizerId = keyof typeof DESCRIPTORS;
+export type QuantizerId = Listed['id'];
 /** The resolved parameters of one quantizer, typed from its descriptor (`pq`: { m, nbits }). */
-export type QuantizerParamsOf<I extends QuantizerId> = Resolved<(typeof DESCRIPTORS)[I]['params']>;
+export type QuantizerParamsOf<I extends QuantizerId> = Resolved<Extract<Listed, { id: I }>['params']>;
 /** Parameters as given (canonical names or aliases, numbers or text), before resolving. */
 export type QuantizerGiven = Record<string, ParamValue | undefined>;
 
