@@ -26,7 +26,7 @@ import { writeNpy } from '../src/data/npy.js';
 import { quantizationLoss } from '../src/eval/quantization.js';
 import type { CodebookQuantizer } from '../src/quant/codebook-quantizer.js';
 import { encodeParallel } from '../src/quant/encode-parallel.js';
-import { createQuantizer, quantizerFromJSON, type QuantizerParams } from '../src/quant/registry.js';
+import { createQuantizer, pickQuantizerParams, quantizerFromJSON, type QuantizerGiven } from '../src/quant/registry.js';
 import type { TrainOptions } from '../src/quant/types.js';
 import { captureEnvironment } from '../src/run/env.js';
 import { blasInfo } from '../src/core/blas.js';
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     try {
       writeNpy(join(dir, 'train.npy'), train);
       writeNpy(join(dir, 'eval.npy'), evalSet);
-      const configs: { ours: string; params: QuantizerParams; faiss: string }[] = [
+      const configs: { ours: string; params: QuantizerGiven; faiss: string }[] = [
         { ours: 'pq', params: { books: 4, size: 256 }, faiss: 'pq:4x8' },
         { ours: 'rvq', params: { books: 4, size: 256, beam: 5 }, faiss: 'rq:4x8' },
         { ours: 'avq', params: { books: 4, size: 256 }, faiss: 'lsq:4x8' },
@@ -148,7 +148,7 @@ async function main(): Promise<void> {
     const curve: Record<string, { books: number; loss: number; bits: number }[]> = { pq: [], rvq: [], 'wrvq-paper': [], 'wrvq-gain': [] };
     const residual = [['rvq', 'rvq', 'paper'], ['wrvq-paper', 'wrvq', 'paper'], ['wrvq-gain', 'wrvq', 'gain']] as const;
     for (const [key, id, weights] of residual) {
-      const q = createQuantizer(id, { books: maxBooks, size: 256, beam: 5, weights });
+      const q = createQuantizer(id, pickQuantizerParams(id, { books: maxBooks, size: 256, beam: 5, weights }));
       const bar = progressBar(`${q.label} (curve)`, 'step');
       await q.train(train, { seed, onProgress: bar.update });
       bar.finish();

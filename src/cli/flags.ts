@@ -56,14 +56,19 @@ export interface MethodTable {
   specs: ParamSpecs;
 }
 
-/** Every name (canonical or alias) any method accepts, with the methods that take it. */
+/**
+ * Every name (canonical or alias) any method accepts, with the methods that take it. The description
+ * is that of the first method declaring the name as its own (canonical), else of the first alias.
+ */
 function unionOfNames(tables: readonly MethodTable[]): Map<string, { boolean: boolean; describe: string; owners: string[] }> {
-  const out = new Map<string, { boolean: boolean; describe: string; owners: string[] }>();
+  const out = new Map<string, { boolean: boolean; describe: string; owners: string[]; canonical: boolean }>();
   for (const t of tables) {
     for (const name of acceptedNames(t.specs)) {
       const c = canonicalName(t.specs, name)!;
       const spec = t.specs[c.name];
-      const cur = out.get(name) ?? { boolean: typeOf(spec) === 'boolean', describe: c.name === name ? describeSpec(spec) : `alias of ${c.name}: ${spec.describe}`, owners: [] };
+      const canonical = c.name === name;
+      const cur = out.get(name) ?? { boolean: typeOf(spec) === 'boolean', describe: canonical ? describeSpec(spec) : `alias of ${c.name}: ${spec.describe}`, owners: [], canonical };
+      if (canonical && !cur.canonical) Object.assign(cur, { describe: describeSpec(spec), canonical: true });
       if (!cur.owners.includes(t.id)) cur.owners.push(t.id);
       out.set(name, cur);
     }

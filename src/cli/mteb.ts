@@ -2,33 +2,29 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { writeFileAtomic } from '../core/atomic.js';
-import { InputError } from '../core/errors.js';
 import { setThreads } from '../core/parallel.js';
 import { progressBar } from '../core/progress.js';
 import { runMteb, type MtebQuantizerSpec } from '../run/mteb.js';
-import { QUANTIZER_IDS } from '../quant/registry.js';
+import { canonicalName } from '../core/params.js';
+import { splitSpec } from '../core/spec.js';
+import { QUANTIZER_IDS, parseQuantizerSpec, pickQuantizerParams, quantizerDescriptor, resolveQuantizerParams } from '../quant/registry.js';
 import { mtebResultPath, mtebTaskJson } from '../report/exports.js';
-import { WEIGHT_RULES, type WeightRule } from '../quant/wrvq.js';
+import { WEIGHT_RULES } from '../quant/wrvq.js';
 import { fmt, table } from '../core/format.js';
 
-/** `--quantizer wrvq` or `--quantizer wrvq:books=4,size=256,weights=gain` (repeatable). */
-export function parseQuantizerSpec(s: string, defaults: Partial<MtebQuantizerSpec>): MtebQuantizerSpec {
-  const [method, rest] = s.split(':', 2);
-  const spec: MtebQuantizerSpec = { method, ...defaults };
-  if (!rest) return spec;
-  for (const kv of rest.split(',')) {
-    const [k, v] = kv.split('=', 2);
-    if (v === undefined) throw new InputError(`--quantizer ${s}: expected key=value after ':', got '${kv}'.`);
-    if (k === 'books' || k === 'size' || k === 'beam') {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new InputError(`--quantizer ${s}: ${k} must be a positive integer, got '${v}'.`);
-      spec[k] = n;
-    } else if (k === 'weights') {
-      if (!(WEIGHT_RULES as readonly string[]).includes(v)) throw new InputError(`--quantizer ${s}: weights must be one of ${WEIGHT_RULES.join(', ')}.`);
-      spec.weights = v as WeightRule;
-    } else throw new InputError(`--quantizer ${s}: unknown key '${k}' (books, size, beam, weights).`);
-  }
-  return spec;
+/**
+ * `--quantizer wrvq`, `--quantizer pq:m=12,nbits=8` or `--quantizer pq:books=12,size=256` (repeatable;
+ * grammar: src/core/spec.ts). `defaults` (--books, --size, --weights) apply to the parameters the
+ * spec leaves out, for the methods that take them.
+ */
+export function mtebQuantizer(text: string, defaults: Record<string, unknown>): MtebQuantizerSpec {
+  const { id } = parseQuantizerSpec(text, '--quantizer'); // the spec alone: id, names, ranges
+  const specs = quantizerDescriptor(id).params;
+  const raw = splitSpec(text, '--quantizer');
+  const inSpec = new Set(raw.params.map(([n]) => canonicalName(specs, n)?.name));
+  const fromDefaults = Object.entries(pickQuantizerParams(id, defaults)).filter(([n]) => !inSpec.has(canonicalName(specs, n)?.name));
+  const params = resolveQuantizerParams(id, { ...Object.fromEntries(fromDefaults), ...Object.fromEntries(raw.params) }, '--quantizer');
+  return { method: id, params };
 }
 
 export function mtebCommand(y: Argv): Argv {
@@ -43,10 +39,10 @@ export function mtebCommand(y: Argv): Argv {
         .option('dtype', { type: 'string', describe: 'transformers.js dtype: fp32 or q8' })
         .option('offline', { type: 'boolean', default: false, describe: 'transformers.js: never try to download a model (use --model-path or the local cache)' })
         .option('tasks', { type: 'string', array: true, demandOption: true, describe: 'prepared task names, task types (e.g. Classification) or task folders (BEIR / MTEB JSONL)' })
-        .option('quantizer', { type: 'string', array: true, default: [] as string[], describe: `quantizer to compare (repeatable): ${QUANTIZER_IDS.join(', ')}, optionally method:books=4,size=256,weights=gain` })
-        .option('books', { type: 'number', describe: 'default codebooks for --quantizer (default 4)' })
-        .option('size', { type: 'number', describe: 'default codewords per codebook for --quantizer (default 256)' })
-        .option('weights', { type: 'string', describe: `default WRVQ weight rule: ${WEIGHT_RULES.join(', ')}` })
+        .option('quantizer', { type: 'string', array: true, default: [] as string[], describe: `quantizer to compare (repeatable): ${QUANTIZER_IDS.join(', ')}, or a whole spec: wrvq:books=4,size=256,weights=gain, pq:m=12,nbits=8 (pq also takes books/size)` })
+        .option('books', { type: 'string', describe: "codebooks (pq: m) of every --quantizer spec that does not give them; else the quantizer's default" })
+        .option('size', { type: 'string', describe: "codewords per codebook (pq: 2^nbits) of every --quantizer spec that does not give it; else the quantizer's default" })
+        .option('weights', { type: 'string', describe: `WRVQ weight rule (${WEIGHT_RULES.join(', ')}) of every wrvq --quantizer spec that does not give it` })
         .option('train-corpus', { type: 'string', default: 'wordnet-glosses-50k', describe: 'text corpus the quantizers are trained on' })
         .option('train-size', { type: 'number', default: 10000, describe: 'rows of that corpus used for training (seeded sample)' })
         .option('seed', { type: 'number', default: 1234 })
@@ -56,11 +52,8 @@ export function mtebCommand(y: Argv): Argv {
         .option('json', { type: 'boolean', default: false, describe: 'print one JSON object on stdout instead of a table' }),
     async (argv) => {
       if (argv.threads !== undefined) setThreads(argv.threads);
-      const defaults: Partial<MtebQuantizerSpec> = {};
-      if (argv.books !== undefined) defaults.books = argv.books;
-      if (argv.size !== undefined) defaults.size = argv.size;
-      if (argv.weights !== undefined) defaults.weights = argv.weights as WeightRule;
-      const quantizers = (argv.quantizer as string[]).map((s) => parseQuantizerSpec(s, defaults));
+      const defaults = { books: argv.books, size: argv.size, weights: argv.weights };
+      const quantizers = (argv.quantizer as string[]).map((s) => mtebQuantizer(s, defaults));
       const bar = progressBar('embed', 'text');
       const result = await runMteb({
         model: argv.model,

@@ -1,60 +1,99 @@
-/** `vqbench quantize`: flags → runQuantize → a table, or one JSON object with --json. */
+/**
+ * `vqbench quantize`: flags → runQuantize → a table, or one JSON object with --json. Every flag but
+ * --data, --method, --out and --json is generated: the quantizers' parameters from their descriptors
+ * (src/quant/*.ts), the job's options from QUANTIZE_JOB_PARAMS (src/run/quantize.ts), --seed and
+ * --threads from COMMON_FLAGS; each value is checked against its declared range.
+ */
 import type { Argv } from 'yargs';
 import { writeFileAtomic } from '../core/atomic.js';
+import { InputError } from '../core/errors.js';
 import { progressBar } from '../core/progress.js';
 import { setThreads } from '../core/parallel.js';
-import { QUANTIZER_IDS } from '../quant/registry.js';
-import { TRAINERS } from '../quant/trainers/run.js';
-import { WEIGHT_RULES, type WeightRule } from '../quant/wrvq.js';
-import { runQuantize } from '../run/quantize.js';
+import { camel, canonicalName, kebab, resolveParams, type ParamSpecs, type ParamValue } from '../core/params.js';
+import { resolveSpecGroups, splitSpec } from '../core/spec.js';
+import { QUANTIZERS, QUANTIZER_IDS, quantizerDescriptor, type QuantizerConfig } from '../quant/registry.js';
+import { QUANTIZE_JOB_PARAMS, runQuantize } from '../run/quantize.js';
 import type { TrainerKind } from '../quant/types.js';
 import { fmt, keyValueTable } from '../core/format.js';
+import { COMMON_FLAGS, declareFlags, declareMethodFlags, readFlags, readMethodFlags, type MethodTable } from './flags.js';
+
+const OWN_FLAGS = ['data', 'method', 'out', 'json', ...Object.keys(QUANTIZE_JOB_PARAMS).map(kebab), ...Object.keys(COMMON_FLAGS)];
+const TABLES: MethodTable[] = Object.values(QUANTIZERS).map((d) => ({ id: d.id, specs: d.params }));
+
+/** Canonical name → value and the name it was given under, each value checked. */
+function canonicalGiven(specs: ParamSpecs, given: Record<string, unknown>, owner: string): Map<string, { value: ParamValue; as: string; raw: unknown }> {
+  const out = new Map<string, { value: ParamValue; as: string; raw: unknown }>();
+  for (const [k, v] of Object.entries(given)) {
+    if (v === undefined) continue;
+    const c = canonicalName(specs, k) ?? canonicalName(specs, camel(k));
+    if (!c) continue; // refused by resolveParams below
+    out.set(c.name, { value: resolveParams(specs, { [k]: v }, owner)[c.name] as ParamValue, as: k, raw: v });
+  }
+  return out;
+}
+
+/**
+ * The quantizer of the command line: `--method` (an id or a whole spec, `pq:m=12,nbits=8`) and the
+ * method's parameter flags; a parameter given in both with different values is an error.
+ */
+export function quantizerFromArgs(argv: Record<string, unknown>): QuantizerConfig {
+  const text = String(argv.method);
+  const raw = splitSpec(text, '--method');
+  const d = quantizerDescriptor(raw.id, '--method');
+  const owner = `${d.id} parameter`;
+  resolveSpecGroups(raw, [{ specs: d.params, owner }], '--method'); // the spec alone: unknown names, repeats, ranges
+  const fromSpec = canonicalGiven(d.params, Object.fromEntries(raw.params), owner);
+  const [flagValues] = readMethodFlags(argv, TABLES, { id: d.id, groups: [d.params] });
+  const fromFlags = canonicalGiven(d.params, flagValues, owner);
+  const merged: Record<string, ParamValue> = {};
+  for (const [name, x] of fromSpec) merged[name] = x.value;
+  for (const [name, f] of fromFlags) {
+    const s = fromSpec.get(name);
+    if (s && s.value !== f.value) {
+      throw new InputError(`--${kebab(f.as)} ${String(f.raw)} contradicts ${s.as}=${String(s.raw)} in --method ${text}; give ${name} once.`);
+    }
+    merged[name] = f.value;
+  }
+  return { id: d.id, params: resolveParams(d.params, merged, owner) as Record<string, ParamValue> };
+}
 
 export function quantizeCommand(y: Argv): Argv {
   return y.command(
     'quantize',
     'train a quantizer on a dataset and measure its loss, bits and speed',
-    (a) =>
-      a
+    (a) => {
+      let b: Argv = a
         .option('data', { type: 'string', demandOption: true, describe: 'dataset name (glove-100, synthetic-gmm) or file (.fvecs, .bvecs, .npy, .hdf5)' })
-        .option('method', { type: 'string', default: 'wrvq', describe: `quantizer: ${QUANTIZER_IDS.join(', ')}` })
-        .option('books', { type: 'number', default: 4, describe: 'codebooks (PQ: sub-spaces)' })
-        .option('size', { type: 'number', default: 256, describe: 'codewords per codebook' })
-        .option('trainer', { type: 'string', default: 'kmeans', describe: `codebook trainer: ${TRAINERS.join(', ')} (the paper's L and T)` })
-        .option('weights', { type: 'string', default: 'paper', describe: `WRVQ weight rule: ${WEIGHT_RULES.join(', ')}` })
-        .option('beam', { type: 'number', describe: 'beam width (RVQ encoding, default 5; AVQ initial encoding, default 1)' })
-        .option('train-size', { type: 'number', default: 50000, describe: 'training rows (a seeded sample)' })
-        .option('eval-size', { type: 'number', default: 10000, describe: 'held-out rows the loss is measured on' })
-        .option('adam-iters', { type: 'number', describe: 'Adam iterations (trainer adam), default 1000' })
-        .option('adam-lr', { type: 'number', describe: 'Adam learning rate (trainer adam), default 0.001' })
-        .option('seed', { type: 'number', default: 1234 })
-        .option('threads', { type: 'number', describe: 'worker threads for the kernels (default: all cores)' })
+        .option('method', { type: 'string', default: 'wrvq', describe: `quantizer: ${QUANTIZER_IDS.join(', ')}, or a whole spec such as pq:m=12,nbits=8 or wrvq:books=8,weights=gain` })
         .option('out', { type: 'string', describe: 'also write the result JSON to this file (atomically)' })
-        .option('json', { type: 'boolean', default: false, describe: 'print one JSON object on stdout instead of a table' })
-        .choices('trainer', TRAINERS as unknown as string[])
-        .choices('weights', WEIGHT_RULES as unknown as string[]),
-    async (argv) => {
-      if (argv.threads !== undefined) setThreads(argv.threads);
-      const bar = progressBar(`train ${argv.method}`, 'step');
+        .option('json', { type: 'boolean', default: false, describe: 'print one JSON object on stdout instead of a table' });
+      b = declareMethodFlags(b, TABLES, OWN_FLAGS);
+      b = declareFlags(b, QUANTIZE_JOB_PARAMS);
+      return declareFlags(b, COMMON_FLAGS);
+    },
+    async (raw) => {
+      const argv = raw as Record<string, unknown>;
+      const q = quantizerFromArgs(argv);
+      const job = readFlags(argv, QUANTIZE_JOB_PARAMS);
+      const common = readFlags(argv, COMMON_FLAGS);
+      if (common.threads !== null) setThreads(common.threads);
+      const bar = progressBar(`train ${q.id}`, 'step');
       const result = await runQuantize({
-        data: argv.data,
-        method: argv.method,
-        books: argv.books,
-        size: argv.size,
-        trainer: argv.trainer as TrainerKind,
-        weights: argv.weights as WeightRule,
-        beam: argv.beam,
-        trainSize: argv['train-size'],
-        evalSize: argv['eval-size'],
-        adamIters: argv['adam-iters'],
-        adamLr: argv['adam-lr'],
-        seed: argv.seed,
+        data: argv.data as string,
+        method: q.id,
+        params: q.params,
+        trainer: job.trainer as TrainerKind,
+        trainSize: job.trainSize,
+        evalSize: job.evalSize,
+        adamIters: job.adamIters,
+        adamLr: job.adamLr,
+        seed: common.seed,
         onProgress: bar.update,
       });
       bar.finish();
       const json = JSON.stringify(result, null, 2);
-      if (argv.out) writeFileAtomic(argv.out, json + '\n');
-      if (argv.json) {
+      if (argv.out) writeFileAtomic(argv.out as string, json + '\n');
+      if (argv.json === true) {
         process.stdout.write(JSON.stringify(result) + '\n');
         return;
       }

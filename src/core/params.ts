@@ -15,7 +15,13 @@ import { didYouMean } from './names.js';
 export type ParamValue = number | string | boolean;
 
 /** Another name of a parameter; `from` converts a value given under that name (e.g. size → nbits = log2 size). */
-export type ParamAlias = string | { name: string; from: (v: number) => number; describe: string };
+export type ParamAlias = string | {
+  name: string;
+  from: (v: number) => number;
+  describe: string;
+  /** What the alias accepts, as a noun phrase ("a power of two from 2 to 65536"); said when `from` gives no number. */
+  accepts?: string;
+};
 
 export interface ParamSpec {
   /** The value when not given; null: optional, "not set" (then `type` says what a given value is). */
@@ -36,7 +42,8 @@ export interface ParamSpec {
 
 export type ParamSpecs = Readonly<Record<string, ParamSpec>>;
 
-type ValueOf<P extends ParamSpec> = P['default'] extends number ? number : P['default'] extends boolean ? boolean : P['default'] extends string ? string
+type ValueOf<P extends ParamSpec> = ParamValue | null extends P['default'] ? ParamValue | null // a spec of unknown shape (a registry's wide type)
+  : P['default'] extends number ? number : P['default'] extends boolean ? boolean : P['default'] extends string ? string
   : P['type'] extends 'number' ? number | null : P['type'] extends 'boolean' ? boolean | null : string | null;
 
 /** The resolved values: every declared name present, typed after its default. */
@@ -122,7 +129,7 @@ export function checkParam(name: string, spec: ParamSpec, v: unknown, owner: str
   const problem = paramProblem(spec, c);
   if (problem) {
     const hint = typeof c === 'string' && spec.choices ? didYouMean(c, spec.choices) : '';
-    throw new InputError(`${shownAs}: ${owner} '${name}' must be ${problem}, got ${show(v)}${hint}.`);
+    throw new InputError(`${shownAs}: ${owner} '${name}' must be ${problem}, got ${show(v)}${hint}${hint ? '' : '.'}`);
   }
   return c as ParamValue;
 }
@@ -166,6 +173,7 @@ export function resolveParams<S extends ParamSpecs>(specs: S, given: Record<stri
       const n = coerceText({ default: 0, describe: '' }, v);
       if (typeof n !== 'number' || !Number.isFinite(n)) throw new InputError(`${flag(given)}: ${owner} '${given}' must be a number, got ${show(v)}.`);
       const converted = c.alias.from(n);
+      if (!Number.isFinite(converted) && c.alias.accepts) throw new InputError(`${flag(given)}: ${owner} '${given}' must be ${c.alias.accepts} (${c.alias.describe}), got ${show(v)}.`);
       const problem = paramProblem(specs[c.name], converted);
       if (problem) throw new InputError(`${flag(given)}: ${owner} '${given}' (${c.alias.describe}) gives ${c.name} = ${converted}, which must be ${problem}; got ${show(v)}.`);
       value = converted;
@@ -193,12 +201,14 @@ export function nonDefault(specs: ParamSpecs, values: Record<string, unknown>): 
 export const SIZE_AS_NBITS: ParamAlias = {
   name: 'size',
   describe: 'codewords per codebook, size = 2^nbits',
-  from: (v) => (v > 0 && Number.isInteger(Math.log2(v)) ? Math.log2(v) : NaN),
+  accepts: 'a power of two from 2 to 65536',
+  from: (v) => (v >= 2 && v <= 65536 && Number.isInteger(Math.log2(v)) ? Math.log2(v) : NaN),
 };
 
 /** The reverse: bits per code given as `nbits` for a parameter counted in codewords (size = 2^nbits). */
 export const NBITS_AS_SIZE: ParamAlias = {
   name: 'nbits',
   describe: 'bits per code index, size = 2^nbits',
+  accepts: 'an integer from 1 to 16',
   from: (v) => (Number.isInteger(v) && v >= 1 && v <= 16 ? 2 ** v : NaN),
 };

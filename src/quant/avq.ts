@@ -10,6 +10,7 @@
  * start, then `trainIters` rounds of encode + least-squares codebook update, the least squares
  * solved by block Gauss–Seidel (each book's exact update given the others, `lsSweeps` sweeps).
  */
+import { RATES, kmeansFlops } from '../core/cost.js';
 import { Matrix } from '../core/matrix.js';
 import { kmeans } from '../core/kmeans.js';
 import { innerProducts, rowNormsSq } from '../core/distance.js';
@@ -20,6 +21,8 @@ import { refineBook } from './refine.js';
 import { runTrainer } from './trainers/run.js';
 import { encodeParallel } from './encode-parallel.js';
 import type { Codes, QuantizerState, TrainOptions, TrainReport } from './types.js';
+import { defineQuantizer } from './descriptor.js';
+import { BOOKS, SIZE } from './shared-params.js';
 
 export interface AvqParams {
   /** Beam width of the initial encoding. Default 1 (greedy); ICM does the rest. */
@@ -189,3 +192,24 @@ function icm(k: Uint16Array, unary: Float32Array, gram: Float32Array, M: number,
     }
   }
 }
+
+export const descriptor = defineQuantizer({
+  id: 'avq',
+  describe: 'additive quantization (LSQ++-style ICM encoding, least-squares codebooks; books from 1 to 64, size from 2 to 65536, beam from 1 to 64)',
+  params: {
+    books: BOOKS,
+    size: SIZE,
+    beam: {
+      default: 1, min: 1, max: 64,
+      describe: 'beam width of the initial encoding before ICM. Default 1 (greedy; ICM does the rest); wider = a better start, slower',
+    },
+  },
+  create: (p) => new AdditiveQuantizer(p.books, p.size, { beam: p.beam }),
+  fromJSON: (s) => AdditiveQuantizer.fromJSON(s),
+  cost: (p, w) => {
+    // as RVQ's loops, times 8 for the ICM rounds and least-squares updates
+    const { books: b, size: s, beam } = p, d = w.shape.dim, n = w.trainRows;
+    const flops = 8 * (b * (kmeansFlops(n, s, d) + 2 * n * s * d * beam) + 2 * w.evalRows * s * d * b * beam);
+    return (w.trainer === 'adam' ? 6 : 1) * flops / RATES.kernelFlops;
+  },
+});

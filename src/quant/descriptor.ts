@@ -16,9 +16,9 @@ export interface QuantizerWork {
   trainer: TrainerKind;
 }
 
-export interface QuantizerDescriptor<P extends ParamSpecs = ParamSpecs> {
+export interface QuantizerDescriptor<P extends ParamSpecs = ParamSpecs, I extends string = string> {
   /** Registry id and the spec's first word: 'pq', 'rvq', 'avq', 'wrvq'. */
-  readonly id: string;
+  readonly id: I;
   /** One line: what the method is. */
   readonly describe: string;
   /** Its parameters (default, range, description, aliases): the flags, task fields and spec names. */
@@ -30,7 +30,7 @@ export interface QuantizerDescriptor<P extends ParamSpecs = ParamSpecs> {
   cost(p: Resolved<P>, work: QuantizerWork): number;
 }
 
-/** Identity, for type inference of a descriptor literal in the method's file. */
-export function defineQuantizer<P extends ParamSpecs>(d: QuantizerDescriptor<P>): QuantizerDescriptor<P> {
+/** Identity, for type inference of a descriptor literal in the method's file (its parameters and its id). */
+export function defineQuantizer<P extends ParamSpecs, const I extends string>(d: QuantizerDescriptor<P, I>): QuantizerDescriptor<P, I> {
   return d;
 }

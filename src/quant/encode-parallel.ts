@@ -6,10 +6,13 @@
 import { Matrix } from '../core/matrix.js';
 import { parallelRows, shared } from '../core/parallel.js';
 import type { CodebookQuantizer } from './codebook-quantizer.js';
-import { quantizerFromJSON } from './registry.js';
-import type { Codes, QuantizerState } from './types.js';
+import type { Codes } from './types.js';
 
-const THIS_MODULE = import.meta.url;
+/**
+ * The workers' entry point lives in encode-task.ts, which needs the registry (to rebuild any
+ * quantizer from its state); this module must not import it, since the quantizers import this one.
+ */
+const TASK_MODULE = new URL(import.meta.url.endsWith('.ts') ? './encode-task.ts' : './encode-task.js', import.meta.url).href;
 
 export async function encodeParallel(q: CodebookQuantizer, x: Matrix): Promise<Codes> {
   const { books } = q;
@@ -20,20 +23,15 @@ export async function encodeParallel(q: CodebookQuantizer, x: Matrix): Promise<C
   const xs = shared(x.data);
   const local = (s: number, e: number) => writeChunk(q, new Matrix(xs, x.rows, x.dim), s, e, codes, weights);
   await parallelRows(
-    { module: THIS_MODULE, fn: 'encodeTask', args: { state: q.toJSON(), x: xs, rows: x.rows, dim: x.dim, codes, weights } },
+    { module: TASK_MODULE, fn: 'encodeTask', args: { state: q.toJSON(), x: xs, rows: x.rows, dim: x.dim, codes, weights } },
     x.rows, flops, local,
   );
   return { n: x.rows, books, codes, weights };
 }
 
-function writeChunk(q: CodebookQuantizer, x: Matrix, s: number, e: number, codes: Uint16Array, weights?: Uint16Array): void {
+/** Encodes rows [s, e) of x into the shared code (and weight) arrays. */
+export function writeChunk(q: CodebookQuantizer, x: Matrix, s: number, e: number, codes: Uint16Array, weights?: Uint16Array): void {
   const c = q.encode(x.sliceRows(s, e));
   codes.set(c.codes, s * q.books);
   if (weights && c.weights) weights.set(c.weights, s * q.books);
-}
-
-/** Worker entry point. */
-export function encodeTask(a: Record<string, any>, start: number, end: number): void {
-  const q = quantizerFromJSON(a.state as QuantizerState);
-  writeChunk(q, new Matrix(a.x, a.rows, a.dim), start, end, a.codes, a.weights);
 }

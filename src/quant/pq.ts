@@ -4,13 +4,16 @@
  * coordinate; faiss instead requires d divisible by M), each with its own k-means codebook of
  * `size` centroids. Codes: books × log2(size) bits.
  */
+import { RATES, kmeansFlops } from '../core/cost.js';
 import { Matrix } from '../core/matrix.js';
 import { kmeans } from '../core/kmeans.js';
+import { SIZE_AS_NBITS } from '../core/params.js';
 import { nearestSync } from '../core/parallel.js';
 import { CodebookQuantizer, bookMatrix, emptyCodes, subColumns } from './codebook-quantizer.js';
 import { refineBook } from './refine.js';
 import { runTrainer } from './trainers/run.js';
 import type { Codes, QuantizerState, TrainOptions, TrainReport } from './types.js';
+import { defineQuantizer } from './descriptor.js';
 
 export class ProductQuantizer extends CodebookQuantizer {
   readonly name = 'pq';
@@ -63,3 +66,29 @@ export class ProductQuantizer extends CodebookQuantizer {
     return new ProductQuantizer(s.params.books as number, s.params.size as number).restoreState(s);
   }
 }
+
+/**
+ * PQ in faiss's vocabulary (`IndexPQ(d, M, nbits)`): `m` sub-spaces of 2^nbits codewords each. The
+ * other quantizers' `books` / `size` are accepted as aliases (size must be a power of two).
+ */
+export const descriptor = defineQuantizer({
+  id: 'pq',
+  describe: 'product quantization: one k-means codebook of 2^nbits codewords per sub-space (m from 1 to 256, at most the dimension; nbits from 1 to 16)',
+  params: {
+    m: {
+      default: 4, min: 1, max: 256, aliases: ['books'],
+      describe: 'sub-spaces, one code each (faiss M). Default 4, the paper\'s setting; more = finer codes, more bits, and each sub-space gets fewer dimensions',
+    },
+    nbits: {
+      default: 8, min: 1, max: 16, aliases: [SIZE_AS_NBITS],
+      describe: 'bits per code: 2^nbits codewords per sub-space. Default 8 (256 codewords, one byte); +1 bit doubles the k-means work',
+    },
+  },
+  create: (p) => new ProductQuantizer(p.m, 2 ** p.nbits),
+  fromJSON: (s) => ProductQuantizer.fromJSON(s),
+  cost: (p, w) => {
+    const d = w.shape.dim, s = 2 ** p.nbits;
+    const flops = p.m * kmeansFlops(w.trainRows, s, d / p.m) + 2 * w.evalRows * s * d;
+    return (w.trainer === 'adam' ? 6 : 1) * flops / RATES.kernelFlops;
+  },
+});

@@ -5,6 +5,7 @@
  * then the beam advances one stage. Encoding is beam search (`beam`, 5 by
  * default as faiss's max_beam_size; 1 = greedy). Codes: books × log2(size) bits.
  */
+import { RATES, kmeansFlops } from '../core/cost.js';
 import { Matrix } from '../core/matrix.js';
 import { kmeans, progressiveKmeans } from '../core/kmeans.js';
 import { CodebookQuantizer, bookMatrix } from './codebook-quantizer.js';
@@ -12,6 +13,8 @@ import { beamEncode, beamInit, beamResiduals, beamStep } from './beam.js';
 import { refineBook } from './refine.js';
 import { runTrainer } from './trainers/run.js';
 import type { Codes, QuantizerState, TrainOptions, TrainReport } from './types.js';
+import { defineQuantizer } from './descriptor.js';
+import { BOOKS, SIZE } from './shared-params.js';
 
 export class ResidualQuantizer extends CodebookQuantizer {
   readonly name = 'rvq';
@@ -66,3 +69,23 @@ export class ResidualQuantizer extends CodebookQuantizer {
     return new ResidualQuantizer(s.params.books as number, s.params.size as number, (s.params.beam as number) ?? 5, (s.params.progressive as boolean) ?? true).restoreState(s);
   }
 }
+
+export const descriptor = defineQuantizer({
+  id: 'rvq',
+  describe: 'residual vector quantization, beam-search encoding (books from 1 to 64, size from 2 to 65536, beam from 1 to 64)',
+  params: {
+    books: BOOKS,
+    size: SIZE,
+    beam: {
+      default: 5, min: 1, max: 64,
+      describe: 'beam width of training and encoding. Default 5 (faiss max_beam_size); 1 = greedy; wider = lower loss, time grows linearly',
+    },
+  },
+  create: (p) => new ResidualQuantizer(p.books, p.size, p.beam),
+  fromJSON: (s) => ResidualQuantizer.fromJSON(s),
+  cost: (p, w) => {
+    const { books: b, size: s, beam } = p, d = w.shape.dim, n = w.trainRows;
+    const flops = b * (kmeansFlops(n, s, d) + 2 * n * s * d * beam) + 2 * w.evalRows * s * d * b * beam;
+    return (w.trainer === 'adam' ? 6 : 1) * flops / RATES.kernelFlops;
+  },
+});

@@ -8,6 +8,7 @@
  * measured loss includes the rounding and errors do not compound. Codes: books × (log2 size + 16)
  * bits. Encoding is greedy, stage by stage.
  */
+import { RATES, kmeansFlops } from '../core/cost.js';
 import { Matrix, normalizeRows } from '../core/matrix.js';
 import { kmeans } from '../core/kmeans.js';
 import { nearest, nearestSync } from '../core/parallel.js';
@@ -16,6 +17,8 @@ import { CodebookQuantizer, bookMatrix, emptyCodes } from './codebook-quantizer.
 import { refineBook } from './refine.js';
 import { runTrainer } from './trainers/run.js';
 import type { Codes, QuantizerState, TrainOptions, TrainReport } from './types.js';
+import { defineQuantizer } from './descriptor.js';
+import { BOOKS, SIZE } from './shared-params.js';
 
 export type WeightRule = 'paper' | 'gain';
 export const WEIGHT_RULES: readonly WeightRule[] = ['paper', 'gain'];
@@ -115,3 +118,23 @@ export class WeightedResidualQuantizer extends CodebookQuantizer {
     return new WeightedResidualQuantizer(s.params.books as number, s.params.size as number, (s.params.weights as WeightRule) ?? 'paper').restoreState(s);
   }
 }
+
+export const descriptor = defineQuantizer({
+  id: 'wrvq',
+  describe: 'weight residual vector quantization (paper eq. 8), fp16 weights (books from 1 to 64, size from 2 to 65536, weights paper or gain)',
+  params: {
+    books: BOOKS,
+    size: SIZE,
+    weights: {
+      default: 'paper', choices: WEIGHT_RULES,
+      describe: "weight rule: 'paper' (the residual length, eq. 8 as written) or 'gain' (the projection on the codeword, the optimal scale). Default 'paper'; same bits, 'gain' has lower loss",
+    },
+  },
+  create: (p) => new WeightedResidualQuantizer(p.books, p.size, p.weights as WeightRule),
+  fromJSON: (s) => WeightedResidualQuantizer.fromJSON(s),
+  cost: (p, w) => {
+    const { books: b, size: s } = p, d = w.shape.dim, n = w.trainRows;
+    const flops = b * kmeansFlops(n, s, d) + 2 * (n + w.evalRows) * s * d * b;
+    return (w.trainer === 'adam' ? 6 : 1) * flops / RATES.kernelFlops;
+  },
+});

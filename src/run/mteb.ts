@@ -15,14 +15,17 @@ import { createEmbedder, type EmbedderOptions } from '../embed/registry.js';
 import type { EmbedRole } from '../embed/types.js';
 import { encodeParallel } from '../quant/encode-parallel.js';
 import type { CodebookQuantizer } from '../quant/codebook-quantizer.js';
-import { createQuantizer, quantizerEntry, type QuantizerParams } from '../quant/registry.js';
+import { createQuantizer, quantizerLabel, resolveQuantizerParams, type QuantizerGiven } from '../quant/registry.js';
 import type { TrainerKind } from '../quant/types.js';
 import { captureEnvironment, type RunEnvironment } from './env.js';
 import { quantizationLoss } from '../eval/quantization.js';
 import { evaluateTask, type TaskScores } from '../eval/mteb/evaluate.js';
 
-export interface MtebQuantizerSpec extends QuantizerParams {
+export interface MtebQuantizerSpec {
+  /** Quantizer id (src/quant/registry.ts); `parseQuantizerSpec` turns `pq:m=12,nbits=8` into id and params. */
   method: string;
+  /** Its parameters, canonical names or aliases; unset ones take the descriptor's defaults. */
+  params?: QuantizerGiven;
   trainer?: TrainerKind;
 }
 
@@ -44,7 +47,7 @@ export interface MtebJob extends EmbedderOptions {
 }
 
 export interface MtebVariantScores extends TaskScores {
-  /** 'original' or the quantizer's label (e.g. 'WRVQ 4×256 paper'). */
+  /** 'original' or the quantizer's canonical label (e.g. 'wrvq:books=4,size=256,weights=paper'). */
   variant: string;
   method: string | null;
   bitsPerVector: number;
@@ -109,7 +112,7 @@ export async function runMteb(job: MtebJob): Promise<MtebRunResult> {
   if (job.tasks.length === 0) throw new InputError('--tasks: name at least one task, task type or folder.');
   const specs = resolveTaskSpecs(job.tasks);
   const quantizerSpecs = job.quantizers ?? [];
-  for (const s of quantizerSpecs) quantizerEntry(s.method, '--quantizer');
+  const resolved = quantizerSpecs.map((s) => ({ ...s, params: resolveQuantizerParams(s.method, s.params, '--quantizer') }));
 
   const embedder = await createEmbedder(job.model, job);
   let embedSeconds = 0;
@@ -124,21 +127,22 @@ export async function runMteb(job: MtebJob): Promise<MtebRunResult> {
   // Train each quantizer once on the training corpus, embedded by the same model.
   const quantizers: { q: CodebookQuantizer; report: MtebQuantizerReport }[] = [];
   let trainRows = 0;
-  const trainCorpus = quantizerSpecs.length ? (job.trainCorpus ?? 'wordnet-glosses-50k') : null;
+  const trainCorpus = resolved.length ? (job.trainCorpus ?? 'wordnet-glosses-50k') : null;
   if (trainCorpus) {
     const corpus = await loadTextCorpus(trainCorpus);
     const trainSize = job.trainSize ?? 10_000;
     const texts = corpus.texts.length > trainSize ? Array.from(new Rng(seed).sample(corpus.texts.length, trainSize), (i) => corpus.texts[i]) : corpus.texts;
-    job.onTask?.(`embedding ${texts.length} texts of ${corpus.name} to train ${quantizerSpecs.length} quantizer(s)`);
+    job.onTask?.(`embedding ${texts.length} texts of ${corpus.name} to train ${resolved.length} quantizer(s)`);
     const x = await encode(texts, 'document');
     trainRows = x.rows;
-    for (const spec of quantizerSpecs) {
-      const q = createQuantizer(spec.method, spec);
-      if (q.size > x.rows) throw new InputError(`--size ${q.size} is larger than the ${x.rows} training rows of ${trainCorpus}.`);
+    for (const spec of resolved) {
+      const q = createQuantizer(spec.method, spec.params);
+      const label = quantizerLabel(spec.method, spec.params);
+      if (q.size > x.rows) throw new InputError(`--quantizer ${label}: ${q.size} codewords per codebook is more than the ${x.rows} training rows of ${trainCorpus}.`);
       const rep = await q.train(x, { seed, trainer: spec.trainer ?? 'kmeans', onProgress: job.onProgress });
       const { loss, relativeLoss } = quantizationLoss(x, await roundTrip(q, x));
-      quantizers.push({ q, report: { variant: q.label, method: spec.method, bitsPerVector: q.bitsPerVector, trainSeconds: rep.seconds, trainLoss: loss, trainRelativeLoss: relativeLoss } });
-      job.onTask?.(`trained ${q.label} (${q.bitsPerVector} bits/vector) in ${rep.seconds.toFixed(1)} s, relative loss ${relativeLoss.toFixed(4)}`);
+      quantizers.push({ q, report: { variant: label, method: spec.method, bitsPerVector: q.bitsPerVector, trainSeconds: rep.seconds, trainLoss: loss, trainRelativeLoss: relativeLoss } });
+      job.onTask?.(`trained ${label} (${q.bitsPerVector} bits/vector) in ${rep.seconds.toFixed(1)} s, relative loss ${relativeLoss.toFixed(4)}`);
     }
   }
 

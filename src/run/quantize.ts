@@ -5,33 +5,56 @@
  */
 import { InputError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
+import { resolveParams, type ParamSpecs, type Resolved } from '../core/params.js';
 import type { ProgressFn } from '../core/progress.js';
 import { displayPath } from '../core/paths.js';
 import { loadDataset } from '../data/load.js';
 import { honestCompressionRatio, paperCompressionRatio, quantizationLoss } from '../eval/quantization.js';
-import { createQuantizer, quantizerEntry, type QuantizerParams } from '../quant/registry.js';
+import { createQuantizer, quantizerDescriptor, quantizerLabel, resolveQuantizerParams, type QuantizerGiven, type QuantizerId, type QuantizerParamsOf } from '../quant/registry.js';
+import { TRAINERS } from '../quant/trainers/run.js';
 import type { TrainerKind } from '../quant/types.js';
 import { encodeParallel } from '../quant/encode-parallel.js';
 import { captureEnvironment, type RunEnvironment } from './env.js';
 
-export interface QuantizeJob extends QuantizerParams {
+/** The job's own options (the quantizer's parameters come from its descriptor): the `quantize` command's flags and a task cell's fields. */
+export const QUANTIZE_JOB_PARAMS = {
+  trainer: {
+    default: 'kmeans', choices: TRAINERS,
+    describe: "codebook trainer: 'kmeans' (the paper's L: stage-wise / sub-space k-means) or 'adam' (the paper's T: gradient steps on the loss, ~6× the time)",
+  },
+  trainSize: { default: 50_000, min: 1, describe: 'training rows, a seeded sample of the training split; more = better codebooks, k-means time grows linearly' },
+  evalSize: { default: 10_000, min: 1, describe: "held-out rows the loss is measured on (the dataset's first queries)" },
+  adamIters: { default: null, type: 'number', min: 1, max: 1_000_000, describe: 'Adam iterations (trainer adam; default 1000)' },
+  adamLr: { default: null, type: 'number', integer: false, min: 1e-9, max: 10, describe: 'Adam learning rate (trainer adam; default 0.001); too large diverges' },
+} as const satisfies ParamSpecs;
+
+export type QuantizeJobOptions = Resolved<typeof QUANTIZE_JOB_PARAMS>;
+
+export interface QuantizeJob<I extends string = string> {
   /** Registry name or file (.fvecs, .bvecs, .npy, .hdf5). */
   data: string;
-  method: string;
+  /** Quantizer id (src/quant/registry.ts). */
+  method: I;
+  /** Its parameters, canonical names or aliases (pq: m / nbits, or books / size); unset ones take the descriptor's defaults. */
+  params?: I extends QuantizerId ? Partial<QuantizerParamsOf<I>> & QuantizerGiven : QuantizerGiven;
+  /** The job's options (QUANTIZE_JOB_PARAMS); unset ones take their defaults. */
   trainer?: TrainerKind;
-  /** Training rows, a seeded sample of the dataset's training split. Default 50,000. */
   trainSize?: number;
-  /** Held-out rows the loss is measured on (the dataset's queries). Default 10,000. */
   evalSize?: number;
+  adamIters?: number | null;
+  adamLr?: number | null;
   seed?: number;
-  adamIters?: number;
-  adamLr?: number;
   onProgress?: ProgressFn;
 }
 
 export interface QuantizeResult {
   method: string;
+  /** The canonical spec of the trained quantizer (as `spec`). */
   label: string;
+  /** The canonical spec, every parameter named: `pq:m=12,nbits=8`, `wrvq:books=4,size=256,weights=paper`. */
+  spec: string;
+  /** The quantizer's resolved parameters (canonical names). */
+  params: Record<string, number | string | boolean>;
   dataset: string;
   datasetChecksum: string;
   books: number;
@@ -55,42 +78,42 @@ export interface QuantizeResult {
   env: RunEnvironment;
 }
 
-function positiveInt(v: number | undefined, flag: string): void {
-  if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new InputError(`${flag} must be a positive integer, got ${v}.`);
-}
-
-export async function runQuantize(job: QuantizeJob): Promise<QuantizeResult> {
-  const entry = quantizerEntry(job.method);
-  positiveInt(job.books, '--books');
-  positiveInt(job.size, '--size');
-  positiveInt(job.trainSize, '--train-size');
-  positiveInt(job.evalSize, '--eval-size');
-  positiveInt(job.beam, '--beam');
-  if (job.size !== undefined && (job.size < 2 || job.size > 65536)) throw new InputError(`--size must be between 2 and 65536, got ${job.size}.`);
+export async function runQuantize<I extends string>(job: QuantizeJob<I>): Promise<QuantizeResult> {
+  const d = quantizerDescriptor(job.method);
+  const params = resolveQuantizerParams(d.id, job.params as QuantizerGiven | undefined);
+  const opts = resolveParams(QUANTIZE_JOB_PARAMS, { trainer: job.trainer, trainSize: job.trainSize, evalSize: job.evalSize, adamIters: job.adamIters ?? undefined, adamLr: job.adamLr ?? undefined }, 'quantize option');
+  const spec = quantizerLabel(d.id, params);
   const seed = job.seed ?? 1234;
   const ds = await loadDataset(job.data, { seed });
   const notes: string[] = [];
   let train = ds.train;
-  const trainSize = job.trainSize ?? 50_000;
-  if (train.rows > trainSize) train = train.selectRows(new Rng(seed).sample(train.rows, trainSize));
+  if (train.rows > opts.trainSize) train = train.selectRows(new Rng(seed).sample(train.rows, opts.trainSize));
   else if (job.trainSize !== undefined && job.trainSize > train.rows) notes.push(`--train-size ${job.trainSize} exceeds the ${train.rows} training rows: all are used`);
   let evalSet = ds.queries;
-  const evalSize = job.evalSize ?? 10_000;
-  if (evalSet.rows > evalSize) evalSet = evalSet.sliceRows(0, evalSize);
-  const size = job.size ?? 256;
-  if (size > train.rows) throw new InputError(`--size ${size} is larger than the ${train.rows} training rows of ${job.data}.`);
-  if (entry.id === 'pq' && (job.books ?? 4) > ds.dim) throw new InputError(`--books ${job.books} exceeds the dimension ${ds.dim} of ${job.data}.`);
+  if (evalSet.rows > opts.evalSize) evalSet = evalSet.sliceRows(0, opts.evalSize);
 
-  const q = createQuantizer(entry.id, job);
-  const trainer = job.trainer ?? 'kmeans';
-  const report = await q.train(train, { seed, trainer, adamIters: job.adamIters, adamLr: job.adamLr, onProgress: job.onProgress });
+  const q = createQuantizer(d.id, params);
+  if (q.size > train.rows) {
+    const given = d.id === 'pq' ? `--nbits ${Math.log2(q.size)} (size ${q.size})` : `--size ${q.size}`;
+    throw new InputError(`${given} is larger than the ${train.rows} training rows of ${job.data} (${spec}).`);
+  }
+  if (d.id === 'pq' && q.books > ds.dim) throw new InputError(`--m ${q.books} exceeds the dimension ${ds.dim} of ${job.data} (${spec}: one sub-space per code).`);
+  const trainer = opts.trainer as TrainerKind;
+  const report = await q.train(train, { seed, trainer, adamIters: opts.adamIters ?? undefined, adamLr: opts.adamLr ?? undefined, onProgress: job.onProgress });
   const t0 = performance.now();
   const codes = await encodeParallel(q, evalSet);
   const encodeSeconds = (performance.now() - t0) / 1000;
   const { loss, relativeLoss } = quantizationLoss(evalSet, q.decode(codes));
+  if (!Number.isFinite(loss) || !Number.isFinite(relativeLoss)) {
+    const why = Number.isFinite(loss) ? `the held-out rows are all zero, so the relative loss (loss / mean ||x||²) is undefined`
+      : trainer === 'adam' ? 'the Adam training diverged (try a smaller --adam-lr)' : 'the training diverged';
+    throw new InputError(`${spec} on ${job.data}: the loss came out ${loss} (relative ${relativeLoss}), not a number to report; ${why}.`);
+  }
   return {
-    method: entry.id,
-    label: q.label,
+    method: d.id,
+    label: spec,
+    spec,
+    params,
     dataset: displayPath(ds.name),
     datasetChecksum: ds.checksum,
     books: q.books,

@@ -35,6 +35,7 @@ test('mteb: original vs a quantizer on two real tasks; bits, deltas and MTEB mai
     assert.equal(orig.variant, 'original');
     assert.equal(orig.bitsPerVector, 3200);
     assert.equal(pq.method, 'pq');
+    assert.equal(pq.variant, 'pq:m=4,nbits=4', 'the canonical label: books/size given, m/nbits named');
     assert.equal(pq.bitsPerVector, 16); // 4 codes of 4 bits
     assert.ok(Math.abs(pq.delta - (pq.main_score - orig.main_score)) < 1e-12);
     assert.ok(orig.main_score >= -1 && orig.main_score <= 1);
@@ -65,7 +66,9 @@ test('embed writes vectors that mteb reads back as precomputed, with the same sc
 test('mteb and embed: bad input is one sentence, exit 2', () => {
   assertUserError(runCli(['mteb', '--model', 'glove-avgg', '--tasks', 'udhr-bitext-en-es']), /glove-avg/);
   assertUserError(runCli(['mteb', '--model', 'glove-avg', '--tasks', 'no-such-task']), /no-such-task/);
-  assertUserError(runCli(['mteb', '--model', 'glove-avg', '--tasks', 'udhr-bitext-en-es', '--quantizer', 'pq:books=x']), /books must be a positive integer/);
+  assertUserError(runCli(['mteb', '--model', 'glove-avg', '--tasks', 'udhr-bitext-en-es', '--quantizer', 'pq:books=x']), /--books: pq parameter 'm' must be an integer from 1 to 256, got 'x'/);
+  assertUserError(runCli(['mteb', '--model', 'glove-avg', '--tasks', 'udhr-bitext-en-es', '--quantizer', 'pq:m=4,size=100']), /'size' must be a power of two/);
+  assertUserError(runCli(['mteb', '--model', 'glove-avg', '--tasks', 'udhr-bitext-en-es', '--quantizer', 'wrvq:beam=2']), /--quantizer: wrvq has no parameter 'beam'; its parameters: books, size, weights/);
   assertUserError(runCli(['mteb', '--model', 'glove-avg', '--tasks', 'udhr-bitext-en-es', '--quantizer', 'pqq']), /unknown quantizer 'pqq'/);
   assertUserError(runCli(['mteb', '--model', 'bge-large', '--offline', '--model-path', path.join(dir, 'missing'), '--tasks', 'udhr-bitext-en-es']), /missing/);
   assertUserError(runCli(['embed', '--dataset', path.join(dir, 'nothing-here'), '--model', 'glove-avg']), /nothing-here/);

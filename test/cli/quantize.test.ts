@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Matrix } from '../../src/core/matrix.js';
 import { writeNpy } from '../../src/data/npy.js';
 import { writeFvecs } from '../../src/data/fvecs.js';
 import { mixture } from '../helpers/data.js';
@@ -97,4 +98,67 @@ test('--size larger than the training rows names --size, and an earlier --out fi
 
 test('an unknown dataset name suggests the nearest one', () => {
   assertUserError(run('quantize', '--data', 'glove-10'), /glove-100/);
+});
+
+test('--method takes a whole spec; PQ answers to m/nbits and to books/size alike, with the same result', () => {
+  const a = run('quantize', '--data', join(dir, 'small.npy'), '--method', 'pq:m=2,nbits=3', '--train-size', '800', '--eval-size', '200', '--json');
+  const b = run('quantize', '--data', join(dir, 'small.npy'), '--method', 'pq', '--books', '2', '--size', '8', '--train-size', '800', '--eval-size', '200', '--json');
+  const c = run('quantize', '--data', join(dir, 'small.npy'), '--method', 'pq:books=2', '--nbits', '3', '--m', '2', '--train-size', '800', '--eval-size', '200', '--json');
+  for (const r of [a, b, c]) assert.equal(r.code, 0, r.stderr);
+  const [ja, jb, jc] = [a, b, c].map((r) => JSON.parse(r.stdout));
+  assert.equal(ja.spec, 'pq:m=2,nbits=3');
+  assert.equal(ja.label, ja.spec);
+  assert.deepEqual(ja.params, { m: 2, nbits: 3 });
+  assert.equal(ja.books, 2);
+  assert.equal(ja.size, 8);
+  assert.equal(ja.bitsPerVector, 6);
+  assert.equal(ja.trainRows, 800);
+  assert.equal(ja.evalRows, 150, 'the held-out rows are the dataset\'s 150 queries');
+  for (const j of [jb, jc]) {
+    assert.equal(j.spec, ja.spec);
+    assert.equal(j.loss, ja.loss);
+  }
+});
+
+test('the descriptors\' defaults: wrvq 4 × 256 paper; rvq beam 5; the canonical spec names every parameter', () => {
+  const r = run('quantize', '--data', join(dir, 'small.npy'), '--method', 'rvq', '--nbits', '4', '--train-size', '600', '--eval-size', '100', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.spec, 'rvq:books=4,size=16,beam=5');
+  assert.equal(j.beam, 5);
+  assert.equal(j.size, 16);
+  const help = run('quantize', '--help');
+  assert.equal(help.code, 0);
+  for (const f of ['-m ', '--nbits', '--books', '--size', '--beam', '--weights', '--train-size', '--eval-size', '--trainer', '--adam-iters', '--adam-lr', '--seed', '--threads']) {
+    assert.ok(help.stdout.includes(f), `--help lists ${f}`);
+  }
+  assert.match(help.stdout, /--books\s+\[pq, rvq, avq, wrvq\] codebooks[^]*\[default 4\]/, 'books described as its own, not as an alias');
+  assert.match(help.stdout, /\[default 256\]/);
+});
+
+test('a parameter given in the spec and as a flag with another value is one sentence', () => {
+  assertUserError(run('quantize', '--data', join(dir, 'small.npy'), '--method', 'pq:m=2', '--books', '3'), /--books 3 contradicts m=2 in --method pq:m=2; give m once/);
+  assertUserError(run('quantize', '--data', join(dir, 'small.npy'), '--method', 'wrvq:weights=gain', '--weights', 'paper'), /--weights paper contradicts weights=gain/);
+});
+
+test('every value is checked against its declared range, one sentence naming the flag', () => {
+  const data = ['--data', join(dir, 'small.npy')];
+  for (const t of ['abc', '0', '-1', '999']) assertUserError(run('quantize', ...data, '--threads', t), /^error: --threads: .*must be an integer from 1 to \d+, got/);
+  assertUserError(run('quantize', ...data, '--method', 'pq', '--size', '100'), /--size: pq parameter 'size' must be a power of two from 2 to 65536/);
+  assertUserError(run('quantize', ...data, '--method', 'rvq', '--beam', '0'), /--beam: rvq parameter 'beam' must be an integer from 1 to 64/);
+  assertUserError(run('quantize', ...data, '--method', 'rvq', '--weights', 'gain'), /--weights is not a parameter of rvq; its parameters: --books, --size, --beam/);
+  assertUserError(run('quantize', ...data, '--method', 'wrvq:bogus=1'), /--method: wrvq has no parameter 'bogus'; its parameters: books, size, weights/);
+  assertUserError(run('quantize', ...data, '--adam-lr', '0'), /--adam-lr: .*must be a number from 1e-9 to 10, got '0'/);
+  assertUserError(run('quantize', ...data, '--adam-iters', '0'), /--adam-iters: .*must be an integer from 1 to/);
+  assertUserError(run('quantize', ...data, '--train-size', '0'), /--train-size: .*must be a positive integer/);
+  assertUserError(run('quantize', ...data, '--trainer', 'sgd'), /--trainer: .*must be one of 'kmeans', 'adam', got 'sgd'/);
+  assertUserError(run('quantize', ...data, '--method', 'pq:m=2,', '--nbits', '3'), /--method: 'pq:m=2,' ends with a comma/);
+});
+
+test('a loss that is not a number is an error sentence, never a printed result', () => {
+  const zeros = join(dir, 'zeros.npy');
+  writeNpy(zeros, Matrix.zeros(600, 8));
+  const r = run('quantize', '--data', zeros, '--method', 'pq:m=2,nbits=3', '--json');
+  assertUserError(r, /pq:m=2,nbits=3 on .*zeros\.npy: the loss came out 0 \(relative NaN\), not a number to report; the held-out rows are all zero/);
+  assert.equal(r.stdout, '');
 });

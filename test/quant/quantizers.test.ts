@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { Matrix } from '../../src/core/matrix.js';
 import { shutdownWorkers } from '../../src/core/parallel.js';
 import { quantizationLoss } from '../../src/eval/quantization.js';
-import { createQuantizer, quantizerFromJSON, QUANTIZER_IDS } from '../../src/quant/registry.js';
+import { createQuantizer, pickQuantizerParams, quantizerFromJSON, QUANTIZER_IDS } from '../../src/quant/registry.js';
 import type { CodebookQuantizer } from '../../src/quant/codebook-quantizer.js';
 import { mixture } from '../helpers/data.js';
 
@@ -27,7 +27,7 @@ for (const id of QUANTIZER_IDS) {
   test(`${id}: loss falls as books grow (1 → 2 → 4)${id === 'wrvq' ? ', gain rule' : ''}`, async () => {
     const losses: number[] = [];
     for (const books of [1, 2, 4]) {
-      const q = createQuantizer(id, { books, size: 32, weights: 'gain' });
+      const q = createQuantizer(id, pickQuantizerParams(id, { books, size: 32, weights: 'gain' }));
       await q.train(train, { seed: 5, ...fast });
       losses.push(lossOf(q, evalSet));
     }
@@ -73,7 +73,7 @@ function orthogonalCodebooks(q: CodebookQuantizer, books: number, size: number, 
 for (const id of QUANTIZER_IDS) {
   test(`${id}: decode(encode(sum of codewords)) is exact`, () => {
     const books = 4, size = 8, d = 16;
-    const q = createQuantizer(id, { books, size, weights: 'gain', beam: 1 });
+    const q = createQuantizer(id, pickQuantizerParams(id, { books, size, weights: 'gain', beam: 1 }));
     orthogonalCodebooks(q, books, size, d, id === 'pq');
     const n = 50;
     const x = Matrix.zeros(n, d);
@@ -174,8 +174,8 @@ test('wrvq: the gain rule reconstructs better than the paper rule at equal bits'
 
 test('adam trainer (T) changes the codebooks and ends no worse than 2% above k-means (L)', async () => {
   for (const id of ['pq', 'rvq', 'wrvq']) {
-    const l = createQuantizer(id, { books: 2, size: 16, beam: 1 });
-    const t = createQuantizer(id, { books: 2, size: 16, beam: 1 });
+    const l = createQuantizer(id, pickQuantizerParams(id, { books: 2, size: 16, beam: 1 }));
+    const t = createQuantizer(id, pickQuantizerParams(id, { books: 2, size: 16, beam: 1 }));
     await l.train(train, { seed: 8, ...fast });
     await t.train(train, { seed: 8, ...fast, trainer: 'adam', adamIters: 200, adamRefineEvery: 50, adamBatch: 1024, adamLr: 0.01 });
     assert.notDeepEqual(t.toJSON().codebooks, l.toJSON().codebooks, id);

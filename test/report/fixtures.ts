@@ -60,14 +60,14 @@ export async function buildFixtureRun(root: string): Promise<string> {
   }
   const cells: Wrapped[] = [];
   const quant = (cell: string, job: Omit<QuantizeJob, 'data'>) =>
-    timed(cell, 'quantize', { dataset: DATA, ...job }, () => runQuantize({ data: DATA, trainSize: 1000, evalSize: 200, ...job }));
+    timed(cell, 'quantize', { dataset: DATA, method: job.method, ...job.params }, () => runQuantize({ data: DATA, trainSize: 1000, evalSize: 200, ...job }));
   // Fig. 4 (loss vs codebooks) and the equal-bits view: pq / rvq / wrvq at 1 and 2 books of 16
   for (const method of ['pq', 'rvq', 'wrvq']) {
-    for (const books of [1, 2]) cells.push(await quant(`quantize-${method}-b${books}-s16`, { method, books, size: 16, beam: method === 'rvq' ? 2 : undefined }));
+    for (const books of [1, 2]) cells.push(await quant(`quantize-${method}-b${books}-s16`, { method, params: { books, size: 16, beam: method === 'rvq' ? 2 : undefined } }));
   }
   // Fig. 5b (loss vs codebook size): 2 books of 8 and 32 (16 is above)
   for (const method of ['pq', 'wrvq']) {
-    for (const size of [8, 32]) cells.push(await quant(`quantize-${method}-b2-s${size}`, { method, books: 2, size }));
+    for (const size of [8, 32]) cells.push(await quant(`quantize-${method}-b2-s${size}`, { method, params: { books: 2, size } }));
   }
   const index = (cell: string, job: Omit<IndexJob, 'data'>) =>
     timed(cell, 'index', { dataset: DATA, ...job }, () => runIndexJob({ data: DATA, queries: 100, warmup: 5, ...job }));

@@ -5,9 +5,11 @@
  */
 import { VqbenchError } from '../../core/errors.js';
 import { atScale, dropUndefined, idPiece, type Grid } from '../grid-values.js';
-import type { MtebQuantizerSpec } from '../mteb.js';
+import { RATES } from '../../core/cost.js';
+import { listTextDatasets, resolveTaskSpecs } from '../../data/text/registry.js';
+import { embedderEntry } from '../../embed/registry.js';
 import { oneSentence, TIMING_DEFINITIONS } from './common.js';
-import { checkQuantizer, expandQuantizers, quantizerPieces, type QuantizerSpec } from './quantize.js';
+import { checkQuantizer, expandQuantizers, quantizeSeconds, quantizerParams, quantizerPieces, type QuantizerChoice, type QuantizerSpec } from './quantize.js';
 import type { CellConfig, CellKindDef } from './types.js';
 
 /** One entry of `grid.mteb`. */
@@ -27,8 +29,56 @@ export interface MtebConfig extends CellConfig {
   trainCorpus?: string;
   trainSize?: number;
   /** null: the original embeddings. */
-  quantizer: MtebQuantizerSpec | null;
+  quantizer: QuantizerChoice | null;
   label?: string;
+}
+
+/** Texts a task embeds, from its counts (datasets/manifest.json or the prepared copy): pairs count twice, labels and qrels not at all. */
+function textsOfCounts(counts: Record<string, number>): number {
+  let n = 0;
+  for (const [k, v] of Object.entries(counts)) {
+    if (k === 'pairs') n += 2 * v;
+    else if (['train', 'test', 'texts', 'queries', 'candidates', 'corpus'].includes(k)) n += v;
+  }
+  return n;
+}
+
+/** Texts of the named tasks (task folders of unknown size count 5,000). */
+function textsOfTasks(tasks: readonly string[]): number {
+  const counts = new Map(listTextDatasets().map((d) => [d.name, d.counts]));
+  let names: string[];
+  try {
+    names = resolveTaskSpecs(tasks);
+  } catch {
+    return 5_000 * tasks.length;
+  }
+  return names.reduce((n, t) => n + (counts.has(t) ? textsOfCounts(counts.get(t)!) : 5_000), 0);
+}
+
+/**
+ * The cost model of an mteb cell: the model's load, embedding the tasks' texts at the model's
+ * measured rate (src/embed/registry.ts), training the quantizer on the corpus sample (its
+ * descriptor's cost), and the evaluators (~1 s per task). Embeddings are cached per (model, texts):
+ * the original cell, first in file order, pays for the tasks' texts; a quantized cell pays for its
+ * training corpus sample (once per model and size) and a tenth of the tasks' (cache reads).
+ */
+function mtebSeconds(c: MtebConfig): number {
+  const e = embedderEntry(c.model);
+  const rate = e?.textsPerSecond ?? 8, load = e?.loadSeconds ?? 10, dim = e?.dim ?? 768;
+  const tasks = textsOfTasks(c.tasks);
+  const trainRows = c.trainSize ?? 10_000;
+  const evalSeconds = resolveCount(c.tasks);
+  if (!c.quantizer) return RATES.startup + load + tasks / rate + evalSeconds;
+  const train = quantizeSeconds(c.quantizer, { base: trainRows, queries: tasks, dim }, { trainSize: trainRows, evalSize: tasks });
+  return RATES.startup + load + trainRows / rate + (0.1 * tasks) / rate + train + evalSeconds;
+}
+
+function resolveCount(tasks: readonly string[]): number {
+  try {
+    return resolveTaskSpecs(tasks).length;
+  } catch {
+    return tasks.length;
+  }
 }
 
 /** runMteb, loaded when an mteb cell runs (it pulls in the embedders), so a failure to load it fails only those cells. */
@@ -71,14 +121,14 @@ export const mtebKind: CellKindDef<'mteb', 'mteb', MtebSpec[], MtebConfig> = {
       }));
     });
   },
-  estimate: () => 300, // dominated by embedding the texts (cached across cells), which the model cannot know
+  estimate: (c) => mtebSeconds(c),
   async execute(c, ctx) {
     const runMteb = await loadRunMteb();
     const r = await runMteb({
       model: c.model, tasks: c.tasks, seed: c.seed, onProgress: ctx.onProgress,
       ...(c.trainCorpus !== undefined && { trainCorpus: c.trainCorpus }),
       ...(c.trainSize !== undefined && { trainSize: c.trainSize }),
-      ...(c.quantizer ? { quantizers: [c.quantizer] } : {}),
+      ...(c.quantizer ? { quantizers: [{ method: c.quantizer.method, params: quantizerParams(c.quantizer), ...(c.quantizer.trainer && { trainer: c.quantizer.trainer }) }] } : {}),
     });
     return { metrics: r, datasetChecksum: null, definitions: r.definitions };
   },

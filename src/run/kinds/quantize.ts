@@ -3,44 +3,42 @@
  * decode held-out rows, measure loss and bits (src/run/quantize.ts). Every call into the quantizer
  * registry the runner makes goes through this file (the mteb kind reuses its checks and expansion).
  */
-import { kmeansFlops, loadSeconds, RATES, type DataShape } from '../../core/cost.js';
+import { loadSeconds, RATES, type DataShape } from '../../core/cost.js';
+import { InputError } from '../../core/errors.js';
 import { cartesian } from '../../core/grid.js';
 import { didYouMean } from '../../core/names.js';
-import { QUANTIZERS, QUANTIZER_IDS, createQuantizer } from '../../quant/registry.js';
+import { acceptedNames, canonicalName, paramProblem, type ParamValue } from '../../core/params.js';
+import {
+  QUANTIZERS, QUANTIZER_IDS, createQuantizer, pickQuantizerParams, quantizerDescriptor, resolveQuantizerParams, type QuantizerGiven,
+} from '../../quant/registry.js';
 import type { TrainerKind } from '../../quant/types.js';
-import { WEIGHT_RULES, type WeightRule } from '../../quant/wrvq.js';
 import { allValues, atScale, dropUndefined, idPiece, type Grid, type Scale, type Scaled } from '../grid-values.js';
 import { show } from '../schema.js';
 import { dataOf, num, renameDataset, TIMING_DEFINITIONS } from './common.js';
 import type { CellKindDef, DatasetCellConfig, Fail, FieldPath } from './types.js';
 
-/** One entry of `grid.quantizers` (and of an mteb entry's `quantizers`). */
+/** One entry of `grid.quantizers` (and of an mteb entry's `quantizers`): methods, their parameters (any name a method's descriptor accepts, aliases included) and the job's options. */
 export interface QuantizerSpec {
   method: Grid<string>;
-  books?: Grid<number>;
-  size?: Grid<number>;
-  beam?: Grid<number>;
-  weights?: Grid<string>;
+  label?: string;
   trainer?: Grid<string>;
   trainSize?: Grid<number>;
   evalSize?: Grid<number>;
   adamIters?: Grid<number>;
   adamLr?: Grid<number>;
-  label?: string;
+  /** Quantizer parameters: books, size, m, nbits, beam, weights, ... (src/quant/<method>.ts descriptors). */
+  [param: string]: Grid<ParamValue> | undefined;
 }
 
-/** One expanded quantizer configuration: the method and the fields given for it. */
+/** One expanded quantizer configuration: the method, the parameters given for it (as given), the job's options. */
 export interface QuantizerChoice {
   method: string;
-  books?: number;
-  size?: number;
-  beam?: number;
-  weights?: WeightRule;
   trainer?: TrainerKind;
   adamIters?: number;
   adamLr?: number;
   trainSize?: number;
   evalSize?: number;
+  [param: string]: unknown;
 }
 
 export interface QuantizeConfig extends DatasetCellConfig, QuantizerChoice {
@@ -51,14 +49,15 @@ export interface QuantizeConfig extends DatasetCellConfig, QuantizerChoice {
 /** Fields every quantize job reads, whatever the method (the job's, not the quantizer's). */
 const JOB_FIELDS = ['trainer', 'adamIters', 'adamLr', 'trainSize', 'evalSize'] as const;
 
-/** The registry's parameters (union over methods, registry order): an expanded configuration lists them in this order. */
+/** Every parameter name of the registry (canonical names first, then aliases; registry order): an expanded configuration lists them in this order. */
 function registryParams(): string[] {
-  return [...new Set(Object.values(QUANTIZERS).flatMap((e) => e.params as readonly string[]))];
+  const ds = Object.values(QUANTIZERS);
+  return [...new Set([...ds.flatMap((d) => Object.keys(d.params)), ...ds.flatMap((d) => acceptedNames(d.params))])];
 }
 
-const readsParam = (method: string, field: string) => (QUANTIZERS[method].params as readonly string[]).includes(field);
+const readsParam = (method: string, field: string) => canonicalName(QUANTIZERS[method].params, field) !== null;
 
-/** Checks a quantizer entry against the quantizer registry. */
+/** Checks a quantizer entry against the quantizer registry: methods, parameter names and every value against each method's spec. */
 export function checkQuantizer(q: QuantizerSpec, at: FieldPath, fail: Fail): void {
   const methods = allValues(q.method);
   for (const m of methods) {
@@ -66,11 +65,27 @@ export function checkQuantizer(q: QuantizerSpec, at: FieldPath, fail: Fail): voi
   }
   for (const field of Object.keys(q)) {
     if (field === 'method' || field === 'label' || (JOB_FIELDS as readonly string[]).includes(field)) continue;
-    if (!methods.some((m) => readsParam(m, field))) {
-      fail([...at, field], `is not a parameter of ${methods.join(' or ')} (${methods.map((m) => `${m}: ${QUANTIZERS[m].params.join(', ')}`).join('; ')}).`);
+    const readers = methods.filter((m) => readsParam(m, field));
+    if (readers.length === 0) {
+      fail([...at, field], `is not a parameter of ${methods.join(' or ')} (${methods.map((m) => `${m}: ${acceptedNames(QUANTIZERS[m].params).join(', ')}`).join('; ')}).`);
+    }
+    for (const m of readers) {
+      const specs = QUANTIZERS[m].params;
+      for (const v of allValues(q[field])) {
+        if (Object.hasOwn(specs, field)) {
+          const problem = paramProblem(specs[field], v);
+          if (problem) fail([...at, field], `must be ${problem}, got ${show(v)}.`);
+          continue;
+        }
+        try {
+          resolveQuantizerParams(m, { [field]: v as ParamValue }); // an alias: its conversion says what it accepts
+        } catch (e) {
+          if (!(e instanceof InputError)) throw e;
+          fail([...at, field], `${show(v)} does not fit ${m}: ${e.message.replace(/^--[\w-]+: /, '')}`);
+        }
+      }
     }
   }
-  for (const w of allValues(q.weights)) if (!(WEIGHT_RULES as readonly string[]).includes(w)) fail([...at, 'weights'], `must be one of ${WEIGHT_RULES.map((r) => `'${r}'`).join(', ')}, got ${show(w)}.`);
 }
 
 /** Expanded quantizer configurations (parameters a method does not read are dropped from its configurations). */
@@ -97,28 +112,28 @@ export function quantizerPieces(c: QuantizerChoice, label: string | undefined): 
   return [...(label ? [label] : []), c.method, ...given.map(([k, v]) => idPiece(k, v))];
 }
 
+/** The quantizer parameters of a configuration (names as given: canonical or aliases). */
+export function quantizerParams(c: QuantizerChoice): QuantizerGiven {
+  return pickQuantizerParams(c.method, c);
+}
+
 /** Bits per vector of a quantizer configuration (every stored bit), without training it. */
 export function quantizerBits(c: QuantizerChoice): number | null {
   try {
-    return createQuantizer(c.method, c).bitsPerVector;
+    return createQuantizer(c.method, quantizerParams(c)).bitsPerVector;
   } catch {
     return null;
   }
 }
 
-/** Seconds of training and encoding (the cost model, see src/core/cost.ts). */
-function quantizeSeconds(c: QuantizeConfig, sh: DataShape): number {
-  const evalRows = Math.min(num(c.evalSize, 10_000), sh.queries);
-  const n = Math.min(num(c.trainSize, 50_000), sh.base);
-  const b = num(c.books, 4), s = num(c.size, 256), d = sh.dim;
-  const beam = num(c.beam, c.method === 'rvq' ? 5 : 1);
-  let flops: number;
-  if (c.method === 'pq') flops = b * kmeansFlops(n, s, d / b) + 2 * evalRows * s * d;
-  else if (c.method === 'wrvq') flops = b * kmeansFlops(n, s, d) + 2 * (n + evalRows) * s * d * b;
-  else flops = b * (kmeansFlops(n, s, d) + 2 * n * s * d * beam) + 2 * evalRows * s * d * b * beam;
-  if (c.method === 'avq') flops *= 8;
-  if (c.trainer === 'adam') flops *= 6;
-  return flops / RATES.kernelFlops;
+/** Seconds of training and encoding: the method's cost model (its descriptor). */
+export function quantizeSeconds(c: QuantizerChoice, sh: DataShape, defaults: { trainSize: number; evalSize: number }): number {
+  const d = quantizerDescriptor(c.method);
+  const params = resolveQuantizerParams(c.method, quantizerParams(c));
+  return d.cost(params, {
+    shape: sh, trainRows: Math.min(num(c.trainSize, defaults.trainSize), sh.base), evalRows: Math.min(num(c.evalSize, defaults.evalSize), sh.queries),
+    trainer: c.trainer ?? 'kmeans',
+  });
 }
 
 export const quantizeKind: CellKindDef<'quantize', 'quantizers', QuantizerSpec[], QuantizeConfig> = {
@@ -151,12 +166,12 @@ export const quantizeKind: CellKindDef<'quantize', 'quantizers', QuantizerSpec[]
       }),
     })));
   },
-  estimate: (c, shape) => RATES.startup + loadSeconds(shape) + quantizeSeconds(c, shape),
+  estimate: (c, shape) => RATES.startup + loadSeconds(shape) + quantizeSeconds(c, shape, { trainSize: 50_000, evalSize: 10_000 }),
   async execute(c, ctx) {
     const { runQuantize } = await import('../quantize.js');
     const data = dataOf(ctx, 'quantize');
     const r = await runQuantize({
-      data, method: c.method, books: c.books, size: c.size, beam: c.beam, weights: c.weights, trainer: c.trainer,
+      data, method: c.method, params: quantizerParams(c), trainer: c.trainer,
       trainSize: c.trainSize, evalSize: c.evalSize, adamIters: c.adamIters, adamLr: c.adamLr, seed: c.seed, onProgress: ctx.onProgress,
     });
     return { metrics: renameDataset(r, data, ctx.datasetName), datasetChecksum: r.datasetChecksum };
