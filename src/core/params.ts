@@ -36,7 +36,9 @@ export interface ParamSpec {
 
 export type ParamSpecs = Readonly<Record<string, ParamSpec>>;
 
-type ValueOf<P extends ParamSpec> = P['default'] extends number ? number : P['default'] extends boolean ? boolean : P['default'] extends string ? string
+/** A literal spec's value type; a widened ParamSpec (any parameter of any method) gives ParamValue | null. */
+type ValueOf<P extends ParamSpec> = [ParamValue] extends [P['default']] ? ParamValue | null
+  : P['default'] extends number ? number : P['default'] extends boolean ? boolean : P['default'] extends string ? string
   : P['type'] extends 'number' ? number | null : P['type'] extends 'boolean' ? boolean | null : string | null;
 
 /** The resolved values: every declared name present, typed after its default. */
