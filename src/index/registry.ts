@@ -75,6 +75,23 @@ export function createIndex(id: string, given: Record<string, unknown> = {}): Ve
 }
 
 /**
+ * Only the parameters given, checked, under their canonical names (an alias's value converted):
+ * `{ nprobes: '4' }` of faiss → `{ nprobe: 4 }`. Records list what was asked for; defaults are the index's.
+ */
+export function givenParams(id: string, group: 'build' | 'search', given: Record<string, unknown> = {}): IndexParams {
+  const d = indexDescriptor(id);
+  const specs = group === 'build' ? d.buildParams : d.searchParams;
+  const resolved = resolveParams(specs, given, `${id} ${group} parameter`);
+  const out: IndexParams = {};
+  for (const [name, v] of Object.entries(given)) {
+    if (v === undefined) continue;
+    const c = canonicalName(specs, name) ?? canonicalName(specs, camel(name));
+    if (c) out[c.name] = resolved[c.name];
+  }
+  return out;
+}
+
+/**
  * The canonical label of a configuration: every build parameter, then (when given) every search
  * parameter, in declaration order, canonical names: `ivfpq:nlist=1024,m=50,nbits=8,metric=l2,tables=table`.
  * `parseIndexSpec(indexLabel(id, build, search))` gives back the same configuration.
