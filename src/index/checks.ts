@@ -29,12 +29,17 @@ export function resolveIds(n: number, size: number, ids: Uint32Array | undefined
   return out;
 }
 
-/** `name=value` pairs of a canonical label, e.g. `ivfpq(nlist=1024,m=50,nbits=8)`. */
-export function labelOf(name: string, parts: Record<string, ParamValue | undefined>): string {
-  const s = Object.entries(parts)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}=${typeof v === 'boolean' ? (v ? 1 : 0) : v}`)
-    .join(',');
-  return `${name}(${s})`;
+/** A number given to a cost model (resolved, or as typed in a task file), else `dflt`. */
+export function numberOr(v: unknown, dflt: number): number {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : dflt;
 }
 
+/**
+ * Seconds per inserted row: the build's seconds per row, times `share` (1 when an insert does what
+ * the build does per row, a graph insert; 0.05 when the build's time is mostly training, which an
+ * insert skips: encoding only).
+ */
+export function addSeconds(buildSeconds: number, rows: number, share = 0.05): number {
+  return (share * buildSeconds) / Math.max(1, rows);
+}

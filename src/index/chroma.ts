@@ -5,6 +5,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { UnavailableError } from '../core/errors.js';
+import { defineIndex } from './descriptor.js';
+import type { IndexCapabilities } from './types.js';
 
 /** glibc version Chroma's server needs. */
 export const CHROMA_MIN_GLIBC = '2.38';
@@ -53,3 +55,28 @@ export function chromaUnavailable(): UnavailableError {
   }
   return new UnavailableError(`Chroma not run: vqbench has no Chroma adapter yet (glibc ${v} here would be new enough).`);
 }
+
+/** The reason Chroma is not run here (one sentence), for the descriptor and result files. */
+export function chromaReason(): string {
+  return chromaUnavailable().message;
+}
+
+/**
+ * Chroma's descriptor: no adapter and no parameters; it is listed so that task files and reports can
+ * name it, and every run records it as "not run" with the glibc sentence above.
+ */
+export const descriptor = defineIndex({
+  id: 'chroma',
+  describe: 'Chroma, the paper\'s vector database (not run: its server needs a newer glibc than this machine has)',
+  buildParams: {},
+  searchParams: {},
+  capabilities: Object.freeze<IndexCapabilities>({
+    add: false, remove: false, filter: false, batch: false, threads: false, metrics: [], asyncSearch: false, exactMemory: false,
+  }),
+  unavailable: chromaReason,
+  create: () => {
+    throw chromaUnavailable();
+  },
+  cost: () => ({ buildSeconds: 0, querySeconds: () => 0, addSecondsPerRow: 0 }),
+  paperMatch: () => ({ method: 'Chroma', sameSetting: true, paperSetting: 'default settings' }),
+});

@@ -24,8 +24,13 @@ import { createRequire } from 'node:module';
 import { InputError, UnavailableError } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
 import { Rng } from '../core/rng.js';
+import { RATES, kmeansFlops } from '../core/cost.js';
 import { resolveParams, type ParamSpecs, type Resolved } from '../core/params.js';
-import { checkDim } from './checks.js';
+import { specLabel } from '../core/spec.js';
+import { addSeconds, checkDim, numberOr } from './checks.js';
+import { defineIndex, type IndexCost, type PaperMatch } from './descriptor.js';
+import { factoryLayout, parseFactory, trainsPolysemous, type FactoryParts } from './faiss-factory.js';
+import { PAPER_4X256 } from './pq.js';
 import {
   memoryBreakdown,
   type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric, type MemoryBreakdown,
@@ -107,7 +112,7 @@ export const FAISS_BUILD_PARAMS = {
 
 /** Search parameters, set through faiss's ParameterSpace; each applies to the factory components that know it. */
 export const FAISS_SEARCH_PARAMS = {
-  nprobe: { default: 1, min: 1, describe: "Inverted lists visited (IVF indexes). faiss's default 1: more = better recall, slower." },
+  nprobe: { default: 1, min: 1, aliases: ['nprobes'], describe: "Inverted lists visited (IVF indexes). faiss's default 1: more = better recall, slower." },
   efSearch: { default: 16, min: 1, describe: "HNSW candidate list size (HNSW indexes). faiss's default 16: more = better recall, slower." },
   max_codes: { default: 0, min: 0, describe: 'IVF: stop after scanning this many codes (0 = no limit).' },
   k_factor: { default: 1, min: 1, integer: false, describe: 'IndexRefine: re-rank k·k_factor candidates exactly. Default 1.' },
@@ -124,79 +129,17 @@ export const FAISS_SEARCH_DEFAULTS: Readonly<Record<string, number>> = Object.fr
 /** Default training sample: every row up to this many (faiss subsamples k-means to 256 points per centroid itself). */
 export const FAISS_DEFAULT_TRAIN_ROWS = 100_000;
 
-/** One component of a factory string, as far as the memory estimate and training checks need. */
-interface FactoryShape {
-  /** Dimension after pre-transforms (PCA / OPQ output). */
-  dOut: number;
-  ivf: number;
-  ivfHnswM: number;
-  /** Bytes per vector of the stored codes (or raw vectors), and whether they are raw float32. */
-  codeBytes: number;
-  rawVectors: boolean;
-  /** Bytes of codebooks, rotation matrices, precomputed tables (fixed). */
-  fixedBytes: number;
-  hnswM: number;
-  /** Rows needed to train the largest k-means. */
-  minTrainRows: number;
-  /** False when some component is not understood (the estimate then uses the serialized size). */
-  understood: boolean;
-}
-
-/** Reads a factory string well enough to estimate memory and the minimum training sample. */
-export function parseFactory(factory: string, d: number, metric: IndexMetric = 'l2'): FactoryShape {
-  const s: FactoryShape = {
-    dOut: d, ivf: 0, ivfHnswM: 0, codeBytes: 0, rawVectors: false, fixedBytes: 0, hnswM: 0, minTrainRows: 0, understood: true,
-  };
-  let m: RegExpMatchArray | null;
-  for (const raw of factory.split(',')) {
-    const t = raw.trim();
-    if ((m = t.match(/^OPQ(\d+)(?:_(\d+))?$/))) {
-      const dOut = m[2] ? Number(m[2]) : s.dOut;
-      s.fixedBytes += s.dOut * dOut * 4;
-      s.dOut = dOut;
-      s.minTrainRows = Math.max(s.minTrainRows, 256);
-    } else if ((m = t.match(/^PCAW?R?(\d+)$/))) {
-      s.fixedBytes += s.dOut * Number(m[1]) * 4 + s.dOut * 4;
-      s.dOut = Number(m[1]);
-    } else if ((m = t.match(/^IVF(\d+)(?:_HNSW(\d+))?$/))) {
-      s.ivf = Number(m[1]);
-      s.ivfHnswM = m[2] ? Number(m[2]) : 0;
-      s.fixedBytes += s.ivf * s.dOut * 4;
-      s.minTrainRows = Math.max(s.minTrainRows, s.ivf);
-    } else if ((m = t.match(/^HNSW(\d+)(?:_Flat)?$/))) {
-      s.hnswM = Number(m[1]);
-      s.rawVectors = true;
-      s.codeBytes = s.dOut * 4;
-    } else if (t === 'Flat') {
-      s.rawVectors = true;
-      s.codeBytes = s.dOut * 4;
-    } else if ((m = t.match(/^PQ(\d+)(?:x(\d+))?(np)?$/))) {
-      const mm = Number(m[1]), nbits = m[2] ? Number(m[2]) : 8;
-      s.codeBytes = Math.ceil((mm * nbits) / 8);
-      s.rawVectors = false;
-      s.fixedBytes += s.dOut * (1 << nbits) * 4;
-      // IVFPQ by residual with L2 precomputes nlist × m × 2^nbits float tables
-      if (s.ivf && metric === 'l2') s.fixedBytes += s.ivf * mm * (1 << nbits) * 4;
-      s.minTrainRows = Math.max(s.minTrainRows, 1 << nbits);
-    } else if ((m = t.match(/^SQ(4|6|8|fp16)$/))) {
-      const bits = m[1] === 'fp16' ? 16 : Number(m[1]);
-      s.codeBytes = Math.ceil((s.dOut * bits) / 8);
-      s.rawVectors = false;
-      s.fixedBytes += s.dOut * 2 * 4;
-    } else if (t === 'IDMap' || t === 'IDMap2' || t === 'L2norm') {
-      // ids are counted with the lists; L2norm stores nothing
-    } else {
-      s.understood = false;
-    }
-  }
-  return s;
-}
+/** faiss-node: batches go to faiss in one call (OpenMP threads); add is supported; memory is estimated from the factory. */
+export const FAISS_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
+  add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: false,
+});
 
 export class FaissIndex implements VectorIndex {
   readonly name = 'faiss';
   readonly metric: IndexMetric;
-  readonly capabilities: IndexCapabilities = Object.freeze({ add: true, asyncSearch: false, exactMemory: false });
+  readonly capabilities: IndexCapabilities = FAISS_CAPABILITIES;
   readonly factory: string;
+  private readonly params: Resolved<typeof FAISS_BUILD_PARAMS>;
   readonly threads: number;
   readonly buildThreads: number;
   private index: FaissNative | null = null;
@@ -210,6 +153,7 @@ export class FaissIndex implements VectorIndex {
   constructor(params: FaissBuildParams = {}) {
     const p = resolveParams(FAISS_BUILD_PARAMS, params, 'faiss build parameter');
     this.factory = p.factory.trim();
+    this.params = { ...p, factory: this.factory };
     if (!this.factory) throw new InputError('--factory: the faiss factory string is empty.');
     this.metric = p.metric as IndexMetric;
     this.threads = p.searchThreads;
@@ -217,7 +161,7 @@ export class FaissIndex implements VectorIndex {
   }
 
   get label(): string {
-    return `faiss(factory=${this.factory}${this.metric === 'ip' ? ',metric=ip' : ''})`;
+    return specLabel('faiss', [[FAISS_BUILD_PARAMS, this.params]]);
   }
 
   get size(): number {
@@ -226,7 +170,7 @@ export class FaissIndex implements VectorIndex {
 
   get bitsPerVector(): number {
     if (!this.dim) return NaN;
-    const s = parseFactory(this.factory, this.dim, this.metric);
+    const s = factoryLayout(this.factory, this.dim, this.metric);
     return s.understood ? s.codeBytes * 8 : NaN;
   }
 
@@ -256,7 +200,7 @@ export class FaissIndex implements VectorIndex {
     }
 
     if (!index.isTrained()) {
-      const shape = parseFactory(this.factory, x.dim, this.metric);
+      const shape = factoryLayout(this.factory, x.dim, this.metric);
       const want = opts.trainRows ?? Math.min(x.rows, Math.max(FAISS_DEFAULT_TRAIN_ROWS, shape.minTrainRows));
       const rows = Math.min(want, x.rows);
       if (rows < shape.minTrainRows) {
@@ -266,7 +210,7 @@ export class FaissIndex implements VectorIndex {
       }
       const seed = opts.seed ?? 1234;
       const sample = rows === x.rows ? x : x.selectRows(new Rng(seed).sample(x.rows, rows).sort());
-      if (this.factory.split(',').some((t) => /^PQ\d+(x8)?$/.test(t.trim()))) {
+      if (trainsPolysemous(parseFactory(this.factory))) {
         notes.push(`'${this.factory}' trains polysemous codes (slow); append np (e.g. PQ16np) to skip that`);
       }
       opts.onProgress?.(0, 1, 'faiss train');
@@ -387,7 +331,7 @@ export class FaissIndex implements VectorIndex {
   memoryBreakdown(): MemoryBreakdown {
     if (!this.index || !this.dim) return memoryBreakdown({});
     const n = this.count;
-    const s = parseFactory(this.factory, this.dim, this.metric);
+    const s = factoryLayout(this.factory, this.dim, this.metric);
     const idMapBytes = this.idMap ? this.idMap.length * 4 : 0;
     if (!s.understood) {
       if (!this.serializedBytes || this.serializedBytes.count !== n) {
@@ -422,3 +366,58 @@ function faissMessage(e: unknown): string {
   const m = msg.match(/^Error in .*? at [^:]+:\d+: (.*)$/s);
   return (m ? m[1] : msg).trim();
 }
+
+/** The cost model of a factory: HNSW graph inserts, IVF k-means + list scans, PQ scans, else a flat scan. */
+export function faissCost(f: FactoryParts, d: number, rows: number): IndexCost {
+  const train = Math.min(rows, 65_536);
+  const pq = f.pq?.m ?? 0;
+  if (f.hnswM) {
+    const buildSeconds = (0.6 * rows * 40 * f.hnswM * d * 4) / RATES.graphFlops;
+    return { buildSeconds, querySeconds: (s) => (numberOr(s.efSearch, 16) * f.hnswM * d * 2) / RATES.graphFlops, addSecondsPerRow: addSeconds(buildSeconds, rows, 1) };
+  }
+  if (f.nlist) {
+    const m = pq || d;
+    const buildSeconds = (3 * (kmeansFlops(train, f.nlist, d) + (pq ? pq * kmeansFlops(train, 256, d / pq) : 0)) + 2 * rows * (f.nlist + 256) * d) / RATES.kernelFlops;
+    return {
+      buildSeconds,
+      querySeconds: (s) => (2 * f.nlist * d) / RATES.kernelFlops + (0.5 * Math.min(1, numberOr(s.nprobe, 1) / f.nlist) * rows * m) / RATES.lookups,
+      addSecondsPerRow: addSeconds(buildSeconds, rows, 1),
+    };
+  }
+  if (pq) {
+    const buildSeconds = (3 * pq * kmeansFlops(train, 256, d / pq)) / RATES.kernelFlops;
+    return { buildSeconds, querySeconds: () => (rows * pq) / (3 * RATES.lookups), addSecondsPerRow: addSeconds(buildSeconds, rows, 1) };
+  }
+  const buildSeconds = 0.05 + (rows * d * 4) / 1e9; // a flat index copies the vectors in
+  return { buildSeconds, querySeconds: () => (2 * rows * d) / (RATES.kernelFlops / 6), addSecondsPerRow: addSeconds(buildSeconds, rows, 1) };
+}
+
+/** The paper's row of a factory: HNSW → hnswindex, IVF…,PQ → ivfpqindex, PQ → pqindex (4 × 256 = PQ4 or PQ4x8). */
+export function faissPaperMatch(f: FactoryParts): PaperMatch | null {
+  const plain = f.components.every((c) => c.kind === 'ivf' || c.kind === 'pq');
+  const is4x256 = plain && f.pq?.m === 4 && f.pq.nbits === 8 && f.ivfHnswM === 0;
+  if (f.hnswM) return { method: 'hnswindex(milvus)', sameSetting: true, paperSetting: 'default settings (not stated)' };
+  if (f.nlist && f.pq) return { method: 'ivfpqindex(milvus)', sameSetting: is4x256, paperSetting: PAPER_4X256 };
+  if (f.pq && f.components.length === 1) return { method: 'pqindex(milvus)', sameSetting: is4x256, paperSetting: PAPER_4X256 };
+  return null;
+}
+
+export const descriptor = defineIndex({
+  id: 'faiss',
+  describe: 'any faiss index_factory string (faiss-node built against Debian libfaiss), e.g. IVF1024,PQ50 or HNSW32',
+  buildParams: FAISS_BUILD_PARAMS,
+  searchParams: FAISS_SEARCH_PARAMS,
+  capabilities: FAISS_CAPABILITIES,
+  unavailable: () => {
+    try {
+      loadFaiss();
+      return null;
+    } catch (e) {
+      if (e instanceof UnavailableError) return e.message;
+      throw e;
+    }
+  },
+  create: (build) => new FaissIndex(build),
+  cost: (build, shape, rows) => faissCost(parseFactory(build.factory.trim()), shape.dim, rows),
+  paperMatch: (build) => faissPaperMatch(parseFactory(build.factory.trim())),
+});

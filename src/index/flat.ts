@@ -7,8 +7,11 @@ import { Matrix } from '../core/matrix.js';
 import { knn } from '../core/parallel.js';
 import { knnResident } from '../core/wasm/kernels.js';
 import { releaseResident, residentRows, type ResidentRows } from '../core/wasm/memory.js';
+import { RATES } from '../core/cost.js';
 import { resolveParams, type Resolved } from '../core/params.js';
-import { checkDim, checkK, labelOf, resolveIds } from './checks.js';
+import { specLabel } from '../core/spec.js';
+import { addSeconds, checkDim, checkK, resolveIds } from './checks.js';
+import { defineIndex } from './descriptor.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
   type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
@@ -22,13 +25,19 @@ export const FLAT_SEARCH_PARAMS = {} as const;
 
 export type FlatBuildParams = Partial<Resolved<typeof FLAT_BUILD_PARAMS>>;
 
+/** Batches of queries run as tiles over all threads; add is a copy; exact bytes (the vectors). */
+export const FLAT_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
+  add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: true, exactMemory: true,
+});
+
 /** Up to this many queries per search run on this thread against the resident base; more go to knn() on all threads. */
 const RESIDENT_MAX_QUERIES = 64;
 
 export class FlatIndex implements VectorIndex {
   readonly name = 'flat';
   readonly metric: IndexMetric;
-  readonly capabilities: IndexCapabilities = { add: true, asyncSearch: true, exactMemory: true };
+  readonly capabilities: IndexCapabilities = FLAT_CAPABILITIES;
+  private readonly params: Resolved<typeof FLAT_BUILD_PARAMS>;
   private base: Matrix | null = null;
   /** Ids when they are not the positions 0..n−1 (custom ids given to add). */
   private ids: Int32Array | null = null;
@@ -36,12 +45,12 @@ export class FlatIndex implements VectorIndex {
   private resident: ResidentRows | null = null;
 
   constructor(params: FlatBuildParams = {}) {
-    const p = resolveParams(FLAT_BUILD_PARAMS, params, 'flat build parameter');
-    this.metric = p.metric as IndexMetric;
+    this.params = resolveParams(FLAT_BUILD_PARAMS, params, 'flat build parameter');
+    this.metric = this.params.metric as IndexMetric;
   }
 
   get label(): string {
-    return labelOf('flat', { metric: this.metric });
+    return specLabel('flat', [[FLAT_BUILD_PARAMS, this.params]]);
   }
 
   get bitsPerVector(): number {
@@ -123,3 +132,17 @@ export class FlatIndex implements VectorIndex {
     return this.base;
   }
 }
+
+export const descriptor = defineIndex({
+  id: 'flat',
+  describe: 'exact search over float32 vectors (ground truth, faiss IndexFlat)',
+  buildParams: FLAT_BUILD_PARAMS,
+  searchParams: FLAT_SEARCH_PARAMS,
+  capabilities: FLAT_CAPABILITIES,
+  unavailable: () => null,
+  create: (build) => new FlatIndex(build),
+  cost: (_build, shape, rows) => {
+    const buildSeconds = (rows * shape.dim * 4) / 1e9;
+    return { buildSeconds, querySeconds: () => (2 * rows * shape.dim) / RATES.kernelFlops, addSecondsPerRow: addSeconds(buildSeconds, rows) };
+  },
+});

@@ -11,8 +11,11 @@
 import { createRequire } from 'node:module';
 import { InputError, UnavailableError } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
+import { RATES } from '../core/cost.js';
 import { resolveParams, type ParamSpecs, type Resolved } from '../core/params.js';
-import { checkDim, checkK } from './checks.js';
+import { specLabel } from '../core/spec.js';
+import { addSeconds, checkDim, checkK, numberOr } from './checks.js';
+import { defineIndex } from './descriptor.js';
 import {
   memoryBreakdown,
   type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric, type MemoryBreakdown,
@@ -36,7 +39,7 @@ export function loadHnswlib(): HnswlibModule {
 }
 
 export const HNSW_BUILD_PARAMS = {
-  M: { default: 16, min: 2, describe: 'Links per node on the upper layers (2·M on layer 0). Default 16: more = better recall, more memory, slower build.' },
+  M: { default: 16, min: 2, aliases: ['m'], describe: 'Links per node on the upper layers (2·M on layer 0). Default 16: more = better recall, more memory, slower build.' },
   efConstruction: { default: 200, min: 1, describe: 'Candidate list size while inserting. Default 200: larger = better graph, slower build.' },
   metric: { default: 'l2', choices: ['l2', 'ip'], describe: "'l2' (squared L2) or 'ip' (inner product). Default l2." },
 } as const satisfies ParamSpecs;
@@ -47,11 +50,17 @@ export const HNSW_SEARCH_PARAMS = {
 
 export type HnswBuildParams = Partial<Resolved<typeof HNSW_BUILD_PARAMS>>;
 
+/** One searchKnn call per query on the calling thread (no batch, no threads); memory is the adapter's estimate. */
+export const HNSW_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
+  add: true, remove: false, filter: false, batch: false, threads: false, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: false,
+});
+
 export class HnswIndex implements VectorIndex {
   readonly name = 'hnsw';
   readonly metric: IndexMetric;
-  readonly capabilities: IndexCapabilities = Object.freeze({ add: true, asyncSearch: false, exactMemory: false });
+  readonly capabilities: IndexCapabilities = HNSW_CAPABILITIES;
   readonly M: number;
+  private readonly params: Resolved<typeof HNSW_BUILD_PARAMS>;
   readonly efConstruction: number;
   private index: HierarchicalNSW | null = null;
   private dim = 0;
@@ -61,13 +70,14 @@ export class HnswIndex implements VectorIndex {
 
   constructor(params: HnswBuildParams = {}) {
     const p = resolveParams(HNSW_BUILD_PARAMS, params, 'hnsw build parameter');
+    this.params = p;
     this.M = p.M;
     this.efConstruction = p.efConstruction;
     this.metric = p.metric as IndexMetric;
   }
 
   get label(): string {
-    return `hnsw(M=${this.M},efConstruction=${this.efConstruction}${this.metric === 'ip' ? ',metric=ip' : ''})`;
+    return specLabel('hnsw', [[HNSW_BUILD_PARAMS, this.params]]);
   }
 
   get size(): number {
@@ -175,3 +185,31 @@ export class HnswIndex implements VectorIndex {
     return this.index;
   }
 }
+
+export const descriptor = defineIndex({
+  id: 'hnsw',
+  describe: 'HNSW graph over float32 vectors (hnswlib-node, the ann-benchmarks hnswlib entry)',
+  buildParams: HNSW_BUILD_PARAMS,
+  searchParams: HNSW_SEARCH_PARAMS,
+  capabilities: HNSW_CAPABILITIES,
+  unavailable: () => {
+    try {
+      loadHnswlib();
+      return null;
+    } catch (e) {
+      if (e instanceof UnavailableError) return e.message;
+      throw e;
+    }
+  },
+  create: (build) => new HnswIndex(build),
+  cost: (build, shape, rows) => {
+    const d = shape.dim, { M, efConstruction } = build;
+    const buildSeconds = (rows * efConstruction * M * d * 4) / RATES.graphFlops;
+    return {
+      buildSeconds,
+      querySeconds: (s) => (numberOr(s.efSearch, 64) * M * d * 2) / RATES.graphFlops,
+      addSecondsPerRow: addSeconds(buildSeconds, rows, 1),
+    };
+  },
+  paperMatch: () => ({ method: 'hnswindex(milvus)', sameSetting: true, paperSetting: 'default settings (not stated)' }),
+});

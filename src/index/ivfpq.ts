@@ -51,9 +51,12 @@ import {
   AdcFrame, WasmArray, adcBooksBytes, codewordNormsSq, dotTables, freeAdcBooks, gatherRows, l2Tables, listStarts, mergeSorted,
   packCodes, residentBooks, scanSum, scanSumPair, sumTables, type AdcBooks, type CodeArray,
 } from './adc.js';
-import { resolveParams, type Resolved } from '../core/params.js';
-import { checkDim, checkK, labelOf, resolveIds } from './checks.js';
-import { finishHeap, trainSample } from './pq.js';
+import { RATES, kmeansFlops } from '../core/cost.js';
+import { resolveParams, SIZE_AS_NBITS, type ParamSpecs, type Resolved } from '../core/params.js';
+import { specLabel } from '../core/spec.js';
+import { addSeconds, checkDim, checkK, numberOr, resolveIds } from './checks.js';
+import { defineIndex } from './descriptor.js';
+import { PAPER_4X256, finishHeap, trainSample } from './pq.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
   type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
@@ -61,21 +64,26 @@ import {
 
 export const IVFPQ_BUILD_PARAMS = {
   nlist: { default: 1024, min: 1, describe: 'Coarse cells (k-means centroids). Default 1024; more cells = shorter lists to scan, more probes needed for the same recall.' },
-  m: { default: 8, min: 1, describe: 'PQ sub-spaces (codes per vector). Default 8; more = finer codes, more bytes, slower scans.' },
-  nbits: { default: 8, min: 1, max: 16, describe: 'Bits per PQ code (2^nbits codewords per sub-space). Default 8.' },
+  m: { default: 8, min: 1, aliases: ['books'], describe: 'PQ sub-spaces (codes per vector). Default 8; more = finer codes, more bytes, slower scans.' },
+  nbits: { default: 8, min: 1, max: 16, aliases: [SIZE_AS_NBITS], describe: 'Bits per PQ code (2^nbits codewords per sub-space). Default 8.' },
   metric: { default: 'l2', choices: ['l2', 'ip'], describe: "'l2' or 'ip'. Default l2." },
   tables: {
     default: 'table', choices: ['table', 'norms', 'none'],
     describe: "L2 distance tables: 'table' = precomputed (cell, codeword) terms, nlist·m·2^nbits floats (faiss's default); 'norms' = one float32 per vector instead (+32 bits/vector, fastest); 'none' = a table per probed list (least memory, slowest). Default table.",
   },
-} as const;
+} as const satisfies ParamSpecs;
 
 export const IVFPQ_SEARCH_PARAMS = {
   nprobe: { default: 1, min: 1, describe: 'Cells visited per query (faiss default 1). More = higher recall, slower; at most nlist.' },
-} as const;
+} as const satisfies ParamSpecs;
 
 export type IvfPqBuildParams = Partial<Resolved<typeof IVFPQ_BUILD_PARAMS>>;
 export type IvfPqSearchParams = Partial<Resolved<typeof IVFPQ_SEARCH_PARAMS>>;
+
+/** Tables for a block of queries are computed together (batch); k-means and encoding run on all threads. */
+export const IVFPQ_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
+  add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true,
+});
 
 /** Queries whose tables are computed together: small enough for the tables to stay in cache. */
 const QUERY_BLOCK = 16;
@@ -97,8 +105,9 @@ export const PRECOMPUTED_MAX_BYTES = 2 * 1024 ** 3;
 export class IvfPqIndex implements VectorIndex {
   readonly name = 'ivfpq';
   readonly metric: IndexMetric;
-  readonly capabilities: IndexCapabilities = { add: true, asyncSearch: false, exactMemory: true };
+  readonly capabilities: IndexCapabilities = IVFPQ_CAPABILITIES;
   readonly nlist: number;
+  private readonly params: Resolved<typeof IVFPQ_BUILD_PARAMS>;
   readonly pq: ProductQuantizer;
   /** The L2 table mode asked for ('table' falls back to 'none' above PRECOMPUTED_MAX_BYTES). */
   readonly tables: IvfPqTables;
@@ -121,6 +130,7 @@ export class IvfPqIndex implements VectorIndex {
 
   constructor(params: IvfPqBuildParams = {}) {
     const p = resolveParams(IVFPQ_BUILD_PARAMS, params, 'ivfpq build parameter');
+    this.params = p;
     this.metric = p.metric as IndexMetric;
     this.nlist = p.nlist;
     this.tables = p.tables as IvfPqTables;
@@ -128,11 +138,7 @@ export class IvfPqIndex implements VectorIndex {
   }
 
   get label(): string {
-    return labelOf('ivfpq', {
-      nlist: this.nlist, m: this.pq.books, nbits: Math.log2(this.pq.size),
-      metric: this.metric === 'ip' ? 'ip' : undefined,
-      tables: this.metric === 'l2' && this.tables !== 'table' ? this.tables : undefined,
-    });
+    return specLabel('ivfpq', [[IVFPQ_BUILD_PARAMS, this.params]]);
   }
 
   /** m·nbits, + 32 for the per-vector term of tables = 'norms'. */
@@ -442,3 +448,23 @@ export class IvfPqIndex implements VectorIndex {
     if (!this.centroids) throw new Error('ivfpq: index used before build()');
   }
 }
+
+export const descriptor = defineIndex({
+  id: 'ivfpq',
+  describe: 'IVF coarse quantizer + PQ on residuals, ADC scan of nprobe lists (faiss IndexIVFPQ)',
+  buildParams: IVFPQ_BUILD_PARAMS,
+  searchParams: IVFPQ_SEARCH_PARAMS,
+  capabilities: IVFPQ_CAPABILITIES,
+  unavailable: () => null,
+  create: (build) => new IvfPqIndex(build),
+  cost: (build, shape, rows) => {
+    const d = shape.dim, train = Math.min(rows, 65_536), { nlist, m } = build, k = 2 ** build.nbits;
+    const buildSeconds = (kmeansFlops(train, nlist, d) + m * kmeansFlops(train, k, d / m) + 2 * rows * (nlist + k) * d) / RATES.kernelFlops;
+    return {
+      buildSeconds,
+      querySeconds: (s) => (2 * nlist * d) / RATES.kernelFlops + (Math.min(1, numberOr(s.nprobe, 1) / nlist) * rows * m) / RATES.lookups,
+      addSecondsPerRow: addSeconds(buildSeconds, rows),
+    };
+  },
+  paperMatch: (build) => ({ method: 'ivfpqindex(milvus)', sameSetting: build.m === 4 && build.nbits === 8, paperSetting: `${PAPER_4X256} (nlist not stated)` }),
+});

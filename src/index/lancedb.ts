@@ -17,11 +17,14 @@
  * (npm install -E @lancedb/lancedb@0.31.0).
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError, UnavailableError } from '../core/errors.js';
 import { resolveParams, type ParamSpecs, type Resolved } from '../core/params.js';
-import { checkDim, checkK } from './checks.js';
+import { specLabel } from '../core/spec.js';
+import { addSeconds, checkDim, checkK, numberOr } from './checks.js';
+import { defineIndex } from './descriptor.js';
 import type { Matrix } from '../core/matrix.js';
 import { displayPath } from '../core/paths.js';
 import {
@@ -82,11 +85,30 @@ export const LANCEDB_BUILD_PARAMS = {
 } as const satisfies ParamSpecs;
 
 export const LANCEDB_SEARCH_PARAMS = {
-  nprobes: { default: 0, min: 0, describe: "Partitions probed; 0 = LanceDB's default (20). More = better recall, slower." },
+  nprobes: { default: 0, min: 0, aliases: ['nprobe'], describe: "Partitions probed; 0 = LanceDB's default (20). More = better recall, slower." },
   refineFactor: { default: 0, min: 0, describe: 'Re-rank refineFactor × k candidates with exact distances; 0 = none (PQ distances).' },
 } as const satisfies ParamSpecs;
 
 export type LanceDbBuildParams = Partial<Resolved<typeof LANCEDB_BUILD_PARAMS>>;
+
+/**
+ * Async search, one query per call; LanceDB's own thread pools are not limited by this adapter (threads
+ * false: it does not take a thread count); memory is bytes on disk, not RAM (exactMemory false).
+ */
+export const LANCEDB_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
+  add: true, remove: false, filter: false, batch: false, threads: false, metrics: ['l2', 'ip'], asyncSearch: true, exactMemory: false,
+});
+
+/** Null when @lancedb/lancedb resolves here, else the UnavailableError's sentence (without loading it). */
+export function lanceDbMissing(): string | null {
+  if (lance) return null;
+  try {
+    createRequire(import.meta.url).resolve(LANCEDB_PACKAGE);
+    return null;
+  } catch {
+    return `${LANCEDB_PACKAGE} is not installed; run npm install -E ${LANCEDB_PACKAGE}@0.31.0 to benchmark LanceDB.`;
+  }
+}
 
 /** Rows written per createTable / add call. */
 const BATCH_ROWS = 8192;
@@ -112,7 +134,8 @@ export class LanceDbIndex implements VectorIndex {
   readonly name = 'lancedb';
   readonly metric: IndexMetric;
   // exactMemory false: the bytes are exact, but on disk, not the RAM the index holds
-  readonly capabilities: IndexCapabilities = Object.freeze({ add: true, asyncSearch: true, exactMemory: false });
+  readonly capabilities: IndexCapabilities = LANCEDB_CAPABILITIES;
+  private readonly params: Resolved<typeof LANCEDB_BUILD_PARAMS>;
   /** memoryBytes() counts bytes on disk (the table folder), not RAM. */
   readonly memoryKind = 'on-disk' as const;
   readonly numPartitions: number | undefined;
@@ -126,14 +149,14 @@ export class LanceDbIndex implements VectorIndex {
 
   constructor(params: LanceDbBuildParams = {}) {
     const p = resolveParams(LANCEDB_BUILD_PARAMS, params, 'lancedb build parameter');
+    this.params = p;
     this.numPartitions = p.numPartitions || undefined;
     this.numSubVectors = p.numSubVectors || undefined;
     this.metric = p.metric as IndexMetric;
   }
 
   get label(): string {
-    const p = this.numPartitions ?? 'auto', m = this.numSubVectors ?? 'auto';
-    return `lancedb(numPartitions=${p},numSubVectors=${m}${this.metric === 'ip' ? ',metric=ip' : ''})`;
+    return specLabel('lancedb', [[LANCEDB_BUILD_PARAMS, this.params]]);
   }
 
   get size(): number {
@@ -263,3 +286,18 @@ export class LanceDbIndex implements VectorIndex {
     return this.table;
   }
 }
+
+export const descriptor = defineIndex({
+  id: 'lancedb',
+  describe: 'LanceDB embedded vector database with its IVF_PQ index (the vector-database baseline)',
+  buildParams: LANCEDB_BUILD_PARAMS,
+  searchParams: LANCEDB_SEARCH_PARAMS,
+  capabilities: LANCEDB_CAPABILITIES,
+  unavailable: lanceDbMissing,
+  create: (build) => new LanceDbIndex(build),
+  // the run estimator's figures (5 s + 90 s per glove-100's 331,479 rows); nprobes 0 is LanceDB's default, 20
+  cost: (_build, _shape, rows) => {
+    const buildSeconds = 5 + (90 * rows) / 331_479;
+    return { buildSeconds, querySeconds: (s) => 0.002 + 0.0001 * (numberOr(s.nprobes, 20) || 20), addSecondsPerRow: addSeconds(buildSeconds, rows) };
+  },
+});

@@ -15,22 +15,30 @@ import {
   AdcFrame, WasmArray, adcBooksBytes, codewordNormsSq, dotTables, freeAdcBooks, gatherRows, l2Tables, packCodes, residentBooks, scanSum,
   type AdcBooks, type CodeArray,
 } from './adc.js';
-import { resolveParams, type Resolved } from '../core/params.js';
-import { checkDim, checkK, labelOf, resolveIds } from './checks.js';
+import { RATES, kmeansFlops } from '../core/cost.js';
+import { resolveParams, SIZE_AS_NBITS, type ParamSpecs, type Resolved } from '../core/params.js';
+import { specLabel } from '../core/spec.js';
+import { addSeconds, checkDim, checkK, resolveIds } from './checks.js';
+import { defineIndex, type PaperMatch } from './descriptor.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
   type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 export const PQ_BUILD_PARAMS = {
-  m: { default: 8, min: 1, describe: 'Sub-spaces (codes per vector). Default 8; more = finer codes, more bytes and slower scans.' },
-  nbits: { default: 8, min: 1, max: 16, describe: 'Bits per code: 2^nbits codewords per sub-space. Default 8 (one byte per code).' },
+  m: { default: 8, min: 1, aliases: ['books'], describe: 'Sub-spaces (codes per vector). Default 8; more = finer codes, more bytes and slower scans.' },
+  nbits: { default: 8, min: 1, max: 16, aliases: [SIZE_AS_NBITS], describe: 'Bits per code: 2^nbits codewords per sub-space. Default 8 (one byte per code).' },
   metric: { default: 'l2', choices: ['l2', 'ip'], describe: "'l2' or 'ip'. Default l2." },
-} as const;
+} as const satisfies ParamSpecs;
 
 export const PQ_SEARCH_PARAMS = {} as const;
 
 export type PqBuildParams = Partial<Resolved<typeof PQ_BUILD_PARAMS>>;
+
+/** Tables for a block of queries are computed together (batch); encoding runs on all threads. */
+export const PQ_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
+  add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true,
+});
 
 /** Default rows used to train the codebooks (faiss caps each k-means at 256 points per centroid). */
 export const PQ_DEFAULT_TRAIN_ROWS = 65536;
@@ -41,8 +49,9 @@ export const QUERY_BLOCK = 64;
 export class PqIndex implements VectorIndex {
   readonly name = 'pq';
   readonly metric: IndexMetric;
-  readonly capabilities: IndexCapabilities = { add: true, asyncSearch: false, exactMemory: true };
+  readonly capabilities: IndexCapabilities = PQ_CAPABILITIES;
   readonly pq: ProductQuantizer;
+  private readonly params: Resolved<typeof PQ_BUILD_PARAMS>;
   private dim = 0;
   /** Codes and ids in wasm memory (where the wasm scan reads them in place) when the kernels load. */
   private codes: WasmArray<CodeArray> = WasmArray.empty(Uint8Array);
@@ -53,6 +62,7 @@ export class PqIndex implements VectorIndex {
 
   constructor(params: PqBuildParams = {}) {
     const p = resolveParams(PQ_BUILD_PARAMS, params, 'pq build parameter');
+    this.params = p;
     this.metric = p.metric as IndexMetric;
     this.pq = new ProductQuantizer(p.m, 2 ** p.nbits);
   }
@@ -62,7 +72,7 @@ export class PqIndex implements VectorIndex {
   }
 
   get label(): string {
-    return labelOf('pq', { m: this.pq.books, nbits: this.nbits, metric: this.metric === 'ip' ? 'ip' : undefined });
+    return specLabel('pq', [[PQ_BUILD_PARAMS, this.params]]);
   }
 
   get bitsPerVector(): number {
@@ -186,3 +196,22 @@ export function finishHeap(heap: TopK, ip: boolean): SearchResult {
   if (ip) for (let i = 0; i < dists.length; i++) dists[i] = -dists[i];
   return { nq: heap.n, k: heap.k, ids, dists };
 }
+
+/** The paper's quantized indexes use 4 codebooks × 256 codewords. */
+export const PAPER_4X256 = '4 codebooks × 256 codewords';
+
+export const descriptor = defineIndex({
+  id: 'pq',
+  describe: "product-quantization codes of the whole base scanned with ADC (the paper's pqindex)",
+  buildParams: PQ_BUILD_PARAMS,
+  searchParams: PQ_SEARCH_PARAMS,
+  capabilities: PQ_CAPABILITIES,
+  unavailable: () => null,
+  create: (build) => new PqIndex(build),
+  cost: (build, shape, rows) => {
+    const d = shape.dim, train = Math.min(rows, 65_536), m = build.m, k = 2 ** build.nbits;
+    const buildSeconds = (m * kmeansFlops(train, k, d / m) + 2 * rows * k * d) / RATES.kernelFlops;
+    return { buildSeconds, querySeconds: () => (rows * m) / RATES.lookups + (2 * k * d) / RATES.kernelFlops, addSecondsPerRow: addSeconds(buildSeconds, rows) };
+  },
+  paperMatch: (build): PaperMatch => ({ method: 'pqindex(milvus)', sameSetting: build.m === 4 && build.nbits === 8, paperSetting: PAPER_4X256 }),
+});

@@ -1,103 +1,141 @@
 /**
- * The index registry: a frozen map from id to its description, its build and search parameters
- * (each with default and description, see params.ts), its declared capabilities and a factory.
- * Adding an index is one file plus one entry here. Duplicate ids throw at load; an unknown id gets
- * "did you mean"; unknown or ill-typed parameters are InputErrors naming the flag.
+ * The index registry: the descriptors of src/index/*.ts (each declared in its index's own file:
+ * parameters, capabilities, availability, factory, cost model, paper row), one line each, in a
+ * frozen map. Adding an index is one file plus one line here. Duplicate ids throw at load; an
+ * unknown id gets "did you mean"; unknown or ill-typed parameters are InputErrors naming the flag.
+ *
+ * A configured index is written and read in the one spec grammar of src/core/spec.ts:
+ * `ivfpq:nlist=1024,m=50,nbits=8,metric=l2,tables=table` (build parameters, then search parameters,
+ * canonical names), `faiss:factory=IVF1024,PQ50np` (a factory string's commas need no quotes).
  */
 import { InputError } from '../core/errors.js';
 import { didYouMean } from '../core/names.js';
+import { camel, canonicalName, resolveParams, type ParamValue } from '../core/params.js';
 import { frozenRegistry } from '../core/registry.js';
-import { FLAT_BUILD_PARAMS, FLAT_SEARCH_PARAMS, FlatIndex } from './flat.js';
-import { IVFPQ_BUILD_PARAMS, IVFPQ_SEARCH_PARAMS, IvfPqIndex } from './ivfpq.js';
-import { resolveParams, type ParamSpecs, type ParamValue } from '../core/params.js';
-import { PQ_BUILD_PARAMS, PQ_SEARCH_PARAMS, PqIndex } from './pq.js';
-import type { IndexCapabilities, VectorIndex } from './types.js';
-import { WRVQ_BUILD_PARAMS, WRVQ_SEARCH_PARAMS, WrvqIndex } from './wrvq.js';
-import { HNSW_BUILD_PARAMS, HNSW_SEARCH_PARAMS, HnswIndex } from './hnsw.js';
-import { FAISS_BUILD_PARAMS, FAISS_SEARCH_PARAMS, FaissIndex } from './faiss.js';
-import { LANCEDB_BUILD_PARAMS, LANCEDB_SEARCH_PARAMS, LanceDbIndex } from './lancedb.js';
+import { resolveSpecGroups, specLabel, splitSpec } from '../core/spec.js';
+import type { IndexDescriptor } from './descriptor.js';
+import type { VectorIndex } from './types.js';
+import { descriptor as flat } from './flat.js';
+import { descriptor as pq } from './pq.js';
+import { descriptor as ivfpq } from './ivfpq.js';
+import { descriptor as wrvq } from './wrvq.js';
+import { descriptor as hnsw } from './hnsw.js';
+import { descriptor as faiss } from './faiss.js';
+import { descriptor as lancedb } from './lancedb.js';
+import { descriptor as chroma } from './chroma.js';
 
 export type IndexParams = Record<string, ParamValue | null>;
 
-export interface IndexEntry {
-  id: string;
-  describe: string;
-  buildParams: ParamSpecs;
-  searchParams: ParamSpecs;
-  capabilities: IndexCapabilities;
-  /** A new, unbuilt index; throws InputError for unknown or invalid build parameters. */
-  create(buildParams?: IndexParams): VectorIndex;
-}
+/** One registered index (the descriptor, its parameter types widened). */
+export type IndexEntry = IndexDescriptor;
 
-const ours: IndexCapabilities = { add: true, asyncSearch: false, exactMemory: true };
-
-const entries: IndexEntry[] = [
-  {
-    id: 'flat', describe: 'exact search over float32 vectors (ground truth, faiss IndexFlat)',
-    buildParams: FLAT_BUILD_PARAMS, searchParams: FLAT_SEARCH_PARAMS,
-    capabilities: { add: true, asyncSearch: true, exactMemory: true },
-    create: (p = {}) => new FlatIndex(p as never),
-  },
-  {
-    id: 'pq', describe: "product-quantization codes of the whole base scanned with ADC (the paper's pqindex)",
-    buildParams: PQ_BUILD_PARAMS, searchParams: PQ_SEARCH_PARAMS, capabilities: ours,
-    create: (p = {}) => new PqIndex(p as never),
-  },
-  {
-    id: 'ivfpq', describe: 'IVF coarse quantizer + PQ on residuals, ADC scan of nprobe lists (faiss IndexIVFPQ)',
-    buildParams: IVFPQ_BUILD_PARAMS, searchParams: IVFPQ_SEARCH_PARAMS, capabilities: ours,
-    create: (p = {}) => new IvfPqIndex(p as never),
-  },
-  {
-    id: 'wrvq', describe: "the WRVQ paper's three-layer index: exact (C1 cells), fuzzy (sub-cells), ADC search (eq. 14)",
-    buildParams: WRVQ_BUILD_PARAMS, searchParams: WRVQ_SEARCH_PARAMS, capabilities: ours,
-    create: (p = {}) => new WrvqIndex(p as never),
-  },
-  // peers: native libraries, their memory is the adapter's estimate (capabilities equal the instances', checked by test/index/flat.test.ts)
-  {
-    id: 'hnsw', describe: 'HNSW graph over float32 vectors (hnswlib-node, the ann-benchmarks hnswlib entry)',
-    buildParams: HNSW_BUILD_PARAMS, searchParams: HNSW_SEARCH_PARAMS,
-    capabilities: { add: true, asyncSearch: false, exactMemory: false },
-    create: (p = {}) => new HnswIndex(p as never),
-  },
-  {
-    id: 'faiss', describe: 'any faiss index_factory string (faiss-node built against Debian libfaiss), e.g. IVF1024,PQ50 or HNSW32',
-    buildParams: FAISS_BUILD_PARAMS, searchParams: FAISS_SEARCH_PARAMS,
-    capabilities: { add: true, asyncSearch: false, exactMemory: false },
-    create: (p = {}) => new FaissIndex(p as never),
-  },
-  {
-    id: 'lancedb', describe: 'LanceDB embedded vector database with its IVF_PQ index (the vector-database baseline; Chroma cannot run here)',
-    buildParams: LANCEDB_BUILD_PARAMS, searchParams: LANCEDB_SEARCH_PARAMS,
-    capabilities: { add: true, asyncSearch: true, exactMemory: false },
-    create: (p = {}) => new LanceDbIndex(p as never),
-  },
+const DESCRIPTORS: readonly IndexDescriptor[] = [
+  flat,
+  pq,
+  ivfpq,
+  wrvq,
+  hnsw, // peers: native libraries, their memory is the adapter's estimate
+  faiss,
+  lancedb,
+  chroma, // not run here: unavailable() says why
 ];
 
-/** The frozen id → entry map; a duplicate id is a bug and throws at load. */
-export function buildRegistry(list: IndexEntry[]): Readonly<Record<string, IndexEntry>> {
+/** The frozen id → descriptor map; a duplicate id is a bug and throws at load. */
+export function buildRegistry(list: readonly IndexDescriptor[]): Readonly<Record<string, IndexDescriptor>> {
   return frozenRegistry('index', list, (e) => e.id);
 }
 
-export const INDEXES = buildRegistry(entries);
+export const INDEXES = buildRegistry(DESCRIPTORS);
 export const INDEX_IDS: readonly string[] = Object.freeze(Object.keys(INDEXES));
 
-export function indexEntry(id: string, flag = '--index'): IndexEntry {
-  const e = Object.prototype.hasOwnProperty.call(INDEXES, id) ? INDEXES[id] : undefined;
-  if (!e) throw new InputError(`${flag}: unknown index '${id}'${didYouMean(id, INDEX_IDS)}; known: ${INDEX_IDS.join(', ')}.`);
+/** The descriptor of `id`; an unknown id is an InputError naming `what` (the flag or field) with the nearest id. */
+export function indexDescriptor(id: string, what = '--index'): IndexDescriptor {
+  const e = Object.hasOwn(INDEXES, id) ? INDEXES[id] : undefined;
+  if (!e) throw new InputError(`${what}: unknown index '${id}'${didYouMean(id, INDEX_IDS)}; known: ${INDEX_IDS.join(', ')}.`);
   return e;
 }
 
-export function createIndex(id: string, buildParams: IndexParams = {}): VectorIndex {
-  return indexEntry(id).create(buildParams);
+/** The same function under its earlier name. */
+export const indexEntry = indexDescriptor;
+
+/** Checks build parameters and fills their defaults (what `create` will use). */
+export function checkBuildParams(id: string, params: Record<string, unknown> = {}): IndexParams {
+  return resolveParams(indexDescriptor(id).buildParams, params, `${id} build parameter`);
 }
 
 /** Checks search parameters against an index's table without building it (task validation, sweeps). */
-export function checkSearchParams(id: string, params: IndexParams = {}): Record<string, ParamValue | null> {
-  return resolveParams(indexEntry(id).searchParams, params, `${id} search parameter`);
+export function checkSearchParams(id: string, params: Record<string, unknown> = {}): IndexParams {
+  return resolveParams(indexDescriptor(id).searchParams, params, `${id} search parameter`);
 }
 
-/** Checks build parameters and fills their defaults (what `create` will use). */
-export function checkBuildParams(id: string, params: IndexParams = {}): Record<string, ParamValue | null> {
-  return resolveParams(indexEntry(id).buildParams, params, `${id} build parameter`);
+/** A new, unbuilt index; build parameters are checked and defaulted first (InputError naming the flag). */
+export function createIndex(id: string, given: Record<string, unknown> = {}): VectorIndex {
+  const d = indexDescriptor(id);
+  return d.create(resolveParams(d.buildParams, given, `${id} build parameter`));
+}
+
+/**
+ * Only the parameters given, checked, under their canonical names (an alias's value converted):
+ * `{ nprobes: '4' }` of faiss → `{ nprobe: 4 }`. Records list what was asked for; defaults are the index's.
+ */
+export function givenParams(id: string, group: 'build' | 'search', given: Record<string, unknown> = {}): IndexParams {
+  const d = indexDescriptor(id);
+  const specs = group === 'build' ? d.buildParams : d.searchParams;
+  const resolved = resolveParams(specs, given, `${id} ${group} parameter`);
+  const out: IndexParams = {};
+  for (const [name, v] of Object.entries(given)) {
+    if (v === undefined) continue;
+    const c = canonicalName(specs, name) ?? canonicalName(specs, camel(name));
+    if (c) out[c.name] = resolved[c.name];
+  }
+  return out;
+}
+
+/**
+ * The canonical label of a configuration: every build parameter, then (when given) every search
+ * parameter, in declaration order, canonical names: `ivfpq:nlist=1024,m=50,nbits=8,metric=l2,tables=table`.
+ * `parseIndexSpec(indexLabel(id, build, search))` gives back the same configuration.
+ */
+export function indexLabel(id: string, build: Record<string, unknown>, search?: Record<string, unknown> | null): string {
+  const d = indexDescriptor(id);
+  return specLabel(d.id, [[d.buildParams, build], [d.searchParams, search ?? null]]);
+}
+
+/** A spec's id and the parameters it gives, as written but split into build and search (nothing defaulted). */
+export interface IndexSpecGiven {
+  id: string;
+  build: Record<string, string>;
+  search: Record<string, string>;
+}
+
+/** Splits a spec (`ivfpq:nlist=256,m=12,nprobe=4`) over the index's build and search parameters, unresolved. */
+export function splitIndexSpec(text: string, what = '--index'): IndexSpecGiven {
+  const raw = splitSpec(text, what);
+  const d = indexDescriptor(raw.id, what);
+  // resolving checks every name and value (unknown names list the index's own parameters)
+  resolveSpecGroups(raw, [{ specs: d.buildParams, owner: `${d.id} build parameter` }, { specs: d.searchParams, owner: `${d.id} search parameter` }], what);
+  const out: IndexSpecGiven = { id: d.id, build: {}, search: {} };
+  for (const [name, value] of raw.params) {
+    const inBuild = (canonicalName(d.buildParams, name) ?? canonicalName(d.buildParams, camel(name))) !== null;
+    (inBuild ? out.build : out.search)[name] = value;
+  }
+  return out;
+}
+
+/** A configuration read from a spec: build and search parameters resolved (defaults filled, canonical names). */
+export interface IndexSpec {
+  id: string;
+  build: IndexParams;
+  search: IndexParams;
+}
+
+/** Reads a spec such as `ivfpq:nlist=1024,m=50,nprobe=16` or `faiss:factory=IVF1024,PQ50np`; `what` names the flag or field in errors. */
+export function parseIndexSpec(text: string, what = '--index'): IndexSpec {
+  const raw = splitSpec(text, what);
+  const d = indexDescriptor(raw.id, what);
+  const [build, search] = resolveSpecGroups(raw, [
+    { specs: d.buildParams, owner: `${d.id} build parameter` },
+    { specs: d.searchParams, owner: `${d.id} search parameter` },
+  ], what);
+  return { id: d.id, build, search };
 }

@@ -58,15 +58,15 @@ export interface IndexCapabilities {
   /** `add` after `build` is supported (incremental insert). */
   add: boolean;
   /** Vectors can be removed by id after `build` (streaming workloads). */
-  remove?: boolean;
+  remove: boolean;
   /** Search can be restricted to ids passing a filter (filtered search). */
-  filter?: boolean;
+  filter: boolean;
   /** Many queries in one call are faster than one at a time (batch mode). */
-  batch?: boolean;
+  batch: boolean;
   /** Build or search uses more than one thread when given them. */
-  threads?: boolean;
+  threads: boolean;
   /** Metrics the index ranks by. */
-  metrics?: readonly IndexMetric[];
+  metrics: readonly IndexMetric[];
   /** `search` returns a Promise (LanceDB): the evaluator awaits it. */
   asyncSearch: boolean;
   /** memoryBreakdown() is the index's exact own bytes (false: an estimate, e.g. a native library). */

@@ -34,32 +34,40 @@ import {
   HALF_TABLE, adcBooksBytes, codewordNormsSq, dotTables, freeAdcBooks, gatherRows, mergeSorted, packCodes, residentBooks, scanWeighted,
   type AdcBooks, type CodeArray,
 } from './adc.js';
-import { resolveParams, type Resolved } from '../core/params.js';
-import { checkDim, checkK, labelOf, resolveIds } from './checks.js';
-import { finishHeap, trainSample } from './pq.js';
+import { RATES, kmeansFlops } from '../core/cost.js';
+import { NBITS_AS_SIZE, resolveParams, type ParamSpecs, type Resolved } from '../core/params.js';
+import { specLabel } from '../core/spec.js';
+import { addSeconds, checkDim, checkK, numberOr, resolveIds } from './checks.js';
+import { defineIndex } from './descriptor.js';
+import { PAPER_4X256, finishHeap, trainSample } from './pq.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
   type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 export const WRVQ_BUILD_PARAMS = {
-  books: { default: 4, min: 1, describe: 'Codebooks (stages); C1 is the coarse quantizer. Default 4 (the paper\'s 4×256).' },
-  size: { default: 256, min: 2, max: 65536, describe: 'Codewords per codebook = cells of the exact layer. Default 256.' },
+  books: { default: 4, min: 1, aliases: ['m'], describe: 'Codebooks (stages); C1 is the coarse quantizer. Default 4 (the paper\'s 4×256).' },
+  size: { default: 256, min: 2, max: 65536, aliases: [NBITS_AS_SIZE], describe: 'Codewords per codebook = cells of the exact layer. Default 256.' },
   weights: { default: 'paper', choices: WEIGHT_RULES, describe: "Weight rule: 'paper' (residual length, eq. 8) or 'gain' (projection). Default paper." },
   trainer: { default: 'kmeans', choices: ['kmeans', 'adam'], describe: "Codebook training: 'kmeans' (the paper's L) or 'adam' (the paper's T). Default kmeans." },
   fuzzyBooks: { default: 1, min: 0, max: 2, describe: 'Codebooks after C1 used by the fuzzy layer (0, 1 or 2 = combinations c2+c3). Default 1; 0 = no fuzzy layer.' },
   rerank: { default: false, describe: 'Store the float vectors and re-score the best rerankK ADC candidates exactly (costs 32·d bits per vector, counted). Default false.' },
   metric: { default: 'l2', choices: ['l2', 'ip'], describe: "'l2' or 'ip'. Default l2." },
-} as const;
+} as const satisfies ParamSpecs;
 
 export const WRVQ_SEARCH_PARAMS = {
   nprobe: { default: 1, min: 1, describe: 'Cells of C1 visited per query (paper: 1). More = higher recall, slower; at most size.' },
   fuzzyK: { default: 16, min: 0, describe: 'Sub-cells kept per visited cell by the fuzzy layer; 0 = all. Default 16; more = higher recall, slower.' },
   rerankK: { default: 100, min: 1, describe: 'ADC candidates re-scored exactly when the index was built with rerank (at least k). Default 100.' },
-} as const;
+} as const satisfies ParamSpecs;
 
 export type WrvqBuildParams = Partial<Resolved<typeof WRVQ_BUILD_PARAMS>>;
 export type WrvqSearchParams = Partial<Resolved<typeof WRVQ_SEARCH_PARAMS>>;
+
+/** Dot tables for a block of queries are computed together (batch); training and encoding run on all threads. */
+export const WRVQ_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
+  add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true,
+});
 
 /** Default training sample (k-means caps each codebook at 256 points per codeword anyway). */
 export const WRVQ_DEFAULT_TRAIN_ROWS = 65536;
@@ -69,7 +77,8 @@ const DECODE_CHUNK = 4096;
 export class WrvqIndex implements VectorIndex {
   readonly name = 'wrvq';
   readonly metric: IndexMetric;
-  readonly capabilities: IndexCapabilities = { add: true, asyncSearch: false, exactMemory: true };
+  readonly capabilities: IndexCapabilities = WRVQ_CAPABILITIES;
+  private readonly params: Resolved<typeof WRVQ_BUILD_PARAMS>;
   readonly quantizer: WeightedResidualQuantizer;
   readonly trainer: TrainerKind;
   readonly fuzzyBooks: number;
@@ -99,6 +108,7 @@ export class WrvqIndex implements VectorIndex {
 
   constructor(params: WrvqBuildParams = {}) {
     const p = resolveParams(WRVQ_BUILD_PARAMS, params, 'wrvq build parameter');
+    this.params = p;
     this.metric = p.metric as IndexMetric;
     this.trainer = p.trainer as TrainerKind;
     this.fuzzyBooks = p.fuzzyBooks;
@@ -110,11 +120,7 @@ export class WrvqIndex implements VectorIndex {
   }
 
   get label(): string {
-    const q = this.quantizer;
-    return labelOf('wrvq', {
-      books: q.books, size: q.size, weights: q.weightRule, trainer: this.trainer, fuzzyBooks: this.fuzzyBooks,
-      rerank: this.rerank ? true : undefined, metric: this.metric === 'ip' ? 'ip' : undefined,
-    });
+    return specLabel('wrvq', [[WRVQ_BUILD_PARAMS, this.params]]);
   }
 
   /** books·(log2 size + 16) for codes and fp16 weights, + 32 for ||x̂||² (l2), + 32·d with rerank. */
@@ -428,3 +434,31 @@ export function meanWeights(c: Codes, size: number): Float32Array {
   }
   return out;
 }
+
+export const descriptor = defineIndex({
+  id: 'wrvq',
+  describe: "the WRVQ paper's three-layer index: exact (C1 cells), fuzzy (sub-cells), ADC search (eq. 14)",
+  buildParams: WRVQ_BUILD_PARAMS,
+  searchParams: WRVQ_SEARCH_PARAMS,
+  capabilities: WRVQ_CAPABILITIES,
+  unavailable: () => null,
+  create: (build) => new WrvqIndex(build),
+  cost: (build, shape, rows) => {
+    const d = shape.dim, train = Math.min(rows, 65_536), { books, size } = build;
+    const t = build.trainer === 'adam' ? 6 : 1;
+    const buildSeconds = (t * books * kmeansFlops(train, size, d) + 2 * rows * size * d * books) / RATES.kernelFlops;
+    return {
+      buildSeconds,
+      querySeconds: (s) => (2 * size * d * 2) / RATES.kernelFlops + (Math.min(1, numberOr(s.nprobe, 1) / size) * rows * books) / RATES.lookups,
+      addSecondsPerRow: addSeconds(buildSeconds, rows),
+    };
+  },
+  paperMatch: (build) => {
+    const adam = build.trainer === 'adam';
+    return {
+      method: adam ? 'WRVQ(T)' : 'WRVQ(L)',
+      sameSetting: build.books === 4 && build.size === 256,
+      paperSetting: `${PAPER_4X256}, ${adam ? '(T) residual fine-tuning + Adam' : '(L) linear residual fine-tuning'}`,
+    };
+  },
+});

@@ -5,6 +5,10 @@
  * setting differs still gets the paper's row for its method, marked "setting differs".
  */
 import paperJson from './paper-figures.json' with { type: 'json' };
+import { InputError } from '../core/errors.js';
+import { resolveParams } from '../core/params.js';
+import type { PaperMatch } from '../index/descriptor.js';
+import { INDEXES } from '../index/registry.js';
 import type { IndexRecord } from '../run/index-job.js';
 import type { QuantizeResult } from '../run/quantize.js';
 
@@ -37,6 +41,8 @@ export interface PaperFigures {
   transcribedFrom: string;
   datasets: Record<string, string>;
   hardware: string;
+  /** Bits per vector of the paper's index rows (Tables 2–4), derived from their stated setting. */
+  indexBits: Record<string, string>;
   figures: PaperFigure[];
 }
 
@@ -53,56 +59,29 @@ export function paperDataNote(): string {
   return `Paper: ${Object.entries(PAPER.datasets).map(([k, v]) => `${k} = ${v}`).join('; ')}.`;
 }
 
-/** Honest bits per vector of the paper's index rows, derived from their stated setting (1024-d bge vectors). */
-export const PAPER_INDEX_BITS: Record<string, string> = {
-  'pqindex(milvus)': '32 (derived: 4 codes × 8 bits)',
-  'ivfpqindex(milvus)': '32 (derived: 4 codes × 8 bits, + list ids)',
-  'hnswindex(milvus)': '32768 (derived: float32 × 1024, + graph)',
-  Chroma: '32768 (derived: float32 × 1024, + HNSW graph)',
-  'WRVQ(L)': '96 (derived: 4 × (8 + 16))',
-  'WRVQ(T)': '96 (derived: 4 × (8 + 16))',
-};
+/** Honest bits per vector of the paper's index rows, derived from their stated setting (1024-d bge vectors); paper-figures.json `indexBits`. */
+export const PAPER_INDEX_BITS: Readonly<Record<string, string>> = Object.freeze({ ...PAPER.indexBits });
 
-export interface IndexMatch {
-  /** The paper's method name in Tables 2–4. */
-  method: string;
-  /** Our setting equals the paper's (4×256 for the quantized indexes; any for HNSW and Chroma, run with defaults). */
-  sameSetting: boolean;
-  paperSetting: string;
-}
+/** The paper's row (Tables 2–4) one of our index configurations corresponds to. */
+export type IndexMatch = PaperMatch;
 
-const p = (params: Record<string, unknown>, k: string) => params[k];
-
-/** The paper's index row that matches one of ours, or null. */
+/**
+ * The paper's index row that matches one of ours, or null: the index's own `paperMatch` (declared in
+ * its descriptor) on its resolved build parameters. An unknown id or build parameters that do not
+ * resolve (an old result file) match nothing.
+ */
 export function matchIndex(index: string, build: Record<string, unknown>): IndexMatch | null {
-  const q4x256 = '4 codebooks × 256 codewords';
-  switch (index) {
-    case 'pq':
-      return { method: 'pqindex(milvus)', sameSetting: p(build, 'm') === 4 && (p(build, 'nbits') ?? 8) === 8, paperSetting: q4x256 };
-    case 'ivfpq':
-      return { method: 'ivfpqindex(milvus)', sameSetting: p(build, 'm') === 4 && (p(build, 'nbits') ?? 8) === 8, paperSetting: `${q4x256} (nlist not stated)` };
-    case 'hnsw':
-      return { method: 'hnswindex(milvus)', sameSetting: true, paperSetting: 'default settings (not stated)' };
-    case 'chroma':
-      return { method: 'Chroma', sameSetting: true, paperSetting: 'default settings' };
-    case 'wrvq': {
-      const trainer = p(build, 'trainer') ?? 'kmeans';
-      return {
-        method: trainer === 'adam' ? 'WRVQ(T)' : 'WRVQ(L)',
-        sameSetting: (p(build, 'books') ?? 4) === 4 && (p(build, 'size') ?? 256) === 256,
-        paperSetting: `${q4x256}, ${trainer === 'adam' ? '(T) residual fine-tuning + Adam' : '(L) linear residual fine-tuning'}`,
-      };
-    }
-    case 'faiss': {
-      const f = String(p(build, 'factory') ?? '');
-      if (/HNSW/i.test(f)) return { method: 'hnswindex(milvus)', sameSetting: true, paperSetting: 'default settings (not stated)' };
-      if (/^IVF\d+,PQ/i.test(f)) return { method: 'ivfpqindex(milvus)', sameSetting: /,PQ4(x8)?(np)?$/i.test(f), paperSetting: q4x256 };
-      if (/^PQ/i.test(f)) return { method: 'pqindex(milvus)', sameSetting: /^PQ4(x8)?(np)?$/i.test(f), paperSetting: q4x256 };
-      return null;
-    }
-    default:
-      return null;
+  if (!Object.hasOwn(INDEXES, index)) return null;
+  const d = INDEXES[index];
+  if (!d.paperMatch) return null;
+  let resolved;
+  try {
+    resolved = resolveParams(d.buildParams, build, `${index} build parameter`);
+  } catch (e) {
+    if (e instanceof InputError) return null;
+    throw e;
   }
+  return d.paperMatch(resolved);
 }
 
 export function matchIndexRecord(rec: IndexRecord): IndexMatch | null {

@@ -9,10 +9,11 @@
  * machine (src/core/cost.ts), per cell kind (src/run/kinds/). It is an estimate, printed with its
  * source, never a result.
  */
-import { existsSync, openSync, readFileSync, readSync, closeSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { DataShape } from '../core/cost.js';
+import { datasetShape } from '../data/registry.js';
 import type { Scale } from './grid-values.js';
 import { cellKind } from './kinds/registry.js';
 import type { CellConfig, CellPlan, Subset } from './kinds/types.js';
@@ -22,45 +23,11 @@ export interface Estimate {
   source: 'earlier run' | 'similar run' | 'model';
 }
 
-const KNOWN: Record<string, DataShape> = {
-  'glove-100': { base: 331_479, queries: 10_000, dim: 100 },
-  'synthetic-gmm': { base: 20_000, queries: 1_000, dim: 64 },
-};
-
-/** Rows and dimension of a dataset without loading it (headers only); a guess when unknown. */
-function shapeOf(spec: string): DataShape {
-  if (KNOWN[spec]) return KNOWN[spec];
-  try {
-    if (spec.endsWith('.npy')) {
-      const fd = openSync(spec, 'r');
-      const buf = Buffer.alloc(512);
-      readSync(fd, buf, 0, 512, 0);
-      closeSync(fd);
-      const m = /'shape':\s*\((\d+),\s*(\d+)\)/.exec(buf.toString('latin1'));
-      if (m) {
-        const rows = Number(m[1]);
-        const q = Math.max(1, Math.min(10_000, Math.floor(rows / 10)));
-        return { base: rows - q, queries: q, dim: Number(m[2]) };
-      }
-    }
-    if (spec.endsWith('.fvecs') || spec.endsWith('.bvecs')) {
-      const fd = openSync(spec, 'r');
-      const b = Buffer.alloc(4);
-      readSync(fd, b, 0, 4, 0);
-      closeSync(fd);
-      const dim = b.readInt32LE(0);
-      const rows = Math.floor(statSync(spec).size / (4 + dim * (spec.endsWith('.fvecs') ? 4 : 1)));
-      const q = Math.max(1, Math.min(10_000, Math.floor(rows / 10)));
-      return { base: rows - q, queries: q, dim };
-    }
-  } catch {
-    // fall through to the guess
-  }
-  return { base: 100_000, queries: 1_000, dim: 128 };
-}
+/** The guess for a dataset whose shape cannot be read from its header (HDF5, TEXMEX folders). */
+const UNKNOWN_SHAPE: DataShape = { base: 100_000, queries: 1_000, dim: 128 };
 
 function cellShape(cell: CellPlan): DataShape {
-  const s = cell.dataset ? shapeOf(cell.dataset.spec) : { base: 0, queries: 0, dim: 0 };
+  const s = cell.dataset ? datasetShape(cell.dataset.spec) ?? UNKNOWN_SHAPE : { base: 0, queries: 0, dim: 0 };
   const sub = cell.dataset?.subset;
   return { base: Math.min(s.base, sub?.base ?? Infinity), queries: Math.min(s.queries, sub?.queries ?? Infinity), dim: s.dim };
 }

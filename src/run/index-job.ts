@@ -15,7 +15,7 @@ import type { ProgressFn } from '../core/progress.js';
 import { groundTruth, loadDataset } from '../data/load.js';
 import type { GroundTruth, VectorDataset } from '../data/types.js';
 import { measureSearch, nnRecallAtK, recallAtK, type LatencySummary } from '../eval/ann.js';
-import { checkBuildParams, checkSearchParams, createIndex, indexEntry, type IndexParams } from '../index/registry.js';
+import { checkBuildParams, checkSearchParams, createIndex, givenParams, indexEntry, type IndexParams } from '../index/registry.js';
 import type { MemoryBreakdown, VectorIndex } from '../index/types.js';
 import { captureEnvironment, type RunEnvironment } from './env.js';
 import { peakRssBytes } from '../core/memory.js';
@@ -77,6 +77,18 @@ export function expandSweep(fixed: IndexParams, sweep: Record<string, (number | 
   return cartesian<ParamValue | null>(Object.entries(sweep), fixed);
 }
 
+/** The first measured number that is NaN or infinite ("recall@10 = NaN"), or null when all are finite. */
+export function nonFinite(m: { recall: Record<string, number>; nnRecall: Record<string, number>; qps: number; latencyMs: LatencySummary }): string | null {
+  const named: [string, number][] = [
+    ...Object.entries(m.recall).map(([k, v]): [string, number] => [`recall@${k}`, v]),
+    ...Object.entries(m.nnRecall).map(([k, v]): [string, number] => [`nnRecall@${k}`, v]),
+    ['QPS', m.qps],
+    ...Object.entries(m.latencyMs).map(([k, v]): [string, number] => [`latency ${k}`, v as number]),
+  ];
+  const bad = named.find(([, v]) => typeof v === 'number' && !Number.isFinite(v));
+  return bad ? `${bad[0]} = ${bad[1]}` : null;
+}
+
 /** Loads the dataset, keeps the first `queries` rows, and the matching exact ground truth. */
 export async function datasetWithTruth(job: { data: string; queries?: number; seed?: number; onProgress?: ProgressFn }, k: number): Promise<{ ds: VectorDataset; queries: Matrix; truth: GroundTruth }> {
   const ds = await loadDataset(job.data, { seed: job.seed ?? 1234 });
@@ -123,10 +135,18 @@ export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
       let search: IndexParams = given;
       try {
         // typed values (a swept '4' becomes 4) of the parameters given; the index fills its own defaults
-        const resolved = checkSearchParams(entry.id, given);
-        search = Object.fromEntries(Object.keys(given).map((name) => [name, resolved[name]]));
+        search = givenParams(entry.id, 'search', given);
         const m = await measureSearch(index, queries, kSearched, search, { warmupQueries: job.warmup ?? 100 });
-        records.push({ status: 'ok', error: null, ...base, params: { build, search }, ...recalls(m.ids, truth, queries.rows, kSearched), qps: m.qps, latencyMs: m.latencyMs, peakRssBytes: peakRssBytes() });
+        const scores = { ...recalls(m.ids, truth, queries.rows, kSearched), qps: m.qps, latencyMs: m.latencyMs };
+        const bad = nonFinite(scores);
+        if (bad) {
+          records.push({
+            status: 'failed', error: `the measurement gave ${bad}, not a finite number, so this configuration failed.`,
+            ...base, params: { build, search }, recall: null, nnRecall: null, qps: null, latencyMs: null, peakRssBytes: peakRssBytes(),
+          });
+        } else {
+          records.push({ status: 'ok', error: null, ...base, params: { build, search }, ...scores, peakRssBytes: peakRssBytes() });
+        }
       } catch (e) {
         if (!(e instanceof VqbenchError)) throw e;
         records.push({ status: 'failed', error: e.message, ...base, params: { build, search }, recall: null, nnRecall: null, qps: null, latencyMs: null, peakRssBytes: peakRssBytes() });
@@ -193,8 +213,7 @@ export async function runInsertJob(job: InsertJob): Promise<InsertResult> {
   const kSearched = Math.max(k, RECALL_AT[RECALL_AT.length - 1]);
   const seed = job.seed ?? 1234;
   const build = checkBuildParams(entry.id, job.build ?? {});
-  const search = job.search ?? {};
-  checkSearchParams(entry.id, search);
+  const search = givenParams(entry.id, 'search', job.search ?? {});
   const ds = await loadDataset(job.data, { seed });
   const total = job.batches.reduce((a, b) => a + b, 0);
   const initialRows = ds.base.rows - total;

@@ -9,6 +9,9 @@ import { writeNpy } from '../../src/data/npy.js';
 import { writeFvecs } from '../../src/data/fvecs.js';
 import { mixture } from '../helpers/data.js';
 import { assertUserError, runCli } from '../helpers/cli.js';
+import { InputError } from '../../src/core/errors.js';
+import { indexDescriptor } from '../../src/index/registry.js';
+import { parseSweep } from '../../src/cli/index.js';
 
 let dir = '';
 
@@ -56,7 +59,7 @@ test('index prints a table with the recall definition', () => {
   const r = run('index', '--data', join(dir, 'small.npy'), '--index', 'wrvq', '--books', '2', '--size', '16', '--queries', '50');
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /recall@k = \|approx top-k ∩ exact top-k\| \/ k/);
-  assert.match(r.stdout, /wrvq\(/);
+  assert.match(r.stdout, /wrvq:books=2,size=16,/);
 });
 
 test('insert: per batch seconds, index bytes and recall', () => {
@@ -73,7 +76,7 @@ test('insert: per batch seconds, index bytes and recall', () => {
 test('index: bad input is one sentence each', () => {
   assertUserError(run('index', '--data', join(dir, 'small.npy'), '--index', 'hnws'), /unknown index 'hnws'; did you mean 'hnsw'/);
   assertUserError(run('index', '--data', join(dir, 'small.npy'), '--index', 'flat', '--k', '5000'), /--k 5000 is larger than the 1980 base rows/);
-  assertUserError(run('index', '--data', join(dir, 'small.npy'), '--index', 'hnsw', '--nlist', '4'), /--nlist is not a parameter of index hnsw/);
+  assertUserError(run('index', '--data', join(dir, 'small.npy'), '--index', 'hnsw', '--nlist', '4'), /--nlist is not a parameter of hnsw; its parameters: --M, --ef-construction, --metric, --ef-search/);
   assertUserError(run('index', '--data', join(dir, 'small.npy'), '--index', 'ivfpq', '--sweep', 'nprobes=1,2'), /unknown ivfpq search parameter 'nprobes'; did you mean 'nprobe'/);
   assertUserError(run('index', '--data', join(dir, 'texmex'), '--index', 'flat'), /x_query\.fvecs has dimension 9 but .*x_base\.fvecs has 8/);
   assertUserError(run('insert', '--data', join(dir, 'small.npy'), '--index', 'flat', '--batches', '5000'), /--batches add 5000 rows/);
@@ -81,4 +84,58 @@ test('index: bad input is one sentence each', () => {
 
 test('index: a faiss factory string faiss rejects is one sentence naming --factory', { skip: faissLoads() ? false : 'faiss-node does not load here' }, () => {
   assertUserError(run('index', '--data', join(dir, 'small.npy'), '--index', 'faiss', '--factory', 'IVF8,Bogus'), /--factory 'IVF8,Bogus'/);
+});
+
+test('index: --index takes a whole spec; the spec and the flags give the same configuration; aliases from the descriptors', () => {
+  const small = join(dir, 'small.npy');
+  const bySpec = run('index', '--data', small, '--index', 'ivfpq:nlist=8,m=4,nprobe=2', '--queries', '50', '--json');
+  const byFlags = run('index', '--data', small, '--index', 'ivfpq', '--nlist', '8', '--books', '4', '--nprobe', '2', '--queries', '50', '--json');
+  assert.equal(bySpec.code, 0, bySpec.stderr);
+  assert.equal(byFlags.code, 0, byFlags.stderr);
+  const [a, b] = [JSON.parse(bySpec.stdout.trim()), JSON.parse(byFlags.stdout.trim())];
+  assert.equal(a.label, 'ivfpq:nlist=8,m=4,nbits=8,metric=l2,tables=table');
+  assert.equal(b.label, a.label);
+  assert.deepEqual(a.params, b.params);
+  assert.deepEqual(a.params.search, { nprobe: 2 });
+  assert.deepEqual(a.recall, b.recall);
+  // hnsw's M answers to --m; the record carries the canonical name
+  const h = run('index', '--data', small, '--index', 'hnsw', '--m', '8', '--ef-construction', '40', '--sweep', 'ef-search=10', '--queries', '50', '--json');
+  assert.equal(h.code, 0, h.stderr);
+  const hr = JSON.parse(h.stdout.trim());
+  assert.equal(hr.label, 'hnsw:M=8,efConstruction=40,metric=l2');
+  assert.deepEqual(hr.params.search, { efSearch: 10 });
+});
+
+test('index and insert: the commands\' own numbers and --sweep / --batches items are one sentence each, naming the flag', () => {
+  const small = join(dir, 'small.npy');
+  const idx = (...a: string[]) => run('index', '--data', small, '--index', 'ivfpq', ...a);
+  assertUserError(idx('--k', '0'), /^error: --k: .*must be a positive integer, got '0'\.$/);
+  assertUserError(idx('--queries', '-1'), /^error: --queries: .*must be a positive integer, got '-1'\.$/);
+  assertUserError(idx('--warmup', 'abc'), /^error: --warmup: .*must be a non-negative integer, got 'abc'\.$/);
+  assertUserError(idx('--threads', '999'), /^error: --threads: .*must be an integer from 1 to \d+, got '999'\.$/);
+  assertUserError(idx('--sweep', 'nprobe=1,,2'), /^error: --sweep nprobe=1,,2 has an empty item/);
+  assertUserError(idx('--sweep', 'nprobe='), /^error: --sweep nprobe= lists no values/);
+  assertUserError(idx('--sweep', 'nprobe=1,abc'), /^error: --sweep nprobe=1,abc: ivfpq search parameter 'nprobe' must be a positive integer, got 'abc'\.$/);
+  assertUserError(run('index', '--data', small, '--index', 'ivfpq:nlist=8', '--nlist', '16'), /^error: --nlist: ivfpq's nlist is also given in --index/);
+  assertUserError(run('index', '--data', small, '--index', 'chroma'), /^error: Chroma not run: .*glibc/);
+  const ins = (b: string) => run('insert', '--data', small, '--index', 'flat', '--batches', b);
+  assertUserError(ins('100,,200'), /^error: --batches '100,,200' has an empty item/);
+  assertUserError(ins('100,x'), /^error: --batches: .*must be a positive integer, got 'x'\.$/);
+});
+
+test('parseSweep: canonical names and typed values; build parameters, fixed ones, unknown names and bad values refused naming --sweep', () => {
+  const ivfpq = indexDescriptor('ivfpq'), faiss = indexDescriptor('faiss'), hnsw = indexDescriptor('hnsw');
+  assert.deepEqual(parseSweep(['nprobe=1, 4,16'], ivfpq, {}), { nprobe: [1, 4, 16] });
+  assert.deepEqual(parseSweep(['nprobes=1,8', 'ef-search=16'], faiss, {}), { nprobe: [1, 8], efSearch: [16] });
+  assert.deepEqual(parseSweep(undefined, hnsw, {}), {});
+  const refused = (items: string[], fixed: Record<string, number>, re: RegExp) =>
+    assert.throws(() => parseSweep(items, ivfpq, fixed), (e: Error) => e instanceof InputError && re.test(e.message), items.join(' '));
+  refused(['nprobe=1,0'], {}, /^--sweep nprobe=1,0: ivfpq search parameter 'nprobe' must be a positive integer, got '0'\.$/);
+  refused(['nprobe=1.5'], {}, /^--sweep nprobe=1\.5: /);
+  refused(['nlist=4,8'], {}, /^--sweep nlist=4,8: nlist is a build parameter of ivfpq, fixed per build/);
+  refused(['nprobe=1,2'], { nprobe: 2 }, /^--sweep nprobe=1,2: nprobe is also fixed/);
+  refused(['nprobe=1', 'nprobe=2'], {}, /^--sweep nprobe=2: nprobe is swept twice/);
+  refused(['nprob=1'], {}, /^--sweep nprob=1: unknown ivfpq search parameter 'nprob'; did you mean 'nprobe'/);
+  refused(['nprobe'], {}, /^--sweep expects name=v1,v2/);
+  refused(['nprobe=1,'], {}, /^--sweep nprobe=1, has an empty item/);
 });

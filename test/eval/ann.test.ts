@@ -4,7 +4,7 @@ import { Matrix } from '../../src/core/matrix.js';
 import {
   latencyPercentiles, measureSearch, nnRecallAtK, paretoFrontier, quantileSorted, recallAtK,
 } from '../../src/eval/ann.js';
-import { memoryBreakdown, type SearchParams, type SearchResult, type VectorIndex } from '../../src/index/types.js';
+import { memoryBreakdown, type IndexCapabilities, type SearchParams, type SearchResult, type VectorIndex } from '../../src/index/types.js';
 
 test('recall@k: set intersection over k, averaged over queries', () => {
   // 2 queries, approx k = 3, exact k = 4
@@ -80,7 +80,10 @@ class FakeIndex implements VectorIndex {
   readonly size = 100;
   calls = 0;
   seenParams: SearchParams[] = [];
-  constructor(readonly capabilities: { add: boolean; asyncSearch: boolean; exactMemory: boolean }) {}
+  readonly capabilities: IndexCapabilities;
+  constructor(c: { asyncSearch: boolean }) {
+    this.capabilities = { add: false, remove: false, filter: false, batch: false, threads: false, metrics: ['l2'], asyncSearch: c.asyncSearch, exactMemory: true };
+  }
   async build() { return { seconds: 0, notes: [] }; }
   async add() {}
   search(q: Matrix, k: number, params: SearchParams = {}): SearchResult | Promise<SearchResult> {
@@ -99,7 +102,7 @@ class FakeIndex implements VectorIndex {
 
 for (const asyncSearch of [false, true]) {
   test(`measureSearch: one query at a time after warm-up (${asyncSearch ? 'async' : 'sync'} index)`, async () => {
-    const idx = new FakeIndex({ add: false, asyncSearch, exactMemory: true });
+    const idx = new FakeIndex({ asyncSearch });
     const q = Matrix.fromRows([[0], [10], [20], [30], [40]]);
     const m = await measureSearch(idx, q, 3, { efSearch: 7 }, { warmupQueries: 4 });
     assert.equal(idx.calls, 4 + 5);
@@ -115,7 +118,7 @@ for (const asyncSearch of [false, true]) {
 }
 
 test('measureSearch refuses a Promise from an index that does not declare asyncSearch', async () => {
-  const idx = new FakeIndex({ add: false, asyncSearch: false, exactMemory: true });
+  const idx = new FakeIndex({ asyncSearch: false });
   idx.search = (q: Matrix, k: number) => Promise.resolve({ nq: q.rows, k, ids: new Int32Array(k), dists: new Float32Array(k) });
   await assert.rejects(measureSearch(idx, Matrix.fromRows([[0]]), 1, {}, { warmupQueries: 0 }), TypeError);
 });

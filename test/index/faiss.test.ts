@@ -4,7 +4,7 @@ import { Matrix } from '../../src/core/matrix.js';
 import { knnRange, type Metric } from '../../src/core/search.js';
 import { InputError } from '../../src/core/errors.js';
 import { recallAtK } from '../../src/eval/ann.js';
-import { FaissIndex, faissFeatures, parseFactory } from '../../src/index/faiss.js';
+import { FaissIndex, faissFeatures } from '../../src/index/faiss.js';
 import { mixture } from '../helpers/data.js';
 
 let unavailable: string | false = false;
@@ -109,14 +109,3 @@ test('faiss: threads set to 1 for search when the build has setNumThreads', { sk
   assert.ok(rep.notes.some((n) => /1 for search/.test(n)), rep.notes.join('; '));
 });
 
-test('parseFactory reads the common factory strings', () => {
-  const s = parseFactory('OPQ16_64,IVF256,PQ16', 128);
-  assert.equal(s.dOut, 64);
-  assert.equal(s.ivf, 256);
-  assert.equal(s.codeBytes, 16);
-  assert.equal(s.minTrainRows, 256);
-  assert.ok(s.understood);
-  assert.equal(parseFactory('IVF1024,SQ8', 96).codeBytes, 96);
-  assert.equal(parseFactory('PQ50x4', 100).codeBytes, 25);
-  assert.equal(parseFactory('LSH', 64).understood, false);
-});

@@ -38,7 +38,7 @@ test('flat: recall 1.0 against a brute-force loop, sorted distances', async () =
   assert.equal(hits / (k * queries.rows), 1);
   assert.equal(idx.memoryBreakdown().vectors, 2000 * D * 4);
   assert.equal(idx.bitsPerVector, 32 * D);
-  assert.equal(idx.label, 'flat(metric=l2)');
+  assert.equal(idx.label, 'flat:metric=l2');
 });
 
 test('flat: ip metric returns inner products descending', async () => {

@@ -72,5 +72,5 @@ test('hnsw: k larger than the index, unknown and invalid search parameters are I
   assert.throws(() => idx.search(base.sliceRows(0, 1), 1, { nprobe: 3 }), /--nprobe: unknown hnsw search parameter/);
   assert.throws(() => idx.search(base.sliceRows(0, 1), 1, { nprobe: 3 }), InputError);
   assert.throws(() => idx.search(base.sliceRows(0, 1), 1, { efSearch: 0 }), InputError);
-  assert.equal(idx.label, 'hnsw(M=16,efConstruction=200)');
+  assert.equal(idx.label, 'hnsw:M=16,efConstruction=200,metric=l2');
 });

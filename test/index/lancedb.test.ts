@@ -28,7 +28,7 @@ function bruteForce(b: Matrix, q: Matrix, k: number) {
 
 test('lancedb: IVF_PQ recall rises with nprobes, refineFactor gives exact distances, add() and close()', { skip: unavailable }, async () => {
   const idx = new LanceDbIndex({ numPartitions: 8, numSubVectors: 4 });
-  assert.equal(idx.label, 'lancedb(numPartitions=8,numSubVectors=4)');
+  assert.equal(idx.label, 'lancedb:numPartitions=8,numSubVectors=4,metric=l2');
   await idx.build(base, { seed: 1 });
   assert.equal(idx.size, 2000);
   assert.equal(idx.bitsPerVector, 32);

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UnavailableError } from '../../src/core/errors.js';
-import { INDEX_IDS, createIndex, type IndexParams } from '../../src/index/registry.js';
+import { INDEX_IDS, createIndex, indexDescriptor, type IndexParams } from '../../src/index/registry.js';
 import { mixture } from '../helpers/data.js';
 
 const SMALL: Record<string, IndexParams> = {
@@ -13,6 +13,8 @@ const x = mixture(1000, 16, 6, 21);
 
 for (const id of INDEX_IDS) {
   test(`${id}: memoryBytes() = its breakdown's total and grows with n`, async (t) => {
+    const why = indexDescriptor(id).unavailable();
+    if (why) return t.skip(why);
     const idx = createIndex(id, SMALL[id] ?? {});
     try {
       await idx.build(x.sliceRows(0, 600), { seed: 3 });

@@ -291,7 +291,7 @@ test('exports: MTEB per-task JSON and ann-benchmarks summaries', () => {
   for (const r of ann.results) {
     assert.ok(r['k-nn'] >= 0 && r['k-nn'] <= 1, 'k-nn is a fraction');
     assert.ok(r.qps > 0 && r.build >= 0 && r.indexsize > 0 && r.count === 10);
-    assert.match(r.parameters, /^[a-z]+\(.*\)(\[.*\])?$/);
+    assert.match(r.parameters, /^[a-z]+(:[^[\]]*)?(\[.*\])?$/, 'the index spec label, then the search parameters');
   }
   const hnsw = okRecords.find((r) => r.rec.index === 'hnsw')!.rec;
   const row = ann.results.find((r: { algorithm: string; parameters: string }) => r.algorithm === 'hnsw' && r.parameters.endsWith(`[efSearch=${String(hnsw.params.search.efSearch)}]`));

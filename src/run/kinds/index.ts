@@ -4,13 +4,13 @@
  * index registry the runner makes (here and for insert cells) goes through this file, and so does
  * the question whether an index runs on this machine at all (`indexUnavailable`).
  */
-import { kmeansFlops, loadSeconds, RATES, type DataShape } from '../../core/cost.js';
+import { loadSeconds, RATES, type DataShape } from '../../core/cost.js';
 import { UnavailableError } from '../../core/errors.js';
 import { cartesian } from '../../core/grid.js';
 import { didYouMean } from '../../core/names.js';
 import { acceptedNames, canonicalName, paramProblem, type ParamSpecs, type ParamValue } from '../../core/params.js';
-import { chromaUnavailable } from '../../index/chroma.js';
-import { INDEXES, INDEX_IDS, type IndexEntry, type IndexParams } from '../../index/registry.js';
+import type { IndexCost } from '../../index/descriptor.js';
+import { INDEXES, INDEX_IDS, checkBuildParams, checkSearchParams, indexDescriptor, type IndexParams } from '../../index/registry.js';
 import { allValues, dropUndefined, idPiece, resolveRecord, type Grid, type Scaled } from '../grid-values.js';
 import { RECALL_DEFINITION, type IndexRecord } from '../index-job.js';
 import { show } from '../schema.js';
@@ -41,20 +41,14 @@ export interface IndexConfig extends DatasetCellConfig {
   warmup?: number;
 }
 
-/** Why an index cannot run on this machine (its cells are recorded as "not run" with this sentence), or null. */
+/** Why an index cannot run on this machine (its cells are recorded as "not run" with this sentence), or null: the index's own descriptor says. */
 export function indexUnavailable(id: string): string | null {
-  return id === 'chroma' ? chromaUnavailable().message : null;
-}
-
-/** The registry entry of an index id, or undefined. */
-export function indexDescriptor(id: string): IndexEntry | undefined {
-  return Object.hasOwn(INDEXES, id) ? INDEXES[id] : undefined;
+  return Object.hasOwn(INDEXES, id) ? INDEXES[id].unavailable() : null;
 }
 
 /** Checks an index or insert entry against the index registry: the id, insert support, every parameter's name and values. */
 export function checkIndexSpec(x: { index: string; build?: Record<string, unknown>; search?: Record<string, unknown>; sweep?: Record<string, unknown> }, at: FieldPath, fail: Fail, insert: boolean): void {
-  if (!insert && indexUnavailable(x.index) !== null) return; // recorded as not run; its parameters are not checked
-  const e = indexDescriptor(x.index);
+  const e = Object.hasOwn(INDEXES, x.index) ? INDEXES[x.index] : undefined;
   if (!e) return fail([...at, 'index'], `names an unknown index '${x.index}'${didYouMean(x.index, INDEX_IDS)}; known: ${INDEX_IDS.join(', ')}.`);
   if (insert && !e.capabilities.add) fail([...at, 'index'], `names ${x.index}, which does not support incremental insert.`);
   const check = (group: 'build' | 'search' | 'sweep', specs: ParamSpecs, values: Record<string, unknown> | undefined) => {
@@ -83,68 +77,22 @@ export function indexPieces(x: { index: string; label?: string }, build: IndexPa
   return [x.label ?? x.index, ...Object.entries(build).map(([k, v]) => idPiece(k, v)), ...Object.entries(search).map(([k, v]) => idPiece(k, v))];
 }
 
-function factoryShape(f: string): { ivf: number; pq: number; hnsw: number } {
-  return { ivf: num(/IVF(\d+)/.exec(f)?.[1], 0), pq: num(/PQ(\d+)/.exec(f)?.[1], 0), hnsw: num(/HNSW(\d+)/.exec(f)?.[1], 0) };
+/** The cost model of an index configuration over `rows` rows: its descriptor's (src/index/<id>.ts), on resolved parameters. */
+export function indexCosts(index: string, build: IndexParams, sh: DataShape, rows: number): IndexCost {
+  return indexDescriptor(index).cost(checkBuildParams(index, build), sh, rows);
 }
 
-/** The cost model of an index: build seconds over `rows` rows, and seconds per query for given search parameters. */
-export function indexCosts(index: string, build: IndexParams, sh: DataShape, rows: number): { build: number; perQuery: (search: IndexParams) => number } {
-  const d = sh.dim, train = Math.min(rows, 65_536);
-  const { kernelFlops, lookups, graphFlops } = RATES;
-  switch (index) {
-    case 'flat':
-      return { build: (rows * d * 4) / 1e9, perQuery: () => (2 * rows * d) / kernelFlops };
-    case 'pq': {
-      const m = num(build.m, 8), k = 2 ** num(build.nbits, 8);
-      return { build: (m * kmeansFlops(train, k, d / m) + 2 * rows * k * d) / kernelFlops, perQuery: () => (rows * m) / lookups + (2 * k * d) / kernelFlops };
-    }
-    case 'ivfpq': {
-      const nlist = num(build.nlist, 1024), m = num(build.m, 8), k = 2 ** num(build.nbits, 8);
-      return {
-        build: (kmeansFlops(train, nlist, d) + m * kmeansFlops(train, k, d / m) + 2 * rows * (nlist + k) * d) / kernelFlops,
-        perQuery: (s) => (2 * nlist * d) / kernelFlops + (Math.min(1, num(s.nprobe, 1) / nlist) * rows * m) / lookups,
-      };
-    }
-    case 'wrvq': {
-      const books = num(build.books, 4), size = num(build.size, 256);
-      const t = build.trainer === 'adam' ? 6 : 1;
-      return {
-        build: (t * books * kmeansFlops(train, size, d) + 2 * rows * size * d * books) / kernelFlops,
-        perQuery: (s) => (2 * size * d * 2) / kernelFlops + (Math.min(1, num(s.nprobe, 1) / size) * rows * books) / lookups,
-      };
-    }
-    case 'hnsw': {
-      const M = num(build.M, 16), efc = num(build.efConstruction, 200);
-      return { build: (rows * efc * M * d * 4) / graphFlops, perQuery: (s) => (num(s.efSearch, 64) * M * d * 2) / graphFlops };
-    }
-    case 'faiss': {
-      const f = factoryShape(String(build.factory ?? 'Flat'));
-      if (f.hnsw) return { build: (0.6 * rows * 40 * f.hnsw * d * 4) / graphFlops, perQuery: (s) => (num(s.efSearch, 16) * f.hnsw * d * 2) / graphFlops };
-      if (f.ivf) {
-        const m = f.pq || d;
-        return {
-          build: (3 * (kmeansFlops(train, f.ivf, d) + (f.pq ? f.pq * kmeansFlops(train, 256, d / f.pq) : 0)) + 2 * rows * (f.ivf + 256) * d) / kernelFlops,
-          perQuery: (s) => (2 * f.ivf * d) / kernelFlops + (0.5 * Math.min(1, num(s.nprobe, 1) / f.ivf) * rows * m) / lookups,
-        };
-      }
-      if (f.pq) return { build: (3 * f.pq * kmeansFlops(train, 256, d / f.pq)) / kernelFlops, perQuery: () => (rows * f.pq) / (3 * lookups) };
-      return { build: 1, perQuery: () => (2 * rows * d) / (kernelFlops / 6) };
-    }
-    case 'lancedb':
-      return { build: 5 + (90 * rows) / 331_479, perQuery: (s) => 0.002 + 0.0001 * num(s.nprobes, 20) };
-    default:
-      return { build: 0.1, perQuery: () => 0 };
-  }
-}
+/** Resolved search parameters (defaults filled) of one search configuration. */
+const searchOf = (index: string, s: IndexParams) => checkSearchParams(index, s);
 
 function indexSeconds(c: IndexConfig, sh: DataShape): number {
   if (indexUnavailable(c.index) !== null) return RATES.startup;
   const q = Math.min(num(c.queries, sh.queries), sh.queries);
   const truth = (2 * sh.base * sh.queries * sh.dim) / RATES.kernelFlops; // cached after the first cell of a dataset
-  const cost = indexCosts(c.index, c.build, sh, sh.base);
-  const combos = cartesian<ParamValue | null>(Object.entries(c.sweep), c.search);
-  const search = combos.reduce((t, s) => t + (q + Math.min(q, num(c.warmup, 100))) * cost.perQuery(s), 0);
-  return RATES.startup + loadSeconds(sh) + truth + cost.build + search;
+  const cost = indexCosts(c.index, c.build ?? {}, sh, sh.base);
+  const combos = cartesian<ParamValue | null>(Object.entries(c.sweep ?? {}), c.search ?? {});
+  const search = combos.reduce((t, s) => t + (q + Math.min(q, num(c.warmup, 100))) * cost.querySeconds(searchOf(c.index, s)), 0);
+  return RATES.startup + loadSeconds(sh) + truth + cost.buildSeconds + search;
 }
 
 export const indexKind: CellKindDef<'index', 'indexes', IndexSpec[], IndexConfig> = {

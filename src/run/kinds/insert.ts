@@ -11,6 +11,7 @@ import { atScale, dropUndefined, resolveRecord, type Grid, type Scaled } from '.
 import { RECALL_DEFINITION } from '../index-job.js';
 import { dataOf, num, renameDataset, TIMING_DEFINITIONS } from './common.js';
 import { checkIndexSpec, indexCosts, indexPieces } from './index.js';
+import { checkSearchParams } from '../../index/registry.js';
 import type { CellKindDef, DatasetCellConfig } from './types.js';
 
 /** One entry of `grid.inserts`. */
@@ -38,11 +39,10 @@ export interface InsertConfig extends DatasetCellConfig {
 function insertSeconds(c: InsertConfig, sh: DataShape): number {
   const total = c.batches.reduce((a, b) => a + b, 0);
   const q = Math.min(num(c.queries, 1000), sh.queries);
-  const cost = indexCosts(c.index, c.build, sh, Math.max(1, sh.base - total));
-  const perRow = cost.build / Math.max(1, sh.base - total);
-  const graph = c.index === 'hnsw' || c.index === 'faiss';
-  const perBatch = c.batches.reduce((t, b) => t + b * perRow * (graph ? 1 : 0.05) + (2 * sh.base * q * sh.dim) / RATES.kernelFlops + q * cost.perQuery(c.search), 0);
-  return RATES.startup + loadSeconds(sh) + cost.build + perBatch;
+  const cost = indexCosts(c.index, c.build ?? {}, sh, Math.max(1, sh.base - total));
+  const search = checkSearchParams(c.index, c.search ?? {});
+  const perBatch = c.batches.reduce((t, b) => t + b * cost.addSecondsPerRow + (2 * sh.base * q * sh.dim) / RATES.kernelFlops + q * cost.querySeconds(search), 0);
+  return RATES.startup + loadSeconds(sh) + cost.buildSeconds + perBatch;
 }
 
 export const insertKind: CellKindDef<'insert', 'inserts', InsertSpec[], InsertConfig> = {
