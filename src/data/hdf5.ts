@@ -34,7 +34,7 @@ async function h5wasm(): Promise<H5> {
   return h5;
 }
 
-/** Runs fn with writes to fd 2 captured; returns its value, or throws with the last HDF5 message. */
+/** Runs fn with writes to fd 2 and process.stderr captured; returns its value, or throws with the last HDF5 message. */
 function quietly<T>(fn: () => T): { value?: T; error?: Error; diag: string } {
   const orig = fs.writeSync;
   let diag = '';
@@ -53,12 +53,19 @@ function quietly<T>(fn: () => T): { value?: T; error?: Error; diag: string } {
     }
     return (orig as (...a: unknown[]) => number).call(fs, fd, buf, ...rest);
   };
+  // h5wasm's own warnings and aborts ("Invalid UTF-8 leading byte", "Aborted(...)") go through console.error
+  const origWrite = process.stderr.write;
+  process.stderr.write = ((chunk: unknown) => {
+    diag += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
   try {
     return { value: fn(), diag };
   } catch (e) {
     return { error: e as Error, diag };
   } finally {
     fs.writeSync = orig;
+    process.stderr.write = origWrite;
   }
 }
 
@@ -107,6 +114,7 @@ export async function readAnnBenchmarksHdf5(path: string): Promise<AnnBenchmarks
   }
   const v = r.value;
   for (const need of ['train', 'test'] as const) {
+    if (!v[need] && v.keys.includes(need)) throw new InputError(`${path}: '${need}' is not a readable dataset (corrupt object header or not an array).`);
     if (!v[need]) throw new InputError(`${path} has no '${need}' dataset (an ann-benchmarks file holds train, test, neighbors, distances; it has ${v.keys.join(', ') || 'none'}).`);
   }
   const toMatrix = (name: string, x: { shape: number[]; value: ArrayLike<number> | null }): Matrix => {
@@ -116,6 +124,9 @@ export async function readAnnBenchmarksHdf5(path: string): Promise<AnnBenchmarks
     const m = Matrix.zeros(x.shape[0], x.shape[1]);
     if (x.value.length !== m.data.length) throw new InputError(`${path}: '${name}' holds ${x.value.length} values for shape (${x.shape.join(', ')}).`);
     m.data.set(x.value);
+    for (let i = 0; i < m.data.length; i++) {
+      if (Number.isFinite(x.value[i]) && !Number.isFinite(m.data[i])) throw new InputError(`${path}: '${name}' holds ${x.value[i]} (row ${Math.floor(i / m.dim)}), beyond the float32 range vectors are computed in.`);
+    }
     // before normalizing: an Inf row would become NaN and be reported as such
     assertFinite(m, `${path} ('${name}')`);
     return m;

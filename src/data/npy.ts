@@ -61,6 +61,7 @@ export function parseNpy(buf: Uint8Array, source: string): Matrix {
   const need = rows * dim * size;
   const have = buf.length - h.dataOffset;
   if (have < need) throw new InputError(`${source} is truncated: its header promises ${rows} × ${dim} values (${need} bytes) but only ${have} bytes follow.`);
+  if (have > need) throw new InputError(`${source} is corrupt: its header promises ${rows} × ${dim} values (${need} bytes) but ${have} bytes follow.`);
   const view = new DataView(buf.buffer, buf.byteOffset + h.dataOffset, need);
   const out = Matrix.zeros(rows, dim);
   const o = out.data;
@@ -70,7 +71,11 @@ export function parseNpy(buf: Uint8Array, source: string): Matrix {
   } else if (size === 4) {
     for (let i = 0; i < n; i++) o[i] = view.getFloat32(4 * i, little);
   } else if (size === 8) {
-    for (let i = 0; i < n; i++) o[i] = view.getFloat64(8 * i, little);
+    for (let i = 0; i < n; i++) {
+      const v = view.getFloat64(8 * i, little);
+      o[i] = v;
+      if (Number.isFinite(v) && !Number.isFinite(o[i])) throw new InputError(`${source} holds ${v} (value ${i}), beyond the float32 range vectors are computed in.`);
+    }
   } else {
     for (let i = 0; i < n; i++) o[i] = fromHalf(view.getUint16(2 * i, little));
   }

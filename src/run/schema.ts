@@ -48,7 +48,8 @@ export function formatPath(path: (string | number)[], root = 'the task'): string
 
 /** A value shown in a message: JSON, cut at 40 characters. */
 export function show(v: unknown): string {
-  const s = v === undefined ? 'nothing' : JSON.stringify(v);
+  // JSON.stringify shows ±Infinity (a 1e999 in the file) as null
+  const s = v === undefined ? 'nothing' : typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v);
   return s.length > 40 ? s.slice(0, 37) + '...' : s;
 }
 
