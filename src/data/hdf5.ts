@@ -94,7 +94,7 @@ export async function readAnnBenchmarksHdf5(path: string): Promise<AnnBenchmarks
         if (type !== 0 && type !== 1) throw new InputError(`${path}: '${name}' does not hold numbers (HDF5 type class ${type}).`);
         if (type === 1 && size === 2) throw new InputError(`${path}: '${name}' holds float16 values, which h5wasm cannot read; convert it to float32.`);
         const claimed = shape.reduce((a, b) => a * b, 1) * size;
-        const limit = ds.filters.length === 0 ? bytes.length : Math.min(2 ** 31, bytes.length * 1024);
+        const limit = ds.filters.length === 0 ? bytes.length : Math.min(2 ** 31, bytes.length * 64); // compressed: float vectors never shrink 64×
         if (claimed > limit) throw new InputError(`${path}: '${name}' claims shape (${shape.join(', ')}), ${claimed} bytes, more than the ${bytes.length}-byte file can hold.`);
         const value = ds.value;
         // int64 datasets (numpy's default for ids) come back as BigInt64Array
@@ -163,6 +163,8 @@ export async function readAnnBenchmarksHdf5(path: string): Promise<AnnBenchmarks
       const dv = src ? src[i] : NaN;
       if (src && !Number.isFinite(dv)) throw new InputError(`${path}: 'distances' holds ${Number.isNaN(dv) ? 'NaN' : 'an infinite value'} (query ${Math.floor(i / k)}, rank ${i % k}).`);
       dists[i] = metric === 'angular' ? 2 * dv : dv * dv;
+      // a distance is ≥ 0 (float32 rounding aside) and its square must stay a float32
+      if (src && (dv < -1e-5 || !Number.isFinite(dists[i]))) throw new InputError(`${path}: 'distances' holds ${dv} (query ${Math.floor(i / k)}, rank ${i % k}), not a ${metric === 'angular' ? 'cosine' : 'euclidean'} distance.`);
     }
     groundTruth = { k, ids, dists };
   }

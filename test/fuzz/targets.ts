@@ -273,7 +273,18 @@ export const hdf5Target: FuzzTarget = {
     let category: string;
     const r = rng.float();
     if (r < 0.1) category = `structure: ${seed.replace(/\.hdf5$/, '')}`;
-    else if (r < 0.4) {
+    else if (r < 0.25) {
+      // the dataspace messages of the (rows, dim) datasets: little-endian uint64 dims, then maxdims
+      category = 'header edit: dataspace dims (shape, counts)';
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const spots: number[] = [];
+      for (let at = 0; at + 16 <= Math.min(4096, bytes.length); at++) {
+        const a = view.getBigUint64(at, true), b = view.getBigUint64(at + 8, true);
+        if ((a === 40n || a === 3n) && (b === 5n || b === 4n)) spots.push(at + (rng.float() < 0.5 ? 0 : 8));
+      }
+      const value = BigInt(pick(rng, [0, 1, 2, 3, 39, 41, 100_000, 2 ** 31, 2 ** 32 + 40, 2 ** 40, 2 ** 53]));
+      for (const at of spots) if (rng.float() < 0.7) view.setBigUint64(at, value, true);
+    } else if (r < 0.45) {
       category = 'header edit: flips in the first 2 KiB (superblock, object headers)';
       bytes = flipBytes(rng, bytes, 0, Math.min(2048, bytes.length));
     } else [category, bytes] = mutateBytes(rng, bytes);
