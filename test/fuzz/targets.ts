@@ -442,6 +442,7 @@ function textTarget(name: string, seeds: string[]): FuzzTarget {
 
 export const jsonlTarget = textTarget('jsonl-task', ['mteb/bitext', 'mteb/classification', 'mteb/clustering', 'mteb/pair', 'mteb/reranking', 'mteb/sts']);
 export const beirTarget = textTarget('beir', ['beir/mini-scifact', 'beir/with-task']);
+export const msmarcoTarget = textTarget('msmarco', ['msmarco']);
 
 // ---- task files ----
 
@@ -483,4 +484,4 @@ export const taskTarget: FuzzTarget = {
   },
 };
 
-export const ALL_TARGETS: FuzzTarget[] = [npyTarget, fvecsTarget, bvecsTarget, ivecsTarget, hdf5Target, jsonlTarget, beirTarget, taskTarget];
+export const ALL_TARGETS: FuzzTarget[] = [npyTarget, fvecsTarget, bvecsTarget, ivecsTarget, hdf5Target, jsonlTarget, beirTarget, msmarcoTarget, taskTarget];
