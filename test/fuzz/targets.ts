@@ -414,7 +414,7 @@ function mutateTextFolder(rng: Rng, dir: string): string {
       if (rng.float() < 0.2) cols.splice(rng.int(cols.length), 1);
       lines[i] = cols.join('\t');
       writeFileSync(path, lines.join('\n'));
-      return `${basename(rel)} qrels: edited column`;
+      return `${basename(rel)}: edited TSV column`;
     }
   }
   const [cat, bytes] = mutateBytes(rng, new Uint8Array(readFileSync(path)));
