@@ -28,13 +28,14 @@ export function parseNpyHeader(buf: Uint8Array, source: string): NpyHeader {
   if (major < 1 || major > 3) throw bad(`unsupported format version ${major}.${buf[7]}`);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const lenBytes = major === 1 ? 2 : 4;
+  if (buf.length < 8 + lenBytes) throw bad('the header is truncated');
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const start = 8 + lenBytes;
   if (start + headerLen > buf.length) throw bad('the header is truncated');
   const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(buf.subarray(start, start + headerLen));
-  const descr = /'descr'\s*:\s*'([^']*)'/.exec(text)?.[1];
+  const descr = /'descr'\s*:\s*'([^'\r\n]*)'/.exec(text)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text)?.[1];
-  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
+  const shapeText = /'shape'\s*:\s*\(([^)\r\n]*)\)/.exec(text)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) throw bad('the header dict lacks descr, fortran_order or shape');
   const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
   if (shape.some((n) => !Number.isInteger(n) || n < 0)) throw bad(`the shape (${shapeText}) is not a tuple of sizes`);
@@ -61,6 +62,7 @@ export function parseNpy(buf: Uint8Array, source: string): Matrix {
   const need = rows * dim * size;
   const have = buf.length - h.dataOffset;
   if (have < need) throw new InputError(`${source} is truncated: its header promises ${rows} × ${dim} values (${need} bytes) but only ${have} bytes follow.`);
+  if (have > need) throw new InputError(`${source} is corrupt: its header promises ${rows} × ${dim} values (${need} bytes) but ${have} bytes follow.`);
   const view = new DataView(buf.buffer, buf.byteOffset + h.dataOffset, need);
   const out = Matrix.zeros(rows, dim);
   const o = out.data;
@@ -70,7 +72,11 @@ export function parseNpy(buf: Uint8Array, source: string): Matrix {
   } else if (size === 4) {
     for (let i = 0; i < n; i++) o[i] = view.getFloat32(4 * i, little);
   } else if (size === 8) {
-    for (let i = 0; i < n; i++) o[i] = view.getFloat64(8 * i, little);
+    for (let i = 0; i < n; i++) {
+      const v = view.getFloat64(8 * i, little);
+      o[i] = v;
+      if (Number.isFinite(v) && !Number.isFinite(o[i])) throw new InputError(`${source} holds ${v} (value ${i}), beyond the float32 range vectors are computed in.`);
+    }
   } else {
     for (let i = 0; i < n; i++) o[i] = fromHalf(view.getUint16(2 * i, little));
   }

@@ -48,8 +48,18 @@ export function formatPath(path: (string | number)[], root = 'the task'): string
 
 /** A value shown in a message: JSON, cut at 40 characters. */
 export function show(v: unknown): string {
-  const s = v === undefined ? 'nothing' : JSON.stringify(v);
+  // JSON.stringify shows ±Infinity (a 1e999 in the file) as null
+  const s = v === undefined ? 'nothing' : typeof v === 'number' && !Number.isFinite(v) ? String(v) : json(v);
   return s.length > 40 ? s.slice(0, 37) + '...' : s;
+}
+
+/** JSON.stringify, except that a value nested too deeply for it (thousands of levels) is a placeholder, not a RangeError. */
+function json(v: unknown): string {
+  try {
+    return JSON.stringify(v);
+  } catch {
+    return Array.isArray(v) ? '[[[…]]] (nested too deeply to show)' : '{…} (nested too deeply to show)';
+  }
 }
 
 const KNOWN_KEYWORDS = new Set([
@@ -158,8 +168,8 @@ export class SchemaValidator {
       const types = Array.isArray(s.type) ? s.type : [s.type];
       if (!types.some((t) => typeMatches(value, t))) return this.fail(path, s, value);
     }
-    if (s.const !== undefined && JSON.stringify(value) !== JSON.stringify(s.const)) return this.fail(path, s, value);
-    if (s.enum && !s.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) {
+    if (s.const !== undefined && json(value) !== JSON.stringify(s.const)) return this.fail(path, s, value);
+    if (s.enum && !s.enum.some((e) => JSON.stringify(e) === json(value))) {
       const hint = typeof value === 'string' ? didYouMean(value, s.enum.filter((e): e is string => typeof e === 'string')) : '';
       const p = this.fail(path, s, value);
       return hint ? { path, message: p.message.replace(/\.$/, hint) } : p;

@@ -169,3 +169,53 @@ test('synthetic-gmm is deterministic under a seed', async () => {
   assert.equal(a.base.rows, 20_000);
   assert.equal(a.queries.rows, 1000);
 });
+
+// Regressions found by the loader fuzzing (test/fuzz, test/fixtures/fuzz/make-hdf5.py).
+const FUZZ = fileURLToPath(new URL('../fixtures/fuzz/', import.meta.url));
+
+test('hdf5: a -1 (or out-of-range, non-integer) neighbour is named with the file and dataset, as TEXMEX ground truth is', async () => {
+  await inputError(() => loadDataset(join(FUZZ, 'neighbors-minus-one.hdf5')), /neighbors-minus-one\.hdf5: 'neighbors' names row -1 \(query 1\)/);
+  await inputError(() => loadDataset(join(FUZZ, 'neighbors-out-of-range.hdf5')), /neighbors-out-of-range\.hdf5: 'neighbors' names row 40 .*rows 0 to 39/);
+});
+
+test('hdf5: Inf in train or test is reported as infinite (also in an angular file, where normalizing used to turn it into NaN)', async () => {
+  await inputError(() => loadDataset(join(FUZZ, 'train-inf-angular.hdf5')), /train-inf-angular\.hdf5 \('train'\): row 7 contains an infinite value \(column 3\)/);
+  await inputError(() => loadDataset(join(FUZZ, 'train-inf.hdf5')), /train-inf\.hdf5 \('train'\): row 7 contains an infinite value/);
+  await inputError(() => loadDataset(join(FUZZ, 'test-nan.hdf5')), /test-nan\.hdf5 \('test'\): row 1 contains NaN/);
+});
+
+test('hdf5: int64 neighbours are read; distances of another shape or NaN, empty, float16 and non-numeric datasets are named', async () => {
+  const ds = await loadDataset(join(FUZZ, 'neighbors-i64.hdf5'));
+  const ref = await loadDataset(join(FUZZ, 'valid.hdf5'));
+  assert.deepEqual([...ds.groundTruth!.ids], [...ref.groundTruth!.ids]);
+  await inputError(() => loadDataset(join(FUZZ, 'distances-short.hdf5')), /distances-short\.hdf5: 'distances' has shape \(3, 2\) but 'neighbors' has \(3, 4\)/);
+  await inputError(() => loadDataset(join(FUZZ, 'distances-nan.hdf5')), /distances-nan\.hdf5: 'distances' holds NaN/);
+  await inputError(() => loadDataset(join(FUZZ, 'train-empty.hdf5')), /train-empty\.hdf5: 'train' has shape \(0, 5\); it holds no vectors/);
+  await inputError(() => loadDataset(join(FUZZ, 'train-f16.hdf5')), /train-f16\.hdf5: 'train' holds float16 values/);
+  await inputError(() => loadDataset(join(FUZZ, 'train-strings.hdf5')), /train-strings\.hdf5: 'train' does not hold numbers/);
+});
+
+test('hdf5: a dataset whose header claims more bytes than the file holds is refused before it is read', async () => {
+  // gzip-chunked train (HDF5 itself checks contiguous storage) with its dataspace patched: dims and maxdims (40, 5) → (N, 5)
+  const bytes = readFileSync(join(FUZZ, 'valid-gzip.hdf5'));
+  const dims = Buffer.alloc(16);
+  dims.writeBigUInt64LE(40n, 0);
+  dims.writeBigUInt64LE(5n, 8);
+  for (const rows of [2n ** 40n, 100_000n]) {
+    const patched = Buffer.from(bytes);
+    for (let at = bytes.indexOf(dims); at >= 0 && at < 2048; at = bytes.indexOf(dims, at + 1)) patched.writeBigUInt64LE(rows, at);
+    writeFileSync(join(dir, 'huge.hdf5'), patched);
+    await inputError(() => loadDataset(join(dir, 'huge.hdf5')), new RegExp(`huge\\.hdf5: 'train' claims shape \\(${rows}, 5\\), \\d+ bytes, more than the \\d+-byte file can hold`));
+  }
+});
+
+test('npy: bytes after the data its header describes, and float64 values beyond float32, are named', async () => {
+  const m = mixture(5, 3, 2, 1);
+  writeNpy(join(dir, 'extra.npy'), m);
+  writeFileSync(join(dir, 'extra.npy'), Buffer.concat([readFileSync(join(dir, 'extra.npy')), Buffer.alloc(12)]));
+  await inputError(() => readNpy(join(dir, 'extra.npy')), /extra\.npy is corrupt: its header promises 5 × 3 values \(60 bytes\) but 72 bytes follow/);
+  const f8 = Buffer.from(readFileSync(join(FIX, 'f8.npy')));
+  f8.writeDoubleLE(1e300, f8.length - 8);
+  writeFileSync(join(dir, 'big.npy'), f8);
+  await inputError(() => readNpy(join(dir, 'big.npy')), /big\.npy holds 1e\+300 \(value 11\), beyond the float32 range/);
+});

@@ -84,7 +84,9 @@ export function str(r: JsonlRecord, key: string, opts: { optional?: boolean; num
 export function num(r: JsonlRecord, key: string): number {
   const v = r.obj[key];
   const x = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-  if (typeof x !== 'number' || !Number.isFinite(x)) throw new InputError(`${r.at} has no numeric field '${key}'.`);
+  // 1e999 parses to Infinity, "NaN" / "Infinity" strings to NaN / Infinity: say so rather than "no numeric field"
+  if (typeof x === 'number' && !Number.isNaN(x) && !Number.isFinite(x)) throw new InputError(`${r.at}: '${key}' is infinite (${JSON.stringify(v)}).`);
+  if (typeof x !== 'number' || !Number.isFinite(x)) throw new InputError(`${r.at} has no numeric field '${key}'${typeof v === 'string' ? ` ('${v.slice(0, 40)}' is not a number)` : ''}.`);
   return x;
 }
 

@@ -18,7 +18,13 @@ export const DEFAULT_MAIN_SCORE: Readonly<Record<TaskType, string>> = Object.fre
 export function parseTaskType(value: unknown, where: string): TaskType {
   if (typeof value === 'string' && (TASK_TYPES as readonly string[]).includes(value)) return value as TaskType;
   const hint = typeof value === 'string' ? didYouMean(value, TASK_TYPES) : '';
-  throw new InputError(`${where}: 'type' must be one of ${TASK_TYPES.join(', ')}, got ${JSON.stringify(value)}${hint}.`);
+  let shown: string;
+  try {
+    shown = JSON.stringify(value) ?? String(value);
+  } catch {
+    shown = 'a value nested too deeply to show'; // JSON.stringify overflows the stack
+  }
+  throw new InputError(`${where}: 'type' must be one of ${TASK_TYPES.join(', ')}, got ${shown.length > 40 ? shown.slice(0, 37) + '...' : shown}${hint}.`);
 }
 
 /**

@@ -151,7 +151,8 @@ function addQrel(
   queries: Map<string, string>, docs: Map<string, number>, queriesPath: string, corpusPath: string,
 ): void {
   const score = Number(scoreText);
-  if (scoreText === '' || !Number.isFinite(score)) throw new InputError(`${at}: relevance '${scoreText}' is not a number.`);
+  if (scoreText === '' || Number.isNaN(score)) throw new InputError(`${at}: relevance '${scoreText}' is not a number.`);
+  if (!Number.isFinite(score)) throw new InputError(`${at}: relevance '${scoreText}' is infinite.`);
   if (!queries.has(qid)) throw new InputError(`${at} names query id '${qid}', which is not in ${queriesPath}.`);
   if (!docs.has(did)) throw new InputError(`${at} names document id '${did}', which is not in ${corpusPath}.`);
   if (score <= 0) return;

@@ -160,3 +160,15 @@ test('resolveTaskSpecs: names and folders stay, task types expand, duplicates go
   assert.ok(resolveTaskSpecs(['all']).length >= 10);
   assert.ok(!resolveTaskSpecs(['all']).includes('wordnet-glosses-50k'), 'corpora are not tasks');
 });
+
+test('bad input: an infinite relevance or score (1e999) is said to be infinite, not "not a number"', async () => {
+  const { cpSync, writeFileSync } = await import('node:fs');
+  const beir = join(dir, 'inf-qrels');
+  cpSync(fx('beir', 'mini-scifact'), beir, { recursive: true });
+  writeFileSync(join(beir, 'qrels', 'test.tsv'), 'query-id\tcorpus-id\tscore\nq1\td1\t1e999\n');
+  await inputError(() => loadTextTask(beir), /qrels\/test\.tsv:2: relevance '1e999' is infinite/);
+  const sts = join(dir, 'inf-sts');
+  cpSync(fx('mteb', 'sts'), sts, { recursive: true });
+  writeFileSync(join(sts, 'test.jsonl'), '{"sentence1": "a", "sentence2": "b", "score": 1e999}\n');
+  await inputError(() => loadTextTask(sts), /test\.jsonl:1: 'score' is infinite/);
+});
