@@ -10,6 +10,17 @@ import { QUANTIZER_IDS } from '../quant/registry.js';
 import { mtebResultPath, mtebTaskJson } from '../report/exports.js';
 import { WEIGHT_RULES, type WeightRule } from '../quant/wrvq.js';
 import { fmt, table } from '../core/format.js';
+import type { ParamSpecs } from '../core/params.js';
+import { COMMON_FLAGS, declareFlags, readFlags } from './flags.js';
+
+/** The numeric flags of `vqbench mteb`, each checked with its range (src/cli/flags.ts). */
+export const MTEB_FLAGS = {
+  books: { default: null, type: 'number', min: 1, max: 256, describe: 'default codebooks for --quantizer (default 4)' },
+  size: { default: null, type: 'number', min: 2, max: 65536, describe: 'default codewords per codebook for --quantizer (default 256)' },
+  trainSize: { default: 10000, min: 1, describe: 'rows of the training corpus used for training (seeded sample)' },
+  seed: COMMON_FLAGS.seed,
+  threads: COMMON_FLAGS.threads,
+} as const satisfies ParamSpecs;
 
 /** `--quantizer wrvq` or `--quantizer wrvq:books=4,size=256,weights=gain` (repeatable). */
 export function parseQuantizerSpec(s: string, defaults: Partial<MtebQuantizerSpec>): MtebQuantizerSpec {
@@ -36,7 +47,7 @@ export function mtebCommand(y: Argv): Argv {
     'mteb',
     'score an embedder on MTEB-style tasks, original vs quantized embeddings',
     (a) =>
-      a
+      declareFlags(a, MTEB_FLAGS)
         .option('model', { type: 'string', default: 'use-lite', describe: 'embedder: use-lite, glove-avg, bge-large, precomputed, or a transformers.js model id' })
         .option('model-path', { type: 'string', describe: 'local model folder (transformers.js layout) for bge-large or a model id' })
         .option('vectors', { type: 'string', describe: 'precomputed: .npy/.fvecs file aligned with the task texts' })
@@ -44,21 +55,17 @@ export function mtebCommand(y: Argv): Argv {
         .option('offline', { type: 'boolean', default: false, describe: 'transformers.js: never try to download a model (use --model-path or the local cache)' })
         .option('tasks', { type: 'string', array: true, demandOption: true, describe: 'prepared task names, task types (e.g. Classification) or task folders (BEIR / MTEB JSONL)' })
         .option('quantizer', { type: 'string', array: true, default: [] as string[], describe: `quantizer to compare (repeatable): ${QUANTIZER_IDS.join(', ')}, optionally method:books=4,size=256,weights=gain` })
-        .option('books', { type: 'number', describe: 'default codebooks for --quantizer (default 4)' })
-        .option('size', { type: 'number', describe: 'default codewords per codebook for --quantizer (default 256)' })
         .option('weights', { type: 'string', describe: `default WRVQ weight rule: ${WEIGHT_RULES.join(', ')}` })
         .option('train-corpus', { type: 'string', default: 'wordnet-glosses-50k', describe: 'text corpus the quantizers are trained on' })
-        .option('train-size', { type: 'number', default: 10000, describe: 'rows of that corpus used for training (seeded sample)' })
-        .option('seed', { type: 'number', default: 1234 })
-        .option('threads', { type: 'number', describe: 'worker threads for the kernels (default: all cores)' })
         .option('out', { type: 'string', describe: 'also write the result JSON to this file (atomically)' })
         .option('output-folder', { type: 'string', describe: "also write MTEB's per-task results JSON: <folder>/<model>[-<quantizer>]/<task>.json" })
         .option('json', { type: 'boolean', default: false, describe: 'print one JSON object on stdout instead of a table' }),
     async (argv) => {
-      if (argv.threads !== undefined) setThreads(argv.threads);
+      const flags = readFlags(argv, MTEB_FLAGS);
+      if (flags.threads !== null) setThreads(flags.threads);
       const defaults: Partial<MtebQuantizerSpec> = {};
-      if (argv.books !== undefined) defaults.books = argv.books;
-      if (argv.size !== undefined) defaults.size = argv.size;
+      if (flags.books !== null) defaults.books = flags.books;
+      if (flags.size !== null) defaults.size = flags.size;
       if (argv.weights !== undefined) defaults.weights = argv.weights as WeightRule;
       const quantizers = (argv.quantizer as string[]).map((s) => parseQuantizerSpec(s, defaults));
       const bar = progressBar('embed', 'text');
@@ -71,8 +78,8 @@ export function mtebCommand(y: Argv): Argv {
         tasks: argv.tasks as string[],
         quantizers,
         trainCorpus: argv['train-corpus'],
-        trainSize: argv['train-size'],
-        seed: argv.seed,
+        trainSize: flags.trainSize,
+        seed: flags.seed,
         onProgress: bar.update,
         onTask: argv.json ? undefined : (line) => { bar.finish(); process.stderr.write(`${line}\n`); },
       });
