@@ -1,7 +1,7 @@
 /** `vqbench embed`: a text corpus or task → one .npy of vectors (cached), usable as `--data` elsewhere. */
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { writeFileAtomic } from '../core/atomic.js';
+import { assertWritable, writeFileAtomic } from '../core/atomic.js';
 import { Matrix } from '../core/matrix.js';
 import { setThreads } from '../core/parallel.js';
 import { progressBar } from '../core/progress.js';
@@ -53,6 +53,7 @@ export function embedCommand(y: Argv): Argv {
     async (argv) => {
       const flags = readFlags(argv, EMBED_FLAGS);
       if (flags.threads !== null) setThreads(flags.threads);
+      if (argv.out !== undefined) assertWritable(argv.out); // before the embedding, not after
       const { name, groups } = await textGroups(argv.dataset);
       const limit = flags.limit ?? undefined;
       const embedder = await createEmbedder(argv.model, { modelPath: argv['model-path'], dtype: argv.dtype, offline: argv.offline, batchSize: flags.batchSize ?? undefined });

@@ -1,7 +1,7 @@
 /** `vqbench mteb`: flags → runMteb → a table of main scores (original vs quantized), or JSON. */
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { writeFileAtomic } from '../core/atomic.js';
+import { assertWritable, assertWritableDir, writeFileAtomic } from '../core/atomic.js';
 import { InputError } from '../core/errors.js';
 import { setThreads } from '../core/parallel.js';
 import { progressBar } from '../core/progress.js';
@@ -63,6 +63,8 @@ export function mtebCommand(y: Argv): Argv {
     async (argv) => {
       const flags = readFlags(argv, MTEB_FLAGS);
       if (flags.threads !== null) setThreads(flags.threads);
+      if (argv.out) assertWritable(argv.out); // before the run, not after it
+      if (argv['output-folder']) assertWritableDir(argv['output-folder']);
       const defaults: Partial<MtebQuantizerSpec> = {};
       if (flags.books !== null) defaults.books = flags.books;
       if (flags.size !== null) defaults.size = flags.size;

@@ -67,3 +67,41 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     throw fsInputError(e, path, 'write') ?? e;
   }
 }
+
+/**
+ * Checks up front, before a long computation, that `path` can be written by `writeFileAtomic`:
+ * its folder can be created, it is not a directory, and a file can be created beside it. Throws the
+ * same one-sentence InputError the write would; leaves nothing behind but the folder.
+ */
+export function assertWritable(path: string): void {
+  ensureDir(dirname(path), path);
+  let st: fs.Stats | undefined;
+  try {
+    st = atomicFs.statSync(path, { throwIfNoEntry: false }); // also ENAMETOOLONG
+  } catch (e) {
+    throw fsInputError(e, path, 'write') ?? e;
+  }
+  if (st?.isDirectory()) throw fsInputError(Object.assign(new Error('EISDIR'), { code: 'EISDIR', path }), path, 'write')!;
+  if (st && !st.isFile()) return; // a device: written through
+  const probe = tempSibling(path);
+  try {
+    atomicFs.writeFileSync(probe, '');
+  } catch (e) {
+    throw fsInputError(e, path, 'write') ?? e;
+  } finally {
+    try { atomicFs.rmSync(probe, { force: true }); } catch { /* gone */ }
+  }
+}
+
+/** Checks up front that files can be written under the folder `dir` (created if missing). */
+export function assertWritableDir(dir: string): void {
+  ensureDir(dir);
+  const probe = join(dir, `.vqbench-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    atomicFs.writeFileSync(probe, '');
+  } catch (e) {
+    throw fsInputError(e, dir, 'write into') ?? e;
+  } finally {
+    try { atomicFs.rmSync(probe, { force: true }); } catch { /* gone */ }
+  }
+}
