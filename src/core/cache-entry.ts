@@ -15,7 +15,9 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { writeFileAtomic } from './atomic.js';
+import { dirname } from 'node:path';
+import { ensureDir, writeFileAtomic } from './atomic.js';
+import { fsInputError } from './fs-errors.js';
 
 export interface Digest {
   bytes: number;
@@ -65,7 +67,12 @@ export function readVerified(path: string, expected: Digest): Buffer | null {
  */
 export function writeCacheEntry(path: string, data: Uint8Array | string, extra: Record<string, unknown> = {}): void {
   const marker = markerPath(path);
-  rmSync(marker, { force: true });
+  ensureDir(dirname(path), path); // a failure names the entry, not its marker
+  try {
+    rmSync(marker, { force: true });
+  } catch (e) {
+    throw fsInputError(e, path, 'write') ?? e;
+  }
   writeFileAtomic(path, data);
   writeFileAtomic(marker, JSON.stringify({ ...extra, complete: true, ...digestOf(data) }) + '\n');
 }

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { after, test } from 'node:test';
 import { Matrix } from '../../src/core/matrix.js';
 import { writeNpy } from '../../src/data/npy.js';
@@ -88,4 +89,16 @@ test('index --out a directory, and a full disk (/dev/full): one sentence, exit 2
     assertUserError(runCli(['index', '--data', data, '--index', 'flat', '--queries', '20', '--out', '/dev/full'], env), /^error: cannot write \/dev\/full: no space left on the device\.$/);
     assert.ok(existsSync('/dev/full'));
   }
+});
+
+test('exitWithError, the last resort: any errno error with a path is one sentence and exit 2; other errors keep their stack (exit 1)', () => {
+  const output = fileURLToPath(new URL('../../src/cli/output.ts', import.meta.url));
+  const run = (expr: string) => spawnSync(process.execPath, ['--import', 'tsx', '-e', `import(${JSON.stringify(output)}).then((m) => m.exitWithError(${expr}))`], { encoding: 'utf8' });
+  const erofs = run(`Object.assign(new Error('EROFS: read-only file system, open'), { code: 'EROFS', syscall: 'open', path: '/ro/x.json' })`);
+  assertUserError({ code: erofs.status ?? -1, stdout: erofs.stdout, stderr: erofs.stderr }, /^error: cannot write \/ro\/x\.json: the file system is read-only\.$/);
+  const enospc = run(`Object.assign(new Error('ENOSPC'), { code: 'ENOSPC', syscall: 'write', path: '/full/y.npy' })`);
+  assertUserError({ code: enospc.status ?? -1, stdout: enospc.stdout, stderr: enospc.stderr }, /^error: cannot write \/full\/y\.npy: no space left on the device\.$/);
+  const bug = run(`new TypeError('a bug')`);
+  assert.equal(bug.status, 1);
+  assert.match(bug.stderr, /^internal error: TypeError: a bug\n\s+at /);
 });
