@@ -11,7 +11,7 @@ import { InputError } from './errors.js';
 const REASONS: Record<string, string> = {
   EISDIR: 'it is a directory',
   ENOTDIR: 'a part of that path is a file, not a directory',
-  EEXIST: 'a file is in the way of a directory of that path',
+  EEXIST: 'a part of that path is a file, not a directory',
   EROFS: 'the file system is read-only',
   EACCES: 'permission denied',
   EPERM: 'operation not permitted',

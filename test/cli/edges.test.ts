@@ -56,7 +56,7 @@ test('embed --out: a directory, a file in the way, a name too long, no permissio
   writeFileSync(path.join(dir, 'keep.json'), 'keep');
   const long = path.join(dir, 'a'.repeat(300) + '.npy');
   assertUserError(embed('--out', path.join(dir, 'adir')), /^error: cannot write .*\/adir: it is a directory\.$/);
-  assertUserError(embed('--out', path.join(dir, 'keep.json', 'x.npy')), /^error: cannot write .*\/keep\.json\/x\.npy: a (part of that path is a file|file is in the way)/);
+  assertUserError(embed('--out', path.join(dir, 'keep.json', 'x.npy')), /^error: cannot write .*\/keep\.json\/x\.npy: a part of that path is a file, not a directory/);
   assertUserError(embed('--out', long), /^error: cannot write .*a{300}\.npy: the name is too long\.$/);
   if (process.getuid?.() === 0 && existsSync('/sys/kernel')) {
     // sysfs refuses new files even to root
@@ -73,7 +73,7 @@ test('mteb --out and --output-folder that cannot be written are refused before t
   const a = mteb('--out', path.join(dir, 'adir2'));
   assertUserError(a, /^error: cannot write .*\/adir2: it is a directory\.$/);
   assert.equal(a.stdout, '');
-  assertUserError(mteb('--output-folder', path.join(dir, 'keep2.json')), /^error: cannot create the directory .*keep2\.json: /);
+  assertUserError(mteb('--output-folder', path.join(dir, 'keep2.json')), /^error: cannot create the directory .*keep2\.json: a part of that path is a file, not a directory\.$/);
   assert.equal(readFileSync(path.join(dir, 'keep2.json'), 'utf8'), 'keep');
 });
 

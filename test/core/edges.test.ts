@@ -44,7 +44,7 @@ test('writeFileAtomic: a file where a directory goes (ENOTDIR / EEXIST) names th
   const d = join(dir, 'enotdir');
   mkdirSync(d);
   writeFileSync(join(d, 'keep'), 'keep');
-  inputErrorSync(() => writeFileAtomic(join(d, 'keep', 'out.json'), '{}'), /^cannot write .*keep\/out\.json: a (part of that path is a file|file is in the way)/);
+  inputErrorSync(() => writeFileAtomic(join(d, 'keep', 'out.json'), '{}'), /^cannot write .*keep\/out\.json: a part of that path is a file, not a directory/);
   inputErrorSync(() => writeFileAtomic(join(d, 'keep', 'sub', 'out.json'), '{}'), /^cannot write .*keep\/sub\/out\.json: /);
   assert.equal(readFileSync(join(d, 'keep'), 'utf8'), 'keep');
   inputErrorSync(() => ensureDir(join(d, 'keep', 'sub')), /^cannot create the directory .*keep\/sub: /);
