@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { assertWritable, writeFileAtomic } from '../core/atomic.js';
+import { InputError } from '../core/errors.js';
 import { Matrix } from '../core/matrix.js';
 import { setThreads } from '../core/parallel.js';
 import { progressBar } from '../core/progress.js';
@@ -53,6 +54,7 @@ export function embedCommand(y: Argv): Argv {
     async (argv) => {
       const flags = readFlags(argv, EMBED_FLAGS);
       if (flags.threads !== null) setThreads(flags.threads);
+      if (argv.out === '') throw new InputError('--out is empty: give the .npy file to write.');
       if (argv.out !== undefined) assertWritable(argv.out); // before the embedding, not after
       const { name, groups } = await textGroups(argv.dataset);
       const limit = flags.limit ?? undefined;

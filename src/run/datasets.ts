@@ -17,7 +17,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
-import { writeFileAtomic } from '../core/atomic.js';
+import { ensureDir, writeFileAtomic } from '../core/atomic.js';
 import { digestOf, readVerified, type Digest } from '../core/cache-entry.js';
 import { Rng } from '../core/rng.js';
 import { cacheDir } from '../data/cache.js';
@@ -105,7 +105,7 @@ export async function prepareDataset(spec: string, subset: { base?: number; quer
     checksum: passthrough ? ds.checksum : checksum(floatBytes(base.data), floatBytes(queries.data)),
     files: {},
   };
-  mkdirSync(root, { recursive: true });
+  ensureDir(root);
   const tmp = join(root, `.tmp-${name}-${process.pid}-${Date.now()}`);
   mkdirSync(tmp);
   try {
