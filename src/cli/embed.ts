@@ -1,7 +1,8 @@
 /** `vqbench embed`: a text corpus or task → one .npy of vectors (cached), usable as `--data` elsewhere. */
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { writeFileAtomic } from '../core/atomic.js';
+import { assertWritable, writeFileAtomic } from '../core/atomic.js';
+import { InputError } from '../core/errors.js';
 import { Matrix } from '../core/matrix.js';
 import { setThreads } from '../core/parallel.js';
 import { progressBar } from '../core/progress.js';
@@ -12,6 +13,15 @@ import { createEmbedder } from '../embed/registry.js';
 import type { EmbedRole } from '../embed/types.js';
 import { cacheDir } from '../data/cache.js';
 import { fmt, keyValueTable } from '../core/format.js';
+import type { ParamSpecs } from '../core/params.js';
+import { COMMON_FLAGS, declareFlags, readFlags } from './flags.js';
+
+/** The numeric flags of `vqbench embed`, each checked with its range (src/cli/flags.ts). */
+export const EMBED_FLAGS = {
+  limit: { default: null, type: 'number', min: 1, describe: 'embed only the first N texts of each group (default: all)' },
+  batchSize: { default: null, type: 'number', min: 1, max: 65536, describe: 'texts per embedder call (default: the embedder\'s own)' },
+  threads: COMMON_FLAGS.threads,
+} as const satisfies ParamSpecs;
 
 /** The texts of a corpus, or every text of a task grouped by role (queries first, as textsOf gives them). */
 async function textGroups(spec: string): Promise<{ name: string; groups: { role: EmbedRole; texts: string[] }[] }> {
@@ -33,21 +43,22 @@ export function embedCommand(y: Argv): Argv {
     'embed',
     'embed a text corpus or task into a .npy of vectors (cached and resumable)',
     (a) =>
-      a
+      declareFlags(a, EMBED_FLAGS)
         .option('dataset', { type: 'string', demandOption: true, describe: 'prepared corpus or task name, a folder (BEIR, MS MARCO, MTEB JSONL), alpaca_data.json, .txt or .jsonl' })
         .option('model', { type: 'string', default: 'use-lite', describe: 'embedder: use-lite, glove-avg, bge-large, or a transformers.js model id' })
         .option('model-path', { type: 'string', describe: 'local model folder (transformers.js layout)' })
         .option('dtype', { type: 'string', describe: 'transformers.js dtype: fp32 or q8' })
         .option('offline', { type: 'boolean', default: false, describe: 'transformers.js: never try to download a model (use --model-path or the local cache)' })
-        .option('limit', { type: 'number', describe: 'embed only the first N texts of each group' })
         .option('out', { type: 'string', describe: 'output .npy (default: datasets/cache/vectors/<dataset>-<model>.npy)' })
-        .option('threads', { type: 'number', describe: 'worker threads for the kernels (default: all cores)' })
         .option('json', { type: 'boolean', default: false, describe: 'print one JSON object on stdout instead of a table' }),
     async (argv) => {
-      if (argv.threads !== undefined) setThreads(argv.threads);
+      const flags = readFlags(argv, EMBED_FLAGS);
+      if (flags.threads !== null) setThreads(flags.threads);
+      if (argv.out === '') throw new InputError('--out is empty: give the .npy file to write.');
+      if (argv.out !== undefined) assertWritable(argv.out); // before the embedding, not after
       const { name, groups } = await textGroups(argv.dataset);
-      const limit = argv.limit;
-      const embedder = await createEmbedder(argv.model, { modelPath: argv['model-path'], dtype: argv.dtype, offline: argv.offline });
+      const limit = flags.limit ?? undefined;
+      const embedder = await createEmbedder(argv.model, { modelPath: argv['model-path'], dtype: argv.dtype, offline: argv.offline, batchSize: flags.batchSize ?? undefined });
       const t0 = performance.now();
       const parts: { role: EmbedRole; texts: string[]; m: Matrix }[] = [];
       for (const g of groups) {

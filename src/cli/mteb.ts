@@ -1,7 +1,7 @@
 /** `vqbench mteb`: flags → runMteb → a table of main scores (original vs quantized), or JSON. */
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { writeFileAtomic } from '../core/atomic.js';
+import { assertWritable, assertWritableDir, writeFileAtomic } from '../core/atomic.js';
 import { setThreads } from '../core/parallel.js';
 import { progressBar } from '../core/progress.js';
 import { runMteb, type MtebQuantizerSpec } from '../run/mteb.js';
@@ -11,6 +11,15 @@ import { QUANTIZER_IDS, parseQuantizerSpec, pickQuantizerParams, quantizerDescri
 import { mtebResultPath, mtebTaskJson } from '../report/exports.js';
 import { WEIGHT_RULES } from '../quant/wrvq.js';
 import { fmt, table } from '../core/format.js';
+import type { ParamSpecs } from '../core/params.js';
+import { COMMON_FLAGS, declareFlags, readFlags } from './flags.js';
+
+/** The numeric flags of `vqbench mteb`, each checked with its range (src/cli/flags.ts). */
+export const MTEB_FLAGS = {
+  trainSize: { default: 10000, min: 1, describe: 'rows of the training corpus used for training (seeded sample)' },
+  seed: COMMON_FLAGS.seed,
+  threads: COMMON_FLAGS.threads,
+} as const satisfies ParamSpecs;
 
 /**
  * `--quantizer wrvq`, `--quantizer pq:m=12,nbits=8` or `--quantizer pq:books=12,size=256` (repeatable;
@@ -32,7 +41,7 @@ export function mtebCommand(y: Argv): Argv {
     'mteb',
     'score an embedder on MTEB-style tasks, original vs quantized embeddings',
     (a) =>
-      a
+      declareFlags(a, MTEB_FLAGS)
         .option('model', { type: 'string', default: 'use-lite', describe: 'embedder: use-lite, glove-avg, bge-large, precomputed, or a transformers.js model id' })
         .option('model-path', { type: 'string', describe: 'local model folder (transformers.js layout) for bge-large or a model id' })
         .option('vectors', { type: 'string', describe: 'precomputed: .npy/.fvecs file aligned with the task texts' })
@@ -44,14 +53,14 @@ export function mtebCommand(y: Argv): Argv {
         .option('size', { type: 'string', describe: "codewords per codebook (pq: 2^nbits) of every --quantizer spec that does not give it; else the quantizer's default" })
         .option('weights', { type: 'string', describe: `WRVQ weight rule (${WEIGHT_RULES.join(', ')}) of every wrvq --quantizer spec that does not give it` })
         .option('train-corpus', { type: 'string', default: 'wordnet-glosses-50k', describe: 'text corpus the quantizers are trained on' })
-        .option('train-size', { type: 'number', default: 10000, describe: 'rows of that corpus used for training (seeded sample)' })
-        .option('seed', { type: 'number', default: 1234 })
-        .option('threads', { type: 'number', describe: 'worker threads for the kernels (default: all cores)' })
         .option('out', { type: 'string', describe: 'also write the result JSON to this file (atomically)' })
         .option('output-folder', { type: 'string', describe: "also write MTEB's per-task results JSON: <folder>/<model>[-<quantizer>]/<task>.json" })
         .option('json', { type: 'boolean', default: false, describe: 'print one JSON object on stdout instead of a table' }),
     async (argv) => {
-      if (argv.threads !== undefined) setThreads(argv.threads);
+      const flags = readFlags(argv, MTEB_FLAGS);
+      if (flags.threads !== null) setThreads(flags.threads);
+      if (argv.out) assertWritable(argv.out); // before the run, not after it
+      if (argv['output-folder']) assertWritableDir(argv['output-folder']);
       const defaults = { books: argv.books, size: argv.size, weights: argv.weights };
       const quantizers = (argv.quantizer as string[]).map((s) => mtebQuantizer(s, defaults));
       const bar = progressBar('embed', 'text');
@@ -64,8 +73,8 @@ export function mtebCommand(y: Argv): Argv {
         tasks: argv.tasks as string[],
         quantizers,
         trainCorpus: argv['train-corpus'],
-        trainSize: argv['train-size'],
-        seed: argv.seed,
+        trainSize: flags.trainSize,
+        seed: flags.seed,
         onProgress: bar.update,
         onTask: argv.json ? undefined : (line) => { bar.finish(); process.stderr.write(`${line}\n`); },
       });

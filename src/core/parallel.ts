@@ -10,18 +10,35 @@ import { Worker } from 'node:worker_threads';
 import { Matrix } from './matrix.js';
 import { knnRange, nearestRows, type Metric } from './search.js';
 import { rowNormsSq } from './distance.js';
+import { InputError } from './errors.js';
 
-let threads = Math.max(1, Number(process.env.VQBENCH_THREADS) || availableParallelism());
+/** A thread count, checked: a positive integer (a NaN or fraction would make the kernels skip rows). */
+function checkedThreads(n: unknown, what: string): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
+    throw new InputError(`${what} must be a positive integer (worker threads), got ${typeof n === 'string' ? `'${n}'` : String(n)}.`);
+  }
+  return n;
+}
+
+/** VQBENCH_THREADS when set (checked on first use, so a bad value is an error naming it), else every core. */
+function threadsFromEnv(): number {
+  const env = process.env.VQBENCH_THREADS;
+  if (env === undefined || env.trim() === '') return availableParallelism();
+  return checkedThreads(/^\s*\d+\s*$/.test(env) ? Number(env) : env, 'VQBENCH_THREADS');
+}
+
+let threadsSet: number | undefined;
 const workers: Worker[] = [];
 let nextJob = 0;
 
 /** Number of threads kernels may use (the main thread included). */
 export function getThreads(): number {
-  return threads;
+  return (threadsSet ??= threadsFromEnv());
 }
 
+/** Sets the kernels' thread count; anything but a positive integer is an InputError naming --threads. */
 export function setThreads(n: number): void {
-  threads = Math.max(1, Math.floor(n));
+  threadsSet = checkedThreads(n, '--threads');
 }
 
 /** Terminates idle workers so that the process can exit promptly. */
@@ -70,7 +87,7 @@ function runOnWorker(w: Worker, job: KernelJob, start: number, end: number): Pro
 
 /** Runs `job` over rows [0, rows), split across threads when `flops` make it worth it. */
 export async function parallelRows(job: KernelJob, rows: number, flops: number, local: (s: number, e: number) => void): Promise<void> {
-  const t = Math.min(threads, rows);
+  const t = Math.min(getThreads(), rows);
   if (t <= 1 || flops < 2e8) {
     local(0, rows);
     return;
@@ -100,7 +117,7 @@ export async function nearest(
   const dists = new Float32Array(new SharedArrayBuffer(x.rows * 4));
   const norms = metric === 'l2' ? cNorms ?? rowNormsSq(c.data, c.rows, c.dim) : null;
   const flops = 2 * x.rows * c.rows * x.dim;
-  const big = threads > 1 && flops >= 2e8;
+  const big = getThreads() > 1 && flops >= 2e8;
   const xd = big ? shared(x.data) : x.data;
   const job: KernelJob = { module: SEARCH_MODULE, fn: 'nearestTask', args: { x: xd, c: c.data, nc: c.rows, d: x.dim, metric, cNorms: norms, ids, dists } };
   await parallelRows(job, x.rows, flops, (s, e) => nearestRows(xd, s, e, c.data, c.rows, x.dim, metric, norms, ids, dists));
@@ -125,7 +142,7 @@ export async function knn(
   const ids = new Int32Array(new SharedArrayBuffer(queries.rows * k * 4));
   const dists = new Float32Array(new SharedArrayBuffer(queries.rows * k * 4));
   const flops = 2 * base.rows * queries.rows * base.dim;
-  const big = threads > 1 && flops >= 2e8;
+  const big = getThreads() > 1 && flops >= 2e8;
   const bd = big ? shared(base.data) : base.data;
   const qd = big ? shared(queries.data) : queries.data;
   const norms = metric === 'l2' ? rowNormsSq(bd, base.rows, base.dim, big ? new Float32Array(new SharedArrayBuffer(base.rows * 4)) : undefined) : null;

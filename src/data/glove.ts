@@ -10,16 +10,15 @@
  * dropped before the split (the package has none today; the count is recorded in `source`).
  *
  * The words come from src/data/glove-words.ts; the normalized matrix is cached as .npy under
- * datasets/cache/glove-100/, with its checksum.
+ * datasets/cache/glove-100/, with its checksum and completion marker.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../core/atomic.js';
+import { readCacheEntry, writeCacheEntry } from '../core/cache-entry.js';
 import { Matrix, normalizeRows } from '../core/matrix.js';
 import { cacheDir } from './cache.js';
 import { GLOVE_PACKAGE, glovePackageInfo, loadGloveWords } from './glove-words.js';
 import { checksum, floatBytes } from './checksum.js';
-import { readNpy, writeNpy } from './npy.js';
+import { encodeNpy, parseNpy } from './npy.js';
 import { seededSplit } from './split.js';
 import type { VectorDataset } from './types.js';
 
@@ -29,14 +28,23 @@ const PACKAGE = GLOVE_PACKAGE;
 
 
 
-/** All vectors of the package, normalized, in its order; cached as .npy after the first parse. */
+/**
+ * All vectors of the package, normalized, in its order; cached as .npy after the first parse, a
+ * cache entry with completion marker and checksum (src/core/cache-entry.ts) that also keeps the
+ * count of dropped rows: a truncated or corrupt file is rebuilt.
+ */
 function loadAll(): { all: Matrix; version: string; dropped: number } {
   const { version } = glovePackageInfo('glove-100');
-  const dir = cacheDir('glove-100');
-  const npy = join(dir, `glove-100-v${version}.npy`);
-  const meta = join(dir, `glove-100-v${version}.json`);
-  if (existsSync(npy) && existsSync(meta)) {
-    return { all: readNpy(npy), version, dropped: (JSON.parse(readFileSync(meta, 'utf8')) as { dropped: number }).dropped };
+  const npy = join(cacheDir('glove-100'), `glove-100-v${version}.npy`);
+  const cached = readCacheEntry(npy);
+  if (cached) {
+    try {
+      const all = parseNpy(cached.data, npy);
+      const dropped = cached.extra.dropped;
+      if (typeof dropped === 'number' && cached.extra.rows === all.rows) return { all, version, dropped };
+    } catch {
+      // a parse failure despite a matching checksum: rebuilt below
+    }
   }
   const { vectors, words } = loadGloveWords('glove-100');
   const d = vectors.dim;
@@ -49,9 +57,7 @@ function loadAll(): { all: Matrix; version: string; dropped: number } {
   const dropped = words.length - keep.length;
   const all = keep.length === words.length ? new Matrix(Float32Array.from(vectors.data), vectors.rows, d) : vectors.selectRows(keep);
   normalizeRows(all);
-  mkdirSync(dir, { recursive: true });
-  writeNpy(npy, all);
-  writeFileAtomic(meta, JSON.stringify({ package: PACKAGE, version, rows: all.rows, dim: d, dropped }) + '\n');
+  writeCacheEntry(npy, encodeNpy(all), { package: PACKAGE, version, rows: all.rows, dim: d, dropped });
   return { all, version, dropped };
 }
 

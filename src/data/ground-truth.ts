@@ -3,14 +3,20 @@
  * shared `knn` kernel on all threads), computed once per (dataset checksum, metric, k) and cached
  * under datasets/cache/ground-truth/ as .ivecs (ids) + .fvecs (distances). At least 100
  * neighbours are computed (as ann-benchmarks stores), so later runs with any k ≤ 100 reuse them.
+ *
+ * A result is checked before it is cached (ids in range and distinct per query, distances finite
+ * and sorted, and a few queries' nearest neighbour recomputed by brute force), so a broken
+ * computation (e.g. kernels that skipped rows) is an error, never a cached ground truth. Each file
+ * is a cache entry with a completion marker and checksum (src/core/cache-entry.ts): a truncated or
+ * corrupt file is recomputed.
  */
-import { existsSync } from 'node:fs';
-import { InputError } from '../core/errors.js';
-import { Matrix } from '../core/matrix.js';
+import { readCacheEntry, writeCacheEntry } from '../core/cache-entry.js';
+import { dot, l2sq } from '../core/distance.js';
+import { InputError, VqbenchError } from '../core/errors.js';
+import type { Matrix } from '../core/matrix.js';
 import { knn } from '../core/parallel.js';
 import type { ProgressFn } from '../core/progress.js';
 import { cacheDir } from './cache.js';
-import { readIvecs, readVecs, writeFvecs, writeIvecs } from './fvecs.js';
 import type { GroundTruth, VectorDataset } from './types.js';
 
 export const GROUND_TRUTH_MIN_K = 100;
@@ -37,10 +43,9 @@ export async function groundTruth(ds: VectorDataset, k: number, opts: { onProgre
   const K = Math.min(nb, Math.max(k, GROUND_TRUTH_MIN_K));
   const stem = cacheDir('ground-truth', `${ds.checksum}-${metric}-k${K}`);
   const useCache = opts.cache ?? true;
-  if (useCache && existsSync(`${stem}.ivecs`) && existsSync(`${stem}.fvecs`)) {
-    const ids = readIvecs(`${stem}.ivecs`);
-    const dists = readVecs(`${stem}.fvecs`, 'fvecs');
-    if (ids.rows === nq && ids.dim === K) return firstK({ k: K, ids: ids.data, dists: dists.data }, nq, k);
+  if (useCache) {
+    const cached = readCachedGroundTruth(stem, nq, K);
+    if (cached) return firstK(cached, nq, k);
   }
   const ids = new Int32Array(nq * K), dists = new Float32Array(nq * K);
   const base = ds.base.toShared(); // once: knn() copies a non-shared base to the workers on every call
@@ -51,9 +56,84 @@ export async function groundTruth(ds: VectorDataset, k: number, opts: { onProgre
     dists.set(r.dists, q0 * K);
     opts.onProgress?.(q1, nq, 'exact search');
   }
+  checkExactResult(ds.name, base, ds.queries, K, metric, ids, dists);
   if (useCache) {
-    writeIvecs(`${stem}.ivecs`, nq, K, ids);
-    writeFvecs(`${stem}.fvecs`, new Matrix(dists, nq, K));
+    writeCacheEntry(`${stem}.ivecs`, encodeRows(nq, K, ids));
+    writeCacheEntry(`${stem}.fvecs`, encodeRows(nq, K, dists));
   }
   return firstK({ k: K, ids, dists }, nq, k);
+}
+
+/** nq rows of K values as .ivecs / .fvecs (each row: int32 K, then K 4-byte values, little-endian). */
+export function encodeRows(nq: number, K: number, values: Int32Array | Float32Array): Uint8Array {
+  const buf = new ArrayBuffer(nq * (K + 1) * 4);
+  const v = new DataView(buf);
+  const float = values instanceof Float32Array;
+  for (let i = 0; i < nq; i++) {
+    const at = i * (K + 1) * 4;
+    v.setInt32(at, K, true);
+    for (let j = 0; j < K; j++) {
+      if (float) v.setFloat32(at + 4 + j * 4, values[i * K + j], true);
+      else v.setInt32(at + 4 + j * 4, values[i * K + j], true);
+    }
+  }
+  return new Uint8Array(buf);
+}
+
+function decodeRows(buf: Buffer, nq: number, K: number, float: boolean): Int32Array | Float32Array | null {
+  if (buf.byteLength !== nq * (K + 1) * 4) return null;
+  const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const out = float ? new Float32Array(nq * K) : new Int32Array(nq * K);
+  for (let i = 0; i < nq; i++) {
+    const at = i * (K + 1) * 4;
+    if (v.getInt32(at, true) !== K) return null;
+    for (let j = 0; j < K; j++) out[i * K + j] = float ? v.getFloat32(at + 4 + j * 4, true) : v.getInt32(at + 4 + j * 4, true);
+  }
+  return out;
+}
+
+/** The cached ground truth of nq × K, when both files are complete and intact; else null (recomputed). */
+function readCachedGroundTruth(stem: string, nq: number, K: number): GroundTruth | null {
+  const a = readCacheEntry(`${stem}.ivecs`);
+  const b = a && readCacheEntry(`${stem}.fvecs`);
+  if (!a || !b) return null;
+  const ids = decodeRows(a.data, nq, K, false) as Int32Array | null;
+  const dists = decodeRows(b.data, nq, K, true) as Float32Array | null;
+  return ids && dists ? { k: K, ids, dists } : null;
+}
+
+/**
+ * Throws unless (ids, dists) look like an exact k-NN result of queries over base: every id in range
+ * and distinct within its query, every distance finite and in order, and the first neighbour of a
+ * few queries equal to a brute-force recomputation. Catches kernels that computed nothing.
+ */
+export function checkExactResult(name: string, base: Matrix, queries: Matrix, K: number, metric: 'l2' | 'ip', ids: Int32Array, dists: Float32Array): void {
+  const nb = base.rows, nq = queries.rows, d = base.dim;
+  const fail = (q: number, why: string): never => {
+    throw new VqbenchError(`the exact ground truth of ${name} failed its check (query ${q}: ${why}), so it was not cached; the search kernels are broken.`);
+  };
+  const seen = new Int32Array(nb).fill(-1);
+  for (let q = 0; q < nq; q++) {
+    for (let j = 0; j < K; j++) {
+      const id = ids[q * K + j], dist = dists[q * K + j];
+      if (!(id >= 0 && id < nb)) fail(q, `neighbour id ${id} outside [0, ${nb})`);
+      if (seen[id] === q) fail(q, `neighbour ${id} listed twice`);
+      seen[id] = q;
+      if (!Number.isFinite(dist)) fail(q, `distance ${dist}`);
+      if (j > 0 && (metric === 'l2' ? dist < dists[q * K + j - 1] : dist > dists[q * K + j - 1])) fail(q, 'distances out of order');
+    }
+  }
+  const samples = Math.min(nq, 4);
+  for (let s = 0; s < samples; s++) {
+    const q = Math.floor((s * nq) / samples);
+    let best = metric === 'l2' ? Infinity : -Infinity, at = 0;
+    for (let i = 0; i < nb; i++) {
+      const v = metric === 'l2' ? l2sq(queries.data, q * d, base.data, i * d, d) : dot(queries.data, q * d, base.data, i * d, d);
+      if (metric === 'l2' ? v < best : v > best) { best = v; at = i; }
+    }
+    // float32 rounding of the kernels grows with the norms (‖q‖² + ‖b‖² − 2 q·b)
+    const scale = 1 + Math.abs(best) + dot(queries.data, q * d, queries.data, q * d, d) + dot(base.data, at * d, base.data, at * d, d);
+    const got = dists[q * K];
+    if (!(Math.abs(got - best) <= 1e-4 * scale)) fail(q, `nearest distance ${got}, brute force gives ${best}`);
+  }
 }

@@ -7,26 +7,30 @@
  *   <cache root>/embeddings/<safe id>/<role>-<key hash>/
  *     meta.json                          what the key is made of (for people; never trusted)
  *     chunk-000000000-000001024.npy      rows [0, 1024), float32, each written atomically
+ *     chunk-000000000-000001024.npy.done.json   its completion marker (bytes, sha256)
  *     chunk-000001024-000002048.npy      …
- *     all.npy                            only with `writeFull`: every row in one file
+ *     all.npy (+ .done.json)             only with `writeFull`: every row in one file
  *
  * Texts are embedded `chunkSize` at a time (default 1024), and each chunk is written as soon as it
- * is done, so a run killed at any moment resumes at the first missing chunk. A chunk file that does
- * not parse, has the wrong shape or holds a NaN/∞ is recomputed, never trusted. Chunk files name
- * their row range, so a different chunk size never misreads an old chunk (it recomputes).
+ * is done, so a run killed at any moment resumes at the first missing chunk. Each chunk (and all.npy)
+ * is a cache entry with a completion marker `<file>.done.json` holding its size and sha256
+ * (src/core/cache-entry.ts), written after the file: a chunk without its marker (interrupted), one
+ * that does not match it (truncated, a flipped byte), does not parse, has the wrong shape or holds a
+ * NaN/∞ is recomputed, never trusted. Chunk files name their row range, so a different chunk size
+ * never misreads an old chunk (it recomputes).
  *
  * Progress is reported over the texts that still need embedding (label: how many came from the
  * cache), so the rate and ETA of progressBar are those of the embedder, not of the disk; a fully
  * cached call reports nothing.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
+import { readCacheEntry, removeCacheEntry, writeCacheEntry } from '../core/cache-entry.js';
 import { assertFinite, Matrix } from '../core/matrix.js';
 import { progressBar, type ProgressFn } from '../core/progress.js';
 import { cacheDir as defaultCacheRoot } from '../data/cache.js';
-import { encodeNpy, parseNpy, writeNpy } from '../data/npy.js';
+import { encodeNpy, parseNpy } from '../data/npy.js';
 import { PrecomputedEmbedder } from './precomputed.js';
 import type { Embedder, EmbedRole } from './types.js';
 
@@ -77,11 +81,12 @@ export function embeddingCacheKey(embedder: Pick<Embedder, 'id' | 'version'>, te
 const pad = (n: number) => String(n).padStart(9, '0');
 export const chunkFileName = (start: number, end: number) => `chunk-${pad(start)}-${pad(end)}.npy`;
 
-/** A cached matrix of exactly rows × dim finite values, or null (missing, unreadable, wrong shape, NaN). */
+/** A cached matrix of exactly rows × dim finite values, or null (missing, incomplete, corrupt, unreadable, wrong shape, NaN). */
 function readTrusted(path: string, rows: number, dim: number): Matrix | null {
-  if (!existsSync(path)) return null;
+  const entry = readCacheEntry(path);
+  if (!entry) return null;
   try {
-    const m = parseNpy(readFileSync(path), path);
+    const m = parseNpy(entry.data, path);
     if (m.rows !== rows || m.dim !== dim) return null;
     assertFinite(m, path);
     return m;
@@ -137,7 +142,7 @@ export async function embedWithCache(embedder: Embedder, texts: string[], role: 
         for (let i = 0; i < m.data.length; i++) {
           if (m.data[i] - m.data[i] !== 0) throw new Error(`${embedder.id}: embed returned a NaN or infinite value for text ${start + Math.floor(i / dim)}`);
         }
-        writeNpy(join(dir, chunkFileName(start, end)), m);
+        writeCacheEntry(join(dir, chunkFileName(start, end)), encodeNpy(m));
         out.data.set(m.data, start * dim);
         done += end - start;
         report(done, todo, label);
@@ -148,8 +153,8 @@ export async function embedWithCache(embedder: Embedder, texts: string[], role: 
   }
 
   if (opts.writeFull) {
-    writeFileAtomic(fullPath, encodeNpy(out));
-    for (let start = 0; start < n; start += chunkSize) rmSync(join(dir, chunkFileName(start, Math.min(n, start + chunkSize))), { force: true });
+    writeCacheEntry(fullPath, encodeNpy(out));
+    for (let start = 0; start < n; start += chunkSize) removeCacheEntry(join(dir, chunkFileName(start, Math.min(n, start + chunkSize))));
   }
   return out;
 }

@@ -7,8 +7,16 @@
  * epsilon (1e-3) of the true k-th distance (ties at the boundary); with continuous data the two agree
  * almost always, and the set version needs no distances, so it is the one computed here.
  */
+import { VqbenchError } from '../core/errors.js';
 import { Matrix } from '../core/matrix.js';
 import type { SearchParams, SearchResult, VectorIndex } from '../index/types.js';
+
+/** Why a recall could not be measured. */
+function noQueries(what: string, k: number, nq: number): string {
+  return nq === 0
+    ? `${what}@${k} is not defined on 0 queries: give at least one query.`
+    : `${what}@${k} is not defined: none of the ${nq} queries has an exact neighbour (is the base empty?).`;
+}
 
 function checkShapes(fn: string, approxIds: ArrayLike<number>, exactIds: ArrayLike<number>, nq: number, kApprox: number, kExact: number, k: number): void {
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`${fn}: k must be a positive integer, got ${k}`);
@@ -22,7 +30,8 @@ function checkShapes(fn: string, approxIds: ArrayLike<number>, exactIds: ArrayLi
  * padded with −1), `exactIds` nq × kExact (k ≤ kExact). When kApprox < k the missing answers count as
  * misses; −1 and duplicate ids never count. The denominator is the number of valid (≥ 0) exact ids
  * among the first k, which is k unless the base has fewer than k vectors (a query without any valid
- * exact id is skipped).
+ * exact id is skipped). Throws a VqbenchError (never returns NaN) when no query counts: 0 queries,
+ * or none with a valid exact id.
  */
 export function recallAtK(
   approxIds: ArrayLike<number>, exactIds: ArrayLike<number>,
@@ -52,12 +61,14 @@ export function recallAtK(
     sum += hits / truth.size;
     counted++;
   }
-  return counted ? sum / counted : NaN;
+  if (!counted) throw new VqbenchError(noQueries('recall', k, nq));
+  return sum / counted;
 }
 
 /**
  * Fraction of queries whose true nearest neighbour (exactIds[q·kExact]) is among the first k
- * approximate answers (the "1-recall@k" / R@k of the IVFPQ and WRVQ papers).
+ * approximate answers (the "1-recall@k" / R@k of the IVFPQ and WRVQ papers). Throws a VqbenchError
+ * (never returns NaN) when no query has a valid exact nearest neighbour (0 queries, empty base).
  */
 export function nnRecallAtK(
   approxIds: ArrayLike<number>, exactIds: ArrayLike<number>,
@@ -78,7 +89,8 @@ export function nnRecallAtK(
       }
     }
   }
-  return counted ? hits / counted : NaN;
+  if (!counted) throw new VqbenchError(noQueries('1-recall', k, nq));
+  return hits / counted;
 }
 
 export interface LatencySummary {
@@ -91,7 +103,8 @@ export interface LatencySummary {
 /** The p-th quantile (0 ≤ p ≤ 1) of an ascending sample, numpy's default ('linear') interpolation. */
 export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
   const n = sorted.length;
-  if (n === 0) throw new RangeError('quantileSorted: empty sample');
+  if (n === 0) throw new VqbenchError('a latency percentile is not defined on 0 samples: no query was timed.');
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`quantileSorted: p must be in [0, 1], got ${p}`);
   const h = (n - 1) * p;
   const lo = Math.floor(h);
   const hi = Math.min(lo + 1, n - 1);
@@ -100,8 +113,9 @@ export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
 
 /** Median, 95th and 99th percentiles (numpy's linear interpolation) and mean of latencies in ms. */
 export function latencyPercentiles(samplesMs: ArrayLike<number>): LatencySummary {
-  if (samplesMs.length === 0) throw new RangeError('latencyPercentiles: no latency samples');
+  if (samplesMs.length === 0) throw new VqbenchError('latency percentiles are not defined on 0 samples: no query was timed.');
   const s = Float64Array.from(samplesMs).sort();
+  if (!Number.isFinite(s[0]) || !Number.isFinite(s[s.length - 1])) throw new VqbenchError(`latency percentiles are not defined: a timing sample is ${Number.isFinite(s[0]) ? s[s.length - 1] : s[0]} ms.`);
   let total = 0;
   for (let i = 0; i < s.length; i++) total += s[i];
   return { p50: quantileSorted(s, 0.5), p95: quantileSorted(s, 0.95), p99: quantileSorted(s, 0.99), mean: total / s.length };

@@ -7,9 +7,15 @@
 import type { Matrix } from '../core/matrix.js';
 import { l2sq, dot } from '../core/distance.js';
 import type { CodebookQuantizer } from '../quant/codebook-quantizer.js';
+import { VqbenchError } from '../core/errors.js';
 
+/**
+ * Loss and relative loss of x̂ against x. Throws a VqbenchError (never returns NaN) when they are not
+ * defined: no rows, or every row of x has zero norm (relative loss divides by mean ||x||²).
+ */
 export function quantizationLoss(x: Matrix, xhat: Matrix): { loss: number; relativeLoss: number; meanNormSq: number } {
   if (x.rows !== xhat.rows || x.dim !== xhat.dim) throw new RangeError('quantizationLoss: shapes differ');
+  if (x.rows === 0) throw new VqbenchError('the quantization loss is not defined on 0 evaluation vectors: give at least one.');
   const d = x.dim;
   let err = 0, norm = 0;
   for (let i = 0; i < x.rows; i++) {
@@ -17,7 +23,9 @@ export function quantizationLoss(x: Matrix, xhat: Matrix): { loss: number; relat
     norm += dot(x.data, i * d, x.data, i * d, d);
   }
   const loss = err / x.rows, meanNormSq = norm / x.rows;
-  return { loss, relativeLoss: meanNormSq > 0 ? loss / meanNormSq : NaN, meanNormSq };
+  if (!(meanNormSq > 0)) throw new VqbenchError(`the relative loss is not defined: all ${x.rows} evaluation vectors have zero norm.`);
+  if (!Number.isFinite(loss) || !Number.isFinite(meanNormSq)) throw new VqbenchError(`the quantization loss is not finite (loss ${loss}, mean ||x||² ${meanNormSq}): the vectors or their reconstruction hold a NaN or infinity.`);
+  return { loss, relativeLoss: loss / meanNormSq, meanNormSq };
 }
 
 /** The paper's compression ratio, in the paper's own units (eqs. 6 and 9). */

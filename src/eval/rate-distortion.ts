@@ -24,8 +24,8 @@ export interface RatePoint {
   bits: number;
   /** Total squared error per vector (sum over dimensions). */
   distortion: number;
-  /** distortion / mean ||x||² (comparable with a quantizer's relativeLoss). */
-  relativeDistortion: number;
+  /** distortion / mean ||x||² (comparable with a quantizer's relativeLoss); null: not measured (no positive mean ||x||² known). */
+  relativeDistortion: number | null;
   /** The water level θ. */
   waterLevel: number;
   /** Components with λ_i > θ (described with positive rate). */
@@ -67,13 +67,15 @@ export function distortionAt(eigenvalues: ArrayLike<number>, theta: number): num
  * interval between consecutive eigenvalues the active set is fixed, so θ is solved in closed form
  * (log2 θ = (Σ_active log2 λ_i − 2R) / |active|).
  */
-export function reverseWaterFilling(eigenvalues: ArrayLike<number>, bits: number, meanNormSq = NaN): RatePoint {
+export function reverseWaterFilling(eigenvalues: ArrayLike<number>, bits: number, meanNormSq?: number): RatePoint {
   if (!(bits >= 0)) throw new RangeError(`bits must be ≥ 0, got ${bits}`);
+  // relative to mean ||x||² only when that is known and positive (all-zero rows: not measured, never NaN)
+  const relative = (distortion: number) => (meanNormSq !== undefined && meanNormSq > 0 && Number.isFinite(meanNormSq) ? distortion / meanNormSq : null);
   const lam = Array.from(eigenvalues, (v) => Math.max(0, v)).filter((v) => v > 0).sort((a, b) => b - a);
   const total = lam.reduce((a, b) => a + b, 0);
   if (lam.length === 0 || bits === 0) {
     const theta = lam[0] ?? 0;
-    return { bits, distortion: total, relativeDistortion: total / meanNormSq, waterLevel: theta, activeComponents: 0 };
+    return { bits, distortion: total, relativeDistortion: relative(total), waterLevel: theta, activeComponents: 0 };
   }
   // with the k largest active: θ_k = 2^((Σ_{i<k} log2 λ_i − 2R) / k); valid when λ_{k} ≤ θ_k < λ_{k−1}
   let sumLog = 0;
@@ -83,13 +85,13 @@ export function reverseWaterFilling(eigenvalues: ArrayLike<number>, bits: number
     const next = k < lam.length ? lam[k] : 0;
     if (theta >= next && theta < lam[k - 1]) {
       const distortion = distortionAt(lam, theta);
-      return { bits, distortion, relativeDistortion: distortion / meanNormSq, waterLevel: theta, activeComponents: k };
+      return { bits, distortion, relativeDistortion: relative(distortion), waterLevel: theta, activeComponents: k };
     }
   }
   // unreachable for finite bits (k = all always qualifies since next = 0); keep the compiler happy
   const theta = 2 ** ((sumLog - 2 * bits) / lam.length);
   const distortion = distortionAt(lam, theta);
-  return { bits, distortion, relativeDistortion: distortion / meanNormSq, waterLevel: theta, activeComponents: lam.length };
+  return { bits, distortion, relativeDistortion: relative(distortion), waterLevel: theta, activeComponents: lam.length };
 }
 
 /** Covariance (about the mean, divided by n) in float64 and mean ||x||². */

@@ -9,15 +9,21 @@
  * see the same rows.
  *
  * The folder is written to a temporary name and renamed into place with its meta.json inside, so
- * an interrupted preparation leaves nothing that a later run could mistake for a subset.
+ * an interrupted preparation leaves nothing that a later run could mistake for a subset. meta.json,
+ * written last, is the folder's completion marker and lists the size and sha256 of every file
+ * (src/core/cache-entry.ts); a folder whose meta.json is unreadable or without digests, or with a
+ * file that does not match its digest (truncated, a flipped byte), is removed and written again.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
+import { ensureDir, writeFileAtomic } from '../core/atomic.js';
+import { digestOf, readVerified, type Digest } from '../core/cache-entry.js';
 import { Rng } from '../core/rng.js';
 import { cacheDir } from '../data/cache.js';
 import { checksum, floatBytes } from '../data/checksum.js';
-import { writeFvecs } from '../data/fvecs.js';
+import { encodeRows } from '../data/ground-truth.js';
+import type { Matrix } from '../core/matrix.js';
 import { DATASET_NAMES, loadDataset } from '../data/load.js';
 import { slugify } from './task.js';
 
@@ -41,6 +47,26 @@ interface SubsetMeta {
   passthrough: boolean;
   rows: { base: number; queries: number; train: number };
   checksum: string;
+  /** Size and sha256 of every file of the folder (but meta.json), by name. */
+  files: Record<string, Digest>;
+}
+
+/** The meta.json of a subset folder when it and every file it lists are intact; else null (the folder is removed). */
+function readIntactSubset(dir: string): SubsetMeta | null {
+  const metaPath = join(dir, 'meta.json');
+  if (!existsSync(metaPath)) return null;
+  let meta: SubsetMeta | null = null;
+  try {
+    meta = JSON.parse(readFileSync(metaPath, 'utf8')) as SubsetMeta;
+  } catch {
+    meta = null;
+  }
+  const ok = meta !== null && typeof meta.files === 'object' && meta.files !== null &&
+    Object.entries(meta.files).every(([name, d]) => readVerified(join(dir, name), d) !== null);
+  if (ok) return meta;
+  process.stderr.write(`warning: the subset folder ${dir} is incomplete or corrupt; it is written again.\n`);
+  rmSync(dir, { recursive: true, force: true });
+  return null;
 }
 
 function sourceKey(spec: string): string {
@@ -61,7 +87,8 @@ export async function prepareDataset(spec: string, subset: { base?: number; quer
   const root = cacheDir('subsets');
   const dir = join(root, name);
   const metaPath = join(dir, 'meta.json');
-  if (existsSync(metaPath)) return fromMeta(spec, dir, JSON.parse(readFileSync(metaPath, 'utf8')) as SubsetMeta);
+  const intact = readIntactSubset(dir);
+  if (intact) return fromMeta(spec, dir, intact);
 
   const ds = await loadDataset(spec, { seed });
   const nb = Math.min(ds.base.rows, subset.base ?? Infinity);
@@ -76,16 +103,22 @@ export async function prepareDataset(spec: string, subset: { base?: number; quer
     rows: { base: base.rows, queries: queries.rows, train: ownTrain ? train.rows : base.rows },
     // what loadDataset computes for a TEXMEX folder
     checksum: passthrough ? ds.checksum : checksum(floatBytes(base.data), floatBytes(queries.data)),
+    files: {},
   };
-  mkdirSync(root, { recursive: true });
+  ensureDir(root);
   const tmp = join(root, `.tmp-${name}-${process.pid}-${Date.now()}`);
   mkdirSync(tmp);
   try {
     if (!passthrough) {
       const stem = slugify(DATASET_NAMES.includes(spec) ? spec : basename(spec).replace(/\.[^.]*$/, ''));
-      writeFvecs(join(tmp, `${stem}_base.fvecs`), base);
-      writeFvecs(join(tmp, `${stem}_query.fvecs`), queries);
-      if (ownTrain) writeFvecs(join(tmp, `${stem}_learn.fvecs`), train);
+      const put = (name: string, m: Matrix) => {
+        const bytes = encodeRows(m.rows, m.dim, m.data);
+        writeFileAtomic(join(tmp, name), bytes);
+        meta.files[name] = digestOf(bytes);
+      };
+      put(`${stem}_base.fvecs`, base);
+      put(`${stem}_query.fvecs`, queries);
+      if (ownTrain) put(`${stem}_learn.fvecs`, train);
     }
     writeFileSync(join(tmp, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
     try {

@@ -53,7 +53,8 @@ test('a second call is served from the cache without calling embed', async () =>
   assert.deepEqual(Array.from(b.data), Array.from(a.data));
   assert.deepEqual(Array.from(a.row(1234)), Array.from((await new FakeEmbedder().embed([texts[1234]], 'document')).row(0)));
   const { dir } = embeddingCacheKey(e, texts, 'document', cacheDir);
-  assert.deepEqual(readdirSync(dir).sort(), [chunkFileName(0, 1024), chunkFileName(1024, 2048), chunkFileName(2048, 2500), 'meta.json']);
+  const chunks = [chunkFileName(0, 1024), chunkFileName(1024, 2048), chunkFileName(2048, 2500)];
+  assert.deepEqual(readdirSync(dir).sort(), [...chunks.flatMap((c) => [c, `${c}.done.json`]), 'meta.json'].sort());
   const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
   assert.equal(meta.embedder, 'fake');
   assert.equal(meta.texts, 2500);
@@ -90,6 +91,10 @@ test('a corrupt chunk (bad header, wrong shape, truncated, NaN) is recomputed, n
     ['wrong shape', () => writeNpy(c1, Matrix.zeros(1024, DIM + 1))],
     ['truncated', () => writeFileSync(c2, encodeNpy(good.sliceRows(2048, 2500)).subarray(0, 500))],
     ['NaN', () => { const m = good.sliceRows(0, 1024).clone(); m.data[17] = NaN; writeNpy(c0, m); }],
+    // a valid .npy of the right shape with one float changed: only the checksum can tell
+    ['flipped byte', () => { const b = readFileSync(c1); b[b.length - 3] ^= 0x10; writeFileSync(c1, b); }],
+    ['no completion marker', () => rmSync(`${c2}.done.json`)],
+    ['garbled marker', () => writeFileSync(`${c0}.done.json`, '{"complete": tru')],
   ];
   for (const [what, damage] of damages) {
     damage();
@@ -133,7 +138,7 @@ test('writeFull keeps one all.npy instead of the chunks; empty input; precompute
   const e = new FakeEmbedder();
   const a = await embedWithCache(e, texts, 'document', { cacheDir, writeFull: true });
   const { dir } = embeddingCacheKey(e, texts, 'document', cacheDir);
-  assert.deepEqual(readdirSync(dir).sort(), ['all.npy', 'meta.json']);
+  assert.deepEqual(readdirSync(dir).sort(), ['all.npy', 'all.npy.done.json', 'meta.json']);
   const b = await embedWithCache(e, texts, 'document', { cacheDir });
   assert.equal(e.calls, 3);
   assert.deepEqual(Array.from(b.data), Array.from(a.data));

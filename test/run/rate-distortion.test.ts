@@ -53,7 +53,7 @@ test('gaussianRateDistortion on rows whose covariance is diag(4, 1, 0.25)', () =
   // relative to mean ||x||² = (3²+4) + (1+1) + (0.5²+0.25) ... computed from the rows
   const meanNormSq = rows.reduce((s, r) => s + r.reduce((t, v) => t + v * v, 0), 0) / rows.length;
   close(bound.meanNormSq, meanNormSq, 1e-6);
-  close(bound.points[1].relativeDistortion, 1.25 / meanNormSq, 1e-6);
+  close(bound.points[1].relativeDistortion!, 1.25 / meanNormSq, 1e-6);
   assert.equal(bound.curve[0].bits, 0);
   close(bound.curve[0].distortion, 5.25);
 });
