@@ -44,7 +44,7 @@ function given(argv: Record<string, unknown>, name: string): unknown {
 }
 
 /** Reads and checks the flags of `specs` (defaults filled). */
-export function readFlags<S extends ParamSpecs>(argv: Record<string, unknown>, specs: S, owner = 'flag'): Resolved<S> {
+export function readFlags<S extends ParamSpecs>(argv: Record<string, unknown>, specs: S, owner = ''): Resolved<S> {
   const values: Record<string, unknown> = {};
   for (const name of Object.keys(specs)) values[name] = given(argv, name);
   return resolveParams(specs, values, owner);

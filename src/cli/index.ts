@@ -143,7 +143,7 @@ export function indexCommand(y: Argv): Argv {
       (a) => withIndexFlags(a, INDEX_FLAGS).option('sweep', { type: 'string', array: true, describe: 'search parameter values to sweep, e.g. --sweep nprobe=1,2,4,8 (repeatable)' }),
       async (raw) => {
         const argv = raw as unknown as { data: string; json: boolean; out?: string; sweep?: string[] };
-        const f = readFlags(raw, INDEX_FLAGS, 'option');
+        const f = readFlags(raw, INDEX_FLAGS);
         const { d, build, search } = indexParams(raw);
         const sweep = parseSweep(argv.sweep, d, search);
         if (f.threads !== null) setThreads(f.threads);
@@ -173,7 +173,7 @@ export function indexCommand(y: Argv): Argv {
       (a) => withIndexFlags(a, RUN_FLAGS).option('batches', { type: 'string', demandOption: true, describe: 'batch sizes, e.g. 1000,5000,10000' }),
       async (raw) => {
         const argv = raw as unknown as { data: string; json: boolean; out?: string; batches: string };
-        const f = readFlags(raw, RUN_FLAGS, 'option');
+        const f = readFlags(raw, RUN_FLAGS);
         const { d, build, search } = indexParams(raw);
         const batches = parseBatches(argv.batches);
         if (f.threads !== null) setThreads(f.threads);

@@ -51,14 +51,15 @@ function verbOf(syscall: string | undefined, fallback: string): string {
 
 /**
  * The InputError sentence for a file-system failure on `path` (default: the error's own path), or
- * null when `e` is not such a failure. `verb`: what was being done ("write", "read", "create the directory").
+ * null when `e` is not such a failure. `verb`: what was being done ("write", "read", "create the directory");
+ * `what` names the file's role ("the result file").
  */
-export function fsInputError(e: unknown, path?: string, verb?: string): InputError | null {
+export function fsInputError(e: unknown, path?: string, verb?: string, what?: string): InputError | null {
   if (!isFsError(e)) return null;
   const p = path ?? e.path;
   if (p === undefined) return null;
   const v = verb ?? verbOf(e.syscall, 'write');
-  const err = new InputError(`cannot ${v} ${p}: ${REASONS[e.code!]}.`);
+  const err = new InputError(`cannot ${v} ${what ? `${what} ` : ''}${p}: ${REASONS[e.code!]}.`);
   (err as Error & { cause?: unknown }).cause = e;
   return err;
 }

@@ -123,13 +123,19 @@ function show(v: unknown): string {
   return typeof v === 'string' ? `'${v}'` : Array.isArray(v) ? `[${v.map(show).join(', ')}]` : String(v);
 }
 
+/** The start of a message about one value: `--nprobe: ivfpq search parameter 'nprobe'`, or just `--seed` for a command's own flag (no owner). */
+function subject(shownAs: string, owner: string, name: string): string {
+  return owner ? `${shownAs}: ${owner} '${name}'` : shownAs;
+}
+
 /** Checks one value given under `name` (canonical) against its spec; the message names the flag and owner. */
 export function checkParam(name: string, spec: ParamSpec, v: unknown, owner: string, shownAs = flag(name)): ParamValue {
   const c = coerceText(spec, v);
   const problem = paramProblem(spec, c);
   if (problem) {
     const hint = typeof c === 'string' && spec.choices ? didYouMean(c, spec.choices) : '';
-    throw new InputError(`${shownAs}: ${owner} '${name}' must be ${problem}, got ${show(v)}${hint}${hint ? '' : '.'}`);
+    const who = subject(shownAs, owner, name);
+    throw new InputError(`${who} must be ${problem}, got ${show(v)}${hint}${hint ? '' : '.'}`);
   }
   return c as ParamValue;
 }
@@ -167,15 +173,15 @@ export function resolveParams<S extends ParamSpecs>(specs: S, given: Record<stri
     if (!c) {
       throw new InputError(`${flag(given)}: unknown ${owner} '${given}'${didYouMean(given, acceptedNames(specs))}; known: ${known.join(', ') || '(none)'}.`);
     }
-    if (Array.isArray(v)) throw new InputError(`${flag(given)}: ${owner} '${given}' was given ${v.length} times (${v.map(show).join(', ')}); give it once.`);
+    if (Array.isArray(v)) throw new InputError(`${subject(flag(given), owner, given)} was given ${v.length} times (${v.map(show).join(', ')}); give it once.`);
     let value: ParamValue;
     if (c.alias) {
       const n = coerceText({ default: 0, describe: '' }, v);
-      if (typeof n !== 'number' || !Number.isFinite(n)) throw new InputError(`${flag(given)}: ${owner} '${given}' must be a number, got ${show(v)}.`);
+      if (typeof n !== 'number' || !Number.isFinite(n)) throw new InputError(`${subject(flag(given), owner, given)} must be a number, got ${show(v)}.`);
       const converted = c.alias.from(n);
-      if (!Number.isFinite(converted) && c.alias.accepts) throw new InputError(`${flag(given)}: ${owner} '${given}' must be ${c.alias.accepts} (${c.alias.describe}), got ${show(v)}.`);
+      if (!Number.isFinite(converted) && c.alias.accepts) throw new InputError(`${subject(flag(given), owner, given)} must be ${c.alias.accepts} (${c.alias.describe}), got ${show(v)}.`);
       const problem = paramProblem(specs[c.name], converted);
-      if (problem) throw new InputError(`${flag(given)}: ${owner} '${given}' (${c.alias.describe}) gives ${c.name} = ${converted}, which must be ${problem}; got ${show(v)}.`);
+      if (problem) throw new InputError(`${subject(flag(given), owner, given)} (${c.alias.describe}) gives ${c.name} = ${converted}, which must be ${problem}; got ${show(v)}.`);
       value = converted;
     } else {
       value = checkParam(c.name, specs[c.name], v, owner, flag(given));

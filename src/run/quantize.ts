@@ -3,7 +3,7 @@
  * training rows, encode and decode held-out rows (the dataset's queries), and measure loss, bits
  * and time. Plain data in, plain data out; the CLI only parses and prints.
  */
-import { InputError } from '../core/errors.js';
+import { InputError, VqbenchError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { resolveParams, type ParamSpecs, type Resolved } from '../core/params.js';
 import type { ProgressFn } from '../core/progress.js';
@@ -103,12 +103,15 @@ export async function runQuantize<I extends string>(job: QuantizeJob<I>): Promis
   const t0 = performance.now();
   const codes = await encodeParallel(q, evalSet);
   const encodeSeconds = (performance.now() - t0) / 1000;
-  const { loss, relativeLoss } = quantizationLoss(evalSet, q.decode(codes));
-  if (!Number.isFinite(loss) || !Number.isFinite(relativeLoss)) {
-    const why = Number.isFinite(loss) ? `the held-out rows are all zero, so the relative loss (loss / mean ||x||²) is undefined`
-      : trainer === 'adam' ? 'the Adam training diverged (try a smaller --adam-lr)' : 'the training diverged';
-    throw new InputError(`${spec} on ${job.data}: the loss came out ${loss} (relative ${relativeLoss}), not a number to report; ${why}.`);
+  let measured: { loss: number; relativeLoss: number };
+  try {
+    measured = quantizationLoss(evalSet, q.decode(codes)); // refuses a loss that is not a number
+  } catch (e) {
+    if (!(e instanceof VqbenchError)) throw e;
+    const hint = trainer === 'adam' && !/zero norm/.test(e.message) ? ' (the Adam training may have diverged: try a smaller --adam-lr)' : '';
+    throw new InputError(`${spec} on ${displayPath(job.data)}: ${e.message.replace(/\.$/, '')}${hint}.`);
   }
+  const { loss, relativeLoss } = measured;
   return {
     method: d.id,
     label: spec,

@@ -93,14 +93,14 @@ export interface RunSummary {
   reportNote: string | null;
 }
 
-/** Temporary files of interrupted atomic writes (`<file>.tmp-<pid>-<time>`): never results, always safe to drop under the lock. */
+/** Temporary files of interrupted atomic writes (`.<file>.tmp-<pid>-<hex>`, src/core/atomic.ts; run.json's standby `run.json.tmp-<pid>-0`): never results, always safe to drop under the lock. */
 function removeStaleTemporaries(dir: string): number {
   if (!existsSync(dir)) return 0;
   let n = 0;
   for (const f of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, f.name);
     if (f.isDirectory()) n += removeStaleTemporaries(p);
-    else if (/\.tmp-\d+-\d+$/.test(f.name)) {
+    else if (/\.tmp-\d+-[0-9a-f]+$/.test(f.name)) {
       rmSync(p, { force: true });
       n++;
     }

@@ -21,13 +21,13 @@ const mteb = (...args: string[]) => runCli(['mteb', '--model', 'glove-avg', '--t
 test('embed: every numeric flag is checked with its range, one sentence naming it', () => {
   const out = path.join(dir, 'never.npy');
   const cases: [string[], RegExp][] = [
-    [['--limit', '0'], /^error: --limit: flag 'limit' must be a positive integer, got '0'\.$/],
-    [['--limit', '-3'], /^error: --limit: .* got '-3'\.$/],
-    [['--limit', '1.5'], /^error: --limit: .* got '1\.5'\.$/],
-    [['--batch-size', 'abc'], /^error: --batch-size: flag 'batchSize' must be an integer from 1 to 65536, got 'abc'\.$/],
-    [['--threads', '0'], /^error: --threads: flag 'threads' must be an integer from 1 to \d+, got '0'\.$/],
-    [['--threads', 'abc'], /^error: --threads: .* got 'abc'\.$/],
-    [['--threads', '1.5'], /^error: --threads: .* got '1\.5'\.$/],
+    [['--limit', '0'], /^error: --limit must be a positive integer, got '0'\.$/],
+    [['--limit', '-3'], /^error: --limit .* got '-3'\.$/],
+    [['--limit', '1.5'], /^error: --limit .* got '1\.5'\.$/],
+    [['--batch-size', 'abc'], /^error: --batch-size must be an integer from 1 to 65536, got 'abc'\.$/],
+    [['--threads', '0'], /^error: --threads must be an integer from 1 to \d+, got '0'\.$/],
+    [['--threads', 'abc'], /^error: --threads .* got 'abc'\.$/],
+    [['--threads', '1.5'], /^error: --threads .* got '1\.5'\.$/],
     [['--limit', '2', '--limit', '3'], /^error: --limit was given 2 times/],
   ];
   for (const [args, pattern] of cases) assertUserError(embed(...args, '--out', out), pattern);
@@ -36,13 +36,13 @@ test('embed: every numeric flag is checked with its range, one sentence naming i
 
 test('mteb: --seed, --train-size, --books, --size and --threads are checked before anything runs', () => {
   const cases: [string[], RegExp][] = [
-    [['--seed', '1.5'], /^error: --seed: flag 'seed' must be an integer from 0 to 4294967295, got '1\.5'\.$/],
-    [['--seed', '-1'], /^error: --seed: .* got '-1'\.$/],
-    [['--train-size', 'NaN', '--quantizer', 'pq'], /^error: --train-size: flag 'trainSize' must be a positive integer, got 'NaN'\.$/],
-    [['--train-size', '0', '--quantizer', 'pq'], /^error: --train-size: .* got '0'\.$/],
+    [['--seed', '1.5'], /^error: --seed must be an integer from 0 to 4294967295, got '1\.5'\.$/],
+    [['--seed', '-1'], /^error: --seed .* got '-1'\.$/],
+    [['--train-size', 'NaN', '--quantizer', 'pq'], /^error: --train-size must be a positive integer, got 'NaN'\.$/],
+    [['--train-size', '0', '--quantizer', 'pq'], /^error: --train-size .* got '0'\.$/],
     [['--books', '0', '--quantizer', 'pq'], /^error: --books: pq parameter 'm' must be an integer from 1 to 256, got '0'\.$/],
     [['--size', 'abc', '--quantizer', 'pq'], /^error: --size: .* got 'abc'\.$/],
-    [['--threads', '0'], /^error: --threads: .* got '0'\.$/],
+    [['--threads', '0'], /^error: --threads .* got '0'\.$/],
   ];
   for (const [args, pattern] of cases) {
     const r = mteb(...args);
