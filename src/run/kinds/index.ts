@@ -5,12 +5,12 @@
  * the question whether an index runs on this machine at all (`indexUnavailable`).
  */
 import { loadSeconds, RATES, type DataShape } from '../../core/cost.js';
-import { UnavailableError } from '../../core/errors.js';
+import { ConfigError, InputError, UnavailableError } from '../../core/errors.js';
 import { cartesian } from '../../core/grid.js';
 import { didYouMean } from '../../core/names.js';
-import { acceptedNames, canonicalName, paramProblem, type ParamSpecs, type ParamValue } from '../../core/params.js';
+import { acceptedNames, camel, canonicalName, coerceText, paramProblem, type ParamSpecs, type ParamValue } from '../../core/params.js';
 import type { IndexCost } from '../../index/descriptor.js';
-import { INDEXES, INDEX_IDS, checkBuildParams, checkSearchParams, indexDescriptor, type IndexParams } from '../../index/registry.js';
+import { INDEXES, INDEX_IDS, checkBuildParams, checkSearchParams, indexDescriptor, splitIndexSpec, type IndexParams } from '../../index/registry.js';
 import { allValues, dropUndefined, idPiece, resolveRecord, type Grid, type Scaled } from '../grid-values.js';
 import { RECALL_DEFINITION, type IndexRecord } from '../index-job.js';
 import { show } from '../schema.js';
@@ -46,8 +46,42 @@ export function indexUnavailable(id: string): string | null {
   return Object.hasOwn(INDEXES, id) ? INDEXES[id].unavailable() : null;
 }
 
+/** A fail that throws (for expansion, after the checks passed). */
+const thrower: Fail = (path, what) => {
+  throw new ConfigError(`${path.join('.')} ${what}`);
+};
+
+/**
+ * An entry whose `index` is a whole spec (`"ivfpq:nlist=128,m=12,nprobe=4"`, the grammar of
+ * src/core/spec.ts): the id, and the spec's parameters as fixed build / search values in front of the
+ * entry's own. A parameter given both in the spec and in `build` / `search` is a problem, named.
+ */
+export function withIndexSpec<T extends { index: string; build?: Record<string, unknown>; search?: Record<string, unknown> }>(x: T, at: FieldPath, fail: Fail = thrower): T {
+  if (!/[:(]/.test(x.index)) return x;
+  let given: { id: string; build: Record<string, string>; search: Record<string, string> };
+  try {
+    given = splitIndexSpec(x.index, 'index');
+  } catch (e) {
+    if (e instanceof InputError) return fail([...at, 'index'], `is not a valid spec: ${e.message.replace(/^(index|--[\w-]+): /, '')}`);
+    throw e;
+  }
+  const d = INDEXES[given.id];
+  const typed = (specs: ParamSpecs, rec: Record<string, string>, group: 'build' | 'search', own: Record<string, unknown> | undefined) => {
+    const out: Record<string, unknown> = {};
+    for (const [n, v] of Object.entries(rec)) {
+      const c = canonicalName(specs, n) ?? canonicalName(specs, camel(n));
+      const clash = Object.keys(own ?? {}).find((m) => (canonicalName(specs, m) ?? canonicalName(specs, camel(m)))?.name === c!.name);
+      if (clash) fail([...at, group, clash], `is also given in the index spec '${x.index}': give it in one of the two.`);
+      out[n] = coerceText(specs[c!.name], v);
+    }
+    return out;
+  };
+  return { ...x, index: given.id, build: { ...typed(d.buildParams, given.build, 'build', x.build), ...x.build }, search: { ...typed(d.searchParams, given.search, 'search', x.search), ...x.search } };
+}
+
 /** Checks an index or insert entry against the index registry: the id, insert support, every parameter's name and values. */
-export function checkIndexSpec(x: { index: string; build?: Record<string, unknown>; search?: Record<string, unknown>; sweep?: Record<string, unknown> }, at: FieldPath, fail: Fail, insert: boolean): void {
+export function checkIndexSpec(entry: { index: string; build?: Record<string, unknown>; search?: Record<string, unknown>; sweep?: Record<string, unknown> }, at: FieldPath, fail: Fail, insert: boolean): void {
+  const x = withIndexSpec(entry, at, fail);
   const e = Object.hasOwn(INDEXES, x.index) ? INDEXES[x.index] : undefined;
   if (!e) return fail([...at, 'index'], `names an unknown index '${x.index}'${didYouMean(x.index, INDEX_IDS)}; known: ${INDEX_IDS.join(', ')}.`);
   if (insert && !e.capabilities.add) fail([...at, 'index'], `names ${x.index}, which does not support incremental insert.`);
@@ -117,7 +151,8 @@ export const indexKind: CellKindDef<'index', 'indexes', IndexSpec[], IndexConfig
   },
   expand(section, ctx) {
     const ds = ctx.dataset!;
-    return section.flatMap((x, i) => {
+    return section.flatMap((entry, i) => {
+      const x = withIndexSpec(entry, ['grid', 'indexes', i]);
       const search = Object.fromEntries(resolveRecord(x.search, ctx.scale));
       const sweep = Object.fromEntries(resolveRecord<ParamValue[]>(x.sweep, ctx.scale));
       return cartesian<ParamValue>(resolveRecord(x.build, ctx.scale)).map((build) => ({

@@ -10,7 +10,7 @@ import type { IndexParams } from '../../index/registry.js';
 import { atScale, dropUndefined, resolveRecord, type Grid, type Scaled } from '../grid-values.js';
 import { RECALL_DEFINITION } from '../index-job.js';
 import { dataOf, num, renameDataset, TIMING_DEFINITIONS } from './common.js';
-import { checkIndexSpec, indexCosts, indexPieces } from './index.js';
+import { checkIndexSpec, indexCosts, indexPieces, withIndexSpec } from './index.js';
 import { checkSearchParams } from '../../index/registry.js';
 import type { CellKindDef, DatasetCellConfig } from './types.js';
 
@@ -63,7 +63,8 @@ export const insertKind: CellKindDef<'insert', 'inserts', InsertSpec[], InsertCo
   },
   expand(section, ctx) {
     const ds = ctx.dataset!;
-    return section.flatMap((x, i) => {
+    return section.flatMap((entry, i) => {
+      const x = withIndexSpec(entry, ['grid', 'inserts', i]);
       const search = Object.fromEntries(resolveRecord(x.search, ctx.scale));
       return cartesian<ParamValue>(resolveRecord(x.build, ctx.scale)).map((build) => ({
         at: ['grid', 'inserts', i],

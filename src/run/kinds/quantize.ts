@@ -7,7 +7,8 @@ import { loadSeconds, RATES, type DataShape } from '../../core/cost.js';
 import { InputError } from '../../core/errors.js';
 import { cartesian } from '../../core/grid.js';
 import { didYouMean } from '../../core/names.js';
-import { acceptedNames, canonicalName, paramProblem, type ParamValue } from '../../core/params.js';
+import { acceptedNames, canonicalName, coerceText, paramProblem, type ParamValue } from '../../core/params.js';
+import { splitSpec } from '../../core/spec.js';
 import {
   QUANTIZERS, QUANTIZER_IDS, createQuantizer, pickQuantizerParams, quantizerDescriptor, resolveQuantizerParams, type QuantizerGiven,
 } from '../../quant/registry.js';
@@ -57,17 +58,52 @@ function registryParams(): string[] {
 
 const readsParam = (method: string, field: string) => canonicalName(QUANTIZERS[method].params, field) !== null;
 
+/** A `method` value that is a whole spec (`"pq:m=12,nbits=8"`, src/core/spec.ts): its id and its parameters, typed; a plain id has none. */
+export function splitMethod(method: string): { id: string; params: Record<string, ParamValue> } {
+  if (!/[:(]/.test(method)) return { id: method, params: {} };
+  const { id, params } = parseQuantizerSpecGiven(method);
+  return { id, params };
+}
+
+function parseQuantizerSpecGiven(text: string): { id: string; params: Record<string, ParamValue> } {
+  const raw = splitSpec(text, 'method');
+  const specs = quantizerDescriptor(raw.id, 'method').params;
+  resolveQuantizerParams(raw.id, Object.fromEntries(raw.params), 'method'); // every name and value checked
+  const params: Record<string, ParamValue> = {};
+  for (const [n, v] of raw.params) params[n] = coerceText(specs[canonicalName(specs, n)!.name], v) as ParamValue;
+  return { id: raw.id, params };
+}
+
 /** Checks a quantizer entry against the quantizer registry: methods, parameter names and every value against each method's spec. */
 export function checkQuantizer(q: QuantizerSpec, at: FieldPath, fail: Fail): void {
-  const methods = allValues(q.method);
-  for (const m of methods) {
+  const methods: string[] = [];
+  for (const given of allValues(q.method)) {
+    let m = given;
+    if (/[:(]/.test(given)) {
+      let split: { id: string; params: Record<string, ParamValue> };
+      try {
+        split = splitMethod(given);
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        return fail([...at, 'method'], `'${given}' is not a valid spec: ${e.message.replace(/^(method|--[\w-]+): /, '')}`);
+      }
+      m = split.id;
+      const specs = QUANTIZERS[m].params;
+      for (const n of Object.keys(split.params)) {
+        const clash = Object.keys(q).find((f) => f !== 'method' && canonicalName(specs, f)?.name === canonicalName(specs, n)!.name);
+        if (clash) fail([...at, clash], `is also given in the method spec '${given}': give it in one of the two.`);
+      }
+    }
     if (!Object.hasOwn(QUANTIZERS, m)) fail([...at, 'method'], `names an unknown quantizer '${m}'${didYouMean(m, QUANTIZER_IDS)}; known: ${QUANTIZER_IDS.join(', ')}.`);
+    methods.push(m);
   }
   for (const field of Object.keys(q)) {
     if (field === 'method' || field === 'label' || (JOB_FIELDS as readonly string[]).includes(field)) continue;
     const readers = methods.filter((m) => readsParam(m, field));
     if (readers.length === 0) {
-      fail([...at, field], `is not a parameter of ${methods.join(' or ')} (${methods.map((m) => `${m}: ${acceptedNames(QUANTIZERS[m].params).join(', ')}`).join('; ')}).`);
+      const known = [...new Set([...methods.flatMap((m) => acceptedNames(QUANTIZERS[m].params)), ...JOB_FIELDS, 'method', 'label'])];
+      const lead = QUANTIZER_IDS.some((id) => readsParam(id, field)) ? `is not a parameter of ${methods.join(' or ')}` : `is not a known field${didYouMean(field, known)}`;
+      fail([...at, field], `${lead} (parameters of ${methods.map((m) => `${m}: ${acceptedNames(QUANTIZERS[m].params).join(', ')}`).join('; ')}; the job's: ${JOB_FIELDS.join(', ')}).`);
     }
     for (const m of readers) {
       const specs = QUANTIZERS[m].params;
@@ -94,8 +130,11 @@ export function expandQuantizers(q: QuantizerSpec, scale: Scale): QuantizerChoic
   const fields = ['method', ...registryParams(), ...JOB_FIELDS].map((f): [string, unknown] => [f, spec[f] === undefined ? undefined : atScale(spec[f], scale)]);
   const seen = new Set<string>();
   const out: QuantizerChoice[] = [];
-  for (const c of cartesian(fields)) {
-    const method = c.method as string;
+  for (const combo of cartesian(fields)) {
+    const { id, params } = splitMethod(combo.method as string);
+    const c: Record<string, unknown> = { method: id, ...params };
+    for (const [k, v] of Object.entries(combo)) if (k !== 'method') c[k] = v;
+    const method = id;
     for (const f of registryParams()) if (!readsParam(method, f)) delete c[f];
     const key = JSON.stringify(c);
     if (!seen.has(key)) {
