@@ -15,12 +15,18 @@ import { readJson, readRunFile, RUN_SCHEMA, type RunFile } from './run-file.js';
 import { expandTask, loadTask, matchesFilters, taskSeed, type Task } from './task.js';
 
 export interface PlanOptions {
+  /** Task file path, or the name of a shipped task. */
   task: string;
   scale?: Scale;
+  /** Cell filters (all must match): an id substring, or key=value on the cell's configuration. */
   only?: string[];
+  /** The run must exist already; its scale is used unless one is given. */
   resume?: boolean;
+  /** Run id (folder under the results folder); default `<task>-<scale>`. */
   run?: string;
+  /** Seconds per cell; overrides the task scale's timeout. */
   timeout?: number;
+  /** Default `results` (relative to the working directory). */
   resultsDir?: string;
 }
 

@@ -40,20 +40,8 @@ export { completedResult } from './plan.js';
 export { RUN_SCHEMA, type RunFile } from './run-file.js';
 
 export interface RunOptions extends PlanOptions {
-  /** Task file path, or the name of a shipped task. */
-  task: string;
-  scale?: Scale;
-  /** Cell filters (all must match): an id substring, or key=value on the cell's configuration. */
-  only?: string[];
-  /** The run must exist already; its scale is used unless one is given. */
-  resume?: boolean;
-  /** Run id (folder under the results folder); default `<task>-<scale>`. */
-  run?: string;
-  /** Seconds per cell; overrides the task scale's timeout. */
-  timeout?: number;
+  /** Print the plan and stop. */
   dryRun?: boolean;
-  /** Default `results` (relative to the working directory). */
-  resultsDir?: string;
   /** Write the report at the end (default: the task's `report`, else true). */
   report?: boolean;
   /** Writes the report of a finished run (the CLI passes the report module's; src/run/ does not import src/report/, a higher layer). */
