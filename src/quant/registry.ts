@@ -10,7 +10,7 @@
  */
 import { InputError } from '../core/errors.js';
 import { didYouMean } from '../core/names.js';
-import { canonicalName, resolveParams, type ParamValue, type Resolved } from '../core/params.js';
+import { canonicalName, coerceText, resolveParams, type ParamValue, type Resolved } from '../core/params.js';
 import { frozenRegistry } from '../core/registry.js';
 import { resolveSpecGroups, specLabel, splitSpec } from '../core/spec.js';
 import { descriptor as avq } from './avq.js';
@@ -89,6 +89,19 @@ export function parseQuantizerSpec(text: string, what = '--quantizer'): Quantize
   const d = quantizerDescriptor(raw.id, what);
   const [params] = resolveSpecGroups(raw, [{ specs: d.params, owner: `${d.id} parameter` }], what);
   return { id: d.id, params: params as Record<string, ParamValue> };
+}
+
+/**
+ * A spec's id and its parameters as given (names as written, values typed by their specs), every
+ * name and value checked: what a task file's `"method": "pq:m=12"` contributes to a cell, field by field.
+ */
+export function splitQuantizerSpec(text: string, what = '--quantizer'): { id: string; params: Record<string, ParamValue> } {
+  const raw = splitSpec(text, what);
+  const d = quantizerDescriptor(raw.id, what);
+  resolveSpecGroups(raw, [{ specs: d.params, owner: `${d.id} parameter` }], what);
+  const params: Record<string, ParamValue> = {};
+  for (const [n, v] of raw.params) params[n] = coerceText(d.params[canonicalName(d.params, n)!.name], v) as ParamValue;
+  return { id: d.id, params };
 }
 
 /** The canonical label of a configured quantizer, every parameter included: `pq:m=12,nbits=8`, `wrvq:books=4,size=256,weights=gain`. */

@@ -7,10 +7,9 @@ import { loadSeconds, RATES, type DataShape } from '../../core/cost.js';
 import { InputError } from '../../core/errors.js';
 import { cartesian } from '../../core/grid.js';
 import { didYouMean } from '../../core/names.js';
-import { acceptedNames, canonicalName, coerceText, paramProblem, type ParamValue } from '../../core/params.js';
-import { splitSpec } from '../../core/spec.js';
+import { acceptedNames, canonicalName, paramProblem, type ParamValue } from '../../core/params.js';
 import {
-  QUANTIZERS, QUANTIZER_IDS, createQuantizer, pickQuantizerParams, quantizerDescriptor, resolveQuantizerParams, type QuantizerGiven,
+  QUANTIZERS, QUANTIZER_IDS, createQuantizer, pickQuantizerParams, quantizerDescriptor, resolveQuantizerParams, splitQuantizerSpec, type QuantizerGiven,
 } from '../../quant/registry.js';
 import type { TrainerKind } from '../../quant/types.js';
 import { allValues, atScale, dropUndefined, idPiece, type Grid, type Scale, type Scaled } from '../grid-values.js';
@@ -58,20 +57,9 @@ function registryParams(): string[] {
 
 const readsParam = (method: string, field: string) => canonicalName(QUANTIZERS[method].params, field) !== null;
 
-/** A `method` value that is a whole spec (`"pq:m=12,nbits=8"`, src/core/spec.ts): its id and its parameters, typed; a plain id has none. */
+/** A `method` value that is a whole spec (`"pq:m=12,nbits=8"`, src/core/spec.ts): its id and its parameters as given, typed; a plain id has none. */
 export function splitMethod(method: string): { id: string; params: Record<string, ParamValue> } {
-  if (!/[:(]/.test(method)) return { id: method, params: {} };
-  const { id, params } = parseQuantizerSpecGiven(method);
-  return { id, params };
-}
-
-function parseQuantizerSpecGiven(text: string): { id: string; params: Record<string, ParamValue> } {
-  const raw = splitSpec(text, 'method');
-  const specs = quantizerDescriptor(raw.id, 'method').params;
-  resolveQuantizerParams(raw.id, Object.fromEntries(raw.params), 'method'); // every name and value checked
-  const params: Record<string, ParamValue> = {};
-  for (const [n, v] of raw.params) params[n] = coerceText(specs[canonicalName(specs, n)!.name], v) as ParamValue;
-  return { id: raw.id, params };
+  return /[:(]/.test(method) ? splitQuantizerSpec(method, 'method') : { id: method, params: {} };
 }
 
 /** Checks a quantizer entry against the quantizer registry: methods, parameter names and every value against each method's spec. */
