@@ -107,3 +107,22 @@ export function readMethodFlags(argv: Record<string, unknown>, tables: readonly 
   }
   return out;
 }
+
+/**
+ * A method's parameters from its spec (`--method pq:m=12`, `--index ivfpq:nlist=256`) and from its
+ * flags (`--m 12`), merged: both are checked, and a parameter given in both with different values
+ * (under any of its names) is refused, naming the flag and the spec. Names stay as given.
+ */
+export function mergeSpecAndFlags(specs: ParamSpecs, fromSpec: Record<string, unknown>, fromFlags: Record<string, unknown>, owner: string, spec: { flag: string; text: string }): Record<string, unknown> {
+  const canonicalOf = (n: string) => (canonicalName(specs, n) ?? canonicalName(specs, camel(n)))?.name ?? n;
+  const valueOf = (n: string, v: unknown) => resolveParams(specs, { [n]: v }, owner)[canonicalOf(n)];
+  const inSpec = new Map(Object.keys(fromSpec).map((n) => [canonicalOf(n), n]));
+  for (const [name, v] of Object.entries(fromFlags)) {
+    if (v === undefined) continue;
+    const c = canonicalOf(name), s = inSpec.get(c);
+    if (s !== undefined && valueOf(s, fromSpec[s]) !== valueOf(name, v)) {
+      throw new InputError(`--${kebab(name)} ${String(v)} contradicts ${s}=${String(fromSpec[s])} in ${spec.flag} ${spec.text}; give ${c} once.`);
+    }
+  }
+  return { ...fromSpec, ...fromFlags };
+}

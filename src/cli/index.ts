@@ -8,7 +8,7 @@
  * parameter specs too, so a bad value is one sentence naming its flag.
  */
 import type { Argv } from 'yargs';
-import { writeFileAtomic } from '../core/atomic.js';
+import { assertWritable, writeFileAtomic } from '../core/atomic.js';
 import { InputError, UnavailableError } from '../core/errors.js';
 import { didYouMean } from '../core/names.js';
 import { setThreads } from '../core/parallel.js';
@@ -18,7 +18,7 @@ import { INDEXES, INDEX_IDS, givenParams, indexDescriptor, splitIndexSpec, type 
 import type { IndexDescriptor } from '../index/descriptor.js';
 import { runIndexJob, runInsertJob, type IndexRecord } from '../run/index-job.js';
 import { fmt, table } from '../core/format.js';
-import { COMMON_FLAGS, declareFlags, declareMethodFlags, readFlags, readMethodFlags, type MethodTable } from './flags.js';
+import { COMMON_FLAGS, declareFlags, declareMethodFlags, readFlags, mergeSpecAndFlags, readMethodFlags, type MethodTable } from './flags.js';
 
 /** The numeric flags both commands share. */
 const RUN_FLAGS = {
@@ -68,18 +68,13 @@ function indexParams(argv: Record<string, unknown>): { d: IndexDescriptor; build
   const why = d.unavailable();
   if (why) throw new UnavailableError(why);
   const [buildFlags, searchFlags] = readMethodFlags(argv, TABLES, { id: d.id, groups: [d.buildParams, d.searchParams] });
-  const merge = (specs: ParamSpecs, fromSpec: Record<string, string>, fromFlags: Record<string, unknown>) => {
-    const inSpec = new Map(Object.keys(fromSpec).map((n) => [canonical(specs, n), n]));
-    for (const name of Object.keys(fromFlags)) {
-      const c = canonical(specs, name);
-      if (inSpec.has(c)) throw new InputError(`--${kebab(name)}: ${d.id}'s ${c} is also given in --index (as ${inSpec.get(c)}); give it once.`);
-    }
-    return { ...fromSpec, ...fromFlags };
-  };
+  const what = { flag: '--index', text: String(argv.index) };
+  const merge = (specs: ParamSpecs, fromSpec: Record<string, string>, fromFlags: Record<string, unknown>, kind: string) =>
+    mergeSpecAndFlags(specs, fromSpec, fromFlags, `${d.id} ${kind} parameter`, what);
   return {
     d,
-    build: givenParams(d.id, 'build', merge(d.buildParams, spec.build, buildFlags)),
-    search: givenParams(d.id, 'search', merge(d.searchParams, spec.search, searchFlags)),
+    build: givenParams(d.id, 'build', merge(d.buildParams, spec.build, buildFlags, 'build')),
+    search: givenParams(d.id, 'search', merge(d.searchParams, spec.search, searchFlags, 'search')),
   };
 }
 
@@ -147,6 +142,7 @@ export function indexCommand(y: Argv): Argv {
         const { d, build, search } = indexParams(raw);
         const sweep = parseSweep(argv.sweep, d, search);
         if (f.threads !== null) setThreads(f.threads);
+        if (argv.out) assertWritable(argv.out); // before the run, not after it
         const bar = progressBar(`index ${d.id}`, 'step');
         const records = await runIndexJob({
           data: argv.data, index: d.id, build, search, sweep, k: f.k, queries: f.queries ?? undefined,
@@ -177,6 +173,7 @@ export function indexCommand(y: Argv): Argv {
         const { d, build, search } = indexParams(raw);
         const batches = parseBatches(argv.batches);
         if (f.threads !== null) setThreads(f.threads);
+        if (argv.out) assertWritable(argv.out); // before the run, not after it
         const bar = progressBar(`insert ${d.id}`, 'batch');
         const result = await runInsertJob({ data: argv.data, index: d.id, build, search, batches, k: f.k, queries: f.queries ?? undefined, seed: f.seed, onProgress: bar.update });
         bar.finish();

@@ -5,32 +5,18 @@
  * --threads from COMMON_FLAGS; each value is checked against its declared range.
  */
 import type { Argv } from 'yargs';
-import { writeFileAtomic } from '../core/atomic.js';
-import { InputError } from '../core/errors.js';
+import { assertWritable, writeFileAtomic } from '../core/atomic.js';
 import { progressBar } from '../core/progress.js';
 import { setThreads } from '../core/parallel.js';
-import { camel, canonicalName, kebab, resolveParams, type ParamSpecs, type ParamValue } from '../core/params.js';
-import { resolveSpecGroups, splitSpec } from '../core/spec.js';
-import { QUANTIZERS, QUANTIZER_IDS, quantizerDescriptor, type QuantizerConfig } from '../quant/registry.js';
+import { kebab, resolveParams, type ParamValue } from '../core/params.js';
+import { QUANTIZERS, QUANTIZER_IDS, quantizerDescriptor, splitQuantizerSpec, type QuantizerConfig } from '../quant/registry.js';
 import { QUANTIZE_JOB_PARAMS, runQuantize } from '../run/quantize.js';
 import type { TrainerKind } from '../quant/types.js';
 import { fmt, keyValueTable } from '../core/format.js';
-import { COMMON_FLAGS, declareFlags, declareMethodFlags, readFlags, readMethodFlags, type MethodTable } from './flags.js';
+import { COMMON_FLAGS, declareFlags, declareMethodFlags, mergeSpecAndFlags, readFlags, readMethodFlags, type MethodTable } from './flags.js';
 
 const OWN_FLAGS = ['data', 'method', 'out', 'json', ...Object.keys(QUANTIZE_JOB_PARAMS).map(kebab), ...Object.keys(COMMON_FLAGS)];
 const TABLES: MethodTable[] = Object.values(QUANTIZERS).map((d) => ({ id: d.id, specs: d.params }));
-
-/** Canonical name → value and the name it was given under, each value checked. */
-function canonicalGiven(specs: ParamSpecs, given: Record<string, unknown>, owner: string): Map<string, { value: ParamValue; as: string; raw: unknown }> {
-  const out = new Map<string, { value: ParamValue; as: string; raw: unknown }>();
-  for (const [k, v] of Object.entries(given)) {
-    if (v === undefined) continue;
-    const c = canonicalName(specs, k) ?? canonicalName(specs, camel(k));
-    if (!c) continue; // refused by resolveParams below
-    out.set(c.name, { value: resolveParams(specs, { [k]: v }, owner)[c.name] as ParamValue, as: k, raw: v });
-  }
-  return out;
-}
 
 /**
  * The quantizer of the command line: `--method` (an id or a whole spec, `pq:m=12,nbits=8`) and the
@@ -38,23 +24,11 @@ function canonicalGiven(specs: ParamSpecs, given: Record<string, unknown>, owner
  */
 export function quantizerFromArgs(argv: Record<string, unknown>): QuantizerConfig {
   const text = String(argv.method);
-  const raw = splitSpec(text, '--method');
-  const d = quantizerDescriptor(raw.id, '--method');
-  const owner = `${d.id} parameter`;
-  resolveSpecGroups(raw, [{ specs: d.params, owner }], '--method'); // the spec alone: unknown names, repeats, ranges
-  const fromSpec = canonicalGiven(d.params, Object.fromEntries(raw.params), owner);
-  const [flagValues] = readMethodFlags(argv, TABLES, { id: d.id, groups: [d.params] });
-  const fromFlags = canonicalGiven(d.params, flagValues, owner);
-  const merged: Record<string, ParamValue> = {};
-  for (const [name, x] of fromSpec) merged[name] = x.value;
-  for (const [name, f] of fromFlags) {
-    const s = fromSpec.get(name);
-    if (s && s.value !== f.value) {
-      throw new InputError(`--${kebab(f.as)} ${String(f.raw)} contradicts ${s.as}=${String(s.raw)} in --method ${text}; give ${name} once.`);
-    }
-    merged[name] = f.value;
-  }
-  return { id: d.id, params: resolveParams(d.params, merged, owner) as Record<string, ParamValue> };
+  const { id, params } = splitQuantizerSpec(text, '--method'); // the spec alone: unknown names, repeats, ranges
+  const d = quantizerDescriptor(id, '--method');
+  const [flagValues] = readMethodFlags(argv, TABLES, { id, groups: [d.params] });
+  const merged = mergeSpecAndFlags(d.params, params, flagValues, `${id} parameter`, { flag: '--method', text });
+  return { id, params: resolveParams(d.params, merged, `${id} parameter`) as Record<string, ParamValue> };
 }
 
 export function quantizeCommand(y: Argv): Argv {
@@ -77,6 +51,7 @@ export function quantizeCommand(y: Argv): Argv {
       const job = readFlags(argv, QUANTIZE_JOB_PARAMS);
       const common = readFlags(argv, COMMON_FLAGS);
       if (common.threads !== null) setThreads(common.threads);
+      if (argv.out) assertWritable(argv.out as string); // before the run, not after it
       const bar = progressBar(`train ${q.id}`, 'step');
       const result = await runQuantize({
         data: argv.data as string,

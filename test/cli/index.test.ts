@@ -116,7 +116,7 @@ test('index and insert: the commands\' own numbers and --sweep / --batches items
   assertUserError(idx('--sweep', 'nprobe=1,,2'), /^error: --sweep nprobe=1,,2 has an empty item/);
   assertUserError(idx('--sweep', 'nprobe='), /^error: --sweep nprobe= lists no values/);
   assertUserError(idx('--sweep', 'nprobe=1,abc'), /^error: --sweep nprobe=1,abc: ivfpq search parameter 'nprobe' must be a positive integer, got 'abc'\.$/);
-  assertUserError(run('index', '--data', small, '--index', 'ivfpq:nlist=8', '--nlist', '16'), /^error: --nlist: ivfpq's nlist is also given in --index/);
+  assertUserError(run('index', '--data', small, '--index', 'ivfpq:nlist=8', '--nlist', '16'), /^error: --nlist 16 contradicts nlist=8 in --index ivfpq:nlist=8; give nlist once\.$/);
   assertUserError(run('index', '--data', small, '--index', 'chroma'), /^error: Chroma not run: .*glibc/);
   const ins = (b: string) => run('insert', '--data', small, '--index', 'flat', '--batches', b);
   assertUserError(ins('100,,200'), /^error: --batches '100,,200' has an empty item/);
