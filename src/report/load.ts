@@ -10,9 +10,11 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
+import { CELL_KIND_IDS, cellKind } from '../run/kinds/registry.js';
+import { isObject } from '../run/kinds/common.js';
 import { RESULT_SCHEMA, type CellKind, type CellResult, type CellStatus } from '../run/result.js';
 
-export const CELL_KINDS: readonly CellKind[] = ['quantize', 'index', 'insert', 'mteb', 'rd-bound'];
+
 export const CELL_STATUSES: readonly CellStatus[] = ['ok', 'failed', 'timeout', 'not-run'];
 
 export interface RunMeta {
@@ -43,9 +45,6 @@ export interface LoadedRun {
   stale: string[];
 }
 
-export function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function readJson(file: string, what: string): unknown {
   let text: string;
@@ -80,47 +79,6 @@ function readMeta(file: string): RunMeta {
   return { task: str('task'), scale: str('scale'), run: str('run'), seed: typeof j.seed === 'number' ? j.seed : null, planned, extra };
 }
 
-const num = (v: unknown) => typeof v === 'number' && !Number.isNaN(v);
-
-/** Checks the metrics of an 'ok' cell of each kind, enough for the report to read them safely. */
-function metricsProblem(kind: CellKind, m: unknown): string | null {
-  switch (kind) {
-    case 'quantize':
-      if (!isObject(m)) return 'metrics must be a QuantizeResult object';
-      for (const k of ['loss', 'bitsPerVector', 'books', 'size']) if (!num(m[k])) return `metrics.${k} must be a number`;
-      if (typeof m.method !== 'string') return 'metrics.method must be a string';
-      return null;
-    case 'index':
-      if (!Array.isArray(m)) return 'metrics must be a list of IndexRecord';
-      for (const [i, r] of m.entries()) {
-        if (!isObject(r)) return `metrics[${i}] must be an object`;
-        if (typeof r.index !== 'string' || typeof r.label !== 'string') return `metrics[${i}] needs 'index' and 'label'`;
-        if (r.status === 'ok' && (!isObject(r.recall) || !num(r.qps))) return `metrics[${i}] is ok but has no recall or qps`;
-      }
-      return null;
-    case 'insert':
-      if (!isObject(m)) return 'metrics must be an InsertResult object';
-      if (!Array.isArray(m.batches)) return 'metrics.batches must be a list';
-      for (const [i, b] of m.batches.entries()) if (!isObject(b) || !num(b.seconds) || !num(b.rows)) return `metrics.batches[${i}] needs rows and seconds`;
-      return null;
-    case 'mteb':
-      if (!isObject(m)) return 'metrics must be an object';
-      if (!Array.isArray(m.tasks)) return 'metrics.tasks must be a list';
-      return null;
-    case 'rd-bound': {
-      if (!isObject(m)) return 'metrics must be an object';
-      if (Array.isArray(m.rates) || Array.isArray(m.distortion)) {
-        if (!Array.isArray(m.rates) || !Array.isArray(m.distortion) || m.rates.length !== m.distortion.length) return 'metrics.rates and metrics.distortion must be lists of the same length';
-        if (![...m.rates, ...m.distortion].every(num)) return 'metrics.rates and metrics.distortion must hold numbers';
-        return null;
-      }
-      const pts = m.curve ?? m.points;
-      if (!Array.isArray(pts)) return 'metrics needs rates and distortion (or a curve of {bits, distortion})';
-      if (!pts.every((p) => isObject(p) && num(p.bits) && num(p.distortion))) return 'every curve point needs numeric bits and distortion';
-      return null;
-    }
-  }
-}
 
 /** Validates one parsed cell file; returns it typed, or throws naming the file. */
 export function validateCell(file: string, j: unknown): CellResult {
@@ -130,7 +88,7 @@ export function validateCell(file: string, j: unknown): CellResult {
     throw bad(typeof j.schema === 'string' ? `schema '${j.schema}' is not supported (this report reads '${RESULT_SCHEMA}')` : `'schema' must be '${RESULT_SCHEMA}'`);
   }
   for (const k of ['run', 'task', 'cell']) if (typeof j[k] !== 'string') throw bad(`'${k}' must be a string`);
-  if (!CELL_KINDS.includes(j.kind as CellKind)) throw bad(`'kind' must be one of ${CELL_KINDS.join(', ')}, got ${JSON.stringify(j.kind)}`);
+  if (!(CELL_KIND_IDS as readonly string[]).includes(j.kind as string)) throw bad(`'kind' must be one of ${CELL_KIND_IDS.join(', ')}, got ${JSON.stringify(j.kind)}`);
   if (!CELL_STATUSES.includes(j.status as CellStatus)) throw bad(`'status' must be one of ${CELL_STATUSES.join(', ')}, got ${JSON.stringify(j.status)}`);
   if (j.cell !== basename(file, '.json')) throw bad(`its cell id '${j.cell as string}' does not match the file name`);
   if (!isObject(j.config)) throw bad("'config' must be an object");
@@ -140,7 +98,7 @@ export function validateCell(file: string, j: unknown): CellResult {
   if (j.status !== 'ok' && (typeof j.error !== 'string' || j.error.trim() === '')) throw bad(`status '${j.status as string}' needs its reason in 'error'`);
   if (j.status === 'ok') {
     if (j.metrics === null || j.metrics === undefined) throw bad("status 'ok' but 'metrics' is null");
-    const p = metricsProblem(j.kind as CellKind, j.metrics);
+    const p = cellKind(j.kind as string).resultProblem(j.metrics);
     if (p) throw bad(p);
   }
   return { ...(j as unknown as CellResult), error: (j.error as string | null | undefined) ?? null, definitions: isObject(j.definitions) ? (j.definitions as Record<string, string>) : {} };
@@ -156,7 +114,7 @@ function belongsToRun(file: string, c: CellResult, meta: RunMeta, metaFile: stri
   return c;
 }
 
-const KIND_ORDER = new Map(CELL_KINDS.map((k, i) => [k, i]));
+const KIND_ORDER = new Map(CELL_KIND_IDS.map((k, i) => [k, i]));
 
 /** Reads and validates `runDir`; throws an InputError naming the first bad or missing file. */
 export function loadRun(runDir: string): LoadedRun {

@@ -6,7 +6,8 @@
 import type { IndexRecord, InsertResult } from '../run/index-job.js';
 import type { QuantizeResult } from '../run/quantize.js';
 import type { CellResult } from '../run/result.js';
-import { isObject, type LoadedRun } from './load.js';
+import { isObject } from '../run/kinds/common.js';
+import type { LoadedRun } from './load.js';
 
 export interface QuantRow {
   cell: CellResult;

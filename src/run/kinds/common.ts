@@ -32,3 +32,11 @@ export function oneSentence(msg: string): string {
   const line = msg.split('\n').map((s) => s.trim()).find((s) => s.length > 0) ?? 'unknown error';
   return /[.!?]$/.test(line) ? line : `${line}.`;
 }
+
+/** A plain object (not an array, not null): the report's checks of a result's metrics. */
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A number that JSON could have written (not NaN). */
+export const isNumber = (v: unknown): v is number => typeof v === 'number' && !Number.isNaN(v);

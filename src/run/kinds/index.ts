@@ -14,7 +14,7 @@ import { INDEXES, INDEX_IDS, checkBuildParams, checkSearchParams, indexDescripto
 import { allValues, dropUndefined, idPiece, resolveRecord, type Grid, type Scaled } from '../grid-values.js';
 import { RECALL_DEFINITION, type IndexRecord } from '../index-job.js';
 import { show } from '../schema.js';
-import { dataOf, num, renameDataset, TIMING_DEFINITIONS } from './common.js';
+import { dataOf, num, renameDataset, TIMING_DEFINITIONS, isNumber, isObject } from './common.js';
 import type { CellKindDef, DatasetCellConfig, Fail, FieldPath } from './types.js';
 
 /** One entry of `grid.indexes`. */
@@ -164,6 +164,15 @@ export const indexKind: CellKindDef<'index', 'indexes', IndexSpec[], IndexConfig
         }),
       }));
     });
+  },
+  resultProblem(m) {
+  if (!Array.isArray(m)) return 'metrics must be a list of IndexRecord';
+  for (const [i, r] of m.entries()) {
+    if (!isObject(r)) return `metrics[${i}] must be an object`;
+    if (typeof r.index !== 'string' || typeof r.label !== 'string') return `metrics[${i}] needs 'index' and 'label'`;
+    if (r.status === 'ok' && (!isObject(r.recall) || !isNumber(r.qps))) return `metrics[${i}] is ok but has no recall or qps`;
+  }
+  return null;
   },
   estimate: indexSeconds,
   async execute(c, ctx) {

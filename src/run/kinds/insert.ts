@@ -9,7 +9,7 @@ import type { ParamValue } from '../../core/params.js';
 import type { IndexParams } from '../../index/registry.js';
 import { atScale, dropUndefined, resolveRecord, type Grid, type Scaled } from '../grid-values.js';
 import { RECALL_DEFINITION } from '../index-job.js';
-import { dataOf, num, renameDataset, TIMING_DEFINITIONS } from './common.js';
+import { dataOf, num, renameDataset, TIMING_DEFINITIONS, isNumber, isObject } from './common.js';
 import { checkIndexSpec, indexCosts, indexPieces, withIndexSpec } from './index.js';
 import { checkSearchParams } from '../../index/registry.js';
 import type { CellKindDef, DatasetCellConfig } from './types.js';
@@ -75,6 +75,12 @@ export const insertKind: CellKindDef<'insert', 'inserts', InsertSpec[], InsertCo
         }),
       }));
     });
+  },
+  resultProblem(m) {
+  if (!isObject(m)) return 'metrics must be an InsertResult object';
+  if (!Array.isArray(m.batches)) return 'metrics.batches must be a list';
+  for (const [i, b] of m.batches.entries()) if (!isObject(b) || !isNumber(b.seconds) || !isNumber(b.rows)) return `metrics.batches[${i}] needs rows and seconds`;
+  return null;
   },
   estimate: insertSeconds,
   async execute(c, ctx) {

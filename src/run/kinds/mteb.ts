@@ -8,7 +8,7 @@ import { atScale, dropUndefined, idPiece, type Grid } from '../grid-values.js';
 import { RATES } from '../../core/cost.js';
 import { listTextDatasets, resolveTaskSpecs } from '../../data/text/registry.js';
 import { embedderEntry } from '../../embed/registry.js';
-import { oneSentence, TIMING_DEFINITIONS } from './common.js';
+import { oneSentence, TIMING_DEFINITIONS, isObject } from './common.js';
 import { checkQuantizer, expandQuantizers, quantizeSeconds, quantizerParams, quantizerPieces, type QuantizerChoice, type QuantizerSpec } from './quantize.js';
 import type { CellConfig, CellKindDef } from './types.js';
 
@@ -120,6 +120,11 @@ export const mtebKind: CellKindDef<'mteb', 'mteb', MtebSpec[], MtebConfig> = {
         return [...original, ...quantized];
       }));
     });
+  },
+  resultProblem(m) {
+  if (!isObject(m)) return 'metrics must be an object';
+  if (!Array.isArray(m.tasks)) return 'metrics.tasks must be a list';
+  return null;
   },
   estimate: (c) => mtebSeconds(c),
   async execute(c, ctx) {

@@ -14,7 +14,7 @@ import {
 import type { TrainerKind } from '../../quant/types.js';
 import { allValues, atScale, dropUndefined, idPiece, type Grid, type Scale, type Scaled } from '../grid-values.js';
 import { show } from '../schema.js';
-import { dataOf, num, renameDataset, TIMING_DEFINITIONS } from './common.js';
+import { dataOf, num, renameDataset, TIMING_DEFINITIONS, isNumber, isObject } from './common.js';
 import type { CellKindDef, DatasetCellConfig, Fail, FieldPath } from './types.js';
 
 /** One entry of `grid.quantizers` (and of an mteb entry's `quantizers`): methods, their parameters (any name a method's descriptor accepts, aliases included) and the job's options. */
@@ -192,6 +192,12 @@ export const quantizeKind: CellKindDef<'quantize', 'quantizers', QuantizerSpec[]
         trainSize: c.trainSize ?? ctx.preset.trainSize, evalSize: c.evalSize ?? ctx.preset.evalSize,
       }),
     })));
+  },
+  resultProblem(m) {
+  if (!isObject(m)) return 'metrics must be a QuantizeResult object';
+  for (const k of ['loss', 'bitsPerVector', 'books', 'size']) if (!isNumber(m[k])) return `metrics.${k} must be a number`;
+  if (typeof m.method !== 'string') return 'metrics.method must be a string';
+  return null;
   },
   estimate: (c, shape) => RATES.startup + loadSeconds(shape) + quantizeSeconds(c, shape, { trainSize: 50_000, evalSize: 10_000 }),
   async execute(c, ctx) {

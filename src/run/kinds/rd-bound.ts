@@ -8,7 +8,7 @@ import { Rng } from '../../core/rng.js';
 import { loadDataset } from '../../data/load.js';
 import { gaussianRateDistortion, RD_DEFINITION } from '../../eval/rate-distortion.js';
 import { dropUndefined } from '../grid-values.js';
-import { dataOf, num, TIMING_DEFINITIONS } from './common.js';
+import { dataOf, num, TIMING_DEFINITIONS, isNumber, isObject } from './common.js';
 import { quantizerBits, type QuantizeConfig } from './quantize.js';
 import type { CellKindDef, DatasetCellConfig } from './types.js';
 
@@ -60,6 +60,18 @@ export const rdBoundKind: CellKindDef<'rd-bound', 'rdBound', RdBoundSpec, RdBoun
         rows: section.rows ?? ctx.preset.trainSize ?? 50_000, bits, curvePoints: section.curvePoints,
       }),
     }];
+  },
+  resultProblem(m) {
+  if (!isObject(m)) return 'metrics must be an object';
+  if (Array.isArray(m.rates) || Array.isArray(m.distortion)) {
+    if (!Array.isArray(m.rates) || !Array.isArray(m.distortion) || m.rates.length !== m.distortion.length) return 'metrics.rates and metrics.distortion must be lists of the same length';
+    if (![...m.rates, ...m.distortion].every(isNumber)) return 'metrics.rates and metrics.distortion must hold numbers';
+    return null;
+  }
+  const pts = m.curve ?? m.points;
+  if (!Array.isArray(pts)) return 'metrics needs rates and distortion (or a curve of {bits, distortion})';
+  if (!pts.every((p) => isObject(p) && isNumber(p.bits) && isNumber(p.distortion))) return 'every curve point needs numeric bits and distortion';
+  return null;
   },
   estimate: rdBoundSeconds,
   async execute(c, ctx) {

@@ -109,6 +109,8 @@ export interface CellKindDef<K extends string = string, G extends string = strin
   estimate(config: C, shape: DataShape): number;
   /** Runs the cell's job inside the cell process. */
   execute(config: C, ctx: ExecuteContext): Promise<KindOutput>;
+  /** What is wrong with an ok result's metrics for the report to read them (a result file from elsewhere), or null. */
+  resultProblem(metrics: unknown): string | null;
   /** Parts of an ok result that failed (an index cell's sweep configurations); 0 when absent. */
   failedParts?(metrics: unknown): number;
   /** Does the cell run faiss (its result then records the BLAS faiss links)? False when absent. */
