@@ -26,22 +26,22 @@ function checkShapes(fn: string, approxIds: ArrayLike<number>, exactIds: ArrayLi
 }
 
 /**
- * Mean over queries of |approx top-k ∩ exact top-k| / k. `approxIds` is nq × kApprox (best first,
- * padded with −1), `exactIds` nq × kExact (k ≤ kExact). When kApprox < k the missing answers count as
- * misses; −1 and duplicate ids never count. The denominator is the number of valid (≥ 0) exact ids
- * among the first k, which is k unless the base has fewer than k vectors (a query without any valid
- * exact id is skipped). Throws a VqbenchError (never returns NaN) when no query counts: 0 queries,
- * or none with a valid exact id.
+ * Per-query recall@k: |approx top-k ∩ exact top-k| / (valid exact ids among the first k), one value
+ * per query that has a valid exact id, in query order (the values `recallAtK` averages and a
+ * bootstrap resamples). `approxIds` is nq × kApprox (best first, padded with −1), `exactIds` nq ×
+ * kExact (k ≤ kExact). When kApprox < k the missing answers count as misses; −1 and duplicate ids
+ * never count. Empty when no query counts.
  */
-export function recallAtK(
+export function recallPerQuery(
   approxIds: ArrayLike<number>, exactIds: ArrayLike<number>,
   nq: number, kApprox: number, kExact: number, k: number,
-): number {
+): Float64Array {
   checkShapes('recallAtK', approxIds, exactIds, nq, kApprox, kExact, k);
   const ka = Math.min(k, kApprox);
   const truth = new Set<number>();
   const seen = new Set<number>();
-  let sum = 0, counted = 0;
+  const out = new Float64Array(nq);
+  let counted = 0;
   for (let q = 0; q < nq; q++) {
     truth.clear();
     seen.clear();
@@ -58,11 +58,54 @@ export function recallAtK(
         hits++;
       }
     }
-    sum += hits / truth.size;
-    counted++;
+    out[counted++] = hits / truth.size;
   }
-  if (!counted) throw new VqbenchError(noQueries('recall', k, nq));
-  return sum / counted;
+  return out.subarray(0, counted);
+}
+
+/**
+ * Mean over queries of |approx top-k ∩ exact top-k| / k (`recallPerQuery` averaged). The
+ * denominator is the number of valid (≥ 0) exact ids among the first k, which is k unless the base
+ * has fewer than k vectors (a query without any valid exact id is skipped). Throws a VqbenchError
+ * (never returns NaN) when no query counts: 0 queries, or none with a valid exact id.
+ */
+export function recallAtK(
+  approxIds: ArrayLike<number>, exactIds: ArrayLike<number>,
+  nq: number, kApprox: number, kExact: number, k: number,
+): number {
+  const per = recallPerQuery(approxIds, exactIds, nq, kApprox, kExact, k);
+  if (!per.length) throw new VqbenchError(noQueries('recall', k, nq));
+  let sum = 0;
+  for (let i = 0; i < per.length; i++) sum += per[i];
+  return sum / per.length;
+}
+
+/**
+ * Per-query hit (1) or miss (0) of the true nearest neighbour (exactIds[q·kExact]) among the first k
+ * approximate answers, one value per query with a valid exact nearest neighbour, in query order.
+ */
+export function nnRecallPerQuery(
+  approxIds: ArrayLike<number>, exactIds: ArrayLike<number>,
+  nq: number, kApprox: number, kExact: number, k: number,
+): Float64Array {
+  checkShapes('nnRecallAtK', approxIds, exactIds, nq, kApprox, kExact, 1);
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`nnRecallAtK: k must be a positive integer, got ${k}`);
+  const ka = Math.min(k, kApprox);
+  const out = new Float64Array(nq);
+  let counted = 0;
+  for (let q = 0; q < nq; q++) {
+    const nn = exactIds[q * kExact];
+    if (nn < 0) continue;
+    let hit = 0;
+    for (let j = 0; j < ka; j++) {
+      if (approxIds[q * kApprox + j] === nn) {
+        hit = 1;
+        break;
+      }
+    }
+    out[counted++] = hit;
+  }
+  return out.subarray(0, counted);
 }
 
 /**
@@ -74,23 +117,11 @@ export function nnRecallAtK(
   approxIds: ArrayLike<number>, exactIds: ArrayLike<number>,
   nq: number, kApprox: number, kExact: number, k: number,
 ): number {
-  checkShapes('nnRecallAtK', approxIds, exactIds, nq, kApprox, kExact, 1);
-  if (!Number.isInteger(k) || k < 1) throw new RangeError(`nnRecallAtK: k must be a positive integer, got ${k}`);
-  const ka = Math.min(k, kApprox);
-  let hits = 0, counted = 0;
-  for (let q = 0; q < nq; q++) {
-    const nn = exactIds[q * kExact];
-    if (nn < 0) continue;
-    counted++;
-    for (let j = 0; j < ka; j++) {
-      if (approxIds[q * kApprox + j] === nn) {
-        hits++;
-        break;
-      }
-    }
-  }
-  if (!counted) throw new VqbenchError(noQueries('1-recall', k, nq));
-  return hits / counted;
+  const per = nnRecallPerQuery(approxIds, exactIds, nq, kApprox, kExact, k);
+  if (!per.length) throw new VqbenchError(noQueries('1-recall', k, nq));
+  let hits = 0;
+  for (let i = 0; i < per.length; i++) hits += per[i];
+  return hits / per.length;
 }
 
 export interface LatencySummary {

@@ -28,6 +28,18 @@ export function quantizationLoss(x: Matrix, xhat: Matrix): { loss: number; relat
   return { loss, relativeLoss: loss / meanNormSq, meanNormSq };
 }
 
+/**
+ * ||x_i − x̂_i||² of every row, in row order (the values `quantizationLoss` averages, summed the same
+ * way, so their in-order mean is its loss; a bootstrap resamples them).
+ */
+export function rowSquaredErrors(x: Matrix, xhat: Matrix): Float64Array {
+  if (x.rows !== xhat.rows || x.dim !== xhat.dim) throw new RangeError('rowSquaredErrors: shapes differ');
+  const d = x.dim;
+  const out = new Float64Array(x.rows);
+  for (let i = 0; i < x.rows; i++) out[i] = l2sq(x.data, i * d, xhat.data, i * d, d);
+  return out;
+}
+
 /** The paper's compression ratio, in the paper's own units (eqs. 6 and 9). */
 export function paperCompressionRatio(q: CodebookQuantizer): number {
   return q.storesWeights ? q.dim / (q.books * (16 + Math.log2(q.size))) : q.dim / q.books;
