@@ -14,7 +14,8 @@ import { knn } from '../core/parallel.js';
 import type { ProgressFn } from '../core/progress.js';
 import { groundTruth, loadDataset } from '../data/load.js';
 import type { GroundTruth, VectorDataset } from '../data/types.js';
-import { measureSearch, nnRecallAtK, recallAtK, type LatencySummary } from '../eval/ann.js';
+import { measureSearch, nnRecallAtK, nnRecallPerQuery, recallAtK, recallPerQuery, type LatencySummary } from '../eval/ann.js';
+import { bootstrapMean } from '../eval/bootstrap.js';
 import { checkBuildParams, checkSearchParams, createIndex, givenParams, indexEntry, type IndexParams } from '../index/registry.js';
 import type { MemoryBreakdown, VectorIndex } from '../index/types.js';
 import { captureEnvironment, type RunEnvironment } from './env.js';
@@ -57,6 +58,8 @@ export interface IndexRecord {
   queries: number;
   recall: Record<string, number> | null;
   nnRecall: Record<string, number> | null;
+  /** 95% bootstrap intervals over queries ('recall@1', 'recall@5', 'recall@10', 'nnRecall@10'); null when failed, absent in older results. */
+  recallCI?: Record<string, { lo: number; hi: number }> | null;
   qps: number | null;
   latencyMs: LatencySummary | null;
   buildSeconds: number;
@@ -109,6 +112,18 @@ function recalls(ids: Int32Array, truth: GroundTruth, nq: number, kSearched: num
   return { recall, nnRecall };
 }
 
+/** The seeded 95% percentile bootstrap interval over queries (src/eval/bootstrap.ts) of recall@1/5/10 and nnRecall@10. */
+function recallIntervals(ids: Int32Array, truth: GroundTruth, nq: number, kSearched: number, seed: number): Record<string, { lo: number; hi: number }> {
+  const out: Record<string, { lo: number; hi: number }> = {};
+  const ci = (per: Float64Array) => {
+    const { lo, hi } = bootstrapMean(per, { seed, level: 0.95, resamples: 1000 });
+    return { lo, hi };
+  };
+  for (const at of RECALL_AT) if (at <= kSearched && at <= truth.k) out[`recall@${at}`] = ci(recallPerQuery(ids, truth.ids, nq, kSearched, truth.k, at));
+  if (10 <= kSearched && 10 <= truth.k) out['nnRecall@10'] = ci(nnRecallPerQuery(ids, truth.ids, nq, kSearched, truth.k, 10));
+  return out;
+}
+
 export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
   const entry = indexEntry(job.index);
   const k = job.k ?? 10;
@@ -142,14 +157,15 @@ export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
         if (bad) {
           records.push({
             status: 'failed', error: `the measurement gave ${bad}, not a finite number, so this configuration failed.`,
-            ...base, params: { build, search }, recall: null, nnRecall: null, qps: null, latencyMs: null, peakRssBytes: peakRssBytes(),
+            ...base, params: { build, search }, recall: null, nnRecall: null, qps: null, latencyMs: null, recallCI: null, peakRssBytes: peakRssBytes(),
           });
         } else {
-          records.push({ status: 'ok', error: null, ...base, params: { build, search }, ...scores, peakRssBytes: peakRssBytes() });
+          const recallCI = recallIntervals(m.ids, truth, queries.rows, kSearched, seed);
+          records.push({ status: 'ok', error: null, ...base, params: { build, search }, ...scores, recallCI, peakRssBytes: peakRssBytes() });
         }
       } catch (e) {
         if (!(e instanceof VqbenchError)) throw e;
-        records.push({ status: 'failed', error: e.message, ...base, params: { build, search }, recall: null, nnRecall: null, qps: null, latencyMs: null, peakRssBytes: peakRssBytes() });
+        records.push({ status: 'failed', error: e.message, ...base, params: { build, search }, recall: null, nnRecall: null, qps: null, latencyMs: null, recallCI: null, peakRssBytes: peakRssBytes() });
       }
       job.onProgress?.(records.length, combos.length, 'search configurations');
     }

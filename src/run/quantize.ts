@@ -4,12 +4,14 @@
  * and time. Plain data in, plain data out; the CLI only parses and prints.
  */
 import { InputError, VqbenchError } from '../core/errors.js';
+import type { Matrix } from '../core/matrix.js';
 import { Rng } from '../core/rng.js';
 import { resolveParams, type ParamSpecs, type Resolved } from '../core/params.js';
 import type { ProgressFn } from '../core/progress.js';
 import { displayPath } from '../core/paths.js';
 import { loadDataset } from '../data/load.js';
-import { honestCompressionRatio, paperCompressionRatio, quantizationLoss } from '../eval/quantization.js';
+import { honestCompressionRatio, paperCompressionRatio, quantizationLoss, rowSquaredErrors } from '../eval/quantization.js';
+import { bootstrapMean } from '../eval/bootstrap.js';
 import { createQuantizer, quantizerDescriptor, quantizerLabel, resolveQuantizerParams, type QuantizerGiven, type QuantizerId, type QuantizerParamsOf } from '../quant/registry.js';
 import { TRAINERS } from '../quant/trainers/run.js';
 import type { TrainerKind } from '../quant/types.js';
@@ -67,6 +69,8 @@ export interface QuantizeResult {
   honestRatio: number;
   loss: number;
   relativeLoss: number;
+  /** 95% bootstrap interval of the loss over the held-out rows (absent in older results). */
+  lossCI?: { lo: number; hi: number };
   trainSeconds: number;
   encodeSeconds: number;
   encodeVectorsPerSecond: number;
@@ -104,14 +108,17 @@ export async function runQuantize<I extends string>(job: QuantizeJob<I>): Promis
   const codes = await encodeParallel(q, evalSet);
   const encodeSeconds = (performance.now() - t0) / 1000;
   let measured: { loss: number; relativeLoss: number };
+  let decoded: Matrix;
   try {
-    measured = quantizationLoss(evalSet, q.decode(codes)); // refuses a loss that is not a number
+    decoded = q.decode(codes);
+    measured = quantizationLoss(evalSet, decoded); // refuses a loss that is not a number
   } catch (e) {
     if (!(e instanceof VqbenchError)) throw e;
     const hint = trainer === 'adam' && !/zero norm/.test(e.message) ? ' (the Adam training may have diverged: try a smaller --adam-lr)' : '';
     throw new InputError(`${spec} on ${displayPath(job.data)}: ${e.message.replace(/\.$/, '')}${hint}.`);
   }
   const { loss, relativeLoss } = measured;
+  const { lo, hi } = bootstrapMean(rowSquaredErrors(evalSet, decoded), { seed, level: 0.95, resamples: 1000 });
   return {
     method: d.id,
     label: spec,
@@ -129,6 +136,7 @@ export async function runQuantize<I extends string>(job: QuantizeJob<I>): Promis
     honestRatio: honestCompressionRatio(q),
     loss,
     relativeLoss,
+    lossCI: { lo, hi },
     trainSeconds: report.seconds,
     encodeSeconds,
     encodeVectorsPerSecond: evalSet.rows / encodeSeconds,

@@ -138,6 +138,7 @@ export const indexKind: CellKindDef<'index', 'indexes', IndexSpec[], IndexConfig
   definitions: {
     recall: RECALL_DEFINITION,
     nnRecall: RECALL_DEFINITION,
+    recallCI: "95% percentile bootstrap interval {lo, hi} over queries of recall@1/5/10 and nnRecall@10 (1000 resamples seeded by the cell's seed; src/eval/bootstrap.ts)",
     qps: 'queries per second, one query at a time on one thread, after warm-up',
     latencyMs: 'per-query latency percentiles (ms), one thread',
     buildSeconds: 'wall seconds to build (train + add) the index',

@@ -172,6 +172,7 @@ export const quantizeKind: CellKindDef<'quantize', 'quantizers', QuantizerSpec[]
   definitions: {
     loss: 'mean ||x − x̂||² over the held-out rows (paper eq. 5)',
     relativeLoss: 'loss / mean ||x||² of the held-out rows (1 = no better than x̂ = 0)',
+    lossCI: "95% percentile bootstrap interval {lo, hi} of the loss over the held-out rows (1000 resamples seeded by the cell's seed; src/eval/bootstrap.ts)",
     bitsPerVector: 'every stored bit per vector: code indices and WRVQ fp16 weights (16 bits each)',
     paperRatio: "the paper's compression ratio (eqs. 6 and 9), in the paper's own units",
     honestRatio: '32·d / bitsPerVector: float32 bits over every stored bit',
