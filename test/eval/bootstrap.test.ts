@@ -68,21 +68,28 @@ test('bootstrapMean: the mean and the percentile rule on a hand-computed case', 
   assert.ok(five.lo >= 1 && five.hi <= 5 && five.lo < 3 && five.hi > 3);
 });
 
-test('bootstrapMean: the 95% interval of a Bernoulli(p) mean (n = 200) covers p at about 95% over 400 seeds', () => {
-  const p = 0.3, n = 200, trials = 400, level = 0.95;
-  let covered = 0;
-  for (let s = 0; s < trials; s++) {
-    const v = bernoulli(new Rng(10_000 + s), n, p);
-    const ci = bootstrapMean(v, { seed: s, level });
-    if (ci.lo <= p && p <= ci.hi) covered++;
-  }
-  const rate = covered / trials;
-  // binomial sd of the observed rate at the nominal level, and 3.5 of them (the percentile bootstrap
-  // also runs slightly narrow at this n, which the margin leaves room for)
-  const sd = Math.sqrt((level * (1 - level)) / trials);
-  console.log(`# coverage ${covered}/${trials} = ${rate.toFixed(4)} (nominal ${level}, sd ${sd.toFixed(4)})`);
-  assert.ok(Math.abs(rate - level) <= 3.5 * sd, `coverage ${rate} is more than 3.5 sd (${sd}) from ${level}`);
-});
+// coverage over many seeds: recall-like Bernoulli(p) values and loss-like skewed (exponential) ones, n = 200
+const COVERAGE_CASES = [
+  { name: 'Bernoulli(0.3), 95%', trials: 400, level: 0.95, truth: 0.3, draw: (rng: Rng) => bernoulli(rng, 200, 0.3) },
+  { name: 'Bernoulli(0.9), 90%', trials: 300, level: 0.9, truth: 0.9, draw: (rng: Rng) => bernoulli(rng, 200, 0.9) },
+  { name: 'Exponential(1), 95%', trials: 300, level: 0.95, truth: 1, draw: (rng: Rng) => Float64Array.from({ length: 200 }, () => -Math.log(1 - rng.float())) },
+];
+
+for (const c of COVERAGE_CASES) {
+  test(`bootstrapMean: the interval of the mean of ${c.name.replace(/, .*/, '')} (n = 200) covers it at about ${c.level * 100}% over ${c.trials} seeds`, () => {
+    let covered = 0;
+    for (let s = 0; s < c.trials; s++) {
+      const ci = bootstrapMean(c.draw(new Rng(10_000 + s)), { seed: s, level: c.level });
+      if (ci.lo <= c.truth && c.truth <= ci.hi) covered++;
+    }
+    const rate = covered / c.trials;
+    // binomial sd of the observed rate at the nominal level, and 3.5 of them (the percentile bootstrap
+    // also runs slightly narrow at this n, which the margin leaves room for); seeded, so not flaky
+    const sd = Math.sqrt((c.level * (1 - c.level)) / c.trials);
+    console.log(`# coverage ${c.name}: ${covered}/${c.trials} = ${rate.toFixed(4)} (sd ${sd.toFixed(4)})`);
+    assert.ok(Math.abs(rate - c.level) <= 3.5 * sd, `coverage ${rate} is more than 3.5 sd (${sd}) from ${c.level}`);
+  });
+}
 
 test('pairedBootstrapDiff: identical inputs differ by 0, not significantly', () => {
   const a = bernoulli(new Rng(2), 500, 0.6);
