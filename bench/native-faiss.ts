@@ -6,9 +6,9 @@
  * `--queries` queries, their exact top-10) is written once as .npy, and three searches run on ONE build
  * each: ours (`ivfpq`, this process), native faiss (bench/peers/faiss_index.py --serve, a child
  * process, same nlist / m / nbits as 'IVF{nlist},PQ{m}np') and faiss-node (this process, the same
- * factory). Each run sweeps every nprobe on all three in turn, ours → native → faiss-node, and the
- * runs repeat (A B C A B C ...), so a load change hits all of them alike; the load average is
- * recorded before and after each run.
+ * factory). Each run sweeps the nprobe values, and at each one times the three in turn, ours → native →
+ * faiss-node (A B C A B C ...), so the numbers paired in a ratio are taken seconds apart under the
+ * same load; the runs repeat the sweep; the load average is recorded before and after each run.
  *
  * Printed per nprobe: recall@10 of each; the median over runs of ours/native single-query QPS (one
  * thread, one query per call) with its min–max; native batch QPS (all cores, one search(Q)); and
@@ -171,18 +171,18 @@ async function main(): Promise<void> {
     const runs: RunRecord[] = [];
     for (let r = 0; r < argv.runs; r++) {
       const rec: RunRecord = { run: r + 1, loadBefore: load(), loadAfter: [], ours: {}, native: {}, faissNode: {} };
-      process.stderr.write(`[bench] run ${r + 1}/${argv.runs} (load ${rec.loadBefore.join(' ')}): ours ...`);
-      for (const np of nprobes) rec.ours[np] = await measure(ours, queries, truthIds, np);
-      process.stderr.write(' native ...');
-      for (const o of await peer.sweep(nprobes)) {
-        const s = o.single as Record<string, number>, b = o.batch as Record<string, number>;
-        rec.native[o.nprobe as number] = {
-          recall10: o.recall10 as number, qps: s.qps, p50Ms: s.p50Ms, p99Ms: s.p99Ms, meanMs: s.meanMs, batchQps: b.qps, batchThreads: b.threads,
-        };
-      }
-      if (fnode) {
-        process.stderr.write(' faiss-node ...');
-        for (const np of nprobes) rec.faissNode[np] = await measure(fnode, queries, truthIds, np);
+      process.stderr.write(`[bench] run ${r + 1}/${argv.runs} (load ${rec.loadBefore.join(' ')}): nprobe`);
+      // per nprobe: ours, native, faiss-node back to back, so the paired numbers share the same load
+      for (const np of nprobes) {
+        process.stderr.write(` ${np}`);
+        rec.ours[np] = await measure(ours, queries, truthIds, np);
+        for (const o of await peer.sweep([np])) {
+          const s = o.single as Record<string, number>, b = o.batch as Record<string, number>;
+          rec.native[o.nprobe as number] = {
+            recall10: o.recall10 as number, qps: s.qps, p50Ms: s.p50Ms, p99Ms: s.p99Ms, meanMs: s.meanMs, batchQps: b.qps, batchThreads: b.threads,
+          };
+        }
+        if (fnode) rec.faissNode[np] = await measure(fnode, queries, truthIds, np);
       }
       rec.loadAfter = load();
       process.stderr.write(` done (load ${rec.loadAfter.join(' ')})\n`);
@@ -229,7 +229,7 @@ async function main(): Promise<void> {
       ours: { index: 'ivfpq', nlist: argv.nlist, m: argv.m, nbits: argv.nbits, buildSeconds: oursBuild.seconds, notes: oursBuild.notes },
       native: { factory, build: nativeBuild },
       faissNode: { factory, buildSeconds: fnodeBuildSeconds, error: fnodeError },
-      blas, cores: cpus().length, loadStart, loadEnd, runsOrder: 'ours, native, faiss-node per run', summary, runs,
+      blas, cores: cpus().length, loadStart, loadEnd, runsOrder: 'per run, per nprobe: ours, native, faiss-node', summary, runs,
       recallDefinition: 'recall@10 = |approx top-10 ∩ exact top-10| / 10 averaged over queries',
     }, null, 2) + '\n');
     console.log(`\nwrote ${argv.out}`);
