@@ -25,6 +25,8 @@ import { InputError } from '../core/errors.js';
 import { fsInputError } from '../core/fs-errors.js';
 import { h5wasm, lastHdf5Message, quietly, SIGNATURE } from '../data/hdf5.js';
 import { readInput } from '../data/files.js';
+import type { DatasetMetric } from '../data/types.js';
+import type { Matrix } from '../core/matrix.js';
 
 export type RawAttr = string | number | boolean;
 
@@ -61,6 +63,9 @@ function checkShapes(r: Pick<AnnResult, 'neighbors' | 'distances' | 'times' | 'n
   if (r.times.length !== nq) throw new RangeError(`writeAnnResult ${path}: times has ${r.times.length} values, expected ${nq}`);
 }
 
+/** ann-benchmarks' float attributes: written as float64 even when their value is whole. */
+const FLOAT_ATTRS = new Set(['best_search_time', 'candidates', 'build_time', 'index_size']);
+
 /** Writes one configuration's raw results to `path` (folders created), atomically. */
 export async function writeAnnResult(path: string, r: AnnResult): Promise<void> {
   checkShapes(r, path);
@@ -80,7 +85,7 @@ export async function writeAnnResult(path: string, r: AnnResult): Promise<void> 
       for (const [name, v] of Object.entries(r.attrs)) {
         if (typeof v === 'string') f.create_attribute(name, v);
         else if (typeof v === 'boolean') f.create_attribute(name, v ? 1 : 0, [], '<b');
-        else if (Number.isInteger(v) && Math.abs(v) < 2 ** 31) f.create_attribute(name, v, [], '<i');
+        else if (Number.isInteger(v) && Math.abs(v) < 2 ** 31 && !FLOAT_ATTRS.has(name)) f.create_attribute(name, v, [], '<i');
         else f.create_attribute(name, v, [], '<d');
       }
     } finally {
@@ -158,3 +163,47 @@ export async function readAnnResult(path: string): Promise<AnnResult> {
 
 /** Joins a raw-results folder and a relative raw path. */
 export const rawPath = (dir: string, relative: string): string => join(dir, ...relative.split('/'));
+
+/** The `distance` attribute ann-benchmarks gives a metric. */
+export function annDistanceName(metric: DatasetMetric): string {
+  return metric === 'l2' ? 'euclidean' : metric === 'angular' ? 'angular' : 'ip';
+}
+
+export const EXACT_DISTANCES_NOTE =
+  "exact distances of the returned ids, recomputed from the dataset's vectors in float64 as ann-benchmarks does " +
+  '(euclidean: ||q - x||; angular: 1 - cos(q, x); ip: -q.x), +inf for padding';
+export const INDEX_DISTANCES_NOTE =
+  "ranking distances as the index returned them (approximate for a quantizing index; squared L2 ascending, or inner products descending, as the index's metric says), padding as returned";
+
+/**
+ * Exact distances (ann-benchmarks' convention, `EXACT_DISTANCES_NOTE`) between each query and the
+ * ids returned for it (nq × k, -1 padded → +inf), computed in float64 and stored as float32.
+ */
+export function exactDistances(base: Matrix, queries: Matrix, ids: Int32Array, k: number, metric: DatasetMetric): Float32Array {
+  const nq = queries.rows, dim = queries.dim;
+  if (ids.length !== nq * k) throw new RangeError(`exactDistances: ${ids.length} ids for ${nq} × ${k}`);
+  const out = new Float32Array(nq * k);
+  const b = base.data, q = queries.data;
+  for (let i = 0; i < nq; i++) {
+    const qo = i * dim;
+    let qq = 0;
+    for (let d = 0; d < dim; d++) qq += q[qo + d] * q[qo + d];
+    for (let j = 0; j < k; j++) {
+      const id = ids[i * k + j];
+      if (id < 0 || id >= base.rows) {
+        out[i * k + j] = Infinity;
+        continue;
+      }
+      const xo = id * dim;
+      let dot = 0, xx = 0, sq = 0;
+      for (let d = 0; d < dim; d++) {
+        const a = q[qo + d], c = b[xo + d];
+        dot += a * c;
+        xx += c * c;
+        sq += (a - c) * (a - c);
+      }
+      out[i * k + j] = metric === 'l2' ? Math.sqrt(sq) : metric === 'angular' ? 1 - dot / Math.sqrt(qq * xx || 1) : -dot;
+    }
+  }
+  return out;
+}
