@@ -152,6 +152,7 @@ export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
   const combos = expandSweep(job.search ?? {}, job.sweep);
   // an unknown swept name is an input error before anything is built; bad values fail per configuration
   for (const name of Object.keys(job.sweep ?? {})) if (!(name in entry.searchParams)) checkSearchParams(entry.id, { [name]: job.sweep![name][0] });
+  if (job.raw === '') throw new InputError('--raw needs a folder to write the raw per-query results into.');
   if (job.raw !== undefined) assertWritableDir(job.raw); // before the run, not after it
   const { ds, queries, truth } = await datasetWithTruth(job, kSearched);
   const index = createIndex(entry.id, build);
