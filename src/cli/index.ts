@@ -135,9 +135,10 @@ export function indexCommand(y: Argv): Argv {
     .command(
       'index',
       'build an index, sweep its search parameters, and measure recall, QPS, latency and memory',
-      (a) => withIndexFlags(a, INDEX_FLAGS).option('sweep', { type: 'string', array: true, describe: 'search parameter values to sweep, e.g. --sweep nprobe=1,2,4,8 (repeatable)' }),
+      (a) => withIndexFlags(a, INDEX_FLAGS).option('sweep', { type: 'string', array: true, describe: 'search parameter values to sweep, e.g. --sweep nprobe=1,2,4,8 (repeatable)' })
+        .option('raw', { type: 'string', describe: "also write each configuration's per-query ids, distances and times under this folder, in ann-benchmarks' result layout: DIR/{k}/{index}/{spec label}.hdf5" }),
       async (raw) => {
-        const argv = raw as unknown as { data: string; json: boolean; out?: string; sweep?: string[] };
+        const argv = raw as unknown as { data: string; json: boolean; out?: string; sweep?: string[]; raw?: string };
         const f = readFlags(raw, INDEX_FLAGS);
         const { d, build, search } = indexParams(raw);
         const sweep = parseSweep(argv.sweep, d, search);
@@ -146,7 +147,7 @@ export function indexCommand(y: Argv): Argv {
         const bar = progressBar(`index ${d.id}`, 'step');
         const records = await runIndexJob({
           data: argv.data, index: d.id, build, search, sweep, k: f.k, queries: f.queries ?? undefined,
-          warmup: f.warmup, seed: f.seed, onProgress: bar.update,
+          warmup: f.warmup, seed: f.seed, onProgress: bar.update, ...(argv.raw !== undefined && { raw: argv.raw }),
         });
         bar.finish();
         if (argv.out) writeFileAtomic(argv.out, JSON.stringify(records, null, 2) + '\n');

@@ -17,7 +17,7 @@ import { Matrix, assertFinite, normalizeRows } from '../core/matrix.js';
 import { readInput } from './files.js';
 import type { DatasetMetric, GroundTruth } from './types.js';
 
-const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+export const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
 export interface AnnBenchmarksFile {
   metric: DatasetMetric;
@@ -29,7 +29,7 @@ export interface AnnBenchmarksFile {
 type H5 = typeof import('h5wasm');
 let h5: Promise<H5> | null = null;
 
-async function h5wasm(): Promise<H5> {
+export async function h5wasm(): Promise<H5> {
   h5 ??= import('h5wasm/node').then(async (m) => {
     await m.ready;
     return m as unknown as H5;
@@ -38,7 +38,7 @@ async function h5wasm(): Promise<H5> {
 }
 
 /** Runs fn with writes to fd 2 and process.stderr captured; returns its value, or throws with the last HDF5 message. */
-function quietly<T>(fn: () => T): { value?: T; error?: Error; diag: string } {
+export function quietly<T>(fn: () => T): { value?: T; error?: Error; diag: string } {
   const orig = fs.writeSync;
   let diag = '';
   (fs as { writeSync: unknown }).writeSync = function (fd: number, buf: unknown, ...rest: unknown[]) {
@@ -73,7 +73,7 @@ function quietly<T>(fn: () => T): { value?: T; error?: Error; diag: string } {
 }
 
 /** The innermost message of the first HDF5 error stack, e.g. "truncated file: eof = 3000, ...". */
-function lastHdf5Message(diag: string): string | null {
+export function lastHdf5Message(diag: string): string | null {
   const first = diag.split('HDF5-DIAG').find((b) => b.trim().length > 0) ?? '';
   const lines = [...first.matchAll(/#\d+: .*? in [\w.]+\(\): (.*)/g)];
   return lines.length ? lines[lines.length - 1][1].trim() : null;

@@ -8,7 +8,7 @@ import { UnavailableError, VqbenchError } from '../core/errors.js';
 import type { ProgressFn } from '../core/progress.js';
 import { oneSentence } from './kinds/common.js';
 import { cellKind } from './kinds/registry.js';
-import type { CellPlan } from './kinds/types.js';
+import type { CellPlan, ExecuteContext } from './kinds/types.js';
 import type { CellStatus } from './result.js';
 import { formatPath } from './schema.js';
 
@@ -47,11 +47,11 @@ export function nonFiniteMetric(metrics: unknown, path: (string | number)[] = []
 }
 
 /** Runs the cell's job. Errors a user can cause come back as a failed (or not-run) outcome; bugs throw. */
-export async function executeCell(cell: CellPlan, data: string | null, onProgress?: ProgressFn): Promise<CellOutcome> {
+export async function executeCell(cell: CellPlan, data: string | null, onProgress?: ProgressFn, raw?: ExecuteContext['raw']): Promise<CellOutcome> {
   const kind = cellKind(cell.kind);
   const definitions = definitionsOf(cell.kind);
   try {
-    const out = await kind.execute(cell.config, { data, datasetName: cell.dataset?.name ?? null, onProgress });
+    const out = await kind.execute(cell.config, { data, datasetName: cell.dataset?.name ?? null, onProgress, ...(raw && { raw }) });
     const defs = out.definitions ? { ...definitions, ...out.definitions } : definitions;
     if (out.failure !== undefined) return { status: 'failed', error: oneSentence(out.failure), metrics: out.metrics, datasetChecksum: out.datasetChecksum, definitions: defs };
     const bad = nonFiniteMetric(out.metrics);

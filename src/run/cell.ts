@@ -18,6 +18,8 @@ export interface CellRequest {
   cell: CellPlan;
   /** What the job loads: the dataset spec or the subset folder; null for mteb cells. */
   data: string | null;
+  /** A folder for the cell's raw per-query files, and its path relative to the cell's result file. */
+  raw?: { dir: string; relative: string };
 }
 
 export interface CellUsage {
@@ -68,7 +70,7 @@ async function main(req: CellRequest): Promise<void> {
       setInterval(() => undefined, 1 << 30);
       return;
     }
-    outcome = await executeCell(req.cell, req.data, onProgress);
+    outcome = await executeCell(req.cell, req.data, onProgress, req.raw);
   } catch (e) {
     // a bug, not a user error: the stack goes to stderr (the runner keeps it in logs/<cell>.log)
     process.stderr.write(`internal error in cell ${req.cell.id}: ${(e as Error)?.stack ?? String(e)}\n`);

@@ -7,6 +7,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { blasInfo } from '../core/blas.js';
 import type { CellMessage, CellRequest } from './cell.js';
 import { definitionsOf, oneSentence, type CellOutcome } from './cell-job.js';
@@ -29,6 +30,8 @@ export interface CellContext {
   blas: string | null;
   /** Datasets prepared so far (spec and subset → the prepared data), shared by the cells. */
   prepared: Map<string, Promise<PreparedDataset>>;
+  /** The run folder: a cell's raw per-query files go to `<runDir>/raw/<cell>/` (absent: none are written). */
+  runDir?: string;
 }
 
 export interface CellRun {
@@ -67,12 +70,17 @@ function cellEntry(): string {
 
 let current: ChildProcess | null = null;
 
+/** Where a cell writes its raw per-query files (`raw/<cell>/` beside its result file), when the run folder is known. */
+function rawFolder(ctx: CellContext, cell: CellPlan): CellRequest['raw'] {
+  return ctx.runDir === undefined ? undefined : { dir: join(ctx.runDir, 'raw', cell.id), relative: `raw/${cell.id}` };
+}
+
 /** Kills the cell process running now, if any (the runner is stopping). */
 export function killRunningCell(): void {
   current?.kill('SIGKILL');
 }
 
-function runChild(cell: CellPlan, data: string | null, timeout: number | null, onProgress: (done: number, total: number, label?: string) => void): Promise<ChildReport> {
+function runChild(cell: CellPlan, data: string | null, timeout: number | null, onProgress: (done: number, total: number, label?: string) => void, raw?: CellRequest['raw']): Promise<ChildReport> {
   return new Promise((resolvePromise) => {
     const t0 = performance.now();
     const child = fork(cellEntry(), [], {
@@ -113,7 +121,7 @@ function runChild(cell: CellPlan, data: string | null, timeout: number | null, o
         wallSeconds: (performance.now() - t0) / 1000, cpuSeconds: usage.cpuSeconds, peakRssBytes: usage.peakRssBytes, output,
       });
     });
-    child.send({ type: 'run', cell, data } satisfies CellRequest);
+    child.send({ type: 'run', cell, data, ...(raw && { raw }) } satisfies CellRequest);
   });
 }
 
@@ -141,7 +149,7 @@ export async function executeCellProcess(cell: CellPlan, timeout: number | null,
       onProgress('preparing the dataset', true);
       prep = await ctx.prepared.get(key)!;
     }
-    report = await runChild(cell, prep?.data ?? null, timeout, (d, t, label) => onProgress(`${label ?? ''} ${t > 0 ? Math.round((100 * d) / t) + '%' : ''}`.trim()));
+    report = await runChild(cell, prep?.data ?? null, timeout, (d, t, label) => onProgress(`${label ?? ''} ${t > 0 ? Math.round((100 * d) / t) + '%' : ''}`.trim()), rawFolder(ctx, cell));
   } catch (e) {
     // the dataset could not be prepared (a user error, e.g. a bad file): this cell fails, the others go on
     const msg = (e as Error).message;

@@ -14,9 +14,11 @@ import { knn } from '../core/parallel.js';
 import type { ProgressFn } from '../core/progress.js';
 import { groundTruth, loadDataset } from '../data/load.js';
 import type { GroundTruth, VectorDataset } from '../data/types.js';
-import { measureSearch, nnRecallAtK, nnRecallPerQuery, recallAtK, recallPerQuery, type LatencySummary } from '../eval/ann.js';
+import { measureSearch, nnRecallAtK, nnRecallPerQuery, recallAtK, recallPerQuery, type LatencySummary, type SearchMeasurement } from '../eval/ann.js';
 import { bootstrapMean } from '../eval/bootstrap.js';
-import { checkBuildParams, checkSearchParams, createIndex, givenParams, indexEntry, type IndexParams } from '../index/registry.js';
+import { annDistanceName, exactDistances, EXACT_DISTANCES_NOTE, INDEX_DISTANCES_NOTE, rawPath, rawRelativePath, writeAnnResult } from '../eval/raw-results.js';
+import { assertWritableDir } from '../core/atomic.js';
+import { checkBuildParams, checkSearchParams, createIndex, givenParams, indexEntry, indexLabel, type IndexParams } from '../index/registry.js';
 import type { MemoryBreakdown, VectorIndex } from '../index/types.js';
 import { captureEnvironment, type RunEnvironment } from './env.js';
 import { peakRssBytes } from '../core/memory.js';
@@ -44,6 +46,10 @@ export interface IndexJob {
   warmup?: number;
   seed?: number;
   onProgress?: ProgressFn;
+  /** Write each measured search configuration's per-query results under this folder, ann-benchmarks' layout (src/eval/raw-results.ts). */
+  raw?: string;
+  /** The dataset name written into the raw files (default: the loaded dataset's). */
+  rawDataset?: string;
 }
 
 export interface IndexRecord {
@@ -72,6 +78,8 @@ export interface IndexRecord {
   seed: number;
   notes: string[];
   env: RunEnvironment;
+  /** The configuration's raw per-query results, relative to the raw folder (`{k}/{index}/{spec label}.hdf5`); only when asked. */
+  raw?: string;
 }
 
 /** Every combination of the sweep's values, each merged over the fixed parameters. */
@@ -124,6 +132,31 @@ function recallIntervals(ids: Int32Array, truth: GroundTruth, nq: number, kSearc
   return out;
 }
 
+/**
+ * Writes one search configuration's per-query ids, distances (exact, recomputed with the dataset's
+ * metric, and the index's own) and times as ann-benchmarks' result file; returns its path relative to `dir`.
+ */
+async function writeRaw(
+  dir: string, m: SearchMeasurement,
+  c: { ds: VectorDataset; queries: Matrix; index: string; build: IndexParams; search: IndexParams; buildSeconds: number; indexBytes: number; dataset: string },
+): Promise<string> {
+  const name = indexLabel(c.index, c.build, checkSearchParams(c.index, c.search));
+  const relative = rawRelativePath(m.k, c.index, name);
+  let returned = 0;
+  for (const id of m.ids) if (id >= 0) returned++;
+  await writeAnnResult(rawPath(dir, relative), {
+    nq: m.nq, k: m.k, neighbors: m.ids, times: Float32Array.from(m.samplesMs, (ms) => ms / 1000),
+    distances: exactDistances(c.ds.base, c.queries, m.ids, m.k, c.ds.metric), indexDistances: m.dists,
+    attrs: {
+      batch_mode: false, best_search_time: m.seconds / m.nq, candidates: returned / m.nq, expect_extra: false, name, run_count: 1,
+      distance: annDistanceName(c.ds.metric), count: m.k, build_time: c.buildSeconds, index_size: c.indexBytes / 1024, algo: c.index, dataset: c.dataset,
+      distances_are: EXACT_DISTANCES_NOTE, index_distances_are: INDEX_DISTANCES_NOTE,
+      times_are: 'seconds per query, one query at a time on one thread, after warm-up (performance.now)', vqbench_search_params: JSON.stringify(c.search),
+    },
+  });
+  return relative;
+}
+
 export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
   const entry = indexEntry(job.index);
   const k = job.k ?? 10;
@@ -134,6 +167,8 @@ export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
   const combos = expandSweep(job.search ?? {}, job.sweep);
   // an unknown swept name is an input error before anything is built; bad values fail per configuration
   for (const name of Object.keys(job.sweep ?? {})) if (!(name in entry.searchParams)) checkSearchParams(entry.id, { [name]: job.sweep![name][0] });
+  if (job.raw === '') throw new InputError('--raw needs a folder to write the raw per-query results into.');
+  if (job.raw !== undefined) assertWritableDir(job.raw); // before the run, not after it
   const { ds, queries, truth } = await datasetWithTruth(job, kSearched);
   const index = createIndex(entry.id, build);
   const env = captureEnvironment();
@@ -154,14 +189,15 @@ export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
         const m = await measureSearch(index, queries, kSearched, search, { warmupQueries: job.warmup ?? 100 });
         const scores = { ...recalls(m.ids, truth, queries.rows, kSearched), qps: m.qps, latencyMs: m.latencyMs };
         const bad = nonFinite(scores);
+        const raw = job.raw === undefined ? {} : { raw: await writeRaw(job.raw, m, { ds, queries, index: entry.id, build, search, buildSeconds: rep.seconds, indexBytes: base.indexBytes, dataset: job.rawDataset ?? base.dataset }) };
         if (bad) {
           records.push({
             status: 'failed', error: `the measurement gave ${bad}, not a finite number, so this configuration failed.`,
-            ...base, params: { build, search }, recall: null, nnRecall: null, qps: null, latencyMs: null, recallCI: null, peakRssBytes: peakRssBytes(),
+            ...base, params: { build, search }, recall: null, nnRecall: null, qps: null, latencyMs: null, recallCI: null, peakRssBytes: peakRssBytes(), ...raw,
           });
         } else {
           const recallCI = recallIntervals(m.ids, truth, queries.rows, kSearched, seed);
-          records.push({ status: 'ok', error: null, ...base, params: { build, search }, ...scores, recallCI, peakRssBytes: peakRssBytes() });
+          records.push({ status: 'ok', error: null, ...base, params: { build, search }, ...scores, recallCI, peakRssBytes: peakRssBytes(), ...raw });
         }
       } catch (e) {
         if (!(e instanceof VqbenchError)) throw e;

@@ -186,7 +186,7 @@ async function runCells(plan: RunPlan, summary: RunSummary, print: (line: string
     record.start();
     const ctx: CellContext = {
       run, task: plan.task.name, scale: plan.scale, seed: plan.seed, env: captureEnvironment(),
-      blas: selected.some((c) => usesFaiss(c) && !done.get(c.id)) ? blasName() : null, prepared: new Map(),
+      blas: selected.some((c) => usesFaiss(c) && !done.get(c.id)) ? blasName() : null, prepared: new Map(), runDir,
     };
     for (const [i, cell] of selected.entries()) {
       const prior = done.get(cell.id) ?? completedResult(runDir, cell);

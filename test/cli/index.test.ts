@@ -62,6 +62,74 @@ test('index prints a table with the recall definition', () => {
   assert.match(r.stdout, /wrvq:books=2,size=16,/);
 });
 
+function h5pyLoads(): boolean {
+  return spawnSync('/usr/bin/python3', ['-c', 'import h5py, numpy'], { stdio: 'ignore' }).status === 0;
+}
+
+// h5py reads the file and recomputes recall@10 (vqbench's definition) from its neighbours and the ground truth
+const RECALL_PY = `
+import json, sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], 'r')
+n = f['neighbors'][:]
+truth = np.load(sys.argv[2]).astype(np.int64)
+base = np.load(sys.argv[3]).astype(np.float64)
+q = np.load(sys.argv[4]).astype(np.float64)
+rec = [len(set(int(i) for i in n[r, :10] if i >= 0) & set(truth[r, :10].tolist())) / 10 for r in range(n.shape[0])]
+d = f['distances'][:]
+exact = np.sqrt(((q[:, None, :] - base[n]) ** 2).sum(-1))
+print(json.dumps({'recall10': float(np.mean(rec)), 'maxDistErr': float(np.max(np.abs(d - exact))), 'shape': list(n.shape),
+  'dtypes': [str(f['neighbors'].dtype), str(f['distances'].dtype), str(f['times'].dtype)], 'times': float(f['times'][:].sum()),
+  'attrs': {k: (v.item() if hasattr(v, 'item') else v) for k, v in f.attrs.items()}}))
+`;
+
+test('index --raw: one ann-benchmarks result file per configuration; h5py recomputes recall@10 to 1e-9 of the job\'s figure', async (t) => {
+  const raw = join(dir, 'raw');
+  const r = run('index', '--data', join(dir, 'small.npy'), '--index', 'ivfpq', '--nlist', '8', '--m', '4', '--sweep', 'nprobe=1,4', '--queries', '100', '--warmup', '5', '--json', '--raw', raw);
+  assert.equal(r.code, 0, r.stderr);
+  const recs = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(recs.map((x) => x.raw), [1, 4].map((n) => `10/ivfpq/ivfpq_nlist_8_m_4_nbits_8_metric_l2_tables_table_nprobe_${n}.hdf5`));
+  for (const f of ['status', 'recall', 'qps', 'label', 'params']) assert.ok(f in recs[0], f);
+  assertUserError(run('index', '--data', join(dir, 'small.npy'), '--index', 'flat', '--raw', join(dir, 'small.npy')), /small\.npy: a part of that path is a file/);
+  assertUserError(run('index', '--data', join(dir, 'small.npy'), '--index', 'flat', '--raw', ''), /--raw needs a folder/);
+  if (!h5pyLoads()) {
+    t.skip('/usr/bin/python3 with h5py and numpy is not available, so the file is not checked by h5py.');
+    return;
+  }
+  // the job's ground truth (cached by the run) and vectors, for python
+  const saved = process.env.VQBENCH_CACHE;
+  process.env.VQBENCH_CACHE = join(dir, 'cache');
+  try {
+    const { datasetWithTruth } = await import('../../src/run/index-job.js');
+    const { Matrix } = await import('../../src/core/matrix.js');
+    const { ds, queries, truth } = await datasetWithTruth({ data: join(dir, 'small.npy'), queries: 100 }, 10);
+    writeNpy(join(dir, 'truth.npy'), new Matrix(Float32Array.from(truth.ids), queries.rows, truth.k));
+    writeNpy(join(dir, 'base.npy'), ds.base);
+    writeNpy(join(dir, 'queries.npy'), queries);
+  } finally {
+    if (saved === undefined) delete process.env.VQBENCH_CACHE;
+    else process.env.VQBENCH_CACHE = saved;
+  }
+  for (const rec of recs) {
+    const py = spawnSync('/usr/bin/python3', ['-c', RECALL_PY, join(raw, ...rec.raw.split('/')), join(dir, 'truth.npy'), join(dir, 'base.npy'), join(dir, 'queries.npy')], { encoding: 'utf8' });
+    assert.equal(py.status, 0, py.stderr);
+    const got = JSON.parse(py.stdout);
+    assert.ok(Math.abs(got.recall10 - rec.recall['10']) <= 1e-9, `h5py recall@10 ${got.recall10}, the job's ${rec.recall['10']}`);
+    assert.deepEqual(got.shape, [100, 10]);
+    assert.deepEqual(got.dtypes, ['int32', 'float32', 'float32']);
+    assert.ok(got.maxDistErr < 1e-4, `exact distances differ from numpy's by ${got.maxDistErr}`);
+    assert.ok(got.times > 0);
+    assert.equal(got.attrs.name, `ivfpq:nlist=8,m=4,nbits=8,metric=l2,tables=table,nprobe=${rec.params.search.nprobe}`);
+    assert.equal(got.attrs.algo, 'ivfpq');
+    assert.equal(got.attrs.distance, 'euclidean');
+    assert.equal(got.attrs.count, 10);
+    assert.equal(got.attrs.run_count, 1);
+    assert.equal(got.attrs.batch_mode, 0);
+    assert.equal(got.attrs.build_time, rec.buildSeconds);
+    assert.equal(got.attrs.index_size, rec.indexBytes / 1024);
+    for (const a of ['best_search_time', 'candidates', 'expect_extra', 'dataset']) assert.ok(a in got.attrs, a);
+  }
+});
+
 test('insert: per batch seconds, index bytes and recall', () => {
   const r = run('insert', '--data', join(dir, 'small.npy'), '--index', 'ivfpq', '--nlist', '8', '--m', '4', '--nprobe', '8', '--batches', '100,200', '--queries', '50', '--json');
   assert.equal(r.code, 0, r.stderr);

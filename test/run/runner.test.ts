@@ -15,6 +15,7 @@ import type { QuantizeResult } from '../../src/run/quantize.js';
 import type { IndexRecord } from '../../src/run/index-job.js';
 import type { RateDistortionBound } from '../../src/eval/rate-distortion.js';
 import { mixture } from '../helpers/data.js';
+import { readAnnResult } from '../../src/eval/raw-results.js';
 
 const BIN = fileURLToPath(new URL('../../bin/vqbench.mjs', import.meta.url));
 let dir = '';
@@ -116,6 +117,13 @@ test('a small run end to end: quantize, index and rd-bound cells, a crash and a 
   assert.equal(index.metrics![0].queries, 100);
   assert.ok(index.metrics![1].recall![10] >= index.metrics![0].recall![10]);
   assert.equal(index.env.blas, undefined); // named only for faiss cells
+  // raw per-query results beside the result file, ann-benchmarks' layout
+  assert.deepEqual(index.metrics!.map((r) => r.raw), [1, 8].map((n) => `raw/index.tiny.ivfpq.nlist-8.m-4/10/ivfpq/ivfpq_nlist_8_m_4_nbits_8_metric_l2_tables_table_nprobe_${n}.hdf5`));
+  const raw = await readAnnResult(join(runDir, index.metrics![0].raw!));
+  assert.equal(raw.nq, 100);
+  assert.equal(raw.k, 10);
+  assert.equal(raw.attrs.dataset, join(dir, 'tiny.npy'));
+  assert.equal(raw.attrs.name, 'ivfpq:nlist=8,m=4,nbits=8,metric=l2,tables=table,nprobe=1');
 
   const rd = readResult<RateDistortionBound>(join(runDir, 'rd-bound.tiny.json'));
   assert.equal(rd.status, 'ok');

@@ -4,6 +4,7 @@
  * index registry the runner makes (here and for insert cells) goes through this file, and so does
  * the question whether an index runs on this machine at all (`indexUnavailable`).
  */
+import { rmSync } from 'node:fs';
 import { loadSeconds, RATES, type DataShape } from '../../core/cost.js';
 import { ConfigError, InputError, UnavailableError } from '../../core/errors.js';
 import { cartesian } from '../../core/grid.js';
@@ -181,10 +182,14 @@ export const indexKind: CellKindDef<'index', 'indexes', IndexSpec[], IndexConfig
     if (unavailable !== null) throw new UnavailableError(unavailable);
     const { runIndexJob } = await import('../index-job.js');
     const data = dataOf(ctx, 'index');
+    // a re-run's raw folder holds this run's files only
+    if (ctx.raw) rmSync(ctx.raw.dir, { recursive: true, force: true });
     const records = await runIndexJob({
       data, index: c.index, build: c.build, search: c.search, sweep: c.sweep, k: c.k, queries: c.queries, warmup: c.warmup, seed: c.seed, onProgress: ctx.onProgress,
+      ...(ctx.raw && { raw: ctx.raw.dir, rawDataset: ctx.datasetName ?? undefined }),
     });
     for (const r of records) renameDataset(r, data, ctx.datasetName);
+    if (ctx.raw) for (const r of records) if (r.raw !== undefined) r.raw = `${ctx.raw.relative}/${r.raw}`;
     const datasetChecksum = records[0]?.datasetChecksum ?? null;
     if (!records.some((r) => r.status === 'ok')) return { metrics: records, datasetChecksum, failure: records[0]?.error ?? 'no search configuration ran.' };
     return { metrics: records, datasetChecksum };

@@ -75,6 +75,8 @@ export interface ExecuteContext {
   /** The dataset as the task names it (results show it instead of a subset folder). */
   datasetName: string | null;
   onProgress?: ProgressFn;
+  /** A folder for the cell's raw per-query files (`results/<run>/raw/<cell>`) and its path relative to the result file; absent: write none. */
+  raw?: { dir: string; relative: string };
 }
 
 /** What a kind's job returns; errors a user can cause are thrown as VqbenchErrors (UnavailableError: not run). */
