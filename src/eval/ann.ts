@@ -73,8 +73,12 @@ export function recallAtK(
   approxIds: ArrayLike<number>, exactIds: ArrayLike<number>,
   nq: number, kApprox: number, kExact: number, k: number,
 ): number {
-  const per = recallPerQuery(approxIds, exactIds, nq, kApprox, kExact, k);
-  if (!per.length) throw new VqbenchError(noQueries('recall', k, nq));
+  return meanOfQueries(recallPerQuery(approxIds, exactIds, nq, kApprox, kExact, k), () => noQueries('recall', k, nq));
+}
+
+/** The mean of per-query values, summed in query order; a VqbenchError (never NaN) when there are none. */
+function meanOfQueries(per: Float64Array, none: () => string): number {
+  if (!per.length) throw new VqbenchError(none());
   let sum = 0;
   for (let i = 0; i < per.length; i++) sum += per[i];
   return sum / per.length;
@@ -117,11 +121,7 @@ export function nnRecallAtK(
   approxIds: ArrayLike<number>, exactIds: ArrayLike<number>,
   nq: number, kApprox: number, kExact: number, k: number,
 ): number {
-  const per = nnRecallPerQuery(approxIds, exactIds, nq, kApprox, kExact, k);
-  if (!per.length) throw new VqbenchError(noQueries('1-recall', k, nq));
-  let hits = 0;
-  for (let i = 0; i < per.length; i++) hits += per[i];
-  return hits / per.length;
+  return meanOfQueries(nnRecallPerQuery(approxIds, exactIds, nq, kApprox, kExact, k), () => noQueries('1-recall', k, nq));
 }
 
 export interface LatencySummary {
