@@ -12,7 +12,7 @@
  * label, so `parseSpec(specLabel(x))` equals `x` for every registered method (test/core/spec.test.ts).
  */
 import { InputError } from './errors.js';
-import { canonicalName, resolveParams, type ParamSpecs, type ParamValue } from './params.js';
+import { camel, canonicalName, resolveParams, type ParamSpecs, type ParamValue } from './params.js';
 
 /** The method's id and the raw `name=value` pairs, in the order given (nothing resolved yet). */
 export interface RawSpec {
@@ -79,7 +79,7 @@ function splitTopLevel(rest: string, what: string, text: string): { text: string
 
 /** A value as written in a label: quoted only when it would not read back otherwise. */
 function showValue(v: ParamValue): string {
-  const s = typeof v === 'boolean' ? String(v) : String(v);
+  const s = String(v);
   return /[=:"'()]|^\s|\s$/.test(s) || s === '' ? `"${s.replace(/"/g, '')}"` : s;
 }
 
@@ -109,7 +109,7 @@ export function specLabel(id: string, groups: readonly [ParamSpecs, Record<strin
 export function resolveSpecGroups(raw: RawSpec, groups: readonly { specs: ParamSpecs; owner: string }[], what: string): Record<string, ParamValue | null>[] {
   const given = groups.map(() => ({}) as Record<string, string>);
   for (const [name, value] of raw.params) {
-    const g = groups.findIndex((x) => canonicalName(x.specs, name) !== null || canonicalName(x.specs, camelName(name)) !== null);
+    const g = groups.findIndex((x) => canonicalName(x.specs, name) !== null || canonicalName(x.specs, camel(name)) !== null);
     if (g < 0) {
       const known = groups.flatMap((x) => Object.keys(x.specs));
       throw new InputError(`${what}: ${raw.id} has no parameter '${name}'; its parameters: ${known.join(', ') || '(none)'}.`);
@@ -118,8 +118,4 @@ export function resolveSpecGroups(raw: RawSpec, groups: readonly { specs: ParamS
     given[g][name] = value;
   }
   return groups.map((x, i) => resolveParams(x.specs, given[i], x.owner) as Record<string, ParamValue | null>);
-}
-
-function camelName(s: string): string {
-  return s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
