@@ -1,0 +1,231 @@
+/**
+ * The metric registry: ann-benchmarks' metric set (ann_benchmarks/plotting/metrics.py), computed
+ * from one raw result file (src/eval/raw-results.ts, `vqbench index --raw`) and the exact ground
+ * truth, plus vqbench's own set recall and nearest-neighbour recall.
+ *
+ * Conventions, ann-benchmarks' own:
+ * - distances are ann-benchmarks' (euclidean ‖q − x‖, angular 1 − cos, ip −q·x), ascending;
+ *   `annTruth` converts vqbench's ground truth (squared L2 / 2·(1 − cos) / inner product) to them;
+ * - `count` (k) is the run's k unless `opts.k` says otherwise; a run that returned fewer than k
+ *   answers, padding ids (−1) and +inf distances count as misses (`d <= t` is false for +inf);
+ * - the thresholds are computed in float64 from the float32 distances stored in the files
+ *   (`D[k-1] + 1e-3`, `D[k-1] · (1 + ε)`), and each returned float32 distance is compared with them.
+ *
+ * vqbench's rule is that a metric is never NaN or infinite: where ann-benchmarks would give
+ * `inf` (rel's denominator < 0.01) or cannot compute a value (an attribute missing), the value is
+ * `null`, "not defined", and the definition says when.
+ */
+import { frozenRegistry } from '../core/registry.js';
+import { VqbenchError } from '../core/errors.js';
+import type { DatasetMetric, GroundTruth } from '../data/types.js';
+import { nnRecallAtK, quantileSorted, recallAtK } from './ann.js';
+import type { AnnResult } from './raw-results.js';
+
+/** One raw result: returned ids (nq × k, −1 padded), their exact distances (+inf padded), seconds per query, attributes. */
+export type RawRun = Pick<AnnResult, 'neighbors' | 'distances' | 'times' | 'nq' | 'k' | 'attrs'>;
+
+/**
+ * The exact ground truth of the run's queries in ann-benchmarks' distance convention: nq × k ids
+ * and distances (ascending). It may hold more queries than the run: the run's queries are its
+ * first `run.nq` rows (as `vqbench index --queries` takes them).
+ */
+export interface MetricTruth {
+  nq: number;
+  k: number;
+  ids: Int32Array;
+  dists: Float32Array | Float64Array;
+}
+
+export interface MetricOptions {
+  /** ann-benchmarks' `count`: the number of neighbours scored. Default: the run's k. */
+  k?: number;
+}
+
+export interface MetricDef {
+  /** ann-benchmarks' key (`k-nn`, `qps`, ...) or vqbench's (`recall`, `nnRecall`). */
+  id: string;
+  /** A short display name. */
+  name: string;
+  /** What it means, exactly (and when it is null). */
+  definition: string;
+  unit: string;
+  higherIsBetter: boolean;
+  /** The value, or null when it is not defined for this run (never NaN or infinite). */
+  compute(run: RawRun, truth: MetricTruth, opts?: MetricOptions): number | null;
+}
+
+/** ann-benchmarks' k-nn tolerance and epsilon / largeepsilon factors. */
+export const KNN_EPSILON = 1e-3;
+export const EPSILON = 0.01;
+export const LARGE_EPSILON = 0.1;
+/** rel is not defined (ann-benchmarks: inf) when the sum of the true distances is below this. */
+export const REL_MIN_DENOMINATOR = 0.01;
+
+/**
+ * vqbench's ground truth (`groundTruth`: squared L2 ascending for l2 and angular data, whose vectors
+ * are normalized, so 2·(1 − cos); inner product descending for ip) as ann-benchmarks' distances,
+ * stored as float32 as ann-benchmarks' datasets store them: √d, d / 2, −d. Keeps the first `nq` queries.
+ */
+export function annTruth(gt: GroundTruth, nq: number, metric: DatasetMetric): MetricTruth {
+  if (gt.ids.length < nq * gt.k || gt.dists.length < nq * gt.k) throw new RangeError(`annTruth: the ground truth holds ${gt.ids.length / gt.k} queries, fewer than ${nq}`);
+  const n = nq * gt.k;
+  const dists = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const d = gt.dists[i];
+    dists[i] = metric === 'l2' ? Math.sqrt(Math.max(0, d)) : metric === 'angular' ? Math.max(0, d) / 2 : -d;
+  }
+  return { nq, k: gt.k, ids: gt.ids.slice(0, n), dists };
+}
+
+function countOf(run: RawRun, truth: MetricTruth, opts: MetricOptions | undefined): number {
+  const k = opts?.k ?? run.k;
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`metric: k must be a positive integer, got ${k}`);
+  if (k > truth.k) throw new RangeError(`metric: k = ${k} exceeds the ${truth.k} ground-truth neighbours per query`);
+  if (truth.nq < run.nq) throw new RangeError(`metric: the ground truth has ${truth.nq} queries, the run ${run.nq}`);
+  if (truth.ids.length < truth.nq * truth.k || truth.dists.length < truth.nq * truth.k) throw new RangeError(`metric: the ground truth holds fewer than ${truth.nq} × ${truth.k} values`);
+  return k;
+}
+
+/** Query q's true distances (the first truth.k), ascending. */
+function sortedTruth(truth: MetricTruth, q: number): Float64Array {
+  return Float64Array.from(truth.dists.subarray(q * truth.k, (q + 1) * truth.k)).sort();
+}
+
+/** ann-benchmarks' get_recall_values: mean over queries of #{first k returned d ≤ threshold(D)} / k. */
+function thresholdRecall(run: RawRun, truth: MetricTruth, opts: MetricOptions | undefined, threshold: (kth: number) => number): number {
+  const k = countOf(run, truth, opts);
+  const ka = Math.min(k, run.k);
+  let total = 0;
+  for (let q = 0; q < run.nq; q++) {
+    const t = threshold(sortedTruth(truth, q)[k - 1]);
+    let actual = 0;
+    for (let j = 0; j < ka; j++) if (run.distances[q * run.k + j] <= t) actual++;
+    total += actual;
+  }
+  return total / run.nq / k;
+}
+
+function numAttr(run: RawRun, name: string): number | null {
+  const v = run.attrs[name];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function qps(run: RawRun): number | null {
+  const t = numAttr(run, 'best_search_time');
+  return t !== null && t > 0 ? 1 / t : null;
+}
+
+/** numpy's percentile (linear interpolation) of the per-query times, in ms; null when a time is not finite. */
+function percentileMs(run: RawRun, p: number): number | null {
+  if (run.times.length === 0) return null;
+  const s = Float64Array.from(run.times).sort();
+  if (!Number.isFinite(s[0]) || !Number.isFinite(s[s.length - 1])) return null;
+  return quantileSorted(s, p / 100) * 1000;
+}
+
+/** recallAtK / nnRecallAtK, null (not defined) when no query has a valid exact neighbour. */
+function orNull(f: () => number): number | null {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof VqbenchError) return null;
+    throw e;
+  }
+}
+
+const percentile = (id: string, p: number): MetricDef => ({
+  id, name: `p${p} latency`, unit: 'ms', higherIsBetter: false,
+  definition: `the ${p}th percentile of the per-query search times (numpy's linear interpolation), in milliseconds (ann-benchmarks' ${id}); null when a time is not finite`,
+  compute: (run) => percentileMs(run, p),
+});
+
+const LIST: MetricDef[] = [
+  {
+    id: 'k-nn', name: 'Recall', unit: 'fraction', higherIsBetter: true,
+    definition: `ann-benchmarks' k-nn recall: per query, the number of the first k returned neighbours whose distance is ≤ D[k-1] + ${KNN_EPSILON} (D = the true distances sorted ascending), over k; averaged over queries. Ties at the k-th distance count, so it can exceed the set recall; padding (-1, +inf) counts as a miss`,
+    compute: (run, truth, opts) => thresholdRecall(run, truth, opts, (kth) => kth + KNN_EPSILON),
+  },
+  {
+    id: 'epsilon', name: 'Epsilon 0.01 Recall', unit: 'fraction', higherIsBetter: true,
+    definition: `ann-benchmarks' epsilon recall: per query, the number of the first k returned neighbours whose distance is ≤ (1 + ${EPSILON})·D[k-1], over k; averaged over queries; padding counts as a miss`,
+    compute: (run, truth, opts) => thresholdRecall(run, truth, opts, (kth) => kth * (1 + EPSILON)),
+  },
+  {
+    id: 'largeepsilon', name: 'Epsilon 0.1 Recall', unit: 'fraction', higherIsBetter: true,
+    definition: `ann-benchmarks' largeepsilon recall: as epsilon with (1 + ${LARGE_EPSILON})·D[k-1]`,
+    compute: (run, truth, opts) => thresholdRecall(run, truth, opts, (kth) => kth * (1 + LARGE_EPSILON)),
+  },
+  {
+    id: 'rel', name: 'Relative Error', unit: 'ratio', higherIsBetter: false,
+    definition: `ann-benchmarks' rel: the sum over all queries of the first k returned distances over the sum of the first k true distances. Null (not defined; ann-benchmarks reports inf) when that denominator is < ${REL_MIN_DENOMINATOR} or a returned distance is infinite (padding)`,
+    compute: (run, truth, opts) => {
+      const k = countOf(run, truth, opts);
+      let found = 0, closest = 0;
+      for (let q = 0; q < run.nq; q++) {
+        const D = sortedTruth(truth, q);
+        for (let j = 0; j < k; j++) closest += D[j];
+        if (run.k < k) return null; // missing answers are padding: an infinite numerator
+        for (let j = 0; j < k; j++) found += run.distances[q * run.k + j];
+      }
+      if (!(closest >= REL_MIN_DENOMINATOR) || !Number.isFinite(found)) return null;
+      return found / closest;
+    },
+  },
+  {
+    id: 'qps', name: 'Queries per second', unit: '1/s', higherIsBetter: true,
+    definition: "ann-benchmarks' qps: 1 / the best_search_time attribute (mean seconds per query of the best run); null when the attribute is missing or not positive",
+    compute: (run) => qps(run),
+  },
+  percentile('p50', 50),
+  percentile('p95', 95),
+  percentile('p99', 99),
+  percentile('p999', 99.9),
+  {
+    id: 'build', name: 'Build time', unit: 's', higherIsBetter: false,
+    definition: "ann-benchmarks' build: the build_time attribute, seconds to build the index; null when missing",
+    compute: (run) => numAttr(run, 'build_time'),
+  },
+  {
+    id: 'indexsize', name: 'Index size', unit: 'kB', higherIsBetter: false,
+    definition: "ann-benchmarks' indexsize: the index_size attribute, the index's size in kB; null when missing",
+    compute: (run) => numAttr(run, 'index_size'),
+  },
+  {
+    id: 'queriessize', name: 'Index size / QPS', unit: 'kB·s', higherIsBetter: false,
+    definition: "ann-benchmarks' queriessize: indexsize / qps; null when either is",
+    compute: (run) => {
+      const size = numAttr(run, 'index_size'), q = qps(run);
+      return size === null || q === null ? null : size / q;
+    },
+  },
+  {
+    id: 'recall', name: 'Set recall', unit: 'fraction', higherIsBetter: true,
+    definition: "vqbench's recall@k: |first k returned ids ∩ true top-k ids| / k, averaged over queries (ids only, no distance ties; -1 padding and duplicates never count); null when no query has a true neighbour",
+    compute: (run, truth, opts) => {
+      const k = countOf(run, truth, opts);
+      return orNull(() => recallAtK(run.neighbors, truth.ids.subarray(0, run.nq * truth.k), run.nq, run.k, truth.k, k));
+    },
+  },
+  {
+    id: 'nnRecall', name: 'NN recall', unit: 'fraction', higherIsBetter: true,
+    definition: "vqbench's nnRecall@k (1-recall@k): the fraction of queries whose true nearest neighbour is among the first k returned ids; null when no query has a true neighbour",
+    compute: (run, truth, opts) => {
+      const k = countOf(run, truth, opts);
+      return orNull(() => nnRecallAtK(run.neighbors, truth.ids.subarray(0, run.nq * truth.k), run.nq, run.k, truth.k, k));
+    },
+  },
+];
+
+/** Every metric by id (ann-benchmarks' ids first, then vqbench's), frozen. */
+export const METRICS = frozenRegistry('metric', LIST, (m) => m.id);
+export const METRIC_IDS: readonly string[] = Object.freeze(LIST.map((m) => m.id));
+
+/** Every metric of one run, in registry order: id → value (null = not defined). */
+export function computeAll(run: RawRun, truth: MetricTruth, opts?: MetricOptions): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const id of METRIC_IDS) {
+    const v = METRICS[id].compute(run, truth, opts);
+    out[id] = v === null || Number.isFinite(v) ? v : null;
+  }
+  return out;
+}
