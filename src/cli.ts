@@ -11,8 +11,9 @@ import { runCommand } from './cli/run.js';
 import { datasetsCommand } from './cli/datasets.js';
 import { embedCommand } from './cli/embed.js';
 import { mtebCommand } from './cli/mteb.js';
+import { metricsCommand } from './cli/metrics.js';
 // One line per command module (each exports `(cli: Argv) => Argv`).
-const COMMANDS = [quantizeCommand, indexCommand, datasetsCommand, embedCommand, mtebCommand, runCommand, reportCommand];
+const COMMANDS = [quantizeCommand, indexCommand, datasetsCommand, embedCommand, mtebCommand, runCommand, reportCommand, metricsCommand];
 
 let cli: Argv;
 

@@ -13,6 +13,7 @@ import { annTruth, computeAll, METRIC_IDS, METRICS, type MetricTruth, type RawRu
 import { rawPath, readAnnResult } from '../../src/eval/raw-results.js';
 import { datasetWithTruth, runIndexJob } from '../../src/run/index-job.js';
 import { mixture } from '../helpers/data.js';
+import { assertUserError, runCli } from '../helpers/cli.js';
 
 let dir = '';
 let savedCache: string | undefined;
@@ -196,4 +197,25 @@ test('numpy re-implementation of ann-benchmarks\' formulas agrees to 1e-9 on a r
     for (const id of METRIC_IDS) close(ours[id], want[id], `${rec.raw} ${id}`);
   }
   assert.ok(sawImperfect, 'nprobe=1 should miss some neighbours, so the recalls are exercised');
+});
+
+test('vqbench metrics <raw> --data: every registry metric of one raw file, as computeAll gives them', async () => {
+  const data = join(dir, 'cli.npy');
+  writeNpy(data, mixture(600, 8, 4, 9)); // 60 queries, 540 base rows
+  const raw = join(dir, 'raw-cli');
+  const [rec] = await runIndexJob({ data, index: 'ivfpq', build: { nlist: 4, m: 2 }, search: { nprobe: 1 }, queries: 40, warmup: 0, raw });
+  assert.equal(rec.status, 'ok', rec.error ?? '');
+  const file = rawPath(raw, rec.raw!);
+  const env = { VQBENCH_CACHE: join(dir, 'cache') };
+  const r = runCli(['metrics', file, '--data', data, '--json'], env);
+  assert.equal(r.code, 0, r.stderr);
+  const got = JSON.parse(r.stdout) as Record<string, number | null>;
+  const { ds, truth: gt } = await datasetWithTruth({ data, queries: 40 }, 10);
+  assert.deepEqual(got, JSON.parse(JSON.stringify(computeAll(await readAnnResult(file), annTruth(gt, 40, ds.metric)))));
+  close(got.recall, rec.recall![10], 'recall vs the job');
+  const text = runCli(['metrics', file, '--data', data, '--k', '5'], env);
+  assert.equal(text.code, 0, text.stderr);
+  for (const id of METRIC_IDS) assert.match(text.stdout, new RegExp(`^${id.replace('-', '\\-')}\\s`, 'm'), id);
+  assert.match(text.stdout, /40 queries, k = 5; definitions/);
+  assertUserError(runCli(['metrics', data, '--data', data], env), /cli\.npy is not an HDF5 file/);
 });
