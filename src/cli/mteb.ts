@@ -6,8 +6,7 @@ import { setThreads } from '../core/parallel.js';
 import { progressBar } from '../core/progress.js';
 import { runMteb, type MtebQuantizerSpec } from '../run/mteb.js';
 import { canonicalName } from '../core/params.js';
-import { splitSpec } from '../core/spec.js';
-import { QUANTIZER_IDS, parseQuantizerSpec, pickQuantizerParams, quantizerDescriptor, resolveQuantizerParams } from '../quant/registry.js';
+import { QUANTIZER_IDS, pickQuantizerParams, quantizerDescriptor, resolveQuantizerParams, splitQuantizerSpec } from '../quant/registry.js';
 import { mtebResultPath, mtebTaskJson } from '../report/exports.js';
 import { WEIGHT_RULES } from '../quant/wrvq.js';
 import { fmt, table } from '../core/format.js';
@@ -27,12 +26,11 @@ export const MTEB_FLAGS = {
  * spec leaves out, for the methods that take them.
  */
 export function mtebQuantizer(text: string, defaults: Record<string, unknown>): MtebQuantizerSpec {
-  const { id } = parseQuantizerSpec(text, '--quantizer'); // the spec alone: id, names, ranges
+  const { id, params: inSpec } = splitQuantizerSpec(text, '--quantizer'); // the spec alone: id, names, ranges
   const specs = quantizerDescriptor(id).params;
-  const raw = splitSpec(text, '--quantizer');
-  const inSpec = new Set(raw.params.map(([n]) => canonicalName(specs, n)?.name));
-  const fromDefaults = Object.entries(pickQuantizerParams(id, defaults)).filter(([n]) => !inSpec.has(canonicalName(specs, n)?.name));
-  const params = resolveQuantizerParams(id, { ...Object.fromEntries(fromDefaults), ...Object.fromEntries(raw.params) }, '--quantizer');
+  const given = new Set(Object.keys(inSpec).map((n) => canonicalName(specs, n)?.name));
+  const fromDefaults = Object.entries(pickQuantizerParams(id, defaults)).filter(([n]) => !given.has(canonicalName(specs, n)?.name));
+  const params = resolveQuantizerParams(id, { ...Object.fromEntries(fromDefaults), ...inSpec }, '--quantizer');
   return { method: id, params };
 }
 

@@ -43,16 +43,16 @@ function textsOfCounts(counts: Record<string, number>): number {
   return n;
 }
 
-/** Texts of the named tasks (task folders of unknown size count 5,000). */
-function textsOfTasks(tasks: readonly string[]): number {
-  const counts = new Map(listTextDatasets().map((d) => [d.name, d.counts]));
+/** The number of tasks the names resolve to and their texts (a task folder of unknown size counts 5,000 texts; names that do not resolve count one task each). */
+function taskWork(tasks: readonly string[]): { tasks: number; texts: number } {
   let names: string[];
   try {
     names = resolveTaskSpecs(tasks);
   } catch {
-    return 5_000 * tasks.length;
+    return { tasks: tasks.length, texts: 5_000 * tasks.length };
   }
-  return names.reduce((n, t) => n + (counts.has(t) ? textsOfCounts(counts.get(t)!) : 5_000), 0);
+  const counts = new Map(listTextDatasets().map((d) => [d.name, d.counts]));
+  return { tasks: names.length, texts: names.reduce((n, t) => n + (counts.has(t) ? textsOfCounts(counts.get(t)!) : 5_000), 0) };
 }
 
 /**
@@ -65,20 +65,12 @@ function textsOfTasks(tasks: readonly string[]): number {
 function mtebSeconds(c: MtebConfig): number {
   const e = embedderEntry(c.model);
   const rate = e?.textsPerSecond ?? 8, load = e?.loadSeconds ?? 10, dim = e?.dim ?? 768;
-  const tasks = textsOfTasks(c.tasks);
+  const work = taskWork(c.tasks);
+  const tasks = work.texts, evalSeconds = work.tasks; // ~1 s of evaluation per task
   const trainRows = c.trainSize ?? 10_000;
-  const evalSeconds = resolveCount(c.tasks);
   if (!c.quantizer) return RATES.startup + load + tasks / rate + evalSeconds;
   const train = quantizeSeconds(c.quantizer, { base: trainRows, queries: tasks, dim }, { trainSize: trainRows, evalSize: tasks });
   return RATES.startup + load + trainRows / rate + (0.1 * tasks) / rate + train + evalSeconds;
-}
-
-function resolveCount(tasks: readonly string[]): number {
-  try {
-    return resolveTaskSpecs(tasks).length;
-  } catch {
-    return tasks.length;
-  }
 }
 
 /** runMteb, loaded when an mteb cell runs (it pulls in the embedders), so a failure to load it fails only those cells. */
