@@ -18,7 +18,7 @@
 import { frozenRegistry } from '../core/registry.js';
 import { VqbenchError } from '../core/errors.js';
 import type { DatasetMetric, GroundTruth } from '../data/types.js';
-import { nnRecallAtK, quantileSorted, recallAtK } from './ann.js';
+import { nnRecallAtK, nnRecallPerQuery, quantileSorted, recallAtK, recallPerQuery } from './ann.js';
 import type { AnnResult } from './raw-results.js';
 
 /** One raw result: returned ids (nq × k, −1 padded), their exact distances (+inf padded), seconds per query, attributes. */
@@ -50,8 +50,18 @@ export interface MetricDef {
   definition: string;
   unit: string;
   higherIsBetter: boolean;
+  /**
+   * What the value depends on: 'quality' (the answers only: the same on any machine), 'timing'
+   * (the machine and its load: never compare two machine fingerprints) or 'size' (the index).
+   */
+  family: 'quality' | 'timing' | 'size';
   /** The value, or null when it is not defined for this run (never NaN or infinite). */
   compute(run: RawRun, truth: MetricTruth, opts?: MetricOptions): number | null;
+  /**
+   * For a metric that is a mean over queries: the per-query values it averages, in query order
+   * (what a bootstrap interval or a paired difference resamples). Absent for the others.
+   */
+  perQuery?(run: RawRun, truth: MetricTruth, opts?: MetricOptions): Float64Array;
 }
 
 /** ann-benchmarks' k-nn tolerance and epsilon / largeepsilon factors. */
@@ -91,17 +101,26 @@ function sortedTruth(truth: MetricTruth, q: number): Float64Array {
   return Float64Array.from(truth.dists.subarray(q * truth.k, (q + 1) * truth.k)).sort();
 }
 
-/** ann-benchmarks' get_recall_values: mean over queries of #{first k returned d ≤ threshold(D)} / k. */
-function thresholdRecall(run: RawRun, truth: MetricTruth, opts: MetricOptions | undefined, threshold: (kth: number) => number): number {
+/** ann-benchmarks' get_recall_values per query: #{first k returned d ≤ threshold(D)} / k. */
+function thresholdRecallPerQuery(run: RawRun, truth: MetricTruth, opts: MetricOptions | undefined, threshold: (kth: number) => number): Float64Array {
   const k = countOf(run, truth, opts);
   const ka = Math.min(k, run.k);
-  let total = 0;
+  const out = new Float64Array(run.nq);
   for (let q = 0; q < run.nq; q++) {
     const t = threshold(sortedTruth(truth, q)[k - 1]);
     let actual = 0;
     for (let j = 0; j < ka; j++) if (run.distances[q * run.k + j] <= t) actual++;
-    total += actual;
+    out[q] = actual / k;
   }
+  return out;
+}
+
+/** ann-benchmarks' get_recall_values: the mean over queries (the per-query counts summed first, as it does, then / nq / k). */
+function thresholdRecall(run: RawRun, truth: MetricTruth, opts: MetricOptions | undefined, threshold: (kth: number) => number): number {
+  const k = countOf(run, truth, opts);
+  const per = thresholdRecallPerQuery(run, truth, opts, threshold);
+  let total = 0;
+  for (let q = 0; q < per.length; q++) total += Math.round(per[q] * k);
   return total / run.nq / k;
 }
 
@@ -134,29 +153,32 @@ function orNull(f: () => number): number | null {
 }
 
 const percentile = (id: string, p: number): MetricDef => ({
-  id, name: `p${p} latency`, unit: 'ms', higherIsBetter: false,
+  id, name: `p${p} latency`, unit: 'ms', higherIsBetter: false, family: 'timing',
   definition: `the ${p}th percentile of the per-query search times (numpy's linear interpolation), in milliseconds (ann-benchmarks' ${id}); null when a time is not finite`,
   compute: (run) => percentileMs(run, p),
 });
 
 const LIST: MetricDef[] = [
   {
-    id: 'k-nn', name: 'Recall', unit: 'fraction', higherIsBetter: true,
+    id: 'k-nn', name: 'Recall', unit: 'fraction', higherIsBetter: true, family: 'quality',
     definition: `ann-benchmarks' k-nn recall: per query, the number of the first k returned neighbours whose distance is ≤ D[k-1] + ${KNN_EPSILON} (D = the true distances sorted ascending), over k; averaged over queries. Ties at the k-th distance count, so it can exceed the set recall; padding (-1, +inf) counts as a miss`,
     compute: (run, truth, opts) => thresholdRecall(run, truth, opts, (kth) => kth + KNN_EPSILON),
+    perQuery: (run, truth, opts) => thresholdRecallPerQuery(run, truth, opts, (kth) => kth + KNN_EPSILON),
   },
   {
-    id: 'epsilon', name: 'Epsilon 0.01 Recall', unit: 'fraction', higherIsBetter: true,
+    id: 'epsilon', name: 'Epsilon 0.01 Recall', unit: 'fraction', higherIsBetter: true, family: 'quality',
     definition: `ann-benchmarks' epsilon recall: per query, the number of the first k returned neighbours whose distance is ≤ (1 + ${EPSILON})·D[k-1], over k; averaged over queries; padding counts as a miss`,
     compute: (run, truth, opts) => thresholdRecall(run, truth, opts, (kth) => kth * (1 + EPSILON)),
+    perQuery: (run, truth, opts) => thresholdRecallPerQuery(run, truth, opts, (kth) => kth * (1 + EPSILON)),
   },
   {
-    id: 'largeepsilon', name: 'Epsilon 0.1 Recall', unit: 'fraction', higherIsBetter: true,
+    id: 'largeepsilon', name: 'Epsilon 0.1 Recall', unit: 'fraction', higherIsBetter: true, family: 'quality',
     definition: `ann-benchmarks' largeepsilon recall: as epsilon with (1 + ${LARGE_EPSILON})·D[k-1]`,
     compute: (run, truth, opts) => thresholdRecall(run, truth, opts, (kth) => kth * (1 + LARGE_EPSILON)),
+    perQuery: (run, truth, opts) => thresholdRecallPerQuery(run, truth, opts, (kth) => kth * (1 + LARGE_EPSILON)),
   },
   {
-    id: 'rel', name: 'Relative Error', unit: 'ratio', higherIsBetter: false,
+    id: 'rel', name: 'Relative Error', unit: 'ratio', higherIsBetter: false, family: 'quality',
     definition: `ann-benchmarks' rel: the sum over all queries of the first k returned distances over the sum of the first k true distances. Null (not defined; ann-benchmarks reports inf) when that denominator is < ${REL_MIN_DENOMINATOR} or a returned distance is infinite (padding)`,
     compute: (run, truth, opts) => {
       const k = countOf(run, truth, opts);
@@ -172,7 +194,7 @@ const LIST: MetricDef[] = [
     },
   },
   {
-    id: 'qps', name: 'Queries per second', unit: '1/s', higherIsBetter: true,
+    id: 'qps', name: 'Queries per second', unit: '1/s', higherIsBetter: true, family: 'timing',
     definition: "ann-benchmarks' qps: 1 / the best_search_time attribute (mean seconds per query of the best run); null when the attribute is missing or not positive",
     compute: (run) => qps(run),
   },
@@ -181,17 +203,17 @@ const LIST: MetricDef[] = [
   percentile('p99', 99),
   percentile('p999', 99.9),
   {
-    id: 'build', name: 'Build time', unit: 's', higherIsBetter: false,
+    id: 'build', name: 'Build time', unit: 's', higherIsBetter: false, family: 'timing',
     definition: "ann-benchmarks' build: the build_time attribute, seconds to build the index; null when missing",
     compute: (run) => numAttr(run, 'build_time'),
   },
   {
-    id: 'indexsize', name: 'Index size', unit: 'kB', higherIsBetter: false,
+    id: 'indexsize', name: 'Index size', unit: 'kB', higherIsBetter: false, family: 'size',
     definition: "ann-benchmarks' indexsize: the index_size attribute, the index's size in kB; null when missing",
     compute: (run) => numAttr(run, 'index_size'),
   },
   {
-    id: 'queriessize', name: 'Index size / QPS', unit: 'kB·s', higherIsBetter: false,
+    id: 'queriessize', name: 'Index size / QPS', unit: 'kB·s', higherIsBetter: false, family: 'timing',
     definition: "ann-benchmarks' queriessize: indexsize / qps; null when either is",
     compute: (run) => {
       const size = numAttr(run, 'index_size'), q = qps(run);
@@ -199,20 +221,22 @@ const LIST: MetricDef[] = [
     },
   },
   {
-    id: 'recall', name: 'Set recall', unit: 'fraction', higherIsBetter: true,
+    id: 'recall', name: 'Set recall', unit: 'fraction', higherIsBetter: true, family: 'quality',
     definition: "vqbench's recall@k: |first k returned ids ∩ true top-k ids| / k, averaged over queries (ids only, no distance ties; -1 padding and duplicates never count); null when no query has a true neighbour",
     compute: (run, truth, opts) => {
       const k = countOf(run, truth, opts);
       return orNull(() => recallAtK(run.neighbors, truth.ids.subarray(0, run.nq * truth.k), run.nq, run.k, truth.k, k));
     },
+    perQuery: (run, truth, opts) => recallPerQuery(run.neighbors, truth.ids.subarray(0, run.nq * truth.k), run.nq, run.k, truth.k, countOf(run, truth, opts)),
   },
   {
-    id: 'nnRecall', name: 'NN recall', unit: 'fraction', higherIsBetter: true,
+    id: 'nnRecall', name: 'NN recall', unit: 'fraction', higherIsBetter: true, family: 'quality',
     definition: "vqbench's nnRecall@k (1-recall@k): the fraction of queries whose true nearest neighbour is among the first k returned ids; null when no query has a true neighbour",
     compute: (run, truth, opts) => {
       const k = countOf(run, truth, opts);
       return orNull(() => nnRecallAtK(run.neighbors, truth.ids.subarray(0, run.nq * truth.k), run.nq, run.k, truth.k, k));
     },
+    perQuery: (run, truth, opts) => nnRecallPerQuery(run.neighbors, truth.ids.subarray(0, run.nq * truth.k), run.nq, run.k, truth.k, countOf(run, truth, opts)),
   },
 ];
 

@@ -66,9 +66,19 @@ function checkShapes(r: Pick<AnnResult, 'neighbors' | 'distances' | 'times' | 'n
 /** ann-benchmarks' float attributes: written as float64 even when their value is whole. */
 const FLOAT_ATTRS = new Set(['best_search_time', 'candidates', 'build_time', 'index_size']);
 
-/** Writes one configuration's raw results to `path` (folders created), atomically. */
-export async function writeAnnResult(path: string, r: AnnResult): Promise<void> {
-  checkShapes(r, path);
+type H5File = InstanceType<Awaited<ReturnType<typeof h5wasm>>['File']>;
+
+function writeAttrs(f: H5File, attrs: Record<string, RawAttr>): void {
+  for (const [name, v] of Object.entries(attrs)) {
+    if (typeof v === 'string') f.create_attribute(name, v);
+    else if (typeof v === 'boolean') f.create_attribute(name, v ? 1 : 0, [], '<b');
+    else if (Number.isInteger(v) && Math.abs(v) < 2 ** 31 && !FLOAT_ATTRS.has(name)) f.create_attribute(name, v, [], '<i');
+    else f.create_attribute(name, v, [], '<d');
+  }
+}
+
+/** Writes an HDF5 file at `path` (folders created) through a temporary sibling renamed over it. */
+async function writeHdf5(path: string, fill: (f: H5File) => void): Promise<void> {
   ensureDir(dirname(path), path);
   const st = fs.statSync(path, { throwIfNoEntry: false });
   if (st?.isDirectory()) throw fsInputError(Object.assign(new Error('EISDIR'), { code: 'EISDIR', path }), path, 'write')!;
@@ -77,17 +87,7 @@ export async function writeAnnResult(path: string, r: AnnResult): Promise<void> 
   const w = quietly(() => {
     const f = new lib.File(tmp, 'w');
     try {
-      const { nq, k } = r;
-      f.create_dataset({ name: 'times', data: r.times, shape: [nq], dtype: '<f' });
-      f.create_dataset({ name: 'neighbors', data: r.neighbors, shape: [nq, k], dtype: '<i' });
-      f.create_dataset({ name: 'distances', data: r.distances, shape: [nq, k], dtype: '<f' });
-      if (r.indexDistances) f.create_dataset({ name: 'index_distances', data: r.indexDistances, shape: [nq, k], dtype: '<f' });
-      for (const [name, v] of Object.entries(r.attrs)) {
-        if (typeof v === 'string') f.create_attribute(name, v);
-        else if (typeof v === 'boolean') f.create_attribute(name, v ? 1 : 0, [], '<b');
-        else if (Number.isInteger(v) && Math.abs(v) < 2 ** 31 && !FLOAT_ATTRS.has(name)) f.create_attribute(name, v, [], '<i');
-        else f.create_attribute(name, v, [], '<d');
-      }
+      fill(f);
     } finally {
       f.close();
     }
@@ -105,15 +105,30 @@ export async function writeAnnResult(path: string, r: AnnResult): Promise<void> 
   }
 }
 
-/** Reads a raw result file back; a file that is not one (truncated, malformed, shapes that disagree) is an InputError naming it. */
-export async function readAnnResult(path: string): Promise<AnnResult> {
+/** Writes one configuration's raw results to `path` (folders created), atomically. */
+export async function writeAnnResult(path: string, r: AnnResult): Promise<void> {
+  checkShapes(r, path);
+  await writeHdf5(path, (f) => {
+    const { nq, k } = r;
+    f.create_dataset({ name: 'times', data: r.times, shape: [nq], dtype: '<f' });
+    f.create_dataset({ name: 'neighbors', data: r.neighbors, shape: [nq, k], dtype: '<i' });
+    f.create_dataset({ name: 'distances', data: r.distances, shape: [nq, k], dtype: '<f' });
+    if (r.indexDistances) f.create_dataset({ name: 'index_distances', data: r.indexDistances, shape: [nq, k], dtype: '<f' });
+    writeAttrs(f, r.attrs);
+  });
+}
+
+type Read = { shape: number[]; value: unknown } | null;
+
+/** The named numeric datasets (null when absent) and the root attributes of an HDF5 file; a file that is not HDF5 or is truncated is an InputError naming it. */
+async function readArrays<N extends string>(path: string, names: readonly N[]): Promise<{ arrays: Record<N, Read>; attrs: Record<string, RawAttr> }> {
   const bytes = readInput(path);
   if (bytes.length < 8 || SIGNATURE.some((b, i) => bytes[i] !== b)) throw new InputError(`${path} is not an HDF5 file (no HDF5 signature at its start).`);
   const lib = await h5wasm();
   const r = quietly(() => {
     const f = new lib.File(path, 'r');
     try {
-      const read = (name: string) => {
+      const read = (name: string): Read => {
         const ds = f.get(name);
         if (!ds || !(ds instanceof lib.Dataset)) return null;
         const { type, size, shape } = ds.metadata;
@@ -129,36 +144,84 @@ export async function readAnnResult(path: string): Promise<AnnResult> {
         else if (typeof v === 'bigint') attrs[name] = Number(v);
         else if (ArrayBuffer.isView(v) && (v as unknown as ArrayLike<number>).length === 1) attrs[name] = Number((v as unknown as ArrayLike<number>)[0]);
       }
-      return { times: read('times'), neighbors: read('neighbors'), distances: read('distances'), indexDistances: read('index_distances'), attrs };
+      const arrays = Object.fromEntries(names.map((n) => [n, read(n)])) as Record<N, Read>;
+      return { arrays, attrs };
     } finally {
       f.close();
     }
   });
   if (r.error instanceof InputError) throw r.error;
   if (r.error || !r.value) throw new InputError(`${path} cannot be read as HDF5 (truncated or malformed): ${lastHdf5Message(r.diag) ?? r.error?.message ?? 'unreadable'}.`);
-  const v = r.value;
+  return r.value;
+}
+
+/** A dataset as a typed array of the expected shape, or an InputError naming the file. */
+function typedArray<T extends Int32Array | Float32Array>(path: string, name: string, x: Read, ctor: new (n: number) => T, shape: number[]): T {
+  if (!x || x.shape.join(',') !== shape.join(',')) throw new InputError(`${path}: '${name}' has shape (${x?.shape.join(', ')}), expected (${shape.join(', ')}).`);
+  const val = x.value as ArrayLike<number> | null;
+  if (!val || typeof val.length !== 'number' || val.length !== shape.reduce((a, b) => a * b, 1)) throw new InputError(`${path}: '${name}' holds ${val?.length ?? 0} values for shape (${shape.join(', ')}).`);
+  if (val instanceof ctor) return val as T;
+  const out = new ctor(val.length);
+  out.set(val as ArrayLike<number>);
+  return out;
+}
+
+/** (nq, k) of a 2-d `neighbors` dataset, or an InputError. */
+function neighborShape(path: string, x: Read): [number, number] {
+  const [nq, k] = x!.shape;
+  if (x!.shape.length !== 2 || !(nq > 0) || !(k > 0)) throw new InputError(`${path}: 'neighbors' has shape (${x!.shape.join(', ')}), expected (queries, k).`);
+  return [nq, k];
+}
+
+/** Reads a raw result file back; a file that is not one (truncated, malformed, shapes that disagree) is an InputError naming it. */
+export async function readAnnResult(path: string): Promise<AnnResult> {
+  const { arrays: v, attrs } = await readArrays(path, ['times', 'neighbors', 'distances', 'index_distances'] as const);
   for (const need of ['times', 'neighbors', 'distances'] as const) {
     if (!v[need]) throw new InputError(`${path} has no '${need}' dataset: it is not an ann-benchmarks result file.`);
   }
-  const [nq, k] = v.neighbors!.shape;
-  if (v.neighbors!.shape.length !== 2 || !(nq > 0) || !(k > 0)) throw new InputError(`${path}: 'neighbors' has shape (${v.neighbors!.shape.join(', ')}), expected (queries, k).`);
-  const typed = <T extends Int32Array | Float32Array>(name: string, x: { shape: number[]; value: unknown } | null, ctor: new (n: number) => T, shape: number[]): T => {
-    if (!x || x.shape.join(',') !== shape.join(',')) throw new InputError(`${path}: '${name}' has shape (${x?.shape.join(', ')}), expected (${shape.join(', ')}).`);
-    const val = x.value as ArrayLike<number> | null;
-    if (!val || typeof val.length !== 'number' || val.length !== shape.reduce((a, b) => a * b, 1)) throw new InputError(`${path}: '${name}' holds ${val?.length ?? 0} values for shape (${shape.join(', ')}).`);
-    if (val instanceof ctor) return val as T;
-    const out = new ctor(val.length);
-    out.set(val as ArrayLike<number>);
-    return out;
-  };
+  const [nq, k] = neighborShape(path, v.neighbors);
   const out: AnnResult = {
-    nq, k, attrs: v.attrs,
-    neighbors: typed('neighbors', v.neighbors, Int32Array, [nq, k]),
-    distances: typed('distances', v.distances, Float32Array, [nq, k]),
-    times: typed('times', v.times, Float32Array, [nq]),
+    nq, k, attrs,
+    neighbors: typedArray(path, 'neighbors', v.neighbors, Int32Array, [nq, k]),
+    distances: typedArray(path, 'distances', v.distances, Float32Array, [nq, k]),
+    times: typedArray(path, 'times', v.times, Float32Array, [nq]),
   };
-  if (v.indexDistances) out.indexDistances = typed('index_distances', v.indexDistances, Float32Array, [nq, k]);
+  if (v.index_distances) out.indexDistances = typedArray(path, 'index_distances', v.index_distances, Float32Array, [nq, k]);
   return out;
+}
+
+/**
+ * The exact ground truth of a run's queries, as ann-benchmarks' dataset files hold it: `neighbors`
+ * int32 (nq, k) and `distances` float32 (nq, k) in ann-benchmarks' distance convention (ascending),
+ * attribute `distance`. Written once per index cell (`raw/<cell>/truth.hdf5`) so that every metric
+ * can be recomputed from the run folder alone, without the dataset.
+ */
+export interface AnnTruth {
+  nq: number;
+  k: number;
+  ids: Int32Array;
+  dists: Float32Array;
+  attrs: Record<string, RawAttr>;
+}
+
+/** The truth file's name inside a cell's raw folder. */
+export const TRUTH_FILE = 'truth.hdf5';
+
+export async function writeAnnTruth(path: string, t: AnnTruth): Promise<void> {
+  if (!Number.isInteger(t.nq) || t.nq < 1 || !Number.isInteger(t.k) || t.k < 1) throw new RangeError(`writeAnnTruth ${path}: nq and k must be positive integers, got ${t.nq}, ${t.k}`);
+  if (t.ids.length !== t.nq * t.k || t.dists.length !== t.nq * t.k) throw new RangeError(`writeAnnTruth ${path}: expected ${t.nq} × ${t.k} ids and distances`);
+  await writeHdf5(path, (f) => {
+    f.create_dataset({ name: 'neighbors', data: t.ids, shape: [t.nq, t.k], dtype: '<i' });
+    f.create_dataset({ name: 'distances', data: t.dists, shape: [t.nq, t.k], dtype: '<f' });
+    writeAttrs(f, t.attrs);
+  });
+}
+
+export async function readAnnTruth(path: string): Promise<AnnTruth> {
+  const { arrays: v, attrs } = await readArrays(path, ['neighbors', 'distances'] as const);
+  if (!v.neighbors || !v.distances) throw new InputError(`${path} has no '${v.neighbors ? 'distances' : 'neighbors'}' dataset: it is not a ground-truth file.`);
+  const [nq, k] = neighborShape(path, v.neighbors);
+  return { nq, k, attrs, ids: typedArray(path, 'neighbors', v.neighbors, Int32Array, [nq, k]), dists: typedArray(path, 'distances', v.distances, Float32Array, [nq, k]) };
 }
 
 /** Joins a raw-results folder and a relative raw path. */

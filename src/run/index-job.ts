@@ -16,7 +16,9 @@ import { groundTruth, loadDataset } from '../data/load.js';
 import type { GroundTruth, VectorDataset } from '../data/types.js';
 import { measureSearch, nnRecallAtK, nnRecallPerQuery, recallAtK, recallPerQuery, type LatencySummary, type SearchMeasurement } from '../eval/ann.js';
 import { bootstrapMean } from '../eval/bootstrap.js';
-import { annDistanceName, exactDistances, EXACT_DISTANCES_NOTE, INDEX_DISTANCES_NOTE, rawPath, rawRelativePath, writeAnnResult } from '../eval/raw-results.js';
+import { annDistanceName, exactDistances, EXACT_DISTANCES_NOTE, INDEX_DISTANCES_NOTE, rawPath, rawRelativePath, TRUTH_FILE, writeAnnResult, writeAnnTruth } from '../eval/raw-results.js';
+import { annTruth } from '../eval/metric-registry.js';
+import { join } from 'node:path';
 import { assertWritableDir } from '../core/atomic.js';
 import { checkBuildParams, checkSearchParams, createIndex, givenParams, indexEntry, indexLabel, type IndexParams } from '../index/registry.js';
 import type { MemoryBreakdown, VectorIndex } from '../index/types.js';
@@ -80,6 +82,8 @@ export interface IndexRecord {
   env: RunEnvironment;
   /** The configuration's raw per-query results, relative to the raw folder (`{k}/{index}/{spec label}.hdf5`); only when asked. */
   raw?: string;
+  /** The exact ground truth of its queries (ann-benchmarks' dataset layout, `truth.hdf5`), relative as `raw`; only when asked. */
+  rawTruth?: string;
 }
 
 /** Every combination of the sweep's values, each merged over the fixed parameters. */
@@ -170,6 +174,11 @@ export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
   if (job.raw === '') throw new InputError('--raw needs a folder to write the raw per-query results into.');
   if (job.raw !== undefined) assertWritableDir(job.raw); // before the run, not after it
   const { ds, queries, truth } = await datasetWithTruth(job, kSearched);
+  // the truth beside the raw files: every metric can be recomputed from the run folder alone
+  if (job.raw !== undefined) {
+    const t = annTruth(truth, queries.rows, ds.metric);
+    await writeAnnTruth(join(job.raw, TRUTH_FILE), { ...t, dists: Float32Array.from(t.dists), attrs: { distance: annDistanceName(ds.metric), dataset: job.rawDataset ?? displayPath(ds.name), point_type: 'float' } });
+  }
   const index = createIndex(entry.id, build);
   const env = captureEnvironment();
   try {
@@ -189,7 +198,7 @@ export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
         const m = await measureSearch(index, queries, kSearched, search, { warmupQueries: job.warmup ?? 100 });
         const scores = { ...recalls(m.ids, truth, queries.rows, kSearched), qps: m.qps, latencyMs: m.latencyMs };
         const bad = nonFinite(scores);
-        const raw = job.raw === undefined ? {} : { raw: await writeRaw(job.raw, m, { ds, queries, index: entry.id, build, search, buildSeconds: rep.seconds, indexBytes: base.indexBytes, dataset: job.rawDataset ?? base.dataset }) };
+        const raw = job.raw === undefined ? {} : { rawTruth: TRUTH_FILE, raw: await writeRaw(job.raw, m, { ds, queries, index: entry.id, build, search, buildSeconds: rep.seconds, indexBytes: base.indexBytes, dataset: job.rawDataset ?? base.dataset }) };
         if (bad) {
           records.push({
             status: 'failed', error: `the measurement gave ${bad}, not a finite number, so this configuration failed.`,

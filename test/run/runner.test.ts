@@ -16,6 +16,7 @@ import type { IndexRecord } from '../../src/run/index-job.js';
 import type { RateDistortionBound } from '../../src/eval/rate-distortion.js';
 import { mixture } from '../helpers/data.js';
 import { readAnnResult } from '../../src/eval/raw-results.js';
+import { RawReader } from '../../src/report/raw.js';
 
 const BIN = fileURLToPath(new URL('../../bin/vqbench.mjs', import.meta.url));
 let dir = '';
@@ -124,6 +125,15 @@ test('a small run end to end: quantize, index and rd-bound cells, a crash and a 
   assert.equal(raw.k, 10);
   assert.equal(raw.attrs.dataset, join(dir, 'tiny.npy'));
   assert.equal(raw.attrs.name, 'ivfpq:nlist=8,m=4,nbits=8,metric=l2,tables=table,nprobe=1');
+  // the truth beside them: the record's recall and nnRecall recomputed from the run folder alone
+  const reader = new RawReader(runDir);
+  for (const rec of index.metrics!) {
+    assert.equal(rec.rawTruth, 'raw/index.tiny.ivfpq.nlist-8.m-4/truth.hdf5');
+    const scored = (await reader.record(rec))!;
+    assert.equal(scored.values.recall, rec.recall![10]);
+    assert.equal(scored.values.nnRecall, rec.nnRecall![10]);
+    assert.equal(scored.perQuery.recall.length, 100);
+  }
 
   const rd = readResult<RateDistortionBound>(join(runDir, 'rd-bound.tiny.json'));
   assert.equal(rd.status, 'ok');

@@ -189,7 +189,12 @@ export const indexKind: CellKindDef<'index', 'indexes', IndexSpec[], IndexConfig
       ...(ctx.raw && { raw: ctx.raw.dir, rawDataset: ctx.datasetName ?? undefined }),
     });
     for (const r of records) renameDataset(r, data, ctx.datasetName);
-    if (ctx.raw) for (const r of records) if (r.raw !== undefined) r.raw = `${ctx.raw.relative}/${r.raw}`;
+    if (ctx.raw) {
+      for (const r of records) {
+        if (r.raw !== undefined) r.raw = `${ctx.raw.relative}/${r.raw}`;
+        if (r.rawTruth !== undefined) r.rawTruth = `${ctx.raw.relative}/${r.rawTruth}`;
+      }
+    }
     const datasetChecksum = records[0]?.datasetChecksum ?? null;
     if (!records.some((r) => r.status === 'ok')) return { metrics: records, datasetChecksum, failure: records[0]?.error ?? 'no search configuration ran.' };
     return { metrics: records, datasetChecksum };
