@@ -41,7 +41,18 @@ export interface MetricOptions {
   k?: number;
 }
 
-export interface MetricDef {
+/** What a table, chart, Pareto frontier or comparison needs to know of a metric. */
+export interface MetricInfo {
+  /** ann-benchmarks' key (`k-nn`, `qps`, ...) or vqbench's (`recall`, `nnRecall`, `loss`, ...). */
+  id: string;
+  name: string;
+  definition: string;
+  unit: string;
+  higherIsBetter: boolean;
+  family: 'quality' | 'timing' | 'size';
+}
+
+export interface MetricDef extends MetricInfo {
   /** ann-benchmarks' key (`k-nn`, `qps`, ...) or vqbench's (`recall`, `nnRecall`). */
   id: string;
   /** A short display name. */
@@ -252,4 +263,41 @@ export function computeAll(run: RawRun, truth: MetricTruth, opts?: MetricOptions
     out[id] = v === null || Number.isFinite(v) ? v : null;
   }
   return out;
+}
+
+/**
+ * The metrics that are not computed from an index's raw results but belong in the same tables,
+ * charts and comparisons: a quantizer's loss and bits, an MTEB task's main score, the repeated
+ * timings' median. Their values come from the cells (and their per-item files).
+ */
+const OTHER: MetricInfo[] = [
+  {
+    id: 'loss', name: 'Loss', unit: 'squared L2 per vector', higherIsBetter: false, family: 'quality',
+    definition: 'mean over the evaluation rows of ||x − x̂||², the squared Euclidean distance between a vector and its reconstruction (the paper\'s quantization loss)',
+  },
+  {
+    id: 'bitsPerVector', name: 'Bits per vector', unit: 'bits', higherIsBetter: false, family: 'size',
+    definition: 'the bits stored per vector: codes plus any per-vector scalars (norms, weights), not the shared codebooks',
+  },
+  {
+    id: 'mainScore', name: 'MTEB main score', unit: 'score', higherIsBetter: true, family: 'quality',
+    definition: "the MTEB task's main score (nDCG@10 for retrieval, Spearman of cosine similarities for STS, accuracy for classification, ...), on the task's test split",
+  },
+  {
+    id: 'qpsMedian', name: 'QPS (median of runs)', unit: '1/s', higherIsBetter: true, family: 'timing',
+    definition: 'the median over the timed runs (--runs) of queries per second, one query at a time on one thread',
+  },
+];
+
+const INFO = frozenRegistry('metric', [...LIST, ...OTHER], (m) => m.id);
+
+/** A metric's name, unit, direction, family and definition: every registry metric and the cells' own (loss, bitsPerVector, mainScore, qpsMedian). */
+export function metricInfo(id: string): MetricInfo {
+  if (!Object.hasOwn(INFO, id)) throw new RangeError(`metricInfo: unknown metric '${id}'`);
+  return INFO[id];
+}
+
+/** Whether `a` is better than `b` for the metric (its direction). */
+export function isBetter(id: string, a: number, b: number): boolean {
+  return metricInfo(id).higherIsBetter ? a > b : a < b;
 }

@@ -16,9 +16,20 @@ export interface ExportFile {
   what: string;
 }
 
+/** One sentence of the report's summary, generated from the numbers (src/report/summary.ts). */
+export interface SummarySentence {
+  /** The section it summarizes (a Section id). */
+  section: string;
+  text: string;
+  /** The paper's claim on the same question, when it made one. */
+  paper?: string;
+}
+
 export interface ReportContent {
   title: string;
   generatedAt: string;
+  /** Shown at the top of the page and of report.md; empty when nothing can be concluded. */
+  summary: SummarySentence[];
   sections: Section[];
   exports: ExportFile[];
   exportNotes: string[];
@@ -27,7 +38,7 @@ export interface ReportContent {
 const chartsOf = (charts: ChartImage[], ...prefixes: string[]) => charts.filter((c) => prefixes.some((p) => c.id.startsWith(p)));
 const tablesOf = (tables: Table[], ...prefixes: string[]) => tables.filter((t) => prefixes.some((p) => t.id === p || t.id.startsWith(`${p}-`)));
 
-export function layout(run: string, tables: Table[], charts: ChartImage[], exports: ExportFile[], exportNotes: string[]): ReportContent {
+export function layout(run: string, tables: Table[], charts: ChartImage[], exports: ExportFile[], exportNotes: string[], summary: SummarySentence[] = []): ReportContent {
   const sections: Section[] = [
     { id: 'run', title: 'Run, environment and cell status', intro: null, tables: tablesOf(tables, 'run', 'environment', 'status'), charts: [] },
     {
@@ -39,5 +50,5 @@ export function layout(run: string, tables: Table[], charts: ChartImage[], expor
     { id: 'mteb', title: 'MTEB: original vs quantized embeddings', intro: null, tables: tablesOf(tables, 'mteb'), charts: chartsOf(charts, 'mteb-') },
     { id: 'paper', title: "The paper's figures", intro: null, tables: tablesOf(tables, 'paper-figures'), charts: [] },
   ].filter((s) => s.tables.length > 0 || s.charts.length > 0);
-  return { title: `vqbench report: ${run}`, generatedAt: new Date().toISOString(), sections, exports, exportNotes };
+  return { title: `vqbench report: ${run}`, generatedAt: new Date().toISOString(), summary, sections, exports, exportNotes };
 }

@@ -38,3 +38,23 @@ test('rowSquaredErrors: ||x_i − x̂_i||² per row; their in-order mean is the 
   assert.equal(s / per.length, quantizationLoss(a, b).loss);
   assert.throws(() => rowSquaredErrors(a, x), RangeError);
 });
+
+test('per-item files: float64 values round-trip bit-exactly, numpy reads them, a truncated file is one InputError', async () => {
+  const { writePerItem, readPerItem } = await import('../../src/eval/per-item-files.js');
+  const { existsSync, mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { execFileSync } = await import('node:child_process');
+  const dir = mkdtempSync(join(tmpdir(), 'vqb-peritem-'));
+  const values = Float64Array.from({ length: 1001 }, (_, i) => Math.sin(i) / 3 + i * 1e-9);
+  const p = join(dir, 'sub', 'errors.npy');
+  writePerItem(p, values);
+  assert.deepEqual(readPerItem(p), values);
+  if (existsSync('/usr/bin/python3')) {
+    const sum = execFileSync('/usr/bin/python3', ['-c', `import numpy as np; a = np.load(${JSON.stringify(p)}); print(a.dtype, a.shape[0], repr(float(a[7])))`]).toString().trim();
+    assert.equal(sum, `float64 1001 ${values[7]}`);
+  }
+  const cut = join(dir, 'cut.npy');
+  writeFileSync(cut, readFileSync(p).subarray(0, 500));
+  assert.throws(() => readPerItem(cut), (e: Error) => e.name === 'InputError' && e.message.includes(cut) && e.message.includes('truncated'));
+});
