@@ -10,13 +10,16 @@
  *
  * ann-benchmarks: per dataset, `ann-benchmarks/<dataset>.json` and `.csv`, one row per (algorithm,
  * parameters) with the columns of ann-benchmarks' `data_export.py` for the metrics we have:
- * k-nn (recall@count, the set definition without the distance-tie epsilon), qps, p50/p95/p99 (ms),
- * build (s), indexsize (kB: the index's own bytes / 1024; ann-benchmarks measures the process's
- * memory growth instead), queriessize (indexsize / qps). Their per-run HDF5 files are NOT written:
- * those hold every query's neighbours, distances and time, which a cell result does not keep.
+ * k-nn, epsilon, largeepsilon, rel (ann-benchmarks' definitions, recomputed from the run's raw files
+ * by the metric registry; from a run without raw files k-nn falls back to the set recall@count and
+ * the others are empty), qps, p50/p95/p99/p999 (ms), build (s), indexsize (kB: the index's own bytes
+ * / 1024; ann-benchmarks measures the process's memory growth instead), queriessize (indexsize /
+ * qps), plus vqbench's set recall with its 95% interval. The per-run HDF5 files themselves are in
+ * the run folder (raw/<cell>/…), not copied here.
  */
 import type { ExportFile } from './layout.js';
-import { slug, type RunView } from './model.js';
+import { slug } from './model.js';
+import type { Rescored } from './rescore.js';
 
 export interface ExportBlob {
   path: string;
@@ -33,7 +36,7 @@ export interface MtebTaskJson {
 
 export const EXPORT_NOTES = [
   'MTEB: one results JSON per task and variant, in MTEB\'s per-task format ({ dataset_revision, mteb_dataset_name, test: { main_score, scores…, evaluation_time } }); the original embeddings under mteb/<model>/, each quantized variant under mteb/<model>-<quantizer>/.',
-  'ann-benchmarks: one summary per dataset (JSON and CSV) with the columns of ann-benchmarks\' data_export.py (algorithm, parameters, dataset, count, k-nn, qps, p50, p95, p99, build, indexsize, queriessize). Their per-run HDF5 result files are not written: they hold per-query neighbours, distances and times, which the cell results do not keep.',
+  'ann-benchmarks: one summary per dataset (JSON and CSV) with the columns of ann-benchmarks\' data_export.py (algorithm, parameters, dataset, count, k-nn, epsilon, largeepsilon, rel, qps, p50, p95, p99, p999, build, indexsize, queriessize), recomputed from the raw result files where the run kept them, plus bitsPerVector, nnRecall and the set recall@count with its 95% interval (recall, recallLo, recallHi). The per-run HDF5 result files themselves stay in the run folder (raw/<cell>/…).',
 ];
 
 function modelDir(model: string): string {
@@ -53,7 +56,8 @@ export function mtebResultPath(model: string, variant: string, task: string): st
   return `${dir}/${slug(task)}.json`;
 }
 
-export function mtebExports(view: RunView): ExportBlob[] {
+export function mtebExports(rescored: Rescored): ExportBlob[] {
+  const view = rescored.view;
   const out: ExportBlob[] = [];
   for (const t of view.mteb) {
     for (const v of t.variants) {
@@ -75,18 +79,28 @@ export interface AnnRow {
   dataset: string;
   count: number;
   'k-nn': number | null;
+  epsilon: number | null;
+  largeepsilon: number | null;
+  rel: number | null;
   qps: number | null;
   p50: number | null;
   p95: number | null;
   p99: number | null;
+  p999: number | null;
   build: number;
   indexsize: number;
   queriessize: number | null;
   bitsPerVector: number;
   nnRecall: number | null;
+  recall: number | null;
+  recallLo: number | null;
+  recallHi: number | null;
 }
 
-const CSV_COLUMNS: (keyof AnnRow)[] = ['algorithm', 'parameters', 'dataset', 'count', 'k-nn', 'qps', 'p50', 'p95', 'p99', 'build', 'indexsize', 'queriessize', 'bitsPerVector', 'nnRecall'];
+const CSV_COLUMNS: (keyof AnnRow)[] = [
+  'algorithm', 'parameters', 'dataset', 'count', 'k-nn', 'epsilon', 'largeepsilon', 'rel', 'qps', 'p50', 'p95', 'p99', 'p999', 'build', 'indexsize', 'queriessize',
+  'bitsPerVector', 'nnRecall', 'recall', 'recallLo', 'recallHi',
+];
 
 function csvValue(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -94,47 +108,56 @@ function csvValue(v: unknown): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export function annRows(view: RunView): Map<string, AnnRow[]> {
+export function annRows(rescored: Rescored): Map<string, AnnRow[]> {
   const out = new Map<string, AnnRow[]>();
-  for (const { rec, dataset } of view.index) {
+  for (const row of rescored.view.index) {
+    const { rec, dataset } = row;
     if (rec.status !== 'ok') continue;
+    const m = rescored.index.get(row)?.metrics ?? {};
     const search = Object.entries(rec.params?.search ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(',');
     const k = Math.min(10, rec.k);
-    const knn = rec.recall?.[String(k)] ?? null;
-    const indexsize = rec.indexBytes / 1024;
-    const row: AnnRow = {
+    const recall = rec.recall?.[String(k)] ?? null;
+    const ci = rec.recallCI?.[`recall@${k}`] ?? null;
+    const indexsize = m.indexsize ?? rec.indexBytes / 1024;
+    const get = (id: string) => (typeof m[id] === 'number' ? m[id] : null);
+    const annRow: AnnRow = {
       algorithm: rec.index, parameters: search ? `${rec.label}[${search}]` : rec.label, dataset, count: k,
-      'k-nn': knn, qps: rec.qps, p50: rec.latencyMs?.p50 ?? null, p95: rec.latencyMs?.p95 ?? null, p99: rec.latencyMs?.p99 ?? null,
+      'k-nn': get('k-nn') ?? recall, epsilon: get('epsilon'), largeepsilon: get('largeepsilon'), rel: get('rel'),
+      qps: rec.qps, p50: rec.latencyMs?.p50 ?? null, p95: rec.latencyMs?.p95 ?? null, p99: rec.latencyMs?.p99 ?? null, p999: get('p999'),
       build: rec.buildSeconds, indexsize, queriessize: rec.qps ? indexsize / rec.qps : null,
-      bitsPerVector: rec.bitsPerVector, nnRecall: rec.nnRecall?.[String(k)] ?? null,
+      bitsPerVector: rec.bitsPerVector, nnRecall: rec.nnRecall?.[String(k)] ?? null, recall, recallLo: ci?.lo ?? null, recallHi: ci?.hi ?? null,
     };
-    out.set(dataset, [...(out.get(dataset) ?? []), row]);
+    out.set(dataset, [...(out.get(dataset) ?? []), annRow]);
   }
   return out;
 }
 
-export function annExports(view: RunView): ExportBlob[] {
+export function annExports(rescored: Rescored): ExportBlob[] {
+  const view = rescored.view;
   const out: ExportBlob[] = [];
-  for (const [dataset, rows] of annRows(view)) {
+  for (const [dataset, rows] of annRows(rescored)) {
     const defs = [...new Set(view.index.filter((r) => r.dataset === dataset).map((r) => r.rec.recallDefinition))];
     const json = {
       format: 'ann-benchmarks data_export summary, as JSON (one row per algorithm and parameters)',
       dataset,
       queries: view.index.find((r) => r.dataset === dataset)?.rec.queries ?? null,
-      units: { 'k-nn': 'recall@count, fraction', qps: 'queries per second, one thread, one query at a time', p50: 'ms', p95: 'ms', p99: 'ms', build: 's', indexsize: "kB, the index's own bytes / 1024", queriessize: 'indexsize / qps', bitsPerVector: 'every stored bit per vector (vqbench)', nnRecall: 'fraction of queries whose exact nearest neighbour is in the top count (vqbench)' },
+      units: {
+        'k-nn': "ann-benchmarks' k-nn recall at count (a returned distance within the count-th true distance + 1e-3), fraction; the set recall@count where the run kept no raw files",
+        epsilon: 'ann-benchmarks epsilon recall (1.01 × the count-th true distance), fraction', largeepsilon: 'as epsilon with 1.1 ×', rel: "ann-benchmarks' relative error", p999: 'ms',
+        recall: 'set recall@count (vqbench), fraction', recallLo: '95% bootstrap interval over queries, lower end', recallHi: 'upper end', qps: 'queries per second, one thread, one query at a time', p50: 'ms', p95: 'ms', p99: 'ms', build: 's', indexsize: "kB, the index's own bytes / 1024", queriessize: 'indexsize / qps', bitsPerVector: 'every stored bit per vector (vqbench)', nnRecall: 'fraction of queries whose exact nearest neighbour is in the top count (vqbench)' },
       recallDefinition: defs,
       results: rows,
     };
     const name = slug(dataset);
     out.push({ path: `ann-benchmarks/${name}.json`, what: `ann-benchmarks-style summary of ${rows.length} configurations on ${dataset} (JSON)`, data: JSON.stringify(json, null, 2) + '\n' });
     const csv = [CSV_COLUMNS.join(','), ...rows.map((r) => CSV_COLUMNS.map((c) => csvValue(r[c])).join(','))].join('\n') + '\n';
-    out.push({ path: `ann-benchmarks/${name}.csv`, what: `the same as CSV (ann-benchmarks data_export.py columns, plus bitsPerVector and nnRecall)`, data: csv });
+    out.push({ path: `ann-benchmarks/${name}.csv`, what: `the same as CSV (ann-benchmarks data_export.py columns, plus bitsPerVector, nnRecall and the set recall with its interval)`, data: csv });
   }
   return out;
 }
 
-export function allExports(view: RunView): ExportBlob[] {
-  return [...mtebExports(view), ...annExports(view)];
+export function allExports(rescored: Rescored): ExportBlob[] {
+  return [...mtebExports(rescored), ...annExports(rescored)];
 }
 
 export function exportList(blobs: ExportBlob[]): ExportFile[] {

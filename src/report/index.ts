@@ -1,6 +1,8 @@
 /**
  * `vqbench report`: a run folder `results/<run>/` → `reports/<run>/` (see defaultReportDir; locked
- * while it is written, `.lock`) holding
+ * while it is written, `.lock`). Every number is recomputed from the run's raw files where it kept
+ * them (src/report/rescore.ts), with its interval; the summary is generated from them (summary.ts).
+ * The folder holds
  *
  *   index.html            one self-contained page (charts inlined, inline CSS, nothing fetched)
  *   report.md             the same tables in markdown, charts linked
@@ -22,6 +24,8 @@ import { loadRun, type LoadedRun } from './load.js';
 import { acquireLock } from '../run/lock.js';
 import { renderMarkdown } from './markdown.js';
 import { buildView } from './model.js';
+import { rescore } from './rescore.js';
+import { summarize } from './summary.js';
 import { allTables } from './tables.js';
 
 export { loadRun, type LoadedRun, type RunMeta } from './load.js';
@@ -62,11 +66,13 @@ export async function writeReport(runDir: string, outDir?: string): Promise<Repo
 }
 
 async function writeReportFiles(run: LoadedRun, out: string): Promise<ReportFiles> {
-  const view = buildView(run);
+  // the numbers come from the raw files where the run kept them; the cell JSONs are a cache
+  const rescored = await rescore(buildView(run));
+  const view = rescored.view;
   const charts: ChartImage[] = await renderCharts(view);
-  const tables = allTables(view);
-  const blobs = allExports(view);
-  const content = layout(run.name, tables, charts, exportList(blobs), EXPORT_NOTES);
+  const tables = allTables(rescored);
+  const blobs = allExports(rescored);
+  const content = layout(run.name, tables, charts, exportList(blobs), EXPORT_NOTES, summarize(view, rescored));
 
   const chartPaths: string[] = [];
   for (const c of charts) {

@@ -45,12 +45,22 @@ export interface InsertView {
   bitsPerVector: number | null;
 }
 
+/** A 95% bootstrap interval. */
+export interface Interval {
+  lo: number;
+  hi: number;
+}
+
 export interface MtebVariant {
   /** 'original' or the quantizer's label. */
   variant: string;
   method: string | null;
   bitsPerVector: number | null;
   mainScore: number | null;
+  /** 95% bootstrap interval of the main score, when the cell recorded one. */
+  mainScoreCI: Interval | null;
+  /** Per-item scores beside the cell (a float64 .npy relative to the run folder), when the metric decomposes. */
+  perItem: { path: string; what: string } | null;
   scores: Record<string, number>;
   evaluationSeconds: number | null;
 }
@@ -135,8 +145,10 @@ function mtebVariant(v: unknown, fallbackName: string): MtebVariant | null {
   const main = numOrNull(v.main_score) ?? numOrNull(v.mainScore) ?? numOrNull(scoresIn.main_score) ?? numOrNull(v.score);
   const method = typeof v.method === 'string' ? v.method : null;
   const name = typeof v.variant === 'string' ? v.variant : typeof v.label === 'string' ? v.label : method ?? fallbackName;
+  const ci = isObject(v.mainScoreCI) && numOrNull(v.mainScoreCI.lo) !== null && numOrNull(v.mainScoreCI.hi) !== null ? { lo: v.mainScoreCI.lo as number, hi: v.mainScoreCI.hi as number } : null;
+  const perItem = isObject(v.perItem) && typeof v.perItem.path === 'string' ? { path: v.perItem.path, what: typeof v.perItem.what === 'string' ? v.perItem.what : 'item' } : null;
   return {
-    variant: name, method, bitsPerVector: numOrNull(v.bitsPerVector) ?? numOrNull(v.bits), mainScore: main, scores,
+    variant: name, method, bitsPerVector: numOrNull(v.bitsPerVector) ?? numOrNull(v.bits), mainScore: main, mainScoreCI: ci, perItem, scores,
     evaluationSeconds: numOrNull(v.evaluationSeconds) ?? numOrNull(v.evaluation_time) ?? numOrNull(scoresIn.evaluation_time),
   };
 }

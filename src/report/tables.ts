@@ -7,7 +7,11 @@
 import { fmt } from '../core/format.js';
 import { DATASETS } from '../data/load.js';
 import type { CellResult } from '../run/result.js';
-import { boundAt, cellDataset, cellMethod, type RunView } from './model.js';
+import { metricInfo } from '../eval/metric-registry.js';
+import type { IndexRecord } from '../run/index-job.js';
+import { boundAt, cellDataset, cellMethod, type Interval, type RunView } from './model.js';
+import { indexRanking, mtebDiff, QUANT_RANK_RULE, INDEX_RANK_RULE, quantRanking, type Ranked } from './ranking.js';
+import type { Rescored, StaleNote } from './rescore.js';
 import {
   matchIndex, matchIndexRecord, matchQuantize, paperDataNote, paperFigure, paperIndexRows, paperMtebMetric, paperQuantBits, PAPER, PAPER_INDEX_BITS,
 } from './paper.js';
@@ -136,9 +140,61 @@ export function statusTable(view: RunView): Table {
   };
 }
 
-export function quantizeTable(view: RunView): Table | null {
+/** Decimals that give `digits` significant digits to v (at least 0, at most 10). */
+function decimalsFor(v: number, digits: number): number {
+  const a = Math.abs(v);
+  if (a === 0 || !Number.isFinite(a)) return digits - 1;
+  return Math.max(0, Math.min(10, digits - 1 - Math.floor(Math.log10(a))));
+}
+
+/**
+ * "0.8612 [0.8551, 0.8670]": a value and its 95% interval, all with the same decimals (`decimals`,
+ * else 4 significant digits of the value); the value alone when there is no interval.
+ */
+export function withCI(v: number | null | undefined, ci: Interval | null | undefined, decimals?: number): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return DASH;
+  const d = decimals ?? decimalsFor(v, 4);
+  return ci ? `${v.toFixed(d)} [${ci.lo.toFixed(d)}, ${ci.hi.toFixed(d)}]` : v.toFixed(d);
+}
+
+/** "+0.0123 [0.0100, 0.0150]", with "not significant" when the interval contains 0. */
+export function diffText(d: { diff: number; lo: number; hi: number; significant: boolean }, decimals?: number): string {
+  const dec = decimals ?? decimalsFor(Math.max(Math.abs(d.diff), Math.abs(d.lo), Math.abs(d.hi)), 3);
+  const sign = (x: number) => `${x > 0 ? '+' : ''}${x.toFixed(dec)}`;
+  return `${sign(d.diff)} [${sign(d.lo)}, ${sign(d.hi)}]${d.significant ? '' : ' not significant'}`;
+}
+
+/** A column header from the metric registry: display name, direction arrow, unit (none for fractions and scores). */
+export function metricHeader(id: string, suffix = ''): string {
+  const m = metricInfo(id);
+  const unit = m.unit === 'fraction' || m.unit === 'score' ? '' : ` (${m.unit})`;
+  return `${m.name}${suffix} ${m.higherIsBetter ? '↑' : '↓'}${unit}`;
+}
+
+/** "Name ↑: definition (unit)." for the table notes, from the registry. */
+export function metricNote(id: string, suffix = ''): string {
+  const m = metricInfo(id);
+  return `${m.name}${suffix} (${m.higherIsBetter ? 'higher' : 'lower'} is better, ${m.unit}): ${m.definition}.`;
+}
+
+/** The table notes naming cells whose cached value the raw files contradict. */
+function staleNotes(stale: StaleNote[], cells: Set<string>): string[] {
+  const mine = stale.filter((s) => cells.has(s.cell));
+  const shown = mine.slice(0, 12).map((s) => `Stale cache: cell ${s.cell} (${s.what}) records ${s.metric} = ${fmt(s.cached, 8)} but its raw files give ${fmt(s.recomputed, 8)}; the table shows the recomputed value.`);
+  if (mine.length > shown.length) shown.push(`Stale cache: ${mine.length - shown.length} more values of cells ${[...new Set(mine.slice(12).map((s) => s.cell))].join(', ')} differ from their raw files; recomputed values shown.`);
+  return shown;
+}
+
+function rankCells<T>(r: Ranked<T> | undefined, decimals?: number): [string, string] {
+  if (!r) return [DASH, DASH];
+  return [r.rank, r.vsBest ? diffText(r.vsBest, decimals) : r.groupSize > 1 ? 'best' : 'only one'];
+}
+
+export function quantizeTable(rescored: Rescored): Table | null {
+  const view = rescored.view;
   const failed = view.run.cells.filter((c) => c.kind === 'quantize' && c.status !== 'ok');
   if (view.quant.length === 0 && failed.length === 0) return null;
+  const ranking = quantRanking(rescored);
   const rows: TableRow[] = [];
   const sorted = [...view.quant].sort((a, b) => (a.dataset < b.dataset ? -1 : a.dataset > b.dataset ? 1 : 0) || a.r.bitsPerVector - b.r.bitsPerVector || a.r.loss - b.r.loss);
   let matched = false;
@@ -146,39 +202,67 @@ export function quantizeTable(view: RunView): Table | null {
     const r = q.r;
     const curve = view.rd.find((c) => c.dataset === q.dataset);
     const bound = curve ? boundAt(curve, r.bitsPerVector) : null;
-    rows.push({ source: 'ours', cells: ['ours', q.dataset, r.label, r.trainer, `${r.books} × ${r.size}`, String(r.bitsPerVector), num(r.paperRatio, 3), num(r.loss), num(r.relativeLoss), num(bound), num(r.trainSeconds, 3), num(r.encodeVectorsPerSecond, 3), 'ok'] });
+    rows.push({ source: 'ours', cells: ['ours', q.dataset, r.label, r.trainer, `${r.books} × ${r.size}`, String(r.bitsPerVector), ...rankCells(ranking.get(q)), withCI(r.loss, r.lossCI), num(r.paperRatio, 3), num(r.relativeLoss), num(bound), num(r.trainSeconds, 3), num(r.encodeVectorsPerSecond, 3), 'ok'] });
     const m = matchQuantize(r);
     const next = sorted[i + 1];
     const nextSame = next && next.dataset === q.dataset && next.r.method === r.method && next.r.books === r.books && next.r.size === r.size;
     if (m && !nextSame) {
       matched = true;
       for (const pr of m.rows) {
-        rows.push({ source: 'paper', cells: [`paper (Table 5${m.sameSetting ? '' : ', setting differs'})`, `${pr.dataset} (bge-large 1024-d)`, `${m.method} ${m.books} × 64`, '(T) Adam + k-means, 1000 random training vectors', `${m.books} × 64`, paperQuantBits(r.method, m.books), DASH, pr.loss === null ? "— (printed '/')" : String(pr.loss), DASH, DASH, DASH, DASH, 'paper'] });
+        rows.push({ source: 'paper', cells: [`paper (Table 5${m.sameSetting ? '' : ', setting differs'})`, `${pr.dataset} (bge-large 1024-d)`, `${m.method} ${m.books} × 64`, '(T) Adam + k-means, 1000 random training vectors', `${m.books} × 64`, paperQuantBits(r.method, m.books), DASH, DASH, pr.loss === null ? "— (printed '/')" : String(pr.loss), DASH, DASH, DASH, DASH, DASH, 'paper'] });
       }
     }
   }
-  for (const c of failed) rows.push({ source: 'failed', cells: ['ours', cellDataset(c), cellMethod(c), DASH, DASH, DASH, DASH, DASH, DASH, DASH, DASH, DASH, `${c.status}: ${c.error ?? ''}`] });
+  for (const c of failed) rows.push({ source: 'failed', cells: ['ours', cellDataset(c), cellMethod(c), DASH, DASH, DASH, DASH, DASH, DASH, DASH, DASH, DASH, DASH, DASH, `${c.status}: ${c.error ?? ''}`] });
   const t5 = paperFigure('Table 5');
+  const fromRaw = [...rescored.quant.values()].filter((s) => s.source === 'raw').length;
   const notes = [
     'bits/vector counts every stored bit (code indices, and WRVQ\'s fp16 weights at 16 bits each); rows are sorted by bits within a dataset, so neighbours compare at (nearly) equal bits. The paper ratio (eqs. 6 and 9) is in the paper\'s own units and leaves the weights out.',
-    'loss = mean ||x − x̂||² over held-out rows (paper eq. 5); relative loss divides by mean ||x||². "Gaussian D(R)" is the rate–distortion bound of a Gaussian with the data\'s covariance at the same bits (a reference, not a floor: clustered data can go below it).',
+    metricNote('loss'),
+    `Loss with its 95% bootstrap interval over the evaluation rows [lo, hi] (seeded by the cell's seed, 1000 resamples); ${fromRaw} of ${view.quant.length} rows recomputed from their per-row errors (raw/<cell>/row-errors.npy), the others from the cell's JSON. Relative loss divides by mean ||x||². "Gaussian D(R)" is the rate–distortion bound of a Gaussian with the data's covariance at the same bits (a reference, not a floor: clustered data can go below it).`,
+    `${QUANT_RANK_RULE} "Δ loss vs best" is this row minus the best, with its paired interval.`,
+    ...staleNotes(rescored.stale, new Set(view.quant.map((q) => q.cell.cell))),
     `Paper rows: ${t5.ref} (printed as "${t5.printedAs}"): ${t5.measures}; ${t5.bitsNote}. ${t5.note ?? ''}${matched ? '' : ' No row of ours has that setting (64-entry codebooks, 2–4 books), so none is shown.'}`,
     `Fig. 4 and Fig. 5 of the paper are curves without printed values: no paper numbers exist to set beside those rows.`,
     dataNote([...new Set(view.quant.map((q) => q.dataset))]),
   ];
   return {
     id: 'quantize', title: 'Quantizers: loss at equal bits', notes,
-    header: ['source', 'dataset', 'quantizer', 'trainer', 'books × size', 'bits/vector', 'paper ratio', 'loss', 'relative loss', 'Gaussian D(R) at these bits', 'train s', 'encode vectors/s', 'status'],
+    header: ['source', 'dataset', 'quantizer', 'trainer', 'books × size', 'bits/vector', 'rank', 'Δ loss vs best', `${metricHeader('loss')} [95% CI]`, 'paper ratio', 'relative loss', 'Gaussian D(R) at these bits', 'train s', 'encode vectors/s', 'status'],
     rows,
   };
 }
 
-export function indexTable(view: RunView): Table | null {
+/** Fields another engineer adds to IndexRecord (repeats and load); absent in older results. */
+interface RepeatFields {
+  qpsRuns?: number[];
+  qpsMedian?: number;
+  qpsMin?: number;
+  qpsMax?: number;
+  runs?: number;
+  loadWarning?: string | null;
+}
+
+/** "1234 (median 1200, 1100–1250 over 5 runs)" when the record has repeats; the best alone otherwise. */
+function qpsText(qps: number | null, rec: RepeatFields): string {
+  if (qps === null) return DASH;
+  const runs = rec.qpsRuns?.length ?? rec.runs;
+  if (typeof rec.qpsMedian !== 'number') return num(qps);
+  const range = typeof rec.qpsMin === 'number' && typeof rec.qpsMax === 'number' ? `, ${num(rec.qpsMin)}–${num(rec.qpsMax)}` : '';
+  return `${num(qps)} (median ${num(rec.qpsMedian)}${range}${runs ? ` over ${runs} runs` : ''})`;
+}
+
+const LOAD_MARK = '⚠';
+
+export function indexTable(rescored: Rescored): Table | null {
+  const view = rescored.view;
   const failedCells = view.run.cells.filter((c) => c.kind === 'index' && c.status !== 'ok');
   if (view.index.length === 0 && failedCells.length === 0) return null;
+  const ranking = indexRanking(rescored);
   const rows: TableRow[] = [];
   const shownPaper = new Set<string>();
   const sorted = [...view.index].sort((a, b) => (a.dataset < b.dataset ? -1 : a.dataset > b.dataset ? 1 : 0) || (a.rec.label < b.rec.label ? -1 : a.rec.label > b.rec.label ? 1 : 0));
+  const width = 20;
   const paperRowsFor = (method: string, sameSetting: boolean, paperSetting: string, dataset: string) => {
     const key = `${dataset}\u0000${method}`;
     if (shownPaper.has(key)) return;
@@ -187,53 +271,72 @@ export function indexTable(view: RunView): Table | null {
       const v = pr.values;
       const slash = "— (printed '/')";
       const or = (x: number | null | undefined, f: (x: number) => string) => (x === null ? slash : x === undefined ? DASH : f(x));
+      const frac = (x: number) => (x / 100).toFixed(4);
       rows.push({
         source: 'paper',
         cells: [
           `paper (Tables 2–4${sameSetting ? '' : ', setting differs'})`, `${pr.dataset} (bge-large 1024-d)`, `${method}: ${paperSetting}`, DASH, PAPER_INDEX_BITS[method] ?? DASH,
-          or(v['recall@1'], (x) => x.toFixed(2)), or(v['recall@5'], (x) => x.toFixed(2)), or(v['recall@10'], (x) => x.toFixed(2)), DASH, DASH, DASH, DASH,
-          or(v.msPerQuery, (x) => `${x} (paper's ms/query)`), or(v.buildSeconds, (x) => String(x)), DASH, or(v.peakGB, (x) => `${x} GB (paper: peak memory)`),
+          DASH, DASH, or(v['recall@10'], frac), or(v['recall@1'], frac), or(v['recall@5'], frac), DASH, DASH, DASH, DASH,
+          DASH, or(v.msPerQuery, (x) => `${x} (paper's ms/query)`), or(v.buildSeconds, (x) => String(x)), DASH, or(v.peakGB, (x) => `${x} GB (paper: peak memory)`),
           pr.notes.join(' ') || 'paper',
         ],
       });
     }
   };
-  for (const [i, { rec, dataset }] of sorted.entries()) {
+  const warnings: string[] = [];
+  for (const [i, row] of sorted.entries()) {
+    const { rec, dataset } = row;
     const ok = rec.status === 'ok';
-    rows.push({
-      source: ok ? 'ours' : 'failed',
-      cells: [
-        'ours', dataset, rec.label, params(rec.params?.search), String(rec.bitsPerVector),
-        pct(rec.recall?.['1']), pct(rec.recall?.['5']), pct(rec.recall?.['10']), pct(rec.nnRecall?.['1']), pct(rec.nnRecall?.['10']),
-        num(rec.qps), rec.latencyMs ? `${num(rec.latencyMs.p50, 3)} / ${num(rec.latencyMs.p99, 3)}` : DASH, num(rec.latencyMs?.mean, 3),
-        num(rec.buildSeconds, 3), `${bytes(rec.indexBytes)}${rec.memoryIsExact ? '' : ' (estimate)'}`, bytes(rec.peakRssBytes), ok ? 'ok' : `failed: ${rec.error ?? ''}`,
-      ],
-    });
+    const s = rescored.index.get(row);
+    const m = s?.metrics ?? {};
+    const ci = rec.recallCI ?? {};
+    const extra = rec as IndexRecord & RepeatFields;
+    const warn = typeof extra.loadWarning === 'string' && extra.loadWarning !== '';
+    if (warn) warnings.push(`${LOAD_MARK} ${row.cell.cell} ${rec.label} (${params(rec.params?.search)}): ${extra.loadWarning!}`);
+    const size = typeof m.indexsize === 'number' ? m.indexsize * 1024 : rec.indexBytes;
+    const cells = [
+      'ours', dataset, rec.label, params(rec.params?.search), String(rec.bitsPerVector), ...rankCells(ranking.get(row), 4),
+      withCI(rec.recall?.['10'], ci['recall@10'], 4), withCI(rec.recall?.['1'], ci['recall@1'], 4), withCI(rec.recall?.['5'], ci['recall@5'], 4), withCI(rec.nnRecall?.['10'], ci['nnRecall@10'], 4),
+      withCI(m['k-nn'], s?.metricCI['k-nn'], 4), withCI(m.epsilon, s?.metricCI.epsilon, 4), num(m.rel, 5),
+      `${warn ? `${LOAD_MARK} ` : ''}${qpsText(rec.qps, extra)}`, rec.latencyMs ? `${num(rec.latencyMs.p50, 3)} / ${num(rec.latencyMs.p99, 3)}` : DASH,
+      num(rec.buildSeconds, 3), `${bytes(size)}${rec.memoryIsExact ? '' : ' (estimate)'}`, bytes(rec.peakRssBytes), ok ? (s?.source === 'raw' ? 'ok (from raw)' : 'ok') : `failed: ${rec.error ?? ''}`,
+    ];
+    rows.push({ source: ok ? 'ours' : 'failed', cells });
     const next = sorted[i + 1];
     if (!next || next.rec.label !== rec.label || next.dataset !== dataset) {
-      const m = matchIndexRecord(rec);
-      if (m) paperRowsFor(m.method, m.sameSetting, m.paperSetting, dataset);
+      const pm = matchIndexRecord(rec);
+      if (pm) paperRowsFor(pm.method, pm.sameSetting, pm.paperSetting, dataset);
     }
   }
   for (const c of failedCells) {
     const idx = typeof c.config.index === 'string' ? c.config.index : '';
-    rows.push({ source: 'failed', cells: ['ours', cellDataset(c), cellMethod(c), DASH, DASH, DASH, DASH, DASH, DASH, DASH, DASH, DASH, DASH, DASH, DASH, DASH, `${c.status}: ${c.error ?? ''}`] });
+    rows.push({ source: 'failed', cells: ['ours', cellDataset(c), cellMethod(c), ...Array<string>(width - 4).fill(DASH), `${c.status}: ${c.error ?? ''}`] });
     const build = c.config.build;
-    const m = idx ? matchIndex(idx, typeof build === 'object' && build !== null ? (build as Record<string, unknown>) : {}) : null;
-    if (m) paperRowsFor(m.method, m.sameSetting, m.paperSetting, cellDataset(c));
+    const pm = idx ? matchIndex(idx, typeof build === 'object' && build !== null ? (build as Record<string, unknown>) : {}) : null;
+    if (pm) paperRowsFor(pm.method, pm.sameSetting, pm.paperSetting, cellDataset(c));
   }
   const t2 = paperFigure('Table 2'), t3 = paperFigure('Table 3'), t4 = paperFigure('Table 4');
+  const fromRaw = [...rescored.index.values()].filter((x) => x.source === 'raw').length;
   const notes = [
-    ...recallDefinitions(view).map((d) => `Recall (ours, in %): ${d}.`),
-    `Paper recall (Table 2, in %): definition ${t2.definition}. ${t2.note}`,
-    'bits/vector: every stored bit per vector as the index reports it (codes, weights, norms, stored floats). QPS: one query at a time on one thread after warm-up; latency p50 / p99 and mean in ms per query.',
-    `Memory, each labelled as what it is: "index bytes" = the bytes the index itself holds ("estimate" for native libraries); "peak RSS" = the whole process's peak resident memory (dataset included, and every configuration built earlier in the same process). Paper: ${t4.measures} (${t4.definition}).`,
+    `Recomputed from the raw per-query files (raw/<cell>/…, ann-benchmarks' layout) for ${fromRaw} of ${view.index.length} configurations ("ok (from raw)"); the others from the cell's JSON. Intervals: 95% bootstrap over the queries [lo, hi], seeded by the cell's seed, 1000 resamples. k-nn, epsilon and rel at count = 10.`,
+    ...recallDefinitions(view).map((d) => `Set recall (ours, fraction): ${d}.`),
+    ...['recall', 'nnRecall', 'k-nn', 'epsilon', 'rel', 'qps', 'p50', 'p99', 'build', 'indexsize'].map((id) => metricNote(id)),
+    `${INDEX_RANK_RULE} "Δ recall@10 vs best" is this row minus the best, with its paired interval.`,
+    ...staleNotes(rescored.stale, new Set(view.index.map((r) => r.cell.cell))),
+    ...(warnings.length ? [`${LOAD_MARK} marks timings taken while the machine was loaded (load average above half the cores): treat their QPS and latency with care.`, ...warnings] : []),
+    'QPS: one query at a time on one thread after warm-up; the best of the timed runs (ann-benchmarks\' rule), with the median and min–max when the configuration was timed more than once.',
+    `Paper recall (Table 2, converted from % to a fraction): definition ${t2.definition}. ${t2.note}`,
+    `Memory, each labelled as what it is: "index size" = the bytes the index itself holds ("estimate" for native libraries); "peak RSS" = the whole process's peak resident memory (dataset included, and every configuration built earlier in the same process). Paper: ${t4.measures} (${t4.definition}).`,
     `Paper ms/query (Table 3): ${t3.definition}. Paper setting: ${t2.setting}.`,
     dataNote([...new Set([...view.index.map((r) => r.dataset), ...failedCells.map(cellDataset)])]),
   ];
   return {
     id: 'index', title: 'Indexes: recall, speed, build time and memory', notes,
-    header: ['source', 'dataset', 'index', 'search params', 'bits/vector', 'recall@1 %', 'recall@5 %', 'recall@10 %', 'nnRecall@1 %', 'nnRecall@10 %', 'QPS (1 thread)', 'latency p50 / p99 ms', 'mean ms/query', 'build s', 'index bytes', 'peak RSS (process)', 'status'],
+    header: [
+      'source', 'dataset', 'index', 'search params', 'bits/vector', 'rank', 'Δ recall@10 vs best', `${metricHeader('recall', '@10')} [95% CI]`, metricHeader('recall', '@1'), metricHeader('recall', '@5'),
+      metricHeader('nnRecall', '@10'), `${metricHeader('k-nn')} (k-nn)`, `${metricHeader('epsilon')} (epsilon)`, `${metricHeader('rel')} (rel)`, `${metricHeader('qps')}, best`, 'latency p50 / p99 ↓ (ms)',
+      metricHeader('build'), 'index size ↓', 'peak RSS (process)', 'status',
+    ],
     rows,
   };
 }
@@ -265,7 +368,8 @@ export function insertTables(view: RunView): Table[] {
   return out;
 }
 
-export function mtebTables(view: RunView): Table[] {
+export function mtebTables(rescored: Rescored): Table[] {
+  const view = rescored.view;
   const fig6 = paperFigure('Fig. 6');
   const models = [...new Set(view.mteb.map((t) => t.model))];
   const out: Table[] = models.map((model) => {
@@ -273,23 +377,27 @@ export function mtebTables(view: RunView): Table[] {
     const variants: { name: string; bits: number | null }[] = [];
     for (const t of tasks) for (const v of t.variants) if (v.variant !== 'original' && !variants.some((x) => x.name === v.variant)) variants.push({ name: v.variant, bits: v.bitsPerVector });
     const originalBits = tasks.flatMap((t) => t.variants).find((v) => v.variant === 'original')?.bitsPerVector ?? null;
-    const header = ['source', 'task', 'type', 'main metric', "paper's metric (Table 1)", `original (${originalBits ?? '?'} bits)`, ...variants.flatMap((v) => [`${v.name} (${v.bits ?? '?'} bits)`, 'Δ'])];
+    const header = ['source', 'task', 'type', 'main metric', "paper's metric (Table 1)", `original (${originalBits ?? '?'} bits) ${metricHeader('mainScore').replace(/^.* (↑|↓)/, '$1')}`, ...variants.flatMap((v) => [`${v.name} (${v.bits ?? '?'} bits)`, 'Δ vs original'])];
     const rows: TableRow[] = tasks.map((t) => {
       const orig = t.variants.find((v) => v.variant === 'original');
       return {
         source: 'ours',
-        cells: ['ours', t.task, t.type ?? DASH, t.mainMetric ?? 'main_score', paperMtebMetric(t.type) ?? DASH, num(orig?.mainScore),
+        cells: ['ours', t.task, t.type ?? DASH, t.mainMetric ?? 'main_score', paperMtebMetric(t.type) ?? DASH, withCI(orig?.mainScore, orig?.mainScoreCI),
           ...variants.flatMap((v) => {
             const x = t.variants.find((y) => y.variant === v.name);
-            const d = x?.mainScore !== null && x?.mainScore !== undefined && orig?.mainScore !== null && orig?.mainScore !== undefined ? x.mainScore - orig.mainScore : null;
-            return [num(x?.mainScore), d === null ? DASH : `${d >= 0 ? '+' : ''}${fmt(d, 3)}`];
+            const d = x ? mtebDiff(rescored, t, x) : null;
+            return [withCI(x?.mainScore, x?.mainScoreCI), d === null ? DASH : d.paired ? diffText(d.paired) : `${d.diff >= 0 ? '+' : ''}${fmt(d.diff, 3)} (not paired: no per-item scores)`];
           })],
       };
     });
+    const fromRaw = tasks.flatMap((t) => t.variants).filter((v) => rescored.mteb.get(v)?.source === 'raw').length;
     return {
       id: `mteb-${model.replace(/[^A-Za-z0-9_.-]+/g, '-')}`, title: `MTEB: ${model}, original vs quantized embeddings`,
       notes: [
         `main_score per task, as MTEB defines it for the task type; bits per vector: original ${originalBits ?? 'not recorded'}, ${variants.map((v) => `${v.name} ${v.bits ?? 'not recorded'}`).join(', ') || 'no quantized variant'} (every stored bit counted). Δ = quantized − original.`,
+        metricNote('mainScore'),
+        `Intervals: 95% bootstrap [lo, hi] over the task's test items where the cell recorded them; ${fromRaw} scores recomputed as the mean of their per-item scores (raw/<cell>/…). Δ carries a paired bootstrap interval (seeded by the cell's seed, 1000 resamples) when both sides kept per-item scores, and is marked "not significant" when that interval contains 0.`,
+        ...staleNotes(rescored.stale, new Set(tasks.map((t) => t.cell.cell))),
         `Paper ${fig6.ref}: ${fig6.note} Its metric per task type (Table 1) differs from MTEB's main_score for some types; its embeddings are bge-large-en-v1.5.`,
       ],
       header, rows,
@@ -339,9 +447,10 @@ export function paperTable(): Table {
 }
 
 /** All tables, in report order; sections without data are left out. */
-export function allTables(view: RunView): Table[] {
+export function allTables(rescored: Rescored): Table[] {
+  const view = rescored.view;
   return [
     runTable(view), environmentTable(view.run.cells), statusTable(view),
-    quantizeTable(view), rdTable(view), indexTable(view), ...insertTables(view), ...mtebTables(view), paperTable(),
+    quantizeTable(rescored), rdTable(view), indexTable(rescored), ...insertTables(view), ...mtebTables(rescored), paperTable(),
   ].filter((t): t is Table => t !== null);
 }
