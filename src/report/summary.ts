@@ -64,7 +64,7 @@ function quantSentences(r: Rescored): SummarySentence[] {
     } else if (ranked.length >= 2 && ranked.length === g.length) {
       const [best, second] = ranked;
       const ties = ranked.filter((x) => x.rank === '=1').length;
-      text = `At ${bits} bits per vector on ${dataset}, ${best.item.r.label} has the lowest loss, ${loss(best.item)}; ${second.item.r.label} ${loss(second.item)}; ${verdict(second)}${ties > 1 ? `; ${ties} quantizers tie with the best` : ''}.`;
+      text = `At ${bits} bits per vector on ${dataset}, ${best.item.r.label} has the lowest loss, ${loss(best.item)}; ${second.item.r.label} ${loss(second.item)}; ${verdict(second)}${ties > 1 ? `; ${ties} quantizers are not significantly worse than it` : ''}.`;
     } else {
       const sorted = [...g].sort((a, b) => a.r.loss - b.r.loss);
       text = `At ${bits} bits per vector on ${dataset}, ${sorted[0].r.label} has the lowest loss, ${loss(sorted[0])}; ${sorted[1].r.label} ${loss(sorted[1])}; significance not tested (no per-row errors in the run).`;
