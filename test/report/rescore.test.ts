@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InputError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
 import { writeNpy } from '../../src/data/npy.js';
 import { bootstrapMean, pairedBootstrapDiff } from '../../src/eval/bootstrap.js';
@@ -52,10 +53,8 @@ before(async () => {
     },
   }));
   runDir = join(dir, 'results', 'rescore-small');
-  if (process.env.DBG_RUN) { cpSync(process.env.DBG_RUN, runDir, { recursive: true }); return; } // DBG
   const s = await runTask({ task, resultsDir: join(dir, 'results'), print: () => undefined });
   assert.deepEqual(s.counts, { ok: 5, failed: 0, timeout: 0, 'not-run': 0 });
-  if (process.env.DBG_SAVE) cpSync(runDir, process.env.DBG_SAVE, { recursive: true }); // DBG
 });
 
 after(() => {
@@ -155,9 +154,34 @@ test('summary: one generated sentence per table with the intervals of the number
   assert.match(q[0].text, /^At 8 bits per vector on .*tiny.*, \S+ has the lowest loss, [\d.]+ \[[\d.]+, [\d.]+\]; /);
   // the run made by this branch keeps no per-row errors yet: the sentence says significance was not tested
   if (![...r.quant.values()].some((s) => s.rowErrors)) assert.match(q[0].text, /significance not tested/);
-  // the report carries them (layout's summary)
-  const files = await writeReport(runDir, join(dir, 'summary-report'));
-  assert.ok(existsSync(files.html));
+});
+
+test('exports: the ann-benchmarks summary carries the registry metrics recomputed from raw (k-nn with its distance tolerance, epsilon, rel, p999) and the recall interval', async () => {
+  const r = await rescored(runDir);
+  const files = await writeReport(runDir, join(dir, 'export-report'));
+  const jsonPath = files.exports.find((p) => p.includes('ann-benchmarks') && p.endsWith('.json'))!;
+  const ann = JSON.parse(readFileSync(jsonPath, 'utf8')) as { results: Record<string, number | string | null>[] };
+  assert.equal(ann.results.length, r.view.index.length);
+  for (const row of r.view.index) {
+    const m = r.index.get(row)!.metrics;
+    const e = ann.results.find((x) => x.parameters === `${row.rec.label}[${Object.entries(row.rec.params.search).map(([k, v]) => `${k}=${String(v)}`).join(',')}]`)!;
+    for (const id of ['k-nn', 'epsilon', 'largeepsilon', 'rel', 'p999']) assert.equal(e[id], m[id], id);
+    assert.equal(e.recall, row.rec.recall!['10']);
+    assert.deepEqual([e.recallLo, e.recallHi], [row.rec.recallCI!['recall@10'].lo, row.rec.recallCI!['recall@10'].hi]);
+  }
+});
+
+test('a truncated raw file stops the report with one sentence naming it', async () => {
+  const d = copyRun('truncated');
+  const rec = readCell<IndexRecord[]>(join(d, cellFiles(d, 'index.')[0])).metrics![0];
+  const file = join(d, ...rec.raw!.split('/'));
+  writeFileSync(file, readFileSync(file).subarray(0, 600));
+  await assert.rejects(writeReport(d, join(dir, 'truncated-report')), (e: Error) => {
+    assert.ok(e instanceof InputError, String(e));
+    assert.ok(e.message.includes(file), e.message);
+    assert.equal(e.message.split('\n').length, 1);
+    return true;
+  });
 });
 
 /** Writes per-row errors for the three 8-bit quantizers: B a noisy copy of A (a tie), C clearly worse. */
