@@ -58,8 +58,18 @@ export const INDEX_RANK_RULE =
 export const QUANT_RANK_RULE =
   'Rank: quantizers of one dataset at the same bits per vector, scored on the same evaluation rows, ordered by loss; "1" is the lowest, "=1" a quantizer whose paired bootstrap difference from it over the rows (95%, 1000 resamples) contains 0, i.e. not significantly higher; others keep their position. Rows without per-row errors (older runs) are not ranked.';
 
+/** One ranking per Rescored: the tables and the summary ask for the same one (paired bootstraps are not free). */
+function memo<T>(f: (r: Rescored) => Map<T, Ranked<T>>): (r: Rescored) => Map<T, Ranked<T>> {
+  const cache = new WeakMap<Rescored, Map<T, Ranked<T>>>();
+  return (r) => {
+    let m = cache.get(r);
+    if (!m) cache.set(r, (m = f(r)));
+    return m;
+  };
+}
+
 /** Index configurations ranked by recall@10 within (dataset, queries) groups; only rows recomputed from raw files. */
-export function indexRanking(r: Rescored): Map<IndexRow, Ranked<IndexRow>> {
+export const indexRanking = memo((r: Rescored): Map<IndexRow, Ranked<IndexRow>> => {
   const cands = r.view.index.flatMap((row) => {
     const s = r.index.get(row);
     const per = s?.perQueryRecall10;
@@ -68,17 +78,17 @@ export function indexRanking(r: Rescored): Map<IndexRow, Ranked<IndexRow>> {
     return [{ item: row, value, perItem: per, key: `${row.dataset}\u0000${s.queriesKey}`, seed: row.cell.seed ?? 0 }];
   });
   return rankGroups(cands, 'recall');
-}
+});
 
 /** Quantizers ranked by loss within (dataset, bits per vector, evaluation rows) groups; only rows with per-row errors. */
-export function quantRanking(r: Rescored): Map<QuantRow, Ranked<QuantRow>> {
+export const quantRanking = memo((r: Rescored): Map<QuantRow, Ranked<QuantRow>> => {
   const cands = r.view.quant.flatMap((row) => {
     const e = r.quant.get(row)?.rowErrors;
     if (!e) return [];
     return [{ item: row, value: row.r.loss, perItem: e, key: `${row.dataset}\u0000${row.r.bitsPerVector}\u0000${e.length}\u0000${row.cell.seed}`, seed: row.cell.seed ?? 0 }];
   });
   return rankGroups(cands, 'loss');
-}
+});
 
 /** A quantized MTEB variant minus the original on one task: paired over the items when both kept them. */
 export interface MtebDiff {

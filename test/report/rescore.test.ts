@@ -171,6 +171,29 @@ test('exports: the ann-benchmarks summary carries the registry metrics recompute
   }
 });
 
+test('an older run without raw files: the cached numbers and intervals are shown, nothing is ranked, the summary says so', async () => {
+  const d = copyRun('no-raw');
+  rmSync(join(d, 'raw'), { recursive: true, force: true });
+  for (const f of cellFiles(d, 'index.')) {
+    const cell = readCell<IndexRecord[]>(join(d, f));
+    for (const rec of cell.metrics!) {
+      delete rec.raw;
+      delete rec.rawTruth;
+      rec.recall!['10'] = Math.min(rec.recall!['10'], 0.85); // no configuration reaches 0.9
+    }
+    writeFileSync(join(d, f), JSON.stringify(cell));
+  }
+  const r = await rescored(d);
+  assert.ok([...r.index.values()].every((s) => s.source === 'cache'));
+  assert.equal(indexRanking(r).size, 0);
+  const t = indexTable(r)!;
+  const rows = rowsOf(t);
+  assert.ok(rows.every((x) => x.rank === '—' && x.status === 'ok'));
+  assert.ok(rows.every((x) => /^0\.\d{4} \[0\.\d{4}, [01]\.\d{4}\]$/.test(x[col(t, 'Set recall@10')])), 'the cached interval of the job');
+  const s = summarize(r.view, r).find((x) => x.section === 'indexes')!;
+  assert.match(s.text, /\(no per-query raw results: ties not tested\); no configuration reaches recall@10 ≥ 0\.9; the fastest configuration is .* at [\d.]+ QPS, recall@10 0\.\d{4} \[/);
+});
+
 test('a truncated raw file stops the report with one sentence naming it', async () => {
   const d = copyRun('truncated');
   const rec = readCell<IndexRecord[]>(join(d, cellFiles(d, 'index.')[0])).metrics![0];
