@@ -22,6 +22,13 @@ import { buildView } from '../../src/report/model.js';
 import { allTables } from '../../src/report/tables.js';
 import { sharedFixtureRun } from './fixtures.js';
 
+// The page's globals inside page.evaluate: the project compiles without the DOM library (it would
+// retype Node's timers everywhere), so they are declared here, untyped.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+declare const document: any, window: any;
+type HTMLCanvasElement = any;
+type HTMLElement = any;
+
 const CHROMIUM = '/usr/bin/chromium';
 const SKIP = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (Debian's chromium package): the browser check cannot run`;
 
