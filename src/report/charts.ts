@@ -1,5 +1,10 @@
 /**
- * The report's charts: chart.js rendered in Node by chartjs-node-canvas (node-canvas) to PNG.
+ * The report's charts: one chart.js configuration per chart, plain JSON, rendered in Node by
+ * chartjs-node-canvas (node-canvas) to PNG and embedded in index.html, where the page draws it
+ * again interactively; both go through chart-runtime.ts (error bars, tooltips, legend behaviour),
+ * so the two never disagree. Points carry their configuration as tooltip lines and, where the
+ * result has one, a 95% bootstrap interval as error bars (recallCI, lossCI, mainScoreCI). Axis
+ * titles and Pareto frontiers take names, units and directions from the metric registry.
  * Only the charts whose data exist in the run are made:
  *
  *   recall-qps-<dataset>       recall@10 (x) against QPS (y, log), a Pareto frontier per index and
