@@ -124,7 +124,7 @@ export function assertPlainJson(v: unknown, path = 'config'): void {
     for (const [k, x] of Object.entries(v)) assertPlainJson(x, `${path}.${k}`);
     return;
   }
-  throw new Error(`${path} is a ${typeof v}: not JSON`);
+  throw new Error(`${path} is ${v === undefined ? 'undefined' : typeof v === 'object' ? `a ${(v as object).constructor?.name ?? 'object'}` : `a ${typeof v}`}: not JSON`);
 }
 
 async function render(id: string, title: string, caption: string, figure: string | null, config: ChartConfiguration, height = 540): Promise<ChartImage> {
