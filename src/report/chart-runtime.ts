@@ -7,7 +7,8 @@
  * A chart's configuration is plain JSON (charts.ts): no functions. Its declarative parts under
  * `options.plugins.vqbench` (VqbenchChartOptions) and per-point fields are turned into behaviour here:
  * - error bars: a point `{x, y, xMin?, xMax?, yMin?, yMax?}` gets whiskers (the plugin below);
- * - tooltips: a point's `tip` lines (configuration, value and interval) are its tooltip;
+ * - tooltips: a point's `tip` lines (configuration, value and interval) are its tooltip, listed
+ *   once when two datasets hold the same point (a frontier point is also a faint point);
  * - legend: hide items by label suffix, keep dataset order, and toggle the datasets of one `series`
  *   together (a method's frontier line and its faint points);
  * - ticks: 'pow2' labels an axis of log2 values with 2^v.
@@ -107,6 +108,12 @@ export function chartRuntime(): ChartRuntime {
         return raw && typeof raw === 'object' && Array.isArray(raw.tip) ? raw.tip : undefined;
       },
     };
+    // a frontier point is also one of the faint points: list the same configuration once
+    const tipKey = (item: TooltipItem<'scatter'>) => {
+      const raw = item.raw as Raw | null;
+      return raw && typeof raw === 'object' && Array.isArray(raw.tip) ? raw.tip.join('\n') : `${item.datasetIndex}/${item.dataIndex}`;
+    };
+    tooltip.filter = (item: TooltipItem<'scatter'>, index: number, items: TooltipItem<'scatter'>[]) => items.findIndex((o) => tipKey(o) === tipKey(item)) === index;
     const legend = (plugins.legend ??= {});
     const labels = (legend.labels ??= {});
     const hide = v.legendHideSuffix;

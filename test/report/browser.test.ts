@@ -44,10 +44,17 @@ let browser: Browser | undefined;
 let page: Page;
 const problems: string[] = [];
 const requests: string[] = [];
+const seconds: Record<string, number> = {};
 
 before(async () => {
   if (SKIP) return;
+  let t0 = performance.now();
+  const lap = (name: string) => {
+    seconds[name] = Math.round(performance.now() - t0) / 1000;
+    t0 = performance.now();
+  };
   const runDir = await sharedFixtureRun();
+  lap('fixture run');
   const view = buildView(loadRun(runDir));
   charts = await renderCharts(view);
   const content = layout(view.run.name, allTables(view), charts, [], [], SUMMARY);
@@ -55,6 +62,7 @@ before(async () => {
   htmlPath = join(tmp, 'index.html');
   writeFileSync(htmlPath, renderHtml(content, new Map(charts.map((c) => [c.id, c.png]))));
   writeFileSync(join(tmp, 'report.md'), renderMarkdown(content));
+  lap('report');
   browser = await puppeteer.launch({
     executablePath: CHROMIUM, headless: true,
     args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-dev-shm-usage', `--user-data-dir=${join(tmp, 'profile')}`],
@@ -70,6 +78,7 @@ before(async () => {
   });
   await page.goto(pathToFileURL(htmlPath).href, { waitUntil: 'load', timeout: 30_000 });
   await page.waitForSelector('body[data-charts-ready]', { timeout: 20_000 });
+  lap('browser and page');
 });
 
 after(async () => {
@@ -78,7 +87,8 @@ after(async () => {
   await shutdownWorkers();
 });
 
-test('browser: the page loads with no console error, no page error and no request beyond the file', { skip: SKIP }, () => {
+test('browser: the page loads with no console error, no page error and no request beyond the file', { skip: SKIP }, (t) => {
+  t.diagnostic(`seconds: ${JSON.stringify(seconds)}`);
   assert.deepEqual(problems, []);
   assert.deepEqual(requests, []);
 });
@@ -135,12 +145,35 @@ test('browser: hovering a recall–QPS point shows its configuration, recall int
   const first = config.data.datasets[0] as unknown as { label: string; data: { tip: string[]; xMin: number; xMax: number }[] };
   const tip = await hover('recall-qps-synthetic-gmm', 0, 0);
   assert.ok(tip.active >= 1 && tip.opacity > 0, JSON.stringify(tip));
+  assert.equal(tip.lines.filter((l: string) => l === first.data[0].tip[0]).length, 1, 'the frontier point and its faint twin are listed once');
   assert.ok(tip.title.includes(first.label), JSON.stringify(tip.title));
   const text = tip.lines.join('\n');
   assert.ok(text.includes(first.data[0].tip[0]), `the configuration label: ${text}`);
   assert.match(text, /recall@10: [\d.]+ \[[\d.]+, [\d.]+\]/);
   assert.match(text, /QPS: [\d,]+/);
   assert.ok(first.data[0].xMin <= first.data[0].xMax);
+});
+
+test('browser: a legend click hides a method\'s frontier and its faint points together', { skip: SKIP }, async () => {
+  const state = () => page.evaluate(() => {
+    const canvas = document.querySelector('figure[data-chart="recall-qps-synthetic-gmm"] canvas');
+    const chart = window.Chart.getChart(canvas);
+    const r = canvas.getBoundingClientRect();
+    const box = chart.legend.legendHitBoxes[0];
+    return {
+      click: { x: r.left + box.left + box.width / 2, y: r.top + box.top + box.height / 2 },
+      legend: chart.legend.legendItems.map((i: { text: string }) => i.text),
+      visible: chart.data.datasets.map((d: { label: string }, i: number) => [d.label, chart.isDatasetVisible(i)]),
+    };
+  });
+  const s0 = await state();
+  assert.ok(s0.legend.every((t: string) => t.endsWith(' (frontier)')), `the faint series are not listed: ${s0.legend}`);
+  const series = s0.legend[0].replace(/ \(frontier\)$/, '');
+  await page.mouse.click(s0.click.x, s0.click.y);
+  const s1 = await state();
+  for (const [label, visible] of s1.visible) assert.equal(visible, !label.startsWith(`${series} `), label);
+  await page.mouse.click(s0.click.x, s0.click.y);
+  assert.ok((await state()).visible.every(([, v]: [string, boolean]) => v), 'a second click shows them again');
 });
 
 test('browser: hovering a loss point shows its interval; an MTEB bar shows its score', { skip: SKIP }, async () => {
