@@ -189,3 +189,15 @@ test('html and markdown: charts are interactive figures with their JSON and PNG 
   assert.match(renderHtml(empty, new Map()), /<section id="summary"><h2>Summary<\/h2><p class="intro">No comparison/);
   assert.match(renderMarkdown(empty), /## Summary\n\nNo comparison/);
 });
+
+test('the runtime\'s source text works on its own, as the page gets it: the same PNG as the module\'s runtime', async () => {
+  // the page's preamble (interactive.ts): the __name shim for esbuild's keepNames, then the source
+  const fresh = new Function(`var __name = function (f) { return f; }; return (${chartRuntime.toString()})();`)() as ReturnType<typeof chartRuntime>;
+  const c = chart('recall-qps-synthetic-gmm');
+  const draw = (rt: ReturnType<typeof chartRuntime>) =>
+    new cnc.ChartJSNodeCanvas({ width: c.width, height: c.height, backgroundColour: 'white', plugins: { modern: [rt.plugin] } })
+      .renderToBuffer(rt.hydrate(JSON.parse(JSON.stringify(c.config)) as ChartConfiguration));
+  const viaSource = await draw(fresh);
+  assert.ok(viaSource.equals(await draw(chartRuntime())), 'the page\'s runtime draws what Node drew');
+  assert.ok(viaSource.equals(c.png), 'and what the report wrote');
+});
