@@ -101,7 +101,11 @@ export function chartRuntime(): ChartRuntime {
     const tooltip = (plugins.tooltip ??= {});
     tooltip.callbacks = {
       ...tooltip.callbacks,
-      title: (items: TooltipItem<'scatter'>[]) => (items.length ? String(items[0].dataset.label ?? '') : ''),
+      // the series for points with tip lines; chart.js's own title (the category) for the others
+      title: (items: TooltipItem<'scatter'>[]) => {
+        const raw = items.length ? (items[0].raw as Raw | null) : null;
+        return raw && typeof raw === 'object' && Array.isArray(raw.tip) ? String(items[0].dataset.label ?? '') : undefined;
+      },
       // undefined falls back to chart.js's own label (a point without tip lines)
       label: (item: TooltipItem<'scatter'>) => {
         const raw = item.raw as Raw | null;

@@ -200,7 +200,7 @@ async function buildBars(view: RunView, dataset: string): Promise<ChartImage[]> 
         labels,
         datasets: [{
           label: 'build seconds', backgroundColor: builds.map((b) => col.get(b.index)!),
-          data: builds.map((b): ChartPoint => ({ x: b.buildSeconds, y: b.label, tip: [`build: ${fmt(b.buildSeconds)} s`, `${b.bitsPerVector} bits/vector`] })),
+          data: builds.map((b): ChartPoint => ({ x: b.buildSeconds, y: b.label, tip: [b.label, `build: ${fmt(b.buildSeconds)} s`, `${b.bitsPerVector} bits/vector`] })),
         }],
       },
       options: {
@@ -216,8 +216,8 @@ async function buildBars(view: RunView, dataset: string): Promise<ChartImage[]> 
       data: {
         labels: memLabels,
         datasets: [
-          { label: "index bytes (the index's own; * = estimate), MiB", data: builds.map((b, i): ChartPoint => ({ x: b.indexBytes / MIB, y: memLabels[i], tip: [`index: ${fmt(b.indexBytes / MIB)} MiB${b.memoryIsExact ? '' : ' (estimate)'}`] })), backgroundColor: '#1f77b4' },
-          { label: 'peak RSS (whole process), MiB', data: builds.map((b, i): ChartPoint => ({ x: b.peakRssBytes / MIB, y: memLabels[i], tip: [`peak RSS: ${fmt(b.peakRssBytes / MIB)} MiB (whole process)`] })), backgroundColor: '#bbbbbb' },
+          { label: "index bytes (the index's own; * = estimate), MiB", data: builds.map((b, i): ChartPoint => ({ x: b.indexBytes / MIB, y: memLabels[i], tip: [b.label, `index: ${fmt(b.indexBytes / MIB)} MiB${b.memoryIsExact ? '' : ' (estimate)'}`] })), backgroundColor: '#1f77b4' },
+          { label: 'peak RSS (whole process), MiB', data: builds.map((b, i): ChartPoint => ({ x: b.peakRssBytes / MIB, y: memLabels[i], tip: [b.label, `peak RSS: ${fmt(b.peakRssBytes / MIB)} MiB (whole process)`] })), backgroundColor: '#bbbbbb' },
         ],
       },
       options: {
