@@ -10,6 +10,7 @@
 import { VqbenchError } from '../core/errors.js';
 import { Matrix } from '../core/matrix.js';
 import type { SearchParams, SearchResult, VectorIndex } from '../index/types.js';
+import { nonDominated } from './dominance.js';
 
 /** Why a recall could not be measured. */
 function noQueries(what: string, k: number, nq: number): string {
@@ -162,22 +163,10 @@ export interface ParetoPoint {
  * The points not dominated by any other (maximize recall and QPS), sorted by recall ascending (QPS
  * then descends). A point is dropped when another has recall ≥ and QPS ≥ with one of them strictly
  * greater; of exact duplicates the first is kept. Points with a NaN coordinate are ignored.
+ * (src/eval/pareto.ts takes the directions of any two registry metrics.)
  */
 export function paretoFrontier<T extends ParetoPoint>(points: readonly T[]): T[] {
-  const pts = points
-    .map((p, i) => ({ p, i }))
-    .filter(({ p }) => !Number.isNaN(p.recall) && !Number.isNaN(p.qps));
-  // best recall first; equal recall: best qps first; then input order
-  pts.sort((a, b) => b.p.recall - a.p.recall || b.p.qps - a.p.qps || a.i - b.i);
-  const out: T[] = [];
-  let bestQps = -Infinity;
-  for (const { p } of pts) {
-    if (p.qps > bestQps) {
-      out.push(p);
-      bestQps = p.qps;
-    }
-  }
-  return out.reverse();
+  return nonDominated(points, (p) => p.recall, (p) => p.qps, true, true);
 }
 
 export interface MeasureOptions {

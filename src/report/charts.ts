@@ -1,5 +1,10 @@
 /**
- * The report's charts: chart.js rendered in Node by chartjs-node-canvas (node-canvas) to PNG.
+ * The report's charts: one chart.js configuration per chart, plain JSON, rendered in Node by
+ * chartjs-node-canvas (node-canvas) to PNG and embedded in index.html, where the page draws it
+ * again interactively; both go through chart-runtime.ts (error bars, tooltips, legend behaviour),
+ * so the two never disagree. Points carry their configuration as tooltip lines and, where the
+ * result has one, a 95% bootstrap interval as error bars (recallCI, lossCI, mainScoreCI). Axis
+ * titles and Pareto frontiers take names, units and directions from the metric registry.
  * Only the charts whose data exist in the run are made:
  *
  *   recall-qps-<dataset>       recall@10 (x) against QPS (y, log), a Pareto frontier per index and
@@ -14,8 +19,10 @@
  *   insert-<cell>              seconds and memory change per insert batch (Fig. 7)
  */
 import cnc from 'chartjs-node-canvas';
-import type { ChartConfiguration, LegendItem } from 'chart.js';
-import { paretoFrontier } from '../eval/ann.js';
+import type { ChartConfiguration } from 'chart.js';
+import { metricInfo } from '../eval/metric-registry.js';
+import { paretoFrontierBy } from '../eval/pareto.js';
+import { chartRuntime, type ChartPoint, type VqbenchChartOptions } from './chart-runtime.js';
 import { slug, type RunView } from './model.js';
 
 export interface ChartImage {
@@ -29,19 +36,26 @@ export interface ChartImage {
   png: Buffer;
   width: number;
   height: number;
+  /**
+   * The chart.js configuration the PNG was drawn from, as plain JSON (no functions): the page draws
+   * the interactive chart from the same object, after the same `chartRuntime().hydrate`.
+   */
+  config: ChartConfiguration;
 }
 
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 const WIDTH = 960;
 const MIB = 2 ** 20;
+const BARS_NOTE = 'Bars: 95% bootstrap interval';
 
+const runtime = chartRuntime();
 const renderers = new Map<string, InstanceType<typeof cnc.ChartJSNodeCanvas>>();
 
 function renderer(width: number, height: number): InstanceType<typeof cnc.ChartJSNodeCanvas> {
   const key = `${width}x${height}`;
   let r = renderers.get(key);
   if (!r) {
-    r = new cnc.ChartJSNodeCanvas({ width, height, backgroundColour: 'white' });
+    r = new cnc.ChartJSNodeCanvas({ width, height, backgroundColour: 'white', plugins: { modern: [runtime.plugin] } });
     renderers.set(key, r);
   }
   return r;
@@ -66,45 +80,108 @@ function titleOpts(text: string, sub?: string) {
 
 const axisTitle = (text: string) => ({ display: true, text });
 
-async function render(id: string, title: string, caption: string, figure: string | null, config: ChartConfiguration, height = 540): Promise<ChartImage> {
-  const png = await renderer(WIDTH, height).renderToBuffer(config, 'image/png');
-  return { id, title, caption, figure, png, width: WIDTH, height };
+/**
+ * An axis title from the metric registry: name, unit and the better direction as an arrow
+ * (→/← on x, ↑/↓ on y). `name` and `unit` override the registry's where the chart shows a variant
+ * (recall@10, MiB).
+ */
+export function metricAxisTitle(id: string, axis: 'x' | 'y', over: { name?: string; unit?: string } = {}) {
+  const m = metricInfo(id);
+  const arrow = axis === 'x' ? (m.higherIsBetter ? '→' : '←') : m.higherIsBetter ? '↑' : '↓';
+  return axisTitle(`${over.name ?? m.name} [${over.unit ?? m.unit}], ${arrow} better`);
 }
+
+/** A number for a tooltip: 4 significant digits, thousands grouped. */
+export function fmt(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US');
+  return Number(v.toPrecision(4)).toString();
+}
+
+export interface Interval {
+  lo: number;
+  hi: number;
+}
+
+/** An interval read defensively (older results have none; other engineers' fields may be absent). */
+export function intervalOf(v: unknown): Interval | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const { lo, hi } = v as Record<string, unknown>;
+  return typeof lo === 'number' && typeof hi === 'number' && Number.isFinite(lo) && Number.isFinite(hi) ? { lo, hi } : null;
+}
+
+const withInterval = (name: string, v: number, ci: Interval | null) => `${name}: ${fmt(v)}${ci ? ` [${fmt(ci.lo)}, ${fmt(ci.hi)}]` : ''}`;
+
+/** Throws when a configuration holds something JSON cannot carry (a function, undefined, NaN): the page would draw another chart. */
+export function assertPlainJson(v: unknown, path = 'config'): void {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new Error(`${path} is ${v}: not JSON`);
+    return;
+  }
+  if (Array.isArray(v)) return v.forEach((x, i) => assertPlainJson(x, `${path}[${i}]`));
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    for (const [k, x] of Object.entries(v)) assertPlainJson(x, `${path}.${k}`);
+    return;
+  }
+  throw new Error(`${path} is ${v === undefined ? 'undefined' : typeof v === 'object' ? `a ${(v as object).constructor?.name ?? 'object'}` : `a ${typeof v}`}: not JSON`);
+}
+
+async function render(id: string, title: string, caption: string, figure: string | null, config: ChartConfiguration, height = 540): Promise<ChartImage> {
+  const opts = (config.options ??= {}) as { animation?: boolean };
+  opts.animation = false; // the page draws at once too (and its hover test needs no wait)
+  assertPlainJson(config);
+  const json = JSON.stringify(config);
+  // the PNG is drawn from a parsed copy of exactly the JSON the page embeds
+  const png = await renderer(WIDTH, height).renderToBuffer(runtime.hydrate(JSON.parse(json) as ChartConfiguration), 'image/png');
+  return { id, title, caption, figure, png, width: WIDTH, height, config: JSON.parse(json) as ChartConfiguration };
+}
+
+const vq = (o: VqbenchChartOptions) => ({ vqbench: o });
 
 async function recallQps(view: RunView, dataset: string): Promise<ChartImage | null> {
   const rows = view.index.filter((r) => r.dataset === dataset && r.rec.status === 'ok' && r.rec.qps !== null && r.rec.recall?.['10'] !== undefined);
   if (rows.length === 0) return null;
   const series = (r: (typeof rows)[number]) => r.rec.index + (r.rec.params?.build?.trainer === 'adam' ? ' (adam)' : '');
-  const groups = new Map<string, { recall: number; qps: number; label: string }[]>();
+  const groups = new Map<string, ChartPoint[]>();
+  let withCI = 0;
   for (const r of rows) {
     const g = groups.get(series(r)) ?? [];
-    g.push({ recall: r.rec.recall!['10'], qps: r.rec.qps!, label: r.rec.label });
+    const recall = r.rec.recall!['10'], qps = r.rec.qps!;
+    const ci = intervalOf(r.rec.recallCI?.['recall@10']);
+    if (ci) withCI++;
+    const search = Object.entries(r.rec.params?.search ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(', ');
+    g.push({
+      x: recall, y: qps, ...(ci && { xMin: ci.lo, xMax: ci.hi }),
+      tip: [r.rec.label, `search: ${search || 'defaults'}`, withInterval('recall@10', recall, ci), `QPS: ${fmt(qps)}`],
+    });
     groups.set(series(r), g);
   }
   const col = colours([...groups.keys()]);
   const datasets = [...groups.entries()].flatMap(([name, pts]) => {
     const c = col.get(name)!;
-    const front = paretoFrontier(pts);
+    const front = paretoFrontierBy(pts, { id: 'recall' }, { id: 'qps' });
     return [
-      { label: `${name} (frontier)`, data: front.map((p) => ({ x: p.recall, y: p.qps })), showLine: true, borderColor: c, backgroundColor: c, pointRadius: 4, borderWidth: 2 },
-      { label: `${name} · all`, data: pts.map((p) => ({ x: p.recall, y: p.qps })), showLine: false, borderColor: alpha(c, 0.5), backgroundColor: alpha(c, 0.25), pointRadius: 3 },
+      { label: `${name} (frontier)`, series: name, data: front, showLine: true, borderColor: c, backgroundColor: c, pointRadius: 4, borderWidth: 2 },
+      { label: `${name} · all`, series: name, data: pts, showLine: false, borderColor: alpha(c, 0.5), backgroundColor: alpha(c, 0.25), errorBarColor: alpha(c, 0.45), pointRadius: 3 },
     ];
   });
-  const minRecall = Math.min(...rows.map((r) => r.rec.recall!['10']));
+  const minRecall = Math.min(...rows.map((r) => r.rec.recall!['10']), ...[...groups.values()].flat().map((p) => p.xMin ?? 1));
   const k = rows[0].rec.k;
   return render(`recall-qps-${slug(dataset)}`, `Recall–QPS: ${dataset}`,
-    `recall@10 (x) against queries per second on one thread (y, log scale), ${rows[0].rec.queries} queries, k = ${k}. Lines: the Pareto frontier of each index over all its configurations; faint points: every configuration (as ann-benchmarks plots). Up and right is better.`,
+    `recall@10 = |approx top-10 ∩ exact top-10| / 10 (x) against queries per second on one thread (y, log scale), ${rows[0].rec.queries} queries, k = ${k}. Lines: the Pareto frontier of each index over all its configurations (directions from the metric registry: up and right is better); faint points: every configuration (as ann-benchmarks plots).${withCI ? ` ${BARS_NOTE} of recall@10 over queries.` : ''}`,
     null, {
       type: 'scatter',
       data: { datasets },
       options: {
+        interaction: { mode: 'nearest', intersect: true },
         plugins: {
           ...titleOpts(`Recall–QPS on ${dataset}`, 'Pareto frontier per index; faint points = every configuration'),
-          legend: { labels: { filter: (item: LegendItem) => !item.text.endsWith(' · all') } },
+          ...vq({ legendHideSuffix: ' · all', linkedSeries: true, toggleAxes: ['y'] }),
         },
         scales: {
-          x: { type: 'linear', min: Math.max(0, Math.floor(minRecall * 10) / 10 - 0.05), max: 1.0, title: axisTitle('recall@10 = |approx top-10 ∩ exact top-10| / 10') },
-          y: { type: 'logarithmic', title: axisTitle('queries per second (1 thread, log scale)') },
+          x: { type: 'linear', min: Math.max(0, Math.floor(minRecall * 10) / 10 - 0.05), max: 1.0, title: metricAxisTitle('recall', 'x', { name: 'recall@10' }) },
+          y: { type: 'logarithmic', title: metricAxisTitle('qps', 'y', { name: 'queries per second (1 thread)' }) },
         },
       },
     } as ChartConfiguration);
@@ -119,27 +196,34 @@ async function buildBars(view: RunView, dataset: string): Promise<ChartImage[]> 
   const time = await render(`build-time-${slug(dataset)}`, `Build time: ${dataset}`,
     'Seconds to build each index configuration once (training included); the sweep of search parameters reuses the build.', null, {
       type: 'bar',
-      data: { labels, datasets: [{ label: 'build seconds', data: builds.map((b) => b.buildSeconds), backgroundColor: builds.map((b) => col.get(b.index)!) }] },
+      data: {
+        labels,
+        datasets: [{
+          label: 'build seconds', backgroundColor: builds.map((b) => col.get(b.index)!),
+          data: builds.map((b): ChartPoint => ({ x: b.buildSeconds, y: b.label, tip: [b.label, `build: ${fmt(b.buildSeconds)} s`, `${b.bitsPerVector} bits/vector`] })),
+        }],
+      },
       options: {
         indexAxis: 'y',
-        plugins: { ...titleOpts(`Build time on ${dataset}`), legend: { display: false } },
-        scales: { x: { beginAtZero: true, title: axisTitle('build seconds') } },
+        plugins: { ...titleOpts(`Build time on ${dataset}`), legend: { display: false }, ...vq({ toggleAxes: ['x'] }) },
+        scales: { x: { type: 'linear', beginAtZero: true, title: metricAxisTitle('build', 'x', { name: 'build time' }) } },
       },
     } as ChartConfiguration, h);
+  const memLabels = builds.map((b) => (b.memoryIsExact ? b.label : `${b.label} *`));
   const mem = await render(`memory-${slug(dataset)}`, `Memory: ${dataset}`,
     "Two different quantities per configuration: the index's own bytes (what it holds; native libraries' are the adapter's estimate, marked *) and the process peak RSS (the whole process: dataset, ground truth and every index built before in the same process). Log scale.", null, {
       type: 'bar',
       data: {
-        labels: builds.map((b) => (b.memoryIsExact ? b.label : `${b.label} *`)),
+        labels: memLabels,
         datasets: [
-          { label: "index bytes (the index's own; * = estimate), MiB", data: builds.map((b) => b.indexBytes / MIB), backgroundColor: '#1f77b4' },
-          { label: 'peak RSS (whole process), MiB', data: builds.map((b) => b.peakRssBytes / MIB), backgroundColor: '#bbbbbb' },
+          { label: "index bytes (the index's own; * = estimate), MiB", data: builds.map((b, i): ChartPoint => ({ x: b.indexBytes / MIB, y: memLabels[i], tip: [b.label, `index: ${fmt(b.indexBytes / MIB)} MiB${b.memoryIsExact ? '' : ' (estimate)'}`] })), backgroundColor: '#1f77b4' },
+          { label: 'peak RSS (whole process), MiB', data: builds.map((b, i): ChartPoint => ({ x: b.peakRssBytes / MIB, y: memLabels[i], tip: [b.label, `peak RSS: ${fmt(b.peakRssBytes / MIB)} MiB (whole process)`] })), backgroundColor: '#bbbbbb' },
         ],
       },
       options: {
         indexAxis: 'y',
-        plugins: { ...titleOpts(`Memory on ${dataset}`, 'index bytes vs process peak RSS (log scale)') },
-        scales: { x: { type: 'logarithmic', title: axisTitle('MiB (log scale)') } },
+        plugins: { ...titleOpts(`Memory on ${dataset}`, 'index bytes vs process peak RSS (log scale)'), ...vq({ toggleAxes: ['x'] }) },
+        scales: { x: { type: 'logarithmic', title: metricAxisTitle('indexsize', 'x', { name: 'memory', unit: 'MiB' }) } },
       },
     } as ChartConfiguration, Math.max(360, 160 + 56 * builds.length));
   return [time, mem];
@@ -149,11 +233,17 @@ async function buildBars(view: RunView, dataset: string): Promise<ChartImage[]> 
 async function lossVs(view: RunView, dataset: string, along: 'books' | 'size'): Promise<ChartImage | null> {
   const rows = view.quant.filter((q) => q.dataset === dataset);
   const other = along === 'books' ? 'size' : 'books';
-  const groups = new Map<string, { x: number; y: number }[]>();
+  const groups = new Map<string, ChartPoint[]>();
+  let withCI = 0;
   for (const q of rows) {
     const key = `${q.family} · ${other === 'size' ? `${q.r.size} codewords` : `${q.r.books} books`}`;
     const g = groups.get(key) ?? [];
-    g.push({ x: along === 'books' ? q.r.books : Math.log2(q.r.size), y: q.r.loss });
+    const ci = intervalOf(q.r.lossCI);
+    if (ci) withCI++;
+    g.push({
+      x: along === 'books' ? q.r.books : Math.log2(q.r.size), y: q.r.loss, ...(ci && { yMin: ci.lo, yMax: ci.hi }),
+      tip: [q.r.label, `${q.r.books} books × ${q.r.size} codewords, ${q.r.bitsPerVector} bits/vector`, withInterval('loss', q.r.loss, ci)],
+    });
     groups.set(key, g);
   }
   const useful = [...groups.entries()].filter(([, pts]) => new Set(pts.map((p) => p.x)).size >= 2);
@@ -161,22 +251,26 @@ async function lossVs(view: RunView, dataset: string, along: 'books' | 'size'): 
   const col = colours(useful.map(([k]) => k));
   const fig = along === 'books' ? 'Fig. 4' : 'Fig. 5';
   const datasets = useful.map(([name, pts]) => ({
-    label: name, data: [...pts].sort((a, b) => a.x - b.x), showLine: true, borderColor: col.get(name)!, backgroundColor: col.get(name)!, pointRadius: 4, borderWidth: 2,
+    label: name, data: [...pts].sort((a, b) => (a.x as number) - (b.x as number)), showLine: true, borderColor: col.get(name)!, backgroundColor: col.get(name)!, pointRadius: 4, borderWidth: 2,
   }));
+  const bars = withCI ? ` ${BARS_NOTE} of the loss over the held-out rows.` : '';
   return render(`loss-vs-${along}-${slug(dataset)}`, `Loss vs ${along === 'books' ? 'number of codebooks' : 'codebook size'}: ${dataset}`,
-    along === 'books'
+    (along === 'books'
       ? 'Quantization loss (mean ||x − x̂||² on held-out rows, paper eq. 5) against the number of codebooks, one line per quantizer and codebook size (cf. paper Fig. 4; note that bits per vector differ between quantizers at the same number of codebooks: see the equal-bits chart).'
-      : 'Quantization loss against the codebook size (log2 scale), one line per quantizer and number of codebooks (cf. paper Fig. 5).',
+      : 'Quantization loss against the codebook size (log2 scale), one line per quantizer and number of codebooks (cf. paper Fig. 5).') + bars,
     fig, {
       type: 'scatter',
       data: { datasets },
       options: {
-        plugins: titleOpts(`Loss vs ${along === 'books' ? 'number of codebooks' : 'codebook size'} on ${dataset}`, `cf. paper ${fig}`),
+        plugins: {
+          ...titleOpts(`Loss vs ${along === 'books' ? 'number of codebooks' : 'codebook size'} on ${dataset}`, `cf. paper ${fig}`),
+          ...vq({ toggleAxes: ['y'], ...(along === 'size' && { tickFormat: { x: 'pow2' } }) }),
+        },
         scales: {
           x: along === 'books'
             ? { type: 'linear', ticks: { stepSize: 1 }, title: axisTitle('number of codebooks') }
-            : { type: 'linear', ticks: { stepSize: 1, callback: (v: string | number) => String(2 ** Number(v)) }, title: axisTitle('codewords per codebook (log2 scale)') },
-          y: { type: 'linear', title: axisTitle('loss = mean ||x − x̂||²') },
+            : { type: 'linear', ticks: { stepSize: 1 }, title: axisTitle('codewords per codebook (log2 scale)') },
+          y: { type: 'linear', title: metricAxisTitle('loss', 'y', { name: 'loss = mean ||x − x̂||²' }) },
         },
       },
     } as ChartConfiguration);
@@ -188,25 +282,37 @@ async function rateDistortion(view: RunView, dataset: string): Promise<ChartImag
   if (rows.length === 0 && !curve) return null;
   const fams = [...new Set(rows.map((q) => q.family))];
   const col = colours(fams);
-  const datasets: { label: string; data: { x: number; y: number }[]; [k: string]: unknown }[] = fams.map((f) => ({
-    label: f, data: rows.filter((q) => q.family === f).map((q) => ({ x: q.r.bitsPerVector, y: q.r.loss })).sort((a, b) => a.x - b.x),
+  let withCI = 0;
+  const point = (q: (typeof rows)[number]): ChartPoint => {
+    const ci = intervalOf(q.r.lossCI);
+    if (ci) withCI++;
+    return {
+      x: q.r.bitsPerVector, y: q.r.loss, ...(ci && { yMin: ci.lo, yMax: ci.hi }),
+      tip: [q.r.label, `${q.r.bitsPerVector} bits/vector`, withInterval('loss', q.r.loss, ci)],
+    };
+  };
+  const datasets: { label: string; data: ChartPoint[]; [k: string]: unknown }[] = fams.map((f) => ({
+    label: f, data: rows.filter((q) => q.family === f).map(point).sort((a, b) => (a.x as number) - (b.x as number)),
     showLine: false, borderColor: col.get(f)!, backgroundColor: col.get(f)!, pointRadius: 5,
   }));
   if (curve) {
     const maxBits = rows.length ? Math.max(...rows.map((q) => q.r.bitsPerVector)) * 1.15 : Infinity;
-    const pts = curve.rates.map((r, i) => ({ x: r, y: curve.distortion[i] })).filter((p) => p.x <= maxBits && p.y > 0);
-    datasets.push({ label: 'Gaussian bound D(R)', data: pts, showLine: true, borderColor: '#000000', backgroundColor: 'rgba(0, 0, 0, 0)', borderDash: [6, 4], pointRadius: 0, borderWidth: 2 });
+    const pts = curve.rates.map((r, i) => ({ x: r, y: curve.distortion[i], tip: [`Gaussian bound at ${fmt(r)} bits: D = ${fmt(curve.distortion[i])}`] })).filter((p) => p.x <= maxBits && p.y > 0);
+    datasets.push({ label: 'Gaussian bound D(R)', data: pts, showLine: true, borderColor: '#000000', backgroundColor: 'rgba(0, 0, 0, 0)', borderDash: [6, 4], pointRadius: 0, pointHitRadius: 4, borderWidth: 2 });
   }
   return render(`rate-distortion-${slug(dataset)}`, `Loss at equal bits: ${dataset}`,
-    'Quantization loss (log scale) against honest bits per vector (every stored bit: codes and WRVQ\'s fp16 weights), one colour per quantizer family; compare quantizers vertically at the same x. The dashed line is the rate–distortion bound of a Gaussian with the data\'s covariance (a reference: clustered data can go below it).',
+    `Quantization loss (log scale) against honest bits per vector (every stored bit: codes and WRVQ's fp16 weights), one colour per quantizer family; compare quantizers vertically at the same x. The dashed line is the rate–distortion bound of a Gaussian with the data's covariance (a reference: clustered data can go below it).${withCI ? ` ${BARS_NOTE} of the loss over the held-out rows.` : ''}`,
     null, {
       type: 'scatter',
       data: { datasets },
       options: {
-        plugins: titleOpts(`Loss vs honest bits per vector on ${dataset}`, 'equal-bits comparison; dashed: Gaussian rate–distortion bound'),
+        plugins: {
+          ...titleOpts(`Loss vs honest bits per vector on ${dataset}`, 'equal-bits comparison; dashed: Gaussian rate–distortion bound'),
+          ...vq({ toggleAxes: ['y', 'x'] }),
+        },
         scales: {
-          x: { type: 'linear', beginAtZero: true, title: axisTitle('bits per vector (every stored bit)') },
-          y: { type: 'logarithmic', title: axisTitle('loss = mean ||x − x̂||² (log scale)') },
+          x: { type: 'linear', beginAtZero: true, title: metricAxisTitle('bitsPerVector', 'x', { name: 'bits per vector (every stored bit)' }) },
+          y: { type: 'logarithmic', title: metricAxisTitle('loss', 'y', { name: 'loss = mean ||x − x̂||²' }) },
         },
       },
     } as ChartConfiguration);
@@ -220,18 +326,30 @@ async function mtebCharts(view: RunView): Promise<ChartImage[]> {
     for (const t of tasks) for (const v of t.variants) if (!names.includes(v.variant)) names.push(v.variant);
     const bits = (n: string) => tasks.flatMap((t) => t.variants).find((v) => v.variant === n)?.bitsPerVector ?? null;
     const col = colours(names.filter((n) => n !== 'original'));
+    const taskLabel = (t: (typeof tasks)[number]) => (t.type ? `${t.task} (${t.type})` : t.task);
+    let withCI = 0;
     const datasets = names.map((n) => ({
       label: `${n}${bits(n) !== null ? ` (${bits(n)} bits)` : ''}`,
-      data: tasks.map((t) => t.variants.find((v) => v.variant === n)?.mainScore ?? null),
+      data: tasks.map((t): ChartPoint => {
+        const v = t.variants.find((x) => x.variant === n);
+        const score = v?.mainScore ?? null;
+        // mainScoreCI: written by the MTEB runner where it resamples; absent in older results
+        const ci = intervalOf((v as { mainScoreCI?: unknown } | undefined)?.mainScoreCI);
+        if (ci && score !== null) withCI++;
+        return score === null
+          ? { x: taskLabel(t), y: null }
+          : { x: taskLabel(t), y: score, ...(ci && { yMin: ci.lo, yMax: ci.hi }), tip: [n, `${t.task}${t.mainMetric ? ` (${t.mainMetric})` : ''}`, withInterval('main_score', score, ci)] };
+      }),
       backgroundColor: n === 'original' ? '#444444' : col.get(n)!,
+      errorBarColor: '#000000',
     }));
     out.push(await render(`mteb-${slug(model)}`, `MTEB: ${model}`,
-      'main_score per task (MTEB\'s main metric of each task type) for the original embeddings and each quantized variant (cf. paper Fig. 6).', 'Fig. 6', {
+      `main_score per task (MTEB's main metric of each task type) for the original embeddings and each quantized variant (cf. paper Fig. 6).${withCI ? ` ${BARS_NOTE} of the main score over test examples (or experiments).` : ''}`, 'Fig. 6', {
         type: 'bar',
-        data: { labels: tasks.map((t) => (t.type ? `${t.task} (${t.type})` : t.task)), datasets },
+        data: { labels: tasks.map(taskLabel), datasets },
         options: {
-          plugins: titleOpts(`MTEB main_score: ${model}, original vs quantized`, 'cf. paper Fig. 6'),
-          scales: { y: { beginAtZero: true, title: axisTitle('main_score') } },
+          plugins: { ...titleOpts(`MTEB main_score: ${model}, original vs quantized`, 'cf. paper Fig. 6'), ...vq({ toggleAxes: ['y'] }) },
+          scales: { y: { type: 'linear', beginAtZero: true, title: metricAxisTitle('mainScore', 'y', { name: 'main_score' }) } },
         },
       } as ChartConfiguration));
   }
@@ -256,12 +374,12 @@ async function insertCharts(view: RunView): Promise<ChartImage[]> {
         options: {
           plugins: {
             ...titleOpts(`Incremental insert: ${r.label} on ${dataset}`, 'cf. paper Fig. 7'),
-            legend: { labels: { sort: (a: LegendItem, b: LegendItem) => (a.datasetIndex ?? 0) - (b.datasetIndex ?? 0) } },
+            ...vq({ legendInDatasetOrder: true, toggleAxes: ['y'] }),
           },
           scales: {
             x: { title: axisTitle('insert batch (rows added)') },
-            y: { beginAtZero: true, position: 'left', title: axisTitle('seconds') },
-            y1: { position: 'right', grid: { drawOnChartArea: false }, title: axisTitle('memory change, MiB') },
+            y: { type: 'linear', beginAtZero: true, position: 'left', title: axisTitle('seconds per batch [s], ↓ better') },
+            y1: { type: 'linear', position: 'right', grid: { drawOnChartArea: false }, title: axisTitle('memory change [MiB]') },
           },
         },
       } as ChartConfiguration));

@@ -1,10 +1,12 @@
 /**
- * `index.html`: ONE self-contained page. Charts are inlined as `data:image/png;base64` URIs, the CSS
- * is inline, nothing is fetched from the network (no script, font or stylesheet URL). A few lines of
- * inline script mark, once the page has loaded, how many chart images decoded
- * (`document.body.dataset.chartsLoaded`) and how many tables have no rows, for headless checks.
+ * `index.html`: ONE self-contained page. The summary first, then each section's tables and
+ * interactive charts (chart.js inlined, each chart's data embedded as JSON, the PNG kept as a
+ * <noscript> fallback: src/report/interactive.ts); the CSS is inline, nothing is fetched from the
+ * network (no script, font or stylesheet URL). The page's script marks on <body> how many charts
+ * drew (`data-charts-loaded`, `data-charts-ready`) and how many tables have no rows, for headless checks.
  */
-import type { ReportContent } from './layout.js';
+import { interactiveFigure, interactiveScripts } from './interactive.js';
+import type { ReportContent, SummarySentence } from './layout.js';
 import type { Table } from './tables.js';
 
 export function escapeHtml(s: string): string {
@@ -33,22 +35,17 @@ tr.paper span.badge { background: #f6d365; }
 tr.failed span.badge { background: #f28b82; }
 figure { margin: 12px 0 28px; }
 figure img { max-width: 100%; height: auto; border: 1px solid var(--line); }
+.chart-box { position: relative; width: 100%; max-width: 960px; border: 1px solid var(--line); }
+.chart-tools { margin: 0 0 4px; }
+.chart-tools button { font: inherit; font-size: 12px; padding: 1px 8px; margin-right: 6px; border: 1px solid var(--line); border-radius: 4px; background: var(--head); cursor: pointer; }
+.chart-tools button[aria-pressed="true"] { background: #dbe7f7; }
+#summary ul { padding-left: 20px; }
+#summary li { margin: 4px 0; }
+#summary .paper-claim { display: block; color: var(--muted); font-size: 13px; font-style: italic; }
 figcaption { color: var(--muted); font-size: 13px; max-width: 960px; }
 code { background: #f1f3f4; padding: 0 3px; border-radius: 3px; }
 `;
 
-const SCRIPT = `
-window.addEventListener('load', function () {
-  var imgs = Array.prototype.slice.call(document.querySelectorAll('img.chart'));
-  var ok = imgs.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length;
-  var tables = document.querySelectorAll('table');
-  var empty = Array.prototype.filter.call(tables, function (t) { return t.querySelectorAll('tbody tr').length === 0; }).length;
-  document.body.dataset.chartsTotal = String(imgs.length);
-  document.body.dataset.chartsLoaded = String(ok);
-  document.body.dataset.tables = String(tables.length);
-  document.body.dataset.emptyTables = String(empty);
-});
-`;
 
 const NUMERIC = /^[-+]?(\d[\d,.]*(e[-+]?\d+)?|—)( %| [KMG]iB| B)?$/i;
 
@@ -65,11 +62,20 @@ function htmlTable(t: Table): string {
   return `<div class="table-wrap"><table id="table-${escapeHtml(t.id)}">${head}<tbody>${body.join('\n')}</tbody></table></div>`;
 }
 
+/** The summary: one item per generated sentence, the paper's claim on the same question beside it. */
+function summaryHtml(summary: SummarySentence[]): string {
+  const items = summary.map((s) => `<li data-section="${escapeHtml(s.section)}">${escapeHtml(s.text)}${s.paper ? `<span class="paper-claim">Paper: ${escapeHtml(s.paper)}</span>` : ''}</li>`);
+  return `<section id="summary"><h2>Summary</h2>${items.length
+    ? `<ul>${items.join('')}</ul>`
+    : '<p class="intro">No comparison in this run has enough numbers for a generated sentence.</p>'}</section>`;
+}
+
 export function renderHtml(c: ReportContent, pngs: Map<string, Buffer>): string {
   const parts: string[] = [];
   parts.push(`<h1>${escapeHtml(c.title)}</h1>`);
   parts.push(`<p class="meta">Generated ${escapeHtml(c.generatedAt)} by <code>vqbench report</code>. Rows marked <span class="badge">paper</span> are the paper's own numbers (src/report/paper-figures.json), set beside ours where the method matches; everything else is measured in this run.</p>`);
-  parts.push(`<nav>${[...c.sections.map((s) => `<a href="#${s.id}">${escapeHtml(s.title)}</a>`), '<a href="#exports">Exports</a>'].join('')}</nav>`);
+  parts.push(summaryHtml(c.summary ?? []));
+  parts.push(`<nav>${['<a href="#summary">Summary</a>', ...c.sections.map((s) => `<a href="#${s.id}">${escapeHtml(s.title)}</a>`), '<a href="#exports">Exports</a>'].join('')}</nav>`);
   for (const s of c.sections) {
     parts.push(`<section id="${s.id}"><h2>${escapeHtml(s.title)}</h2>`);
     if (s.intro) parts.push(`<p class="intro">${escapeHtml(s.intro)}</p>`);
@@ -80,8 +86,7 @@ export function renderHtml(c: ReportContent, pngs: Map<string, Buffer>): string 
     }
     for (const ch of s.charts) {
       const png = pngs.get(ch.id);
-      if (!png) continue;
-      parts.push(`<figure id="chart-${escapeHtml(ch.id)}"><h3>${escapeHtml(ch.title)}</h3><img class="chart" alt="${escapeHtml(ch.title)}" width="${ch.width}" height="${ch.height}" src="data:image/png;base64,${png.toString('base64')}"><figcaption>${escapeHtml(ch.caption)}</figcaption></figure>`);
+      if (png) parts.push(interactiveFigure(ch, png));
     }
     parts.push('</section>');
   }
@@ -101,7 +106,7 @@ export function renderHtml(c: ReportContent, pngs: Map<string, Buffer>): string 
 </head>
 <body>
 ${parts.join('\n')}
-<script>${SCRIPT}</script>
+${interactiveScripts()}
 </body>
 </html>
 `;

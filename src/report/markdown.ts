@@ -1,5 +1,5 @@
 /** `report.md`: the report's tables as GitHub-flavoured markdown, charts linked as `charts/<id>.png`. */
-import type { ReportContent } from './layout.js';
+import type { ReportContent, SummarySentence } from './layout.js';
 import type { Table } from './tables.js';
 
 function cell(s: string): string {
@@ -12,9 +12,20 @@ export function markdownTable(t: Table): string {
   return lines.join('\n');
 }
 
+/** The summary at the top: one bullet per generated sentence, the paper's claim beside it when it made one. */
+function summaryMarkdown(summary: SummarySentence[]): string[] {
+  const out = ['<a id="summary"></a>', '## Summary', ''];
+  const line = (t: string) => t.replace(/\r?\n/g, ' ').trim();
+  for (const s of summary) out.push(`- ${line(s.text)}${s.paper ? ` *Paper: ${line(s.paper)}*` : ''}`);
+  if (summary.length === 0) out.push('No comparison in this run has enough numbers for a generated sentence.');
+  out.push('');
+  return out;
+}
+
 export function renderMarkdown(c: ReportContent): string {
   const out: string[] = [`# ${c.title}`, '', `Generated ${c.generatedAt} by \`vqbench report\`. Rows marked *paper* are the paper's own numbers (src/report/paper-figures.json); all others are ours.`, ''];
-  out.push('Contents: ' + [...c.sections.map((s) => `[${s.title}](#${s.id})`), '[Exports](#exports)'].join(' · '), '');
+  out.push(...summaryMarkdown(c.summary ?? []));
+  out.push('Contents: ' + ['[Summary](#summary)', ...c.sections.map((s) => `[${s.title}](#${s.id})`), '[Exports](#exports)'].join(' · '), '');
   for (const s of c.sections) {
     out.push(`<a id="${s.id}"></a>`, `## ${s.title}`, '');
     if (s.intro) out.push(s.intro, '');
