@@ -149,7 +149,8 @@ export function compareQuality(id: string, A: QualitySide, B: QualitySide, sameI
     const lo = B.ci.lo - A.ci.hi, hi = B.ci.hi - A.ci.lo;
     return { a, b, diff, lo, hi, verdict: intervalVerdict(id, lo, hi), method: 'overlap of the two 95% intervals (no per-item values on both sides)' };
   }
-  return { a, b, diff, lo: null, hi: null, verdict: 'no raw results', method: `values only (no per-item values in ${A.items || A.ci ? 'B' : 'A'})` };
+  const hasA = Boolean(A.items || A.ci), hasB = Boolean(B.items || B.ci);
+  return { a, b, diff, lo: null, hi: null, verdict: 'no raw results', method: `values only (no per-item values or interval in ${!hasA && !hasB ? 'A or B' : hasA ? 'B' : 'A'})` };
 }
 
 /** A size metric: exact. */
