@@ -189,6 +189,9 @@ interface TimedRecord extends IndexRecord {
   loadWarning?: string | null;
   qpsRuns?: number[];
   qpsMedian?: number | null;
+  qpsMin?: number | null;
+  qpsMax?: number | null;
+  runs?: number;
   buildSecondsRuns?: number[];
 }
 
@@ -213,8 +216,16 @@ function jsonValue(rec: TimedRecord, id: string, k: number): number | null {
   }
 }
 
+/** The repeated runs' QPS range: from `qpsRuns`, else from `qpsMin`/`qpsMax` with `runs` ≥ 2. */
+function qpsRange(rec: TimedRecord): TimingSide['range'] {
+  const r = rangeOf(rec.qpsRuns);
+  if (r || rec.qpsRuns !== undefined) return r;
+  const min = finite(rec.qpsMin), max = finite(rec.qpsMax), runs = finite(rec.runs);
+  return min !== null && max !== null && runs !== null && runs >= 2 ? { min, max, runs } : null;
+}
+
 function timingRange(rec: TimedRecord, id: string, sizeKb: number | null): TimingSide['range'] {
-  const qps = rangeOf(rec.qpsRuns);
+  const qps = qpsRange(rec);
   if (id === 'qps' || id === 'qpsMedian') return qps;
   if (id === 'build') return rangeOf(rec.buildSecondsRuns);
   if (id === 'queriessize' && qps && sizeKb !== null && qps.min > 0) return { min: sizeKb / qps.max, max: sizeKb / qps.min, runs: qps.runs };

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readAnnResult, readAnnTruth, writeAnnResult, writeAnnTruth } from '../../src/eval/raw-results.js';
@@ -178,6 +178,29 @@ test('quantize cells without per-row errors: the loss intervals are compared, an
   assert.equal(loss.verdict, 'worse');
   assert.match(loss.method, /^overlap of the two 95% intervals/);
   assert.ok(c.regressions.some((r) => r.cell === QUANTIZE_CELL && r.metric === 'loss'));
+});
+
+test('a cell that finished in A and failed in B is a regression; configurations and cells on one side only are listed', async () => {
+  const b = copy();
+  const q = readCell<QuantizeResult>(b, QUANTIZE_CELL);
+  writeCell(b, { ...q, status: 'failed', error: 'the cell ran out of memory.', metrics: null });
+  const idx = readCell<IndexRecord[]>(b, INDEX_CELL);
+  idx.metrics = idx.metrics!.filter((r) => r.params.search.nprobe === 8);
+  writeCell(b, idx);
+  let c = await compareRuns(runs.base, b);
+  assert.deepEqual(c.regressions.map((r) => [r.cell, r.metric, r.method]), [[QUANTIZE_CELL, 'status', 'ok in A, failed in B']]);
+  assert.deepEqual(c.cells.find((x) => x.cell === QUANTIZE_CELL)!.notes, ['A: ok; B: failed (the cell ran out of memory.).']);
+  const index = c.cells.find((x) => x.cell === INDEX_CELL)!;
+  assert.deepEqual([index.configs.map((x) => x.config), index.onlyInA, index.onlyInB], [['nprobe=8'], ['nprobe=1'], []]);
+  assert.match(formatComparison(c), /^ {2}only in A: nprobe=1$/m);
+  // a cell B does not have at all (its file and its place in run.json's plan removed)
+  rmSync(join(b, `${QUANTIZE_CELL}.json`));
+  const meta = JSON.parse(readFileSync(join(b, 'run.json'), 'utf8')) as { cells: (string | { cell?: string; id?: string })[] };
+  meta.cells = meta.cells.filter((x) => (typeof x === 'string' ? x : x.cell ?? x.id) !== QUANTIZE_CELL);
+  writeFileSync(join(b, 'run.json'), JSON.stringify(meta));
+  c = await compareRuns(runs.base, b);
+  assert.deepEqual([c.onlyInA, c.onlyInB], [[QUANTIZE_CELL], []]);
+  assert.match(formatComparison(c), new RegExp(`^only in A: ${QUANTIZE_CELL.replace(/\./g, '\\.')}$`, 'm'));
 });
 
 test('bad input: runs of different tasks, a missing folder, a truncated raw file — one sentence naming them', async () => {
