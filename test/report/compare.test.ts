@@ -14,6 +14,10 @@ import { compareRuns, formatComparison, type RunComparison } from '../../src/rep
 import { unpairedBootstrapDiff } from '../../src/report/unpaired-bootstrap.js';
 import { Rng } from '../../src/core/rng.js';
 import { inputError } from '../helpers/errors.js';
+import { mixture } from '../helpers/data.js';
+import { createQuantizer } from '../../src/quant/registry.js';
+import { rowSquaredErrors } from '../../src/eval/quantization.js';
+import { writePerItem } from '../../src/eval/per-item-files.js';
 import { copyRun, INDEX_CELL, injectRecallRegression, QUANTIZE_CELL, readCell, sharedCompareRuns, writeCell } from '../helpers/compare-runs.js';
 
 let runs: { base: string; other: string };
@@ -178,6 +182,37 @@ test('quantize cells without per-row errors: the loss intervals are compared, an
   assert.equal(loss.verdict, 'worse');
   assert.match(loss.method, /^overlap of the two 95% intervals/);
   assert.ok(c.regressions.some((r) => r.cell === QUANTIZE_CELL && r.metric === 'loss'));
+});
+
+test('quantize cells with per-row errors: a paired bootstrap over the rows when both have the same rows, unpaired otherwise', async () => {
+  // real per-row squared errors of two PQ quantizers (2 and 4 sub-spaces of 16 codewords) on seeded rows
+  const x = mixture(1100, 16, 8, 5);
+  const train = x.sliceRows(0, 1000), evalRows = x.sliceRows(1000, 1100);
+  const errors = async (m: number) => {
+    const q = createQuantizer('pq', { m, nbits: 4 });
+    await q.train(train, { seed: 1 });
+    return rowSquaredErrors(evalRows, q.decode(q.encode(evalRows)));
+  };
+  const [e2, e4] = [await errors(2), await errors(4)];
+  const withRows = (dir: string, e: Float64Array) => {
+    const cell = readCell<QuantizeResult & { raw?: { rowErrors: string } }>(dir, QUANTIZE_CELL);
+    const rel = `raw/${QUANTIZE_CELL}/row-errors.npy`;
+    writePerItem(join(dir, rel), e);
+    cell.metrics!.loss = e.reduce((s, v) => s + v, 0) / e.length;
+    cell.metrics!.raw = { rowErrors: rel };
+    writeCell(dir, cell);
+  };
+  const a = copy(), b = copy();
+  withRows(a, e2);
+  withRows(b, e4);
+  let loss = configOf(await compareRuns(a, b), QUANTIZE_CELL, 'pq:m=2,nbits=4').metrics.loss;
+  assert.equal(loss.method, 'paired bootstrap over 100 rows');
+  assert.equal(loss.verdict, 'better'); // 4 sub-spaces reconstruct better than 2
+  assert.ok(loss.diff! < 0 && loss.hi! < 0 && loss.lo! <= loss.diff!);
+  withRows(b, e4.subarray(0, 80));
+  loss = configOf(await compareRuns(a, b), QUANTIZE_CELL, 'pq:m=2,nbits=4').metrics.loss;
+  assert.equal(loss.method, 'unpaired bootstrap (100 vs 80 rows, not the same)');
+  assert.ok(loss.lo! <= loss.diff! && loss.diff! <= loss.hi!);
 });
 
 test('a cell that finished in A and failed in B is a regression; configurations and cells on one side only are listed', async () => {
