@@ -343,7 +343,7 @@ function compareMtebCell(A: CellResult, B: CellResult, runs: [LoadedRun, LoadedR
     if (!y) continue;
     const ia = variantItems(runs[0], x.v), ib = variantItems(runs[1], y.v);
     const same = ia !== null && ib !== null && ia.length === ib.length && (x.task.checksum === y.task.checksum || !x.task.checksum || !y.task.checksum);
-    const over = x.v.perItem?.what ?? 'examples';
+    const over = x.v.perItem?.what ? `examples (${x.v.perItem.what})` : 'examples';
     configs.push({
       config: key,
       metrics: {

@@ -215,6 +215,48 @@ test('quantize cells with per-row errors: a paired bootstrap over the rows when 
   assert.ok(loss.lo! <= loss.diff! && loss.diff! <= loss.hi!);
 });
 
+test('MTEB cells: per task and variant, paired over per-example values whose mean is the main score, else the intervals', async () => {
+  // an MTEB-shaped cell (a real MTEB run costs tens of seconds): seeded per-query nDCG values
+  const rng = new Rng(11);
+  const ndcg = Float64Array.from({ length: 50 }, () => rng.float());
+  const worse = ndcg.map((v, i) => (i % 5 === 0 ? v : Math.max(0, v - 0.2)));
+  const mean = (x: Float64Array) => x.reduce((s, v) => s + v, 0) / x.length;
+  const CELL = 'mteb.toy.original';
+  const addCell = (dir: string, items: Float64Array, stsCI: { lo: number; hi: number }, extraVariant: boolean) => {
+    const rel = `raw/${CELL}/toy-retrieval.original.npy`;
+    writePerItem(join(dir, rel), items);
+    const q = readCell<QuantizeResult>(dir, QUANTIZE_CELL);
+    const variant = (name: string, score: number, extra: object) => ({ variant: name, method: null, bitsPerVector: 3200, main_score: score, scores: {}, delta: 0, evaluationSeconds: 0.1, ...extra });
+    const tasks = [
+      { task: 'toy-retrieval', type: 'Retrieval', mainScore: 'ndcg_at_10', split: 'test', source: '-', licence: '-', derived: false, checksum: 'c1', texts: 100,
+        variants: [variant('original', mean(items), { perItem: { path: rel, what: 'nDCG@10 of each query' } }), ...(extraVariant ? [variant('pq:m=4,nbits=4', 0.3, {})] : [])] },
+      { task: 'toy-sts', type: 'STS', mainScore: 'cos_sim_spearman', split: 'test', source: '-', licence: '-', derived: false, checksum: 'c2', texts: 80,
+        // per-pair similarities do not average to a Spearman correlation: not used as per-item values
+        variants: [variant('original', (stsCI.lo + stsCI.hi) / 2, { mainScoreCI: stsCI, perItem: { path: rel, what: 'similarity of each pair' } })] },
+    ];
+    writeCell(dir, { ...q, cell: CELL, kind: 'mteb', config: { model: 'glove-avg' }, definitions: {}, metrics: { model: 'glove-avg', tasks } as never });
+    const meta = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { cells: unknown[] };
+    meta.cells.push(CELL);
+    writeFileSync(join(dir, 'run.json'), JSON.stringify(meta));
+  };
+  const a = copy(), b = copy();
+  addCell(a, ndcg, { lo: 0.5, hi: 0.6 }, true);
+  addCell(b, worse, { lo: 0.55, hi: 0.65 }, false);
+  const c = await compareRuns(a, b);
+  const cell = c.cells.find((x) => x.cell === CELL)!;
+  assert.deepEqual(cell.configs.map((x) => x.config), ['toy-retrieval / original', 'toy-sts / original']);
+  assert.deepEqual(cell.onlyInA, ['toy-retrieval / pq:m=4,nbits=4']);
+  const main = cell.configs[0].metrics.mainScore;
+  assert.equal(main.method, 'paired bootstrap over 50 examples (nDCG@10 of each query)');
+  assert.equal(main.verdict, 'worse');
+  assert.ok(Math.abs(main.diff! - (mean(worse) - mean(ndcg))) < 1e-12);
+  assert.equal(cell.configs[0].metrics.bitsPerVector.verdict, 'equal');
+  const sts = cell.configs[1].metrics.mainScore;
+  assert.match(sts.method, /^overlap of the two 95% intervals/);
+  assert.deepEqual([sts.verdict, sts.lo, sts.hi], ['not significant', 0.55 - 0.6, 0.65 - 0.5]);
+  assert.ok(c.regressions.some((r) => r.cell === CELL && r.metric === 'mainScore'));
+});
+
 test('a cell that finished in A and failed in B is a regression; configurations and cells on one side only are listed', async () => {
   const b = copy();
   const q = readCell<QuantizeResult>(b, QUANTIZE_CELL);
