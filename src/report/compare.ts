@@ -57,6 +57,8 @@ export interface ConfigComparison {
   /** Metric id → comparison, in registry order. */
   metrics: Record<string, MetricComparison>;
   notes: string[];
+  /** Whether the configuration ran in A and in B ('ok' or 'failed': an index sweep's configuration can fail alone). */
+  status: { a: 'ok' | 'failed'; b: 'ok' | 'failed' };
 }
 
 export interface CellComparison {
@@ -245,14 +247,15 @@ function sameQueries(a: RawScored, b: RawScored): boolean {
   return true;
 }
 
-async function compareIndexRecords(ra: TimedRecord, rb: TimedRecord, readers: [RawReader, RawReader], seed: number): Promise<Pick<ConfigComparison, 'metrics' | 'notes'>> {
+async function compareIndexRecords(ra: TimedRecord, rb: TimedRecord, readers: [RawReader, RawReader], seed: number): Promise<Omit<ConfigComparison, 'config'>> {
+  const status = { a: ra.status, b: rb.status };
   const notes: string[] = [];
   const metrics: Record<string, MetricComparison> = {};
   const k = Math.min(ra.k, rb.k);
   if (ra.status !== 'ok' || rb.status !== 'ok') {
     for (const [side, r] of [['A', ra], ['B', rb]] as const) if (r.status !== 'ok') notes.push(`${side}: this configuration failed (${r.error ?? 'no reason recorded'}).`);
     for (const id of METRIC_IDS) metrics[id] = notMeasured(ra.status === 'ok' ? jsonValue(ra, id, k) : null, rb.status === 'ok' ? jsonValue(rb, id, k) : null);
-    return { metrics, notes };
+    return { metrics, notes, status };
   }
   const [sa, sb] = [await readers[0].record(ra, { k }), await readers[1].record(rb, { k })];
   const both = sa !== null && sb !== null;
@@ -276,7 +279,7 @@ async function compareIndexRecords(ra: TimedRecord, rb: TimedRecord, readers: [R
       metrics[id] = compareQuality(id, { value: a, items: sa?.perQuery[id] ?? null, over: 'queries' }, { value: b, items: sb?.perQuery[id] ?? null, over: 'queries' }, paired, seed);
     }
   }
-  return { metrics, notes };
+  return { metrics, notes, status };
 }
 
 async function compareIndexCell(A: CellResult, B: CellResult, readers: [RawReader, RawReader]): Promise<Omit<CellComparison, 'cell' | 'kind' | 'notes'>> {
@@ -300,6 +303,8 @@ async function compareIndexCell(A: CellResult, B: CellResult, readers: [RawReade
 
 // ————— quantize cells —————
 
+const OK: ConfigComparison['status'] = { a: 'ok', b: 'ok' };
+
 type QuantizeWithRaw = QuantizeResult & { raw?: { rowErrors?: string } };
 
 function perItems(run: LoadedRun, relative: unknown): Float64Array | null {
@@ -317,7 +322,7 @@ function compareQuantizeCell(A: CellResult, B: CellResult, runs: [LoadedRun, Loa
     loss: compareQuality('loss', { value: finite(qa.loss), items: ia, ci: qa.lossCI ?? null, over: 'rows' }, { value: finite(qb.loss), items: ib, ci: qb.lossCI ?? null, over: 'rows' }, sameRows, A.seed),
     bitsPerVector: compareSize('bitsPerVector', finite(qa.bitsPerVector), finite(qb.bitsPerVector)),
   };
-  return { title: config, configs: [{ config, metrics, notes }], onlyInA: [], onlyInB: [] };
+  return { title: config, configs: [{ config, metrics, notes, status: OK }], onlyInA: [], onlyInB: [] };
 }
 
 // ————— MTEB cells —————
@@ -351,6 +356,7 @@ function compareMtebCell(A: CellResult, B: CellResult, runs: [LoadedRun, LoadedR
         bitsPerVector: compareSize('bitsPerVector', finite(x.v.bitsPerVector), finite(y.v.bitsPerVector)),
       },
       notes: [],
+      status: OK,
     });
   }
   return { title: ma.model === mb.model ? ma.model : `${ma.model} vs ${mb.model}`, configs, onlyInA: [...va.keys()].filter((k) => !vb.has(k)), onlyInB: [...vb.keys()].filter((k) => !va.has(k)) };
@@ -398,6 +404,7 @@ export async function compareRuns(dirA: string, dirB: string): Promise<RunCompar
     }
     cells.push({ ...base, ...part, notes: [] });
     for (const c of part.configs) {
+      if (c.status.a === 'ok' && c.status.b === 'failed') regressions.push({ cell: A.cell, config: c.config, metric: 'status', a: null, b: null, method: 'ok in A, failed in B' });
       for (const [metric, m] of Object.entries(c.metrics)) if (m.verdict === 'worse') regressions.push({ cell: A.cell, config: c.config, metric, a: m.a, b: m.b, method: m.method });
     }
   }

@@ -170,14 +170,19 @@ test('queries that differ are compared unpaired; equal samples stay not signific
 });
 
 test('quantize cells without per-row errors: the loss intervals are compared, and one that moved out is worse', async () => {
-  const b = copy();
+  const a = copy(), b = copy();
+  for (const dir of [a, b]) { // runs made before per-row errors were kept
+    const cell = readCell<QuantizeResult & { raw?: unknown }>(dir, QUANTIZE_CELL);
+    delete cell.metrics!.raw;
+    writeCell(dir, cell);
+  }
   const cell = readCell<QuantizeResult>(b, QUANTIZE_CELL);
   const m = cell.metrics!;
   const width = m.lossCI!.hi - m.lossCI!.lo;
   m.loss += 2 * width;
   m.lossCI = { lo: m.lossCI!.lo + 2 * width, hi: m.lossCI!.hi + 2 * width };
   writeCell(b, cell);
-  const c = await compareRuns(runs.base, b);
+  const c = await compareRuns(a, b);
   const loss = configOf(c, QUANTIZE_CELL, 'pq:m=2,nbits=4').metrics.loss;
   assert.equal(loss.verdict, 'worse');
   assert.match(loss.method, /^overlap of the two 95% intervals/);
@@ -257,18 +262,23 @@ test('MTEB cells: per task and variant, paired over per-example values whose mea
   assert.ok(c.regressions.some((r) => r.cell === CELL && r.metric === 'mainScore'));
 });
 
-test('a cell that finished in A and failed in B is a regression; configurations and cells on one side only are listed', async () => {
+test('a cell or configuration that finished in A and failed in B is a regression; configurations and cells on one side only are listed', async () => {
   const b = copy();
   const q = readCell<QuantizeResult>(b, QUANTIZE_CELL);
   writeCell(b, { ...q, status: 'failed', error: 'the cell ran out of memory.', metrics: null });
   const idx = readCell<IndexRecord[]>(b, INDEX_CELL);
-  idx.metrics = idx.metrics!.filter((r) => r.params.search.nprobe === 8);
+  idx.metrics = idx.metrics!.filter((r) => r.params.search.nprobe === 8).map((r) => ({ ...r, status: 'failed', error: 'nprobe = 8 was refused.', recall: null, nnRecall: null, qps: null, latencyMs: null }));
   writeCell(b, idx);
   let c = await compareRuns(runs.base, b);
-  assert.deepEqual(c.regressions.map((r) => [r.cell, r.metric, r.method]), [[QUANTIZE_CELL, 'status', 'ok in A, failed in B']]);
+  assert.deepEqual(c.regressions.map((r) => [r.cell, r.config, r.metric, r.method]).sort(), [
+    [INDEX_CELL, 'nprobe=8', 'status', 'ok in A, failed in B'],
+    [QUANTIZE_CELL, '', 'status', 'ok in A, failed in B'],
+  ]);
   assert.deepEqual(c.cells.find((x) => x.cell === QUANTIZE_CELL)!.notes, ['A: ok; B: failed (the cell ran out of memory.).']);
   const index = c.cells.find((x) => x.cell === INDEX_CELL)!;
   assert.deepEqual([index.configs.map((x) => x.config), index.onlyInA, index.onlyInB], [['nprobe=8'], ['nprobe=1'], []]);
+  assert.deepEqual(index.configs[0].notes, ['B: this configuration failed (nprobe = 8 was refused.).']);
+  assert.equal(index.configs[0].metrics.recall.verdict, 'not measured');
   assert.match(formatComparison(c), /^ {2}only in A: nprobe=1$/m);
   // a cell B does not have at all (its file and its place in run.json's plan removed)
   rmSync(join(b, `${QUANTIZE_CELL}.json`));
