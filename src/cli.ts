@@ -12,8 +12,9 @@ import { datasetsCommand } from './cli/datasets.js';
 import { embedCommand } from './cli/embed.js';
 import { mtebCommand } from './cli/mteb.js';
 import { metricsCommand } from './cli/metrics.js';
+import { compareCommand } from './cli/compare.js';
 // One line per command module (each exports `(cli: Argv) => Argv`).
-const COMMANDS = [quantizeCommand, indexCommand, datasetsCommand, embedCommand, mtebCommand, runCommand, reportCommand, metricsCommand];
+const COMMANDS = [quantizeCommand, indexCommand, datasetsCommand, embedCommand, mtebCommand, runCommand, reportCommand, metricsCommand, compareCommand];
 
 let cli: Argv;
 
