@@ -20,6 +20,8 @@ import { loadRun } from '../../src/report/load.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { buildView } from '../../src/report/model.js';
 import { allTables } from '../../src/report/tables.js';
+import { rescore } from '../../src/report/rescore.js';
+import { summarize } from '../../src/report/summary.js';
 import { sharedFixtureRun } from './fixtures.js';
 
 // The page's globals inside page.evaluate: the project compiles without the DOM library (it would
@@ -40,6 +42,7 @@ const SUMMARY: SummarySentence[] = [
 let tmp = '';
 let htmlPath = '';
 let charts: ChartImage[] = [];
+let generated: SummarySentence[] = [];
 let browser: Browser | undefined;
 let page: Page;
 const problems: string[] = [];
@@ -55,9 +58,12 @@ before(async () => {
   };
   const runDir = await sharedFixtureRun();
   lap('fixture run');
-  const view = buildView(loadRun(runDir));
+  const rescored = await rescore(buildView(loadRun(runDir)));
+  const view = rescored.view;
   charts = await renderCharts(view);
-  const content = layout(view.run.name, allTables(view), charts, [], [], SUMMARY);
+  // the hand-written sentences check escaping and the paper's claim; the generated ones follow
+  generated = summarize(view, rescored);
+  const content = layout(view.run.name, allTables(rescored), charts, [], [], [...SUMMARY, ...generated]);
   tmp = mkdtempSync(join(tmpdir(), 'vqbench-browser-'));
   htmlPath = join(tmp, 'index.html');
   writeFileSync(htmlPath, renderHtml(content, new Map(charts.map((c) => [c.id, c.png]))));
@@ -215,7 +221,9 @@ test('browser: the summary is at the top, one item per sentence with the paper\'
     };
   });
   assert.equal(s.first, 'summary');
-  assert.equal(s.items.length, SUMMARY.length);
+  assert.ok(generated.length >= 1, 'the run yields generated summary sentences');
+  assert.equal(s.items.length, SUMMARY.length + generated.length);
+  assert.ok(s.items.slice(SUMMARY.length).every((it, i) => it.text!.startsWith(generated[i].text)));
   assert.ok(s.items[0].text!.startsWith(SUMMARY[0].text));
   assert.equal(s.items[0].paper, `Paper: ${SUMMARY[0].paper}`);
   assert.equal(s.items[1].text, SUMMARY[1].text, 'markup in a sentence is text');
