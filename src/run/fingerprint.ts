@@ -101,3 +101,12 @@ export function loadWarning(l: LoadReading): string | null {
   if (!(peak > l.cores / 2)) return null;
   return `the 1-minute load average was ${Number(peak.toFixed(2))} on ${l.cores} core${l.cores === 1 ? '' : 's'} while this configuration was timed; its timings are unreliable.`;
 }
+
+/** What the fingerprint and load fields of a timed result mean (index and insert cells' definitions). */
+export const FINGERPRINT_DEFINITIONS: Readonly<Record<string, string>> = {
+  fingerprint:
+    'the machine the timing was taken on: CPU model, its SIMD-relevant flags (sorted) and a hash of the whole /proc/cpuinfo flag line, cores, the BLAS libblas.so.3 resolves to, ' +
+    'Node version and kernel threads; id = a short sha256 of all of them (same machine and settings, same id; timings with different ids are not comparable)',
+  load: "{before, after, cores}: the 1-minute load average (os.loadavg) right before the first timed run (insert cells: batch) and right after the last, and the machine's cores; it includes this process's own earlier work (a multi-threaded build or ground truth raises it)",
+  loadWarning: 'a sentence when max(load.before, load.after) exceeded half the cores while the configuration (insert cells: the batches) was timed (other work competed for the CPU, so its timings are unreliable), else null',
+};

@@ -34,6 +34,9 @@ export const RECALL_DEFINITION =
   'recall@k = |approx top-k ∩ exact top-k| / k averaged over queries (ann-benchmarks, without its distance-tie epsilon); ' +
   'nnRecall@k = fraction of queries whose exact nearest neighbour is in the approx top-k (the WRVQ / IVFPQ papers\' R@k)';
 
+/** Timed runs of a search configuration and builds of an index when the job names none (ann-benchmarks takes the best of its runs). */
+export const DEFAULT_RUNS = 3, DEFAULT_BUILD_RUNS = 1;
+
 export interface IndexJob {
   data: string;
   index: string;
@@ -196,8 +199,8 @@ export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
   if (!Number.isInteger(k) || k < 1) throw new InputError(`--k must be a positive integer, got ${k}.`);
   const kSearched = Math.max(k, RECALL_AT[RECALL_AT.length - 1]);
   const seed = job.seed ?? 1234;
-  const runs = checkRuns(job.runs ?? 3, '--runs');
-  const buildRuns = checkRuns(job.buildRuns ?? 1, '--build-runs');
+  const runs = checkRuns(job.runs ?? DEFAULT_RUNS, '--runs');
+  const buildRuns = checkRuns(job.buildRuns ?? DEFAULT_BUILD_RUNS, '--build-runs');
   const build = checkBuildParams(entry.id, job.build ?? {});
   const combos = expandSweep(job.search ?? {}, job.sweep);
   // an unknown swept name is an input error before anything is built; bad values fail per configuration

@@ -64,11 +64,16 @@ export function qpsSpread(qpsRuns: readonly number[]): { qpsMedian: number; qpsM
   return { qpsMedian: quantileSorted(s, 0.5), qpsMin: s[0], qpsMax: s[s.length - 1] };
 }
 
+const NONDETERMINISM = 'a nondeterministic search';
+
 /** The sentence a configuration's notes get when its runs returned different ids, or null. */
 export function nondeterminismNote(r: RepeatedSearch, nq: number): string | null {
   if (r.differingQueries === 0) return null;
-  return `the ${r.qpsRuns.length} timed runs returned different ids for ${r.differingQueries} of ${nq} queries (a nondeterministic search); recall and the raw file are the fastest run's.`;
+  return `the ${r.qpsRuns.length} timed runs returned different ids for ${r.differingQueries} of ${nq} queries (${NONDETERMINISM}); recall and the raw file are the fastest run's.`;
 }
+
+/** Is this note the one `nondeterminismNote` writes? */
+export const isNondeterminismNote = (note: string): boolean => note.includes(`(${NONDETERMINISM})`);
 
 /**
  * Builds a fresh index `buildRuns` times, closing all but the last, which is returned to be searched;
