@@ -21,3 +21,142 @@ test('nonFinite: names the first NaN or infinite score; finite scores pass', () 
   assert.equal(nonFinite({ ...ok, qps: Infinity }), 'QPS = Infinity');
   assert.equal(nonFinite({ ...ok, latencyMs: { ...latencyMs, p99: NaN } }), 'latency p99 = NaN');
 });
+
+// ---- repeats (issue 12 §3): every run's QPS, the fastest reported, the raw file's ann-benchmarks attributes, the load warning
+
+import { after, before } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Matrix } from '../../src/core/matrix.js';
+import { setThreads } from '../../src/core/parallel.js';
+import { writeNpy } from '../../src/data/npy.js';
+import { readAnnResult } from '../../src/eval/raw-results.js';
+import type { SearchResult, VectorIndex } from '../../src/index/types.js';
+import { runIndexJob, runInsertJob, type IndexRecord } from '../../src/run/index-job.js';
+import { isNondeterminismNote, qpsSpread, repeatBuild, repeatSearch } from '../../src/run/repeats.js';
+import { mixture } from '../helpers/data.js';
+
+let dir = '';
+let savedCache: string | undefined;
+before(() => {
+  setThreads(1); // tiny data: worker threads would only add their start-up
+  dir = mkdtempSync(join(tmpdir(), 'vqbench-repeats-'));
+  savedCache = process.env.VQBENCH_CACHE;
+  process.env.VQBENCH_CACHE = join(dir, 'cache');
+  writeNpy(join(dir, 'small.npy'), mixture(700, 8, 4, 3)); // 70 queries, 630 base rows
+});
+after(() => {
+  if (savedCache === undefined) delete process.env.VQBENCH_CACHE;
+  else process.env.VQBENCH_CACHE = savedCache;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** numpy's median. */
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+test('runIndexJob runs 4, buildRuns 2: four QPS values, the best reported, median between; the fastest build; raw attributes run_count and best_search_time = 1/qps', async () => {
+  const raw = join(dir, 'raw');
+  const loads = [0.25, 0.5, 0.75, 1];
+  const recs = await runIndexJob({
+    data: join(dir, 'small.npy'), index: 'ivfpq', build: { nlist: 4, m: 2, nbits: 4 }, sweep: { nprobe: [1, 4] }, queries: 40, warmup: 5,
+    runs: 4, buildRuns: 2, raw, loadAverage: () => loads.shift()!,
+  });
+  assert.equal(recs.length, 2);
+  for (const [i, r] of recs.entries()) {
+    assert.equal(r.status, 'ok', r.error ?? '');
+    assert.equal(r.runs, 4);
+    assert.equal(r.qpsRuns.length, 4);
+    assert.equal(r.qps, Math.max(...r.qpsRuns), 'qps is the best run');
+    assert.equal(r.qpsMax, r.qps);
+    assert.equal(r.qpsMin, Math.min(...r.qpsRuns));
+    assert.equal(r.qpsMedian, median(r.qpsRuns));
+    assert.ok(r.qpsMin! <= r.qpsMedian! && r.qpsMedian! <= r.qpsMax!);
+    assert.equal(r.buildSecondsRuns.length, 2);
+    assert.equal(r.buildSeconds, Math.min(...r.buildSecondsRuns), 'build seconds is the fastest build');
+    assert.deepEqual(r.load, { before: [0.25, 0.75][i], after: [0.5, 1][i], cores: r.fingerprint.cores }, 'read right before the first run and after the last, per configuration');
+    assert.equal(r.loadWarning, r.fingerprint.cores < 2 ? r.loadWarning : null);
+    assert.ok(!r.notes.some(isNondeterminismNote), 'ivfpq returns the same ids every run');
+    const file = await readAnnResult(join(raw, r.raw!));
+    assert.equal(file.attrs.run_count, 4);
+    assert.ok(Math.abs(1 / (file.attrs.best_search_time as number) - r.qps!) <= 1e-9 * r.qps!, `1/best_search_time ${1 / (file.attrs.best_search_time as number)} vs qps ${r.qps}`);
+    assert.equal(file.attrs.fingerprint_id, r.fingerprint.id);
+    assert.deepEqual([file.attrs.load_before, file.attrs.load_after], [r.load!.before, r.load!.after]);
+    assert.deepEqual(JSON.parse(file.attrs.vqbench_qps_runs as string), r.qpsRuns);
+    // the per-query times are the best run's: they fit inside its loop, and their p50 is its latency p50
+    let sum = 0;
+    for (const t of file.times) sum += t;
+    assert.ok(sum <= (file.attrs.best_search_time as number) * file.nq * (1 + 1e-6));
+    const sorted = Float64Array.from(file.times).sort();
+    assert.ok(Math.abs(sorted[Math.floor(sorted.length / 2) - 1] * 1000 - r.latencyMs!.p50) <= r.latencyMs!.p50 && sorted[sorted.length / 2] * 1000 >= r.latencyMs!.p50 * (1 - 1e-6));
+  }
+  assert.equal(recs[0].fingerprint.id, recs[1].fingerprint.id);
+});
+
+test('runIndexJob: a high load average gives each configuration a load warning; bad repeat counts are refused naming the flag', async () => {
+  const [r] = await runIndexJob({ data: join(dir, 'small.npy'), index: 'flat', queries: 10, warmup: 0, runs: 1, loadAverage: () => 64 });
+  assert.deepEqual(r.qpsRuns, [r.qps]);
+  assert.equal(r.loadWarning, `the 1-minute load average was 64 on ${r.fingerprint.cores} core${r.fingerprint.cores === 1 ? '' : 's'} while this configuration was timed; its timings are unreliable.`);
+  const [quiet] = await runIndexJob({ data: join(dir, 'small.npy'), index: 'flat', queries: 10, warmup: 0, runs: 1, loadAverage: () => 0 });
+  assert.equal(quiet.loadWarning, null);
+  for (const [field, flag] of [['runs', '--runs'], ['buildRuns', '--build-runs']] as const) {
+    for (const bad of [0, -1, 1.5]) {
+      await assert.rejects(runIndexJob({ data: join(dir, 'small.npy'), index: 'flat', [field]: bad }),
+        (e: Error) => e instanceof InputError && e.message === `${flag} must be a positive integer, got ${bad}.`);
+    }
+  }
+});
+
+test('runInsertJob: the fingerprint and the load around the batches', async () => {
+  const loads = [3, 5];
+  const r = await runInsertJob({ data: join(dir, 'small.npy'), index: 'flat', batches: [20, 30], queries: 10, loadAverage: () => loads.shift()! });
+  assert.match(r.fingerprint.id, /^[0-9a-f]{12}$/);
+  assert.deepEqual(r.load, { before: 3, after: 5, cores: r.fingerprint.cores });
+  assert.equal(r.loadWarning === null, 5 <= r.fingerprint.cores / 2);
+});
+
+/** A fake index: every search sleeps (wall clock) `delayMs[run]` and answers id `run` (so a result names the run it came from). */
+function runTaggedIndex(delayMs: number[], answersPerRun: number): VectorIndex {
+  let calls = 0;
+  return {
+    name: 'fake', label: 'fake', metric: 'l2', bitsPerVector: 32, size: 1,
+    capabilities: { add: false, remove: false, filter: false, batch: false, threads: false, metrics: ['l2'], asyncSearch: false, exactMemory: true },
+    build: async () => ({ seconds: 0, notes: [] }),
+    add: async () => {},
+    search(_q: Matrix, k: number): SearchResult {
+      const run = Math.floor(calls++ / answersPerRun);
+      const t0 = performance.now();
+      while (performance.now() - t0 < delayMs[run]) { /* spin */ }
+      return { nq: 1, k, ids: new Int32Array(k).fill(run), dists: new Float32Array(k) };
+    },
+    memoryBytes: () => 0,
+    memoryBreakdown: () => ({ codes: 0, lists: 0, graph: 0, codebooks: 0, vectors: 0, total: 0 }),
+  } as unknown as VectorIndex;
+}
+
+test('repeatSearch: the reported measurement is the fastest run\'s own (its ids, times, QPS); differing ids are counted', async () => {
+  const queries = new Matrix(new Float32Array(6 * 2), 6, 2);
+  const r = await repeatSearch(runTaggedIndex([0.3, 0.05, 0.6], 6 + 2), queries, 3, {}, { runs: 3, warmupQueries: 2 });
+  assert.equal(r.qpsRuns.length, 3);
+  const fastest = r.qpsRuns.indexOf(Math.max(...r.qpsRuns));
+  assert.equal(r.best.qps, r.qpsRuns[fastest]);
+  assert.deepEqual([...new Set(r.best.ids)], [fastest], 'the ids reported came from the fastest run');
+  assert.equal(r.differingQueries, 6, 'every query answered differently from run 1');
+  assert.deepEqual(qpsSpread([3, 1, 2, 10]), { qpsMedian: 2.5, qpsMin: 1, qpsMax: 10 });
+});
+
+test('repeatBuild: builds afresh each time, closes all but the last, reports every build\'s seconds', async () => {
+  const closed: number[] = [];
+  let made = 0;
+  const create = () => {
+    const n = made++;
+    return { build: async () => ({ seconds: [0.3, 0.1, 0.2][n], notes: [`build ${n}`] }), close: async () => void closed.push(n) } as unknown as VectorIndex;
+  };
+  const out = await repeatBuild(create, new Matrix(new Float32Array(2), 1, 2), { buildRuns: 3, seed: 1 });
+  assert.deepEqual(out.buildSecondsRuns, [0.3, 0.1, 0.2]);
+  assert.deepEqual(closed, [0, 1]);
+  assert.deepEqual(out.report.notes, ['build 2']);
+});
