@@ -4,8 +4,8 @@
  * run every search-parameter combination of the sweep one query at a time on one thread, `runs` times
  * (src/run/repeats.ts), and score each: recall@1/5/10, the true-nearest-neighbour rate, the best run's
  * QPS and latency percentiles with every run's QPS, build seconds, the index's own bytes, the process
- * peak RSS, the machine's fingerprint and the load average around the timing. A configuration that fails (a parameter the index rejects) is recorded as failed with
- * its reason; the others still run.
+ * peak RSS, the machine's fingerprint and the load average around the timing. A configuration that
+ * fails (a parameter the index rejects) is recorded as failed with its reason; the others still run.
  */
 import { InputError, VqbenchError } from '../core/errors.js';
 import { cartesian } from '../core/grid.js';
