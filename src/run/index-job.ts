@@ -25,7 +25,7 @@ import { checkBuildParams, checkSearchParams, createIndex, givenParams, indexEnt
 import type { MemoryBreakdown, VectorIndex } from '../index/types.js';
 import { captureEnvironment, type RunEnvironment } from './env.js';
 import { loadWarning, machineFingerprint, oneMinuteLoad, underLoad, type LoadAverage, type LoadReading, type MachineFingerprint } from './fingerprint.js';
-import { checkRuns, nondeterminismNote, qpsSpread, repeatBuild, repeatSearch, type RepeatedSearch } from './repeats.js';
+import { checkRuns, interleavedSearches, nondeterminismNote, qpsSpread, repeatBuild, type RepeatedSearch } from './repeats.js';
 import { peakRssBytes } from '../core/memory.js';
 import { displayPath } from '../core/paths.js';
 
@@ -218,45 +218,60 @@ export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
   const { index, report: rep, buildSecondsRuns } = await repeatBuild(() => createIndex(entry.id, build), ds.base, { buildRuns, seed, onProgress: job.onProgress });
   const buildSeconds = Math.min(...buildSecondsRuns);
   try {
-    const records: IndexRecord[] = [];
-    for (const given of combos) {
-      const base = {
-        index: entry.id, label: index.label, dataset: displayPath(ds.name), datasetChecksum: ds.checksum,
-        k, queries: queries.rows, runs, buildSeconds, buildSecondsRuns, indexBytes: index.memoryBytes(), memory: index.memoryBreakdown(),
-        memoryIsExact: index.capabilities.exactMemory, bitsPerVector: index.bitsPerVector, recallDefinition: RECALL_DEFINITION,
-        seed, notes: rep.notes, env, fingerprint,
-      };
-      const unmeasured = { recall: null, nnRecall: null, qps: null, latencyMs: null, recallCI: null, qpsRuns: [], qpsMedian: null, qpsMin: null, qpsMax: null };
-      let search: IndexParams = given;
+    const base = {
+      index: entry.id, label: index.label, dataset: displayPath(ds.name), datasetChecksum: ds.checksum,
+      k, queries: queries.rows, runs, buildSeconds, buildSecondsRuns, indexBytes: index.memoryBytes(), memory: index.memoryBreakdown(),
+      memoryIsExact: index.capabilities.exactMemory, bitsPerVector: index.bitsPerVector, recallDefinition: RECALL_DEFINITION,
+      seed, notes: rep.notes, env, fingerprint,
+    };
+    const unmeasured = { recall: null, nnRecall: null, qps: null, latencyMs: null, recallCI: null, qpsRuns: [], qpsMedian: null, qpsMin: null, qpsMax: null };
+    const failed = (build: IndexParams, search: IndexParams, error: string, load: LoadReading | null = null): IndexRecord =>
+      ({ status: 'failed', error, ...base, params: { build, search }, ...unmeasured, load, loadWarning: load && loadWarning(load), peakRssBytes: peakRssBytes() });
+    // typed values (a swept '4' becomes 4) of the parameters given; the index fills its own defaults
+    const configs = combos.map((given) => {
       try {
-        // typed values (a swept '4' becomes 4) of the parameters given; the index fills its own defaults
-        search = givenParams(entry.id, 'search', given);
-        const { value: timed, load } = await underLoad(
-          () => repeatSearch(index, queries, kSearched, search, { runs, warmupQueries: job.warmup ?? 100 }), fingerprint.cores, job.loadAverage ?? oneMinuteLoad);
-        const m = timed.best;
-        const timing = { qpsRuns: timed.qpsRuns, ...qpsSpread(timed.qpsRuns), load, loadWarning: loadWarning(load) };
-        const note = nondeterminismNote(timed, queries.rows);
-        const notes = note === null ? base.notes : [...base.notes, note];
-        const scores = { ...recalls(m.ids, truth, queries.rows, kSearched), qps: m.qps, latencyMs: m.latencyMs };
-        const bad = nonFinite(scores);
-        const raw = job.raw === undefined ? {} : {
-          rawTruth: TRUTH_FILE,
-          raw: await writeRaw(job.raw, { ...timed, load, fingerprintId: fingerprint.id }, { ds, queries, index: entry.id, build, search, buildSeconds, indexBytes: base.indexBytes, dataset: job.rawDataset ?? base.dataset }),
-        };
-        if (bad) {
-          records.push({
-            status: 'failed', error: `the measurement gave ${bad}, not a finite number, so this configuration failed.`,
-            ...base, notes, params: { build, search }, ...unmeasured, load, loadWarning: timing.loadWarning, peakRssBytes: peakRssBytes(), ...raw,
-          });
-        } else {
-          const recallCI = recallIntervals(m.ids, truth, queries.rows, kSearched, seed);
-          records.push({ status: 'ok', error: null, ...base, notes, params: { build, search }, ...scores, ...timing, recallCI, peakRssBytes: peakRssBytes(), ...raw });
-        }
+        return { search: givenParams(entry.id, 'search', given), error: null };
       } catch (e) {
         if (!(e instanceof VqbenchError)) throw e;
-        records.push({ status: 'failed', error: e.message, ...base, params: { build, search }, ...unmeasured, load: null, loadWarning: null, peakRssBytes: peakRssBytes() });
+        return { search: given, error: e.message };
       }
-      job.onProgress?.(records.length, combos.length, 'search configurations');
+    });
+    const valid = configs.filter((c) => c.error === null);
+    const outcomes = await interleavedSearches(index, queries, kSearched, valid.map((c) => c.search), {
+      runs, warmupQueries: job.warmup ?? 100, cores: fingerprint.cores, loadAverage: job.loadAverage,
+      onRun: (done, total) => job.onProgress?.(done, total, 'timed runs'),
+    });
+    const records: IndexRecord[] = [];
+    let next = 0; // outcomes are in the order of the valid configurations
+    for (const { search, error } of configs) {
+      if (error !== null) {
+        records.push(failed(build, search, error));
+        continue;
+      }
+      const outcome = outcomes[next++];
+      if ('error' in outcome) {
+        records.push(failed(build, search, outcome.error.message));
+        continue;
+      }
+      const { timed, load } = outcome;
+      const m = timed.best;
+      const note = nondeterminismNote(timed, queries.rows);
+      const notes = note === null ? base.notes : [...base.notes, note];
+      const scores = { ...recalls(m.ids, truth, queries.rows, kSearched), qps: m.qps, latencyMs: m.latencyMs };
+      const bad = nonFinite(scores);
+      const raw = job.raw === undefined ? {} : {
+        rawTruth: TRUTH_FILE,
+        raw: await writeRaw(job.raw, { ...timed, load, fingerprintId: fingerprint.id }, { ds, queries, index: entry.id, build, search, buildSeconds, indexBytes: base.indexBytes, dataset: job.rawDataset ?? base.dataset }),
+      };
+      if (bad) {
+        records.push({ ...failed(build, search, `the measurement gave ${bad}, not a finite number, so this configuration failed.`, load), notes, ...raw });
+      } else {
+        const recallCI = recallIntervals(m.ids, truth, queries.rows, kSearched, seed);
+        records.push({
+          status: 'ok', error: null, ...base, notes, params: { build, search }, ...scores, qpsRuns: timed.qpsRuns, ...qpsSpread(timed.qpsRuns),
+          load, loadWarning: loadWarning(load), recallCI, peakRssBytes: peakRssBytes(), ...raw,
+        });
+      }
     }
     return records;
   } finally {

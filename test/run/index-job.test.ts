@@ -34,7 +34,7 @@ import { writeNpy } from '../../src/data/npy.js';
 import { readAnnResult } from '../../src/eval/raw-results.js';
 import type { SearchResult, VectorIndex } from '../../src/index/types.js';
 import { runIndexJob, runInsertJob, type IndexRecord } from '../../src/run/index-job.js';
-import { isNondeterminismNote, nondeterminismNote, qpsSpread, repeatBuild, repeatSearch } from '../../src/run/repeats.js';
+import { interleavedSearches, isNondeterminismNote, nondeterminismNote, qpsSpread, repeatBuild, type SearchOutcome } from '../../src/run/repeats.js';
 import { mixture } from '../helpers/data.js';
 
 let dir = '';
@@ -73,11 +73,12 @@ test('runIndexJob runs 4, buildRuns 2: four QPS values, the best reported, media
     assert.equal(r.qps, Math.max(...r.qpsRuns), 'qps is the best run');
     assert.equal(r.qpsMax, r.qps);
     assert.equal(r.qpsMin, Math.min(...r.qpsRuns));
-    assert.equal(r.qpsMedian, median(r.qpsRuns));
+    assert.ok(Math.abs(r.qpsMedian! - median(r.qpsRuns)) <= 1e-12 * r.qpsMedian!, `median ${r.qpsMedian} vs numpy's ${median(r.qpsRuns)}`);
     assert.ok(r.qpsMin! <= r.qpsMedian! && r.qpsMedian! <= r.qpsMax!);
     assert.equal(r.buildSecondsRuns.length, 2);
     assert.equal(r.buildSeconds, Math.min(...r.buildSecondsRuns), 'build seconds is the fastest build');
-    assert.deepEqual(r.load, { before: [0.25, 0.75][i], after: [0.5, 1][i], cores: r.fingerprint.cores }, 'read right before the first run and after the last, per configuration');
+    // interleaved: nprobe 1's first run, nprobe 4's first run, ..., nprobe 1's last run, nprobe 4's last run
+    assert.deepEqual(r.load, { before: [0.25, 0.5][i], after: [0.75, 1][i], cores: r.fingerprint.cores }, 'read right before its first run and right after its last');
     assert.equal(r.loadWarning === null, Math.max(r.load!.before, r.load!.after) <= r.fingerprint.cores / 2);
     assert.ok(!r.notes.some(isNondeterminismNote), 'ivfpq returns the same ids every run');
     const file = await readAnnResult(join(raw, r.raw!));
@@ -119,15 +120,17 @@ test('runInsertJob: the fingerprint and the load around the batches', async () =
   assert.equal(r.loadWarning === null, 5 <= r.fingerprint.cores / 2);
 });
 
-/** A fake index: every search sleeps (wall clock) `delayMs[run]` and answers id `run` (so a result names the run it came from). */
-function runTaggedIndex(delayMs: number[], answersPerRun: number): VectorIndex {
+/** A fake index: every search spins (wall clock) `delayMs[run]` and answers id `run` (so a result names the run it came from); it logs the nprobe of each call. */
+function runTaggedIndex(delayMs: number[], answersPerRun: number, log: unknown[] = []): VectorIndex {
   let calls = 0;
   return {
     name: 'fake', label: 'fake', metric: 'l2', bitsPerVector: 32, size: 1,
     capabilities: { add: false, remove: false, filter: false, batch: false, threads: false, metrics: ['l2'], asyncSearch: false, exactMemory: true },
     build: async () => ({ seconds: 0, notes: [] }),
     add: async () => {},
-    search(_q: Matrix, k: number): SearchResult {
+    search(_q: Matrix, k: number, params: Record<string, unknown> = {}): SearchResult {
+      if (params.nprobe === 'bad') throw new InputError('nprobe bad is refused.');
+      if (log.at(-1) !== params.nprobe) log.push(params.nprobe);
       const run = Math.floor(calls++ / answersPerRun);
       const t0 = performance.now();
       while (performance.now() - t0 < delayMs[run]) { /* spin */ }
@@ -138,9 +141,15 @@ function runTaggedIndex(delayMs: number[], answersPerRun: number): VectorIndex {
   } as unknown as VectorIndex;
 }
 
-test('repeatSearch: the reported measurement is the fastest run\'s own (its ids, times, QPS); differing ids are counted', async () => {
+const timedOf = (o: SearchOutcome) => {
+  if ('error' in o) throw o.error;
+  return o.timed;
+};
+
+test('interleavedSearches: the reported measurement is the fastest run\'s own (its ids, times, QPS); differing ids are counted', async () => {
   const queries = new Matrix(new Float32Array(6 * 2), 6, 2);
-  const r = await repeatSearch(runTaggedIndex([0.3, 0.05, 0.6], 6 + 2), queries, 3, {}, { runs: 3, warmupQueries: 2 });
+  const [o] = await interleavedSearches(runTaggedIndex([0.3, 0.05, 0.6], 6 + 2), queries, 3, [{}], { runs: 3, warmupQueries: 2, cores: 2, loadAverage: () => 0.5 });
+  const r = timedOf(o);
   assert.equal(r.qpsRuns.length, 3);
   const fastest = r.qpsRuns.indexOf(Math.max(...r.qpsRuns));
   assert.equal(r.best.qps, r.qpsRuns[fastest]);
@@ -149,9 +158,24 @@ test('repeatSearch: the reported measurement is the fastest run\'s own (its ids,
   const note = nondeterminismNote(r, 6)!;
   assert.equal(note, "the 3 timed runs returned different ids for 6 of 6 queries (a nondeterministic search); recall and the raw file are the fastest run's.");
   assert.ok(isNondeterminismNote(note));
-  const same = await repeatSearch(runTaggedIndex([0, 0], 1000), queries, 3, {}, { runs: 2, warmupQueries: 0 });
-  assert.deepEqual([same.differingQueries, nondeterminismNote(same, 6)], [0, null]);
+  const [same] = await interleavedSearches(runTaggedIndex([0, 0], 1000), queries, 3, [{}], { runs: 2, warmupQueries: 0, cores: 2 });
+  assert.deepEqual([timedOf(same).differingQueries, nondeterminismNote(timedOf(same), 6)], [0, null]);
   assert.deepEqual(qpsSpread([3, 1, 2, 10]), { qpsMedian: 2.5, qpsMin: 1, qpsMax: 10 });
+});
+
+test('interleavedSearches: configurations take turns (A B A B A B); one the index refuses drops out with its error; load read around each one\'s runs', async () => {
+  const log: unknown[] = [];
+  const queries = new Matrix(new Float32Array(4 * 2), 4, 2);
+  const loads = [1, 2, 3, 4, 5];
+  const progress: number[] = [];
+  const out = await interleavedSearches(runTaggedIndex(new Array(20).fill(0), 1000, log), queries, 2, [{ nprobe: 1 }, { nprobe: 'bad' }, { nprobe: 8 }],
+    { runs: 3, warmupQueries: 1, cores: 4, loadAverage: () => loads.shift()!, onRun: (done) => progress.push(done) });
+  assert.deepEqual(log, [1, 8, 1, 8, 1, 8], 'interleaved, the refused one tried once');
+  assert.ok('error' in out[1] && out[1].error instanceof InputError && /nprobe bad is refused/.test(out[1].error.message));
+  // before: 1 (nprobe 1), 2 (bad), 3 (nprobe 8); after the last round: 4, 5
+  assert.deepEqual(['load' in out[0] && out[0].load, 'load' in out[2] && out[2].load], [{ before: 1, after: 4, cores: 4 }, { before: 3, after: 5, cores: 4 }]);
+  assert.equal(timedOf(out[2]).qpsRuns.length, 3);
+  assert.deepEqual(progress, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
 });
 
 test('repeatBuild: builds afresh each time, closes all but the last, reports every build\'s seconds', async () => {

@@ -157,7 +157,7 @@ export const indexKind: CellKindDef<'index', 'indexes', IndexSpec[], IndexConfig
     recallCI: "95% percentile bootstrap interval {lo, hi} over queries of recall@1/5/10 and nnRecall@10 (1000 resamples seeded by the cell's seed; src/eval/bootstrap.ts)",
     qps: "queries per second of the fastest of `runs` timed runs (ann-benchmarks' convention: 1 / best_search_time), one query at a time on one thread, after warm-up",
     latencyMs: "per-query latency percentiles (ms) of the fastest run (the one `qps` reports), one thread",
-    runs: 'timed runs of the configuration, each a warm-up and the timed single-query loop (the raw file\'s run_count)',
+    runs: 'timed runs of the configuration, each a warm-up and the timed single-query loop (the raw file\'s run_count); the sweep\'s configurations take turns run by run (A B A B ...)',
     qpsRuns: 'queries per second of every timed run, in order',
     qpsMedian: 'median of qpsRuns (numpy\'s: the mean of the middle two for an even count)',
     qpsMin: 'the slowest run\'s queries per second',
