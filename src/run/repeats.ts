@@ -1,9 +1,9 @@
 /**
  * Repeated timings, ann-benchmarks' way: every search configuration is timed `runs` times (each run
  * a warm-up and the timed single-query loop of measureSearch; the configurations interleaved) and
- * the fastest run is reported, with every run's QPS beside it; an index is built `buildRuns` times from scratch and the fastest build
- * time reported. One run is noise on a shared machine; the best of several is what the hardware
- * can do, and the spread says how much to trust it.
+ * the fastest run is reported, with every run's QPS beside it; an index is built `buildRuns` times
+ * from scratch and the fastest build time reported. One run is noise on a shared machine; the best
+ * of several is what the hardware can do, and the spread says how much to trust it.
  */
 import { InputError, VqbenchError } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
