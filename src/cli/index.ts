@@ -4,8 +4,8 @@
  * search parameter of every registered index (names and aliases, from the descriptors) becomes a
  * flag, so a new index brings its own flags; a flag the chosen index does not know is refused with
  * its own parameters. `--index` takes an id or a whole spec (`--index ivfpq:nlist=256,m=12,nprobe=4`).
- * The commands' own numbers (--k, --queries, --warmup, --seed, --threads, each --batches item) are
- * parameter specs too, so a bad value is one sentence naming its flag.
+ * The commands' own numbers (--k, --queries, --warmup, --runs, --build-runs, --seed, --threads, each
+ * --batches item) are parameter specs too, so a bad value is one sentence naming its flag.
  */
 import type { Argv } from 'yargs';
 import { assertWritable, writeFileAtomic } from '../core/atomic.js';
@@ -17,6 +17,7 @@ import { progressBar } from '../core/progress.js';
 import { INDEXES, INDEX_IDS, givenParams, indexDescriptor, splitIndexSpec, type IndexParams } from '../index/registry.js';
 import type { IndexDescriptor } from '../index/descriptor.js';
 import { runIndexJob, runInsertJob, type IndexRecord } from '../run/index-job.js';
+import { isNondeterminismNote } from '../run/repeats.js';
 import { fmt, table } from '../core/format.js';
 import { COMMON_FLAGS, declareFlags, declareMethodFlags, readFlags, mergeSpecAndFlags, readMethodFlags, type MethodTable } from './flags.js';
 
@@ -30,13 +31,15 @@ const RUN_FLAGS = {
 const INDEX_FLAGS = {
   ...RUN_FLAGS,
   warmup: { default: 100, min: 0, describe: 'untimed warm-up queries before each timed loop' },
+  runs: { default: 3, min: 1, describe: 'timed runs (warm-up + timed loop each) of every search configuration; QPS and latency are the fastest run\'s, the table adds the median' },
+  buildRuns: { default: 1, min: 1, describe: 'builds from scratch; build seconds is the fastest, the last index built is searched' },
 } as const satisfies ParamSpecs;
 
 /** One item of --batches. */
 const BATCH_ITEM: ParamSpec = { default: 1, min: 1, describe: 'rows of one insert batch' };
 
 /** The commands' own flags; an index parameter may not reuse one (checked when the flags are declared). */
-const RESERVED = ['data', 'index', 'k', 'queries', 'seed', 'threads', 'json', 'out', 'sweep', 'warmup', 'batches', 'help', 'version'];
+const RESERVED = ['data', 'index', 'k', 'queries', 'seed', 'threads', 'json', 'out', 'sweep', 'warmup', 'runs', 'build-runs', 'batches', 'help', 'version'];
 
 /** Every index's build and search parameters, one table per index (the flags are their union). */
 const TABLES: readonly MethodTable[] = Object.values(INDEXES).map((d) => ({ id: d.id, specs: { ...d.buildParams, ...d.searchParams } }));
@@ -126,8 +129,24 @@ function recordRow(r: IndexRecord): (string | number)[] {
   const search = Object.entries(r.params.search).map(([k, v]) => `${k}=${v}`).join(',') || '-';
   if (r.status !== 'ok') return [r.label, search, `FAILED: ${r.error}`];
   const R = (o: Record<string, number> | null, k: number) => (o && o[k] !== undefined ? o[k].toFixed(4) : '-');
-  return [r.label, search, R(r.recall, 1), R(r.recall, 5), R(r.recall, 10), R(r.nnRecall, 10), r.qps!, r.latencyMs!.p50, r.latencyMs!.p99,
+  return [r.label, search, R(r.recall, 1), R(r.recall, 5), R(r.recall, 10), R(r.nnRecall, 10), r.qps!, r.qpsMedian!, r.latencyMs!.p50, r.latencyMs!.p99,
     r.buildSeconds, r.indexBytes / 2 ** 20, r.bitsPerVector];
+}
+
+/** The load warnings of the records in one sentence, and each configuration whose runs returned different ids. */
+function timingWarnings(records: IndexRecord[]): string[] {
+  const out: string[] = [];
+  const loaded = records.filter((r) => r.loadWarning !== null && r.load !== null);
+  if (loaded.length === 1) out.push(loaded[0].loadWarning!);
+  else if (loaded.length > 1) {
+    const peak = Math.max(...loaded.map((r) => Math.max(r.load!.before, r.load!.after)));
+    out.push(`${loaded.length} of ${records.length} configurations were timed while the 1-minute load average exceeded half the ${loaded[0].load!.cores} cores (up to ${fmt(peak)}); their timings are unreliable.`);
+  }
+  for (const r of records) {
+    const differ = r.notes.find(isNondeterminismNote);
+    if (differ) out.push(`${Object.entries(r.params.search).map(([k, v]) => `${k}=${v}`).join(',') || r.label}: ${differ}`);
+  }
+  return out;
 }
 
 export function indexCommand(y: Argv): Argv {
@@ -147,7 +166,7 @@ export function indexCommand(y: Argv): Argv {
         const bar = progressBar(`index ${d.id}`, 'step');
         const records = await runIndexJob({
           data: argv.data, index: d.id, build, search, sweep, k: f.k, queries: f.queries ?? undefined,
-          warmup: f.warmup, seed: f.seed, onProgress: bar.update, ...(argv.raw !== undefined && { raw: argv.raw }),
+          warmup: f.warmup, runs: f.runs, buildRuns: f.buildRuns, seed: f.seed, onProgress: bar.update, ...(argv.raw !== undefined && { raw: argv.raw }),
         });
         bar.finish();
         if (argv.out) writeFileAtomic(argv.out, JSON.stringify(records, null, 2) + '\n');
@@ -157,10 +176,14 @@ export function indexCommand(y: Argv): Argv {
           return;
         }
         const r0 = records[0];
+        const fp = r0.fingerprint;
         process.stdout.write(
           `dataset ${r0.dataset} (${r0.queries} queries, k = ${r0.k}); one thread, one query at a time; ${r0.recallDefinition}\n` +
+          `QPS and latency: the fastest of ${r0.runs} run${r0.runs === 1 ? '' : 's'} (QPS med: their median); build s: the fastest of ${r0.buildSecondsRuns.length}; ` +
+          `machine ${fp.id} (${fp.cpu}, ${fp.cores} cores, ${fp.threads} threads, BLAS ${fp.blas}, Node ${fp.node})\n` +
           `memory: the index's own bytes${r0.memoryIsExact ? '' : ' (estimated by the adapter)'}; peak RSS ${fmt(r0.peakRssBytes / 2 ** 20)} MiB (whole process, dataset included)\n` +
-          table(['index', 'search', 'R@1', 'R@5', 'R@10', 'nnR@10', 'QPS', 'p50 ms', 'p99 ms', 'build s', 'MiB', 'bits/vec'], records.map(recordRow)) + '\n',
+          table(['index', 'search', 'R@1', 'R@5', 'R@10', 'nnR@10', 'QPS', 'QPS med', 'p50 ms', 'p99 ms', 'build s', 'MiB', 'bits/vec'], records.map(recordRow)) + '\n' +
+          timingWarnings(records).map((w) => `warning: ${w}\n`).join(''),
         );
       },
     )
@@ -186,7 +209,8 @@ export function indexCommand(y: Argv): Argv {
         process.stdout.write(
           `${result.label} on ${result.dataset}: built on ${result.initialRows} rows in ${fmt(result.buildSeconds)} s (${fmt(result.initialIndexBytes / 2 ** 20)} MiB)\n` +
           table(['batch', 'rows', 'indexed', 'seconds', 'rows/s', 'Δ index MiB', 'Δ RSS MiB', 'R@10'],
-            result.batches.map((b) => [b.batch, b.rows, b.indexedAfter, b.seconds, b.rowsPerSecond, b.indexBytesDelta / 2 ** 20, b.rssDeltaBytes / 2 ** 20, b.recall[10]?.toFixed(4) ?? '-'])) + '\n',
+            result.batches.map((b) => [b.batch, b.rows, b.indexedAfter, b.seconds, b.rowsPerSecond, b.indexBytesDelta / 2 ** 20, b.rssDeltaBytes / 2 ** 20, b.recall[10]?.toFixed(4) ?? '-'])) + '\n' +
+          (result.loadWarning ? `warning: ${result.loadWarning}\n` : ''),
         );
       },
     );

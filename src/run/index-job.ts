@@ -1,10 +1,11 @@
 /**
  * The `vqbench index` job, as ann-benchmarks runs an algorithm: load a dataset and its exact ground
- * truth (cached), build one index configuration once, then run every search-parameter combination
- * of the sweep one query at a time on one thread, and score each: recall@1/5/10, the true-nearest-
- * neighbour rate, QPS, latency percentiles, build seconds, the index's own bytes and the process
- * peak RSS. A configuration that fails (a parameter the index rejects) is recorded as failed with
- * its reason; the others still run.
+ * truth (cached), build one index configuration (`buildRuns` times, the last build is searched), then
+ * run every search-parameter combination of the sweep one query at a time on one thread, `runs` times
+ * (src/run/repeats.ts), and score each: recall@1/5/10, the true-nearest-neighbour rate, the best run's
+ * QPS and latency percentiles with every run's QPS, build seconds, the index's own bytes, the process
+ * peak RSS, the machine's fingerprint and the load average around the timing. A configuration that
+ * fails (a parameter the index rejects) is recorded as failed with its reason; the others still run.
  */
 import { InputError, VqbenchError } from '../core/errors.js';
 import { cartesian } from '../core/grid.js';
@@ -14,7 +15,7 @@ import { knn } from '../core/parallel.js';
 import type { ProgressFn } from '../core/progress.js';
 import { groundTruth, loadDataset } from '../data/load.js';
 import type { GroundTruth, VectorDataset } from '../data/types.js';
-import { measureSearch, nnRecallAtK, nnRecallPerQuery, recallAtK, recallPerQuery, type LatencySummary, type SearchMeasurement } from '../eval/ann.js';
+import { measureSearch, nnRecallAtK, nnRecallPerQuery, recallAtK, recallPerQuery, type LatencySummary } from '../eval/ann.js';
 import { bootstrapMean } from '../eval/bootstrap.js';
 import { annDistanceName, exactDistances, EXACT_DISTANCES_NOTE, INDEX_DISTANCES_NOTE, rawPath, rawRelativePath, TRUTH_FILE, writeAnnResult, writeAnnTruth } from '../eval/raw-results.js';
 import { annTruth } from '../eval/metric-registry.js';
@@ -23,6 +24,8 @@ import { assertWritableDir } from '../core/atomic.js';
 import { checkBuildParams, checkSearchParams, createIndex, givenParams, indexEntry, indexLabel, type IndexParams } from '../index/registry.js';
 import type { MemoryBreakdown, VectorIndex } from '../index/types.js';
 import { captureEnvironment, type RunEnvironment } from './env.js';
+import { loadWarning, machineFingerprint, oneMinuteLoad, underLoad, type LoadAverage, type LoadReading, type MachineFingerprint } from './fingerprint.js';
+import { checkRuns, interleavedSearches, nondeterminismNote, qpsSpread, repeatBuild, type RepeatedSearch } from './repeats.js';
 import { peakRssBytes } from '../core/memory.js';
 import { displayPath } from '../core/paths.js';
 
@@ -30,6 +33,9 @@ export const RECALL_AT = [1, 5, 10] as const;
 export const RECALL_DEFINITION =
   'recall@k = |approx top-k ∩ exact top-k| / k averaged over queries (ann-benchmarks, without its distance-tie epsilon); ' +
   'nnRecall@k = fraction of queries whose exact nearest neighbour is in the approx top-k (the WRVQ / IVFPQ papers\' R@k)';
+
+/** Timed runs of a search configuration and builds of an index when the job names none (ann-benchmarks takes the best of its runs). */
+export const DEFAULT_RUNS = 3, DEFAULT_BUILD_RUNS = 1;
 
 export interface IndexJob {
   data: string;
@@ -46,6 +52,12 @@ export interface IndexJob {
   queries?: number;
   /** Untimed warm-up queries before each timed loop. Default 100. */
   warmup?: number;
+  /** Timed runs (warm-up + timed loop each) of every search configuration; the fastest is reported. Default 3. */
+  runs?: number;
+  /** Builds from scratch; the fastest build time is reported and the last index searched. Default 1. */
+  buildRuns?: number;
+  /** The 1-minute load average read around each timing (tests inject a fake). Default os.loadavg()[0]. */
+  loadAverage?: LoadAverage;
   seed?: number;
   onProgress?: ProgressFn;
   /** Write each measured search configuration's per-query results under this folder, ann-benchmarks' layout (src/eval/raw-results.ts). */
@@ -68,9 +80,27 @@ export interface IndexRecord {
   nnRecall: Record<string, number> | null;
   /** 95% bootstrap intervals over queries ('recall@1', 'recall@5', 'recall@10', 'nnRecall@10'); null when failed, absent in older results. */
   recallCI?: Record<string, { lo: number; hi: number }> | null;
+  /** The fastest run's QPS (ann-benchmarks' convention); null when failed. */
   qps: number | null;
+  /** The fastest run's latency percentiles. */
   latencyMs: LatencySummary | null;
+  /** Timed runs of this configuration. */
+  runs: number;
+  /** QPS of every run, in order (empty when failed). */
+  qpsRuns: number[];
+  qpsMedian: number | null;
+  qpsMin: number | null;
+  qpsMax: number | null;
+  /** The fastest of the builds. */
   buildSeconds: number;
+  /** Seconds of every build, in order (the last index built is the one searched). */
+  buildSecondsRuns: number[];
+  /** The machine the timing was taken on (src/run/fingerprint.ts). */
+  fingerprint: MachineFingerprint;
+  /** The 1-minute load average right before the first timed run and right after the last; null when the search failed. */
+  load: LoadReading | null;
+  /** A sentence when the load exceeded half the cores while this configuration was timed, else null. */
+  loadWarning: string | null;
   indexBytes: number;
   memory: MemoryBreakdown;
   memoryIsExact: boolean;
@@ -141,9 +171,10 @@ function recallIntervals(ids: Int32Array, truth: GroundTruth, nq: number, kSearc
  * metric, and the index's own) and times as ann-benchmarks' result file; returns its path relative to `dir`.
  */
 async function writeRaw(
-  dir: string, m: SearchMeasurement,
+  dir: string, timed: RepeatedSearch & { load: LoadReading; fingerprintId: string },
   c: { ds: VectorDataset; queries: Matrix; index: string; build: IndexParams; search: IndexParams; buildSeconds: number; indexBytes: number; dataset: string },
 ): Promise<string> {
+  const m = timed.best;
   const name = indexLabel(c.index, c.build, checkSearchParams(c.index, c.search));
   const relative = rawRelativePath(m.k, c.index, name);
   let returned = 0;
@@ -152,10 +183,11 @@ async function writeRaw(
     nq: m.nq, k: m.k, neighbors: m.ids, times: Float32Array.from(m.samplesMs, (ms) => ms / 1000),
     distances: exactDistances(c.ds.base, c.queries, m.ids, m.k, c.ds.metric), indexDistances: m.dists,
     attrs: {
-      batch_mode: false, best_search_time: m.seconds / m.nq, candidates: returned / m.nq, expect_extra: false, name, run_count: 1,
+      batch_mode: false, best_search_time: m.seconds / m.nq, candidates: returned / m.nq, expect_extra: false, name, run_count: timed.qpsRuns.length,
       distance: annDistanceName(c.ds.metric), count: m.k, build_time: c.buildSeconds, index_size: c.indexBytes / 1024, algo: c.index, dataset: c.dataset,
       distances_are: EXACT_DISTANCES_NOTE, index_distances_are: INDEX_DISTANCES_NOTE,
-      times_are: 'seconds per query, one query at a time on one thread, after warm-up (performance.now)', vqbench_search_params: JSON.stringify(c.search),
+      times_are: 'seconds per query of the fastest of run_count runs, one query at a time on one thread, after warm-up (performance.now)', vqbench_search_params: JSON.stringify(c.search),
+      vqbench_qps_runs: JSON.stringify(timed.qpsRuns), fingerprint_id: timed.fingerprintId, load_before: timed.load.before, load_after: timed.load.after,
     },
   });
   return relative;
@@ -167,6 +199,8 @@ export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
   if (!Number.isInteger(k) || k < 1) throw new InputError(`--k must be a positive integer, got ${k}.`);
   const kSearched = Math.max(k, RECALL_AT[RECALL_AT.length - 1]);
   const seed = job.seed ?? 1234;
+  const runs = checkRuns(job.runs ?? DEFAULT_RUNS, '--runs');
+  const buildRuns = checkRuns(job.buildRuns ?? DEFAULT_BUILD_RUNS, '--build-runs');
   const build = checkBuildParams(entry.id, job.build ?? {});
   const combos = expandSweep(job.search ?? {}, job.sweep);
   // an unknown swept name is an input error before anything is built; bad values fail per configuration
@@ -179,40 +213,65 @@ export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
     const t = annTruth(truth, queries.rows, ds.metric);
     await writeAnnTruth(join(job.raw, TRUTH_FILE), { ...t, dists: Float32Array.from(t.dists), attrs: { distance: annDistanceName(ds.metric), dataset: job.rawDataset ?? displayPath(ds.name), point_type: 'float' } });
   }
-  const index = createIndex(entry.id, build);
   const env = captureEnvironment();
+  const fingerprint = machineFingerprint();
+  const { index, report: rep, buildSecondsRuns } = await repeatBuild(() => createIndex(entry.id, build), ds.base, { buildRuns, seed, onProgress: job.onProgress });
+  const buildSeconds = Math.min(...buildSecondsRuns);
   try {
-    const rep = await index.build(ds.base, { seed, onProgress: job.onProgress });
-    const records: IndexRecord[] = [];
-    for (const given of combos) {
-      const base = {
-        index: entry.id, label: index.label, dataset: displayPath(ds.name), datasetChecksum: ds.checksum,
-        k, queries: queries.rows, buildSeconds: rep.seconds, indexBytes: index.memoryBytes(), memory: index.memoryBreakdown(),
-        memoryIsExact: index.capabilities.exactMemory, bitsPerVector: index.bitsPerVector, recallDefinition: RECALL_DEFINITION,
-        seed, notes: rep.notes, env,
-      };
-      let search: IndexParams = given;
+    const base = {
+      index: entry.id, label: index.label, dataset: displayPath(ds.name), datasetChecksum: ds.checksum,
+      k, queries: queries.rows, runs, buildSeconds, buildSecondsRuns, indexBytes: index.memoryBytes(), memory: index.memoryBreakdown(),
+      memoryIsExact: index.capabilities.exactMemory, bitsPerVector: index.bitsPerVector, recallDefinition: RECALL_DEFINITION,
+      seed, notes: rep.notes, env, fingerprint,
+    };
+    const unmeasured = { recall: null, nnRecall: null, qps: null, latencyMs: null, recallCI: null, qpsRuns: [], qpsMedian: null, qpsMin: null, qpsMax: null };
+    const failed = (build: IndexParams, search: IndexParams, error: string, load: LoadReading | null = null): IndexRecord =>
+      ({ status: 'failed', error, ...base, params: { build, search }, ...unmeasured, load, loadWarning: load && loadWarning(load), peakRssBytes: peakRssBytes() });
+    // typed values (a swept '4' becomes 4) of the parameters given; the index fills its own defaults
+    const configs = combos.map((given) => {
       try {
-        // typed values (a swept '4' becomes 4) of the parameters given; the index fills its own defaults
-        search = givenParams(entry.id, 'search', given);
-        const m = await measureSearch(index, queries, kSearched, search, { warmupQueries: job.warmup ?? 100 });
-        const scores = { ...recalls(m.ids, truth, queries.rows, kSearched), qps: m.qps, latencyMs: m.latencyMs };
-        const bad = nonFinite(scores);
-        const raw = job.raw === undefined ? {} : { rawTruth: TRUTH_FILE, raw: await writeRaw(job.raw, m, { ds, queries, index: entry.id, build, search, buildSeconds: rep.seconds, indexBytes: base.indexBytes, dataset: job.rawDataset ?? base.dataset }) };
-        if (bad) {
-          records.push({
-            status: 'failed', error: `the measurement gave ${bad}, not a finite number, so this configuration failed.`,
-            ...base, params: { build, search }, recall: null, nnRecall: null, qps: null, latencyMs: null, recallCI: null, peakRssBytes: peakRssBytes(), ...raw,
-          });
-        } else {
-          const recallCI = recallIntervals(m.ids, truth, queries.rows, kSearched, seed);
-          records.push({ status: 'ok', error: null, ...base, params: { build, search }, ...scores, recallCI, peakRssBytes: peakRssBytes(), ...raw });
-        }
+        return { search: givenParams(entry.id, 'search', given), error: null };
       } catch (e) {
         if (!(e instanceof VqbenchError)) throw e;
-        records.push({ status: 'failed', error: e.message, ...base, params: { build, search }, recall: null, nnRecall: null, qps: null, latencyMs: null, recallCI: null, peakRssBytes: peakRssBytes() });
+        return { search: given, error: e.message };
       }
-      job.onProgress?.(records.length, combos.length, 'search configurations');
+    });
+    const valid = configs.filter((c) => c.error === null);
+    const outcomes = await interleavedSearches(index, queries, kSearched, valid.map((c) => c.search), {
+      runs, warmupQueries: job.warmup ?? 100, cores: fingerprint.cores, loadAverage: job.loadAverage,
+      onRun: (done, total) => job.onProgress?.(done, total, 'timed runs'),
+    });
+    const records: IndexRecord[] = [];
+    let next = 0; // outcomes are in the order of the valid configurations
+    for (const { search, error } of configs) {
+      if (error !== null) {
+        records.push(failed(build, search, error));
+        continue;
+      }
+      const outcome = outcomes[next++];
+      if ('error' in outcome) {
+        records.push(failed(build, search, outcome.error.message));
+        continue;
+      }
+      const { timed, load } = outcome;
+      const m = timed.best;
+      const note = nondeterminismNote(timed, queries.rows);
+      const notes = note === null ? base.notes : [...base.notes, note];
+      const scores = { ...recalls(m.ids, truth, queries.rows, kSearched), qps: m.qps, latencyMs: m.latencyMs };
+      const bad = nonFinite(scores);
+      const raw = job.raw === undefined ? {} : {
+        rawTruth: TRUTH_FILE,
+        raw: await writeRaw(job.raw, { ...timed, load, fingerprintId: fingerprint.id }, { ds, queries, index: entry.id, build, search, buildSeconds, indexBytes: base.indexBytes, dataset: job.rawDataset ?? base.dataset }),
+      };
+      if (bad) {
+        records.push({ ...failed(build, search, `the measurement gave ${bad}, not a finite number, so this configuration failed.`, load), notes, ...raw });
+      } else {
+        const recallCI = recallIntervals(m.ids, truth, queries.rows, kSearched, seed);
+        records.push({
+          status: 'ok', error: null, ...base, notes, params: { build, search }, ...scores, qpsRuns: timed.qpsRuns, ...qpsSpread(timed.qpsRuns),
+          load, loadWarning: loadWarning(load), recallCI, peakRssBytes: peakRssBytes(), ...raw,
+        });
+      }
     }
     return records;
   } finally {
@@ -231,6 +290,8 @@ export interface InsertJob {
   /** Queries scored after each batch (exact truth over the rows indexed so far). Default 1000. */
   queries?: number;
   seed?: number;
+  /** The 1-minute load average read before the first batch and after the last (tests inject a fake). Default os.loadavg()[0]. */
+  loadAverage?: LoadAverage;
   onProgress?: ProgressFn;
 }
 
@@ -259,6 +320,12 @@ export interface InsertResult {
   recallDefinition: string;
   seed: number;
   env: RunEnvironment;
+  /** The machine the batches were timed on (src/run/fingerprint.ts). */
+  fingerprint: MachineFingerprint;
+  /** The 1-minute load average right before the first batch and right after the last. */
+  load: LoadReading;
+  /** A sentence when the load exceeded half the cores while the batches were timed, else null. */
+  loadWarning: string | null;
 }
 
 /**
@@ -284,30 +351,35 @@ export async function runInsertJob(job: InsertJob): Promise<InsertResult> {
   const env = captureEnvironment();
   try {
     const rep = await index.build(ds.base.sliceRows(0, initialRows), { seed, onProgress: job.onProgress });
-    const out: InsertResult = {
-      index: entry.id, label: index.label, params: { build, search }, dataset: displayPath(ds.name), initialRows, buildSeconds: rep.seconds,
-      initialIndexBytes: index.memoryBytes(), batches: [], recallDefinition: RECALL_DEFINITION, seed, env,
+    const initialIndexBytes = index.memoryBytes();
+    const fingerprint = machineFingerprint();
+    const batches: InsertRecord[] = [];
+    const insertBatches = async () => {
+      let at = initialRows;
+      for (const [b, rows] of job.batches.entries()) {
+        const part = ds.base.sliceRows(at, at + rows);
+        const ids = new Uint32Array(rows).map((_, i) => at + i);
+        const bytesBefore = index.memoryBytes(), rssBefore = process.memoryUsage().rss;
+        const t0 = performance.now();
+        await index.add(part, ids);
+        const seconds = (performance.now() - t0) / 1000;
+        at += rows;
+        const exact = await knn(ds.base.sliceRows(0, at), queries, kSearched, ds.metric === 'ip' ? 'ip' : 'l2');
+        const m = await measureSearch(index, queries, kSearched, search, { warmupQueries: 0 });
+        const truth: GroundTruth = { k: kSearched, ids: exact.ids, dists: exact.dists };
+        batches.push({
+          batch: b + 1, rows, indexedAfter: at, seconds, rowsPerSecond: rows / seconds,
+          indexBytesDelta: index.memoryBytes() - bytesBefore, indexBytes: index.memoryBytes(),
+          rssDeltaBytes: process.memoryUsage().rss - rssBefore, ...recalls(m.ids, truth, queries.rows, kSearched),
+        });
+        job.onProgress?.(b + 1, job.batches.length, 'insert batches');
+      }
     };
-    let at = initialRows;
-    for (const [b, rows] of job.batches.entries()) {
-      const part = ds.base.sliceRows(at, at + rows);
-      const ids = new Uint32Array(rows).map((_, i) => at + i);
-      const bytesBefore = index.memoryBytes(), rssBefore = process.memoryUsage().rss;
-      const t0 = performance.now();
-      await index.add(part, ids);
-      const seconds = (performance.now() - t0) / 1000;
-      at += rows;
-      const exact = await knn(ds.base.sliceRows(0, at), queries, kSearched, ds.metric === 'ip' ? 'ip' : 'l2');
-      const m = await measureSearch(index, queries, kSearched, search, { warmupQueries: 0 });
-      const truth: GroundTruth = { k: kSearched, ids: exact.ids, dists: exact.dists };
-      out.batches.push({
-        batch: b + 1, rows, indexedAfter: at, seconds, rowsPerSecond: rows / seconds,
-        indexBytesDelta: index.memoryBytes() - bytesBefore, indexBytes: index.memoryBytes(),
-        rssDeltaBytes: process.memoryUsage().rss - rssBefore, ...recalls(m.ids, truth, queries.rows, kSearched),
-      });
-      job.onProgress?.(b + 1, job.batches.length, 'insert batches');
-    }
-    return out;
+    const { load } = await underLoad(insertBatches, fingerprint.cores, job.loadAverage ?? oneMinuteLoad);
+    return {
+      index: entry.id, label: index.label, params: { build, search }, dataset: displayPath(ds.name), initialRows, buildSeconds: rep.seconds,
+      initialIndexBytes, batches, recallDefinition: RECALL_DEFINITION, seed, env, fingerprint, load, loadWarning: loadWarning(load),
+    };
   } finally {
     await index.close?.();
   }

@@ -37,6 +37,10 @@ export interface TaskFile {
   paper?: string;
   seed?: number;
   report?: boolean;
+  /** Default timed runs of every timed search configuration (a grid entry's own `runs` wins). */
+  runs?: number;
+  /** Default builds of every timed build (a grid entry's own `buildRuns` wins). */
+  buildRuns?: number;
   scale?: Partial<Record<Scale, ScalePreset>>;
   grid: TaskGrid;
 }
@@ -164,11 +168,14 @@ export function expandTask(task: Task, scale: Scale): CellPlan[] {
   const cells: CellPlan[] = [];
   const origin = new Map<string, string>();
   const sections = sectionsOf(task.grid);
+  // the task-wide repeat counts ride along with the context; a kind that times things reads them
+  const repeats = { ...(task.runs !== undefined && { runs: task.runs }), ...(task.buildRuns !== undefined && { buildRuns: task.buildRuns }) };
   const expand = (kinds: typeof sections, ds: Task['datasetSpecs'][number] | null) => {
     const earlier: CellPlan[] = [];
     for (const { kind, section } of kinds) {
       const dataset = ds && { name: ds.name, slug: ds.slug, subset };
-      for (const d of kind.expand(section, { scale, seed, preset, dataset, earlier })) {
+      const ctx = { scale, seed, preset, dataset, earlier, ...repeats };
+      for (const d of kind.expand(section, ctx)) {
         const id = d.pieces.map(slugify).join('.');
         const where = formatPath(d.at);
         const prev = origin.get(id);

@@ -122,7 +122,9 @@ test('index --raw: one ann-benchmarks result file per configuration; h5py recomp
     assert.equal(got.attrs.algo, 'ivfpq');
     assert.equal(got.attrs.distance, 'euclidean');
     assert.equal(got.attrs.count, 10);
-    assert.equal(got.attrs.run_count, 1);
+    assert.equal(got.attrs.run_count, 3, 'three timed runs by default');
+    assert.ok(Math.abs(1 / got.attrs.best_search_time - rec.qps) <= 1e-9 * rec.qps, 'qps = 1 / best_search_time');
+    assert.equal(got.attrs.fingerprint_id, rec.fingerprint.id);
     assert.equal(got.attrs.batch_mode, 0);
     assert.equal(got.attrs.build_time, rec.buildSeconds);
     assert.equal(got.attrs.index_size, rec.indexBytes / 1024);
@@ -139,6 +141,33 @@ test('insert: per batch seconds, index bytes and recall', () => {
   assert.equal(res.batches[1].indexedAfter, 1980);
   assert.ok(res.batches[0].indexBytesDelta > 0);
   assert.ok(res.batches[1].recall['10'] > 0.3);
+});
+
+test('index --runs 2 --build-runs 2: every run\'s QPS, the best reported, the builds\' seconds, the machine and its load; the table says best of 2', () => {
+  const r = run('index', '--data', join(dir, 'small.npy'), '--index', 'flat', '--queries', '30', '--warmup', '3', '--runs', '2', '--build-runs', '2', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const rec = JSON.parse(r.stdout.trim());
+  assert.equal(rec.runs, 2);
+  assert.equal(rec.qpsRuns.length, 2);
+  assert.equal(rec.qps, Math.max(...rec.qpsRuns));
+  assert.equal(rec.qpsMedian, (rec.qpsRuns[0] + rec.qpsRuns[1]) / 2);
+  assert.deepEqual([rec.qpsMin, rec.qpsMax], [Math.min(...rec.qpsRuns), rec.qps]);
+  assert.equal(rec.buildSecondsRuns.length, 2);
+  assert.equal(rec.buildSeconds, Math.min(...rec.buildSecondsRuns));
+  assert.match(rec.fingerprint.id, /^[0-9a-f]{12}$/);
+  for (const f of ['cpu', 'simdFlags', 'flagsHash', 'cores', 'blas', 'node', 'threads']) assert.ok(f in rec.fingerprint, f);
+  assert.equal(rec.load.cores, rec.fingerprint.cores);
+  assert.equal(rec.loadWarning === null, Math.max(rec.load.before, rec.load.after) <= rec.load.cores / 2);
+  const t = run('index', '--data', join(dir, 'small.npy'), '--index', 'flat', '--queries', '30', '--warmup', '3', '--runs', '2', '--threads', '1');
+  assert.equal(t.code, 0, t.stderr);
+  assert.match(t.stdout, /QPS and latency: the fastest of 2 runs \(QPS med: their median\); build s: the fastest of 1; machine [0-9a-f]{12} \(.*, 1 threads,/);
+  assert.match(t.stdout, /QPS med/);
+});
+
+test('index --runs / --build-runs: 0, -1 and 1.5 are one sentence naming the flag, exit 2', () => {
+  const idx = (...a: string[]) => run('index', '--data', join(dir, 'small.npy'), '--index', 'flat', ...a);
+  for (const bad of ['0', '-1', '1.5']) assertUserError(idx('--runs', bad), new RegExp(`^error: --runs must be a positive integer, got '${bad.replace('.', '\\.')}'\\.$`));
+  assertUserError(idx('--build-runs', '0'), /^error: --build-runs must be a positive integer, got '0'\.$/);
 });
 
 test('index: bad input is one sentence each', () => {

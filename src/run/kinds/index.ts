@@ -13,8 +13,9 @@ import { acceptedNames, camel, canonicalName, coerceText, paramProblem, type Par
 import type { IndexCost } from '../../index/descriptor.js';
 import { INDEXES, INDEX_IDS, checkBuildParams, checkSearchParams, indexDescriptor, splitIndexSpec, type IndexParams } from '../../index/registry.js';
 import { allValues, dropUndefined, idPiece, resolveRecord, type Grid, type Scaled } from '../grid-values.js';
-import { RECALL_DEFINITION, type IndexRecord } from '../index-job.js';
+import { DEFAULT_BUILD_RUNS, DEFAULT_RUNS, RECALL_DEFINITION, type IndexRecord } from '../index-job.js';
 import { show } from '../schema.js';
+import { FINGERPRINT_DEFINITIONS } from '../fingerprint.js';
 import { dataOf, num, renameDataset, TIMING_DEFINITIONS, isNumber, isObject } from './common.js';
 import type { CellKindDef, DatasetCellConfig, Fail, FieldPath } from './types.js';
 
@@ -28,6 +29,16 @@ export interface IndexSpec {
   k?: number;
   queries?: number;
   warmup?: number;
+  /** Timed runs of every search configuration (default: the task's `runs`, else 3). */
+  runs?: number;
+  /** Builds from scratch (default: the task's `buildRuns`, else 1). */
+  buildRuns?: number;
+}
+
+/** Task-wide defaults of the repeat counts (the task file's top-level `runs` / `buildRuns`), handed to the expansion beside the ExpandContext fields. */
+export interface RepeatDefaults {
+  runs?: number;
+  buildRuns?: number;
 }
 
 export interface IndexConfig extends DatasetCellConfig {
@@ -40,6 +51,8 @@ export interface IndexConfig extends DatasetCellConfig {
   k?: number;
   queries?: number;
   warmup?: number;
+  runs?: number;
+  buildRuns?: number;
 }
 
 /** Why an index cannot run on this machine (its cells are recorded as "not run" with this sentence), or null: the index's own descriptor says. */
@@ -126,8 +139,10 @@ function indexSeconds(c: IndexConfig, sh: DataShape): number {
   const truth = (2 * sh.base * sh.queries * sh.dim) / RATES.kernelFlops; // cached after the first cell of a dataset
   const cost = indexCosts(c.index, c.build ?? {}, sh, sh.base);
   const combos = cartesian<ParamValue | null>(Object.entries(c.sweep ?? {}), c.search ?? {});
-  const search = combos.reduce((t, s) => t + (q + Math.min(q, num(c.warmup, 100))) * cost.querySeconds(searchOf(c.index, s)), 0);
-  return RATES.startup + loadSeconds(sh) + truth + cost.buildSeconds + search;
+  // every run repeats the warm-up and the timed loop; every build run builds from scratch
+  const runs = num(c.runs, DEFAULT_RUNS), buildRuns = num(c.buildRuns, DEFAULT_BUILD_RUNS);
+  const search = combos.reduce((t, s) => t + runs * (q + Math.min(q, num(c.warmup, 100))) * cost.querySeconds(searchOf(c.index, s)), 0);
+  return RATES.startup + loadSeconds(sh) + truth + buildRuns * cost.buildSeconds + search;
 }
 
 export const indexKind: CellKindDef<'index', 'indexes', IndexSpec[], IndexConfig> = {
@@ -140,9 +155,16 @@ export const indexKind: CellKindDef<'index', 'indexes', IndexSpec[], IndexConfig
     recall: RECALL_DEFINITION,
     nnRecall: RECALL_DEFINITION,
     recallCI: "95% percentile bootstrap interval {lo, hi} over queries of recall@1/5/10 and nnRecall@10 (1000 resamples seeded by the cell's seed; src/eval/bootstrap.ts)",
-    qps: 'queries per second, one query at a time on one thread, after warm-up',
-    latencyMs: 'per-query latency percentiles (ms), one thread',
-    buildSeconds: 'wall seconds to build (train + add) the index',
+    qps: "queries per second of the fastest of `runs` timed runs (ann-benchmarks' convention: 1 / best_search_time), one query at a time on one thread, after warm-up",
+    latencyMs: "per-query latency percentiles (ms) of the fastest run (the one `qps` reports), one thread",
+    runs: 'timed runs of the configuration, each a warm-up and the timed single-query loop (the raw file\'s run_count); the sweep\'s configurations take turns run by run (A B A B ...)',
+    qpsRuns: 'queries per second of every timed run, in order',
+    qpsMedian: 'median of qpsRuns (numpy\'s: the mean of the middle two for an even count)',
+    qpsMin: 'the slowest run\'s queries per second',
+    qpsMax: 'the fastest run\'s queries per second (= qps)',
+    buildSeconds: 'wall seconds to build (train + add) the index: the fastest of buildSecondsRuns',
+    buildSecondsRuns: 'wall seconds of every build, each from scratch, in order; the last index built is the one searched',
+    ...FINGERPRINT_DEFINITIONS,
     indexBytes: "the index's own bytes (exact for ours; the adapter's estimate for native libraries, on-disk size for LanceDB)",
     peakRssBytes: 'process peak RSS when the configuration was measured (whole process, dataset included)',
     bitsPerVector: 'bits the index stores per vector',
@@ -153,6 +175,7 @@ export const indexKind: CellKindDef<'index', 'indexes', IndexSpec[], IndexConfig
   },
   expand(section, ctx) {
     const ds = ctx.dataset!;
+    const defaults: RepeatDefaults = ctx as RepeatDefaults; // task.ts hands them over beside the context's own fields
     return section.flatMap((entry, i) => {
       const x = withIndexSpec(entry, ['grid', 'indexes', i]);
       const search = Object.fromEntries(resolveRecord(x.search, ctx.scale));
@@ -162,7 +185,7 @@ export const indexKind: CellKindDef<'index', 'indexes', IndexSpec[], IndexConfig
         pieces: ['index', ds.slug, ...indexPieces(x, build, search)],
         config: dropUndefined<IndexConfig>({
           kind: 'index', dataset: ds.name, subset: ds.subset, seed: ctx.seed, scale: ctx.scale, index: x.index, ...(x.label && { label: x.label }),
-          build, search, sweep, k: x.k, queries: x.queries, warmup: x.warmup,
+          build, search, sweep, k: x.k, queries: x.queries, warmup: x.warmup, runs: x.runs ?? defaults.runs, buildRuns: x.buildRuns ?? defaults.buildRuns,
         }),
       }));
     });
@@ -185,7 +208,8 @@ export const indexKind: CellKindDef<'index', 'indexes', IndexSpec[], IndexConfig
     // a re-run's raw folder holds this run's files only
     if (ctx.raw) rmSync(ctx.raw.dir, { recursive: true, force: true });
     const records = await runIndexJob({
-      data, index: c.index, build: c.build, search: c.search, sweep: c.sweep, k: c.k, queries: c.queries, warmup: c.warmup, seed: c.seed, onProgress: ctx.onProgress,
+      data, index: c.index, build: c.build, search: c.search, sweep: c.sweep, k: c.k, queries: c.queries, warmup: c.warmup,
+      runs: c.runs ?? DEFAULT_RUNS, buildRuns: c.buildRuns ?? DEFAULT_BUILD_RUNS, seed: c.seed, onProgress: ctx.onProgress,
       ...(ctx.raw && { raw: ctx.raw.dir, rawDataset: ctx.datasetName ?? undefined }),
     });
     for (const r of records) renameDataset(r, data, ctx.datasetName);

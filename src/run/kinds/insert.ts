@@ -9,6 +9,7 @@ import type { ParamValue } from '../../core/params.js';
 import type { IndexParams } from '../../index/registry.js';
 import { atScale, dropUndefined, resolveRecord, type Grid, type Scaled } from '../grid-values.js';
 import { RECALL_DEFINITION } from '../index-job.js';
+import { FINGERPRINT_DEFINITIONS } from '../fingerprint.js';
 import { dataOf, num, renameDataset, TIMING_DEFINITIONS, isNumber, isObject } from './common.js';
 import { checkIndexSpec, indexCosts, indexPieces, withIndexSpec } from './index.js';
 import { checkSearchParams } from '../../index/registry.js';
@@ -56,6 +57,7 @@ export const insertKind: CellKindDef<'insert', 'inserts', InsertSpec[], InsertCo
     indexBytesDelta: "change of the index's own bytes over the batch",
     rssDeltaBytes: 'change of the process RSS over the batch (noisy: the garbage collector runs when it likes)',
     recall: `${RECALL_DEFINITION}; truth = the exact neighbours among the rows indexed so far`,
+    ...FINGERPRINT_DEFINITIONS,
     ...TIMING_DEFINITIONS,
   },
   check(section, at, fail) {
