@@ -185,17 +185,9 @@ export function compareTiming(id: string, A: TimingSide, B: TimingSide): MetricC
 
 // ————— index cells —————
 
-/** The fields another part of vqbench adds to index records (repeats, fingerprint, load); absent in older results. */
-interface TimedRecord extends IndexRecord {
-  fingerprint?: { id?: string } | null;
-  loadWarning?: string | null;
-  qpsRuns?: number[];
-  qpsMedian?: number | null;
-  qpsMin?: number | null;
-  qpsMax?: number | null;
-  runs?: number;
-  buildSecondsRuns?: number[];
-}
+/** The repeat, fingerprint and load fields of an index record, absent in results written before repeats existed. */
+type RepeatFields = 'runs' | 'qpsRuns' | 'qpsMedian' | 'qpsMin' | 'qpsMax' | 'buildSecondsRuns' | 'fingerprint' | 'load' | 'loadWarning';
+type TimedRecord = Omit<IndexRecord, RepeatFields> & Partial<Pick<IndexRecord, RepeatFields>>;
 
 function rangeOf(values: unknown): { min: number; max: number; runs: number } | null {
   if (!Array.isArray(values) || values.length < 2 || !values.every((v) => finite(v) !== null)) return null;
@@ -234,7 +226,7 @@ function timingRange(rec: TimedRecord, id: string, sizeKb: number | null): Timin
   return null;
 }
 
-function searchKey(rec: IndexRecord): string {
+function searchKey(rec: TimedRecord): string {
   const s = Object.entries(rec.params?.search ?? {}).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
   return s.length ? s.map(([k, v]) => `${k}=${String(v)}`).join(',') : '(default search)';
 }
@@ -285,7 +277,7 @@ async function compareIndexRecords(ra: TimedRecord, rb: TimedRecord, readers: [R
 async function compareIndexCell(A: CellResult, B: CellResult, readers: [RawReader, RawReader]): Promise<Omit<CellComparison, 'cell' | 'kind' | 'notes'>> {
   const recsA = A.metrics as TimedRecord[], recsB = B.metrics as TimedRecord[];
   const labels = new Set([...recsA, ...recsB].map((r) => r.label));
-  const name = (r: IndexRecord) => (labels.size === 1 ? searchKey(r) : `${r.label} ${searchKey(r)}`);
+  const name = (r: TimedRecord) => (labels.size === 1 ? searchKey(r) : `${r.label} ${searchKey(r)}`);
   const byKey = new Map(recsB.map((r) => [name(r), r]));
   const configs: ConfigComparison[] = [];
   for (const ra of recsA) {

@@ -175,7 +175,7 @@ export const indexKind: CellKindDef<'index', 'indexes', IndexSpec[], IndexConfig
   },
   expand(section, ctx) {
     const ds = ctx.dataset!;
-    const defaults: RepeatDefaults = ctx as RepeatDefaults; // task.ts hands them over beside the context's own fields
+    const defaults: RepeatDefaults = ctx;
     return section.flatMap((entry, i) => {
       const x = withIndexSpec(entry, ['grid', 'indexes', i]);
       const search = Object.fromEntries(resolveRecord(x.search, ctx.scale));

@@ -58,6 +58,9 @@ export interface ExpandContext {
   dataset: { name: string; slug: string; subset: Subset | null } | null;
   /** The cells of the same dataset expanded before this kind's (rd-bound reads the quantize cells' bits). */
   earlier: readonly CellPlan[];
+  /** The task file's top-level repeat counts (`runs`, `buildRuns`), the defaults of timed cells. */
+  runs?: number;
+  buildRuns?: number;
 }
 
 /** A cell a kind's expansion yields; the loader adds the id (pieces joined by '.'), the dataset and the timeout. */
