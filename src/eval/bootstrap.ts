@@ -14,6 +14,12 @@
  * The paired version (two methods scored on the same items) resamples the item-wise differences
  * a[i] − b[i], so what the items share cancels; the difference is called significant when its
  * interval excludes 0.
+ *
+ * A statistic that is no mean of per-item values (Spearman's ρ of STS pairs, the average precision
+ * of labelled pairs) is recomputed on each resample instead (`bootstrapStatistic`); its paired
+ * version evaluates both methods' statistics on the same resampled indices
+ * (`pairedBootstrapStatistic`). Every bootstrap here draws from one stream of indices, so for one
+ * seed and n they all resample the same items.
  */
 import { InputError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';

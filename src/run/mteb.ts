@@ -220,7 +220,9 @@ export async function runMteb(job: MtebJob): Promise<MtebRunResult> {
       const main = tryInterval(() => mainScoreInterval(it, seed));
       const against = original?.items;
       const delta = original && (against ? tryInterval(() => deltaInterval(it, against, seed)) : { ci: null, note: 'the original has no per-item values to pair with.' });
-      const note = main.note ?? delta?.note;
+      // a percentile bootstrap over a handful of experiments runs narrow: say so beside it
+      const few = it.over === 'experiments' && it.n < 10 ? `only ${it.n} experiments to resample: the interval is rough (too narrow at this count).` : undefined;
+      const note = main.note ?? delta?.note ?? few;
       return {
         mainScoreCI: main.ci, ...(delta && { deltaCI: delta.ci }), ...(note && { intervalNote: note }),
         ...(job.raw !== undefined && writeVariantItems(job.raw, task.meta.name, variant, it)),
