@@ -80,6 +80,7 @@ export interface MtebVariantScores extends Omit<TaskScores, 'itemized'> {
   mainScoreCI: ScoreInterval | null;
   /** Quantized variants: the paired 95% bootstrap interval of `delta` (the same resampled items for both). */
   deltaCI?: DeltaInterval | null;
+  /** Why an interval is missing or rough (too few or too uniform items, few experiments). */
   intervalNote?: string;
   /** Where the per-item values of main_score were written (only when the job was given a raw folder). */
   perItem?: MtebPerItem;
@@ -162,6 +163,29 @@ function tryInterval<T>(compute: () => T): { ci: T | null; note?: string } {
   }
 }
 
+type VariantIntervals = Pick<MtebVariantScores, 'mainScoreCI' | 'deltaCI' | 'intervalNote' | 'perItem' | 'perItemExtra'>;
+
+/**
+ * A variant's interval and where its per-item values went (when a raw folder is given); a quantized
+ * variant (`original` given, with the original's items) adds the paired interval of its delta.
+ */
+function variantIntervals(
+  at: { task: string; type: string; variant: string; seed: number; raw: string | undefined },
+  it: ItemizedScore | undefined, original?: { items: ItemizedScore | undefined },
+): VariantIntervals {
+  if (!it) return { mainScoreCI: null, ...(original && { deltaCI: null }), intervalNote: `this ${at.type} main score has no per-item values to resample (one experiment, or a metric that does not decompose).` };
+  const main = tryInterval(() => mainScoreInterval(it, at.seed));
+  const against = original?.items;
+  const delta = original && (against ? tryInterval(() => deltaInterval(it, against, at.seed)) : { ci: null, note: 'the original has no per-item values to pair with.' });
+  // a percentile bootstrap over a handful of experiments runs narrow: say so beside it
+  const few = it.over === 'experiments' && it.n < 10 ? `only ${it.n} experiments to resample: the interval is rough (too narrow at this count).` : undefined;
+  const note = main.note ?? delta?.note ?? few;
+  return {
+    mainScoreCI: main.ci, ...(delta && { deltaCI: delta.ci }), ...(note && { intervalNote: note }),
+    ...(at.raw !== undefined && writeVariantItems(at.raw, at.task, at.variant, it)),
+  };
+}
+
 async function roundTrip(q: CodebookQuantizer, x: Matrix): Promise<Matrix> {
   return q.decode(await encodeParallel(q, x));
 }
@@ -210,29 +234,13 @@ export async function runMteb(job: MtebJob): Promise<MtebRunResult> {
   for (const spec of specs) {
     const task = await loadTextTask(spec);
     const variants: MtebVariantScores[] = [];
-    // the interval of a score and where its per-item values went; a quantized variant (`original` given) adds the paired interval of its delta
-    type Intervals = Pick<MtebVariantScores, 'mainScoreCI' | 'deltaCI' | 'intervalNote' | 'perItem' | 'perItemExtra'>;
-    const withIntervals = (variant: string, it: ItemizedScore | undefined, original?: { items: ItemizedScore | undefined }): Intervals => {
-      if (!it) {
-        const note = `the ${task.meta.type} score ${task.meta.mainScore || ''} has no per-item values to resample (one experiment, or a metric that does not decompose).`.replace('  ', ' ');
-        return { mainScoreCI: null, ...(original && { deltaCI: null }), intervalNote: note };
-      }
-      const main = tryInterval(() => mainScoreInterval(it, seed));
-      const against = original?.items;
-      const delta = original && (against ? tryInterval(() => deltaInterval(it, against, seed)) : { ci: null, note: 'the original has no per-item values to pair with.' });
-      // a percentile bootstrap over a handful of experiments runs narrow: say so beside it
-      const few = it.over === 'experiments' && it.n < 10 ? `only ${it.n} experiments to resample: the interval is rough (too narrow at this count).` : undefined;
-      const note = main.note ?? delta?.note ?? few;
-      return {
-        mainScoreCI: main.ci, ...(delta && { deltaCI: delta.ci }), ...(note && { intervalNote: note }),
-        ...(job.raw !== undefined && writeVariantItems(job.raw, task.meta.name, variant, it)),
-      };
-    };
+    const intervals = (variant: string, it: ItemizedScore | undefined, original?: { items: ItemizedScore | undefined }) =>
+      variantIntervals({ task: task.meta.name, type: task.meta.type, variant, seed, raw: job.raw }, it, original);
     let t = performance.now();
     const { itemized: originalItems, ...original } = await evaluateTask(task, encode, { seed });
     variants.push({
       ...original, variant: 'original', method: null, bitsPerVector: 32 * embedder.dim, delta: 0, evaluationSeconds: (performance.now() - t) / 1000,
-      ...withIntervals('original', originalItems),
+      ...intervals('original', originalItems),
     });
     for (const { q, report } of quantizers) {
       // Same embeddings (from the cache), passed through encode → decode.
@@ -241,7 +249,7 @@ export async function runMteb(job: MtebJob): Promise<MtebRunResult> {
       const { itemized, ...s } = await evaluateTask(task, quantized, { seed });
       variants.push({
         ...s, variant: report.variant, method: report.method, bitsPerVector: report.bitsPerVector, delta: s.main_score - original.main_score, evaluationSeconds: (performance.now() - t) / 1000,
-        ...withIntervals(report.variant, itemized, { items: originalItems }),
+        ...intervals(report.variant, itemized, { items: originalItems }),
       });
     }
     const texts = new Set<string>();
