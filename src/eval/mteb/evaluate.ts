@@ -7,6 +7,10 @@
  * when the meta names none: Classification accuracy, Clustering v_measure, STS cos_sim_spearman,
  * PairClassification cos_sim_ap, BitextMining f1, Reranking map, Retrieval ndcg_at_10. Names of
  * later MTEB versions are accepted too ('cosine_spearman', 'cosine_ap', 'mrr', 'similarity_*').
+ *
+ * `itemized` is the main score item by item (types.ts ItemizedScore: per-query nDCG, per-test-example
+ * correctness, per-pair similarities and gold, per-set V-measure) when it can be resampled; the
+ * intervals of ./intervals.ts resample it.
  */
 import { InputError } from '../../core/errors.js';
 import { DEFAULT_MAIN_SCORE } from '../../data/text/meta.js';
