@@ -1,6 +1,7 @@
 /** `vqbench mteb`: flags → runMteb → a table of main scores (original vs quantized), or JSON. */
 import path from 'node:path';
 import type { Argv } from 'yargs';
+import { InputError } from '../core/errors.js';
 import { assertWritable, assertWritableDir, writeFileAtomic } from '../core/atomic.js';
 import { setThreads } from '../core/parallel.js';
 import { progressBar } from '../core/progress.js';
@@ -52,6 +53,7 @@ export function mtebCommand(y: Argv): Argv {
         .option('weights', { type: 'string', describe: `WRVQ weight rule (${WEIGHT_RULES.join(', ')}) of every wrvq --quantizer spec that does not give it` })
         .option('train-corpus', { type: 'string', default: 'wordnet-glosses-50k', describe: 'text corpus the quantizers are trained on' })
         .option('out', { type: 'string', describe: 'also write the result JSON to this file (atomically)' })
+        .option('raw', { type: 'string', describe: 'also write each variant\'s per-item values (per-query nDCG, per-pair similarities and gold, ...) as .npy files under DIR/<task>/' })
         .option('output-folder', { type: 'string', describe: "also write MTEB's per-task results JSON: <folder>/<model>[-<quantizer>]/<task>.json" })
         .option('json', { type: 'boolean', default: false, describe: 'print one JSON object on stdout instead of a table' }),
     async (argv) => {
@@ -59,6 +61,11 @@ export function mtebCommand(y: Argv): Argv {
       if (flags.threads !== null) setThreads(flags.threads);
       if (argv.out) assertWritable(argv.out); // before the run, not after it
       if (argv['output-folder']) assertWritableDir(argv['output-folder']);
+      const rawDir = argv.raw;
+      if (rawDir !== undefined) {
+        if (rawDir.trim() === '') throw new InputError('--raw needs a folder to write the per-item values into.');
+        assertWritableDir(rawDir);
+      }
       const defaults = { books: argv.books, size: argv.size, weights: argv.weights };
       const quantizers = (argv.quantizer as string[]).map((s) => mtebQuantizer(s, defaults));
       const bar = progressBar('embed', 'text');
@@ -75,8 +82,22 @@ export function mtebCommand(y: Argv): Argv {
         seed: flags.seed,
         onProgress: bar.update,
         onTask: argv.json ? undefined : (line) => { bar.finish(); process.stderr.write(`${line}\n`); },
+        ...(rawDir !== undefined && { raw: rawDir }),
       });
       bar.finish();
+      if (rawDir !== undefined) {
+        // paths as the user can open them
+        const under = (f: { path: string }) => { f.path = path.join(rawDir, f.path); };
+        for (const t of result.tasks) {
+          for (const v of t.variants) {
+            if (v.perItem) {
+              under(v.perItem);
+              if (v.perItem.gold) under(v.perItem.gold);
+            }
+            v.perItemExtra?.forEach(under);
+          }
+        }
+      }
       if (argv.out) writeFileAtomic(argv.out, JSON.stringify(result, null, 2) + '\n');
       if (argv['output-folder']) {
         for (const t of result.tasks) {
@@ -93,14 +114,19 @@ export function mtebCommand(y: Argv): Argv {
       const variants = result.tasks[0]?.variants.map((v) => v.variant) ?? [];
       const bits = result.tasks[0]?.variants.map((v) => v.bitsPerVector) ?? [];
       const header = ['task', 'type', 'metric', ...variants.map((v, i) => `${v} (${bits[i]} b)`)];
+      const ci = (c: { lo: number; hi: number } | null | undefined) => (c ? ` [${fmt(c.lo, 3)}, ${fmt(c.hi, 3)}]` : '');
+      const signed = (x: number) => `${x >= 0 ? '+' : ''}${fmt(x, 3)}`;
       const rows = result.tasks.map((t) => [
         t.task, t.type, t.mainScore,
-        ...t.variants.map((v) => (v.variant === 'original' ? fmt(v.main_score) : `${fmt(v.main_score)} (${v.delta >= 0 ? '+' : ''}${fmt(v.delta, 3)})`)),
+        ...t.variants.map((v) => (v.variant === 'original'
+          ? `${fmt(v.main_score)}${ci(v.mainScoreCI)}`
+          : `${fmt(v.main_score)} (${signed(v.delta)}${v.deltaCI ? ` [${signed(v.deltaCI.lo)}, ${signed(v.deltaCI.hi)}]${v.deltaCI.significant ? '' : ' n.s.'}` : ''})`)),
       ]);
       process.stdout.write(`${result.embedderId} (d = ${result.dim}); quantizers trained on ${result.trainRows} rows of ${result.trainCorpus ?? '-'}; ` +
         `embedding ${fmt(result.embedSeconds, 3)} s, wall ${fmt(result.wallSeconds, 3)} s\n`);
       process.stdout.write(table(header, rows) + '\n');
-      process.stdout.write('main_score per MTEB task type; in brackets: quantized minus original.\n');
+      process.stdout.write('main_score per MTEB task type with its 95% bootstrap interval; in parentheses: quantized minus original and its paired 95% interval (n.s.: the interval contains 0).\n');
+      if (rawDir !== undefined) process.stdout.write(`per-item values: ${rawDir}/<task>/<variant>.<series>.npy\n`);
     },
   );
 }

@@ -5,17 +5,19 @@
  * --threads from COMMON_FLAGS; each value is checked against its declared range.
  */
 import type { Argv } from 'yargs';
-import { assertWritable, writeFileAtomic } from '../core/atomic.js';
+import path from 'node:path';
+import { InputError } from '../core/errors.js';
+import { assertWritable, assertWritableDir, writeFileAtomic } from '../core/atomic.js';
 import { progressBar } from '../core/progress.js';
 import { setThreads } from '../core/parallel.js';
 import { kebab, resolveParams, type ParamValue } from '../core/params.js';
 import { QUANTIZERS, QUANTIZER_IDS, quantizerDescriptor, splitQuantizerSpec, type QuantizerConfig } from '../quant/registry.js';
-import { QUANTIZE_JOB_PARAMS, runQuantize } from '../run/quantize.js';
+import { QUANTIZE_JOB_PARAMS, rowErrorsFileName, runQuantize } from '../run/quantize.js';
 import type { TrainerKind } from '../quant/types.js';
 import { fmt, keyValueTable } from '../core/format.js';
 import { COMMON_FLAGS, declareFlags, declareMethodFlags, mergeSpecAndFlags, readFlags, readMethodFlags, type MethodTable } from './flags.js';
 
-const OWN_FLAGS = ['data', 'method', 'out', 'json', ...Object.keys(QUANTIZE_JOB_PARAMS).map(kebab), ...Object.keys(COMMON_FLAGS)];
+const OWN_FLAGS = ['data', 'method', 'out', 'raw', 'json', ...Object.keys(QUANTIZE_JOB_PARAMS).map(kebab), ...Object.keys(COMMON_FLAGS)];
 const TABLES: MethodTable[] = Object.values(QUANTIZERS).map((d) => ({ id: d.id, specs: d.params }));
 
 /**
@@ -40,6 +42,7 @@ export function quantizeCommand(y: Argv): Argv {
         .option('data', { type: 'string', demandOption: true, describe: 'dataset name (glove-100, synthetic-gmm) or file (.fvecs, .bvecs, .npy, .hdf5)' })
         .option('method', { type: 'string', default: 'wrvq', describe: `quantizer: ${QUANTIZER_IDS.join(', ')}, or a whole spec such as pq:m=12,nbits=8 or wrvq:books=8,weights=gain` })
         .option('out', { type: 'string', describe: 'also write the result JSON to this file (atomically)' })
+        .option('raw', { type: 'string', describe: 'also write the squared error of each held-out row to DIR/<spec>.row-errors.npy (float64; its mean is the loss)' })
         .option('json', { type: 'boolean', default: false, describe: 'print one JSON object on stdout instead of a table' });
       b = declareMethodFlags(b, TABLES, OWN_FLAGS);
       b = declareFlags(b, QUANTIZE_JOB_PARAMS);
@@ -52,6 +55,11 @@ export function quantizeCommand(y: Argv): Argv {
       const common = readFlags(argv, COMMON_FLAGS);
       if (common.threads !== null) setThreads(common.threads);
       if (argv.out) assertWritable(argv.out as string); // before the run, not after it
+      const rawDir = argv.raw === undefined ? undefined : String(argv.raw);
+      if (rawDir !== undefined) {
+        if (rawDir.trim() === '') throw new InputError('--raw needs a folder to write the per-row errors into.');
+        assertWritableDir(rawDir);
+      }
       const bar = progressBar(`train ${q.id}`, 'step');
       const result = await runQuantize({
         data: argv.data as string,
@@ -64,8 +72,10 @@ export function quantizeCommand(y: Argv): Argv {
         adamLr: job.adamLr,
         seed: common.seed,
         onProgress: bar.update,
+        ...(rawDir !== undefined && { raw: rawDir, rawName: rowErrorsFileName }),
       });
       bar.finish();
+      if (rawDir !== undefined && result.raw) result.raw.rowErrors = path.join(rawDir, result.raw.rowErrors);
       const json = JSON.stringify(result, null, 2);
       if (argv.out) writeFileAtomic(argv.out as string, json + '\n');
       if (argv.json === true) {
@@ -79,7 +89,8 @@ export function quantizeCommand(y: Argv): Argv {
           ['trainer', result.trainer],
           ['bits per vector', `${result.bitsPerVector} (every stored bit; honest ratio ${fmt(result.honestRatio)}× vs float32)`],
           ['paper ratio', `${fmt(result.paperRatio)} (eq. ${result.method === 'wrvq' ? 9 : 6}, the paper's units)`],
-          ['loss', `${fmt(result.loss)} (mean ||x − x̂||², eq. 5)`],
+          ['loss', `${fmt(result.loss)} (mean ||x − x̂||², eq. 5)${result.lossCI ? `, 95% CI [${fmt(result.lossCI.lo)}, ${fmt(result.lossCI.hi)}]` : ''}`],
+          ...(result.raw ? [['row errors', `${result.raw.rowErrors} (||x − x̂||² of each held-out row)`] as [string, string]] : []),
           ['relative loss', fmt(result.relativeLoss)],
           ['train', `${fmt(result.trainSeconds, 3)} s`],
           ['encode', `${fmt(result.encodeSeconds, 3)} s (${fmt(result.encodeVectorsPerSecond, 3)} vectors/s)`],

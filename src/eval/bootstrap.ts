@@ -14,6 +14,12 @@
  * The paired version (two methods scored on the same items) resamples the item-wise differences
  * a[i] − b[i], so what the items share cancels; the difference is called significant when its
  * interval excludes 0.
+ *
+ * A statistic that is no mean of per-item values (Spearman's ρ of STS pairs, the average precision
+ * of labelled pairs) is recomputed on each resample instead (`bootstrapStatistic`); its paired
+ * version evaluates both methods' statistics on the same resampled indices
+ * (`pairedBootstrapStatistic`). Every bootstrap here draws from one stream of indices, so for one
+ * seed and n they all resample the same items.
  */
 import { InputError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
@@ -77,18 +83,32 @@ function meanOf(x: Float64Array): number {
   return s / x.length;
 }
 
-/** The percentile interval of the replicate means of x. */
-function percentileInterval(x: Float64Array, resamples: number, level: number, seed: number): { lo: number; hi: number } {
-  const n = x.length;
-  // xoshiro128** (the generator of src/core/rng.ts) inlined in the draw loop, its state seeded by
-  // four words of Rng(seed): a method call per draw costs ~4× the whole loop
-  const rng = new Rng(seed);
-  let s0 = rng.nextU32() | 0, s1 = rng.nextU32() | 0, s2 = rng.nextU32() | 0, s3 = rng.nextU32() | 0;
-  if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
-  const scale = n / 4294967296; // uniform u32 → index in [0, n)
-  const means = new Float64Array(resamples);
-  for (let r = 0; r < resamples; r++) {
-    let s = 0;
+/**
+ * The stream of resampled item indices: xoshiro128** (the generator of src/core/rng.ts) seeded by
+ * four words of Rng(seed), inlined in the fill loop (a method call per draw costs ~4× the whole
+ * loop). Every bootstrap of this file draws its replicates from it, so for one seed and n the mean,
+ * paired and statistic bootstraps resample the same items.
+ */
+class ResampleStream {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+
+  constructor(seed: number) {
+    const rng = new Rng(seed);
+    this.s0 = rng.nextU32() | 0;
+    this.s1 = rng.nextU32() | 0;
+    this.s2 = rng.nextU32() | 0;
+    this.s3 = rng.nextU32() | 0;
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  /** Fills `out` with uniform draws from [0, out.length) (one replicate: n items with replacement). */
+  fill(out: Uint32Array): void {
+    let s0 = this.s0, s1 = this.s1, s2 = this.s2, s3 = this.s3;
+    const n = out.length;
+    const scale = n / 4294967296; // uniform u32 → index in [0, n)
     for (let i = 0; i < n; i++) {
       const m = Math.imul(s1, 5);
       const u = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
@@ -99,13 +119,35 @@ function percentileInterval(x: Float64Array, resamples: number, level: number, s
       s0 ^= s3;
       s2 ^= t;
       s3 = (s3 << 11) | (s3 >>> 21);
-      s += x[Math.floor(u * scale)];
+      out[i] = Math.floor(u * scale);
     }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+  }
+}
+
+/** The (1 − level)/2 and (1 + level)/2 quantiles (numpy linear) of the replicates; sorts them in place. */
+function percentiles(replicates: Float64Array, level: number): { lo: number; hi: number } {
+  replicates.sort();
+  const alpha = (1 - level) / 2;
+  return { lo: quantileSorted(replicates, alpha), hi: quantileSorted(replicates, 1 - alpha) };
+}
+
+/** The percentile interval of the replicate means of x. */
+function percentileInterval(x: Float64Array, resamples: number, level: number, seed: number): { lo: number; hi: number } {
+  const n = x.length;
+  const stream = new ResampleStream(seed);
+  const idx = new Uint32Array(n);
+  const means = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    stream.fill(idx);
+    let s = 0;
+    for (let i = 0; i < n; i++) s += x[idx[i]];
     means[r] = s / n;
   }
-  means.sort();
-  const alpha = (1 - level) / 2;
-  return { lo: quantileSorted(means, alpha), hi: quantileSorted(means, 1 - alpha) };
+  return percentiles(means, level);
 }
 
 /** The mean of `values` and its percentile bootstrap interval (see the file comment). */
@@ -127,4 +169,73 @@ export function pairedBootstrapDiff(a: Values, b: Values, opts: BootstrapOptions
   const diff = meanOf(xa) - meanOf(xb);
   const { lo, hi } = percentileInterval(d, resamples, level, seed);
   return { diff, lo, hi, significant: !(lo <= 0 && 0 <= hi), resamples, level, method: 'percentile' };
+}
+
+/** A statistic of a resample: `indices` holds n item indices drawn with replacement (the identity for the point estimate). */
+export type ResampledStatistic = (indices: Uint32Array) => number;
+
+export interface StatisticInterval {
+  /** The statistic on all items (indices 0 … n−1). */
+  value: number;
+  lo: number;
+  hi: number;
+  resamples: number;
+  level: number;
+  method: 'percentile';
+}
+
+/** The identity resample 0 … n−1. */
+function allItems(n: number): Uint32Array {
+  const idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  return idx;
+}
+
+/** Replicates of `stat` over `resamples` resamples of n items; a replicate that is not a finite number is an InputError naming `what`. */
+function statisticReplicates(n: number, stat: ResampledStatistic, resamples: number, seed: number, what: string): Float64Array {
+  const stream = new ResampleStream(seed);
+  const idx = new Uint32Array(n);
+  const out = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    stream.fill(idx);
+    const v = stat(idx);
+    if (!Number.isFinite(v)) throw new InputError(`a bootstrap of ${what} met a resample on which it is not defined (${v}): ${n} items are too few or too uniform to resample.`);
+    out[r] = v;
+  }
+  return out;
+}
+
+function checkItems(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new InputError(`a bootstrap interval is not defined on ${n} items: give at least one.`);
+}
+
+/**
+ * A statistic that does not decompose into a mean of per-item values (Spearman's ρ, average
+ * precision): resample the n items `resamples` times, recompute it on each resample, and take the
+ * percentile interval of the replicates. Same stream as `bootstrapMean` (for a seed and n, the same
+ * resamples).
+ */
+export function bootstrapStatistic(n: number, stat: ResampledStatistic, opts: BootstrapOptions): StatisticInterval {
+  const { resamples, level, seed } = checkOptions(opts);
+  checkItems(n);
+  const value = stat(allItems(n));
+  if (!Number.isFinite(value)) throw new InputError(`a bootstrap interval needs a finite statistic, but it is ${value} on all ${n} items.`);
+  const { lo, hi } = percentiles(statisticReplicates(n, stat, resamples, seed, 'the statistic'), level);
+  return { value, lo, hi, resamples, level, method: 'percentile' };
+}
+
+/**
+ * stat a − stat b for two methods scored on the same n items, with the paired bootstrap interval:
+ * each replicate evaluates both statistics on the same resampled indices and keeps their
+ * difference, so what the items share cancels (identical inputs give the interval [0, 0]).
+ */
+export function pairedBootstrapStatistic(n: number, a: ResampledStatistic, b: ResampledStatistic, opts: BootstrapOptions): PairedBootstrapDiff {
+  const { resamples, level, seed } = checkOptions(opts);
+  checkItems(n);
+  const all = allItems(n);
+  const va = a(all), vb = b(all);
+  if (!Number.isFinite(va) || !Number.isFinite(vb)) throw new InputError(`a paired bootstrap needs finite statistics, but they are ${va} and ${vb} on all ${n} items.`);
+  const diffOf: ResampledStatistic = (idx) => a(idx) - b(idx);
+  const { lo, hi } = percentiles(statisticReplicates(n, diffOf, resamples, seed, 'the difference of the statistics'), level);
+  return { diff: va - vb, lo, hi, significant: !(lo <= 0 && 0 <= hi), resamples, level, method: 'percentile' };
 }

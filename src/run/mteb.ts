@@ -18,8 +18,13 @@ import type { CodebookQuantizer } from '../quant/codebook-quantizer.js';
 import { createQuantizer, quantizerLabel, resolveQuantizerParams, type QuantizerGiven } from '../quant/registry.js';
 import type { TrainerKind } from '../quant/types.js';
 import { captureEnvironment, type RunEnvironment } from './env.js';
+import { fileSafe } from './quantize.js';
 import { quantizationLoss } from '../eval/quantization.js';
-import { evaluateTask, type TaskScores } from '../eval/mteb/evaluate.js';
+import { evaluateTask, type ItemizedScore, type ItemSeries, type TaskScores } from '../eval/mteb/evaluate.js';
+import { deltaInterval, mainScoreInterval, type DeltaInterval, type ScoreInterval } from '../eval/mteb/intervals.js';
+import { writePerItem } from '../eval/per-item-files.js';
+import { VqbenchError } from '../core/errors.js';
+import path from 'node:path';
 
 export interface MtebQuantizerSpec {
   /** Quantizer id (src/quant/registry.ts); `parseQuantizerSpec` turns `pq:m=12,nbits=8` into id and params. */
@@ -44,9 +49,26 @@ export interface MtebJob extends EmbedderOptions {
   onProgress?: ProgressFn;
   /** Called once per task with a one-line status (the CLI prints it). */
   onTask?: (line: string) => void;
+  /** Write each variant's per-item values (src/eval/per-item-files.ts) under this folder: `<task>/<variant>.<series>.npy`; paths in the result are relative to it. */
+  raw?: string;
 }
 
-export interface MtebVariantScores extends TaskScores {
+/** A per-item file beside the result: its path (relative to the raw folder, or to the run folder in a cell's result) and what one value is. */
+export interface PerItemFile {
+  path: string;
+  what: string;
+}
+
+/** The per-item values behind a variant's main score. */
+export interface MtebPerItem extends PerItemFile {
+  /** How the main score follows from them: 'mean' of this file, or a statistic of it and `gold` ('spearman', 'pearson', 'ap', 'weighted f1'). */
+  statistic: ItemizedScore['statistic'];
+  over: ItemizedScore['over'];
+  /** The gold scores or labels the statistic compares against (STS, PairClassification). */
+  gold?: PerItemFile;
+}
+
+export interface MtebVariantScores extends Omit<TaskScores, 'itemized'> {
   /** 'original' or the quantizer's canonical label (e.g. 'wrvq:books=4,size=256,weights=paper'). */
   variant: string;
   method: string | null;
@@ -54,6 +76,16 @@ export interface MtebVariantScores extends TaskScores {
   /** main_score − the original's main_score (0 for the original). */
   delta: number;
   evaluationSeconds: number;
+  /** 95% bootstrap interval of main_score (null: the score does not resample, e.g. one clustering set; `intervalNote` says why). */
+  mainScoreCI: ScoreInterval | null;
+  /** Quantized variants: the paired 95% bootstrap interval of `delta` (the same resampled items for both). */
+  deltaCI?: DeltaInterval | null;
+  /** Why an interval is missing or rough (too few or too uniform items, few experiments). */
+  intervalNote?: string;
+  /** Where the per-item values of main_score were written (only when the job was given a raw folder). */
+  perItem?: MtebPerItem;
+  /** More per-item values written beside them (MRR and MAP of each query, each experiment's accuracy, ...). */
+  perItemExtra?: PerItemFile[];
 }
 
 export interface MtebTaskResult {
@@ -100,7 +132,59 @@ export const MTEB_DEFINITIONS: Record<string, string> = {
   main_score: "the task type's MTEB main metric (Classification accuracy, Clustering v_measure, STS cos_sim_spearman, PairClassification cos_sim_ap, BitextMining f1, Reranking map, Retrieval ndcg_at_10)",
   delta: 'quantized main_score minus the original main_score on the same embeddings',
   bitsPerVector: 'every stored bit: code indices plus WRVQ fp16 weights; the original stores 32 bits per dimension',
+  mainScoreCI: "95% percentile bootstrap interval {lo, hi} of main_score, 1000 resamples seeded by the job's seed; `over` names what was resampled: queries (Retrieval nDCG, Reranking MAP: per-query values), test examples (Classification accuracy), pairs (STS Spearman, PairClassification AP, BitextMining F1: recomputed on each resample of the pairs) or experiments (Clustering sets)",
+  deltaCI: 'paired 95% percentile bootstrap interval of delta: both variants scored on the same resampled items; significant when it excludes 0',
+  perItem: 'per-item .npy file (float64, 1-d) behind main_score, path relative to the run folder: per-query nDCG@10, per-test-example correctness, per-pair similarity (with `gold`: the gold scores or labels); `statistic` says how main_score follows from it',
+  perItemExtra: 'further per-item .npy files (MRR@10 and MAP@10 of each query, the accuracy of each classification experiment, ...)',
 };
+
+/** Writes the per-item series of a variant under `raw`; returns the references the result carries. */
+function writeVariantItems(raw: string, task: string, variant: string, it: ItemizedScore): { perItem: MtebPerItem; perItemExtra?: PerItemFile[] } {
+  const write = (s: ItemSeries): PerItemFile => {
+    const relative = `${fileSafe(task)}/${fileSafe(variant)}.${fileSafe(s.name)}.npy`;
+    writePerItem(path.join(raw, relative), s.values);
+    return { path: relative, what: s.what };
+  };
+  const [main, gold] = it.series.map(write);
+  const extra = (it.extra ?? []).map(write);
+  return {
+    perItem: { ...main, statistic: it.statistic, over: it.over, ...(gold && { gold }) },
+    ...(extra.length && { perItemExtra: extra }),
+  };
+}
+
+/** An interval, or null and the sentence saying why there is none (a VqbenchError: too few or too uniform items). */
+function tryInterval<T>(compute: () => T): { ci: T | null; note?: string } {
+  try {
+    return { ci: compute() };
+  } catch (e) {
+    if (!(e instanceof VqbenchError)) throw e;
+    return { ci: null, note: e.message };
+  }
+}
+
+type VariantIntervals = Pick<MtebVariantScores, 'mainScoreCI' | 'deltaCI' | 'intervalNote' | 'perItem' | 'perItemExtra'>;
+
+/**
+ * A variant's interval and where its per-item values went (when a raw folder is given); a quantized
+ * variant (`original` given, with the original's items) adds the paired interval of its delta.
+ */
+function variantIntervals(
+  at: { task: string; type: string; variant: string; seed: number; raw: string | undefined },
+  it: ItemizedScore | undefined, original?: { items: ItemizedScore | undefined },
+): VariantIntervals {
+  if (!it) return { mainScoreCI: null, ...(original && { deltaCI: null }), intervalNote: `this ${at.type} main score has no per-item values to resample (one experiment, or a metric that does not decompose).` };
+  const main = tryInterval(() => mainScoreInterval(it, at.seed));
+  const against = original?.items;
+  const delta = original && (against ? tryInterval(() => deltaInterval(it, against, at.seed)) : { ci: null, note: 'the original has no per-item values to pair with.' });
+  // a percentile bootstrap over a handful of experiments runs narrow: say so beside it
+  const few = it.over === 'experiments' && it.n < 10 ? `only ${it.n} experiments to resample: the interval is rough (too narrow at this count).` : undefined;
+  const note = main.note ?? delta?.note ?? few;
+  return {
+    mainScoreCI: main.ci, ...(delta && { deltaCI: delta.ci }), ...(note && { intervalNote: note }),
+    ...(at.raw !== undefined && writeVariantItems(at.raw, at.task, at.variant, it)),
+  };
+}
 
 async function roundTrip(q: CodebookQuantizer, x: Matrix): Promise<Matrix> {
   return q.decode(await encodeParallel(q, x));
@@ -150,15 +234,23 @@ export async function runMteb(job: MtebJob): Promise<MtebRunResult> {
   for (const spec of specs) {
     const task = await loadTextTask(spec);
     const variants: MtebVariantScores[] = [];
+    const intervals = (variant: string, it: ItemizedScore | undefined, original?: { items: ItemizedScore | undefined }) =>
+      variantIntervals({ task: task.meta.name, type: task.meta.type, variant, seed, raw: job.raw }, it, original);
     let t = performance.now();
-    const original = await evaluateTask(task, encode, { seed });
-    variants.push({ ...original, variant: 'original', method: null, bitsPerVector: 32 * embedder.dim, delta: 0, evaluationSeconds: (performance.now() - t) / 1000 });
+    const { itemized: originalItems, ...original } = await evaluateTask(task, encode, { seed });
+    variants.push({
+      ...original, variant: 'original', method: null, bitsPerVector: 32 * embedder.dim, delta: 0, evaluationSeconds: (performance.now() - t) / 1000,
+      ...intervals('original', originalItems),
+    });
     for (const { q, report } of quantizers) {
       // Same embeddings (from the cache), passed through encode → decode.
       const quantized = async (texts: string[], role: EmbedRole) => roundTrip(q, await encode(texts, role));
       t = performance.now();
-      const s = await evaluateTask(task, quantized, { seed });
-      variants.push({ ...s, variant: report.variant, method: report.method, bitsPerVector: report.bitsPerVector, delta: s.main_score - original.main_score, evaluationSeconds: (performance.now() - t) / 1000 });
+      const { itemized, ...s } = await evaluateTask(task, quantized, { seed });
+      variants.push({
+        ...s, variant: report.variant, method: report.method, bitsPerVector: report.bitsPerVector, delta: s.main_score - original.main_score, evaluationSeconds: (performance.now() - t) / 1000,
+        ...intervals(report.variant, itemized, { items: originalItems }),
+      });
     }
     const texts = new Set<string>();
     for (const group of textsOf(task)) for (const s of group.texts) texts.add(s);

@@ -12,6 +12,8 @@ import { displayPath } from '../core/paths.js';
 import { loadDataset } from '../data/load.js';
 import { honestCompressionRatio, paperCompressionRatio, quantizationLoss, rowSquaredErrors } from '../eval/quantization.js';
 import { bootstrapMean } from '../eval/bootstrap.js';
+import { writePerItem } from '../eval/per-item-files.js';
+import { join } from 'node:path';
 import { createQuantizer, quantizerDescriptor, quantizerLabel, resolveQuantizerParams, type QuantizerGiven, type QuantizerId, type QuantizerParamsOf } from '../quant/registry.js';
 import { TRAINERS } from '../quant/trainers/run.js';
 import type { TrainerKind } from '../quant/types.js';
@@ -47,6 +49,23 @@ export interface QuantizeJob<I extends string = string> {
   adamLr?: number | null;
   seed?: number;
   onProgress?: ProgressFn;
+  /** Write the squared error of each held-out row to `<raw>/<rawName>` (float64 .npy, src/eval/per-item-files.ts). */
+  raw?: string;
+  /** The file's name inside `raw`: a function of the quantizer's canonical spec. Default `row-errors.npy`. */
+  rawName?: (spec: string) => string;
+}
+
+/** The per-row file's default name inside a raw folder. */
+export const ROW_ERRORS_FILE = 'row-errors.npy';
+
+/** A file-name-safe piece for a spec or task name ('pq:m=4,nbits=4' → 'pq_m=4_nbits=4'). */
+export function fileSafe(name: string): string {
+  return name.replace(/[^A-Za-z0-9._=-]+/g, '_').replace(/^\.+/, '_');
+}
+
+/** The per-row file of a quantizer in a shared folder (`vqbench quantize --raw DIR`): `<spec>.row-errors.npy`, so that runs of different quantizers sit side by side. */
+export function rowErrorsFileName(spec: string): string {
+  return `${fileSafe(spec)}.${ROW_ERRORS_FILE}`;
 }
 
 export interface QuantizeResult {
@@ -71,6 +90,8 @@ export interface QuantizeResult {
   relativeLoss: number;
   /** 95% bootstrap interval of the loss over the held-out rows (absent in older results). */
   lossCI?: { lo: number; hi: number };
+  /** Where the per-row squared errors went (only when asked): relative to the raw folder, or to the run folder in a cell's result. Their in-order mean is `loss`, bit for bit. */
+  raw?: { rowErrors: string };
   trainSeconds: number;
   encodeSeconds: number;
   encodeVectorsPerSecond: number;
@@ -118,7 +139,10 @@ export async function runQuantize<I extends string>(job: QuantizeJob<I>): Promis
     throw new InputError(`${spec} on ${displayPath(job.data)}: ${e.message.replace(/\.$/, '')}${hint}.`);
   }
   const { loss, relativeLoss } = measured;
-  const { lo, hi } = bootstrapMean(rowSquaredErrors(evalSet, decoded), { seed, level: 0.95, resamples: 1000 });
+  const rowErrors = rowSquaredErrors(evalSet, decoded);
+  const { lo, hi } = bootstrapMean(rowErrors, { seed, level: 0.95, resamples: 1000 });
+  const rawName = job.rawName?.(spec) ?? ROW_ERRORS_FILE;
+  if (job.raw !== undefined) writePerItem(join(job.raw, rawName), rowErrors);
   return {
     method: d.id,
     label: spec,
@@ -137,6 +161,7 @@ export async function runQuantize<I extends string>(job: QuantizeJob<I>): Promis
     loss,
     relativeLoss,
     lossCI: { lo, hi },
+    ...(job.raw !== undefined && { raw: { rowErrors: rawName } }),
     trainSeconds: report.seconds,
     encodeSeconds,
     encodeVectorsPerSecond: evalSet.rows / encodeSeconds,

@@ -1,6 +1,7 @@
 // `vqbench embed` and `vqbench mteb` end to end on real prepared tasks (UDHR, WordNet) with the
 // GloVe-average embedder (fast), plus the bad-input cases.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,14 +12,20 @@ import { assertUserError, runCli } from '../helpers/cli.js';
 const dir = mkdtempSync(path.join(tmpdir(), 'vqbench-mteb-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Variant { variant: string; method: string | null; bitsPerVector: number; main_score: number; delta: number; scores: Record<string, number> }
+interface Interval { lo: number; hi: number; resamples: number; level: number; method: string; over: string }
+interface Variant {
+  variant: string; method: string | null; bitsPerVector: number; main_score: number; delta: number; scores: Record<string, number>;
+  mainScoreCI: Interval | null; deltaCI?: (Interval & { diff: number; significant: boolean }) | null;
+  perItem?: { path: string; what: string; statistic: string; over: string; gold?: { path: string; what: string } };
+  perItemExtra?: { path: string; what: string }[];
+}
 interface MtebOut { embedderId: string; dim: number; trainRows: number; tasks: { task: string; type: string; variants: Variant[] }[] }
 
 let glove: MtebOut;
 
 test('mteb: original vs a quantizer on two real tasks; bits, deltas and MTEB main scores', () => {
   const r = runCli(['mteb', '--model', 'glove-avg', '--tasks', 'udhr-bitext-en-es', 'wordnet-wup-sts',
-    '--quantizer', 'pq:books=4,size=16', '--train-size', '2000', '--json', '--output-folder', path.join(dir, 'mteb')]);
+    '--quantizer', 'pq:books=4,size=16', '--train-size', '2000', '--json', '--output-folder', path.join(dir, 'mteb'), '--raw', path.join(dir, 'raw')]);
   assert.equal(r.code, 0, r.stderr);
   glove = JSON.parse(r.stdout) as MtebOut;
   // MTEB's per-task results files, the original under the model's folder and each variant beside it
@@ -44,6 +51,41 @@ test('mteb: original vs a quantizer on two real tasks; bits, deltas and MTEB mai
   assert.equal(sts.main_score, sts.scores.cos_sim_spearman ?? sts.scores.cosine_spearman);
   // GloVe word averages carry real meaning: gloss similarity correlates with WordNet's Wu-Palmer score
   assert.ok(sts.main_score > 0.1, `Spearman ${sts.main_score}`);
+});
+
+test('mteb: every variant carries its 95% bootstrap interval, quantized ones the paired interval of delta, and --raw keeps the per-item values', () => {
+  const [orig, pq] = glove.tasks[1].variants; // wordnet-wup-sts
+  for (const v of [orig, pq]) {
+    const ci = v.mainScoreCI!;
+    assert.deepEqual([ci.over, ci.resamples, ci.level, ci.method], ['pairs', 1000, 0.95, 'percentile']);
+    assert.ok(ci.lo < v.main_score && v.main_score < ci.hi, `${v.variant}: ${v.main_score} in [${ci.lo}, ${ci.hi}]`);
+    assert.ok(ci.hi - ci.lo < 0.2, 'about 4/√1500 wide');
+    assert.equal(v.perItem!.statistic, 'spearman');
+    assert.equal(v.perItem!.path, path.join(dir, 'raw', 'wordnet-wup-sts', `${v.variant === 'original' ? 'original' : 'pq_m=4_nbits=4'}.cos_sim.npy`));
+    assert.ok(existsSync(v.perItem!.gold!.path));
+  }
+  assert.equal(orig.deltaCI, undefined);
+  const d = pq.deltaCI!;
+  assert.equal(d.diff, pq.delta);
+  assert.ok(d.lo <= d.diff && d.diff <= d.hi);
+  assert.equal(d.significant, !(d.lo <= 0 && 0 <= d.hi));
+  assert.equal(d.over, 'pairs');
+  // BitextMining: F1 over the pairs, the predictions kept
+  const bt = glove.tasks[0].variants[0];
+  assert.deepEqual([bt.mainScoreCI!.over, bt.perItem!.statistic], ['pairs', 'weighted f1']);
+  assert.ok(bt.perItemExtra!.some((f) => f.path.endsWith('original.correct.npy')));
+  // numpy reads the files and scipy recomputes the main score from them alone
+  if (existsSync('/usr/bin/python3')) {
+    const py = spawnSync('/usr/bin/python3', ['-c', [
+      'import sys, numpy as np, scipy.stats as st',
+      'sim, gold = np.load(sys.argv[1]), np.load(sys.argv[2])',
+      'print(sim.dtype, len(sim), repr(float(st.spearmanr(gold, sim).correlation)))',
+    ].join('\n'), orig.perItem!.path, orig.perItem!.gold!.path], { encoding: 'utf8' });
+    assert.equal(py.status, 0, py.stderr);
+    const [dtype, n, rho] = py.stdout.trim().split(' ');
+    assert.deepEqual([dtype, Number(n)], ['float64', 1500]);
+    assert.ok(Math.abs(Number(rho) - orig.main_score) < 1e-12, `scipy ${rho} vs ${orig.main_score}`);
+  }
 });
 
 test('embed writes vectors that mteb reads back as precomputed, with the same scores', () => {
@@ -72,4 +114,5 @@ test('mteb and embed: bad input is one sentence, exit 2', () => {
   assertUserError(runCli(['mteb', '--model', 'glove-avg', '--tasks', 'udhr-bitext-en-es', '--quantizer', 'pqq']), /unknown quantizer 'pqq'/);
   assertUserError(runCli(['mteb', '--model', 'bge-large', '--offline', '--model-path', path.join(dir, 'missing'), '--tasks', 'udhr-bitext-en-es']), /missing/);
   assertUserError(runCli(['embed', '--dataset', path.join(dir, 'nothing-here'), '--model', 'glove-avg']), /nothing-here/);
+  assertUserError(runCli(['mteb', '--model', 'glove-avg', '--tasks', 'udhr-bitext-en-es', '--raw', '']), /--raw needs a folder/);
 });

@@ -1,7 +1,9 @@
 // End-to-end: the real CLI in a child process, on small seeded files written for the test.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readPerItem } from '../../src/eval/per-item-files.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -161,4 +163,34 @@ test('a loss that is not a number is an error sentence, never a printed result',
   const r = run('quantize', '--data', zeros, '--method', 'pq:m=2,nbits=3', '--json');
   assertUserError(r, /pq:m=2,nbits=3 on .*zeros\.npy: the relative loss is not defined: all \d+ evaluation vectors have zero norm\.$/);
   assert.equal(r.stdout, '');
+});
+
+test('quantize --raw DIR writes the squared error of each held-out row, named by the spec, and says where; numpy reads it and its mean is the loss', () => {
+  const raw = join(dir, 'raw');
+  const r = run('quantize', '--data', join(dir, 'small.npy'), '--method', 'pq', '--books', '2', '--size', '8', '--raw', raw, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  const file = join(raw, 'pq_m=2_nbits=3.row-errors.npy');
+  assert.equal(j.raw.rowErrors, file);
+  const e = readPerItem(file);
+  assert.equal(e.length, j.evalRows);
+  assert.equal(e.reduce((s: number, v: number) => s + v, 0) / e.length, j.loss);
+  assert.ok(j.lossCI.lo < j.loss && j.loss < j.lossCI.hi);
+  if (existsSync('/usr/bin/python3')) {
+    const py = spawnSync('/usr/bin/python3', ['-c', 'import sys, numpy as np; x = np.load(sys.argv[1]); print(x.dtype, x.shape[0], repr(float(x.mean())))', file], { encoding: 'utf8' });
+    assert.equal(py.status, 0, py.stderr);
+    const [dtype, n, mean] = py.stdout.trim().split(' ');
+    assert.deepEqual([dtype, Number(n)], ['float64', j.evalRows]);
+    assert.ok(Math.abs(Number(mean) - j.loss) <= 1e-12 * j.loss, `numpy mean ${mean} vs loss ${j.loss}`);
+  }
+  // the table names the file and the interval
+  const t = run('quantize', '--data', join(dir, 'small.npy'), '--method', 'pq', '--books', '2', '--size', '8', '--raw', raw);
+  assert.equal(t.code, 0, t.stderr);
+  assert.match(t.stdout, /row errors\s+\S+pq_m=2_nbits=3\.row-errors\.npy/);
+  assert.match(t.stdout, /95% CI \[/);
+});
+
+test('quantize --raw without a folder, or into a file, is one sentence naming it', () => {
+  assertUserError(run('quantize', '--data', join(dir, 'small.npy'), '--method', 'pq', '--raw', ''), /--raw needs a folder/);
+  assertUserError(run('quantize', '--data', join(dir, 'small.npy'), '--method', 'pq', '--raw', join(dir, 'notes.txt')), /notes\.txt/);
 });

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InputError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
-import { bootstrapMean, pairedBootstrapDiff } from '../../src/eval/bootstrap.js';
+import { bootstrapMean, bootstrapStatistic, pairedBootstrapDiff, pairedBootstrapStatistic } from '../../src/eval/bootstrap.js';
+import { spearman } from '../../src/eval/mteb/metrics.js';
+import { spearmanOfResample } from '../../src/eval/mteb/resampled.js';
 
 const inputError = (pattern: RegExp) => (e: unknown) => {
   assert.ok(e instanceof InputError, `expected an InputError, got ${(e as Error)?.stack}`);
@@ -146,4 +148,98 @@ test('bootstrapMean: 1,000 resamples of 10,000 items take well under 100 ms', ()
   console.log(`# 1000 × 10000: ${best.toFixed(1)} ms`);
   // generous for a loaded shared machine; measured ~50 ms
   assert.ok(best < 250, `${best} ms`);
+});
+
+/** n pairs whose y follows x with noise: a Spearman's ρ of about 0.7, gold scores on a 0–5 half-point scale (ties, as STS). */
+function correlatedPairs(seed: number, n: number): { x: Float64Array; y: Float64Array } {
+  const rng = new Rng(seed);
+  const x = new Float64Array(n), y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    x[i] = rng.normal();
+    y[i] = Math.max(0, Math.min(5, Math.round(2 * (2.5 + x[i] + 0.9 * rng.normal())) / 2));
+  }
+  return { x, y };
+}
+
+test('bootstrapStatistic: the mean as a statistic gives bootstrapMean\'s interval bit for bit (one resample stream)', () => {
+  const v = bernoulli(new Rng(12), 700, 0.4);
+  const mean = (idx: Uint32Array) => {
+    let s = 0;
+    for (let i = 0; i < idx.length; i++) s += v[idx[i]];
+    return s / idx.length;
+  };
+  const a = bootstrapStatistic(v.length, mean, { seed: 99 }), b = bootstrapMean(v, { seed: 99 });
+  assert.deepEqual([a.value, a.lo, a.hi], [b.mean, b.lo, b.hi]);
+  const pa = pairedBootstrapStatistic(v.length, mean, () => 0.25, { seed: 5 });
+  const pb = pairedBootstrapDiff(v, new Float64Array(v.length).fill(0.25), { seed: 5 });
+  assert.ok(Math.abs(pa.lo - pb.lo) < 1e-15 && Math.abs(pa.hi - pb.hi) < 1e-15, `${JSON.stringify(pa)} vs ${JSON.stringify(pb)}`);
+});
+
+test('bootstrapStatistic of Spearman\'s ρ: reproduces for a seed, brackets the point estimate, ~1/√n wide', () => {
+  const { x, y } = correlatedPairs(3, 1500);
+  const rho = spearman(y, x);
+  const a = bootstrapStatistic(x.length, spearmanOfResample(y, x), { seed: 17 });
+  assert.equal(a.value, rho, 'the identity resample is the plain statistic, bit for bit');
+  assert.deepEqual(bootstrapStatistic(x.length, spearmanOfResample(y, x), { seed: 17 }), a);
+  assert.notDeepEqual(bootstrapStatistic(x.length, spearmanOfResample(y, x), { seed: 18 }), a);
+  assert.ok(a.lo < rho && rho < a.hi, `${rho} in [${a.lo}, ${a.hi}]`);
+  // Fisher's z: se ≈ (1 − ρ²)/√(n − 3) · ~1.03 for Spearman; the 95% width is about 3.9 se
+  const se = (1 - rho * rho) / Math.sqrt(x.length - 3);
+  const width = a.hi - a.lo;
+  assert.ok(width > 2.5 * se && width < 6 * se, `width ${width} vs se ${se}`);
+  assert.equal(a.resamples, 1000);
+  assert.equal(a.method, 'percentile');
+});
+
+test('bootstrapStatistic of Spearman\'s ρ (n = 120) covers the true ρ at about 95% over 200 seeds', () => {
+  // the population ρ of the generating model, estimated once on a large sample
+  const big = correlatedPairs(1, 200_000);
+  const truth = spearman(big.y, big.x);
+  let covered = 0;
+  const trials = 200;
+  for (let s = 0; s < trials; s++) {
+    const { x, y } = correlatedPairs(1000 + s, 120);
+    const ci = bootstrapStatistic(x.length, spearmanOfResample(y, x), { seed: s });
+    if (ci.lo <= truth && truth <= ci.hi) covered++;
+  }
+  const rate = covered / trials;
+  console.log(`# Spearman coverage: ${covered}/${trials} = ${rate.toFixed(3)} (true ρ ${truth.toFixed(4)})`);
+  // percentile intervals of a correlation run slightly narrow at small n; 3.5 binomial sd (0.054) around 0.95 below, 0.99 above
+  assert.ok(rate >= 0.895 && rate <= 0.99, `coverage ${rate}`);
+});
+
+test('pairedBootstrapStatistic: identical inputs give the zero-width interval at 0, a real gap is significant', () => {
+  const { x, y } = correlatedPairs(5, 800);
+  const stat = spearmanOfResample(y, x);
+  assert.deepEqual(pairedBootstrapStatistic(x.length, stat, spearmanOfResample(y, Float64Array.from(x)), { seed: 2 }),
+    { diff: 0, lo: 0, hi: 0, significant: false, resamples: 1000, level: 0.95, method: 'percentile' });
+  // a noisier similarity on the same pairs correlates less: the paired difference excludes 0
+  const rng = new Rng(6);
+  const noisy = x.map((v) => v + 1.5 * rng.normal());
+  const d = pairedBootstrapStatistic(x.length, spearmanOfResample(y, noisy), stat, { seed: 2 });
+  assert.equal(d.diff, spearman(y, noisy) - spearman(y, x));
+  assert.ok(d.significant && d.hi < 0 && d.lo < d.diff && d.diff < d.hi, JSON.stringify(d));
+});
+
+test('bootstrapStatistic: 1,000 resamples of Spearman over 3,000 pairs take well under a second', () => {
+  const { x, y } = correlatedPairs(8, 3000);
+  const stat = spearmanOfResample(y, x);
+  bootstrapStatistic(x.length, stat, { seed: 0, resamples: 100 }); // warm-up (JIT)
+  let best = Infinity;
+  for (let i = 0; i < 2; i++) {
+    const t0 = performance.now();
+    bootstrapStatistic(x.length, stat, { seed: i + 1 });
+    best = Math.min(best, performance.now() - t0);
+  }
+  console.log(`# Spearman 1000 × 3000: ${best.toFixed(1)} ms`);
+  assert.ok(best < 1000, `${best} ms`);
+});
+
+test('bootstrapStatistic: a statistic undefined on a resample, or on the data, is one sentence', () => {
+  // Spearman of two pairs: a resample drawing one pair twice has constant ranks
+  assert.throws(() => bootstrapStatistic(2, spearmanOfResample([1, 2], [1, 2]), { seed: 1 }), inputError(/not defined \(NaN\): 2 items are too few or too uniform/));
+  assert.throws(() => bootstrapStatistic(3, () => NaN, { seed: 1 }), inputError(/finite statistic, but it is NaN on all 3 items/));
+  assert.throws(() => bootstrapStatistic(0, () => 0, { seed: 1 }), inputError(/not defined on 0 items/));
+  assert.throws(() => pairedBootstrapStatistic(3, () => 1, () => Infinity, { seed: 1 }), inputError(/finite statistics, but they are 1 and Infinity/));
+  assert.throws(() => bootstrapStatistic(3, () => 1, { seed: 1, resamples: 10 }), inputError(/at least 100, got 10/));
 });

@@ -14,7 +14,7 @@ import { Rng } from '../../core/rng.js';
 import type { ClassificationData } from '../../data/text/types.js';
 import { fitLogistic, predictLogistic, type LogisticOptions } from './logistic.js';
 import { accuracy, averagePrecision, labelIndex, mean, precisionRecallF1 } from './metrics.js';
-import { encodeDistinct, gather, requireNonEmpty, requireSameLength, type Encode, type EvaluateOptions, type TaskScores } from './types.js';
+import { encodeDistinct, gather, meanOfItems, requireNonEmpty, requireSameLength, type Encode, type EvaluateOptions, type EvaluatorScores, type ItemizedScore } from './types.js';
 
 export interface ClassificationOptions {
   /** Default 10 (MTEB's n_experiments). */
@@ -49,8 +49,8 @@ export function undersample(order: Uint32Array, labels: ArrayLike<number>, perLa
   return out;
 }
 
-/** Scores of one fit on the given train rows. `yTrain`, `yTest`: indices into one label space. */
-function experiment(trainX: Matrix, yTrain: Int32Array, testX: Matrix, yTest: Int32Array, logistic: LogisticOptions): Record<string, number> {
+/** Scores of one fit on the given train rows, and which test rows it got right. `yTrain`, `yTest`: indices into one label space. */
+function experiment(trainX: Matrix, yTrain: Int32Array, testX: Matrix, yTest: Int32Array, logistic: LogisticOptions): { scores: Record<string, number>; correct: Uint8Array } {
   // the classes of this train sample, sorted (sklearn's classes_), as 0..k−1 for the fit
   const { ids, classes } = labelIndex(Array.from(yTrain));
   if (classes.length < 2) throw new InputError('Classification: the train set has one label only; logistic regression needs at least two.');
@@ -66,7 +66,15 @@ function experiment(trainX: Matrix, yTrain: Int32Array, testX: Matrix, yTest: In
     const pos = classes[1];
     out.ap = averagePrecision(Array.from(yTest, (v) => (v === pos ? 1 : 0)), pred.map((v) => (v === pos ? 1 : 0)));
   }
-  return out;
+  return { scores: out, correct: Uint8Array.from(yTest, (y, i) => (y === pred[i] ? 1 : 0)) };
+}
+
+/** The scores of a classification task, and what they average: each experiment's scores, and per test row how many experiments got it right. */
+export interface ClassificationDetail {
+  scores: Record<string, number>;
+  experiments: Record<string, number>[];
+  /** Test row i: the number of experiments that predicted its label. */
+  correctCount: Float64Array;
 }
 
 /**
@@ -76,6 +84,13 @@ function experiment(trainX: Matrix, yTrain: Int32Array, testX: Matrix, yTest: In
 export function classificationScores(
   trainX: Matrix, trainY: readonly Label[], testX: Matrix, testY: readonly Label[], opts: ClassificationOptions = {},
 ): Record<string, number> {
+  return classificationDetail(trainX, trainY, testX, testY, opts).scores;
+}
+
+/** As `classificationScores`, with each experiment's scores and each test row's count of correct predictions. */
+export function classificationDetail(
+  trainX: Matrix, trainY: readonly Label[], testX: Matrix, testY: readonly Label[], opts: ClassificationOptions = {},
+): ClassificationDetail {
   requireNonEmpty('Classification: the train set', trainX.rows);
   requireNonEmpty('Classification: the test set', testX.rows);
   requireSameLength('Classification train set', trainX.rows, trainY.length, 'vectors', 'labels');
@@ -87,24 +102,47 @@ export function classificationScores(
   if (new Set(yTrain).size < 2) throw new InputError('Classification: the train set has one label only; logistic regression needs at least two.');
   const perLabel = opts.samplesPerLabel === undefined ? 8 : opts.samplesPerLabel;
   const logistic = opts.logistic ?? {};
-  if (perLabel === null) return experiment(trainX, yTrain, testX, yTest, logistic);
+  const detail = (runs: { scores: Record<string, number>; correct: Uint8Array }[]): ClassificationDetail => {
+    const experiments = runs.map((r) => r.scores);
+    const scores: Record<string, number> = {};
+    for (const key of Object.keys(experiments[0])) scores[key] = mean(experiments.map((r) => r[key]));
+    const correctCount = new Float64Array(testX.rows);
+    for (const r of runs) for (let i = 0; i < correctCount.length; i++) correctCount[i] += r.correct[i];
+    return { scores, experiments, correctCount };
+  };
+  if (perLabel === null) return detail([experiment(trainX, yTrain, testX, yTest, logistic)]);
   if (!(perLabel >= 1)) throw new InputError(`Classification: samplesPerLabel must be at least 1, got ${perLabel}.`);
   const nExperiments = opts.nExperiments ?? 10;
   if (!(Number.isInteger(nExperiments) && nExperiments >= 1)) throw new InputError(`Classification: nExperiments must be a positive integer, got ${nExperiments}.`);
   const rng = new Rng(opts.seed ?? 1234);
   const order = Uint32Array.from({ length: trainX.rows }, (_, i) => i);
-  const runs: Record<string, number>[] = [];
+  const runs: { scores: Record<string, number>; correct: Uint8Array }[] = [];
   for (let e = 0; e < nExperiments; e++) {
     const rows = undersample(order, yTrain, perLabel, rng);
     runs.push(experiment(trainX.selectRows(rows), Int32Array.from(rows, (i) => yTrain[i]), testX, yTest, logistic));
     opts.onProgress?.(e + 1, nExperiments, 'classification experiments');
   }
-  const out: Record<string, number> = {};
-  for (const key of Object.keys(runs[0])) out[key] = mean(runs.map((r) => r[key]));
-  return out;
+  return detail(runs);
 }
 
-export async function evaluateClassification(data: ClassificationData, encode: Encode, opts: EvaluateOptions = {}): Promise<TaskScores> {
+/**
+ * The itemized form of a classification metric: accuracy over the test examples (per example, the
+ * fraction of the experiments that got it right: 0/1 with one experiment, and their mean is the
+ * accuracy, up to rounding with several); any other metric over the experiments (at least two).
+ */
+export function itemizeClassification(d: ClassificationDetail, metric: string): ItemizedScore | null {
+  const e = d.experiments.length;
+  const perExperiment = (k: string) => ({ name: `${k}_per_experiment`, what: `${k} of each of the ${e} experiments (train subsamples)`, values: Float64Array.from(d.experiments, (r) => r[k]) });
+  if (metric === 'accuracy') {
+    const values = d.correctCount.map((c) => c / e);
+    const what = e === 1 ? '1 if each test example is classified correctly, else 0' : `fraction of the ${e} experiments that classify each test example correctly`;
+    return meanOfItems(metric, 'test examples', { name: 'correct', what, values }, e >= 2 ? [perExperiment('accuracy')] : undefined);
+  }
+  if (e < 2 || !(metric in d.experiments[0])) return null;
+  return meanOfItems(metric, 'experiments', perExperiment(metric));
+}
+
+export async function evaluateClassification(data: ClassificationData, encode: Encode, opts: EvaluateOptions = {}): Promise<EvaluatorScores> {
   const { train, test } = data;
   requireSameLength('Classification train split', train.texts.length, train.labels.length, 'texts', 'labels');
   requireSameLength('Classification test split', test.texts.length, test.labels.length, 'texts', 'labels');
@@ -113,8 +151,8 @@ export async function evaluateClassification(data: ClassificationData, encode: E
   if (new Set(train.labels).size < 2) throw new InputError('Classification: the train split has one label only; logistic regression needs at least two.');
   const e = await encodeDistinct(encode, [...train.texts, ...test.texts], 'document');
   const n = train.texts.length;
-  const scores = classificationScores(gather(e, 0, n), train.labels, gather(e, n), test.labels, {
+  const d = classificationDetail(gather(e, 0, n), train.labels, gather(e, n), test.labels, {
     ...opts.classification, seed: opts.seed, onProgress: opts.onProgress,
   });
-  return { main_score: scores.accuracy, scores };
+  return { main_score: d.scores.accuracy, scores: d.scores, itemize: (metric) => itemizeClassification(d, metric) };
 }

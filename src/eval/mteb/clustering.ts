@@ -15,7 +15,7 @@ import type { Matrix } from '../../core/matrix.js';
 import type { ProgressFn } from '../../core/progress.js';
 import type { ClusteringData } from '../../data/text/types.js';
 import { labelIndex, mean, std, vMeasure } from './metrics.js';
-import { encodeDistinct, gather, requireNonEmpty, requireSameLength, type Encode, type EvaluateOptions, type TaskScores } from './types.js';
+import { encodeDistinct, gather, meanOfItems, requireNonEmpty, requireSameLength, type Encode, type EvaluateOptions, type EvaluatorScores } from './types.js';
 
 export interface ClusteringOptions {
   /** Lloyd iterations. Default 50. */
@@ -45,6 +45,12 @@ export async function clusterSetScores(
 
 /** Mean and std of the V-measure over the sets. */
 export async function clusteringScores(sets: { x: Matrix; labels: readonly (string | number)[] }[], opts: ClusteringOptions = {}): Promise<Record<string, number>> {
+  const v = await clusteringPerSet(sets, opts);
+  return { v_measure: mean(v), v_measure_std: std(v) };
+}
+
+/** The V-measure of each set (what `clusteringScores` averages). */
+export async function clusteringPerSet(sets: { x: Matrix; labels: readonly (string | number)[] }[], opts: ClusteringOptions = {}): Promise<Float64Array> {
   requireNonEmpty('Clustering: the list of clustering sets', sets.length);
   const seed = opts.seed ?? 1234;
   const v: number[] = [];
@@ -52,10 +58,10 @@ export async function clusteringScores(sets: { x: Matrix; labels: readonly (stri
     v.push((await clusterSetScores(sets[i].x, sets[i].labels, { ...opts, seed: seed + i })).v_measure);
     opts.onProgress?.(i + 1, sets.length, 'clustering sets');
   }
-  return { v_measure: mean(v), v_measure_std: std(v) };
+  return Float64Array.from(v);
 }
 
-export async function evaluateClustering(data: ClusteringData, encode: Encode, opts: EvaluateOptions = {}): Promise<TaskScores> {
+export async function evaluateClustering(data: ClusteringData, encode: Encode, opts: EvaluateOptions = {}): Promise<EvaluatorScores> {
   requireNonEmpty('Clustering: the list of clustering sets', data.sets.length);
   const texts: string[] = [];
   const bounds: number[] = [0];
@@ -68,6 +74,9 @@ export async function evaluateClustering(data: ClusteringData, encode: Encode, o
   }
   const e = await encodeDistinct(encode, texts, 'document');
   const sets = data.sets.map((s, i) => ({ x: gather(e, bounds[i], bounds[i + 1]), labels: s.labels }));
-  const scores = await clusteringScores(sets, { ...opts.clustering, seed: opts.seed, onProgress: opts.onProgress });
-  return { main_score: scores.v_measure, scores };
+  const v = await clusteringPerSet(sets, { ...opts.clustering, seed: opts.seed, onProgress: opts.onProgress });
+  const scores = { v_measure: mean(v), v_measure_std: std(v) };
+  // the task's score is a mean over its sets (MTEB's experiments): an interval needs at least two
+  const itemize = (metric: string) => (metric === 'v_measure' && v.length >= 2 ? meanOfItems(metric, 'experiments', { name: 'v_measure', what: 'V-measure of each clustering set', values: v }) : null);
+  return { main_score: scores.v_measure, scores, itemize };
 }

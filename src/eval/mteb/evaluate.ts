@@ -7,6 +7,10 @@
  * when the meta names none: Classification accuracy, Clustering v_measure, STS cos_sim_spearman,
  * PairClassification cos_sim_ap, BitextMining f1, Reranking map, Retrieval ndcg_at_10. Names of
  * later MTEB versions are accepted too ('cosine_spearman', 'cosine_ap', 'mrr', 'similarity_*').
+ *
+ * `itemized` is the main score item by item (types.ts ItemizedScore: per-query nDCG, per-test-example
+ * correctness, per-pair similarities and gold, per-set V-measure) when it can be resampled; the
+ * intervals of ./intervals.ts resample it.
  */
 import { InputError } from '../../core/errors.js';
 import { DEFAULT_MAIN_SCORE } from '../../data/text/meta.js';
@@ -18,12 +22,12 @@ import { evaluatePairClassification } from './pair-classification.js';
 import { evaluateReranking } from './reranking.js';
 import { evaluateRetrieval } from './retrieval.js';
 import { evaluateSTS } from './sts.js';
-import type { Encode, EvaluateOptions, TaskScores } from './types.js';
+import type { Encode, EvaluateOptions, EvaluatorScores, TaskScores } from './types.js';
 
-export type { Encode, EvaluateOptions, TaskScores } from './types.js';
+export type { Encode, EvaluateOptions, ItemizedScore, ItemSeries, ResampledItems, TaskScores } from './types.js';
 
 type DataOf<T extends TaskType> = Extract<TextTask, { meta: { type: T } }>['data'];
-type Evaluator<T extends TaskType> = (data: DataOf<T>, encode: Encode, opts: EvaluateOptions) => Promise<TaskScores>;
+type Evaluator<T extends TaskType> = (data: DataOf<T>, encode: Encode, opts: EvaluateOptions) => Promise<EvaluatorScores>;
 
 /** Task type → evaluator, and the metric MTEB reports as main_score for it (one table: src/data/text/meta.ts). */
 export const EVALUATORS: { [T in TaskType]: { evaluate: Evaluator<T>; mainScore: string } } = {
@@ -52,11 +56,12 @@ export function resolveMetricName(name: string, scores: Record<string, number>):
 export async function evaluateTask(task: TextTask, encode: Encode, opts: EvaluateOptions = {}): Promise<TaskScores> {
   const entry = EVALUATORS[task.meta.type] as { evaluate: Evaluator<TaskType>; mainScore: string } | undefined;
   if (!entry) throw new InputError(`Task ${task.meta.name}: unknown task type '${task.meta.type}'.`);
-  const { scores } = await entry.evaluate(task.data as never, encode, opts);
+  const { scores, itemize } = await entry.evaluate(task.data as never, encode, opts);
   const wanted = task.meta.mainScore || entry.mainScore;
   const key = resolveMetricName(wanted, scores);
   if (key === null) {
     throw new InputError(`Task ${task.meta.name}: main score '${wanted}' is not a ${task.meta.type} metric (${Object.keys(scores).join(', ')}).`);
   }
-  return { main_score: scores[key], scores };
+  const itemized = itemize?.(key) ?? null;
+  return { main_score: scores[key], scores, ...(itemized && { itemized }) };
 }

@@ -33,34 +33,56 @@ function checkSameLength(fn: string, a: ArrayLike<unknown>, b: ArrayLike<unknown
   if (a.length !== b.length) throw new RangeError(`${fn}: the two inputs have ${a.length} and ${b.length} values`);
 }
 
-/** Pearson's r (scipy.stats.pearsonr); NaN when either side is constant. */
-export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
+/**
+ * Pearson's r (scipy.stats.pearsonr); NaN when either side is constant. `weights` (optional) are
+ * multiplicities, item i counted weights[i] times (a bootstrap resample); without them every item
+ * counts once, and the sums run in the same order either way.
+ */
+export function pearson(x: ArrayLike<number>, y: ArrayLike<number>, weights?: ArrayLike<number>): number {
   checkSameLength('pearson', x, y);
   const n = x.length;
-  if (n < 2) return NaN;
-  const mx = mean(x), my = mean(y);
+  let total = 0, sx = 0, sy = 0;
+  for (let i = 0; i < n; i++) {
+    const w = weights ? weights[i] : 1;
+    total += w;
+    sx += w * x[i];
+    sy += w * y[i];
+  }
+  if (total < 2) return NaN;
+  const mx = sx / total, my = sy / total;
   let sxy = 0, sxx = 0, syy = 0;
   for (let i = 0; i < n; i++) {
+    const w = weights ? weights[i] : 1;
     const a = x[i] - mx, b = y[i] - my;
-    sxy += a * b;
-    sxx += a * a;
-    syy += b * b;
+    sxy += w * a * b;
+    sxx += w * a * a;
+    syy += w * b * b;
   }
   if (sxx === 0 || syy === 0) return NaN;
   const r = sxy / Math.sqrt(sxx * syy);
   return Math.max(-1, Math.min(1, r));
 }
 
-/** 1-based ranks with ties given their average rank (scipy.stats.rankdata, method 'average'). */
-export function rankAverage(x: ArrayLike<number>): Float64Array {
+/** Indices 0 … n−1 sorted by ascending x (a rank's order; computed once when many resamples are ranked). */
+export function ascendingOrder(x: ArrayLike<number>): Uint32Array {
+  return Uint32Array.from({ length: x.length }, (_, i) => i).sort((a, b) => x[a] - x[b]);
+}
+
+/**
+ * 1-based ranks with ties given their average rank (scipy.stats.rankdata, method 'average').
+ * `counts` (optional): multiplicities of a resample, item i standing for counts[i] tied copies (an
+ * item drawn 0 times gets a rank that weighs nothing); `order`: ascendingOrder(x), if known.
+ */
+export function rankAverage(x: ArrayLike<number>, counts?: ArrayLike<number>, order: ArrayLike<number> = ascendingOrder(x)): Float64Array {
   const n = x.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a] - x[b]);
   const ranks = new Float64Array(n);
+  let before = 0; // copies ranked below the current group of tied values
   for (let i = 0; i < n;) {
-    let j = i + 1;
-    while (j < n && x[order[j]] === x[order[i]]) j++;
-    const r = (i + 1 + j) / 2; // mean of ranks i+1 .. j
+    let j = i, copies = 0;
+    for (; j < n && x[order[j]] === x[order[i]]; j++) copies += counts ? counts[order[j]] : 1;
+    const r = (before + 1 + (before + copies)) / 2; // mean of ranks before+1 .. before+copies
     for (let t = i; t < j; t++) ranks[order[t]] = r;
+    before += copies;
     i = j;
   }
   return ranks;
@@ -72,25 +94,39 @@ export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
   return pearson(rankAverage(x), rankAverage(y));
 }
 
+/** How often each of n items occurs in `indices` (a bootstrap resample). */
+export function multiplicities(indices: ArrayLike<number>, n: number, out = new Float64Array(n)): Float64Array {
+  out.fill(0);
+  for (let i = 0; i < indices.length; i++) out[indices[i]]++;
+  return out;
+}
+
+/** Indices 0 … n−1 sorted by descending score (ties in input order). */
+export function descendingOrder(scores: ArrayLike<number>): Uint32Array {
+  return Uint32Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
+}
+
 /**
  * sklearn.metrics.average_precision_score for binary labels (1 = positive): the step-wise area
  * Σ (R_t − R_{t−1}) · P_t over the distinct score thresholds t, highest first, so tied scores enter
- * together. NaN when there is no positive label.
+ * together. NaN when there is no positive label. `counts` (optional): multiplicities of a resample,
+ * item i counted counts[i] times; `order`: descendingOrder(scores), if known.
  */
-export function averagePrecision(labels: ArrayLike<number>, scores: ArrayLike<number>): number {
+export function averagePrecision(labels: ArrayLike<number>, scores: ArrayLike<number>, counts?: ArrayLike<number>, order: ArrayLike<number> = descendingOrder(scores)): number {
   checkSameLength('averagePrecision', labels, scores);
   const n = labels.length;
   let positives = 0;
-  for (let i = 0; i < n; i++) if (labels[i] === 1) positives++;
+  for (let i = 0; i < n; i++) if (labels[i] === 1) positives += counts ? counts[i] : 1;
   if (positives === 0) return NaN;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
   let tp = 0, fp = 0, prevRecall = 0, ap = 0;
   for (let i = 0; i < n;) {
     const s = scores[order[i]];
     for (; i < n && scores[order[i]] === s; i++) {
-      if (labels[order[i]] === 1) tp++;
-      else fp++;
+      const c = counts ? counts[order[i]] : 1;
+      if (labels[order[i]] === 1) tp += c;
+      else fp += c;
     }
+    if (tp + fp === 0) continue; // a threshold no drawn item sits at
     const recall = tp / positives;
     ap += (recall - prevRecall) * (tp / (tp + fp));
     prevRecall = recall;
@@ -281,12 +317,27 @@ export const MTEB_K_VALUES: readonly number[] = [1, 3, 5, 10, 20, 100, 1000];
 export function rankingMetrics(
   run: Map<string, RankedList>, qrels: Map<string, Map<string, number>>, kValues: readonly number[] = MTEB_K_VALUES,
 ): Record<string, number> {
-  const sums: Record<string, number> = {};
+  const perQuery = rankingMetricsPerQuery(run, qrels, kValues);
+  const out: Record<string, number> = {};
+  for (const [key, values] of Object.entries(perQuery)) out[key] = qrels.size ? mean(values) : NaN;
+  return out;
+}
+
+/**
+ * The values `rankingMetrics` averages: metric name → one value per query of `qrels`, in qrels'
+ * order (their in-order mean is its score, bit for bit; a bootstrap resamples them).
+ */
+export function rankingMetricsPerQuery(
+  run: Map<string, RankedList>, qrels: Map<string, Map<string, number>>, kValues: readonly number[] = MTEB_K_VALUES,
+): Record<string, Float64Array> {
+  const perQuery: Record<string, Float64Array> = {};
   const names = ['ndcg', 'map', 'recall', 'precision', 'mrr'];
-  for (const m of names) for (const k of kValues) sums[`${m}_at_${k}`] = 0;
+  for (const m of names) for (const k of kValues) perQuery[`${m}_at_${k}`] = new Float64Array(qrels.size);
   const kMax = Math.max(...kValues);
   const rel = new Float64Array(kMax);
+  let q = -1;
   for (const [qid, judged] of qrels) {
+    q++;
     const list = run.get(qid) ?? { ids: [], scores: [] };
     const order = trecOrder(list);
     const depth = Math.min(kMax, order.length);
@@ -306,14 +357,12 @@ export function rankingMetrics(
         }
       }
       for (let i = 0; i < Math.min(k, numRel); i++) idcg += grades[i] / Math.log2(i + 2);
-      sums[`ndcg_at_${k}`] += idcg > 0 ? dcg / idcg : 0;
-      sums[`map_at_${k}`] += apSum / numRel;
-      sums[`recall_at_${k}`] += hits / numRel;
-      sums[`precision_at_${k}`] += hits / k;
-      sums[`mrr_at_${k}`] += rr;
+      perQuery[`ndcg_at_${k}`][q] = idcg > 0 ? dcg / idcg : 0;
+      perQuery[`map_at_${k}`][q] = apSum / numRel;
+      perQuery[`recall_at_${k}`][q] = hits / numRel;
+      perQuery[`precision_at_${k}`][q] = hits / k;
+      perQuery[`mrr_at_${k}`][q] = rr;
     }
   }
-  const out: Record<string, number> = {};
-  for (const key of Object.keys(sums)) out[key] = qrels.size ? sums[key] / qrels.size : NaN;
-  return out;
+  return perQuery;
 }

@@ -10,7 +10,8 @@ import type { Matrix } from '../../core/matrix.js';
 import type { PairClassificationData } from '../../data/text/types.js';
 import { averagePrecision, bestAccuracyThreshold, bestF1Threshold } from './metrics.js';
 import { pairedScores } from './similarity.js';
-import { encodeDistinct, gather, requireNonEmpty, requireSameLength, type Encode, type EvaluateOptions, type TaskScores } from './types.js';
+import { averagePrecisionOfResample } from './resampled.js';
+import { encodeDistinct, gather, requireNonEmpty, requireSameLength, type Encode, type EvaluateOptions, type EvaluatorScores, type ItemizedScore } from './types.js';
 
 /** InputError unless n1 first and n2 second sentences pair up with the labels, both 0 and 1 among them. */
 function checkPairs(n1: number, n2: number, labels: readonly number[]): void {
@@ -26,6 +27,11 @@ function checkPairs(n1: number, n2: number, labels: readonly number[]): void {
 }
 
 export function pairClassificationScores(emb1: Matrix, emb2: Matrix, labels: readonly number[]): Record<string, number> {
+  return pairClassificationDetail(emb1, emb2, labels).scores;
+}
+
+/** The scores, and each average precision as a statistic of the pairs (its similarity of each pair against the labels). */
+export function pairClassificationDetail(emb1: Matrix, emb2: Matrix, labels: readonly number[]): { scores: Record<string, number>; itemize: (metric: string) => ItemizedScore | null } {
   checkPairs(emb1.rows, emb2.rows, labels);
   const p = pairedScores(emb1, emb2);
   const out: Record<string, number> = {};
@@ -47,13 +53,25 @@ export function pairClassificationScores(emb1: Matrix, emb2: Matrix, labels: rea
     }
   }
   for (const [k, v] of Object.entries(best)) out[`max_${k}`] = v;
-  return out;
+  const gold = Float64Array.from(labels);
+  const itemize = (metric: string): ItemizedScore | null => {
+    const kind = kinds.find(([name]) => metric === `${name}_ap`);
+    if (!kind) return null;
+    const [name, s, higherIsMoreSimilar] = kind;
+    const sim = higherIsMoreSimilar ? s : s.map((v) => -v); // what averagePrecision ranks by
+    const what = `${higherIsMoreSimilar ? '' : 'negated '}${{ cos_sim: 'cosine similarity', manhattan: 'Manhattan distance', euclidean: 'Euclidean distance', dot: 'dot product' }[name]} of each pair`;
+    return {
+      metric, over: 'pairs', n: sim.length, statistic: 'ap', of: averagePrecisionOfResample(gold, sim),
+      series: [{ name, what, values: sim }, { name: 'gold', what: 'gold label of each pair (1 = paraphrase / duplicate, 0 = not)', values: gold }],
+    };
+  };
+  return { scores: out, itemize };
 }
 
-export async function evaluatePairClassification(data: PairClassificationData, encode: Encode, _opts: EvaluateOptions = {}): Promise<TaskScores> {
+export async function evaluatePairClassification(data: PairClassificationData, encode: Encode, _opts: EvaluateOptions = {}): Promise<EvaluatorScores> {
   const n = data.sentences1.length;
   checkPairs(n, data.sentences2.length, data.labels);
   const e = await encodeDistinct(encode, [...data.sentences1, ...data.sentences2], 'document');
-  const scores = pairClassificationScores(gather(e, 0, n), gather(e, n), data.labels);
-  return { main_score: scores.cos_sim_ap, scores };
+  const { scores, itemize } = pairClassificationDetail(gather(e, 0, n), gather(e, n), data.labels);
+  return { main_score: scores.cos_sim_ap, scores, itemize };
 }

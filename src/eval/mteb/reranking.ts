@@ -12,12 +12,18 @@ import type { Matrix } from '../../core/matrix.js';
 import type { RerankingData } from '../../data/text/types.js';
 import { averagePrecision, mean, reciprocalRankAtK } from './metrics.js';
 import { cosine, rowNorms } from './similarity.js';
-import { encodeDistinct, requireNonEmpty, type Encode, type EvaluateOptions, type TaskScores } from './types.js';
+import { encodeDistinct, meanOfItems, requireNonEmpty, type Encode, type EvaluateOptions, type EvaluatorScores } from './types.js';
 
 /** One sample as rows: the query's row of `queries`, its candidates' rows of `docs`. */
 export interface RerankingSample { query: number; positive: readonly number[]; negative: readonly number[] }
 
 export function rerankingScores(queries: Matrix, docs: Matrix, samples: readonly RerankingSample[], mrrAt = 10): Record<string, number> {
+  const perSample = rerankingPerSample(queries, docs, samples, mrrAt);
+  return Object.fromEntries(Object.entries(perSample).map(([k, v]) => [k, mean(v)]));
+}
+
+/** The values `rerankingScores` averages: map and mrr_at_k, one value per scored sample (samples without a positive or a negative skipped). */
+export function rerankingPerSample(queries: Matrix, docs: Matrix, samples: readonly RerankingSample[], mrrAt = 10): Record<string, Float64Array> {
   requireNonEmpty('Reranking: the list of samples', samples.length);
   if (queries.dim !== docs.dim) throw new InputError(`Reranking: query vectors have dimension ${queries.dim}, candidates ${docs.dim}.`);
   const qn = rowNorms(queries), dn = rowNorms(docs);
@@ -32,10 +38,10 @@ export function rerankingScores(queries: Matrix, docs: Matrix, samples: readonly
     rrs.push(reciprocalRankAtK(order, rel, mrrAt));
   }
   if (aps.length === 0) throw new InputError('Reranking: no sample has both a positive and a negative candidate.');
-  return { map: mean(aps), [`mrr_at_${mrrAt}`]: mean(rrs) };
+  return { map: Float64Array.from(aps), [`mrr_at_${mrrAt}`]: Float64Array.from(rrs) };
 }
 
-export async function evaluateReranking(data: RerankingData, encode: Encode, _opts: EvaluateOptions = {}): Promise<TaskScores> {
+export async function evaluateReranking(data: RerankingData, encode: Encode, _opts: EvaluateOptions = {}): Promise<EvaluatorScores> {
   requireNonEmpty('Reranking: the list of samples', data.samples.length);
   // queries with the query role (MTEB v1 uses the model's query encoder), candidates as documents;
   // each distinct text embedded once per role
@@ -55,6 +61,10 @@ export async function evaluateReranking(data: RerankingData, encode: Encode, _op
   const ed = await encodeDistinct(encode, docTexts, 'document');
   const rows = (ids: readonly number[]) => ids.map((i) => ed.rowOf[i]);
   const mapped = samples.map((s) => ({ query: eq.rowOf[s.query], positive: rows(s.positive), negative: rows(s.negative) }));
-  const scores = rerankingScores(eq.matrix, ed.matrix, mapped);
-  return { main_score: scores.map, scores };
+  const perSample = rerankingPerSample(eq.matrix, ed.matrix, mapped);
+  const scores = Object.fromEntries(Object.entries(perSample).map(([k, v]) => [k, mean(v)]));
+  const what: Record<string, string> = { map: 'average precision of the candidates of each query', mrr_at_10: 'reciprocal rank (within the top 10) of the first positive candidate of each query' };
+  const series = (k: string) => ({ name: k, what: what[k], values: perSample[k] });
+  const itemize = (metric: string) => (perSample[metric] ? meanOfItems(metric, 'queries', series(metric), Object.keys(perSample).filter((k) => k !== metric).map(series)) : null);
+  return { main_score: scores.map, scores, itemize };
 }

@@ -11,9 +11,9 @@ import { InputError } from '../../core/errors.js';
 import type { Matrix } from '../../core/matrix.js';
 import type { ProgressFn } from '../../core/progress.js';
 import { retrievalDocText, type RetrievalData } from '../../data/text/types.js';
-import { MTEB_K_VALUES, rankingMetrics, type RankedList } from './metrics.js';
+import { MTEB_K_VALUES, mean, rankingMetricsPerQuery, type RankedList } from './metrics.js';
 import { CosineSearch } from './similarity.js';
-import { encodeDistinct, gather, requireNonEmpty, requireSameLength, type Encode, type EvaluateOptions, type TaskScores } from './types.js';
+import { encodeDistinct, gather, meanOfItems, requireNonEmpty, requireSameLength, type Encode, type EvaluateOptions, type EvaluatorScores, type ItemSeries } from './types.js';
 
 export interface RetrievalOptions {
   /** Documents retrieved per query. Default 1000 (MTEB / BEIR), capped at the corpus size. */
@@ -48,6 +48,19 @@ export async function retrievalScores(
   queries: Matrix, corpus: Matrix, queryIds: readonly string[], corpusIds: readonly string[],
   qrels: Map<string, Map<string, number>>, opts: RetrievalOptions = {},
 ): Promise<Record<string, number>> {
+  return averages(await retrievalPerQuery(queries, corpus, queryIds, corpusIds, qrels, opts));
+}
+
+/** The mean of each metric's per-query values (rankingMetrics' scores, bit for bit). */
+function averages(perQuery: Record<string, Float64Array>): Record<string, number> {
+  return Object.fromEntries(Object.entries(perQuery).map(([k, v]) => [k, mean(v)]));
+}
+
+/** As `retrievalScores`, metric by metric one value per query of qrels (qrels' order). */
+export async function retrievalPerQuery(
+  queries: Matrix, corpus: Matrix, queryIds: readonly string[], corpusIds: readonly string[],
+  qrels: Map<string, Map<string, number>>, opts: RetrievalOptions = {},
+): Promise<Record<string, Float64Array>> {
   requireNonEmpty('Retrieval: the corpus', corpus.rows);
   requireSameLength('Retrieval queries', queries.rows, queryIds.length, 'vectors', 'ids');
   requireSameLength('Retrieval corpus', corpus.rows, corpusIds.length, 'vectors', 'ids');
@@ -69,10 +82,18 @@ export async function retrievalScores(
     for (let i = 0; i < e - s; i++) run.set(evalIds[s + i], { ids: Array.from(res.ids[i], (c) => corpusIds[c]), scores: res.scores[i] });
     opts.onProgress?.(e, q.rows, 'retrieval queries');
   }
-  return rankingMetrics(run, qrels, opts.kValues ?? MTEB_K_VALUES);
+  return rankingMetricsPerQuery(run, qrels, opts.kValues ?? MTEB_K_VALUES);
 }
 
-export async function evaluateRetrieval(data: RetrievalData, encode: Encode, opts: EvaluateOptions = {}): Promise<TaskScores> {
+const RANKING_NAMES: Record<string, string> = { ndcg: 'nDCG', map: 'MAP', recall: 'recall', precision: 'P', mrr: 'MRR' };
+
+/** The per-query file of a ranking metric: 'ndcg_at_10' → nDCG@10 of each query. */
+export function perQuerySeries(metric: string, values: Float64Array): ItemSeries {
+  const m = /^(\w+?)_at_(\d+)$/.exec(metric);
+  return { name: metric, what: `${m ? `${RANKING_NAMES[m[1]] ?? m[1]}@${m[2]}` : metric} of each query`, values };
+}
+
+export async function evaluateRetrieval(data: RetrievalData, encode: Encode, opts: EvaluateOptions = {}): Promise<EvaluatorScores> {
   const { corpus, queries, qrels } = data;
   requireNonEmpty('Retrieval: the corpus', corpus.ids.length);
   requireSameLength('Retrieval corpus', corpus.ids.length, corpus.texts.length, 'ids', 'texts');
@@ -85,6 +106,13 @@ export async function evaluateRetrieval(data: RetrievalData, encode: Encode, opt
   const qe = await encodeDistinct(encode, evalIds.map((id) => queries.texts[rowOfQuery.get(id)!]), 'query');
   const docs = corpus.texts.map((t, i) => retrievalDocText(corpus.titles[i], t));
   const de = await encodeDistinct(encode, docs, 'document');
-  const scores = await retrievalScores(gather(qe), gather(de), evalIds, corpus.ids, qrels, { ...opts.retrieval, onProgress: opts.onProgress });
-  return { main_score: scores.ndcg_at_10, scores };
+  const perQuery = await retrievalPerQuery(gather(qe), gather(de), evalIds, corpus.ids, qrels, { ...opts.retrieval, onProgress: opts.onProgress });
+  const scores = averages(perQuery);
+  // every ranking metric is a mean over the queries; MRR and MAP at 10 are kept beside the main one
+  const itemize = (metric: string) => {
+    if (!perQuery[metric]) return null;
+    const extra = ['ndcg_at_10', 'mrr_at_10', 'map_at_10'].filter((k) => k !== metric && perQuery[k]).map((k) => perQuerySeries(k, perQuery[k]));
+    return meanOfItems(metric, 'queries', perQuerySeries(metric, perQuery[metric]), extra);
+  };
+  return { main_score: scores.ndcg_at_10, scores, itemize };
 }

@@ -9,7 +9,8 @@ import type { Matrix } from '../../core/matrix.js';
 import type { STSData } from '../../data/text/types.js';
 import { pearson, spearman } from './metrics.js';
 import { pairedScores } from './similarity.js';
-import { encodeDistinct, gather, requireSameLength, type Encode, type EvaluateOptions, type TaskScores } from './types.js';
+import { pearsonOfResample, spearmanOfResample } from './resampled.js';
+import { encodeDistinct, gather, requireSameLength, type Encode, type EvaluateOptions, type EvaluatorScores, type ItemizedScore } from './types.js';
 
 /** InputError unless n1 first and n2 second sentences pair up with the gold scores, at least two finite ones. */
 function checkPairs(n1: number, n2: number, gold: readonly number[]): void {
@@ -20,23 +21,42 @@ function checkPairs(n1: number, n2: number, gold: readonly number[]): void {
 }
 
 export function stsScores(emb1: Matrix, emb2: Matrix, gold: readonly number[]): Record<string, number> {
-  checkPairs(emb1.rows, emb2.rows, gold);
-  const p = pairedScores(emb1, emb2);
-  const negEuclidean = p.euclidean.map((v) => -v), negManhattan = p.manhattan.map((v) => -v);
-  return {
-    cos_sim_spearman: spearman(gold, p.cosine),
-    cos_sim_pearson: pearson(gold, p.cosine),
-    euclidean_spearman: spearman(gold, negEuclidean),
-    euclidean_pearson: pearson(gold, negEuclidean),
-    manhattan_spearman: spearman(gold, negManhattan),
-    manhattan_pearson: pearson(gold, negManhattan),
-  };
+  return stsDetail(emb1, emb2, gold).scores;
 }
 
-export async function evaluateSTS(data: STSData, encode: Encode, _opts: EvaluateOptions = {}): Promise<TaskScores> {
+/** The scores, and each metric as a statistic of the pairs (its similarity of each pair against the gold scores). */
+export function stsDetail(emb1: Matrix, emb2: Matrix, gold: readonly number[]): { scores: Record<string, number>; itemize: (metric: string) => ItemizedScore | null } {
+  checkPairs(emb1.rows, emb2.rows, gold);
+  const p = pairedScores(emb1, emb2);
+  const similarities: Record<string, [Float64Array, string]> = {
+    cos_sim: [p.cosine, 'cosine similarity of each pair'],
+    euclidean: [p.euclidean.map((v) => -v), 'negated Euclidean distance of each pair'],
+    manhattan: [p.manhattan.map((v) => -v), 'negated Manhattan distance of each pair'],
+  };
+  const scores: Record<string, number> = {};
+  for (const [name, [sim]] of Object.entries(similarities)) {
+    scores[`${name}_spearman`] = spearman(gold, sim);
+    scores[`${name}_pearson`] = pearson(gold, sim);
+  }
+  const goldValues = Float64Array.from(gold);
+  const itemize = (metric: string): ItemizedScore | null => {
+    const m = /^(cos_sim|euclidean|manhattan)_(spearman|pearson)$/.exec(metric);
+    if (!m) return null;
+    const [sim, what] = similarities[m[1]];
+    const statistic = m[2] as 'spearman' | 'pearson';
+    return {
+      metric, over: 'pairs', n: sim.length, statistic,
+      of: statistic === 'spearman' ? spearmanOfResample(goldValues, sim) : pearsonOfResample(goldValues, sim),
+      series: [{ name: m[1], what, values: sim }, { name: 'gold', what: 'gold similarity score of each pair', values: goldValues }],
+    };
+  };
+  return { scores, itemize };
+}
+
+export async function evaluateSTS(data: STSData, encode: Encode, _opts: EvaluateOptions = {}): Promise<EvaluatorScores> {
   const n = data.sentences1.length;
   checkPairs(n, data.sentences2.length, data.scores);
   const e = await encodeDistinct(encode, [...data.sentences1, ...data.sentences2], 'document');
-  const scores = stsScores(gather(e, 0, n), gather(e, n), data.scores);
-  return { main_score: scores.cos_sim_spearman, scores };
+  const { scores, itemize } = stsDetail(gather(e, 0, n), gather(e, n), data.scores);
+  return { main_score: scores.cos_sim_spearman, scores, itemize };
 }

@@ -17,6 +17,60 @@ export interface TaskScores {
   main_score: number;
   /** Metric name → value, with MTEB's names ('accuracy', 'v_measure', 'cos_sim_spearman', 'ndcg_at_10', ...). */
   scores: Record<string, number>;
+  /** The main score item by item, when it can be resampled (see ItemizedScore); set by evaluateTask. */
+  itemized?: ItemizedScore;
+}
+
+/** What a bootstrap of an MTEB score resamples. */
+export type ResampledItems = 'queries' | 'pairs' | 'test examples' | 'experiments';
+
+/** One value per item (query, pair, test example, experiment), in the task's order: a per-item file. */
+export interface ItemSeries {
+  /** File-name piece: 'ndcg_at_10', 'cos_sim', 'gold', ... */
+  name: string;
+  /** What one value is, e.g. 'nDCG@10 of each query'. */
+  what: string;
+  values: Float64Array;
+}
+
+/**
+ * A score as a function of its items, so an interval can resample them. statistic 'mean': the
+ * score is the mean of series[0] (their in-order mean equals it, or up to rounding where `what`
+ * says so); otherwise the score is recomputed on a resample by `of` (Spearman's ρ of the pairs'
+ * similarities against their gold scores, the average precision of their labels, ...), and
+ * series[0] and series[1] are what it is computed from.
+ */
+export interface ItemizedScore {
+  /** The metric it stands for (a key of `scores`). */
+  metric: string;
+  over: ResampledItems;
+  /** Number of items. */
+  n: number;
+  statistic: 'mean' | 'spearman' | 'pearson' | 'ap' | 'weighted f1';
+  /** The score of the items at `indices` (n draws with replacement; the identity gives the score itself). */
+  of(indices: Uint32Array): number;
+  /** The per-item files, the first one the main one. */
+  series: ItemSeries[];
+  /** More per-item values worth keeping (MRR and MAP of each query, the accuracy of each experiment); not resampled. */
+  extra?: ItemSeries[];
+}
+
+/** An evaluator's answer: its scores, and the itemized form of each metric that has one (evaluateTask picks the main one). */
+export interface EvaluatorScores extends TaskScores {
+  itemize?: (metric: string) => ItemizedScore | null;
+}
+
+/** An ItemizedScore whose statistic is the mean of series[0]. */
+export function meanOfItems(metric: string, over: ResampledItems, series: ItemSeries, extra?: ItemSeries[]): ItemizedScore {
+  const x = series.values;
+  return {
+    metric, over, n: x.length, statistic: 'mean', series: [series], ...(extra && { extra }),
+    of(indices) {
+      let s = 0;
+      for (let i = 0; i < indices.length; i++) s += x[indices[i]];
+      return s / indices.length;
+    },
+  };
 }
 
 export interface EvaluateOptions {

@@ -3,6 +3,7 @@
  * or after one quantizer's encode → decode (src/run/mteb.ts). They run on text tasks, not on the
  * task's vector datasets. Quantizer entries are checked and expanded by the quantize kind.
  */
+import { rmSync } from 'node:fs';
 import { VqbenchError } from '../../core/errors.js';
 import { atScale, dropUndefined, idPiece, type Grid } from '../grid-values.js';
 import { RATES } from '../../core/cost.js';
@@ -91,6 +92,9 @@ export const mtebKind: CellKindDef<'mteb', 'mteb', MtebSpec[], MtebConfig> = {
   definitions: {
     main_score: "the task type's MTEB main metric",
     delta: 'quantized main_score minus the original main_score',
+    mainScoreCI: 'per variant: 95% percentile bootstrap interval of main_score (1000 resamples, the cell\'s seed) over the queries, test examples, pairs or experiments `over` names',
+    deltaCI: 'per quantized variant: paired 95% bootstrap interval of delta over the same resampled items',
+    perItem: 'per variant: the per-item .npy file behind main_score (raw/<cell>/<task>/<variant>.<series>.npy, relative to the run folder)',
     ...TIMING_DEFINITIONS,
   },
   check(section, at, fail) {
@@ -121,12 +125,28 @@ export const mtebKind: CellKindDef<'mteb', 'mteb', MtebSpec[], MtebConfig> = {
   estimate: (c) => mtebSeconds(c),
   async execute(c, ctx) {
     const runMteb = await loadRunMteb();
+    // a re-run's raw folder holds this run's files only
+    if (ctx.raw) rmSync(ctx.raw.dir, { recursive: true, force: true });
     const r = await runMteb({
       model: c.model, tasks: c.tasks, seed: c.seed, onProgress: ctx.onProgress,
+      ...(ctx.raw && { raw: ctx.raw.dir }),
       ...(c.trainCorpus !== undefined && { trainCorpus: c.trainCorpus }),
       ...(c.trainSize !== undefined && { trainSize: c.trainSize }),
       ...(c.quantizer ? { quantizers: [{ method: c.quantizer.method, params: quantizerParams(c.quantizer), ...(c.quantizer.trainer && { trainer: c.quantizer.trainer }) }] } : {}),
     });
+    if (ctx.raw) {
+      // per-item paths relative to the run folder, as index cells' raw files
+      const prefix = (f: { path: string }) => { f.path = `${ctx.raw!.relative}/${f.path}`; };
+      for (const t of r.tasks) {
+        for (const v of t.variants) {
+          if (v.perItem) {
+            prefix(v.perItem);
+            if (v.perItem.gold) prefix(v.perItem.gold);
+          }
+          v.perItemExtra?.forEach(prefix);
+        }
+      }
+    }
     return { metrics: r, datasetChecksum: null, definitions: r.definitions };
   },
 };

@@ -3,6 +3,7 @@
  * decode held-out rows, measure loss and bits (src/run/quantize.ts). Every call into the quantizer
  * registry the runner makes goes through this file (the mteb kind reuses its checks and expansion).
  */
+import { rmSync } from 'node:fs';
 import { loadSeconds, RATES, type DataShape } from '../../core/cost.js';
 import { InputError } from '../../core/errors.js';
 import { cartesian } from '../../core/grid.js';
@@ -173,6 +174,7 @@ export const quantizeKind: CellKindDef<'quantize', 'quantizers', QuantizerSpec[]
     loss: 'mean ||x − x̂||² over the held-out rows (paper eq. 5)',
     relativeLoss: 'loss / mean ||x||² of the held-out rows (1 = no better than x̂ = 0)',
     lossCI: "95% percentile bootstrap interval {lo, hi} of the loss over the held-out rows (1000 resamples seeded by the cell's seed; src/eval/bootstrap.ts)",
+    raw: "{rowErrors}: the .npy file (float64, 1-d, relative to the run folder) of ||x − x̂||² of each held-out row, in row order; its mean is the loss",
     bitsPerVector: 'every stored bit per vector: code indices and WRVQ fp16 weights (16 bits each)',
     paperRatio: "the paper's compression ratio (eqs. 6 and 9), in the paper's own units",
     honestRatio: '32·d / bitsPerVector: float32 bits over every stored bit',
@@ -204,10 +206,14 @@ export const quantizeKind: CellKindDef<'quantize', 'quantizers', QuantizerSpec[]
   async execute(c, ctx) {
     const { runQuantize } = await import('../quantize.js');
     const data = dataOf(ctx, 'quantize');
+    // a re-run's raw folder holds this run's files only
+    if (ctx.raw) rmSync(ctx.raw.dir, { recursive: true, force: true });
     const r = await runQuantize({
       data, method: c.method, params: quantizerParams(c), trainer: c.trainer,
       trainSize: c.trainSize, evalSize: c.evalSize, adamIters: c.adamIters, adamLr: c.adamLr, seed: c.seed, onProgress: ctx.onProgress,
+      ...(ctx.raw && { raw: ctx.raw.dir }),
     });
+    if (ctx.raw && r.raw) r.raw.rowErrors = `${ctx.raw.relative}/${r.raw.rowErrors}`;
     return { metrics: renameDataset(r, data, ctx.datasetName), datasetChecksum: r.datasetChecksum };
   },
 };
