@@ -59,8 +59,12 @@ export interface MtebVariant {
   mainScore: number | null;
   /** 95% bootstrap interval of the main score, when the cell recorded one. */
   mainScoreCI: Interval | null;
-  /** Per-item scores beside the cell (a float64 .npy relative to the run folder), when the metric decomposes. */
-  perItem: { path: string; what: string } | null;
+  /**
+   * Per-item values beside the cell (a float64 .npy relative to the run folder). Only a `mean`
+   * statistic makes the main score their mean; the others (spearman, pearson, ap, weighted f1) need
+   * the gold values too and are recomputed by the MTEB evaluator, not here.
+   */
+  perItem: { path: string; what: string; statistic: string } | null;
   scores: Record<string, number>;
   evaluationSeconds: number | null;
 }
@@ -146,7 +150,7 @@ function mtebVariant(v: unknown, fallbackName: string): MtebVariant | null {
   const method = typeof v.method === 'string' ? v.method : null;
   const name = typeof v.variant === 'string' ? v.variant : typeof v.label === 'string' ? v.label : method ?? fallbackName;
   const ci = isObject(v.mainScoreCI) && numOrNull(v.mainScoreCI.lo) !== null && numOrNull(v.mainScoreCI.hi) !== null ? { lo: v.mainScoreCI.lo as number, hi: v.mainScoreCI.hi as number } : null;
-  const perItem = isObject(v.perItem) && typeof v.perItem.path === 'string' ? { path: v.perItem.path, what: typeof v.perItem.what === 'string' ? v.perItem.what : 'item' } : null;
+  const perItem = isObject(v.perItem) && typeof v.perItem.path === 'string' ? { path: v.perItem.path, what: typeof v.perItem.what === 'string' ? v.perItem.what : 'item', statistic: typeof v.perItem.statistic === 'string' ? v.perItem.statistic : 'mean' } : null;
   return {
     variant: name, method, bitsPerVector: numOrNull(v.bitsPerVector) ?? numOrNull(v.bits), mainScore: main, mainScoreCI: ci, perItem, scores,
     evaluationSeconds: numOrNull(v.evaluationSeconds) ?? numOrNull(v.evaluation_time) ?? numOrNull(scoresIn.evaluation_time),

@@ -6,7 +6,8 @@
  *   through RawReader, set recall@1/5/10 and nnRecall@1/10, and the 95% bootstrap intervals over
  *   queries of recall@1/5/10, nnRecall@10, k-nn, epsilon and largeepsilon;
  * - quantize cells with `raw.rowErrors`: the loss and its interval over the evaluation rows;
- * - MTEB variants with `perItem`: the main score as the mean of its per-item scores, and its interval.
+ * - MTEB variants with a `perItem` file whose statistic is the mean: the main score as the mean of
+ *   its per-item scores, and its interval (the other statistics keep the cell's score and interval).
  *
  * Intervals: src/eval/bootstrap.ts, seeded with the cell's seed, 1000 resamples, 95%, so the same
  * run gives the same report. Where a cached value differs from the recomputed one, the recomputed
@@ -180,7 +181,7 @@ function rescoreQuant(runDir: string, row: QuantRow, stale: StaleNote[]): { row:
 
 function rescoreMteb(runDir: string, task: MtebTask, stale: StaleNote[], out: Map<MtebVariant, MtebScores>): MtebTask {
   const variants = task.variants.map((v) => {
-    if (!v.perItem) {
+    if (!v.perItem || v.perItem.statistic !== 'mean') {
       out.set(v, { source: 'cache', perItem: null, perItemWhat: null });
       return v;
     }
