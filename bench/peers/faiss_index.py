@@ -114,6 +114,18 @@ def fingerprint(faiss):
     }
 
 
+def peak_rss_bytes():
+    """VmHWM of this process (bench/peer-session.ts peers report the same), None without /proc."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
 def search_once(index, xq, gt, k, setting, args, faiss, np, cores):
     """Times one search setting: single query per call on one thread, then batch on all cores."""
     params = faiss.ParameterSpace()
@@ -157,6 +169,7 @@ def search_once(index, xq, gt, k, setting, args, faiss, np, cores):
     out = {
         "event": "search", "setting": setting, "queries": nq, "k": k,
         "recall10": recall_at(ids, gt, 10, np), "recall10Batch": recall_batch, "single": single, "batch": batch,
+        "peakRssBytes": peak_rss_bytes(),
     }
     if "nprobe" in setting:
         out["nprobe"] = setting["nprobe"]
@@ -237,6 +250,7 @@ def main():
         "trainRows": int(n_train), "buildSeconds": t2 - t0, "trainSeconds": t1 - t0, "addSeconds": t2 - t1,
         "buildThreads": args.build_threads, "cores": cores, "faissVersion": faiss.__version__,
         "efConstruction": args.ef_construction, "metric": args.metric, "fingerprint": fingerprint(faiss),
+        "indexBytes": int(faiss.serialize_index(index).nbytes), "peakRssBytes": peak_rss_bytes(),
     })
     if not args.serve:
         sweep(index, xq, gt, args.k, nprobes, args, faiss, np, cores)
