@@ -105,12 +105,16 @@ export class PeerSession {
   async request(line: string | Record<string, unknown>): Promise<PeerEvent[]> {
     this.child.stdin.write((typeof line === 'string' ? line : JSON.stringify(line)) + '\n');
     const out: PeerEvent[] = [];
+    let error: string | null = null;
     for (;;) {
       const e = await this.next();
-      if (e.event === 'done') return out;
-      if (e.event === 'error') throw new Error(`${this.name}: ${String(e.message)}`);
-      out.push(e);
+      if (e.event === 'done') break;
+      if (e.event === 'error') error ??= String(e.message);
+      else out.push(e);
     }
+    // read up to 'done' first, so the next request starts on its own answer
+    if (error !== null) throw new Error(`${this.name}: ${error}`);
+    return out;
   }
 
   /** One search at one setting: its single 'search' event. */
