@@ -279,7 +279,7 @@ function printSessions(configs: Config[], res: Record<string, SessionResult | { 
     'faiss-node +µs/call = faiss-node p50 − native p50 latency per run, median (min–max)\n' +
     table(['config', 'search', 'R@10 ours', 'R@10 native', 'R@10 f-node', 'QPS ours', 'QPS native', 'QPS f-node', `ours/${ref}`, 'native batch QPS', 'f-node +µs/call'], rows) +
     notes.map((n) => '\n' + n).join(''));
-  console.log('\nbuilds (each alone, one thread; MiB = the index\'s own bytes; RSS = the peer process peak)\n' + builds.join('\n'));
+  console.log('\nbuilds (one at a time, each alone; MiB = the index\'s own bytes; RSS = the peer process peak)\n' + builds.join('\n'));
   if (fronts.length) console.log('\nrecall@10–QPS Pareto frontier (median QPS over runs)\n' + fronts.join('\n'));
 }
 

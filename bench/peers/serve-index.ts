@@ -27,18 +27,25 @@ const argv = yargs(hideBin(process.argv))
   .parseSync();
 
 const K = 10;
+/** CPU seconds (user + system, every thread of this process) since `from`. */
+const cpuSecondsSince = (from: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1e6;
+};
 const emit = (o: Record<string, unknown>) => process.stdout.write(JSON.stringify(o) + '\n');
 
 async function main(): Promise<void> {
   const build = JSON.parse(argv.build) as Record<string, unknown>;
   const { ds, queries, truth } = await datasetWithTruth({ data: argv.data, queries: argv.queries, seed: argv.seed }, K);
   const index = createIndex(argv.index, build);
+  const cpu0 = process.cpuUsage();
   const rep = await index.build(ds.base, { seed: argv.seed });
+  const buildCpuSeconds = cpuSecondsSince(cpu0);
   const machine = machineFingerprint();
   // single-query search runs on the calling thread (the faiss adapter sets its own OpenMP threads, default 1)
   const threads = typeof (index as { threads?: unknown }).threads === 'number' ? (index as unknown as { threads: number }).threads : 1;
   emit({
-    event: 'build', index: argv.index, label: index.label, buildSeconds: rep.seconds, notes: rep.notes, indexBytes: index.memoryBytes(),
+    event: 'build', index: argv.index, label: index.label, buildSeconds: rep.seconds, buildCpuSeconds, notes: rep.notes, indexBytes: index.memoryBytes(),
     memoryIsExact: index.capabilities.exactMemory, bitsPerVector: index.bitsPerVector, datasetChecksum: ds.checksum, n: ds.base.rows,
     nq: queries.rows, peakRssBytes: peakRssBytes(), fingerprint: machine, threads,
   });
@@ -48,13 +55,15 @@ async function main(): Promise<void> {
     try {
       const setting = JSON.parse(line) as Record<string, unknown>;
       const search = givenParams(argv.index, 'search', setting);
+      const cpu = process.cpuUsage();
       const m = await measureSearch(index, queries, K, search, { warmupQueries: argv.warmup });
+      const cpuSeconds = cpuSecondsSince(cpu); // warm-up included: the peer's whole CPU cost of the request
       emit({
         event: 'search', setting, queries: queries.rows, k: K,
         recall1: recallAtK(m.ids, truth.ids, queries.rows, K, truth.k, 1),
         recall10: recallAtK(m.ids, truth.ids, queries.rows, K, truth.k, 10),
         nnRecall10: nnRecallAtK(m.ids, truth.ids, queries.rows, K, truth.k, 10),
-        single: { qps: m.qps, seconds: m.seconds, p50Ms: m.latencyMs.p50, p99Ms: m.latencyMs.p99, meanMs: m.latencyMs.mean, threads },
+        single: { qps: m.qps, seconds: m.seconds, p50Ms: m.latencyMs.p50, p99Ms: m.latencyMs.p99, meanMs: m.latencyMs.mean, threads, cpuSeconds },
         peakRssBytes: peakRssBytes(),
       });
     } catch (e) {
