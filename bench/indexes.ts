@@ -273,7 +273,7 @@ function printSessions(configs: Config[], res: Record<string, SessionResult | { 
       r.runs.map((x) => `${x.loadBefore[0]}→${x.loadAfter[0]}${x.loadExceeded ? '!' : ''}`).join(', ') +
       (flagged.length ? `; ! = above half the cores (${cores / 2}) in run ${flagged.join(', ')}: those timings shared the machine` : ''));
   }
-  console.log(`\nInterleaved peer sessions: per run, per setting, ours → ${native ? 'native faiss → faiss-node' : 'faiss-node'}, ${RUNS} runs. ` +
+  console.log(`\nInterleaved peer sessions: per run, per setting, each side in turn (ours → ${native ? 'native faiss → faiss-node' : 'faiss-node'}, where run), ${RUNS} runs. ` +
     `QPS = single query per call, one thread, median over runs; ours/${ref} = median (min–max) of the per-run ratios, each between two timings ` +
     'taken back to back with the same fingerprint; batch = native search(Q) on all cores (threads); ' +
     'faiss-node +µs/call = faiss-node p50 − native p50 latency per run, median (min–max)\n' +
