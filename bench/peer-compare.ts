@@ -33,6 +33,8 @@ export interface Measurement {
   batchQps: number | null;
   batchThreads: number | null;
   peakRssBytes: number | null;
+  /** CPU seconds the peer spent on the single-query loop, warm-up included (what an idle machine's wall time would be). */
+  cpuSeconds: number | null;
   fingerprint: Fingerprint;
 }
 
@@ -88,7 +90,7 @@ function measurement(e: PeerEvent, machine: MachineFingerprint): Measurement {
   return {
     qps: s.qps, p50Ms: s.p50Ms, p99Ms: s.p99Ms, meanMs: s.meanMs, recall10: e.recall10 as number,
     recall1: num(e.recall1), nnRecall10: num(e.nnRecall10), batchQps: b ? b.qps : null, batchThreads: b ? b.threads : null,
-    peakRssBytes: num(e.peakRssBytes), fingerprint: timingFingerprint(machine, s.threads),
+    peakRssBytes: num(e.peakRssBytes), cpuSeconds: num(s.cpuSeconds), fingerprint: timingFingerprint(machine, s.threads),
   };
 }
 

@@ -43,7 +43,7 @@ test('loadExceeded: the 1-minute load before or after a run above half the cores
 });
 
 const timing = (qps: number, p50Ms: number, fp = FP, recall10 = 0.5): Measurement => ({
-  qps, p50Ms, p99Ms: p50Ms * 2, meanMs: p50Ms, recall10, recall1: null, nnRecall10: null, batchQps: qps * 3, batchThreads: 2, peakRssBytes: null, fingerprint: fp,
+  qps, p50Ms, p99Ms: p50Ms * 2, meanMs: p50Ms, recall10, recall1: null, nnRecall10: null, batchQps: qps * 3, batchThreads: 2, peakRssBytes: null, cpuSeconds: null, fingerprint: fp,
 });
 const run = (n: number, timings: SessionRun['timings']): SessionRun => ({ run: n, loadBefore: [0], loadAfter: [0], loadExceeded: false, timings });
 
