@@ -235,6 +235,7 @@ function printSessions(configs: Config[], res: Record<string, SessionResult | { 
   const notes: string[] = [];
   const builds: string[] = [];
   const fronts: string[] = [];
+  const cpuLines: string[] = [];
   for (const c of configs) {
     const r = res[c.name];
     if ('error' in r) {
@@ -268,6 +269,8 @@ function printSessions(configs: Config[], res: Record<string, SessionResult | { 
         for (const [role, t] of Object.entries(sides)) if (t && 'error' in t) notes.push(`${c.name} run ${run.run} ${label} ${role}: ${t.error}`);
       }
     }
+    const cpu = (o: Partial<Record<string, number>>) => Object.entries(o).map(([k, v]) => `${k} ${v!.toFixed(1)}`).join(', ') || '-';
+    cpuLines.push(`  ${c.name}: builds ${cpu(r.cpuSeconds.build)}; single-query loops ${cpu(r.cpuSeconds.search)}`);
     const flagged = r.runs.filter((x) => x.loadExceeded).map((x) => x.run);
     console.log(`${c.name}: peers loaded and built in ${r.seconds.build.toFixed(0)} s, searched in ${r.seconds.search.toFixed(0)} s; load (1 min) per run ` +
       r.runs.map((x) => `${x.loadBefore[0]}→${x.loadAfter[0]}${x.loadExceeded ? '!' : ''}`).join(', ') +
@@ -280,6 +283,7 @@ function printSessions(configs: Config[], res: Record<string, SessionResult | { 
     table(['config', 'search', 'R@10 ours', 'R@10 native', 'R@10 f-node', 'QPS ours', 'QPS native', 'QPS f-node', `ours/${ref}`, 'native batch QPS', 'f-node +µs/call'], rows) +
     notes.map((n) => '\n' + n).join(''));
   console.log('\nbuilds (one at a time, each alone; MiB = the index\'s own bytes; RSS = the peer process peak)\n' + builds.join('\n'));
+  console.log('\nCPU seconds per side (on an idle machine about its wall time; ours builds on all threads)\n' + cpuLines.join('\n'));
   if (fronts.length) console.log('\nrecall@10–QPS Pareto frontier (median QPS over runs)\n' + fronts.join('\n'));
 }
 

@@ -79,6 +79,24 @@ export interface SessionResult {
   summary: SettingSummary[];
   cores: number;
   seconds: { build: number; search: number };
+  /** CPU seconds per side: its build, and its single-query loops summed over runs and settings (idle-machine wall time). */
+  cpuSeconds: { build: Partial<Record<Role, number>>; search: Partial<Record<Role, number>> };
+}
+
+/** Per side, the CPU seconds its peer reported for the build and for every single-query loop. */
+export function cpuTotals(sides: Partial<Record<Role, SideResult>>, runs: readonly SessionRun[]): SessionResult['cpuSeconds'] {
+  const build: Partial<Record<Role, number>> = {}, search: Partial<Record<Role, number>> = {};
+  for (const [role, side] of Object.entries(sides) as [Role, SideResult][]) {
+    if (typeof side.build?.buildCpuSeconds === 'number') build[role] = side.build.buildCpuSeconds;
+  }
+  for (const r of runs) {
+    for (const sidesAt of Object.values(r.timings)) {
+      for (const [role, t] of Object.entries(sidesAt) as [Role, Measurement | { error: string }][]) {
+        if (isTiming(t) && t.cpuSeconds !== null) search[role] = (search[role] ?? 0) + t.cpuSeconds;
+      }
+    }
+  }
+  return { build, search };
 }
 
 const load = (): number[] => loadavg().map((x) => Math.round(x * 100) / 100);
@@ -153,7 +171,7 @@ export async function runSession(sides: readonly SideSpec[], settings: readonly 
     return {
       order: `per run, per search setting: ${roles.join(', ')}`,
       runs: runRecords, sides: sideResults, summary: settings.map((s) => summarise(s, runRecords)), cores,
-      seconds: { build: (tBuilt - t0) / 1000, search: (tSearched - tBuilt) / 1000 },
+      seconds: { build: (tBuilt - t0) / 1000, search: (tSearched - tBuilt) / 1000 }, cpuSeconds: cpuTotals(sideResults, runRecords),
     };
   } finally {
     for (const { session } of peers.values()) session.kill();

@@ -10,7 +10,7 @@ import { datasetWithTruth } from '../../src/run/index-job.js';
 import {
   assertSameFingerprint, fingerprintDifferences, fingerprintedRatios, interleavedSchedule, loadExceeded, settingLabel, type Fingerprint,
 } from '../../bench/native-faiss-lib.js';
-import { summarise, runSession, type Measurement, type SessionRun } from '../../bench/peer-compare.js';
+import { cpuTotals, summarise, runSession, type Measurement, type SessionRun } from '../../bench/peer-compare.js';
 import { machineFingerprint, nativeFaissUnavailable, startNativePeer, startVqbenchPeer, writeSplitFiles } from '../../bench/peer-session.js';
 
 const FP: Fingerprint = { host: 'h', cpu: 'AMD EPYC', cpuFlags: 'abc', cores: 2, blas: '/usr/lib/libblas.so.3', threads: 1, node: 'v20.0.0', runtime: 'node v20.0.0' };
@@ -72,6 +72,16 @@ test('summarise: median ratio and range against native, batch QPS, faiss-node ad
   const failed = summarise({ nprobe: 4 }, [runs[0], run(2, { 'nprobe=4': { ours: timing(1, 1), native: { error: 'boom' } } })]);
   assert.equal(failed.ratio, null);
   assert.equal(failed.qps.native, undefined);
+});
+
+test('cpuTotals: build CPU per side, and single-query CPU summed over runs and settings (failed timings skipped)', () => {
+  const t = (cpuSeconds: number | null): Measurement => ({ ...timing(1, 1), cpuSeconds });
+  const runs = [
+    run(1, { 'nprobe=1': { ours: t(1), native: t(2) }, 'nprobe=4': { ours: t(3), native: { error: 'x' } } }),
+    run(2, { 'nprobe=1': { ours: t(0.5), native: t(null) } }),
+  ];
+  const sides = { ours: { label: 'o', build: { event: 'build', buildCpuSeconds: 30 }, error: null }, native: { label: 'n', build: null, error: 'no' } };
+  assert.deepEqual(cpuTotals(sides, runs), { build: { ours: 30 }, search: { ours: 4.5, native: 2 } });
 });
 
 const noFaiss = nativeFaissUnavailable();
