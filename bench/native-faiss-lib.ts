@@ -50,3 +50,77 @@ export function encodeInt32Npy(ids: Int32Array, rows: number, cols: number): Uin
   for (let i = 0; i < ids.length; i++) body.setInt32(i * 4, ids[i], true);
   return out;
 }
+
+/** Ratio of each run's paired measurements, summarised as median and min–max. */
+export function ratioSpread(a: readonly number[], b: readonly number[]): Spread {
+  return spread(pairedRatios(a, b));
+}
+
+/** One timed step of an interleaved session: in run `run`, search setting `setting`, side `side`. */
+export interface Step<S> {
+  run: number;
+  setting: S;
+  side: string;
+}
+
+/**
+ * The interleaved order A B A B ...: per run, per search setting, every side in turn, so the
+ * measurements paired in a ratio are taken back to back under the same load; runs repeat the sweep.
+ */
+export function interleavedSchedule<S>(settings: readonly S[], sides: readonly string[], runs: number): Step<S>[] {
+  if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`runs must be a positive integer, got ${runs}`);
+  if (sides.length === 0 || settings.length === 0) throw new RangeError('interleavedSchedule: no sides or no settings');
+  const out: Step<S>[] = [];
+  for (let run = 1; run <= runs; run++) for (const setting of settings) for (const side of sides) out.push({ run, setting, side });
+  return out;
+}
+
+/** What must be equal for two timings to share a ratio: the machine, its BLAS and the search threads. */
+export interface Fingerprint {
+  host: string;
+  /** CPU model name (/proc/cpuinfo). */
+  cpu: string;
+  /** Short sha1 of the CPU's flag list, so a different instruction set shows. */
+  cpuFlags: string;
+  cores: number;
+  /** Where libblas.so.3 resolves (the library the process mapped, when it loaded one). */
+  blas: string;
+  /** Threads the single-query search ran on. */
+  threads: number;
+  /** The Node version that drove the session and computed the ratio. */
+  node: string;
+  /** The timed process's own runtime ('node v20.x', 'python 3.11.2, faiss 1.7.3'): recorded, not compared. */
+  runtime: string;
+}
+
+export const FINGERPRINT_KEYS = ['host', 'cpu', 'cpuFlags', 'cores', 'blas', 'threads', 'node'] as const;
+
+/** The fingerprint fields on which two timings differ (empty: they may share a ratio). */
+export function fingerprintDifferences(a: Fingerprint, b: Fingerprint): string[] {
+  return FINGERPRINT_KEYS.filter((k) => a[k] !== b[k]).map((k) => `${k}: ${JSON.stringify(a[k])} vs ${JSON.stringify(b[k])}`);
+}
+
+/** Throws unless `a` and `b` were taken on the same machine fingerprint (a ratio of two machines means nothing). */
+export function assertSameFingerprint(a: Fingerprint, b: Fingerprint, what: string): void {
+  const diff = fingerprintDifferences(a, b);
+  if (diff.length) throw new Error(`${what}: the two timings have different fingerprints (${diff.join('; ')}), so no ratio is computed.`);
+}
+
+/** Paired ratios a/b over runs, only after checking every pair shares a fingerprint. */
+export function fingerprintedRatios(
+  a: readonly { qps: number; fingerprint: Fingerprint }[], b: readonly { qps: number; fingerprint: Fingerprint }[], what: string,
+): Spread {
+  if (a.length !== b.length) throw new Error(`${what}: ${a.length} vs ${b.length} runs`);
+  a.forEach((x, i) => assertSameFingerprint(x.fingerprint, b[i].fingerprint, `${what}, run ${i + 1}`));
+  return ratioSpread(a.map((x) => x.qps), b.map((x) => x.qps));
+}
+
+/** True when the 1-minute load average before or after a run exceeded half the cores (the timing shared the machine). */
+export function loadExceeded(before: readonly number[], after: readonly number[], cores: number): boolean {
+  return Math.max(before[0] ?? 0, after[0] ?? 0) > cores / 2;
+}
+
+/** 'nprobe=4,efSearch=16' or '-' for no search parameters; the key of a setting in tables and JSON. */
+export function settingLabel(setting: Readonly<Record<string, number>>): string {
+  return Object.entries(setting).map(([k, v]) => `${k}=${v}`).join(',') || '-';
+}

@@ -18,23 +18,21 @@
  *      [--nprobe 1,4,16,64] [--runs 3] [--no-faiss-node]
  * Writes results/bench/native-faiss.json (every run's numbers, the loads, the BLAS).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { table } from '../src/core/format.js';
 import { writeFileAtomic } from '../src/core/atomic.js';
 import { blasInfo } from '../src/core/blas.js';
 import { displayPath } from '../src/core/paths.js';
-import { writeNpy } from '../src/data/npy.js';
 import { measureSearch, recallAtK } from '../src/eval/ann.js';
 import { createIndex } from '../src/index/registry.js';
 import type { VectorIndex } from '../src/index/types.js';
 import { datasetWithTruth } from '../src/run/index-job.js';
-import { encodeInt32Npy, formatRatio, pairedRatios, parseNprobeList, spread } from './native-faiss-lib.js';
+import { formatRatio, pairedRatios, parseNprobeList, spread } from './native-faiss-lib.js';
+import { startNativePeer, writeSplitFiles, type PeerSession } from './peer-session.js';
 
 const argv = yargs(hideBin(process.argv))
   .option('data', { type: 'string', default: 'glove-100' })
@@ -74,44 +72,6 @@ interface RunRecord {
   faissNode: Record<number, SideResult>;
 }
 
-/** The python peer in --serve mode: one build, then a sweep per request. */
-class NativePeer {
-  private readonly lines: AsyncIterator<string>;
-  private readonly child;
-  stderr = '';
-
-  constructor(args: string[]) {
-    this.child = spawn('/usr/bin/python3', ['bench/peers/faiss_index.py', ...args, '--serve'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stderr.on('data', (b: Buffer) => {
-      this.stderr += b.toString();
-      process.stderr.write(b);
-    });
-    this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
-  }
-
-  async next(): Promise<Record<string, unknown>> {
-    for (;;) {
-      const r = await this.lines.next();
-      if (r.done) throw new Error(`the faiss peer exited: ${this.stderr.trim().split('\n').pop() ?? ''}`);
-      if (r.value.startsWith('{')) return JSON.parse(r.value) as Record<string, unknown>;
-    }
-  }
-
-  async sweep(nprobes: number[]): Promise<Record<string, unknown>[]> {
-    this.child.stdin.write(nprobes.join(',') + '\n');
-    const out: Record<string, unknown>[] = [];
-    for (;;) {
-      const o = await this.next();
-      if (o.event === 'done') return out;
-      out.push(o);
-    }
-  }
-
-  close(): void {
-    this.child.stdin.end();
-  }
-}
-
 async function measure(index: VectorIndex, queries: Parameters<typeof measureSearch>[1], truthIds: Int32Array, nprobe: number): Promise<SideResult> {
   const m = await measureSearch(index, queries, K, { nprobe }, { warmupQueries: argv.warmup });
   return {
@@ -134,19 +94,13 @@ async function main(): Promise<void> {
   const { ds, queries, truth } = await datasetWithTruth({ data: argv.data, queries: argv.queries, seed: argv.seed }, K);
   const truthIds = truth.ids; // nq × K
   const dir = mkdtempSync(join(tmpdir(), 'vqbench-native-faiss-'));
-  let peer: NativePeer | null = null;
+  let peer: PeerSession | null = null;
   try {
-    writeNpy(join(dir, 'base.npy'), ds.base);
-    writeNpy(join(dir, 'queries.npy'), queries);
-    writeFileSync(join(dir, 'gt.npy'), encodeInt32Npy(truthIds, queries.rows, K));
-
+    const files = writeSplitFiles(dir, ds.base, queries, truthIds, K);
     // builds one after the other (not concurrently), each timed alone
     process.stderr.write(`[bench] native faiss ${factory}: building ...\n`);
-    peer = new NativePeer(['--base', join(dir, 'base.npy'), '--queries', join(dir, 'queries.npy'), '--gt', join(dir, 'gt.npy'),
-      '--factory', factory, '--k', String(K), '--train-rows', String(argv.trainRows), '--seed', String(argv.seed),
-      '--warmup', String(argv.warmup), '--build-threads', '1']);
-    const nativeBuild = await peer.next();
-    if (nativeBuild.event !== 'build') throw new Error(`the faiss peer said ${JSON.stringify(nativeBuild)} before building`);
+    peer = startNativePeer({ files, factory, k: K, trainRows: argv.trainRows, seed: argv.seed, warmup: argv.warmup });
+    const nativeBuild = await peer.built();
     process.stderr.write(`[bench] native faiss built in ${(nativeBuild.buildSeconds as number).toFixed(1)} s\n[bench] ours ivfpq: building ...\n`);
 
     const ours = createIndex('ivfpq', { nlist: argv.nlist, m: argv.m, nbits: argv.nbits });
@@ -176,19 +130,16 @@ async function main(): Promise<void> {
       for (const np of nprobes) {
         process.stderr.write(` ${np}`);
         rec.ours[np] = await measure(ours, queries, truthIds, np);
-        for (const o of await peer.sweep([np])) {
-          const s = o.single as Record<string, number>, b = o.batch as Record<string, number>;
-          rec.native[o.nprobe as number] = {
-            recall10: o.recall10 as number, qps: s.qps, p50Ms: s.p50Ms, p99Ms: s.p99Ms, meanMs: s.meanMs, batchQps: b.qps, batchThreads: b.threads,
-          };
-        }
+        const o = await peer.search({ nprobe: np });
+        const s = o.single as Record<string, number>, b = o.batch as Record<string, number>;
+        rec.native[np] = { recall10: o.recall10 as number, qps: s.qps, p50Ms: s.p50Ms, p99Ms: s.p99Ms, meanMs: s.meanMs, batchQps: b.qps, batchThreads: b.threads };
         if (fnode) rec.faissNode[np] = await measure(fnode, queries, truthIds, np);
       }
       rec.loadAfter = load();
       process.stderr.write(` done (load ${rec.loadAfter.join(' ')})\n`);
       runs.push(rec);
     }
-    peer.close();
+    await peer.close();
     peer = null;
     await ours.close?.();
     await fnode?.close?.();
@@ -234,7 +185,7 @@ async function main(): Promise<void> {
     }, null, 2) + '\n');
     console.log(`\nwrote ${argv.out}`);
   } finally {
-    peer?.close();
+    peer?.kill();
     rmSync(dir, { recursive: true, force: true });
   }
 }
