@@ -50,6 +50,11 @@ export class BinaryQuantizer extends CodebookQuantizer {
     return this.dim;
   }
 
+  /** Two rows can give both sides of 0 their means; nothing is clustered. */
+  override get minTrainRows(): number {
+    return 2;
+  }
+
   async train(x: Matrix, opts: TrainOptions = {}): Promise<TrainReport> {
     const t0 = performance.now();
     if ((opts.trainer ?? 'kmeans') !== 'kmeans') throw new InputError(`--trainer ${opts.trainer}: binary learns sign thresholds (and an ITQ rotation), not codebooks, so only the default trainer (kmeans) applies.`);

@@ -78,6 +78,11 @@ export class ScalarQuantizer extends CodebookQuantizer {
     return this.dim * SQ_BITS[this.type];
   }
 
+  /** One row gives a range (a constant one); nothing is clustered. */
+  override get minTrainRows(): number {
+    return 1;
+  }
+
   async train(x: Matrix, opts: TrainOptions = {}): Promise<TrainReport> {
     const t0 = performance.now();
     if ((opts.trainer ?? 'kmeans') !== 'kmeans') throw new InputError(`--trainer ${opts.trainer}: sq learns per-dimension ranges, not codebooks, so only the default trainer (kmeans) applies.`);
