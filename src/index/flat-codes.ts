@@ -271,10 +271,11 @@ export class FlatCodesIndex implements VectorIndex {
   }
 
   memoryBreakdown(): MemoryBreakdown {
-    const q = this.quantizer;
-    const sharedBytes = !this.dim ? 0
-      : q instanceof BinaryQuantizer ? 4 * 2 * this.dim + 8 * ((q.rotation?.length ?? 0) * 1.5 + (q.mean?.length ?? 0))
-      : (q as ScalarQuantizer).type.endsWith('16') ? 4 * 65536 : 4 * this.dim * q.size;
+    // shared by every vector: the per-bit means (+ the rotation in float64 and float32, and the centre) or the levels / value table
+    const q = this.quantizer, d = this.dim;
+    const sharedBytes = !d ? 0
+      : q instanceof BinaryQuantizer ? 4 * 2 * d + (q.rotation ? (8 + 4) * d * d + 8 * d : 0)
+      : SQ_BITS[(q as ScalarQuantizer).type] === 16 ? 4 * 65536 : 4 * d * q.size;
     return memoryBreakdown({ codes: this.codes.byteLength, lists: this.ids.byteLength, codebooks: sharedBytes });
   }
 
