@@ -4,9 +4,11 @@
  * each optionally followed by rescoring (sentence-transformers' recipe): the top r·k of the scan are
  * re-ranked by the float query against their reconstructions, and the best k returned.
  *
- * - sq: every code is looked up in its dimension's levels and compared with the query, in JS (no
- *   decoded copy of the base): query=float (faiss: the float query against the reconstructions) or query=codes (the
- *   query quantized too, as an int8 · int8 search does; rescoring then restores the float query).
+ * - sq: integer types by ADC with PQ's kernels (src/index/adc.ts; one table of 2^bits entries per
+ *   dimension, wasm tables and scan), fp16 / bf16 by looking each code up in the 16-bit value table
+ *   (JS); no decoded copy of the base. query=float (faiss: the float query against the
+ *   reconstructions) or query=codes (the query quantized too, as an int8 · int8 search does;
+ *   rescoring then restores the float query).
  * - binary: the query's bits against the base's packed bits, popcount of the XOR over 32-bit words
  *   (in JS: the wasm kernels have no popcount yet). Without rescoring the distances returned are the
  *   Hamming distance h turned into the sign-bit angle estimate θ = π·h/d (2 − 2 cos θ for l2, cos θ
@@ -25,6 +27,10 @@ import { ScalarQuantizer, SQ_BITS, descriptor as sqQuantizer, type SqType } from
 import type { CodebookQuantizer } from '../quant/codebook-quantizer.js';
 import type { Codes } from '../quant/types.js';
 import { encodeParallel } from '../quant/encode-parallel.js';
+import { wasmKernelsEnabled } from '../core/wasm/loader.js';
+import {
+  AdcFrame, WasmArray, adcBooksBytes, codewordNormsSq, dotTables, freeAdcBooks, l2Tables, packCodes, residentBooks, scanSum, type AdcBooks,
+} from './adc.js';
 import { addSeconds, checkDim, checkK, resolveIds } from './checks.js';
 import { defineIndex } from './descriptor.js';
 import { trainSample } from './pq.js';
@@ -69,9 +75,16 @@ export class FlatCodesIndex implements VectorIndex {
   readonly quantizer: CodebookQuantizer;
   private dim = 0;
   private n = 0;
-  /** sq: one code per dimension (bytes, or 16-bit patterns for fp16/bf16); binary: the bits packed in 32-bit words. */
-  private codes: Uint8Array | Uint16Array | Uint32Array = new Uint8Array(0);
-  private ids = new Int32Array(0);
+  /** sq: one code per dimension (bytes, or 16-bit patterns for fp16/bf16), in wasm memory where the ADC scan reads them. */
+  private sqCodes: WasmArray<Uint8Array | Uint16Array> = WasmArray.empty(Uint8Array);
+  /** binary: the bits packed in 32-bit words. */
+  private bits = new Uint32Array(0);
+  private ids: WasmArray<Int32Array> = WasmArray.empty(Int32Array);
+  /** Position of each id, when add() was given ids other than the positions. */
+  private positionOf: Map<number, number> | null = null;
+  /** sq integer types: the levels in wasm memory for the table kernel, and their squares. */
+  private adcBooks: AdcBooks | null = null;
+  private levelNorms: Float32Array = new Float32Array(0);
 
   constructor(readonly name: Kind, private readonly params: Record<string, string | number>) {
     this.metric = params.metric as IndexMetric;
@@ -105,8 +118,12 @@ export class FlatCodesIndex implements VectorIndex {
     notes.push(...r.notes);
     this.dim = x.dim;
     this.n = 0;
-    this.codes = this.name === 'binary' ? new Uint32Array(0) : SQ_BITS[(this.quantizer as ScalarQuantizer).type] > 8 ? new Uint16Array(0) : new Uint8Array(0);
-    this.ids = new Int32Array(0);
+    this.release();
+    if (this.quantizer.size > 256) this.sqCodes = WasmArray.empty(Uint16Array); // fp16, bf16: 16-bit patterns
+    if (this.name === 'sq' && this.quantizer.size <= 256) {
+      this.levelNorms = codewordNormsSq(this.quantizer);
+      this.adcBooks = residentBooks(this.quantizer, this.levelNorms);
+    }
     await this.append(x, resolveIds(x.rows, 0, undefined, this.name));
     return { seconds: (performance.now() - t0) / 1000, notes };
   }
@@ -119,35 +136,26 @@ export class FlatCodesIndex implements VectorIndex {
 
   private async append(x: Matrix, ids: Int32Array): Promise<void> {
     const c = await encodeParallel(this.quantizer, x);
-    const fresh = this.store(c);
-    const all = new (this.codes.constructor as new (n: number) => typeof this.codes)(this.codes.length + fresh.length);
-    all.set(this.codes);
-    all.set(fresh, this.codes.length);
-    this.codes = all;
-    const allIds = new Int32Array(this.n + x.rows);
-    allIds.set(this.ids);
-    allIds.set(ids, this.n);
-    this.ids = allIds;
+    if (this.name === 'binary') this.bits = concatTyped(this.bits, packBits(c.codes, c.n, this.dim));
+    else this.sqCodes = replaceResident(this.sqCodes, concatTyped(this.sqCodes.array, packCodes(c.codes, this.quantizer.size)));
+    for (let i = 0; i < ids.length && !this.positionOf; i++) if (ids[i] !== this.n + i) this.positionOf = new Map(Array.from(this.ids.array, (id, p) => [id, p]));
+    if (this.positionOf) ids.forEach((id, i) => this.positionOf!.set(id, this.n + i));
+    this.ids = replaceResident(this.ids, concatTyped(this.ids.array, ids));
     this.n += x.rows;
-  }
-
-  /** The stored form of codes: packed bits (binary), bytes or 16-bit patterns (sq). */
-  private store(c: Codes): Uint8Array | Uint16Array | Uint32Array {
-    if (this.name === 'binary') return packBits(c.codes, c.n, this.dim);
-    return this.codes instanceof Uint16Array ? Uint16Array.from(c.codes) : Uint8Array.from(c.codes);
   }
 
   /** Code rows [s, e) as a Codes object, for the quantizer's decoder. */
   private codeRows(rows: ArrayLike<number>): Codes {
     const d = this.dim, out = new Uint16Array(rows.length * d);
     if (this.name === 'binary') {
-      const w = this.words, bits = this.codes as Uint32Array;
+      const w = this.words, bits = this.bits;
       for (let t = 0; t < rows.length; t++) {
         const o = rows[t] * w;
         for (let j = 0; j < d; j++) out[t * d + j] = (bits[o + (j >>> 5)] >>> (j & 31)) & 1;
       }
     } else {
-      for (let t = 0; t < rows.length; t++) out.set(this.codes.subarray(rows[t] * d, rows[t] * d + d), t * d);
+      const codes = this.sqCodes.array;
+      for (let t = 0; t < rows.length; t++) out.set(codes.subarray(rows[t] * d, rows[t] * d + d), t * d);
     }
     return { n: rows.length, books: d, codes: out };
   }
@@ -159,24 +167,58 @@ export class FlatCodesIndex implements VectorIndex {
     checkDim(q.dim, this.dim, 'queries', this.name);
     const r = p.rescore as number;
     const kScan = r > 0 ? Math.min(this.n, Math.max(k, Math.ceil(r * k))) : k;
-    const heap = this.name === 'binary' ? this.hammingScan(q, kScan) : this.decodedScan(p.query === 'codes' ? this.quantizer.decode(this.quantizer.encode(q)) : q, kScan);
-    const scanned = heap.sort();
+    const scanQuery = p.query === 'codes' ? this.quantizer.decode(this.quantizer.encode(q)) : q;
+    const scanned = this.name === 'binary' ? this.hammingScan(q, kScan).sort()
+      : this.quantizer.size <= 256 ? this.adcScan(scanQuery, kScan) : this.halfScan(scanQuery, kScan).sort();
     if (r > 0) return this.rescore(q, scanned.ids, kScan, k);
     if (this.name === 'binary') return this.hammingResult(q.rows, k, scanned);
     return this.finish(q.rows, k, scanned);
   }
 
   /**
-   * The top kScan of every query against the reconstructions of the base (ids are positions), in
-   * "smaller is better" scores: each code looked up in its dimension's levels (int types) or in
-   * the 16-bit value table (fp16, bf16), no decoded copy of the base.
+   * sq integer types: the top kScan of every query by ADC over the codes, one books = dim, 2^bits
+   * entries table per query (PQ's kernels with 1-d sub-spaces: wasm tables and scan when the kernels
+   * load, else the JS ones). Returned as positions with "smaller is better" scores, sorted.
    */
-  private decodedScan(q: Matrix, kScan: number): TopK {
+  private adcScan(q: Matrix, kScan: number): { ids: Int32Array; dists: Float32Array } {
+    const books = this.dim, ks = this.quantizer.size, tl = books * ks, ip = this.metric === 'ip';
+    const ids = new Int32Array(q.rows * kScan), dists = new Float32Array(q.rows * kScan);
+    const block = Math.min(ADC_QUERY_BLOCK, q.rows);
+    if (this.adcBooks && this.sqCodes.resident && this.ids.resident && wasmKernelsEnabled()) {
+      const f = new AdcFrame(block, q.dim, tl, kScan);
+      for (let q0 = 0; q0 < q.rows; q0 += ADC_QUERY_BLOCK) {
+        const nq = Math.min(ADC_QUERY_BLOCK, q.rows - q0);
+        f.load(q.data, q0 * q.dim, nq);
+        f.computeTables(this.adcBooks, nq, !ip);
+        for (let i = 0; i < nq; i++) f.scan(this.sqCodes as WasmArray<Uint8Array>, books, ks, 0, this.n, f.table(i), ip ? -1 : 1, 0, null, this.ids, i);
+        f.finish(nq, false, ids, dists, q0);
+      }
+    } else {
+      const heap = new TopK(q.rows, kScan), lut = new Float32Array(block * tl), codes = this.sqCodes.array, stored = this.ids.array;
+      for (let q0 = 0; q0 < q.rows; q0 += ADC_QUERY_BLOCK) {
+        const nq = Math.min(ADC_QUERY_BLOCK, q.rows - q0);
+        if (ip) dotTables(q.data, q.dim, q0, nq, this.quantizer, lut);
+        else l2Tables(q.data, q.dim, q0, nq, this.quantizer, this.levelNorms, lut);
+        for (let i = 0; i < nq; i++) scanSum(codes, books, ks, 0, this.n, lut, i * tl, ip ? -1 : 1, 0, null, stored, heap, q0 + i);
+      }
+      const sorted = heap.sort();
+      ids.set(sorted.ids);
+      dists.set(sorted.dists);
+    }
+    // the scans report ids: back to positions
+    if (this.positionOf) for (let i = 0; i < ids.length; i++) if (ids[i] >= 0) ids[i] = this.positionOf.get(ids[i])!;
+    return { ids, dists };
+  }
+
+  /**
+   * fp16 / bf16: the top kScan of every query against the reconstructions of the base (ids are
+   * positions), in "smaller is better" scores: each code looked up in the 16-bit value table (a
+   * 2^16-entry ADC table per dimension would not pay), no decoded copy of the base.
+   */
+  private halfScan(q: Matrix, kScan: number): TopK {
     const d = this.dim, ip = this.metric === 'ip', n = this.n;
-    const sq = this.quantizer as ScalarQuantizer, L = sq.size;
-    const shared = SQ_BITS[sq.type] === 16; // fp16, bf16: every dimension reads the one value table
-    const levels = shared ? sq.codebooks[0] : concat(sq.codebooks);
-    const codes = this.codes as Uint8Array | Uint16Array;
+    const values = this.quantizer.codebooks[0]; // every dimension reads the one value table
+    const codes = this.sqCodes.array;
     const heap = new TopK(q.rows, kScan);
     for (let i = 0; i < q.rows; i++) {
       const qo = i * d, x = q.data;
@@ -184,13 +226,8 @@ export class FlatCodesIndex implements VectorIndex {
       for (let t = 0; t < n; t++) {
         const o = t * d;
         let s = 0;
-        if (shared) {
-          if (ip) for (let j = 0; j < d; j++) s -= x[qo + j] * levels[codes[o + j]];
-          else for (let j = 0; j < d; j++) { const e = x[qo + j] - levels[codes[o + j]]; s += e * e; }
-        } else {
-          if (ip) for (let j = 0; j < d; j++) s -= x[qo + j] * levels[j * L + codes[o + j]];
-          else for (let j = 0; j < d; j++) { const e = x[qo + j] - levels[j * L + codes[o + j]]; s += e * e; }
-        }
+        if (ip) for (let j = 0; j < d; j++) s -= x[qo + j] * values[codes[o + j]];
+        else for (let j = 0; j < d; j++) { const e = x[qo + j] - values[codes[o + j]]; s += e * e; }
         if (s < worst) {
           heap.push(i, s, t);
           worst = heap.worst(i);
@@ -202,7 +239,7 @@ export class FlatCodesIndex implements VectorIndex {
 
   /** The top kScan of every query by Hamming distance between sign bits (ids are positions). */
   private hammingScan(q: Matrix, kScan: number): TopK {
-    const w = this.words, bits = this.codes as Uint32Array;
+    const w = this.words, bits = this.bits;
     const qBits = packBits(this.quantizer.encode(q).codes, q.rows, this.dim);
     const heap = new TopK(q.rows, kScan);
     for (let i = 0; i < q.rows; i++) {
@@ -244,11 +281,11 @@ export class FlatCodesIndex implements VectorIndex {
   private finish(nq: number, k: number, s: { ids: Int32Array; dists: Float32Array }): SearchResult {
     const ip = this.metric === 'ip';
     const ids = new Int32Array(nq * k), dists = new Float32Array(nq * k);
-    const kIn = s.ids.length / nq;
+    const kIn = s.ids.length / nq, stored = this.ids.array;
     for (let i = 0; i < nq; i++) {
       for (let j = 0; j < k; j++) {
         const pos = s.ids[i * kIn + j], v = s.dists[i * kIn + j];
-        ids[i * k + j] = pos < 0 ? -1 : this.ids[pos];
+        ids[i * k + j] = pos < 0 ? -1 : stored[pos];
         dists[i * k + j] = pos < 0 ? (ip ? -Infinity : Infinity) : ip ? -v : Math.max(0, v);
       }
     }
@@ -276,14 +313,26 @@ export class FlatCodesIndex implements VectorIndex {
     const sharedBytes = !d ? 0
       : q instanceof BinaryQuantizer ? 4 * 2 * d + (q.rotation ? (8 + 4) * d * d + 8 * d : 0)
       : SQ_BITS[(q as ScalarQuantizer).type] === 16 ? 4 * 65536 : 4 * d * q.size;
-    return memoryBreakdown({ codes: this.codes.byteLength, lists: this.ids.byteLength, codebooks: sharedBytes });
+    const lookup = this.positionOf ? 8 * this.positionOf.size : 0; // the id → position map of custom ids (two numbers per entry, at least)
+    return memoryBreakdown({ codes: this.sqCodes.byteLength + this.bits.byteLength, lists: this.ids.byteLength + lookup, codebooks: sharedBytes + this.levelNorms.byteLength + adcBooksBytes(this.adcBooks) });
   }
 
   async close(): Promise<void> {
-    this.codes = new Uint8Array(0);
-    this.ids = new Int32Array(0);
-    this.n = 0;
+    this.release();
     this.dim = 0;
+  }
+
+  private release(): void {
+    freeAdcBooks(this.adcBooks);
+    this.adcBooks = null;
+    this.levelNorms = new Float32Array(0);
+    this.sqCodes.free();
+    this.ids.free();
+    this.sqCodes = WasmArray.empty(Uint8Array);
+    this.ids = WasmArray.empty(Int32Array);
+    this.bits = new Uint32Array(0);
+    this.positionOf = null;
+    this.n = 0;
   }
 
   private requireBuilt(): void {
@@ -305,13 +354,22 @@ export function popcount32(v: number): number {
   return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
 }
 
-/** The books' levels one after another (dimension j's at j·size). */
-function concat(books: Float32Array[]): Float32Array {
-  const out = new Float32Array(books.reduce((a, b) => a + b.length, 0));
-  let o = 0;
-  for (const b of books) { out.set(b, o); o += b.length; }
+/** a then b in one new array of a's type. */
+function concatTyped<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array>(a: T, b: ArrayLike<number>): T {
+  const out = new (a.constructor as new (n: number) => T)(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
   return out;
 }
+
+/** `next` in wasm memory (when the kernels load) in place of `old`, which is freed. */
+function replaceResident<T extends Uint8Array | Uint16Array | Int32Array>(old: WasmArray<T>, next: T): WasmArray<T> {
+  old.free();
+  return WasmArray.from(next);
+}
+
+/** Queries whose ADC tables are computed together. */
+const ADC_QUERY_BLOCK = 64;
 
 function rowNorms(x: Float32Array, n: number, d: number): Float32Array {
   const out = new Float32Array(n);

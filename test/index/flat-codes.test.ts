@@ -103,8 +103,8 @@ test('sq query=codes (an int4 · int4 search): rescoring with the float query ra
 });
 
 test('add() with custom ids: the added rows are found under their ids', async () => {
-  for (const id of ['sq', 'binary'] as const) {
-    const idx = createIndex(id, id === 'sq' ? { type: 'fp16' } : {}) as FlatCodesIndex;
+  for (const [id, build] of [['sq', { type: 'fp16' }], ['sq', { type: 'int8' }], ['binary', {}]] as const) {
+    const idx = createIndex(id, build) as FlatCodesIndex;
     await idx.build(base.sliceRows(0, 500), { seed: 1 });
     const extra = base.sliceRows(500, 600);
     await idx.add(extra, Uint32Array.from({ length: 100 }, (_, i) => 7000 + i));
@@ -112,7 +112,7 @@ test('add() with custom ids: the added rows are found under their ids', async ()
     const r = idx.search(extra, 1, { rescore: 5 });
     let found = 0;
     for (let i = 0; i < 100; i++) if (r.ids[i] === 7000 + i) found++;
-    assert.ok(found >= 95, `${id}: ${found} of 100`);
+    assert.ok(found >= 95, `${id} ${JSON.stringify(build)}: ${found} of 100`);
   }
 });
 
