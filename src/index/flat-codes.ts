@@ -66,7 +66,6 @@ export const FLAT_CODES_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCap
 /** Default rows the quantizer learns its ranges / rotation on (a seeded sample of the base). */
 export const FLAT_CODES_TRAIN_ROWS = 65536;
 
-
 type Kind = 'sq' | 'binary';
 
 export class FlatCodesIndex implements VectorIndex {
@@ -119,8 +118,8 @@ export class FlatCodesIndex implements VectorIndex {
     this.dim = x.dim;
     this.n = 0;
     this.release();
-    if (this.quantizer.size > 256) this.sqCodes = WasmArray.empty(Uint16Array); // fp16, bf16: 16-bit patterns
-    if (this.name === 'sq' && this.quantizer.size <= 256) {
+    if (this.name === 'sq' && this.quantizer.size > 256) this.sqCodes = WasmArray.empty(Uint16Array); // fp16, bf16: 16-bit patterns
+    else if (this.name === 'sq') {
       this.levelNorms = codewordNormsSq(this.quantizer);
       this.adcBooks = residentBooks(this.quantizer, this.levelNorms);
     }
@@ -144,7 +143,7 @@ export class FlatCodesIndex implements VectorIndex {
     this.n += x.rows;
   }
 
-  /** Code rows [s, e) as a Codes object, for the quantizer's decoder. */
+  /** The code rows at the given positions as a Codes object, for the quantizer's decoder. */
   private codeRows(rows: ArrayLike<number>): Codes {
     const d = this.dim, out = new Uint16Array(rows.length * d);
     if (this.name === 'binary') {
