@@ -23,6 +23,7 @@ import { descriptor as hnsw } from './hnsw.js';
 import { descriptor as faiss } from './faiss.js';
 import { descriptor as lancedb } from './lancedb.js';
 import { descriptor as chroma } from './chroma.js';
+import { sqDescriptor as sq, binaryDescriptor as binary } from './flat-codes.js';
 
 export type IndexParams = Record<string, ParamValue | null>;
 
@@ -34,6 +35,8 @@ const DESCRIPTORS: readonly IndexDescriptor[] = [
   pq,
   ivfpq,
   wrvq,
+  sq,
+  binary,
   hnsw, // peers: native libraries, their memory is the adapter's estimate
   faiss,
   lancedb,

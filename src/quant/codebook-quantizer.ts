@@ -35,6 +35,11 @@ export abstract class CodebookQuantizer implements Quantizer {
     return this.books * this.indexBits + (this.storesWeights ? 16 * this.books : 0);
   }
 
+  /** Training rows needed: k-means wants one per codeword; a method that learns no codewords (sq, binary) says fewer. */
+  get minTrainRows(): number {
+    return this.size;
+  }
+
   /** Canonical configuration name, used for result paths and chart labels. */
   abstract get label(): string;
 

@@ -14,10 +14,12 @@ import { canonicalName, coerceText, resolveParams, type ParamValue, type Resolve
 import { frozenRegistry } from '../core/registry.js';
 import { resolveSpecGroups, specLabel, splitSpec } from '../core/spec.js';
 import { descriptor as avq } from './avq.js';
+import { descriptor as binary } from './binary.js';
 import type { CodebookQuantizer } from './codebook-quantizer.js';
 import type { QuantizerDescriptor } from './descriptor.js';
 import { descriptor as pq } from './pq.js';
 import { descriptor as rvq } from './rvq.js';
+import { descriptor as sq } from './sq.js';
 import type { QuantizerState } from './types.js';
 import { descriptor as wrvq } from './wrvq.js';
 
@@ -27,6 +29,8 @@ const LIST = [
   rvq,
   avq,
   wrvq,
+  sq,
+  binary,
 ] as const;
 
 export const QUANTIZERS: Readonly<Record<string, Readonly<QuantizerDescriptor>>> = frozenRegistry('quantizer', LIST as readonly QuantizerDescriptor<any>[], (d) => d.id);

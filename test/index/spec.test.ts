@@ -15,6 +15,8 @@ const NON_DEFAULT: Record<string, { build: Record<string, unknown>; search: Reco
   faiss: { build: { factory: 'OPQ16_64,IVF1024,PQ16x8np', metric: 'ip' }, search: { nprobe: 16, k_factor: 1.5 } },
   lancedb: { build: { numPartitions: 64, numSubVectors: 8 }, search: { nprobes: 10, refineFactor: 2 } },
   chroma: { build: {}, search: {} },
+  sq: { build: { type: 'int4', calibration: 'percentile', percentile: 99.5, metric: 'ip' }, search: { query: 'codes', rescore: 4 } },
+  binary: { build: { rotation: 'itq', itqIters: 20 }, search: { rescore: 2.5 } },
 };
 
 test('every registered index is in the table above (a new index adds its round-trip case)', () => {
