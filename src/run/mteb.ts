@@ -222,7 +222,7 @@ export async function runMteb(job: MtebJob): Promise<MtebRunResult> {
     for (const spec of resolved) {
       const q = createQuantizer(spec.method, spec.params);
       const label = quantizerLabel(spec.method, spec.params);
-      if (q.size > x.rows) throw new InputError(`--quantizer ${label}: ${q.size} codewords per codebook is more than the ${x.rows} training rows of ${trainCorpus}.`);
+      if (q.minTrainRows > x.rows) throw new InputError(`--quantizer ${label} needs at least ${q.minTrainRows} training rows, more than the ${x.rows} of ${trainCorpus}.`);
       const rep = await q.train(x, { seed, trainer: spec.trainer ?? 'kmeans', onProgress: job.onProgress });
       const { loss, relativeLoss } = quantizationLoss(x, await roundTrip(q, x));
       quantizers.push({ q, report: { variant: label, method: spec.method, bitsPerVector: q.bitsPerVector, trainSeconds: rep.seconds, trainLoss: loss, trainRelativeLoss: relativeLoss } });

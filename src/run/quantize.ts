@@ -118,9 +118,9 @@ export async function runQuantize<I extends string>(job: QuantizeJob<I>): Promis
   if (evalSet.rows > opts.evalSize) evalSet = evalSet.sliceRows(0, opts.evalSize);
 
   const q = createQuantizer(d.id, params);
-  if (q.size > train.rows) {
+  if (q.minTrainRows > train.rows) {
     const given = d.id === 'pq' ? `--nbits ${Math.log2(q.size)} (size ${q.size})` : `--size ${q.size}`;
-    throw new InputError(`${given} is larger than the ${train.rows} training rows of ${job.data} (${spec}).`);
+    throw new InputError(`${given} needs at least ${q.minTrainRows} training rows, more than the ${train.rows} of ${job.data} (${spec}).`);
   }
   if (d.id === 'pq' && q.books > ds.dim) throw new InputError(`--m ${q.books} exceeds the dimension ${ds.dim} of ${job.data} (${spec}: one sub-space per code).`);
   const trainer = opts.trainer as TrainerKind;

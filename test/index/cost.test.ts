@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { RATES, loadSeconds } from '../../src/core/cost.js';
 import { checkBuildParams, checkSearchParams, indexDescriptor } from '../../src/index/registry.js';
 import { modelSeconds } from '../../src/run/estimate.js';
+import { DEFAULT_BUILD_RUNS, DEFAULT_RUNS } from '../../src/run/index-job.js';
 import type { CellPlan } from '../../src/run/task.js';
 
 const SHAPE = { base: 20_000, queries: 1_000, dim: 64 }; // synthetic-gmm, as the estimator knows it
@@ -40,10 +41,10 @@ for (const [id, build, search] of CASES) {
   test(`${id} ${JSON.stringify(build)} ${JSON.stringify(search)}: the estimator composes the descriptor's cost`, () => {
     const d = indexDescriptor(id);
     const b = checkBuildParams(id, build), s = checkSearchParams(id, search);
-    // an index cell: startup, load, ground truth, build, (queries + warm-up) × per query
+    // an index cell: startup, load, ground truth, the builds, runs × (queries + warm-up) × per query
     const c = d.cost(b, SHAPE, SHAPE.base);
     const truth = (2 * SHAPE.base * SHAPE.queries * SHAPE.dim) / RATES.kernelFlops;
-    const mine = RATES.startup + loadSeconds(SHAPE) + truth + c.buildSeconds + (SHAPE.queries + 100) * c.querySeconds(s);
+    const mine = RATES.startup + loadSeconds(SHAPE) + truth + DEFAULT_BUILD_RUNS * c.buildSeconds + DEFAULT_RUNS * (SHAPE.queries + 100) * c.querySeconds(s);
     close(mine, modelSeconds(cell('index', { index: id, build, search })), 'index cell');
     // an insert cell: the build on the base minus the batches, then per batch rows × seconds per row, the truth and the queries
     const batches = [1000, 4000], rows = SHAPE.base - 5000, q = 500;
