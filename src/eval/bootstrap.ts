@@ -172,6 +172,29 @@ export function pairedBootstrapDiff(a: Values, b: Values, opts: BootstrapOptions
 }
 
 /** A statistic of a resample: `indices` holds n item indices drawn with replacement (the identity for the point estimate). */
+/**
+ * mean(a) − mean(b) of two independent samples (scored on different items, so that item-wise
+ * differences do not exist: other queries, rows or examples), with its percentile interval: each
+ * replicate resamples n_a items of a and n_b of b, independently, from one seeded stream.
+ */
+export function unpairedBootstrapDiff(a: Values, b: Values, opts: BootstrapOptions): PairedBootstrapDiff {
+  const { resamples, level, seed } = checkOptions(opts);
+  const xa = toChecked(a, 'a'), xb = toChecked(b, 'b');
+  const stream = new ResampleStream(seed);
+  const ia = new Uint32Array(xa.length), ib = new Uint32Array(xb.length);
+  const diffs = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    stream.fill(ia);
+    stream.fill(ib);
+    let sa = 0, sb = 0;
+    for (let i = 0; i < ia.length; i++) sa += xa[ia[i]];
+    for (let i = 0; i < ib.length; i++) sb += xb[ib[i]];
+    diffs[r] = sa / ia.length - sb / ib.length;
+  }
+  const { lo, hi } = percentiles(diffs, level);
+  return { diff: meanOf(xa) - meanOf(xb), lo, hi, significant: !(lo <= 0 && 0 <= hi), resamples, level, method: 'percentile' };
+}
+
 export type ResampledStatistic = (indices: Uint32Array) => number;
 
 export interface StatisticInterval {

@@ -13,7 +13,7 @@
  */
 import { InputError } from '../core/errors.js';
 import { fmt, table } from '../core/format.js';
-import { pairedBootstrapDiff } from '../eval/bootstrap.js';
+import { pairedBootstrapDiff, unpairedBootstrapDiff } from '../eval/bootstrap.js';
 import { METRIC_IDS, METRICS, metricInfo } from '../eval/metric-registry.js';
 import { readPerItem } from '../eval/per-item-files.js';
 import { rawPath } from '../eval/raw-results.js';
@@ -23,7 +23,6 @@ import type { QuantizeResult } from '../run/quantize.js';
 import type { CellKind, CellResult } from '../run/result.js';
 import { loadRun, type LoadedRun } from './load.js';
 import { RawReader, type RawScored } from './raw.js';
-import { unpairedBootstrapDiff } from './unpaired-bootstrap.js';
 
 /** Bootstrap replicates of every interval `compare` computes. */
 export const COMPARE_RESAMPLES = 1000;

@@ -11,7 +11,7 @@ import { readAnnResult, readAnnTruth, writeAnnResult, writeAnnTruth } from '../.
 import type { IndexRecord } from '../../src/run/index-job.js';
 import type { QuantizeResult } from '../../src/run/quantize.js';
 import { compareRuns, formatComparison, type RunComparison } from '../../src/report/compare.js';
-import { unpairedBootstrapDiff } from '../../src/report/unpaired-bootstrap.js';
+import { unpairedBootstrapDiff } from '../../src/eval/bootstrap.js';
 import { Rng } from '../../src/core/rng.js';
 import { inputError } from '../helpers/errors.js';
 import { mixture } from '../helpers/data.js';
