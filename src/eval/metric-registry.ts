@@ -45,16 +45,6 @@ export interface MetricOptions {
 export interface MetricInfo {
   /** ann-benchmarks' key (`k-nn`, `qps`, ...) or vqbench's (`recall`, `nnRecall`, `loss`, ...). */
   id: string;
-  name: string;
-  definition: string;
-  unit: string;
-  higherIsBetter: boolean;
-  family: 'quality' | 'timing' | 'size';
-}
-
-export interface MetricDef extends MetricInfo {
-  /** ann-benchmarks' key (`k-nn`, `qps`, ...) or vqbench's (`recall`, `nnRecall`). */
-  id: string;
   /** A short display name. */
   name: string;
   /** What it means, exactly (and when it is null). */
@@ -66,6 +56,10 @@ export interface MetricDef extends MetricInfo {
    * (the machine and its load: never compare two machine fingerprints) or 'size' (the index).
    */
   family: 'quality' | 'timing' | 'size';
+}
+
+/** A metric computed from an index's raw results (ann-benchmarks' set and vqbench's recalls). */
+export interface MetricDef extends MetricInfo {
   /** The value, or null when it is not defined for this run (never NaN or infinite). */
   compute(run: RawRun, truth: MetricTruth, opts?: MetricOptions): number | null;
   /**

@@ -4,14 +4,14 @@
 // process and shared by its files (each file is a child of the runner: same `process.ppid`), as
 // test/report/fixtures.ts shares its run. Variants (an injected regression, a truncated raw file)
 // are copies made by the tests.
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeNpy } from '../../src/data/npy.js';
 import { readAnnResult, writeAnnResult } from '../../src/eval/raw-results.js';
 import type { IndexRecord } from '../../src/run/index-job.js';
 import type { CellResult } from '../../src/run/result.js';
-import { alive, runTask } from '../../src/run/runner.js';
+import { runTask } from '../../src/run/runner.js';
+import { sharedPerRunner } from './shared-fixture.js';
 import { mixture } from './data.js';
 
 export const INDEX_CELL = 'index.tiny.ivfpq.nlist-8.m-4';
@@ -47,31 +47,8 @@ async function build(root: string): Promise<void> {
 
 /** `{ base, other }`: the two run folders (results/cmp-small, results/cmp-other-small). */
 export async function sharedCompareRuns(): Promise<{ base: string; other: string }> {
-  const prefix = 'vqbench-compare-fixture-';
-  for (const name of readdirSync(tmpdir())) {
-    if (!name.startsWith(prefix)) continue;
-    const pid = Number(name.slice(prefix.length));
-    if (!Number.isInteger(pid) || pid === process.ppid || alive(pid)) continue;
-    rmSync(join(tmpdir(), name), { recursive: true, force: true });
-  }
-  const root = join(tmpdir(), `${prefix}${process.ppid}`);
-  const out = { base: join(root, 'results', 'cmp-small'), other: join(root, 'results', 'cmp-other-small') };
-  if (existsSync(join(out.other, 'run.json'))) return out;
-  const tmp = mkdtempSync(join(tmpdir(), 'vqbench-compare-build-'));
-  const savedCache = process.env.VQBENCH_CACHE;
-  process.env.VQBENCH_CACHE = join(tmp, 'cache'); // the tiny dataset's subsets and ground truth stay here
-  try {
-    await build(tmp);
-    rmSync(join(tmp, 'cache'), { recursive: true, force: true });
-    renameSync(tmp, root);
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    if (!existsSync(join(out.other, 'run.json'))) throw e; // else another file of this runner built it first
-  } finally {
-    if (savedCache === undefined) delete process.env.VQBENCH_CACHE;
-    else process.env.VQBENCH_CACHE = savedCache;
-  }
-  return out;
+  const root = await sharedPerRunner('vqbench-compare-fixture-', join('results', 'cmp-other-small', 'run.json'), build);
+  return { base: join(root, 'results', 'cmp-small'), other: join(root, 'results', 'cmp-other-small') };
 }
 
 /** A copy of a run folder under `parent` (same folder name: the run id must match its cells). */

@@ -3,8 +3,7 @@
 // CellResult as the task runner writes them, plus a failed cell (a real InputError), a timeout, a
 // not-run cell, a planned cell with no file and an MTEB-shaped cell (the MTEB runner is still being
 // written: its numbers are fixed placeholders, the one part of this run that is not measured).
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VqbenchError } from '../../src/core/errors.js';
 import { loadDataset } from '../../src/data/load.js';
@@ -14,7 +13,7 @@ import { runIndexJob, runInsertJob, type IndexJob } from '../../src/run/index-jo
 import { runQuantize, type QuantizeJob } from '../../src/run/quantize.js';
 import { RESULT_SCHEMA, type CellKind, type CellResult, type CellStatus } from '../../src/run/result.js';
 import { blasInfo } from '../../src/core/blas.js';
-import { alive } from '../../src/run/runner.js';
+import { sharedPerRunner } from '../helpers/shared-fixture.js';
 
 export const FIXTURE_RUN = 'fixture-small';
 const DATA = 'synthetic-gmm';
@@ -105,26 +104,7 @@ export async function buildFixtureRun(root: string): Promise<string> {
  * Folders left by runners that have exited are removed first.
  */
 export async function sharedFixtureRun(): Promise<string> {
-  const prefix = 'vqbench-report-fixture-';
-  for (const name of readdirSync(tmpdir())) {
-    if (!name.startsWith(prefix)) continue;
-    const pid = Number(name.slice(prefix.length));
-    if (!Number.isInteger(pid) || pid === process.ppid || alive(pid)) continue;
-    rmSync(join(tmpdir(), name), { recursive: true, force: true });
-  }
-  const root = join(tmpdir(), `${prefix}${process.ppid}`);
-  const dir = join(root, 'results', FIXTURE_RUN);
-  if (existsSync(join(dir, 'run.json'))) return dir;
-  const tmp = mkdtempSync(join(tmpdir(), 'vqbench-report-build-'));
-  process.env.VQBENCH_CACHE = join(tmp, 'cache');
-  try {
-    await buildFixtureRun(tmp);
-    rmSync(join(tmp, 'cache'), { recursive: true, force: true });
-    renameSync(tmp, root);
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    if (!existsSync(join(dir, 'run.json'))) throw e; // else another file of this runner built it first
-  }
-  return dir;
+  const root = await sharedPerRunner('vqbench-report-fixture-', join('results', FIXTURE_RUN, 'run.json'), buildFixtureRun);
+  return join(root, 'results', FIXTURE_RUN);
 }
 
