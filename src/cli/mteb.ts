@@ -5,7 +5,7 @@ import { InputError } from '../core/errors.js';
 import { assertWritable, assertWritableDir, writeFileAtomic } from '../core/atomic.js';
 import { setThreads } from '../core/parallel.js';
 import { progressBar } from '../core/progress.js';
-import { runMteb, type MtebQuantizerSpec } from '../run/mteb.js';
+import { rebasePerItemPaths, runMteb, type MtebQuantizerSpec } from '../run/mteb.js';
 import { canonicalName } from '../core/params.js';
 import { QUANTIZER_IDS, pickQuantizerParams, quantizerDescriptor, resolveQuantizerParams, splitQuantizerSpec } from '../quant/registry.js';
 import { mtebResultPath, mtebTaskJson } from '../report/exports.js';
@@ -85,19 +85,8 @@ export function mtebCommand(y: Argv): Argv {
         ...(rawDir !== undefined && { raw: rawDir }),
       });
       bar.finish();
-      if (rawDir !== undefined) {
-        // paths as the user can open them
-        const under = (f: { path: string }) => { f.path = path.join(rawDir, f.path); };
-        for (const t of result.tasks) {
-          for (const v of t.variants) {
-            if (v.perItem) {
-              under(v.perItem);
-              if (v.perItem.gold) under(v.perItem.gold);
-            }
-            v.perItemExtra?.forEach(under);
-          }
-        }
-      }
+      // paths as the user can open them
+      if (rawDir !== undefined) rebasePerItemPaths(result, (p) => path.join(rawDir, p));
       if (argv.out) writeFileAtomic(argv.out, JSON.stringify(result, null, 2) + '\n');
       if (argv['output-folder']) {
         for (const t of result.tasks) {

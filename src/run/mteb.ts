@@ -165,6 +165,20 @@ function tryInterval<T>(compute: () => T): { ci: T | null; note?: string } {
 
 type VariantIntervals = Pick<MtebVariantScores, 'mainScoreCI' | 'deltaCI' | 'intervalNote' | 'perItem' | 'perItemExtra'>;
 
+/** Rewrites every per-item file path of a result (perItem, its gold file, perItemExtra) with `to`: relative to the run folder, or as the user can open it. */
+export function rebasePerItemPaths(r: MtebRunResult, to: (path: string) => string): void {
+  const move = (f: { path: string }) => { f.path = to(f.path); };
+  for (const t of r.tasks) {
+    for (const v of t.variants) {
+      if (v.perItem) {
+        move(v.perItem);
+        if (v.perItem.gold) move(v.perItem.gold);
+      }
+      v.perItemExtra?.forEach(move);
+    }
+  }
+}
+
 /**
  * A variant's interval and where its per-item values went (when a raw folder is given); a quantized
  * variant (`original` given, with the original's items) adds the paired interval of its delta.

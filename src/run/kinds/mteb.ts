@@ -134,19 +134,8 @@ export const mtebKind: CellKindDef<'mteb', 'mteb', MtebSpec[], MtebConfig> = {
       ...(c.trainSize !== undefined && { trainSize: c.trainSize }),
       ...(c.quantizer ? { quantizers: [{ method: c.quantizer.method, params: quantizerParams(c.quantizer), ...(c.quantizer.trainer && { trainer: c.quantizer.trainer }) }] } : {}),
     });
-    if (ctx.raw) {
-      // per-item paths relative to the run folder, as index cells' raw files
-      const prefix = (f: { path: string }) => { f.path = `${ctx.raw!.relative}/${f.path}`; };
-      for (const t of r.tasks) {
-        for (const v of t.variants) {
-          if (v.perItem) {
-            prefix(v.perItem);
-            if (v.perItem.gold) prefix(v.perItem.gold);
-          }
-          v.perItemExtra?.forEach(prefix);
-        }
-      }
-    }
+    // per-item paths relative to the run folder, as index cells' raw files
+    if (ctx.raw) (await import('../mteb.js')).rebasePerItemPaths(r, (p) => `${ctx.raw!.relative}/${p}`);
     return { metrics: r, datasetChecksum: null, definitions: r.definitions };
   },
 };
