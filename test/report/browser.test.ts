@@ -163,6 +163,7 @@ test('browser: hovering a recall–QPS point shows its configuration, recall int
 test('browser: a legend click hides a method\'s frontier and its faint points together', { skip: SKIP }, async () => {
   const state = () => page.evaluate(() => {
     const canvas = document.querySelector('figure[data-chart="recall-qps-synthetic-gmm"] canvas');
+    canvas.scrollIntoView({ block: 'center' }); // mouse clicks take viewport coordinates
     const chart = window.Chart.getChart(canvas);
     const r = canvas.getBoundingClientRect();
     const box = chart.legend.legendHitBoxes[0];
