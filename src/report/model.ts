@@ -65,6 +65,8 @@ export interface MtebVariant {
    * the gold values too and are recomputed by the MTEB evaluator, not here.
    */
   perItem: { path: string; what: string; statistic: string } | null;
+  /** The cell's paired interval of this variant minus the original (same resampled items for both), when it recorded one. */
+  deltaCI: { diff: number; lo: number; hi: number; significant: boolean; resamples: number; level: number } | null;
   scores: Record<string, number>;
   evaluationSeconds: number | null;
 }
@@ -151,8 +153,12 @@ function mtebVariant(v: unknown, fallbackName: string): MtebVariant | null {
   const name = typeof v.variant === 'string' ? v.variant : typeof v.label === 'string' ? v.label : method ?? fallbackName;
   const ci = isObject(v.mainScoreCI) && numOrNull(v.mainScoreCI.lo) !== null && numOrNull(v.mainScoreCI.hi) !== null ? { lo: v.mainScoreCI.lo as number, hi: v.mainScoreCI.hi as number } : null;
   const perItem = isObject(v.perItem) && typeof v.perItem.path === 'string' ? { path: v.perItem.path, what: typeof v.perItem.what === 'string' ? v.perItem.what : 'item', statistic: typeof v.perItem.statistic === 'string' ? v.perItem.statistic : 'mean' } : null;
+  const d = isObject(v.deltaCI) ? v.deltaCI : null;
+  const deltaCI = d && [d.diff, d.lo, d.hi].every((x) => numOrNull(x) !== null) && typeof d.significant === 'boolean'
+    ? { diff: d.diff as number, lo: d.lo as number, hi: d.hi as number, significant: d.significant, resamples: numOrNull(d.resamples) ?? 0, level: numOrNull(d.level) ?? 0.95 }
+    : null;
   return {
-    variant: name, method, bitsPerVector: numOrNull(v.bitsPerVector) ?? numOrNull(v.bits), mainScore: main, mainScoreCI: ci, perItem, scores,
+    variant: name, method, bitsPerVector: numOrNull(v.bitsPerVector) ?? numOrNull(v.bits), mainScore: main, mainScoreCI: ci, perItem, deltaCI, scores,
     evaluationSeconds: numOrNull(v.evaluationSeconds) ?? numOrNull(v.evaluation_time) ?? numOrNull(scoresIn.evaluation_time),
   };
 }

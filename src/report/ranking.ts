@@ -90,7 +90,11 @@ export const quantRanking = memo((r: Rescored): Map<QuantRow, Ranked<QuantRow>> 
   return rankGroups(cands, 'loss');
 });
 
-/** A quantized MTEB variant minus the original on one task: paired over the items when both kept them. */
+/**
+ * A quantized MTEB variant minus the original on one task: paired over the items when both kept
+ * per-item values whose mean is the score, else the cell's own paired interval (`deltaCI`: the
+ * statistic recomputed on the same resampled pairs, for Spearman / AP), else none.
+ */
 export interface MtebDiff {
   diff: number;
   paired: PairedBootstrapDiff | null;
@@ -100,6 +104,8 @@ export function mtebDiff(r: Rescored, task: MtebTask, v: MtebVariant): MtebDiff 
   const orig = task.variants.find((x) => x.variant === 'original');
   if (!orig || orig === v || orig.mainScore === null || v.mainScore === null) return null;
   const a = r.mteb.get(v)?.perItem, b = r.mteb.get(orig)?.perItem;
-  const paired = a && b && a.length === b.length ? pairedBootstrapDiff(a, b, { seed: task.cell.seed ?? 0, ...REPORT_BOOTSTRAP }) : null;
+  const paired = a && b && a.length === b.length
+    ? pairedBootstrapDiff(a, b, { seed: task.cell.seed ?? 0, ...REPORT_BOOTSTRAP })
+    : v.deltaCI ? { ...v.deltaCI, method: 'percentile' as const } : null;
   return { diff: paired ? paired.diff : v.mainScore - orig.mainScore, paired };
 }

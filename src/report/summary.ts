@@ -123,7 +123,7 @@ function mtebSentences(r: Rescored): SummarySentence[] {
       if (!diffs.length) return [];
       const orig = t.variants.find((v) => v.variant === 'original')!;
       const { v, d } = diffs[0];
-      const delta = d!.paired ? `Δ ${diffText(d!.paired, 3).replace(/ not significant$/, '')}, ${d!.paired.significant ? 'significant' : 'not significant'}` : `Δ ${d!.diff >= 0 ? '+' : ''}${fmt(d!.diff, 3)}, significance not tested (no per-item scores)`;
+      const delta = d!.paired ? `Δ ${diffText(d!.paired, 3).replace(/ not significant$/, '')}, ${d!.paired.significant ? 'significant' : 'not significant'}` : `Δ ${d!.diff >= 0 ? '+' : ''}${fmt(d!.diff, 3)}, significance not tested (no per-item scores or paired interval in the run)`;
       return [`on ${t.task} ${v.variant}, ${withCI(v.mainScore, v.mainScoreCI)} against the original's ${withCI(orig.mainScore, orig.mainScoreCI)} (${delta})`];
     });
     if (parts.length) out.push({ section: 'mteb', text: `For ${model}, the quantized variant closest to the original ${parts.join('; ')}.`, ...(paper ? { paper } : {}) });
