@@ -13,6 +13,7 @@ import { createIndex, indexLabel, parseIndexSpec } from '../../src/index/registr
 import type { VectorIndex } from '../../src/index/types.js';
 import { inputError } from '../helpers/errors.js';
 import { mixture } from '../helpers/data.js';
+import { assertUserError, runCli } from '../helpers/cli.js';
 import { assertSortedResult, groundTruth, recallAt } from './helpers.js';
 
 after(shutdownWorkers);
@@ -27,7 +28,20 @@ async function built(x: Matrix, build: Record<string, unknown>, seed = 2): Promi
   return idx;
 }
 
-for (const [bits, metric] of [[1, 'l2'], [3, 'l2'], [1, 'ip'], [5, 'ip']] as const) {
+/** Seeded clustered data (19,800 base rows, 200 queries, 64-d, 40 clusters), its truth and the flat 1-bit index, once per metric. */
+const CLUSTERED = mixture(20_000, 64, 40, 31);
+const cache = new Map<string, Promise<{ base: Matrix; queries: Matrix; truth: Int32Array; flat: RabitqIndex }>>();
+function clustered(metric: 'l2' | 'ip') {
+  if (!cache.has(metric)) {
+    cache.set(metric, (async () => {
+      const base = CLUSTERED.sliceRows(0, 19_800), queries = CLUSTERED.sliceRows(19_800, 20_000);
+      return { base, queries, truth: await groundTruth(base, queries, 10, metric), flat: await built(base, { metric }) };
+    })());
+  }
+  return cache.get(metric)!;
+}
+
+for (const [bits, metric] of [[1, 'l2'], [3, 'l2'], [1, 'ip'], [2, 'ip']] as const) {
   test(`${bits} bit(s), ${metric}: the bit-plane table scan gives the estimator's own distances (reranking=none)`, async () => {
     const idx = await built(gBase, { bits, metric });
     const r = idx.search(gQueries, 10, { reranking: 'none' });
@@ -59,10 +73,7 @@ for (const [bits, metric] of [[1, 'l2'], [3, 'l2'], [1, 'ip'], [5, 'ip']] as con
 
 for (const metric of ['l2', 'ip'] as const) {
   test(`${metric}: re-ranking by the bound reaches recall@10 ≥ 0.95 on seeded clustered data, re-ranking a small share; ε0 trades the two`, async () => {
-    const x = mixture(20_000, 64, 40, 31);
-    const base = x.sliceRows(0, 19_800), queries = x.sliceRows(19_800, 20_000);
-    const truth = await groundTruth(base, queries, 10, metric);
-    const idx = await built(base, { metric });
+    const { base, queries, truth, flat: idx } = await clustered(metric);
     const rows: string[] = [];
     let prev = { recall: -1, reranked: -1 }, recall0 = 0;
     for (const epsilon0 of [0, 1, 1.9, 3]) {
@@ -90,7 +101,6 @@ for (const metric of ['l2', 'ip'] as const) {
     const none = recallAt(idx.search(queries, 10, { reranking: 'none' }), truth, 10);
     console.log(`rabitq 1 bit, ${metric}, 19800 × 64 clustered: ${rows.join('; ')}; codes only: recall@10 ${none.toFixed(3)}`);
     assert.ok(none < prev.recall, 'the exact re-ranking adds recall over the codes alone');
-    await idx.close();
   });
 }
 
@@ -145,27 +155,35 @@ test('add with ids, memory, labels; bad parameters are one sentence naming the f
   await inputError(() => idx.search(new Matrix(new Float32Array(3), 1, 3), 1), /queries have dimension 3 but the rabitq index was built on dimension 32/);
 });
 
-test('IVF-RaBitQ (nlist = 64): recall@10 rises with nprobe, scanning a fraction of the cells; every cell probed matches the flat recall', async () => {
-  const x = mixture(20_000, 64, 40, 31);
-  const base = x.sliceRows(0, 19_800), queries = x.sliceRows(19_800, 20_000);
-  const truth = await groundTruth(base, queries, 10, 'l2');
-  const ivf = await built(base, { nlist: 64 });
-  const flat = await built(base, {});
+for (const metric of ['l2', 'ip'] as const) test(`IVF-RaBitQ (nlist = 64, ${metric}): recall@10 rises with nprobe, scanning a fraction of the cells; every cell probed matches the flat recall`, async () => {
+  const { base, queries, truth, flat } = await clustered(metric);
+  const ivf = await built(base, { nlist: 64, metric });
   const flatRecall = recallAt(flat.search(queries, 10), truth, 10);
   const rows: string[] = [];
-  let prev = -1;
+  let prev = -1, first = 0;
   for (const nprobe of [1, 4, 16, 64]) {
     const r = ivf.search(queries, 10, { nprobe });
     const recall = recallAt(r, truth, 10);
     rows.push(`nprobe ${nprobe}: recall@10 ${recall.toFixed(3)}, re-ranked ${ivf.lastStats.reranked.toFixed(1)}`);
-    assert.ok(recall >= prev, rows.join('; '));
+    // more cells, more candidates (the re-ranking order may cost a rare neighbour: a small tolerance)
+    assert.ok(recall >= prev - 0.005, rows.join('; '));
+    if (nprobe === 1) first = recall;
     prev = recall;
   }
-  console.log(`IVF-RaBitQ 1 bit, nlist 64, 19800 × 64 clustered: ${rows.join('; ')}; flat: ${flatRecall.toFixed(3)}`);
-  assert.ok(prev >= 0.95 && Math.abs(prev - flatRecall) <= 0.02, rows.join('; '));
+  console.log(`IVF-RaBitQ 1 bit, nlist 64, ${metric}, 19800 × 64 clustered: ${rows.join('; ')}; flat: ${flatRecall.toFixed(3)}`);
+  assert.ok(prev > first + 0.05 && prev >= 0.95 && Math.abs(prev - flatRecall) <= 0.02, rows.join('; '));
   // the cells' sizes add up; memory counts the lists and the cells
   assert.equal(ivf.size, base.rows);
   assert.ok(ivf.memoryBreakdown().codebooks > flat.memoryBreakdown().codebooks);
   await ivf.close();
-  await flat.close();
+});
+
+test('CLI: vqbench index --index rabitq sweeps epsilon0 and reports D + 64 bits; nlist above the rows exits 2 with one sentence', () => {
+  const env = { VQBENCH_CACHE: process.env.VQBENCH_CACHE ?? '' };
+  const ok = runCli(['index', '--data', SAMPLE, '--index', 'rabitq', '--sweep', 'epsilon0=0,1.9', '--warmup', '0', '--json'], env);
+  assert.equal(ok.code, 0, ok.stderr);
+  const rows = ok.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(rows.length, 2);
+  for (const r of rows) assert.equal(r.bitsPerVector, 164);
+  assertUserError(runCli(['index', '--data', SAMPLE, '--index', 'rabitq:nlist=5000'], env), /--nlist: rabitq needs at least nlist = 5000 training rows/);
 });
