@@ -24,6 +24,7 @@ import { descriptor as faiss } from './faiss.js';
 import { descriptor as lancedb } from './lancedb.js';
 import { descriptor as chroma } from './chroma.js';
 import { sqDescriptor as sq, binaryDescriptor as binary } from './flat-codes.js';
+import { descriptor as rabitq } from './rabitq.js';
 
 export type IndexParams = Record<string, ParamValue | null>;
 
@@ -37,6 +38,7 @@ const DESCRIPTORS: readonly IndexDescriptor[] = [
   wrvq,
   sq,
   binary,
+  rabitq,
   hnsw, // peers: native libraries, their memory is the adapter's estimate
   faiss,
   lancedb,

@@ -18,6 +18,7 @@ import { descriptor as binary } from './binary.js';
 import type { CodebookQuantizer } from './codebook-quantizer.js';
 import type { QuantizerDescriptor } from './descriptor.js';
 import { descriptor as pq } from './pq.js';
+import { descriptor as rabitq } from './rabitq.js';
 import { descriptor as rvq } from './rvq.js';
 import { descriptor as sq } from './sq.js';
 import type { QuantizerState } from './types.js';
@@ -31,6 +32,7 @@ const LIST = [
   wrvq,
   sq,
   binary,
+  rabitq,
 ] as const;
 
 export const QUANTIZERS: Readonly<Record<string, Readonly<QuantizerDescriptor>>> = frozenRegistry('quantizer', LIST as readonly QuantizerDescriptor<any>[], (d) => d.id);
