@@ -17,6 +17,7 @@ const NON_DEFAULT: Record<string, { build: Record<string, unknown>; search: Reco
   chroma: { build: {}, search: {} },
   sq: { build: { type: 'int4', calibration: 'percentile', percentile: 99.5, metric: 'ip' }, search: { query: 'codes', rescore: 4 } },
   binary: { build: { rotation: 'itq', itqIters: 20 }, search: { rescore: 2.5 } },
+  rabitq: { build: { bits: 4, nlist: 16, metric: 'ip' }, search: { nprobe: 4, epsilon0: 3, reranking: 'none' } },
 };
 
 test('every registered index is in the table above (a new index adds its round-trip case)', () => {
