@@ -7,8 +7,18 @@
  * Weights are stored as fp16 and the residual passed on is computed with the rounded weight, so the
  * measured loss includes the rounding and errors do not compound. Codes: books × (log2 size + 16)
  * bits. Encoding is greedy, stage by stage.
+ *
+ * Beyond the paper (ours): `weightBits` 8 or 4 stores each weight as the index of one of 2^bits
+ * levels learned per stage on the training rows' weights (a Lloyd–Max scalar quantizer, i.e. 1-d
+ * k-means started at the quantiles; the levels are fp16 values, so the Codes keep carrying fp16
+ * patterns and every decoder and scan reads them unchanged). The level error is what enters the loss
+ * (unit codewords: a weight off by δ leaves δ² more to the later stages), which is the squared error
+ * Lloyd–Max minimizes; a log-scale grid would minimize relative error instead. bitsPerVector is then
+ * books × (log2 size + weightBits); the per-stage level tables (2^bits values per stage) are part of
+ * the model, like the codebooks, and not counted per vector.
  */
 import { RATES, kmeansFlops } from '../core/cost.js';
+import { InputError } from '../core/errors.js';
 import { Matrix, normalizeRows } from '../core/matrix.js';
 import { kmeans } from '../core/kmeans.js';
 import { nearest, nearestSync } from '../core/parallel.js';
@@ -22,17 +32,28 @@ import { BOOKS, SIZE } from './shared-params.js';
 
 export type WeightRule = 'paper' | 'gain';
 export const WEIGHT_RULES: readonly WeightRule[] = ['paper', 'gain'];
+/** Bits of one stored weight: 16 = fp16 (the paper), 8 or 4 = an index into the stage's learned levels (ours). */
+export const WEIGHT_BITS: readonly number[] = [16, 8, 4];
 
 export class WeightedResidualQuantizer extends CodebookQuantizer {
   readonly name = 'wrvq';
 
-  constructor(books = 4, size = 256, readonly weightRule: WeightRule = 'paper') {
+  /** Per stage, the sorted fp16-exact levels a weight is coded to (weightBits < 16); empty for fp16. */
+  weightLevels: Float32Array[] = [];
+
+  constructor(books = 4, size = 256, readonly weightRule: WeightRule = 'paper', readonly weightBits = 16) {
     super(books, size, true);
     if (!WEIGHT_RULES.includes(weightRule)) throw new RangeError(`unknown weight rule '${weightRule}'`);
+    if (!WEIGHT_BITS.includes(weightBits)) throw new RangeError(`weightBits must be one of ${WEIGHT_BITS.join(', ')}, got ${weightBits}`);
   }
 
   get label(): string {
-    return `wrvq(books=${this.books},size=${this.size},weights=${this.weightRule})`;
+    return `wrvq(books=${this.books},size=${this.size},weights=${this.weightRule}${this.weightBits === 16 ? '' : `,weightBits=${this.weightBits}`})`;
+  }
+
+  /** Code indices and the weights at weightBits each. */
+  override get bitsPerVector(): number {
+    return this.books * (this.indexBits + this.weightBits);
   }
 
   train(x: Matrix, opts: TrainOptions = {}): Promise<TrainReport> {
@@ -42,6 +63,8 @@ export class WeightedResidualQuantizer extends CodebookQuantizer {
       this.subDim = new Array(this.books).fill(x.dim);
       this.codebooks = [];
       const iters = opts.kmeansIters ?? 25;
+      this.weightLevels = [];
+      const quantized = this.weightBits < 16;
       const r = x.clone();
       const w = new Uint16Array(x.rows);
       for (let m = 0; m < this.books; m++) {
@@ -53,12 +76,21 @@ export class WeightedResidualQuantizer extends CodebookQuantizer {
         });
         this.codebooks.push(km.centroids.data);
         if (km.splits) notes.push(`stage ${m}: ${km.splits} empty clusters split`);
-        if (m + 1 < this.books) {
+        if (m + 1 < this.books || quantized) {
           const { ids, dists } = await nearest(r, bookMatrix(this, m), 'ip');
-          this.applyStage(r, m, ids, dists, new Uint16Array(x.rows), w, 0, 1);
+          if (quantized) this.weightLevels.push(lloydMax(this.rawWeights(r, dists), 2 ** this.weightBits));
+          if (m + 1 < this.books) this.applyStage(r, m, ids, dists, new Uint16Array(x.rows), w, 0, 1);
         }
       }
+      if (quantized) notes.push(`wrvq: weights in ${this.weightBits} bits, ${2 ** this.weightBits} levels per stage learned on the training rows (Lloyd–Max; ours, not the paper's)`);
     });
+  }
+
+  /** Each row's unrounded weight at this stage: ||r|| ('paper') or r·c ('gain'). */
+  private rawWeights(r: Matrix, dots: Float32Array): Float64Array {
+    const out = new Float64Array(r.rows);
+    for (let i = 0; i < r.rows; i++) out[i] = this.weightRule === 'paper' ? rowNorm(r.data, i * r.dim, r.dim) : dots[i];
+    return out;
   }
 
   /**
@@ -72,16 +104,10 @@ export class WeightedResidualQuantizer extends CodebookQuantizer {
   ): void {
     const d = r.dim, rd = r.data, cd = this.codebooks[m];
     const paper = this.weightRule === 'paper';
+    const levels = this.weightBits < 16 ? this.weightLevels[m] : null;
     for (let i = 0; i < r.rows; i++) {
-      let wv: number;
-      if (paper) {
-        let s = 0;
-        for (let j = i * d, e = j + d; j < e; j++) s += rd[j] * rd[j];
-        wv = Math.sqrt(s);
-      } else {
-        wv = dots[i];
-      }
-      const h = toHalf(wv);
+      const wv = paper ? rowNorm(rd, i * d, d) : dots[i];
+      const h = toHalf(levels ? levels[nearestLevel(levels, wv)] : wv);
       const wr = fromHalf(h);
       const k = ids[i];
       codes[i * stride + offset] = k;
@@ -111,17 +137,78 @@ export class WeightedResidualQuantizer extends CodebookQuantizer {
   }
 
   override get config(): Record<string, unknown> {
-    return { ...super.config, weights: this.weightRule };
+    return { ...super.config, weights: this.weightRule, ...(this.weightBits !== 16 && { weightBits: this.weightBits }) };
+  }
+
+  override toJSON(): QuantizerState {
+    const s = super.toJSON();
+    if (this.weightBits < 16) s.extra = { ...s.extra, weightLevels: this.weightLevels.map((l) => Array.from(l)) };
+    return s;
   }
 
   static fromJSON(s: QuantizerState): WeightedResidualQuantizer {
-    return new WeightedResidualQuantizer(s.params.books as number, s.params.size as number, (s.params.weights as WeightRule) ?? 'paper').restoreState(s);
+    const q = new WeightedResidualQuantizer(s.params.books as number, s.params.size as number, (s.params.weights as WeightRule) ?? 'paper', (s.params.weightBits as number | undefined) ?? 16).restoreState(s);
+    q.weightLevels = ((s.extra?.weightLevels as number[][] | undefined) ?? []).map((l) => Float32Array.from(l));
+    return q;
   }
+}
+
+function rowNorm(a: Float32Array, o: number, d: number): number {
+  let s = 0;
+  for (let j = o, e = o + d; j < e; j++) s += a[j] * a[j];
+  return Math.sqrt(s);
+}
+
+/** The index of the level nearest to v in ascending `levels` (the lower one on a tie). */
+export function nearestLevel(levels: Float32Array, v: number): number {
+  let lo = 0, hi = levels.length - 1;
+  if (!(v > levels[0])) return 0;
+  if (v >= levels[hi]) return hi;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (levels[mid] <= v) lo = mid;
+    else hi = mid;
+  }
+  return v - levels[lo] <= levels[hi] - v ? lo : hi;
+}
+
+/**
+ * A scalar quantizer of `values` with `count` levels minimizing the mean squared error (Lloyd–Max:
+ * 1-d k-means, started at the quantiles), each level then rounded to fp16 so that it is stored exactly.
+ * Ascending; a level no value is nearest to keeps its place.
+ */
+export function lloydMax(values: Float64Array, count: number, iters = 50): Float32Array {
+  const v = values.slice().sort();
+  const n = v.length;
+  const lv = new Float64Array(count);
+  if (n === 0) return new Float32Array(count);
+  for (let k = 0; k < count; k++) lv[k] = v[Math.min(n - 1, Math.floor(((k + 0.5) / count) * n))];
+  const sum = new Float64Array(count), cnt = new Float64Array(count);
+  for (let it = 0; it < iters; it++) {
+    sum.fill(0);
+    cnt.fill(0);
+    // the values are sorted, so the cells are consecutive runs: one sweep with a moving boundary
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      while (k + 1 < count && v[i] > (lv[k] + lv[k + 1]) / 2) k++;
+      sum[k] += v[i];
+      cnt[k]++;
+    }
+    let moved = false;
+    for (let c = 0; c < count; c++) {
+      if (cnt[c] === 0) continue;
+      const m = sum[c] / cnt[c];
+      if (m !== lv[c]) { lv[c] = m; moved = true; }
+    }
+    if (!moved) break;
+  }
+  const out = Float32Array.from(lv, (x) => fromHalf(toHalf(x)));
+  return out.sort();
 }
 
 export const descriptor = defineQuantizer({
   id: 'wrvq',
-  describe: 'weight residual vector quantization (paper eq. 8), fp16 weights (books from 1 to 64, size from 2 to 65536, weights paper or gain)',
+  describe: 'weight residual vector quantization (paper eq. 8), fp16 weights, or 8/4-bit weights with weightBits (ours) (books from 1 to 64, size from 2 to 65536, weights paper or gain)',
   params: {
     books: BOOKS,
     size: SIZE,
@@ -129,8 +216,16 @@ export const descriptor = defineQuantizer({
       default: 'paper', choices: WEIGHT_RULES,
       describe: "weight rule: 'paper' (the residual length, eq. 8 as written) or 'gain' (the projection on the codeword, the optimal scale). Default 'paper'; same bits, 'gain' has lower loss",
     },
+    weightBits: {
+      default: 16, min: 4, max: 16,
+      describe: "bits per stored weight: 16 (fp16, the paper's; default), 8 or 4 (ours, not the paper's: an index into 2^bits levels per stage learned on the training rows); fewer bits per vector, a little more loss",
+    },
   },
-  create: (p) => new WeightedResidualQuantizer(p.books, p.size, p.weights as WeightRule),
+  create: (p) => {
+    const bits = p.weightBits;
+    if (!WEIGHT_BITS.includes(bits)) throw new InputError(`--weight-bits: wrvq parameter 'weightBits' must be 16 (fp16, the paper's), 8 or 4, got ${bits}.`);
+    return new WeightedResidualQuantizer(p.books, p.size, p.weights as WeightRule, bits);
+  },
   fromJSON: (s) => WeightedResidualQuantizer.fromJSON(s),
   cost: (p, w) => {
     const { books: b, size: s } = p, d = w.shape.dim, n = w.trainRows;

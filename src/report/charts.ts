@@ -15,6 +15,8 @@
  *   loss-vs-size-<dataset>     loss against the codebook size (paper Fig. 5)
  *   rate-distortion-<dataset>  loss against honest bits per vector, per quantizer, with the Gaussian
  *                              bound as a line (equal-bits view)
+ *   loss-after-stage-<dataset> loss after each stage of RVQ / WRVQ / AVQ, one line per method
+ *                              (src/eval/stage-diagnostics.ts)
  *   mteb-<model>               main_score per task, original vs each quantized variant (Fig. 6)
  *   insert-<cell>              seconds and memory change per insert batch (Fig. 7)
  */
@@ -318,6 +320,40 @@ async function rateDistortion(view: RunView, dataset: string): Promise<ChartImag
     } as ChartConfiguration);
 }
 
+/** The loss after each stage, one line per quantizer family and book size (its run with the most books). */
+async function lossAfterStage(view: RunView, dataset: string): Promise<ChartImage | null> {
+  const best = new Map<string, { label: string; bits: number; stages: { stage: number; loss: number; cosine?: number | null }[] }>();
+  for (const q of view.quant.filter((x) => x.dataset === dataset)) {
+    const st = (q.r as { stages?: unknown }).stages;
+    if (!Array.isArray(st) || st.length < 2 || !st.every((s) => typeof s?.loss === 'number' && typeof s?.stage === 'number')) continue;
+    const key = `${q.family} · ${q.r.size} codewords`;
+    const prev = best.get(key);
+    if (!prev || st.length > prev.stages.length) best.set(key, { label: q.r.label, bits: q.r.bitsPerVector, stages: st });
+  }
+  if (best.size === 0) return null;
+  const col = colours([...best.keys()]);
+  const datasets = [...best.entries()].map(([name, b]) => ({
+    label: name, showLine: true, borderColor: col.get(name)!, backgroundColor: col.get(name)!, pointRadius: 4, borderWidth: 2,
+    data: b.stages.map((s): ChartPoint => ({
+      x: s.stage, y: s.loss,
+      tip: [b.label, `${b.bits} bits/vector in all`, `after stage ${s.stage} of ${b.stages.length}: loss ${fmt(s.loss)}`, ...(typeof s.cosine === 'number' ? [`cos(residual, added): ${fmt(s.cosine)}`] : [])],
+    })),
+  }));
+  return render(`loss-after-stage-${slug(dataset)}`, `Loss after each stage: ${dataset}`,
+    "Quantization loss (mean ||x − x̂||² on held-out rows) of the reconstruction from the first m books (x) of each RVQ / WRVQ / AVQ run, one line per quantizer and book size (its run with the most books). A line that turns up means later stages add error: WRVQ's 'paper' weight (the residual length) does so once the best codeword is more than 60° from the residual, cos < 1/2 (see the per-stage table's cos column).",
+    null, {
+      type: 'scatter',
+      data: { datasets },
+      options: {
+        plugins: { ...titleOpts(`Loss after each stage on ${dataset}`, 'one line per quantizer; the last point is its loss'), ...vq({ toggleAxes: ['y'] }) },
+        scales: {
+          x: { type: 'linear', ticks: { stepSize: 1 }, title: axisTitle('stage (books used so far)') },
+          y: { type: 'linear', title: metricAxisTitle('loss', 'y', { name: 'loss after the stage = mean ||x − x̂_m||²' }) },
+        },
+      },
+    } as ChartConfiguration);
+}
+
 async function mtebCharts(view: RunView): Promise<ChartImage[]> {
   const out: ChartImage[] = [];
   for (const model of [...new Set(view.mteb.map((t) => t.model))]) {
@@ -397,6 +433,7 @@ export async function renderCharts(view: RunView): Promise<ChartImage[]> {
     push(await rateDistortion(view, d));
     push(await lossVs(view, d, 'books'));
     push(await lossVs(view, d, 'size'));
+    push(await lossAfterStage(view, d));
   }
   for (const d of view.datasets) {
     push(await recallQps(view, d));

@@ -45,6 +45,10 @@ export function layout(run: string, tables: Table[], charts: ChartImage[], expor
       id: 'quantizers', title: 'Quantizers', intro: 'Loss at equal bits first: a quantizer that stores more bits per vector is expected to reach a lower loss.',
       tables: tablesOf(tables, 'quantize', 'rd-bound'), charts: chartsOf(charts, 'rate-distortion-', 'loss-vs-books-', 'loss-vs-size-'),
     },
+    {
+      id: 'stages', title: 'Per-stage diagnostics', intro: 'What each codebook adds, stage by stage, on the held-out rows: where the loss stops falling, how many codewords are used, and how WRVQ\'s weights are spread.',
+      tables: tablesOf(tables, 'stages'), charts: chartsOf(charts, 'loss-after-stage-'),
+    },
     { id: 'indexes', title: 'Indexes', intro: null, tables: tablesOf(tables, 'index'), charts: chartsOf(charts, 'recall-qps-', 'build-time-', 'memory-') },
     { id: 'insert', title: 'Incremental insert', intro: null, tables: tablesOf(tables, 'insert'), charts: chartsOf(charts, 'insert-') },
     { id: 'mteb', title: 'MTEB: original vs quantized embeddings', intro: null, tables: tablesOf(tables, 'mteb'), charts: chartsOf(charts, 'mteb-') },

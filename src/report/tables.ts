@@ -9,7 +9,8 @@ import { DATASETS } from '../data/load.js';
 import type { CellResult } from '../run/result.js';
 import { metricInfo } from '../eval/metric-registry.js';
 import type { IndexRecord } from '../run/index-job.js';
-import { boundAt, cellDataset, cellMethod, type Interval, type RunView } from './model.js';
+import type { StageDiagnostics } from '../eval/stage-diagnostics.js';
+import { boundAt, cellDataset, cellMethod, type Interval, type QuantRow, type RunView } from './model.js';
 import { indexRanking, mtebDiff, QUANT_RANK_RULE, INDEX_RANK_RULE, quantRanking, type Ranked } from './ranking.js';
 import type { Rescored, StaleNote } from './rescore.js';
 import {
@@ -446,11 +447,61 @@ export function paperTable(): Table {
   };
 }
 
+/** The per-stage diagnostics a quantize result carries (rvq, wrvq, avq), read defensively: null when absent or malformed. */
+export function stagesOf(q: QuantRow): StageDiagnostics[] | null {
+  const st = (q.r as { stages?: unknown }).stages;
+  if (!Array.isArray(st) || st.length === 0) return null;
+  const ok = st.every((x) => typeof x === 'object' && x !== null && typeof (x as StageDiagnostics).loss === 'number' && typeof (x as StageDiagnostics).stage === 'number');
+  return ok ? (st as StageDiagnostics[]) : null;
+}
+
+const BLOCKS = '▁▂▃▄▅▆▇█';
+/** A histogram as one line of block characters, scaled to its largest bin. */
+export function sparkline(counts: number[]): string {
+  const top = Math.max(0, ...counts);
+  return counts.map((c) => (top > 0 && c > 0 ? BLOCKS[Math.min(7, Math.floor((c / top) * 7.999))] : ' ')).join('');
+}
+
+/** Loss, residual norms, alignment, code usage and WRVQ's weights after every stage of each staged quantizer. */
+export function stageTable(view: RunView): Table | null {
+  const rows: TableRow[] = [];
+  const withStages = view.quant.map((q) => ({ q, st: stagesOf(q) })).filter((x): x is { q: QuantRow; st: StageDiagnostics[] } => x.st !== null);
+  if (withStages.length === 0) return null;
+  withStages.sort((a, b) => (a.q.dataset < b.q.dataset ? -1 : a.q.dataset > b.q.dataset ? 1 : 0) || (a.q.r.label < b.q.r.label ? -1 : a.q.r.label > b.q.r.label ? 1 : 0));
+  for (const { q, st } of withStages) {
+    st.forEach((s, i) => {
+      const prev = i > 0 ? st[i - 1].loss : null;
+      const w = s.weights;
+      rows.push({
+        source: 'ours',
+        cells: [
+          'ours', q.dataset, q.r.label, String(q.r.bitsPerVector), String(s.stage), num(s.loss), prev !== null && prev > 0 ? num(s.loss / prev, 4) : DASH,
+          num(s.residualNorm.mean), `${num(s.residualNorm.p10)} / ${num(s.residualNorm.p50)} / ${num(s.residualNorm.p90)}`,
+          num(s.cosine, 3), `${num(s.perplexity, 4)} of ${s.size}`, String(s.dead),
+          w ? `${num(w.mean)} [${num(w.min)}, ${num(w.max)}]` : DASH, w ? sparkline(w.counts) : DASH,
+        ],
+      });
+    });
+  }
+  return {
+    id: 'stages', title: 'Per-stage diagnostics (RVQ, WRVQ, AVQ)',
+    notes: [
+      `Measured on the held-out rows and their codes (src/eval/stage-diagnostics.ts): after stage m the reconstruction is the sum of the first m books' (weighted) codewords. "loss" = mean ||x − x̂_m||², and at the last stage it is the quantizer's loss; "× previous" = loss after this stage over loss after the one before (above 1: the stage made things worse).`,
+      `residual norm ||x − x̂_m||: mean and the 10th / 50th / 90th percentiles over rows. cos = mean cosine between the residual before the stage and the vector the stage adds; with WRVQ's 'paper' weight (the residual length) a stage shrinks the residual only where cos > 1/2, since ||r − ||r|| c||² = ||r||² (2 − 2 cos), while the 'gain' weight (the projection) always leaves ||r||² (1 − cos²).`,
+      'Code usage per book: perplexity = exp(entropy of the code frequencies) (equals the book size when all codewords are used equally, 1 when one takes every row) and dead = codewords no held-out row chose.',
+      `WRVQ weights: mean [min, max] of the stage's stored weights and their histogram in 16 equal bins over [min, max] (as stored: fp16, or the learned levels with weightBits 8 / 4, which are ours, not the paper's).`,
+      dataNote([...new Set(withStages.map((x) => x.q.dataset))]),
+    ],
+    header: ['source', 'dataset', 'quantizer', 'bits/vector', 'stage', 'loss after stage ↓', '× previous', 'residual norm, mean', 'residual norm p10 / p50 / p90', 'cos(residual, added)', 'perplexity', 'dead codewords', 'weights mean [min, max]', 'weights histogram'],
+    rows,
+  };
+}
+
 /** All tables, in report order; sections without data are left out. */
 export function allTables(rescored: Rescored): Table[] {
   const view = rescored.view;
   return [
     runTable(view), environmentTable(view.run.cells), statusTable(view),
-    quantizeTable(rescored), rdTable(view), indexTable(rescored), ...insertTables(view), ...mtebTables(rescored), paperTable(),
+    quantizeTable(rescored), rdTable(view), stageTable(view), indexTable(rescored), ...insertTables(view), ...mtebTables(rescored), paperTable(),
   ].filter((t): t is Table => t !== null);
 }

@@ -13,6 +13,7 @@ import { loadDataset } from '../data/load.js';
 import { honestCompressionRatio, paperCompressionRatio, quantizationLoss, rowSquaredErrors } from '../eval/quantization.js';
 import { bootstrapMean } from '../eval/bootstrap.js';
 import { writePerItem } from '../eval/per-item-files.js';
+import { STAGED_METHODS, stageDiagnostics, type StageDiagnostics } from '../eval/stage-diagnostics.js';
 import { join } from 'node:path';
 import { createQuantizer, quantizerDescriptor, quantizerLabel, resolveQuantizerParams, type QuantizerGiven, type QuantizerId, type QuantizerParamsOf } from '../quant/registry.js';
 import { TRAINERS } from '../quant/trainers/run.js';
@@ -90,6 +91,8 @@ export interface QuantizeResult {
   relativeLoss: number;
   /** 95% bootstrap interval of the loss over the held-out rows (absent in older results). */
   lossCI?: { lo: number; hi: number };
+  /** Per-stage diagnostics on the held-out rows (rvq, wrvq, avq; src/eval/stage-diagnostics.ts): loss after each stage, residual norms, code usage, WRVQ's weights. Absent for other methods and in older results. */
+  stages?: StageDiagnostics[];
   /** Where the per-row squared errors went (only when asked): relative to the raw folder, or to the run folder in a cell's result. Their in-order mean is `loss`, bit for bit. */
   raw?: { rowErrors: string };
   trainSeconds: number;
@@ -141,6 +144,7 @@ export async function runQuantize<I extends string>(job: QuantizeJob<I>): Promis
   const { loss, relativeLoss } = measured;
   const rowErrors = rowSquaredErrors(evalSet, decoded);
   const { lo, hi } = bootstrapMean(rowErrors, { seed, level: 0.95, resamples: 1000 });
+  const stages = STAGED_METHODS.includes(d.id) ? stageDiagnostics(q, evalSet, codes).stages : undefined;
   const rawName = job.rawName?.(spec) ?? ROW_ERRORS_FILE;
   if (job.raw !== undefined) writePerItem(join(job.raw, rawName), rowErrors);
   return {
@@ -161,6 +165,7 @@ export async function runQuantize<I extends string>(job: QuantizeJob<I>): Promis
     loss,
     relativeLoss,
     lossCI: { lo, hi },
+    ...(stages && { stages }),
     ...(job.raw !== undefined && { raw: { rowErrors: rawName } }),
     trainSeconds: report.seconds,
     encodeSeconds,
