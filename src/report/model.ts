@@ -138,7 +138,9 @@ export function cellMethod(c: CellResult): string {
 }
 
 export function quantFamily(r: QuantizeResult): string {
-  return [r.method, r.trainer, r.weights ? `weights=${r.weights}` : null, r.beam !== null && r.method === 'rvq' ? `beam=${r.beam}` : null].filter(Boolean).join(' · ');
+  // WRVQ with quantized weights (ours) is its own series; fp16 weights (16, the paper's) are the default
+  const weightBits = r.params?.weightBits !== undefined && r.params.weightBits !== 16 ? `weightBits=${String(r.params.weightBits)}` : null;
+  return [r.method, r.trainer, r.weights ? `weights=${r.weights}` : null, weightBits, r.beam !== null && r.method === 'rvq' ? `beam=${r.beam}` : null].filter(Boolean).join(' · ');
 }
 
 function mtebVariant(v: unknown, fallbackName: string): MtebVariant | null {

@@ -51,7 +51,7 @@ test('canonical labels: every parameter, canonical names, declaration order', ()
   assert.equal(quantizerLabel('pq'), 'pq:m=4,nbits=8');
   assert.equal(quantizerLabel('rvq', { books: 12 }), 'rvq:books=12,size=256,beam=5');
   assert.equal(quantizerLabel('avq'), 'avq:books=4,size=256,beam=1');
-  assert.equal(quantizerLabel('wrvq', { weights: 'gain' }), 'wrvq:books=4,size=256,weights=gain');
+  assert.equal(quantizerLabel('wrvq', { weights: 'gain' }), 'wrvq:books=4,size=256,weights=gain,weightBits=16');
   assert.equal(quantizerLabel('pq', { books: 12, size: 256 }), 'pq:m=12,nbits=8', 'aliases resolve before labelling');
 });
 
@@ -95,7 +95,7 @@ test('grammar: quotes, a piece without =, trailing comma, empty value or item, t
   assert.deepEqual(splitSpec('faiss:factory=IVF1024,PQ50np,nprobe=16', '--q').params, [['factory', 'IVF1024,PQ50np'], ['nprobe', '16']]);
   assert.deepEqual(splitSpec(' rvq : beam=2 , books=3 ', '--q'), { id: 'rvq', params: [['beam', '2'], ['books', '3']] });
   assert.deepEqual(parseQuantizerSpec('rvq(books=8,beam=2)'), { id: 'rvq', params: { books: 8, size: 256, beam: 2 } });
-  assert.deepEqual(parseQuantizerSpec('wrvq:weights="gain"'), { id: 'wrvq', params: { books: 4, size: 256, weights: 'gain' } });
+  assert.deepEqual(parseQuantizerSpec('wrvq:weights="gain"'), { id: 'wrvq', params: { books: 4, size: 256, weights: 'gain', weightBits: 16 } });
   assert.deepEqual(splitSpec('wrvq', '--q'), { id: 'wrvq', params: [] });
   await inputError(() => splitSpec('wrvq:books', '--q'), /^--q: 'books' in 'wrvq:books' is not name=value\.$/);
   await inputError(() => splitSpec('wrvq:books=2,', '--q'), /'wrvq:books=2,' ends with a comma/);

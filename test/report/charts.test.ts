@@ -41,7 +41,7 @@ type Dataset = { label: string; data: ChartPoint[]; series?: string };
 const datasets = (c: ChartImage) => c.config.data.datasets as unknown as Dataset[];
 
 test('charts: every configuration is plain JSON (what the page embeds is what the PNG was drawn from)', () => {
-  assert.equal(charts.length, 8);
+  assert.equal(charts.length, 9);
   for (const c of charts) {
     assertPlainJson(c.config);
     assert.deepEqual(JSON.parse(JSON.stringify(c.config)), c.config, c.id);

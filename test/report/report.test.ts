@@ -143,7 +143,7 @@ function pngSize(buf: Buffer): { width: number; height: number } {
 test('charts: one valid PNG of sensible size per chart whose data exist', () => {
   const ids = files.charts.map((p) => p.replace(/^.*\//, '').replace(/\.png$/, '')).sort();
   assert.deepEqual(ids, [
-    'build-time-synthetic-gmm', 'insert-insert-wrvq', 'loss-vs-books-synthetic-gmm', 'loss-vs-size-synthetic-gmm',
+    'build-time-synthetic-gmm', 'insert-insert-wrvq', 'loss-after-stage-synthetic-gmm', 'loss-vs-books-synthetic-gmm', 'loss-vs-size-synthetic-gmm',
     'memory-synthetic-gmm', 'mteb-fixture-model', 'rate-distortion-synthetic-gmm', 'recall-qps-synthetic-gmm',
   ]);
   for (const p of files.charts) {
@@ -160,7 +160,7 @@ test('charts: a run with only quantizer cells gets only the quantizer charts', a
   for (const f of readdirSync(dir)) if (!f.startsWith('quantize-') && f !== 'run.json') rmSync(join(dir, f));
   const r = await writeReport(dir, join(tmp, 'quant-only-report'));
   const ids = r.charts.map((p) => p.replace(/^.*\//, '')).sort();
-  assert.deepEqual(ids, ['loss-vs-books-synthetic-gmm.png', 'loss-vs-size-synthetic-gmm.png', 'rate-distortion-synthetic-gmm.png']);
+  assert.deepEqual(ids, ['loss-after-stage-synthetic-gmm.png', 'loss-vs-books-synthetic-gmm.png', 'loss-vs-size-synthetic-gmm.png', 'rate-distortion-synthetic-gmm.png']);
   assert.deepEqual(r.exports, []);
   const page = readFileSync(r.html, 'utf8');
   assert.doesNotMatch(page, /Recall–QPS/);
@@ -308,7 +308,7 @@ test('cli: vqbench report <run> --out writes the report; a bad folder is one use
   const r = runCli(['report', runDir, '--out', out]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /report: .*index\.html/);
-  assert.match(r.stdout, /charts: 8 PNGs/);
+  assert.match(r.stdout, /charts: 9 PNGs/);
   assert.ok(existsSync(join(out, 'index.html')) && existsSync(join(out, 'report.md')));
   assertUserError(runCli(['report', join(tmp, 'no-such-run')]), /no-such-run: no such run folder/);
 });
