@@ -27,7 +27,7 @@ import { sharedFixtureRun } from './fixtures.js';
 // The page's globals inside page.evaluate: the project compiles without the DOM library (it would
 // retype Node's timers everywhere), so they are declared here, untyped.
 /* eslint-disable @typescript-eslint/no-explicit-any */
-declare const document: any, window: any;
+declare const document: any, window: any, requestAnimationFrame: any;
 type HTMLCanvasElement = any;
 type HTMLElement = any;
 
@@ -176,10 +176,14 @@ test('browser: a legend click hides a method\'s frontier and its faint points to
   const s0 = await state();
   assert.ok(s0.legend.every((t: string) => t.endsWith(' (frontier)')), `the faint series are not listed: ${s0.legend}`);
   const series = s0.legend[0].replace(/ \(frontier\)$/, '');
+  // chart.js handles events on the next animation frames: let two pass before reading the state
+  const settle = () => page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(null)))));
   await page.mouse.click(s0.click.x, s0.click.y);
+  await settle();
   const s1 = await state();
   for (const [label, visible] of s1.visible) assert.equal(visible, !label.startsWith(`${series} `), label);
-  await page.mouse.click(s0.click.x, s0.click.y);
+  await page.mouse.click(s1.click.x, s1.click.y); // coordinates read again: the page may have scrolled
+  await settle();
   assert.ok((await state()).visible.every(([, v]: [string, boolean]) => v), 'a second click shows them again');
 });
 
