@@ -3,7 +3,9 @@
 
 Run with Debian's interpreter (python3-numpy + faiss 1.7.3):
 
-    /usr/bin/python3 scripts/make-opq-fixtures.py [--out test/fixtures/opq-faiss.json]
+    OMP_NUM_THREADS=1 /usr/bin/python3 scripts/make-opq-fixtures.py [--out test/fixtures/opq-faiss.json]
+
+(about 4 minutes on one core; with OpenMP threads on a busy 2-core machine it is far slower).
 
 On test/fixtures/data/glove-sample.npy (1,000 normalized GloVe rows, d = 100: the first 800 train,
 the last 200 are held out, as test/quant/opq.test.ts splits them), for each M in MS it records the
