@@ -195,7 +195,7 @@ function icm(k: Uint16Array, unary: Float32Array, gram: Float32Array, M: number,
 
 export const descriptor = defineQuantizer({
   id: 'avq',
-  describe: 'additive quantization (LSQ++-style ICM encoding, least-squares codebooks; books from 1 to 64, size from 2 to 65536, beam from 1 to 64)',
+  describe: 'additive quantization, the LSQ family (the paper\'s "AVQ"; not the anisotropic VQ of the ScaNN literature, which is `scann` here): LSQ++-style ICM encoding, least-squares codebooks; books from 1 to 64, size from 2 to 65536, beam from 1 to 64',
   params: {
     books: BOOKS,
     size: SIZE,

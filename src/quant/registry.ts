@@ -17,9 +17,11 @@ import { descriptor as avq } from './avq.js';
 import { descriptor as binary } from './binary.js';
 import type { CodebookQuantizer } from './codebook-quantizer.js';
 import type { QuantizerDescriptor } from './descriptor.js';
+import { descriptor as opq } from './opq.js';
 import { descriptor as pq } from './pq.js';
 import { descriptor as rabitq } from './rabitq.js';
 import { descriptor as rvq } from './rvq.js';
+import { descriptor as scann } from './scann.js';
 import { descriptor as sq } from './sq.js';
 import type { QuantizerState } from './types.js';
 import { descriptor as wrvq } from './wrvq.js';
@@ -33,6 +35,8 @@ const LIST = [
   sq,
   binary,
   rabitq,
+  opq,
+  scann,
 ] as const;
 
 export const QUANTIZERS: Readonly<Record<string, Readonly<QuantizerDescriptor>>> = frozenRegistry('quantizer', LIST as readonly QuantizerDescriptor<any>[], (d) => d.id);

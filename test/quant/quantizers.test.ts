@@ -78,7 +78,7 @@ for (const id of BOOK_IDS) {
   test(`${id}: decode(encode(sum of codewords)) is exact`, () => {
     const books = 4, size = 8, d = 16;
     const q = createQuantizer(id, pickQuantizerParams(id, { books, size, weights: 'gain', beam: 1 }));
-    orthogonalCodebooks(q, books, size, d, id === 'pq');
+    orthogonalCodebooks(q, books, size, d, ['pq', 'opq', 'scann'].includes(id));
     const n = 50;
     const x = Matrix.zeros(n, d);
     const scales = [1.5, 0.75, 0.375, 0.1875]; // exact in fp16, decreasing so greedy order is right
