@@ -25,7 +25,7 @@ import { kmeans } from '../core/kmeans.js';
 import { Matrix } from '../core/matrix.js';
 import { nearest, nearestSync } from '../core/parallel.js';
 import { Rng } from '../core/rng.js';
-import { polarFactor, randomRotation } from './binary.js';
+import { centred, columnMeans, polarFactor, randomRotation, rotateRows, transpose } from './rotation.js';
 import { CodebookQuantizer, bookMatrix, emptyCodes, subColumns } from './codebook-quantizer.js';
 import { defineQuantizer } from './descriptor.js';
 import { ProductQuantizer, descriptor as pqDescriptor } from './pq.js';
@@ -77,7 +77,7 @@ export class OptimizedProductQuantizer extends CodebookQuantizer {
     // the rotation, on a centred sample
     const sample = x.rows > OPQ_MAX_TRAIN_ROWS ? x.selectRows(new Rng(seed).sample(x.rows, OPQ_MAX_TRAIN_ROWS)) : x;
     if (sample !== x) notes.push(`OPQ rotation learned on a seeded sample of ${OPQ_MAX_TRAIN_ROWS} of the ${x.rows} training rows`);
-    const xc = centred(sample);
+    const xc = centredMatrix(sample);
     this.setRotation(randomRotation(d, seed));
     const n = xc.rows, xcT = transpose(xc.data, n, d);
     let centroids: Matrix[] | null = null;
@@ -137,7 +137,7 @@ export class OptimizedProductQuantizer extends CodebookQuantizer {
   /** X Rᵀ (rows y = R x); x itself before training. */
   rotate(x: Matrix): Matrix {
     if (!this.r32) return x;
-    return new Matrix(product(x.data, x.rows, this.dim, this.r32), x.rows, this.dim);
+    return new Matrix(rotateRows(x.data, x.rows, this.dim, this.r32), x.rows, this.dim);
   }
 
   encode(x: Matrix): Codes {
@@ -155,7 +155,7 @@ export class OptimizedProductQuantizer extends CodebookQuantizer {
   override decode(codes: Codes): Matrix {
     const y = super.decode(codes);
     if (!this.rt32) return y;
-    return new Matrix(product(y.data, codes.n, this.dim, this.rt32), codes.n, this.dim);
+    return new Matrix(rotateRows(y.data, codes.n, this.dim, this.rt32), codes.n, this.dim);
   }
 
   /** The k-means codebook update, in the rotated space (x given in the original one). */
@@ -177,30 +177,8 @@ export class OptimizedProductQuantizer extends CodebookQuantizer {
 }
 
 /** The rows minus their mean (float32). */
-function centred(x: Matrix): Matrix {
-  const d = x.dim, mu = new Float64Array(d);
-  for (let i = 0; i < x.rows; i++) for (let j = 0; j < d; j++) mu[j] += x.data[i * d + j];
-  for (let j = 0; j < d; j++) mu[j] /= x.rows;
-  const out = Matrix.zeros(x.rows, d);
-  for (let i = 0; i < x.rows; i++) for (let j = 0; j < d; j++) out.data[i * d + j] = x.data[i * d + j] - mu[j];
-  return out;
-}
-
-/** Rows of v (n × d) against the rows of m (d × d): out[i][a] = v_i · m_a (the wasm kernel, in blocks). */
-function product(v: Float32Array, n: number, d: number, m: Float32Array): Float32Array {
-  const out = new Float32Array(n * d);
-  const block = 4096;
-  for (let i0 = 0; i0 < n; i0 += block) {
-    const nb = Math.min(block, n - i0);
-    innerProducts(v, i0 * d, nb, m, 0, d, d, out.subarray(i0 * d, (i0 + nb) * d), d);
-  }
-  return out;
-}
-
-function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
-  const t = new Float32Array(rows * cols);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = a[i * cols + j];
-  return t;
+function centredMatrix(x: Matrix): Matrix {
+  return new Matrix(centred(x, columnMeans(x)), x.rows, x.dim);
 }
 
 /** Largest |R Rᵀ − I|. */

@@ -27,9 +27,8 @@
  */
 import { InputError } from '../core/errors.js';
 import { Matrix } from '../core/matrix.js';
-import { innerProducts } from '../core/distance.js';
 import { RATES } from '../core/cost.js';
-import { randomRotation } from './binary.js';
+import { randomRotation, rotateRows } from './rotation.js';
 import { CodebookQuantizer, emptyCodes } from './codebook-quantizer.js';
 import { defineQuantizer } from './descriptor.js';
 import type { Codes, QuantizerState, TrainOptions, TrainReport } from './types.js';
@@ -135,7 +134,7 @@ export class RabitqQuantizer extends CodebookQuantizer {
   /** R v for each row v of x (n × D): out[i][j] = R_j · x_i. */
   rotate(x: Float32Array, n: number): Float32Array {
     this.assertTrained();
-    return rows(x, n, this.dim, this.rot32!);
+    return rotateRows(x, n, this.dim, this.rot32!);
   }
 
   /** Rows minus the centroid. */
@@ -187,7 +186,7 @@ export class RabitqQuantizer extends CodebookQuantizer {
       const s = gn > 0 ? (norm * ipf) / gn : 0;
       for (let j = 0; j < d; j++) rot[t * d + j] = s * g[j];
     }
-    const out = rows(rot, n, d, this.rotT32!), c = this.centre!;
+    const out = rotateRows(rot, n, d, this.rotT32!), c = this.centre!;
     for (let t = 0; t < n; t++) for (let j = 0; j < d; j++) out[t * d + j] += c[j];
     return new Matrix(out, n, d);
   }
@@ -279,16 +278,6 @@ export function boundConfidence(epsilon0: number, d: number): number {
     return (s * h) / 3;
   };
   return Math.min(1, simpson(Math.min(epsilon0, lim)) / simpson(lim));
-}
-
-/** out[i][j] = x_i · m_j for the n rows of x and the d rows of m (d × d), in blocks through the kernel. */
-function rows(x: Float32Array, n: number, d: number, m: Float32Array): Float32Array {
-  const out = new Float32Array(n * d), block = 4096;
-  for (let i0 = 0; i0 < n; i0 += block) {
-    const nb = Math.min(block, n - i0);
-    innerProducts(x, i0 * d, nb, m, 0, d, d, out.subarray(i0 * d, (i0 + nb) * d), d);
-  }
-  return out;
 }
 
 export const descriptor = defineQuantizer({
