@@ -136,7 +136,7 @@ test('validation: the first bad field is named in one sentence', () => {
     [(t) => { t.grid.inserts![0].batches = []; }, /^grid\.inserts\[0\]\.batches must be a non-empty list of positive integers or \{"small": \[\.\.\.\], "full": \[\.\.\.\]\}, got \[\]\.$/],
     [(t) => { t.grid = {}; }, /^grid lists no cells/],
     [(t) => { t.grid = { quantizers: [{ method: 'pq' }] }; }, /^grid is missing the field 'datasets'/],
-    [(t) => { t.grid.mteb![0].quantizers![0].method = 'opq'; }, /^grid\.mteb\[0\]\.quantizers\[0\]\.method names an unknown quantizer 'opq'/],
+    [(t) => { t.grid.mteb![0].quantizers![0].method = 'lsq'; }, /^grid\.mteb\[0\]\.quantizers\[0\]\.method names an unknown quantizer 'lsq'/],
   ];
   for (const [edit, re] of cases) assert.match(problem(edit), re);
   const p = writeTask('{"name": "x",');
