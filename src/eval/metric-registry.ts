@@ -157,6 +157,22 @@ function orNull(f: () => number): number | null {
   }
 }
 
+/** The arguments ./ann.ts's id recalls take for one run: returned ids, the run's truth ids, nq, both k's and the count scored. */
+function idArgs(run: RawRun, truth: MetricTruth, opts: MetricOptions | undefined) {
+  return [run.neighbors, truth.ids.subarray(0, run.nq * truth.k), run.nq, run.k, truth.k, countOf(run, truth, opts)] as const;
+}
+
+/** `compute` and `perQuery` of a recall over ids (recall@k, nnRecall@k) from its averaged and per-query forms in ./ann.ts. */
+function idRecall(mean: typeof recallAtK, perQuery: typeof recallPerQuery): Pick<MetricDef, 'compute' | 'perQuery'> {
+  return {
+    compute: (run, truth, opts) => {
+      const args = idArgs(run, truth, opts);
+      return orNull(() => mean(...args));
+    },
+    perQuery: (run, truth, opts) => perQuery(...idArgs(run, truth, opts)),
+  };
+}
+
 const percentile = (id: string, p: number): MetricDef => ({
   id, name: `p${p} latency`, unit: 'ms', higherIsBetter: false, family: 'timing',
   definition: `the ${p}th percentile of the per-query search times (numpy's linear interpolation), in milliseconds (ann-benchmarks' ${id}); null when a time is not finite`,
@@ -228,20 +244,12 @@ const LIST: MetricDef[] = [
   {
     id: 'recall', name: 'Set recall', unit: 'fraction', higherIsBetter: true, family: 'quality',
     definition: "vqbench's recall@k: |first k returned ids ∩ true top-k ids| / k, averaged over queries (ids only, no distance ties; -1 padding and duplicates never count); null when no query has a true neighbour",
-    compute: (run, truth, opts) => {
-      const k = countOf(run, truth, opts);
-      return orNull(() => recallAtK(run.neighbors, truth.ids.subarray(0, run.nq * truth.k), run.nq, run.k, truth.k, k));
-    },
-    perQuery: (run, truth, opts) => recallPerQuery(run.neighbors, truth.ids.subarray(0, run.nq * truth.k), run.nq, run.k, truth.k, countOf(run, truth, opts)),
+    ...idRecall(recallAtK, recallPerQuery),
   },
   {
     id: 'nnRecall', name: 'NN recall', unit: 'fraction', higherIsBetter: true, family: 'quality',
     definition: "vqbench's nnRecall@k (1-recall@k): the fraction of queries whose true nearest neighbour is among the first k returned ids; null when no query has a true neighbour",
-    compute: (run, truth, opts) => {
-      const k = countOf(run, truth, opts);
-      return orNull(() => nnRecallAtK(run.neighbors, truth.ids.subarray(0, run.nq * truth.k), run.nq, run.k, truth.k, k));
-    },
-    perQuery: (run, truth, opts) => nnRecallPerQuery(run.neighbors, truth.ids.subarray(0, run.nq * truth.k), run.nq, run.k, truth.k, countOf(run, truth, opts)),
+    ...idRecall(nnRecallAtK, nnRecallPerQuery),
   },
 ];
 
