@@ -8,7 +8,7 @@ import { progressBar } from '../core/progress.js';
 import { rebasePerItemPaths, runMteb, type MtebQuantizerSpec } from '../run/mteb.js';
 import { canonicalName } from '../core/params.js';
 import { QUANTIZER_IDS, pickQuantizerParams, quantizerDescriptor, resolveQuantizerParams, splitQuantizerSpec } from '../quant/registry.js';
-import { mtebResultPath, mtebTaskJson } from '../report/exports.js';
+import { mtebResultFiles } from '../report/mteb-results.js';
 import { WEIGHT_RULES } from '../quant/wrvq.js';
 import { fmt, table } from '../core/format.js';
 import type { ParamSpecs } from '../core/params.js';
@@ -54,7 +54,7 @@ export function mtebCommand(y: Argv): Argv {
         .option('train-corpus', { type: 'string', default: 'wordnet-glosses-50k', describe: 'text corpus the quantizers are trained on' })
         .option('out', { type: 'string', describe: 'also write the result JSON to this file (atomically)' })
         .option('raw', { type: 'string', describe: 'also write each variant\'s per-item values (per-query nDCG, per-pair similarities and gold, ...) as .npy files under DIR/<task>/' })
-        .option('output-folder', { type: 'string', describe: "also write MTEB's per-task results JSON: <folder>/<model>[-<quantizer>]/<task>.json" })
+        .option('output-folder', { type: 'string', describe: "also write MTEB's results in its current layout: <folder>/<model>/<revision>/<task>.json, each quantized variant under experiments/<name>/ (output_dtypes_int8, ...), model_meta.json beside" })
         .option('json', { type: 'boolean', default: false, describe: 'print one JSON object on stdout instead of a table' }),
     async (argv) => {
       const flags = readFlags(argv, MTEB_FLAGS);
@@ -89,12 +89,11 @@ export function mtebCommand(y: Argv): Argv {
       if (rawDir !== undefined) rebasePerItemPaths(result, (p) => path.join(rawDir, p));
       if (argv.out) writeFileAtomic(argv.out, JSON.stringify(result, null, 2) + '\n');
       if (argv['output-folder']) {
-        for (const t of result.tasks) {
-          for (const v of t.variants) {
-            const json = mtebTaskJson(t.task, v.scores, v.main_score, v.evaluationSeconds, t.checksum);
-            writeFileAtomic(path.join(argv['output-folder'], mtebResultPath(result.model, v.variant, t.task)), JSON.stringify(json, null, 2) + '\n');
-          }
-        }
+        const rows = result.tasks.flatMap((t) => t.variants.map((v) => ({
+          model: result.model, modelRevision: result.embedderVersion, dim: result.dim, task: t.task, split: t.split, languages: t.languages,
+          datasetRevision: t.checksum, variant: v.variant, scores: v.scores, mainScore: v.main_score, evaluationSeconds: v.evaluationSeconds,
+        })));
+        for (const f of mtebResultFiles(rows)) writeFileAtomic(path.join(argv['output-folder'], f.path), f.data);
       }
       if (argv.json) {
         process.stdout.write(JSON.stringify(result) + '\n');

@@ -1,12 +1,10 @@
 /**
  * Results in the formats the field's tools read.
  *
- * MTEB: one JSON per (model, variant, task) at `mteb/<model>[-<quantizer>]/<task>.json`, in MTEB's
- * per-task results format (the one of mteb < 1.11, which later versions still load):
- *   { dataset_revision?, mteb_dataset_name, mteb_version?, test: { main_score, ...scores, evaluation_time? } }
- * `evaluation_time` is left out when the cell did not record it (MTEB sums it over splits, a null
- * would break that); `mteb_version` is left out (these scores come from vqbench's evaluators, not
- * from the mteb package); nothing else is added at the top level (MTEB reads every other key as a split).
+ * MTEB: MTEB's current results layout under `mteb/results/` (src/report/mteb-results.ts, the same
+ * files `vqbench mteb --output-folder` writes), so `mteb.ResultCache(cache_path="<report>/mteb")`
+ * loads them: `<model>/<revision>/<TaskName>.json` for the original, each quantized variant under
+ * `<model>/<revision>/experiments/<experiment>/`, a model_meta.json beside each.
  *
  * ann-benchmarks: per dataset, `ann-benchmarks/<dataset>.json` and `.csv`, one row per (algorithm,
  * parameters) with the columns of ann-benchmarks' `data_export.py` for the metrics we have:
@@ -18,7 +16,8 @@
  * the run folder (raw/<cell>/…), not copied here.
  */
 import type { ExportFile } from './layout.js';
-import { slug } from './model.js';
+import { slug, type MtebTask } from './model.js';
+import { mtebResultFiles, type MtebResultInput } from './mteb-results.js';
 import type { Rescored } from './rescore.js';
 
 export interface ExportBlob {
@@ -27,50 +26,21 @@ export interface ExportBlob {
   data: string;
 }
 
-export interface MtebTaskJson {
-  dataset_revision?: string;
-  mteb_dataset_name: string;
-  mteb_version?: string;
-  test: Record<string, number>;
-}
-
 export const EXPORT_NOTES = [
-  'MTEB: one results JSON per task and variant, in MTEB\'s per-task format ({ dataset_revision, mteb_dataset_name, test: { main_score, scores…, evaluation_time } }); the original embeddings under mteb/<model>/, each quantized variant under mteb/<model>-<quantizer>/.',
+  'MTEB: one results JSON per task and variant in MTEB\'s current layout ({ dataset_revision, task_name, mteb_version, evaluation_time, kg_co2_emissions, scores: { split: [ { hf_subset, languages, main_score, metrics… } ] } }): the original under mteb/results/<model>/<revision>/, each quantized variant under mteb/results/<model>/<revision>/experiments/<experiment>/ (MTEB v2\'s names: output_dtypes_int8 for sq and binary, quantizer_<spec> for the others), a model_meta.json beside each; mteb.ResultCache(cache_path="<report>/mteb") loads them.',
   'ann-benchmarks: one summary per dataset (JSON and CSV) with the columns of ann-benchmarks\' data_export.py (algorithm, parameters, dataset, count, k-nn, epsilon, largeepsilon, rel, qps, p50, p95, p99, p999, build, indexsize, queriessize), recomputed from the raw result files where the run kept them, plus bitsPerVector, nnRecall and the set recall@count with its 95% interval (recall, recallLo, recallHi). The per-run HDF5 result files themselves stay in the run folder (raw/<cell>/…).',
 ];
 
-function modelDir(model: string): string {
-  return slug(model.replace(/\//g, '__'));
-}
-
-/** One task's scores in MTEB's per-task results format (see the file comment). */
-export function mtebTaskJson(task: string, scores: Record<string, number>, mainScore: number, evaluationSeconds: number | null, revision?: string | null): MtebTaskJson {
-  const test: Record<string, number> = { ...scores, main_score: mainScore };
-  if (evaluationSeconds !== null) test.evaluation_time = evaluationSeconds;
-  return { ...(revision ? { dataset_revision: revision } : {}), mteb_dataset_name: task, test };
-}
-
-/** `<model>[-<variant>]/<task>.json`: the original under the model's folder, each quantized variant beside it. */
-export function mtebResultPath(model: string, variant: string, task: string): string {
-  const dir = variant === 'original' ? modelDir(model) : `${modelDir(model)}-${slug(variant)}`;
-  return `${dir}/${slug(task)}.json`;
+/** The rows of the MTEB layout for a run's MTEB tasks (variants without a main score are left out). */
+export function mtebResultRows(tasks: readonly MtebTask[]): MtebResultInput[] {
+  return tasks.flatMap((t) => t.variants.flatMap((v) => (v.mainScore === null ? [] : [{
+    model: t.model, modelRevision: t.modelRevision, dim: t.dim, task: t.task, split: t.split ?? 'test', languages: t.languages,
+    datasetRevision: t.datasetRevision, variant: v.variant, bitsPerVector: v.bitsPerVector, scores: v.scores, mainScore: v.mainScore, evaluationSeconds: v.evaluationSeconds,
+  }])));
 }
 
 export function mtebExports(rescored: Rescored): ExportBlob[] {
-  const view = rescored.view;
-  const out: ExportBlob[] = [];
-  for (const t of view.mteb) {
-    for (const v of t.variants) {
-      if (v.mainScore === null) continue;
-      const json = mtebTaskJson(t.task, v.scores, v.mainScore, v.evaluationSeconds, t.datasetRevision);
-      out.push({
-        path: `mteb/${mtebResultPath(t.model, v.variant, t.task)}`,
-        what: `MTEB ${t.task}, ${t.model}, ${v.variant}${v.bitsPerVector !== null ? ` (${v.bitsPerVector} bits per vector)` : ''}`,
-        data: JSON.stringify(json, null, 2) + '\n',
-      });
-    }
-  }
-  return out;
+  return mtebResultFiles(mtebResultRows(rescored.view.mteb)).map((f) => ({ ...f, path: `mteb/results/${f.path}` }));
 }
 
 export interface AnnRow {

@@ -79,6 +79,12 @@ export interface MtebTask {
   /** Name of the main metric when the result states it. */
   mainMetric: string | null;
   datasetRevision: string | null;
+  /** The evaluation split and the task's languages, when the result states them. */
+  split: string | null;
+  languages: string[] | null;
+  /** The embedder's version (what changes its vectors) and dimension, when the result states them. */
+  modelRevision: string | null;
+  dim: number | null;
   variants: MtebVariant[];
 }
 
@@ -202,6 +208,10 @@ export function mtebTasks(cells: CellResult[]): MtebTask[] {
           cell: c, model, task, type: typeof t.type === 'string' ? t.type : null,
           mainMetric: typeof t.mainScore === 'string' ? t.mainScore : typeof t.main_metric === 'string' ? t.main_metric : null,
           datasetRevision: typeof t.dataset_revision === 'string' ? t.dataset_revision : typeof t.checksum === 'string' ? t.checksum : null,
+          split: typeof t.split === 'string' ? t.split : null,
+          languages: Array.isArray(t.languages) && t.languages.every((l) => typeof l === 'string') ? (t.languages as string[]) : null,
+          modelRevision: typeof m.embedderVersion === 'string' ? m.embedderVersion : null,
+          dim: numOrNull(m.dim),
           variants,
         });
       }

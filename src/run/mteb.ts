@@ -97,6 +97,8 @@ export interface MtebTaskResult {
   licence: string;
   derived: boolean;
   checksum: string | null;
+  /** The task's languages (ISO 639-1 codes as the task states them), null when it states none. */
+  languages: string[] | null;
   texts: number;
   variants: MtebVariantScores[];
 }
@@ -114,6 +116,8 @@ export interface MtebQuantizerReport {
 export interface MtebRunResult {
   model: string;
   embedderId: string;
+  /** The embedder's version: bumped when its vectors change (the MTEB results' model revision). */
+  embedderVersion: string;
   dim: number;
   /** 32 bits per float32 component: the original's bits per vector. */
   originalBitsPerVector: number;
@@ -271,13 +275,13 @@ export async function runMteb(job: MtebJob): Promise<MtebRunResult> {
     tasks.push({
       task: task.meta.name, type: task.meta.type, mainScore: task.meta.mainScore, split: task.meta.split,
       source: task.meta.source, licence: task.meta.licence, derived: task.meta.derived ?? false,
-      checksum: task.meta.checksum ?? null, texts: texts.size, variants,
+      checksum: task.meta.checksum ?? null, languages: task.meta.languages ?? null, texts: texts.size, variants,
     });
     job.onTask?.(`${task.meta.name} (${task.meta.type}): ${variants.map((v) => `${v.variant} ${v.main_score.toFixed(4)}`).join(', ')}`);
   }
   await embedder.dispose?.();
   return {
-    model: job.model, embedderId: embedder.id, dim: embedder.dim, originalBitsPerVector: 32 * embedder.dim,
+    model: job.model, embedderId: embedder.id, embedderVersion: embedder.version, dim: embedder.dim, originalBitsPerVector: 32 * embedder.dim,
     trainCorpus, trainRows, quantizers: quantizers.map((x) => x.report), tasks,
     embedSeconds, wallSeconds: (performance.now() - t0) / 1000, seed, definitions: MTEB_DEFINITIONS, env: captureEnvironment(),
   };

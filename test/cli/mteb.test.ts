@@ -19,7 +19,7 @@ interface Variant {
   perItem?: { path: string; what: string; statistic: string; over: string; gold?: { path: string; what: string } };
   perItemExtra?: { path: string; what: string }[];
 }
-interface MtebOut { embedderId: string; dim: number; trainRows: number; tasks: { task: string; type: string; variants: Variant[] }[] }
+interface MtebOut { embedderId: string; embedderVersion: string; dim: number; trainRows: number; tasks: { task: string; type: string; variants: Variant[] }[] }
 
 let glove: MtebOut;
 
@@ -28,12 +28,14 @@ test('mteb: original vs a quantizer on two real tasks; bits, deltas and MTEB mai
     '--quantizer', 'pq:books=4,size=16', '--train-size', '2000', '--json', '--output-folder', path.join(dir, 'mteb'), '--raw', path.join(dir, 'raw')]);
   assert.equal(r.code, 0, r.stderr);
   glove = JSON.parse(r.stdout) as MtebOut;
-  // MTEB's per-task results files, the original under the model's folder and each variant beside it
-  const stsFile = JSON.parse(readFileSync(path.join(dir, 'mteb', 'glove-avg', 'wordnet-wup-sts.json'), 'utf8')) as { mteb_dataset_name: string; dataset_revision: string; test: Record<string, number> };
-  assert.equal(stsFile.mteb_dataset_name, 'wordnet-wup-sts');
-  assert.equal(stsFile.test.main_score, glove.tasks[1].variants[0].main_score);
-  assert.ok(stsFile.dataset_revision.length > 0 && stsFile.test.evaluation_time >= 0);
-  assert.equal(readdirSync(path.join(dir, 'mteb')).length, 2, 'original + one quantized variant');
+  // MTEB's results layout (test/cli/mteb-results.test.ts checks it against the loader's format)
+  const revision = path.join(dir, 'mteb', 'vqbench__glove-avg', glove.embedderVersion);
+  const stsFile = JSON.parse(readFileSync(path.join(revision, 'wordnet-wup-sts.json'), 'utf8')) as { task_name: string; dataset_revision: string; evaluation_time: number; scores: { test: Record<string, unknown>[] } };
+  assert.equal(stsFile.task_name, 'wordnet-wup-sts');
+  assert.equal(stsFile.scores.test[0].main_score, glove.tasks[1].variants[0].main_score);
+  assert.equal(stsFile.scores.test[0].cosine_spearman, glove.tasks[1].variants[0].main_score, "MTEB's current name of cos_sim_spearman");
+  assert.ok(stsFile.dataset_revision.length > 0 && stsFile.evaluation_time >= 0);
+  assert.deepEqual(readdirSync(path.join(revision, 'experiments')), ['quantizer_pq_m=4,nbits=4'], 'the original beside one quantized variant');
   assert.equal(glove.dim, 100);
   assert.equal(glove.trainRows, 2000);
   assert.deepEqual(glove.tasks.map((t) => [t.task, t.type]), [['udhr-bitext-en-es', 'BitextMining'], ['wordnet-wup-sts', 'STS']]);

@@ -1,6 +1,7 @@
 // `vqbench report` on a small real run (test/report/fixtures.ts): loading and its errors, chart PNGs,
 // the self-contained HTML, the markdown tables, the paper's figures beside ours, and the exports.
 import { test, before, after } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -270,20 +271,31 @@ test('markdown: every table has rows with as many cells as its header; charts ar
   assert.ok(md.includes('recall@k = |approx top-k ∩ exact top-k| / k'));
 });
 
-test('exports: MTEB per-task JSON and ann-benchmarks summaries', () => {
+test('exports: MTEB results in its current layout and ann-benchmarks summaries', () => {
   const rel = files.exports.map((p) => p.slice(join(tmp, 'report').length + 1)).sort();
+  const run = 'mteb/results/vqbench__fixture-model/no_revision_available';
+  const wrvq = `${run}/experiments/quantizer_wrvq_books=4,size=256,weights=paper,weightBits=16`, pq = `${run}/experiments/quantizer_pq_m=12,nbits=8`;
   assert.deepEqual(rel, [
     'ann-benchmarks/synthetic-gmm.csv', 'ann-benchmarks/synthetic-gmm.json',
-    'mteb/fixture-model-pq-books-12-size-256/STS12.json',
-    'mteb/fixture-model-wrvq-books-4-size-256/Banking77Classification.json', 'mteb/fixture-model-wrvq-books-4-size-256/STS12.json',
-    'mteb/fixture-model/Banking77Classification.json', 'mteb/fixture-model/STS12.json',
-  ]);
-  const sts = JSON.parse(readFileSync(join(tmp, 'report', 'mteb/fixture-model/STS12.json'), 'utf8'));
-  assert.deepEqual(sts, { mteb_dataset_name: 'STS12', test: { cosine_spearman: 0.71, main_score: 0.71, evaluation_time: 1.5 } });
-  const bank = JSON.parse(readFileSync(join(tmp, 'report', 'mteb/fixture-model-wrvq-books-4-size-256/Banking77Classification.json'), 'utf8'));
-  assert.deepEqual(Object.keys(bank), ['mteb_dataset_name', 'test']);
-  assert.equal(bank.test.main_score, 0.8);
-  assert.ok(!('evaluation_time' in bank.test), 'not recorded: left out, not null');
+    `${run}/Banking77Classification.json`, `${run}/STS12.json`,
+    `${pq}/STS12.json`, `${pq}/model_meta.json`,
+    `${wrvq}/Banking77Classification.json`, `${wrvq}/STS12.json`, `${wrvq}/model_meta.json`,
+    `${run}/model_meta.json`,
+  ].sort());
+  const sts = JSON.parse(readFileSync(join(tmp, 'report', `${run}/STS12.json`), 'utf8'));
+  assert.deepEqual(sts, {
+    dataset_revision: 'dataset revision not available', task_name: 'STS12', mteb_version: null,
+    scores: { test: [{ cosine_spearman: 0.71, main_score: 0.71, hf_subset: 'default', languages: [] }] }, evaluation_time: 1.5, kg_co2_emissions: null,
+  });
+  const bank = JSON.parse(readFileSync(join(tmp, 'report', `${wrvq}/Banking77Classification.json`), 'utf8'));
+  assert.equal(bank.scores.test[0].main_score, 0.8);
+  assert.equal(bank.evaluation_time, null, 'not recorded: null, as TaskResult allows');
+  // the files MTEB's loader reads, checked as it reads them (scripts/check-mteb-results.py)
+  if (existsSync('/usr/bin/python3')) {
+    const c = spawnSync('/usr/bin/python3', ['scripts/check-mteb-results.py', 'check', join(tmp, 'report', 'mteb', 'results')], { encoding: 'utf8' });
+    assert.equal(c.status, 0, c.stderr);
+    assert.equal(JSON.parse(c.stdout).files, 5);
+  }
 
   const ann = JSON.parse(readFileSync(join(tmp, 'report', 'ann-benchmarks/synthetic-gmm.json'), 'utf8'));
   const view = buildView(loadRun(runDir));
