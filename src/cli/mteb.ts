@@ -90,7 +90,7 @@ export function mtebCommand(y: Argv): Argv {
       if (argv.out) writeFileAtomic(argv.out, JSON.stringify(result, null, 2) + '\n');
       if (argv['output-folder']) {
         const rows = result.tasks.flatMap((t) => t.variants.map((v) => ({
-          model: result.model, modelRevision: result.embedderVersion, dim: result.dim, task: t.task, split: t.split, languages: t.languages,
+          model: result.model, modelRevision: result.embedderVersion, embedderId: result.embedderId, dim: result.dim, task: t.task, split: t.split, languages: t.languages,
           datasetRevision: t.checksum, variant: v.variant, scores: v.scores, mainScore: v.main_score, evaluationSeconds: v.evaluationSeconds,
         })));
         for (const f of mtebResultFiles(rows)) writeFileAtomic(path.join(argv['output-folder'], f.path), f.data);

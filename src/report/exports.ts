@@ -34,7 +34,7 @@ export const EXPORT_NOTES = [
 /** The rows of the MTEB layout for a run's MTEB tasks (variants without a main score are left out). */
 export function mtebResultRows(tasks: readonly MtebTask[]): MtebResultInput[] {
   return tasks.flatMap((t) => t.variants.flatMap((v) => (v.mainScore === null ? [] : [{
-    model: t.model, modelRevision: t.modelRevision, dim: t.dim, task: t.task, split: t.split ?? 'test', languages: t.languages,
+    model: t.model, modelRevision: t.modelRevision, embedderId: t.embedderId, dim: t.dim, task: t.task, split: t.split ?? 'test', languages: t.languages,
     datasetRevision: t.datasetRevision, variant: v.variant, bitsPerVector: v.bitsPerVector, scores: v.scores, mainScore: v.mainScore, evaluationSeconds: v.evaluationSeconds,
   }])));
 }

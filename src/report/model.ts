@@ -84,6 +84,7 @@ export interface MtebTask {
   languages: string[] | null;
   /** The embedder's version (what changes its vectors) and dimension, when the result states them. */
   modelRevision: string | null;
+  embedderId: string | null;
   dim: number | null;
   variants: MtebVariant[];
 }
@@ -211,6 +212,7 @@ export function mtebTasks(cells: CellResult[]): MtebTask[] {
           split: typeof t.split === 'string' ? t.split : null,
           languages: Array.isArray(t.languages) && t.languages.every((l) => typeof l === 'string') ? (t.languages as string[]) : null,
           modelRevision: typeof m.embedderVersion === 'string' ? m.embedderVersion : null,
+          embedderId: typeof m.embedderId === 'string' ? m.embedderId : null,
           dim: numOrNull(m.dim),
           variants,
         });

@@ -13,7 +13,9 @@
  * Choices where vqbench has no MTEB value, each the honest one:
  * - model name: the `--model` given when it has an organisation ('Xenova/bge-large-en-v1.5'), else
  *   `vqbench/<model>` (vqbench's own embedders; MTEB requires 'organization/model_name').
- * - revision: the embedder's version (what changes its vectors), else MTEB's "no_revision_available".
+ * - revision: the embedder's version (what changes its vectors) plus what its id adds to the model's
+ *   name ('1+fp32' for bge-large in fp32, so q8 results do not overwrite them), else MTEB's
+ *   "no_revision_available".
  * - dataset_revision: the task data's checksum, else MTEB's "dataset revision not available".
  * - mteb_version: null (the scores come from vqbench's evaluators, not from the mteb package).
  * - hf_subset "default"; languages as MTEB writes them (eng-Latn) where we know the code.
@@ -35,6 +37,8 @@ export interface MtebResultInput {
   model: string;
   /** The embedder's version when known. */
   modelRevision: string | null;
+  /** The embedder's id when known: what it adds to the model's name (a dtype, a pooling) goes into the revision. */
+  embedderId?: string | null;
   dim: number | null;
   task: string;
   split: string;
@@ -83,10 +87,11 @@ export function modelNameAsPath(name: string): string {
   return name.replace(/\//g, '__').replace(/ /g, '_');
 }
 
-/** A folder-safe revision: the embedder's version, MTEB's placeholder when unknown. */
-export function mtebRevision(version: string | null | undefined): string {
+/** A folder-safe revision: the embedder's version and what its id adds to the model's name; MTEB's placeholder when unknown. */
+export function mtebRevision(version: string | null | undefined, model?: string, embedderId?: string | null): string {
   if (!version) return NO_REVISION;
-  return version.replace(INVALID, '_').replace(/ /g, '_');
+  const extra = !embedderId || embedderId === model ? '' : model && embedderId.startsWith(`${model}:`) ? embedderId.slice(model.length + 1) : embedderId;
+  return [version, extra].filter(Boolean).join('+').replace(INVALID, '_').replace(/ /g, '_');
 }
 
 export function mtebLanguages(languages: readonly string[] | null | undefined): string[] {
@@ -170,15 +175,15 @@ export function mtebModelLabel(model: string, variant: string): string {
 }
 
 /** The folder of a variant's task files, relative to the results folder. */
-export function mtebResultDir(model: string, revision: string | null, variant: string): string {
-  const base = `${modelNameAsPath(mtebModelName(model))}/${mtebRevision(revision)}`;
+export function mtebResultDir(model: string, revision: string | null, variant: string, embedderId?: string | null): string {
+  const base = `${modelNameAsPath(mtebModelName(model))}/${mtebRevision(revision, model, embedderId)}`;
   const exp = experimentName(experimentKwargs(variant));
   return exp ? `${base}/${EXPERIMENTS_FOLDER}/${exp}` : base;
 }
 
 /** `<model>/<revision>[/experiments/<experiment>]/<TaskName>.json`. */
-export function mtebResultPath(model: string, revision: string | null, variant: string, task: string): string {
-  return `${mtebResultDir(model, revision, variant)}/${task.replace(INVALID, '_')}.json`;
+export function mtebResultPath(model: string, revision: string | null, variant: string, task: string, embedderId?: string | null): string {
+  return `${mtebResultDir(model, revision, variant, embedderId)}/${task.replace(INVALID, '_')}.json`;
 }
 
 /** MTEB's metric names since 1.11: the cosine scores are `cosine_*`, no longer `cos_sim_*`. */
@@ -200,10 +205,10 @@ export function mtebTaskResult(r: MtebResultInput): Record<string, unknown> {
 }
 
 /** model_meta.json: ModelMeta.to_dict()'s fields, unknown ones null, so ModelMeta validates it. */
-export function mtebModelMeta(r: Pick<MtebResultInput, 'model' | 'modelRevision' | 'dim' | 'variant' | 'languages'>): Record<string, unknown> {
+export function mtebModelMeta(r: Pick<MtebResultInput, 'model' | 'modelRevision' | 'embedderId' | 'dim' | 'variant'>): Record<string, unknown> {
   const kwargs = experimentKwargs(r.variant);
   return {
-    loader: null, loader_kwargs: {}, name: mtebModelName(r.model), revision: mtebRevision(r.modelRevision), release_date: null,
+    loader: null, loader_kwargs: {}, name: mtebModelName(r.model), revision: mtebRevision(r.modelRevision, r.model, r.embedderId), release_date: null,
     languages: null, n_parameters: null, n_active_parameters_override: null, n_embedding_parameters: null, memory_usage_mb: null, max_tokens: null,
     embed_dim: r.dim, license: null, open_weights: null, public_training_code: null, public_training_data: null, framework: [], reference: null,
     // vqbench's evaluators score by cosine (src/eval/mteb/similarity.ts)
@@ -218,9 +223,9 @@ export function mtebResultFiles(rows: readonly MtebResultInput[]): MtebResultFil
   const out: MtebResultFile[] = [];
   const metas = new Map<string, MtebResultFile>();
   for (const r of rows) {
-    const dir = mtebResultDir(r.model, r.modelRevision, r.variant);
+    const dir = mtebResultDir(r.model, r.modelRevision, r.variant, r.embedderId);
     out.push({
-      path: mtebResultPath(r.model, r.modelRevision, r.variant, r.task),
+      path: mtebResultPath(r.model, r.modelRevision, r.variant, r.task, r.embedderId),
       what: `MTEB ${r.task}, ${mtebModelLabel(r.model, r.variant)}${r.bitsPerVector != null ? ` (${r.bitsPerVector} bits per vector)` : ''}`,
       data: JSON.stringify(mtebTaskResult(r), null, 2) + '\n',
     });

@@ -28,6 +28,7 @@ test('layout: <model>/<revision>/<task>.json, compressed variants under experime
   assert.equal(mtebResultPath('glove-avg', rev, 'original', 'STS12'), `vqbench__glove-avg/${rev}/STS12.json`);
   assert.equal(mtebResultPath('Xenova/bge-large-en-v1.5', null, 'original', 'STS12'), `Xenova__bge-large-en-v1.5/${NO_REVISION}/STS12.json`);
   assert.equal(mtebResultPath('glove-avg', rev, 'sq:type=int8,calibration=minmax,percentile=99', 'STS12'), `vqbench__glove-avg/${rev}/experiments/output_dtypes_int8/STS12.json`);
+  assert.equal(mtebResultPath('bge-large', '1', 'original', 'T', 'bge-large:q8'), 'vqbench__bge-large/1+q8/T.json', 'q8 results beside fp32 ones, not over them');
   assert.equal(mtebResultPath('glove-avg', 'a/b', 'sq:type=fp16', 'T'), 'vqbench__glove-avg/a_b/experiments/output_dtypes_float16/T.json', "a '/' in a version does not open a folder");
   // percentile calibration is MTEB's clipping_margin (the [100 − p, p] percentiles as quantiles)
   assert.deepEqual(experimentKwargs('sq:type=uint4,calibration=percentile,percentile=99'), { output_dtypes: 'uint4', clipping_margin: [0.01, 0.99] });
