@@ -10,6 +10,9 @@ import { after, test } from 'node:test';
 import {
   experimentKwargs, experimentName, mtebModelLabel, mtebModelMeta, mtebResultFiles, mtebResultPath, mtebTaskResult, NO_REVISION, type ExperimentKwargs,
 } from '../../src/report/mteb-results.js';
+import { mtebResultRows } from '../../src/report/exports.js';
+import { mtebTasks } from '../../src/report/model.js';
+import type { CellResult } from '../../src/run/result.js';
 import { runCli } from '../helpers/cli.js';
 
 const PY = '/usr/bin/python3';
@@ -113,4 +116,9 @@ test('a real `vqbench mteb --output-folder` run: files the loader reads, one per
   const original = JSON.parse(readFileSync(path.join(out, 'vqbench__glove-avg', run.embedderVersion, 'udhr-bitext-en-es.json'), 'utf8'));
   assert.deepEqual(original.scores.test[0].languages, ['eng-Latn', 'spa-Latn']);
   assert.ok(original.evaluation_time > 0);
+  // the report's export of the same result (as an mteb cell records it) is the same files, byte for byte
+  const cell = { kind: 'mteb', status: 'ok', config: {}, metrics: run } as unknown as CellResult;
+  const exported = mtebResultFiles(mtebResultRows(mtebTasks([cell])));
+  assert.equal(exported.length, 8, '4 task files, 4 model_meta.json');
+  for (const f of exported) assert.equal(readFileSync(path.join(out, f.path), 'utf8'), f.data, f.path);
 });
