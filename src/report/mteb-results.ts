@@ -28,8 +28,7 @@
  *   The folder name and the label are MTEB's serialization of those kwargs (`experimentName`).
  */
 import { createHash } from 'node:crypto';
-import type { QuantizerGiven } from '../quant/registry.js';
-import { parseQuantizerSpec, quantizerDescriptor, quantizerLabel } from '../quant/registry.js';
+import { parseQuantizerSpec, quantizerDescriptor, quantizerLabel, type QuantizerGiven } from '../quant/registry.js';
 
 /** What one task file is made of: one task scored on one variant of one model. */
 export interface MtebResultInput {
@@ -105,7 +104,7 @@ export function experimentKwargs(variant: string): ExperimentKwargs | null {
   try {
     ({ id, params } = parseQuantizerSpec(variant));
   } catch {
-    return { quantizer: variant }; // a label from an older result: named as it is
+    return { quantizer: variant }; // a label that no longer parses (an older result): named as it is
   }
   const defaults = (name: string) => quantizerDescriptor(id).params[name]?.default;
   const rest = (skip: string[]): ExperimentKwargs =>
