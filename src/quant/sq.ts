@@ -21,7 +21,7 @@ import { Matrix } from '../core/matrix.js';
 import { RATES } from '../core/cost.js';
 import { CodebookQuantizer, emptyCodes } from './codebook-quantizer.js';
 import { defineQuantizer } from './descriptor.js';
-import type { Codes, QuantizerState, TrainOptions, TrainReport } from './types.js';
+import type { CodeLayout, Codes, QuantizerState, TrainOptions, TrainReport } from './types.js';
 
 export const SQ_TYPES = ['fp16', 'bf16', 'int8', 'uint8', 'int4', 'uint4'] as const;
 export type SqType = (typeof SQ_TYPES)[number];
@@ -77,6 +77,16 @@ export class ScalarQuantizer extends CodebookQuantizer {
   override get bitsPerVector(): number {
     if (!this.dim) throw new Error('sq: bits per vector are dim × bits, known once trained');
     return this.dim * SQ_BITS[this.type];
+  }
+
+  override get codeLayout(): CodeLayout {
+    const bits = this.bitsPerVector / this.dim;
+    return { codes: this.dim, size: this.size, extraBits: 0, describe: `${this.dim} × ${this.type} (${bits} bits each)` };
+  }
+
+  /** Per-dimension codes: the paper's ratio (d over books) does not describe them. */
+  override get hasPaperRatio(): boolean {
+    return false;
   }
 
   /** One row gives a range (a constant one); nothing is clustered. */
