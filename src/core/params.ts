@@ -36,6 +36,8 @@ export interface ParamSpec {
   integer?: boolean;
   min?: number;
   max?: number;
+  /** `min` itself is refused (a bound that makes the method degenerate, e.g. sq's percentile 50: a zero range). */
+  exclusiveMin?: boolean;
   /** Other accepted names (another command's or another library's vocabulary). */
   aliases?: readonly ParamAlias[];
 }
@@ -76,6 +78,7 @@ export function accepted(spec: ParamSpec): string {
     const integer = spec.integer ?? true;
     const noun = integer ? 'integer' : 'number';
     const a = integer ? 'an' : 'a';
+    if (spec.exclusiveMin && spec.min !== undefined) return `${a} ${noun} above ${spec.min}${spec.max !== undefined ? ` and at most ${spec.max}` : ''}`;
     if (spec.min !== undefined && spec.max !== undefined) return `${a} ${noun} from ${spec.min} to ${spec.max}`;
     if (spec.min === 1 && integer) return 'a positive integer';
     if (spec.min === 0) return `a non-negative ${noun}`;
@@ -93,7 +96,7 @@ export function paramProblem(spec: ParamSpec, v: unknown): string | null {
   if (t === 'number') {
     const integer = spec.integer ?? true;
     const ok = typeof v === 'number' && Number.isFinite(v) && (!integer || Number.isInteger(v)) &&
-      (spec.min === undefined || v >= spec.min) && (spec.max === undefined || v <= spec.max);
+      (spec.min === undefined || (spec.exclusiveMin ? v > spec.min : v >= spec.min)) && (spec.max === undefined || v <= spec.max);
     return ok ? null : accepted(spec);
   }
   if (t === 'boolean') return typeof v === 'boolean' ? null : accepted(spec);

@@ -41,7 +41,8 @@ export function rowSquaredErrors(x: Matrix, xhat: Matrix): Float64Array {
 }
 
 /** The paper's compression ratio, in the paper's own units (eqs. 6 and 9). */
-export function paperCompressionRatio(q: CodebookQuantizer): number {
+export function paperCompressionRatio(q: CodebookQuantizer): number | null {
+  if (!q.hasPaperRatio) return null;
   return q.storesWeights ? q.dim / (q.books * (16 + Math.log2(q.size))) : q.dim / q.books;
 }
 

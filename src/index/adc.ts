@@ -269,28 +269,41 @@ export function scanSumPair(
 }
 
 /**
+ * How stored weights read as numbers: weight (book m, stored value v) = table[m·stride + v]. fp16
+ * patterns: HALF_TABLE, stride 0 (one table for every book); WRVQ's 8- or 4-bit weights: level
+ * indices into each stage's learned levels, one table of 2^bits values per book.
+ */
+export interface WeightTable {
+  table: Float32Array;
+  stride: number;
+}
+
+/** The fp16 weights' table. */
+export const HALF_WEIGHTS: WeightTable = { table: HALF_TABLE, stride: 0 };
+
+/**
  * Weighted ADC (WRVQ, paper eq. 14): vector i scores
  *   normScale·norms[i] + bias + dotScale · Σ_m w_im · dots[lo + m·size + c_im]
- * with w_im the fp16 weight (decoded through HALF_TABLE) and dots the query's dot-product table.
+ * with w_im the stored weight read through `wt` (fp16 patterns or level indices) and dots the query's dot-product table.
  * L2: normScale 1, bias ||q||², dotScale −2 (so the score is ||x̂ − q||²); inner product:
  * normScale 0, bias 0, dotScale −1 (the score is −q·x̂).
  */
 export function scanWeighted(
-  codes: CodeArray, weights: Uint16Array, norms: Float32Array, books: number, ks: number,
+  codes: CodeArray, weights: Uint8Array | Uint16Array, norms: Float32Array, books: number, ks: number,
   start: number, end: number,
   dots: Float32Array, lo: number, normScale: number, bias: number, dotScale: number,
-  ids: Int32Array, heap: TopK, hq: number,
+  ids: Int32Array, heap: TopK, hq: number, wt: WeightTable = HALF_WEIGHTS,
 ): void {
-  const H = HALF_TABLE;
+  const H = wt.table, ws = wt.stride;
   let worst = heap.worst(hq);
   for (let i = start, o = start * books; i < end; i++, o += books) {
     let s0 = 0, s1 = 0;
-    let m = 0, t = lo;
-    for (; m + 1 < books; m += 2, t += 2 * ks) {
-      s0 += H[weights[o + m]] * dots[t + codes[o + m]];
-      s1 += H[weights[o + m + 1]] * dots[t + ks + codes[o + m + 1]];
+    let m = 0, t = lo, h = 0;
+    for (; m + 1 < books; m += 2, t += 2 * ks, h += 2 * ws) {
+      s0 += H[h + weights[o + m]] * dots[t + codes[o + m]];
+      s1 += H[h + ws + weights[o + m + 1]] * dots[t + ks + codes[o + m + 1]];
     }
-    if (m < books) s0 += H[weights[o + m]] * dots[t + codes[o + m]];
+    if (m < books) s0 += H[h + weights[o + m]] * dots[t + codes[o + m]];
     let s = bias + dotScale * (s0 + s1);
     if (normScale !== 0) s += normScale * norms[i];
     if (s < worst) {
@@ -302,11 +315,11 @@ export function scanWeighted(
 
 /** ADC distance of one stored vector (tests and re-checks): the single-vector form of `scanWeighted`. */
 export function weightedScore(
-  codes: CodeArray, weights: Uint16Array, norms: Float32Array, books: number, ks: number, i: number,
-  dots: Float32Array, lo: number, normScale: number, bias: number, dotScale: number,
+  codes: CodeArray, weights: Uint8Array | Uint16Array, norms: Float32Array, books: number, ks: number, i: number,
+  dots: Float32Array, lo: number, normScale: number, bias: number, dotScale: number, wt: WeightTable = HALF_WEIGHTS,
 ): number {
   let s = 0;
-  for (let m = 0; m < books; m++) s += HALF_TABLE[weights[i * books + m]] * dots[lo + m * ks + codes[i * books + m]];
+  for (let m = 0; m < books; m++) s += wt.table[m * wt.stride + weights[i * books + m]] * dots[lo + m * ks + codes[i * books + m]];
   return (normScale !== 0 ? normScale * norms[i] : 0) + bias + dotScale * s;
 }
 

@@ -9,8 +9,9 @@
  *   (JS); no decoded copy of the base. query=float (faiss: the float query against the
  *   reconstructions) or query=codes (the query quantized too, as an int8 · int8 search does;
  *   rescoring then restores the float query).
- * - binary: the query's bits against the base's packed bits, popcount of the XOR over 32-bit words
- *   (in JS: the wasm kernels have no popcount yet). Without rescoring the distances returned are the
+ * - binary: the query's bits against the base's packed bits (in wasm memory), popcount of the XOR:
+ *   the wasm kernel's i64.popcnt over 64-bit words when the kernels load, else JS over 32-bit words,
+ *   the same answers either way (src/core/hamming.ts). Without rescoring the distances returned are the
  *   Hamming distance h turned into the sign-bit angle estimate θ = π·h/d (2 − 2 cos θ for l2, cos θ
  *   for ip), unbiased only for unit vectors under a random rotation; the order is Hamming's.
  *
@@ -18,6 +19,7 @@
  */
 import { Matrix } from '../core/matrix.js';
 import { TopK } from '../core/topk.js';
+import { hammingTopK, packBits } from '../core/hamming.js';
 import { innerProducts } from '../core/distance.js';
 import { RATES } from '../core/cost.js';
 import { resolveParams, type ParamSpecs, type Resolved } from '../core/params.js';
@@ -76,8 +78,8 @@ export class FlatCodesIndex implements VectorIndex {
   private n = 0;
   /** sq: one code per dimension (bytes, or 16-bit patterns for fp16/bf16), in wasm memory where the ADC scan reads them. */
   private sqCodes: WasmArray<Uint8Array | Uint16Array> = WasmArray.empty(Uint8Array);
-  /** binary: the bits packed in 32-bit words. */
-  private bits = new Uint32Array(0);
+  /** binary: the bits packed in 32-bit words, in wasm memory where the Hamming kernel reads them. */
+  private bits: WasmArray<Uint32Array> = WasmArray.empty(Uint32Array);
   private ids: WasmArray<Int32Array> = WasmArray.empty(Int32Array);
   /** Position of each id, when add() was given ids other than the positions. */
   private positionOf: Map<number, number> | null = null;
@@ -135,7 +137,7 @@ export class FlatCodesIndex implements VectorIndex {
 
   private async append(x: Matrix, ids: Int32Array): Promise<void> {
     const c = await encodeParallel(this.quantizer, x);
-    if (this.name === 'binary') this.bits = concatTyped(this.bits, packBits(c.codes, c.n, this.dim));
+    if (this.name === 'binary') this.bits = replaceResident(this.bits, concatTyped(this.bits.array, packBits(c.codes, c.n, this.dim)));
     else this.sqCodes = replaceResident(this.sqCodes, concatTyped(this.sqCodes.array, packCodes(c.codes, this.quantizer.size)));
     for (let i = 0; i < ids.length && !this.positionOf; i++) if (ids[i] !== this.n + i) this.positionOf = new Map(Array.from(this.ids.array, (id, p) => [id, p]));
     if (this.positionOf) ids.forEach((id, i) => this.positionOf!.set(id, this.n + i));
@@ -147,7 +149,7 @@ export class FlatCodesIndex implements VectorIndex {
   private codeRows(rows: ArrayLike<number>): Codes {
     const d = this.dim, out = new Uint16Array(rows.length * d);
     if (this.name === 'binary') {
-      const w = this.words, bits = this.bits;
+      const w = this.words, bits = this.bits.array;
       for (let t = 0; t < rows.length; t++) {
         const o = rows[t] * w;
         for (let j = 0; j < d; j++) out[t * d + j] = (bits[o + (j >>> 5)] >>> (j & 31)) & 1;
@@ -167,7 +169,7 @@ export class FlatCodesIndex implements VectorIndex {
     const r = p.rescore as number;
     const kScan = r > 0 ? Math.min(this.n, Math.max(k, Math.ceil(r * k))) : k;
     const scanQuery = p.query === 'codes' ? this.quantizer.decode(this.quantizer.encode(q)) : q;
-    const scanned = this.name === 'binary' ? this.hammingScan(q, kScan).sort()
+    const scanned = this.name === 'binary' ? this.hammingScan(q, kScan)
       : this.quantizer.size <= 256 ? this.adcScan(scanQuery, kScan) : this.halfScan(scanQuery, kScan).sort();
     if (r > 0) return this.rescore(q, scanned.ids, kScan, k);
     if (this.name === 'binary') return this.hammingResult(q.rows, k, scanned);
@@ -236,24 +238,10 @@ export class FlatCodesIndex implements VectorIndex {
     return heap;
   }
 
-  /** The top kScan of every query by Hamming distance between sign bits (ids are positions). */
-  private hammingScan(q: Matrix, kScan: number): TopK {
-    const w = this.words, bits = this.bits;
+  /** The top kScan of every query by Hamming distance between sign bits (ids are positions), sorted. */
+  private hammingScan(q: Matrix, kScan: number): { ids: Int32Array; dists: Float32Array } {
     const qBits = packBits(this.quantizer.encode(q).codes, q.rows, this.dim);
-    const heap = new TopK(q.rows, kScan);
-    for (let i = 0; i < q.rows; i++) {
-      let worst = heap.worst(i);
-      const qo = i * w;
-      for (let t = 0; t < this.n; t++) {
-        let h = 0;
-        for (let j = 0, o = t * w; j < w; j++) h += popcount32(qBits[qo + j] ^ bits[o + j]);
-        if (h < worst) {
-          heap.push(i, h, t);
-          worst = heap.worst(i);
-        }
-      }
-    }
-    return heap;
+    return hammingTopK(this.bits, this.n, this.words, qBits, q.rows, kScan);
   }
 
   /**
@@ -329,7 +317,8 @@ export class FlatCodesIndex implements VectorIndex {
     this.ids.free();
     this.sqCodes = WasmArray.empty(Uint8Array);
     this.ids = WasmArray.empty(Int32Array);
-    this.bits = new Uint32Array(0);
+    this.bits.free();
+    this.bits = WasmArray.empty(Uint32Array);
     this.positionOf = null;
     this.n = 0;
   }
@@ -339,19 +328,7 @@ export class FlatCodesIndex implements VectorIndex {
   }
 }
 
-/** Bits (one 0/1 code per dimension, n rows) packed little-endian into ceil(d/32) words per row. */
-export function packBits(codes: Uint16Array, n: number, d: number): Uint32Array {
-  const w = Math.ceil(d / 32), out = new Uint32Array(n * w);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) if (codes[i * d + j]) out[i * w + (j >>> 5)] |= 1 << (j & 31);
-  return out;
-}
-
-/** Set bits of a 32-bit word (SWAR). */
-export function popcount32(v: number): number {
-  v -= (v >>> 1) & 0x55555555;
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
-}
+export { packBits, popcount32 } from '../core/hamming.js';
 
 /** a then b in one new array of a's type. */
 function concatTyped<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array>(a: T, b: ArrayLike<number>): T {
@@ -362,7 +339,7 @@ function concatTyped<T extends Uint8Array | Uint16Array | Uint32Array | Int32Arr
 }
 
 /** `next` in wasm memory (when the kernels load) in place of `old`, which is freed. */
-function replaceResident<T extends Uint8Array | Uint16Array | Int32Array>(old: WasmArray<T>, next: T): WasmArray<T> {
+function replaceResident<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array>(old: WasmArray<T>, next: T): WasmArray<T> {
   old.free();
   return WasmArray.from(next);
 }
@@ -419,7 +396,7 @@ export const binaryDescriptor = defineIndex({
     const train = binaryQuantizer.cost(build, { shape, trainRows: Math.min(rows, FLAT_CODES_TRAIN_ROWS), evalRows: rows, trainer: 'kmeans' });
     return {
       buildSeconds: train,
-      // one XOR + popcount per 32-bit word per base row, in JS (counted as table lookups)
+      // one XOR + popcount per 32-bit word per base row (counted as table lookups; the wasm kernel does two words per popcount)
       querySeconds: (s) => (rows * Math.ceil(d / 32) * 4) / RATES.lookups + rescoreSeconds(s, d, rotated ? 2 * d * d : d),
       addSecondsPerRow: addSeconds(train, rows, 1),
     };

@@ -3,7 +3,7 @@
  * WeightedResidualQuantizer (src/quant/wrvq.ts), which does all the encoding.
  *
  * Build: train the quantizer on a seeded sample, encode the base on all threads, store per vector
- * its codes, fp16 weights and ||x̂||² (float32), and sort the vectors by code prefix
+ * its codes, weights and ||x̂||² (float32), and sort the vectors by code prefix
  * (c1, c2, …, c_{1+fuzzyBooks}): cell c1 holds a run of buckets, bucket = one sub-cell prefix, and
  * every bucket's codes are contiguous.
  *
@@ -22,17 +22,22 @@
  *     Optionally (`rerank` build flag) the best `rerankK` are re-scored exactly on stored floats.
  *
  * Inner-product metric: cells and sub-cells by q·(w̄·c), vectors by q·x̂ = Σ_i w_i (c_i · q).
+ *
+ * Weights (`weightBits`, passed to the quantizer): 16 stores fp16 patterns (the paper); 8 or 4
+ * (ours) store each weight as the index of its stage's learned level, one byte each (4-bit indices
+ * are not packed two to a byte: the scan reads bytes), read through a per-book table of the
+ * levels. bitsPerVector counts weightBits per weight; memory counts the bytes held.
  */
 import { Matrix } from '../core/matrix.js';
 import { innerProducts, dot, l2sq, rowNormsSq } from '../core/distance.js';
 import { TopK } from '../core/topk.js';
 import { InputError } from '../core/errors.js';
-import { WeightedResidualQuantizer, WEIGHT_RULES, type WeightRule } from '../quant/wrvq.js';
+import { WeightedResidualQuantizer, WEIGHT_BITS, WEIGHT_RULES, descriptor as wrvqQuantizer, nearestLevel, type WeightRule } from '../quant/wrvq.js';
 import { encodeParallel } from '../quant/encode-parallel.js';
 import type { Codes, TrainerKind } from '../quant/types.js';
 import {
-  HALF_TABLE, adcBooksBytes, codewordNormsSq, dotTables, freeAdcBooks, gatherRows, mergeSorted, packCodes, residentBooks, scanWeighted,
-  type AdcBooks, type CodeArray,
+  HALF_TABLE, HALF_WEIGHTS, adcBooksBytes, codewordNormsSq, dotTables, freeAdcBooks, gatherRows, mergeSorted, packCodes, residentBooks, scanWeighted,
+  type AdcBooks, type CodeArray, type WeightTable,
 } from './adc.js';
 import { RATES, kmeansFlops } from '../core/cost.js';
 import { NBITS_AS_SIZE, resolveParams, type ParamSpecs, type Resolved } from '../core/params.js';
@@ -49,6 +54,7 @@ export const WRVQ_BUILD_PARAMS = {
   books: { default: 4, min: 1, aliases: ['m'], describe: 'Codebooks (stages); C1 is the coarse quantizer. Default 4 (the paper\'s 4×256).' },
   size: { default: 256, min: 2, max: 65536, aliases: [NBITS_AS_SIZE], describe: 'Codewords per codebook = cells of the exact layer. Default 256.' },
   weights: { default: 'paper', choices: WEIGHT_RULES, describe: "Weight rule: 'paper' (residual length, eq. 8) or 'gain' (projection). Default paper." },
+  weightBits: wrvqQuantizer.params.weightBits,
   trainer: { default: 'kmeans', choices: ['kmeans', 'adam'], describe: "Codebook training: 'kmeans' (the paper's L) or 'adam' (the paper's T). Default kmeans." },
   fuzzyBooks: { default: 1, min: 0, max: 2, describe: 'Codebooks after C1 used by the fuzzy layer (0, 1 or 2 = combinations c2+c3). Default 1; 0 = no fuzzy layer.' },
   rerank: { default: false, describe: 'Store the float vectors and re-score the best rerankK ADC candidates exactly (costs 32·d bits per vector, counted). Default false.' },
@@ -98,7 +104,9 @@ export class WrvqIndex implements VectorIndex {
   private bucketKey: Uint32Array = new Uint32Array(0);
   private bucketStart: Uint32Array = new Uint32Array(1);
   private codes: CodeArray = new Uint8Array(0);
-  private weights: Uint16Array = new Uint16Array(0);
+  /** fp16 patterns (weightBits 16) or level indices (8, 4), read through weightTable. */
+  private weights: Uint8Array | Uint16Array = new Uint16Array(0);
+  private weightTable: WeightTable = HALF_WEIGHTS;
   /** ||x̂||² per row (l2 only). */
   private norms: Float32Array = new Float32Array(0);
   private ids: Int32Array = new Int32Array(0);
@@ -116,14 +124,15 @@ export class WrvqIndex implements VectorIndex {
     if (p.fuzzyBooks > p.books - 1) {
       throw new InputError(`--fuzzyBooks: wrvq with ${p.books} books can use at most ${p.books - 1} fuzzy codebooks, got ${p.fuzzyBooks}.`);
     }
-    this.quantizer = new WeightedResidualQuantizer(p.books, p.size, p.weights as WeightRule);
+    if (!WEIGHT_BITS.includes(p.weightBits)) throw new InputError(`--weight-bits: wrvq build parameter 'weightBits' must be 16 (fp16, the paper's), 8 or 4, got ${p.weightBits}.`);
+    this.quantizer = new WeightedResidualQuantizer(p.books, p.size, p.weights as WeightRule, p.weightBits);
   }
 
   get label(): string {
     return specLabel('wrvq', [[WRVQ_BUILD_PARAMS, this.params]]);
   }
 
-  /** books·(log2 size + 16) for codes and fp16 weights, + 32 for ||x̂||² (l2), + 32·d with rerank. */
+  /** books·(log2 size + weightBits) for codes and weights, + 32 for ||x̂||² (l2), + 32·d with rerank. */
   get bitsPerVector(): number {
     return this.quantizer.bitsPerVector + (this.metric === 'l2' ? 32 : 0) + (this.rerank ? 32 * this.dim : 0);
   }
@@ -163,8 +172,9 @@ export class WrvqIndex implements VectorIndex {
     this.g13 = this.fuzzyBooks >= 2 ? gram(0, 2) : new Float32Array(0);
     this.g23 = this.fuzzyBooks >= 2 ? gram(1, 2) : new Float32Array(0);
 
+    this.weightTable = weightTableOf(q);
     this.codes = new Uint8Array(0);
-    this.weights = new Uint16Array(0);
+    this.weights = q.weightBits < 16 ? new Uint8Array(0) : new Uint16Array(0);
     this.norms = new Float32Array(0);
     this.ids = new Int32Array(0);
     this.vectors = null;
@@ -213,7 +223,7 @@ export class WrvqIndex implements VectorIndex {
     const source = mergeSorted(oldKeys, newKeys);
     const old = n0 > 0;
     this.codes = gatherRows(source, old ? this.codes : null, packCodes(c.codes, S), B);
-    this.weights = gatherRows(source, old ? this.weights : null, weights, B);
+    this.weights = gatherRows<Uint8Array | Uint16Array>(source, old ? this.weights : null, this.storedWeights(weights), B);
     if (this.metric === 'l2') this.norms = gatherRows(source, old ? this.norms : null, norms, 1);
     this.ids = gatherRows(source, old ? this.ids : null, ids, 1);
     if (this.rerank) {
@@ -223,6 +233,16 @@ export class WrvqIndex implements VectorIndex {
       for (let p = 0; p < n; p++) this.rowIds[p] = p;
     }
     this.rebuildBuckets();
+  }
+
+  /** The codes' fp16 weights as this index stores them: as they are, or their stage's level index. */
+  private storedWeights(fp16: Uint16Array): Uint8Array | Uint16Array {
+    const q = this.quantizer, B = q.books;
+    if (q.weightBits === 16) return fp16;
+    const out = new Uint8Array(fp16.length);
+    // the quantizer coded each weight to one of its stage's fp16-exact levels: found exactly
+    for (let i = 0; i < fp16.length; i++) out[i] = nearestLevel(q.weightLevels[i % B], HALF_TABLE[fp16[i]]);
+    return out;
   }
 
   private rebuildBuckets(): void {
@@ -266,7 +286,7 @@ export class WrvqIndex implements VectorIndex {
     const kk = reranking ? Math.min(this.size, Math.max(k, p.rerankK)) : k;
     const F = this.fuzzyBooks, fuzzyK = p.fuzzyK;
     const normScale = ip ? 0 : 1, dotScale = ip ? -1 : -2;
-    const { wbar, cwNorms, cellStart, bucketKey, bucketStart, codes, weights, norms } = this;
+    const { wbar, cwNorms, cellStart, bucketKey, bucketStart, codes, weights, norms } = this, wt = this.weightTable;
     const scanIds = reranking ? this.rowIds! : this.ids;
 
     const heap = new TopK(nq, kk);
@@ -292,7 +312,7 @@ export class WrvqIndex implements VectorIndex {
           const b0 = cellStart[c], b1 = cellStart[c + 1];
           if (!subs || b1 - b0 <= fuzzyK) {
             // no fuzzy layer (or it would keep everything): the cell's rows are one contiguous run
-            scanWeighted(codes, weights, norms, B, S, bucketStart[b0], bucketStart[b1], T, to, normScale, qn, dotScale, scanIds, heap, qi);
+            scanWeighted(codes, weights, norms, B, S, bucketStart[b0], bucketStart[b1], T, to, normScale, qn, dotScale, scanIds, heap, qi, wt);
             continue;
           }
           // 2. fuzzy match layer: rank the cell's sub-cells by distance of r = q − w̄1·c1 to their centres
@@ -305,7 +325,7 @@ export class WrvqIndex implements VectorIndex {
           for (let t = 0; t < fuzzyK; t++) {
             const b = subs.ids[h * fuzzyK + t];
             if (b < 0) continue;
-            scanWeighted(codes, weights, norms, B, S, bucketStart[b], bucketStart[b + 1], T, to, normScale, qn, dotScale, scanIds, heap, qi);
+            scanWeighted(codes, weights, norms, B, S, bucketStart[b], bucketStart[b + 1], T, to, normScale, qn, dotScale, scanIds, heap, qi, wt);
           }
         }
       }
@@ -379,7 +399,7 @@ export class WrvqIndex implements VectorIndex {
     const Q = this.quantizer, B = Q.books, S = Q.size, d = this.dim;
     let s = 0;
     for (let m = 0; m < B; m++) {
-      s += HALF_TABLE[this.weights[row * B + m]] * dot(q, 0, Q.codebooks[m], this.codes[row * B + m] * d, d);
+      s += this.weightTable.table[m * this.weightTable.stride + this.weights[row * B + m]] * dot(q, 0, Q.codebooks[m], this.codes[row * B + m] * d, d);
     }
     return this.metric === 'ip' ? s : this.norms[row] + dot(q, 0, q, 0, d) - 2 * s;
   }
@@ -396,7 +416,8 @@ export class WrvqIndex implements VectorIndex {
 
   memoryBreakdown(): MemoryBreakdown {
     const cb = this.quantizer.codebooks.reduce((s, c) => s + c.byteLength, 0) + this.wbar.byteLength
-      + this.cwNorms.byteLength + this.g12.byteLength + this.g13.byteLength + this.g23.byteLength + adcBooksBytes(this.books);
+      + this.cwNorms.byteLength + this.g12.byteLength + this.g13.byteLength + this.g23.byteLength + adcBooksBytes(this.books)
+      + (this.weightTable === HALF_WEIGHTS ? 0 : this.weightTable.table.byteLength); // the fp16 table is shared by every index
     return memoryBreakdown({
       codes: this.codes.byteLength + this.weights.byteLength + this.norms.byteLength,
       lists: this.ids.byteLength + this.cellStart.byteLength + this.bucketKey.byteLength + this.bucketStart.byteLength
@@ -405,6 +426,14 @@ export class WrvqIndex implements VectorIndex {
       vectors: this.vectors?.byteLength ?? 0,
     });
   }
+}
+
+/** How the index reads its stored weights: the fp16 table, or each stage's levels (2^weightBits per book). */
+function weightTableOf(q: WeightedResidualQuantizer): WeightTable {
+  if (q.weightBits === 16) return HALF_WEIGHTS;
+  const L = 2 ** q.weightBits, table = new Float32Array(q.books * L);
+  q.weightLevels.forEach((levels, m) => table.set(levels.subarray(0, L), m * L));
+  return { table, stride: L };
 }
 
 /**

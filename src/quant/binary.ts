@@ -20,7 +20,7 @@ import { RATES } from '../core/cost.js';
 import { CodebookQuantizer, emptyCodes } from './codebook-quantizer.js';
 import { centred, columnMeans, polarFactor, randomRotation, rotateRows, transpose } from './rotation.js';
 import { defineQuantizer } from './descriptor.js';
-import type { Codes, QuantizerState, TrainOptions, TrainReport } from './types.js';
+import type { CodeLayout, Codes, QuantizerState, TrainOptions, TrainReport } from './types.js';
 
 export const BINARY_ROTATIONS = ['none', 'itq'] as const;
 export type BinaryRotation = (typeof BINARY_ROTATIONS)[number];
@@ -49,6 +49,15 @@ export class BinaryQuantizer extends CodebookQuantizer {
   override get bitsPerVector(): number {
     if (!this.dim) throw new Error('binary: bits per vector are the dimension, known once trained');
     return this.dim;
+  }
+
+  override get codeLayout(): CodeLayout {
+    return { codes: this.bitsPerVector, size: 2, extraBits: 0, describe: `${this.dim} sign bits` };
+  }
+
+  /** Per-dimension codes: the paper's ratio (d over books) does not describe them. */
+  override get hasPaperRatio(): boolean {
+    return false;
   }
 
   /** Two rows can give both sides of 0 their means; nothing is clustered. */

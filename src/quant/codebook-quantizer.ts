@@ -6,7 +6,7 @@
  */
 import { Matrix } from '../core/matrix.js';
 import { decodeHalfArray } from '../core/fp16.js';
-import type { Codes, Quantizer, QuantizerState, TrainOptions, TrainReport } from './types.js';
+import type { CodeLayout, Codes, Quantizer, QuantizerState, TrainOptions, TrainReport } from './types.js';
 
 export abstract class CodebookQuantizer implements Quantizer {
   abstract readonly name: string;
@@ -33,6 +33,28 @@ export abstract class CodebookQuantizer implements Quantizer {
 
   get bitsPerVector(): number {
     return this.books * this.indexBits + (this.storesWeights ? 16 * this.books : 0);
+  }
+
+  /**
+   * What one vector's code stores, as results record it: `codes` values of `size` levels each, then
+   * `extraBits` of stored weights or scalars (codes × log2 size + extraBits = bitsPerVector). Here:
+   * one index per book, plus WRVQ's fp16 weights.
+   */
+  get codeLayout(): CodeLayout {
+    const weights = this.storesWeights ? 16 * this.books : 0;
+    return {
+      codes: this.books, size: this.size, extraBits: weights,
+      describe: `${this.books} × ${this.indexBits}-bit codes${weights ? ` + ${this.books} fp16 weights` : ''}`,
+    };
+  }
+
+  /**
+   * Whether the paper's compression ratio (eqs. 6 and 9: d over the books, in its own units)
+   * describes this method: yes for codes counted in books (PQ, RVQ, AVQ, WRVQ, OPQ, ScaNN); the
+   * per-dimension codes (sq, binary, rabitq) have no such books, so their ratio is left null.
+   */
+  get hasPaperRatio(): boolean {
+    return true;
   }
 
   /** Training rows needed: k-means wants one per codeword; a method that learns no codewords (sq, binary) says fewer. */

@@ -31,7 +31,7 @@ import { RATES } from '../core/cost.js';
 import { randomRotation, rotateRows } from './rotation.js';
 import { CodebookQuantizer, emptyCodes } from './codebook-quantizer.js';
 import { defineQuantizer } from './descriptor.js';
-import type { Codes, QuantizerState, TrainOptions, TrainReport } from './types.js';
+import type { CodeLayout, Codes, QuantizerState, TrainOptions, TrainReport } from './types.js';
 
 export const RABITQ_MAX_BITS = 8;
 /** 16-bit words after the D levels of a code row: ‖r‖ and ⟨ō, o⟩ as float32. */
@@ -87,6 +87,16 @@ export class RabitqQuantizer extends CodebookQuantizer {
   override get bitsPerVector(): number {
     if (!this.dim) throw new Error('rabitq: bits per vector follow the dimension, known once trained');
     return this.dim * this.bits + 64;
+  }
+
+  /** D levels of B bits, then ‖r‖ and ⟨ō, o⟩ as float32 (the four 16-bit words after the levels are those scalars, not codes). */
+  override get codeLayout(): CodeLayout {
+    return { codes: this.dim, size: this.size, extraBits: 64, describe: `${this.dim} × ${this.bits}-bit levels + 2 float32 scalars (‖r‖, ⟨ō, o⟩)` };
+  }
+
+  /** Per-dimension codes: the paper's ratio (d over books) does not describe them. */
+  override get hasPaperRatio(): boolean {
+    return false;
   }
 
   /** The mean of one row is a centroid; nothing is clustered. */

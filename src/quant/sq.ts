@@ -4,9 +4,10 @@
  *
  * - int8 / uint8 / int4 / uint4: 2^bits evenly spaced levels per dimension over a range learned on
  *   the training rows (`calibration` minmax: the column's min and max; percentile: its
- *   [100 − p, p] percentiles, values outside are clipped), each value coded by its nearest level.
+ *   [100 − p, p] percentiles, p in (50, 100], values outside are clipped), each value coded by its nearest level.
  *   Signed and unsigned types share the levels and differ only in the stored integer (code − 2^(bits−1)),
- *   so their loss is the same. A constant dimension (zero range) is legal: it decodes to the constant.
+ *   so their loss is the same. A constant dimension (zero range) is legal, with a note: every level is
+ *   the constant, so it is coded exactly and nothing is divided by the zero range (no NaN).
  * - fp16 / bf16: the value's 16-bit pattern (IEEE half, round to nearest even; bfloat16 = the upper
  *   half of the float32, rounded to nearest even); nothing is learned.
  *
@@ -20,7 +21,7 @@ import { Matrix } from '../core/matrix.js';
 import { RATES } from '../core/cost.js';
 import { CodebookQuantizer, emptyCodes } from './codebook-quantizer.js';
 import { defineQuantizer } from './descriptor.js';
-import type { Codes, QuantizerState, TrainOptions, TrainReport } from './types.js';
+import type { CodeLayout, Codes, QuantizerState, TrainOptions, TrainReport } from './types.js';
 
 export const SQ_TYPES = ['fp16', 'bf16', 'int8', 'uint8', 'int4', 'uint4'] as const;
 export type SqType = (typeof SQ_TYPES)[number];
@@ -78,6 +79,16 @@ export class ScalarQuantizer extends CodebookQuantizer {
     return this.dim * SQ_BITS[this.type];
   }
 
+  override get codeLayout(): CodeLayout {
+    const bits = this.bitsPerVector / this.dim;
+    return { codes: this.dim, size: this.size, extraBits: 0, describe: `${this.dim} × ${this.type} (${bits} bits each)` };
+  }
+
+  /** Per-dimension codes: the paper's ratio (d over books) does not describe them. */
+  override get hasPaperRatio(): boolean {
+    return false;
+  }
+
   /** One row gives a range (a constant one); nothing is clustered. */
   override get minTrainRows(): number {
     return 1;
@@ -96,7 +107,7 @@ export class ScalarQuantizer extends CodebookQuantizer {
     } else {
       const constant = this.learnRanges(x);
       this.codebooks = this.levels();
-      if (constant) notes.push(`${constant} of ${x.dim} dimensions are constant on the training rows: they decode to their constant`);
+      if (constant) notes.push(`${constant} of ${x.dim} dimensions have a zero range on the training rows (constant): each is coded exactly as its constant (every level equals it; nothing is divided by the zero range, so no NaN)`);
     }
     return { seconds: (performance.now() - t0) / 1000, notes };
   }
@@ -202,8 +213,8 @@ export const descriptor = defineQuantizer({
       describe: "integer types: each dimension's range from the training rows' min and max (minmax, default), or from their [100 − p, p] percentiles (percentile; outliers are clipped)",
     },
     percentile: {
-      default: 99, min: 50, max: 100, integer: false,
-      describe: 'calibration percentile: the range is [100 − p, p] percentiles of each dimension. Default 99; 100 = minmax',
+      default: 99, min: 50, exclusiveMin: true, max: 100, integer: false,
+      describe: 'calibration percentile p in (50, 100]: the range is [100 − p, p] percentiles of each dimension (50 would be a zero range). Default 99; 100 = minmax',
     },
   },
   create: (p) => new ScalarQuantizer(p.type as SqType, p.calibration as 'minmax' | 'percentile', p.percentile),

@@ -48,6 +48,18 @@ export interface QuantizerState {
   extra?: Record<string, unknown>;
 }
 
+/** What one vector's code stores (CodebookQuantizer.codeLayout): codes × log2(size) + extraBits = bitsPerVector. */
+export interface CodeLayout {
+  /** Stored code values per vector: books, or dimensions for per-dimension codes (sq, binary, rabitq). */
+  codes: number;
+  /** Levels of each code value (2^bits). */
+  size: number;
+  /** Bits stored beside the codes: WRVQ's weights, RaBitQ's two float32 scalars; 0 otherwise. */
+  extraBits: number;
+  /** One phrase for tables: `4 × 8-bit codes + 4 fp16 weights`, `100 × 1-bit levels + 2 float32 scalars (‖r‖, ⟨ō, o⟩)`. */
+  describe: string;
+}
+
 export interface Quantizer {
   readonly name: string;
   /** Every stored bit per vector: code indices, fp16 weights, stored norms. */

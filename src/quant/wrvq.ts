@@ -26,7 +26,7 @@ import { fromHalf, toHalf } from '../core/fp16.js';
 import { CodebookQuantizer, bookMatrix, emptyCodes } from './codebook-quantizer.js';
 import { refineBook } from './refine.js';
 import { runTrainer } from './trainers/run.js';
-import type { Codes, QuantizerState, TrainOptions, TrainReport } from './types.js';
+import type { CodeLayout, Codes, QuantizerState, TrainOptions, TrainReport } from './types.js';
 import { defineQuantizer } from './descriptor.js';
 import { BOOKS, SIZE } from './shared-params.js';
 
@@ -54,6 +54,11 @@ export class WeightedResidualQuantizer extends CodebookQuantizer {
   /** Code indices and the weights at weightBits each. */
   override get bitsPerVector(): number {
     return this.books * (this.indexBits + this.weightBits);
+  }
+
+  override get codeLayout(): CodeLayout {
+    const w = this.weightBits === 16 ? 'fp16' : `${this.weightBits}-bit`;
+    return { codes: this.books, size: this.size, extraBits: this.books * this.weightBits, describe: `${this.books} × ${this.indexBits}-bit codes + ${this.books} ${w} weights` };
   }
 
   train(x: Matrix, opts: TrainOptions = {}): Promise<TrainReport> {

@@ -203,7 +203,7 @@ export function quantizeTable(rescored: Rescored): Table | null {
     const r = q.r;
     const curve = view.rd.find((c) => c.dataset === q.dataset);
     const bound = curve ? boundAt(curve, r.bitsPerVector) : null;
-    rows.push({ source: 'ours', cells: ['ours', q.dataset, r.label, r.trainer, `${r.books} × ${r.size}`, String(r.bitsPerVector), ...rankCells(ranking.get(q)), withCI(r.loss, r.lossCI), num(r.paperRatio, 3), num(r.relativeLoss), num(bound), num(r.trainSeconds, 3), num(r.encodeVectorsPerSecond, 3), 'ok'] });
+    rows.push({ source: 'ours', cells: ['ours', q.dataset, r.label, r.trainer, r.codeLayout ?? `${r.books} × ${r.size}`, String(r.bitsPerVector), ...rankCells(ranking.get(q)), withCI(r.loss, r.lossCI), num(r.paperRatio, 3), num(r.relativeLoss), num(bound), num(r.trainSeconds, 3), num(r.encodeVectorsPerSecond, 3), 'ok'] });
     const m = matchQuantize(r);
     const next = sorted[i + 1];
     const nextSame = next && next.dataset === q.dataset && next.r.method === r.method && next.r.books === r.books && next.r.size === r.size;
@@ -218,7 +218,7 @@ export function quantizeTable(rescored: Rescored): Table | null {
   const t5 = paperFigure('Table 5');
   const fromRaw = [...rescored.quant.values()].filter((s) => s.source === 'raw').length;
   const notes = [
-    'bits/vector counts every stored bit (code indices, and WRVQ\'s fp16 weights at 16 bits each); rows are sorted by bits within a dataset, so neighbours compare at (nearly) equal bits. The paper ratio (eqs. 6 and 9) is in the paper\'s own units and leaves the weights out.',
+    'bits/vector counts every stored bit (code indices, and WRVQ\'s fp16 weights at 16 bits each); rows are sorted by bits within a dataset, so neighbours compare at (nearly) equal bits. The paper ratio (eqs. 6 and 9) is in the paper\'s own units and leaves the weights out; it is empty for sq, binary and rabitq, which have no books in its sense. The code layout says what one vector stores (RaBitQ: D levels plus its two float32 scalars).',
     metricNote('loss'),
     `Loss with its 95% bootstrap interval over the evaluation rows [lo, hi] (seeded by the cell's seed, 1000 resamples); ${fromRaw} of ${view.quant.length} rows recomputed from their per-row errors (raw/<cell>/row-errors.npy), the others from the cell's JSON. Relative loss divides by mean ||x||². "Gaussian D(R)" is the rate–distortion bound of a Gaussian with the data's covariance at the same bits (a reference, not a floor: clustered data can go below it).`,
     `${QUANT_RANK_RULE} "Δ loss vs best" is this row minus the best, with its paired interval.`,
@@ -229,7 +229,7 @@ export function quantizeTable(rescored: Rescored): Table | null {
   ];
   return {
     id: 'quantize', title: 'Quantizers: loss at equal bits', notes,
-    header: ['source', 'dataset', 'quantizer', 'trainer', 'books × size', 'bits/vector', 'rank', 'Δ loss vs best', `${metricHeader('loss')} [95% CI]`, 'paper ratio', 'relative loss', 'Gaussian D(R) at these bits', 'train s', 'encode vectors/s', 'status'],
+    header: ['source', 'dataset', 'quantizer', 'trainer', 'code layout (books × size)', 'bits/vector', 'rank', 'Δ loss vs best', `${metricHeader('loss')} [95% CI]`, 'paper ratio', 'relative loss', 'Gaussian D(R) at these bits', 'train s', 'encode vectors/s', 'status'],
     rows,
   };
 }

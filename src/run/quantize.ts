@@ -79,13 +79,18 @@ export interface QuantizeResult {
   params: Record<string, number | string | boolean>;
   dataset: string;
   datasetChecksum: string;
+  /** Stored code values per vector (CodeLayout.codes): the books, or the dimensions of per-dimension codes (sq, binary, rabitq). */
   books: number;
+  /** Levels of each code value. */
   size: number;
+  /** What one vector's code stores, in words: `4 × 8-bit codes + 4 fp16 weights`, `100 × 1-bit levels + 2 float32 scalars (‖r‖, ⟨ō, o⟩)` (absent in older results). */
+  codeLayout?: string;
   trainer: TrainerKind;
   weights: string | null;
   beam: number | null;
   bitsPerVector: number;
-  paperRatio: number;
+  /** The paper's ratio (eqs. 6 and 9, its own units); null for methods it does not describe (sq, binary, rabitq). */
+  paperRatio: number | null;
   honestRatio: number;
   loss: number;
   relativeLoss: number;
@@ -146,6 +151,7 @@ export async function runQuantize<I extends string>(job: QuantizeJob<I>): Promis
   const { lo, hi } = bootstrapMean(rowErrors, { seed, level: 0.95, resamples: 1000 });
   const stages = STAGED_METHODS.includes(d.id) ? stageDiagnostics(q, evalSet, codes).stages : undefined;
   const rawName = job.rawName?.(spec) ?? ROW_ERRORS_FILE;
+  const layout = q.codeLayout;
   if (job.raw !== undefined) writePerItem(join(job.raw, rawName), rowErrors);
   return {
     method: d.id,
@@ -154,8 +160,9 @@ export async function runQuantize<I extends string>(job: QuantizeJob<I>): Promis
     params,
     dataset: displayPath(ds.name),
     datasetChecksum: ds.checksum,
-    books: q.books,
-    size: q.size,
+    books: layout.codes,
+    size: layout.size,
+    codeLayout: layout.describe,
     trainer,
     weights: (q.config.weights as string | undefined) ?? null,
     beam: (q.config.beam as number | undefined) ?? null,

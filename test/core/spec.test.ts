@@ -13,7 +13,9 @@ import { inputError } from '../helpers/errors.js';
 function another(spec: ParamSpec): ParamValue {
   if (typeOf(spec) === 'number') {
     const d = spec.default as number;
-    return spec.min !== undefined && spec.min !== d ? spec.min : d + 1;
+    // the smallest accepted value: min, or just above it when min itself is refused
+    const lowest = spec.min === undefined ? undefined : spec.exclusiveMin ? spec.min + (spec.integer === false ? 0.5 : 1) : spec.min;
+    return lowest !== undefined && lowest !== d ? lowest : d + 1;
   }
   if (typeOf(spec) === 'boolean') return !spec.default;
   return spec.choices!.find((c) => c !== spec.default)!;

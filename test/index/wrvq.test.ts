@@ -60,7 +60,7 @@ function assertFullScan(idx: WrvqIndex, params: Record<string, number>): void {
 
 test('wrvq: nprobe = size without fuzzy layer scans everything = exact ADC ranking over decoded vectors', async () => {
   const idx = await index({ fuzzyBooks: 0 });
-  assert.equal(idx.label, `wrvq:books=4,size=${S},weights=paper,trainer=kmeans,fuzzyBooks=0,rerank=false,metric=l2`);
+  assert.equal(idx.label, `wrvq:books=4,size=${S},weights=paper,weightBits=16,trainer=kmeans,fuzzyBooks=0,rerank=false,metric=l2`);
   assertFullScan(idx, {});
   // adcDistance (the single-vector form) agrees with a direct computation too
   const dec = idx.quantizer.decode(idx.quantizer.encode(base.sliceRows(0, 5)));

@@ -95,7 +95,7 @@ test('a constant dimension (zero range) is legal: it decodes to its constant, wi
   for (let i = 0; i < x.rows; i++) x.data[i * 4 + 2] = 0.75;
   const q = createQuantizer('sq', { type: 'int4' });
   const rep = await q.train(x, { seed: 1 });
-  assert.ok(rep.notes.some((n) => /1 of 4 dimensions are constant/.test(n)), rep.notes.join('; '));
+  assert.ok(rep.notes.some((n) => /1 of 4 dimensions have a zero range on the training rows \(constant\): each is coded exactly as its constant/.test(n)), rep.notes.join('; '));
   const y = q.decode(q.encode(x));
   for (let i = 0; i < x.rows; i++) assert.equal(y.data[i * 4 + 2], 0.75);
   assert.ok(Number.isFinite(quantizationLoss(x, y).loss));
@@ -124,7 +124,9 @@ test('spec: sq:type=int4 reads and labels with every parameter; bits are unknown
 
 test('bad input: unknown type, percentile out of range, the adam trainer: one sentence each', async () => {
   await inputError(() => parseQuantizerSpec('sq:type=int3'), /^--type: sq parameter 'type' must be one of 'fp16', 'bf16', 'int8', 'uint8', 'int4', 'uint4', got 'int3'; did you mean 'int8'\?$/);
-  await inputError(() => parseQuantizerSpec('sq:percentile=101'), /--percentile: sq parameter 'percentile' must be a number from 50 to 100, got '101'\./);
+  await inputError(() => parseQuantizerSpec('sq:percentile=101'), /--percentile: sq parameter 'percentile' must be a number above 50 and at most 100, got '101'\./);
+  // 50 makes every range [median, median]: refused, not a silently constant code
+  await inputError(() => parseQuantizerSpec('sq:calibration=percentile,percentile=50'), /--percentile: .* above 50 and at most 100, got '50'\./);
   await inputError(() => createQuantizer('sq').train(train, { trainer: 'adam' }), /^--trainer adam: sq learns per-dimension ranges, not codebooks/);
 });
 

@@ -1,7 +1,8 @@
 /*
  * vqbench WebAssembly SIMD (simd128) kernels: inner-product tiles, the fused
- * "tile + argmin" (nearest centroid) and "tile + top-k threshold" (exact k-NN) scans, and the ADC
- * kernels of the PQ indexes (distance tables, table sums, code scans into a top-k heap; at the end).
+ * "tile + argmin" (nearest centroid) and "tile + top-k threshold" (exact k-NN) scans, the ADC
+ * kernels of the PQ indexes (distance tables, table sums, code scans into a top-k heap) and the
+ * binary index's Hamming scan (popcount, 64 bits at a time; at the end).
  *
  * Build: scripts/build-wasm.sh (clang >= 14, wasm-ld) -> src/core/wasm/kernels.wasm (checked in).
  * No libc: the module exports its memory, __heap_base and the functions below; JS
@@ -555,5 +556,57 @@ void topk_finish(i32 nq, i32 k, float *hd, i32 *hi, const i32 *hn, float sign) {
     heap_sort_pairs(D, I, hn[q]);
     for (i32 j = hn[q]; j < k; j++) { D[j] = __builtin_inff(); I[j] = -1; }
     if (sign < 0) for (i32 j = 0; j < k; j++) D[j] = -D[j];
+  }
+}
+
+/*
+ * The binary index's Hamming scan: n code rows of w 32-bit words each (the packed sign bits,
+ * row-major, as packBits in src/index/flat-codes.ts lays them out), each compared with the
+ * query's w words by the popcount of their XOR, 64 bits at a time (i64.popcnt; an odd last word by
+ * i32.popcnt), and offered to the top-k heap under id idOffset + i when strictly below its k-th
+ * distance: the pushes of the JS scan, in its order, so the same heap. Common widths (64 to 1024
+ * bits) get their own unrolled loop.
+ */
+typedef unsigned int u32;
+typedef unsigned long long u64;
+
+/* 64 bits at p (4-byte aligned: rows of an odd number of words); a plain i64.load. */
+INLINE u64 load64(const u32 *p) {
+  u64 v;
+  __builtin_memcpy(&v, p, 8);
+  return v;
+}
+
+INLINE i32 hamming_row(const u32 *a, const u32 *b, i32 w) {
+  i32 h = 0, j = 0;
+  for (; j + 2 <= w; j += 2) h += __builtin_popcountll(load64(a + j) ^ load64(b + j));
+  if (j < w) h += __builtin_popcount(a[j] ^ b[j]);
+  return h;
+}
+
+#define HAMMING_BODY(W)                                                                            \
+  {                                                                                                \
+    const u32 *c = codes;                                                                          \
+    float thr = *hn < k ? __builtin_inff() : hd[0];                                                \
+    for (i32 i = 0; i < n; i++, c += (W)) {                                                        \
+      i32 h = hamming_row(c, q, (W));                                                              \
+      if (h < thr) {                                                                               \
+        heap_push(hd, hi, hn, k, (double)h, idOffset + i);                                         \
+        thr = *hn < k ? __builtin_inff() : hd[0];                                                  \
+      }                                                                                            \
+    }                                                                                              \
+  }
+
+EXPORT(hamming_scan)
+void hamming_scan(const u32 *codes, i32 n, i32 w, const u32 *q, i32 idOffset, i32 k, float *hd, i32 *hi, i32 *hn) {
+  switch (w) {
+    case 2: HAMMING_BODY(2) break;
+    case 4: HAMMING_BODY(4) break;
+    case 8: HAMMING_BODY(8) break;
+    case 12: HAMMING_BODY(12) break;
+    case 16: HAMMING_BODY(16) break;
+    case 24: HAMMING_BODY(24) break;
+    case 32: HAMMING_BODY(32) break;
+    default: HAMMING_BODY(w)
   }
 }

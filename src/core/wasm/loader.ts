@@ -9,7 +9,8 @@
  * VQBENCH_KERNEL=wasm makes a load failure an error instead of a silent fallback.
  *
  * The rest of the wasm layer: memory.ts (the allocator of the module's linear memory),
- * kernels.ts (the dense scans), adc-kernels.ts (the ADC tables and code scans).
+ * kernels.ts (the dense scans), adc-kernels.ts (the ADC tables and code scans), hamming-kernels.ts
+ * (the binary index's Hamming scan).
  */
 import { readFileSync } from 'node:fs';
 
@@ -33,6 +34,7 @@ export interface KernelExports {
   adc_scan(codes: number, wide: number, n: number, books: number, ks: number, lut: number, scale: number, bias: number, extra: number, ids: number, k: number, hd: number, hi: number, hn: number): void;
   adc_scan_pair(codes: number, wide: number, n: number, books: number, ks: number, a: number, b: number, bScale: number, bias: number, ids: number, k: number, hd: number, hi: number, hn: number): void;
   topk_finish(nq: number, k: number, hd: number, hi: number, hn: number, sign: number): void;
+  hamming_scan(codes: number, n: number, w: number, q: number, idOffset: number, k: number, hd: number, hi: number, hn: number): void;
 }
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;

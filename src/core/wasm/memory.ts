@@ -202,7 +202,7 @@ export function releaseResident(r: ResidentRows): void {
 
 // ---- arrays kept in wasm memory -------------------------------------------------------------------
 
-type Typed = Uint8Array | Uint16Array | Int32Array | Float32Array;
+type Typed = Uint8Array | Uint16Array | Uint32Array | Int32Array | Float32Array;
 type TypedCtor<T extends Typed> = { new (buffer: ArrayBuffer, byteOffset: number, length: number): T; new (length: number): T; BYTES_PER_ELEMENT: number };
 
 
