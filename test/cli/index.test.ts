@@ -118,7 +118,7 @@ test('index --raw: one ann-benchmarks result file per configuration; h5py recomp
     assert.deepEqual(got.dtypes, ['int32', 'float32', 'float32']);
     assert.ok(got.maxDistErr < 1e-4, `exact distances differ from numpy's by ${got.maxDistErr}`);
     assert.ok(got.times > 0);
-    assert.equal(got.attrs.name, `ivfpq:nlist=8,m=4,nbits=8,metric=l2,tables=table,nprobe=${rec.params.search.nprobe}`);
+    assert.equal(got.attrs.name, `ivfpq:nlist=8,m=4,nbits=8,metric=l2,tables=table,opq=false,nprobe=${rec.params.search.nprobe}`);
     assert.equal(got.attrs.algo, 'ivfpq');
     assert.equal(got.attrs.distance, 'euclidean');
     assert.equal(got.attrs.count, 10);
@@ -190,7 +190,7 @@ test('index: --index takes a whole spec; the spec and the flags give the same co
   assert.equal(bySpec.code, 0, bySpec.stderr);
   assert.equal(byFlags.code, 0, byFlags.stderr);
   const [a, b] = [JSON.parse(bySpec.stdout.trim()), JSON.parse(byFlags.stdout.trim())];
-  assert.equal(a.label, 'ivfpq:nlist=8,m=4,nbits=8,metric=l2,tables=table');
+  assert.equal(a.label, 'ivfpq:nlist=8,m=4,nbits=8,metric=l2,tables=table,opq=false');
   assert.equal(b.label, a.label);
   assert.deepEqual(a.params, b.params);
   assert.deepEqual(a.params.search, { nprobe: 2 });

@@ -124,7 +124,7 @@ test('a small run end to end: quantize, index and rd-bound cells, a crash and a 
   assert.equal(raw.nq, 100);
   assert.equal(raw.k, 10);
   assert.equal(raw.attrs.dataset, join(dir, 'tiny.npy'));
-  assert.equal(raw.attrs.name, 'ivfpq:nlist=8,m=4,nbits=8,metric=l2,tables=table,nprobe=1');
+  assert.equal(raw.attrs.name, 'ivfpq:nlist=8,m=4,nbits=8,metric=l2,tables=table,opq=false,nprobe=1');
   // the truth beside them: the record's recall and nnRecall recomputed from the run folder alone
   const reader = new RawReader(runDir);
   for (const rec of index.metrics!) {
