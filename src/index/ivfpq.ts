@@ -193,8 +193,9 @@ export class IvfPqIndex implements VectorIndex {
       const { rotation, notes: n } = await OpqRotation.learn(train, this.pq.books, Math.log2(this.pq.size), { seed, onProgress: opts.onProgress });
       this.rotation = rotation;
       notes.push(...n);
-      train = rotation.apply(train);
-      x = rotation.apply(x);
+      const rx = rotation.apply(x);
+      train = train === x ? rx : rotation.apply(train);
+      x = rx;
     }
 
     const km = await kmeans(train, {

@@ -87,7 +87,7 @@ test('index --raw: one ann-benchmarks result file per configuration; h5py recomp
   const r = run('index', '--data', join(dir, 'small.npy'), '--index', 'ivfpq', '--nlist', '8', '--m', '4', '--sweep', 'nprobe=1,4', '--queries', '100', '--warmup', '5', '--json', '--raw', raw);
   assert.equal(r.code, 0, r.stderr);
   const recs = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(recs.map((x) => x.raw), [1, 4].map((n) => `10/ivfpq/ivfpq_nlist_8_m_4_nbits_8_metric_l2_tables_table_nprobe_${n}.hdf5`));
+  assert.deepEqual(recs.map((x) => x.raw), [1, 4].map((n) => `10/ivfpq/ivfpq_nlist_8_m_4_nbits_8_metric_l2_tables_table_opq_false_nprobe_${n}.hdf5`));
   for (const f of ['status', 'recall', 'qps', 'label', 'params']) assert.ok(f in recs[0], f);
   assertUserError(run('index', '--data', join(dir, 'small.npy'), '--index', 'flat', '--raw', join(dir, 'small.npy')), /small\.npy: a part of that path is a file/);
   assertUserError(run('index', '--data', join(dir, 'small.npy'), '--index', 'flat', '--raw', ''), /--raw needs a folder/);
