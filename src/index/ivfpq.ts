@@ -26,6 +26,10 @@
  *    own L2 table computed (m × 2^nbits × d/m multiply-adds per list).
  * Inner product: q·(c + r) = q·c + Σ_m q_m·r_m, one table per query and no per-list work.
  *
+ * `opq=true` (faiss `OPQm,IVFn,PQm`, an IndexPreTransform): OPQ's rotation, learned on the training
+ * sample (src/index/opq-transform.ts), is applied to base and queries before the coarse quantizer;
+ * everything below runs on the rotated vectors, and distances are unchanged.
+ *
  * Measured (bench/indexes.ts, glove-100, 10k queries one at a time, one thread, QPS relative to faiss
  * IVF1024,PQ50np; results/reference/2026-11-26-bench-ivfpq.txt, three runs on a shared machine)
  * at nprobe 1 / 4 / 16 / 64, 'table' with the wasm kernels: 1.4–5.4 / 1.4–3.4 / 0.8–2.0 / 0.8–1.7
@@ -57,6 +61,7 @@ import { specLabel } from '../core/spec.js';
 import { addSeconds, checkDim, checkK, numberOr, resolveIds } from './checks.js';
 import { defineIndex } from './descriptor.js';
 import { PAPER_4X256, finishHeap, trainSample } from './pq.js';
+import { OPQ_OPTION, OpqRotation, opqCost } from './opq-transform.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
   type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
@@ -71,6 +76,7 @@ export const IVFPQ_BUILD_PARAMS = {
     default: 'table', choices: ['table', 'norms', 'none'],
     describe: "L2 distance tables: 'table' = precomputed (cell, codeword) terms, nlist·m·2^nbits floats (faiss's default); 'norms' = one float32 per vector instead (+32 bits/vector, fastest); 'none' = a table per probed list (least memory, slowest). Default table.",
   },
+  opq: OPQ_OPTION,
 } as const satisfies ParamSpecs;
 
 export const IVFPQ_SEARCH_PARAMS = {
@@ -127,6 +133,8 @@ export class IvfPqIndex implements VectorIndex {
   private codes: WasmArray<CodeArray> = WasmArray.empty(Uint8Array);
   private ids: WasmArray<Int32Array> = WasmArray.empty(Int32Array);
   private starts: Uint32Array = new Uint32Array(1);
+  /** opq=true: the rotation applied to base and queries before everything else; null otherwise. */
+  private rotation: OpqRotation | null = null;
 
   constructor(params: IvfPqBuildParams = {}) {
     const p = resolveParams(IVFPQ_BUILD_PARAMS, params, 'ivfpq build parameter');
@@ -176,10 +184,19 @@ export class IvfPqIndex implements VectorIndex {
     const notes: string[] = [];
     const seed = opts.seed ?? 1234;
     if (this.pq.books > x.dim) throw new InputError(`--m: ivfpq needs m ≤ the dimension ${x.dim}, got ${this.pq.books}.`);
-    const train = trainSample(x, opts.trainRows ?? Math.max(65536, 64 * this.nlist), seed, notes);
+    let train = trainSample(x, opts.trainRows ?? Math.max(65536, 64 * this.nlist), seed, notes);
     if (this.nlist > train.rows) throw new InputError(`--nlist: ivfpq needs at least nlist = ${this.nlist} training rows, got ${train.rows}.`);
     if (train.rows < this.pq.size) throw new InputError(`--nbits: ivfpq needs at least 2^nbits = ${this.pq.size} training rows, got ${train.rows}.`);
     if (train.rows < 39 * this.nlist) notes.push(`only ${(train.rows / this.nlist).toFixed(1)} training rows per cell (faiss warns below 39)`);
+    this.rotation = null;
+    if (this.params.opq) {
+      const { rotation, notes: n } = await OpqRotation.learn(train, this.pq.books, Math.log2(this.pq.size), { seed, onProgress: opts.onProgress });
+      this.rotation = rotation;
+      notes.push(...n);
+      const rx = rotation.apply(x);
+      train = train === x ? rx : rotation.apply(train);
+      x = rx;
+    }
 
     const km = await kmeans(train, {
       k: this.nlist, seed,
@@ -235,7 +252,7 @@ export class IvfPqIndex implements VectorIndex {
   async add(x: Matrix, ids?: Uint32Array): Promise<void> {
     this.requireBuilt();
     checkDim(x.dim, this.dim, 'added vectors', 'ivfpq');
-    await this.append(x, resolveIds(x.rows, this.size, ids, 'ivfpq'));
+    await this.append(this.rotation ? this.rotation.apply(x) : x, resolveIds(x.rows, this.size, ids, 'ivfpq'));
   }
 
   /** x − centroid(assign) for every row. */
@@ -250,6 +267,7 @@ export class IvfPqIndex implements VectorIndex {
     return out;
   }
 
+  /** Rows already rotated (opq=true). */
   private async append(x: Matrix, ids: Int32Array): Promise<void> {
     const assign = (await nearest(x, this.centroids!, this.metric)).ids;
     const c = await encodeParallel(this.pq, this.residuals(x, assign));
@@ -298,6 +316,7 @@ export class IvfPqIndex implements VectorIndex {
     if (nprobe > this.nlist) throw new InputError(`--nprobe: ivfpq has nlist = ${this.nlist} cells, so nprobe must be ≤ ${this.nlist}, got ${nprobe}.`);
     checkK(k, this.size, 'ivfpq');
     checkDim(q.dim, this.dim, 'queries', 'ivfpq');
+    if (this.rotation) q = this.rotation.apply(q);
     const d = this.dim, nq = q.rows;
     const books = this.pq.books, ks = this.pq.size, tl = books * ks;
     const ip = this.metric === 'ip';
@@ -430,6 +449,7 @@ export class IvfPqIndex implements VectorIndex {
     this.precomputed = WasmArray.empty(Float32Array);
     this.rowTerms = WasmArray.empty(Float32Array);
     this.centroids = null;
+    this.rotation = null;
   }
 
   memoryBytes(): number {
@@ -440,7 +460,8 @@ export class IvfPqIndex implements VectorIndex {
     const cb = this.pq.codebooks.reduce((s, c) => s + c.byteLength, 0) + this.cNorms.byteLength
       + (this.centroids?.data.byteLength ?? 0) + this.centroidNorms.byteLength + this.precomputed.byteLength
       // the wasm copies the kernels read: transposed codebooks, packed centroids
-      + adcBooksBytes(this.books) + (this.residentCentroids ? this.residentCentroids.end - this.residentCentroids.start : 0);
+      + adcBooksBytes(this.books) + (this.residentCentroids ? this.residentCentroids.end - this.residentCentroids.start : 0)
+      + (this.rotation?.byteLength ?? 0);
     return memoryBreakdown({ codes: this.codes.byteLength + this.rowTerms.byteLength, lists: this.ids.byteLength + this.starts.byteLength, codebooks: cb });
   }
 
@@ -459,10 +480,11 @@ export const descriptor = defineIndex({
   create: (build) => new IvfPqIndex(build),
   cost: (build, shape, rows) => {
     const d = shape.dim, train = Math.min(rows, 65_536), { nlist, m } = build, k = 2 ** build.nbits;
-    const buildSeconds = (kmeansFlops(train, nlist, d) + m * kmeansFlops(train, k, d / m) + 2 * rows * (nlist + k) * d) / RATES.kernelFlops;
+    const opq = build.opq ? opqCost(m, build.nbits, shape, train, rows) : { buildSeconds: 0, querySeconds: 0 };
+    const buildSeconds = (kmeansFlops(train, nlist, d) + m * kmeansFlops(train, k, d / m) + 2 * rows * (nlist + k) * d) / RATES.kernelFlops + opq.buildSeconds;
     return {
       buildSeconds,
-      querySeconds: (s) => (2 * nlist * d) / RATES.kernelFlops + (Math.min(1, numberOr(s.nprobe, 1) / nlist) * rows * m) / RATES.lookups,
+      querySeconds: (s) => (2 * nlist * d) / RATES.kernelFlops + (Math.min(1, numberOr(s.nprobe, 1) / nlist) * rows * m) / RATES.lookups + opq.querySeconds,
       addSecondsPerRow: addSeconds(buildSeconds, rows),
     };
   },

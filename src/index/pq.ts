@@ -2,7 +2,8 @@
  * The paper's "pqindex" (faiss IndexPQ): every base vector as `m` product-quantization codes, every
  * query scanned against all of them with ADC — one books × size lookup table per query, one lookup
  * per sub-space per vector. The index holds a ProductQuantizer (src/quant/pq.ts) and never encodes
- * by itself.
+ * by itself. With `opq=true` (faiss `OPQm,PQm`) base and queries are rotated by OPQ's learned
+ * rotation first (src/index/opq-transform.ts) and the PQ is OPQ's own, trained on the rotated rows.
  */
 import { Matrix } from '../core/matrix.js';
 import { Rng } from '../core/rng.js';
@@ -20,6 +21,7 @@ import { resolveParams, SIZE_AS_NBITS, type ParamSpecs, type Resolved } from '..
 import { specLabel } from '../core/spec.js';
 import { addSeconds, checkDim, checkK, resolveIds } from './checks.js';
 import { defineIndex, type PaperMatch } from './descriptor.js';
+import { OPQ_OPTION, OpqRotation, opqCost } from './opq-transform.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
   type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
@@ -29,6 +31,7 @@ export const PQ_BUILD_PARAMS = {
   m: { default: 8, min: 1, aliases: ['books'], describe: 'Sub-spaces (codes per vector). Default 8; more = finer codes, more bytes and slower scans.' },
   nbits: { default: 8, min: 1, max: 16, aliases: [SIZE_AS_NBITS], describe: 'Bits per code: 2^nbits codewords per sub-space. Default 8 (one byte per code).' },
   metric: { default: 'l2', choices: ['l2', 'ip'], describe: "'l2' or 'ip'. Default l2." },
+  opq: OPQ_OPTION,
 } as const satisfies ParamSpecs;
 
 export const PQ_SEARCH_PARAMS = {} as const;
@@ -59,6 +62,8 @@ export class PqIndex implements VectorIndex {
   private cNorms: Float32Array = new Float32Array(0);
   /** The codebooks in wasm memory, for the table kernel. */
   private books: AdcBooks | null = null;
+  /** opq=true: the rotation applied to base and queries; null otherwise. */
+  private rotation: OpqRotation | null = null;
 
   constructor(params: PqBuildParams = {}) {
     const p = resolveParams(PQ_BUILD_PARAMS, params, 'pq build parameter');
@@ -89,8 +94,18 @@ export class PqIndex implements VectorIndex {
     if (this.pq.books > x.dim) throw new InputError(`--m: pq needs m ≤ the dimension ${x.dim}, got ${this.pq.books}.`);
     const train = trainSample(x, opts.trainRows ?? PQ_DEFAULT_TRAIN_ROWS, opts.seed ?? 1234, notes);
     if (train.rows < this.pq.size) throw new InputError(`--nbits: pq needs at least 2^nbits = ${this.pq.size} training rows, got ${train.rows}.`);
-    const r = await this.pq.train(train, { seed: opts.seed ?? 1234, onProgress: opts.onProgress });
-    notes.push(...r.notes);
+    const trainOpts = { seed: opts.seed ?? 1234, onProgress: opts.onProgress };
+    if (this.params.opq) {
+      // OPQ's final PQ is trained on the rotated rows exactly as this index would train its own: adopt it
+      const { rotation, opq, notes: n } = await OpqRotation.learn(train, this.pq.books, this.nbits, trainOpts);
+      this.rotation = rotation;
+      Object.assign(this.pq, { dim: opq.dim, subDim: opq.subDim, subOffset: opq.subOffset, codebooks: opq.codebooks });
+      notes.push(...n);
+    } else {
+      this.rotation = null;
+      const r = await this.pq.train(train, trainOpts);
+      notes.push(...r.notes);
+    }
     this.dim = x.dim;
     this.cNorms = codewordNormsSq(this.pq);
     freeAdcBooks(this.books);
@@ -110,7 +125,7 @@ export class PqIndex implements VectorIndex {
   }
 
   private async append(x: Matrix, ids: Int32Array): Promise<void> {
-    const c = await encodeParallel(this.pq, x);
+    const c = await encodeParallel(this.pq, this.rotation ? this.rotation.apply(x) : x);
     const fresh = packCodes(c.codes, this.pq.size);
     const n0 = this.size, n1 = x.rows, books = this.pq.books;
     const source = new Int32Array(n0 + n1);
@@ -128,6 +143,7 @@ export class PqIndex implements VectorIndex {
     this.requireBuilt();
     checkK(k, this.size, 'pq');
     checkDim(q.dim, this.dim, 'queries', 'pq');
+    if (this.rotation) q = this.rotation.apply(q);
     const books = this.pq.books, ks = this.pq.size, tl = books * ks;
     const ip = this.metric === 'ip';
     const block = Math.min(QUERY_BLOCK, q.rows);
@@ -161,6 +177,7 @@ export class PqIndex implements VectorIndex {
   async close(): Promise<void> {
     freeAdcBooks(this.books);
     this.books = null;
+    this.rotation = null;
     this.codes.free();
     this.ids.free();
     this.codes = WasmArray.empty(Uint8Array);
@@ -173,7 +190,8 @@ export class PqIndex implements VectorIndex {
   }
 
   memoryBreakdown(): MemoryBreakdown {
-    const cb = this.pq.codebooks.reduce((s, c) => s + c.byteLength, 0) + this.cNorms.byteLength + adcBooksBytes(this.books);
+    const cb = this.pq.codebooks.reduce((s, c) => s + c.byteLength, 0) + this.cNorms.byteLength + adcBooksBytes(this.books)
+      + (this.rotation?.byteLength ?? 0);
     return memoryBreakdown({ codes: this.codes.byteLength, lists: this.ids.byteLength, codebooks: cb });
   }
 
@@ -210,8 +228,9 @@ export const descriptor = defineIndex({
   create: (build) => new PqIndex(build),
   cost: (build, shape, rows) => {
     const d = shape.dim, train = Math.min(rows, 65_536), m = build.m, k = 2 ** build.nbits;
-    const buildSeconds = (m * kmeansFlops(train, k, d / m) + 2 * rows * k * d) / RATES.kernelFlops;
-    return { buildSeconds, querySeconds: () => (rows * m) / RATES.lookups + (2 * k * d) / RATES.kernelFlops, addSecondsPerRow: addSeconds(buildSeconds, rows) };
+    const opq = build.opq ? opqCost(m, build.nbits, shape, train, rows) : { buildSeconds: 0, querySeconds: 0 };
+    const buildSeconds = (m * kmeansFlops(train, k, d / m) + 2 * rows * k * d) / RATES.kernelFlops + opq.buildSeconds;
+    return { buildSeconds, querySeconds: () => (rows * m) / RATES.lookups + (2 * k * d) / RATES.kernelFlops + opq.querySeconds, addSecondsPerRow: addSeconds(buildSeconds, rows) };
   },
   paperMatch: (build): PaperMatch => ({ method: 'pqindex(milvus)', sameSetting: build.m === 4 && build.nbits === 8, paperSetting: PAPER_4X256 }),
 });

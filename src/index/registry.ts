@@ -5,7 +5,7 @@
  * unknown id gets "did you mean"; unknown or ill-typed parameters are InputErrors naming the flag.
  *
  * A configured index is written and read in the one spec grammar of src/core/spec.ts:
- * `ivfpq:nlist=1024,m=50,nbits=8,metric=l2,tables=table` (build parameters, then search parameters,
+ * `ivfpq:nlist=1024,m=50,nbits=8,metric=l2,tables=table,opq=false` (build parameters, then search parameters,
  * canonical names), `faiss:factory=IVF1024,PQ50np` (a factory string's commas need no quotes).
  */
 import { InputError } from '../core/errors.js';
@@ -25,6 +25,7 @@ import { descriptor as lancedb } from './lancedb.js';
 import { descriptor as chroma } from './chroma.js';
 import { sqDescriptor as sq, binaryDescriptor as binary } from './flat-codes.js';
 import { descriptor as rabitq } from './rabitq.js';
+import { descriptor as scann } from './scann.js';
 
 export type IndexParams = Record<string, ParamValue | null>;
 
@@ -39,6 +40,7 @@ const DESCRIPTORS: readonly IndexDescriptor[] = [
   sq,
   binary,
   rabitq,
+  scann,
   hnsw, // peers: native libraries, their memory is the adapter's estimate
   faiss,
   lancedb,
@@ -98,7 +100,7 @@ export function givenParams(id: string, group: 'build' | 'search', given: Record
 
 /**
  * The canonical label of a configuration: every build parameter, then (when given) every search
- * parameter, in declaration order, canonical names: `ivfpq:nlist=1024,m=50,nbits=8,metric=l2,tables=table`.
+ * parameter, in declaration order, canonical names: `ivfpq:nlist=1024,m=50,nbits=8,metric=l2,tables=table,opq=false`.
  * `parseIndexSpec(indexLabel(id, build, search))` gives back the same configuration.
  */
 export function indexLabel(id: string, build: Record<string, unknown>, search?: Record<string, unknown> | null): string {

@@ -87,7 +87,7 @@ test('index --raw: one ann-benchmarks result file per configuration; h5py recomp
   const r = run('index', '--data', join(dir, 'small.npy'), '--index', 'ivfpq', '--nlist', '8', '--m', '4', '--sweep', 'nprobe=1,4', '--queries', '100', '--warmup', '5', '--json', '--raw', raw);
   assert.equal(r.code, 0, r.stderr);
   const recs = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(recs.map((x) => x.raw), [1, 4].map((n) => `10/ivfpq/ivfpq_nlist_8_m_4_nbits_8_metric_l2_tables_table_nprobe_${n}.hdf5`));
+  assert.deepEqual(recs.map((x) => x.raw), [1, 4].map((n) => `10/ivfpq/ivfpq_nlist_8_m_4_nbits_8_metric_l2_tables_table_opq_false_nprobe_${n}.hdf5`));
   for (const f of ['status', 'recall', 'qps', 'label', 'params']) assert.ok(f in recs[0], f);
   assertUserError(run('index', '--data', join(dir, 'small.npy'), '--index', 'flat', '--raw', join(dir, 'small.npy')), /small\.npy: a part of that path is a file/);
   assertUserError(run('index', '--data', join(dir, 'small.npy'), '--index', 'flat', '--raw', ''), /--raw needs a folder/);
@@ -118,7 +118,7 @@ test('index --raw: one ann-benchmarks result file per configuration; h5py recomp
     assert.deepEqual(got.dtypes, ['int32', 'float32', 'float32']);
     assert.ok(got.maxDistErr < 1e-4, `exact distances differ from numpy's by ${got.maxDistErr}`);
     assert.ok(got.times > 0);
-    assert.equal(got.attrs.name, `ivfpq:nlist=8,m=4,nbits=8,metric=l2,tables=table,nprobe=${rec.params.search.nprobe}`);
+    assert.equal(got.attrs.name, `ivfpq:nlist=8,m=4,nbits=8,metric=l2,tables=table,opq=false,nprobe=${rec.params.search.nprobe}`);
     assert.equal(got.attrs.algo, 'ivfpq');
     assert.equal(got.attrs.distance, 'euclidean');
     assert.equal(got.attrs.count, 10);
@@ -190,7 +190,7 @@ test('index: --index takes a whole spec; the spec and the flags give the same co
   assert.equal(bySpec.code, 0, bySpec.stderr);
   assert.equal(byFlags.code, 0, byFlags.stderr);
   const [a, b] = [JSON.parse(bySpec.stdout.trim()), JSON.parse(byFlags.stdout.trim())];
-  assert.equal(a.label, 'ivfpq:nlist=8,m=4,nbits=8,metric=l2,tables=table');
+  assert.equal(a.label, 'ivfpq:nlist=8,m=4,nbits=8,metric=l2,tables=table,opq=false');
   assert.equal(b.label, a.label);
   assert.deepEqual(a.params, b.params);
   assert.deepEqual(a.params.search, { nprobe: 2 });

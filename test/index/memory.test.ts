@@ -7,7 +7,7 @@ import { mixture } from '../helpers/data.js';
 
 const SMALL: Record<string, IndexParams> = {
   pq: { m: 4, nbits: 4 }, ivfpq: { nlist: 8, m: 4, nbits: 4 }, wrvq: { books: 2, size: 16 },
-  faiss: { factory: 'IVF8,PQ4x4np' }, lancedb: { numPartitions: 4, numSubVectors: 4 },
+  faiss: { factory: 'IVF8,PQ4x4np' }, lancedb: { numPartitions: 4, numSubVectors: 4 }, scann: { m: 4, nbits: 4, iterations: 2 },
 };
 const x = mixture(1000, 16, 6, 21);
 

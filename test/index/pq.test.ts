@@ -26,7 +26,7 @@ const K = 10;
 test('pq: k sorted ids per query; ADC distance = distance to the decoded vector', async () => {
   const idx = new PqIndex({ m: 8, nbits: 6 });
   await idx.build(base, { seed: 3 });
-  assert.equal(idx.label, 'pq:m=8,nbits=6,metric=l2');
+  assert.equal(idx.label, 'pq:m=8,nbits=6,metric=l2,opq=false');
   assert.equal(idx.bitsPerVector, 48);
   const r = idx.search(queries, K);
   assertSortedResult(r, queries.rows, K);
@@ -111,7 +111,7 @@ for (const [tables, nlist] of [['table', 4], ['table', 128], ['norms', 16], ['no
 test('ivfpq: label, bits, memory; recall rises with nprobe; add() finds added vectors', async () => {
   const idx = new IvfPqIndex({ nlist: 32, m: 8, nbits: 6 });
   await idx.build(base, { seed: 5 });
-  assert.equal(idx.label, 'ivfpq:nlist=32,m=8,nbits=6,metric=l2,tables=table');
+  assert.equal(idx.label, 'ivfpq:nlist=32,m=8,nbits=6,metric=l2,tables=table,opq=false');
   assert.equal(idx.bitsPerVector, 48);
   const mem = idx.memoryBreakdown();
   assert.equal(mem.codes, 4000 * 8);
@@ -136,7 +136,7 @@ test('ivfpq: label, bits, memory; recall rises with nprobe; add() finds added ve
 test('ivfpq: ip metric with nprobe = nlist scores q · (c + decoded residual)', async () => {
   const idx = new IvfPqIndex({ nlist: 16, m: 8, nbits: 6, metric: 'ip' });
   await idx.build(base, { seed: 5 });
-  assert.equal(idx.label, 'ivfpq:nlist=16,m=8,nbits=6,metric=ip,tables=table');
+  assert.equal(idx.label, 'ivfpq:nlist=16,m=8,nbits=6,metric=ip,tables=table,opq=false');
   assertEqualsScan(idx, true);
 });
 

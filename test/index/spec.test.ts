@@ -8,8 +8,8 @@ import { INDEXES, INDEX_IDS, checkBuildParams, indexDescriptor, indexLabel, pars
 /** A non-default configuration of each index (build and search), to round-trip beside the defaults. */
 const NON_DEFAULT: Record<string, { build: Record<string, unknown>; search: Record<string, unknown> }> = {
   flat: { build: { metric: 'ip' }, search: {} },
-  pq: { build: { m: 12, nbits: 6 }, search: {} },
-  ivfpq: { build: { nlist: 1024, m: 50, nbits: 8, tables: 'norms' }, search: { nprobe: 16 } },
+  pq: { build: { m: 12, nbits: 6, opq: true }, search: {} },
+  ivfpq: { build: { nlist: 1024, m: 50, nbits: 8, tables: 'norms', opq: true }, search: { nprobe: 16 } },
   wrvq: { build: { books: 4, size: 64, weights: 'gain', trainer: 'adam', fuzzyBooks: 2, rerank: true }, search: { nprobe: 4, fuzzyK: 0, rerankK: 50 } },
   hnsw: { build: { M: 32, efConstruction: 100 }, search: { efSearch: 256 } },
   faiss: { build: { factory: 'OPQ16_64,IVF1024,PQ16x8np', metric: 'ip' }, search: { nprobe: 16, k_factor: 1.5 } },
@@ -18,6 +18,7 @@ const NON_DEFAULT: Record<string, { build: Record<string, unknown>; search: Reco
   sq: { build: { type: 'int4', calibration: 'percentile', percentile: 99.5, metric: 'ip' }, search: { query: 'codes', rescore: 4 } },
   binary: { build: { rotation: 'itq', itqIters: 20 }, search: { rescore: 2.5 } },
   rabitq: { build: { bits: 4, nlist: 16, metric: 'ip' }, search: { nprobe: 4, epsilon0: 3, reranking: 'none' } },
+  scann: { build: { m: 25, nbits: 4, threshold: 0.3, iterations: 4 }, search: { rescore: 10 } },
 };
 
 test('every registered index is in the table above (a new index adds its round-trip case)', () => {
@@ -42,7 +43,7 @@ for (const id of INDEX_IDS) {
 }
 
 test('labels: canonical names in declaration order; a factory string needs no quotes', () => {
-  assert.equal(indexLabel('ivfpq', checkBuildParams('ivfpq', { nlist: 1024, m: 50 })), 'ivfpq:nlist=1024,m=50,nbits=8,metric=l2,tables=table');
+  assert.equal(indexLabel('ivfpq', checkBuildParams('ivfpq', { nlist: 1024, m: 50 })), 'ivfpq:nlist=1024,m=50,nbits=8,metric=l2,tables=table,opq=false');
   const f = parseIndexSpec('faiss:factory=IVF1024,PQ50np,nprobe=16');
   assert.equal(f.build.factory, 'IVF1024,PQ50np');
   assert.equal(f.search.nprobe, 16);
@@ -60,7 +61,7 @@ test('labels: canonical names in declaration order; a factory string needs no qu
 test('aliases resolve to canonical names: hnsw m → M, pq/ivfpq books → m and size → nbits, wrvq m/nbits → books/size, faiss nprobes, lancedb nprobe', () => {
   assert.equal(parseIndexSpec('hnsw:m=32').build.M, 32);
   assert.equal(parseIndexSpec('hnsw:ef-search=100').search.efSearch, 100, 'kebab-case names too');
-  assert.deepEqual(parseIndexSpec('pq:books=4,size=16').build, { m: 4, nbits: 4, metric: 'l2' });
+  assert.deepEqual(parseIndexSpec('pq:books=4,size=16').build, { m: 4, nbits: 4, metric: 'l2', opq: false });
   assert.deepEqual(parseIndexSpec('ivfpq:books=12,size=256').build, parseIndexSpec('ivfpq:m=12,nbits=8').build);
   assert.deepEqual(parseIndexSpec('wrvq:m=4,nbits=6').build, parseIndexSpec('wrvq:books=4,size=64').build);
   assert.equal(parseIndexSpec('faiss:factory=IVF64,Flat,nprobes=8').search.nprobe, 8);
@@ -71,7 +72,7 @@ test('aliases resolve to canonical names: hnsw m → M, pq/ivfpq books → m and
 });
 
 test('unknown names, ids and values: one InputError naming the flag, listing the index\'s own parameters', () => {
-  assert.throws(() => parseIndexSpec('ivfpq:nlsit=64'), (e: Error) => e instanceof InputError && /^--index: ivfpq has no parameter 'nlsit'; its parameters: nlist, m, nbits, metric, tables, nprobe\.$/.test(e.message));
+  assert.throws(() => parseIndexSpec('ivfpq:nlsit=64'), (e: Error) => e instanceof InputError && /^--index: ivfpq has no parameter 'nlsit'; its parameters: nlist, m, nbits, metric, tables, opq, nprobe\.$/.test(e.message));
   assert.throws(() => parseIndexSpec('hnsw:nlist=4', 'indexes[0]'), (e: Error) => e instanceof InputError && /^indexes\[0\]: hnsw has no parameter 'nlist'; its parameters: M, efConstruction, metric, efSearch\.$/.test(e.message));
   assert.throws(() => parseIndexSpec('chroma:nprobe=1'), (e: Error) => e instanceof InputError && /its parameters: \(none\)/.test(e.message));
   assert.throws(() => parseIndexSpec('ivfqp:nlist=64'), (e: Error) => e instanceof InputError && /unknown index 'ivfqp'; did you mean 'ivfpq'/.test(e.message));

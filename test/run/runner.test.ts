@@ -119,12 +119,12 @@ test('a small run end to end: quantize, index and rd-bound cells, a crash and a 
   assert.ok(index.metrics![1].recall![10] >= index.metrics![0].recall![10]);
   assert.equal(index.env.blas, undefined); // named only for faiss cells
   // raw per-query results beside the result file, ann-benchmarks' layout
-  assert.deepEqual(index.metrics!.map((r) => r.raw), [1, 8].map((n) => `raw/index.tiny.ivfpq.nlist-8.m-4/10/ivfpq/ivfpq_nlist_8_m_4_nbits_8_metric_l2_tables_table_nprobe_${n}.hdf5`));
+  assert.deepEqual(index.metrics!.map((r) => r.raw), [1, 8].map((n) => `raw/index.tiny.ivfpq.nlist-8.m-4/10/ivfpq/ivfpq_nlist_8_m_4_nbits_8_metric_l2_tables_table_opq_false_nprobe_${n}.hdf5`));
   const raw = await readAnnResult(join(runDir, index.metrics![0].raw!));
   assert.equal(raw.nq, 100);
   assert.equal(raw.k, 10);
   assert.equal(raw.attrs.dataset, join(dir, 'tiny.npy'));
-  assert.equal(raw.attrs.name, 'ivfpq:nlist=8,m=4,nbits=8,metric=l2,tables=table,nprobe=1');
+  assert.equal(raw.attrs.name, 'ivfpq:nlist=8,m=4,nbits=8,metric=l2,tables=table,opq=false,nprobe=1');
   // the truth beside them: the record's recall and nnRecall recomputed from the run folder alone
   const reader = new RawReader(runDir);
   for (const rec of index.metrics!) {
