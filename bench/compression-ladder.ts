@@ -82,7 +82,7 @@ export interface LadderCell {
 /** The budgets of a d-dimensional dataset, in bits per vector. */
 export function ladderBudgets(d: number): number[] {
   const perDim = [1, 4, 8, 16].map((b) => b * d);
-  return Math.abs(WRVQ_PAPER_BITS - d) / d > 0.1 ? [WRVQ_PAPER_BITS, ...perDim] : perDim;
+  return (Math.abs(WRVQ_PAPER_BITS - d) / d > 0.1 ? [WRVQ_PAPER_BITS, ...perDim] : perDim).sort((a, b) => a - b);
 }
 
 /** Every method at every budget where it can sit. */
@@ -124,7 +124,7 @@ export function planLadder(d: number, maxBooks: number, avqBooks: number): Plann
       const name = weightBits === 16 ? 'wrvq fp16' : `wrvq w${weightBits}`;
       add({ method: name, id: 'wrvq', params: { books, size: 256, weights: 'gain', weightBits }, skipped: capped(books, maxBooks, '--ladder-max-books') });
       // the paper's 4×256 with its weights stored in fewer bits: the same books, fewer bits (below the budget)
-      if (budget === ladderBudgets(d)[0] && weightBits < 16 && books !== 4) {
+      if (budget === ladderBudgets(d)[0] && weightBits < 16 && books !== 4 && 4 * (8 + weightBits) <= budget && 4 <= maxBooks) {
         add({ method: `${name} 4×256`, id: 'wrvq', params: { books: 4, size: 256, weights: 'gain', weightBits } });
       }
     }

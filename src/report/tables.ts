@@ -218,7 +218,7 @@ export function quantizeTable(rescored: Rescored): Table | null {
   const t5 = paperFigure('Table 5');
   const fromRaw = [...rescored.quant.values()].filter((s) => s.source === 'raw').length;
   const notes = [
-    'bits/vector counts every stored bit (code indices, and WRVQ\'s fp16 weights at 16 bits each); rows are sorted by bits within a dataset, so neighbours compare at (nearly) equal bits. The paper ratio (eqs. 6 and 9) is in the paper\'s own units and leaves the weights out.',
+    'bits/vector counts every stored bit (code indices, WRVQ\'s weights at weightBits each (16 = fp16, the paper\'s), RaBitQ\'s two stored floats; sq and binary store d × their bits); rows are sorted by bits within a dataset, so neighbours compare at (nearly) equal bits, and a method appears only at the bits it really has (nothing interpolated). The paper ratio (eqs. 6 and 9) is in the paper\'s own units and leaves the weights out.',
     metricNote('loss'),
     `Loss with its 95% bootstrap interval over the evaluation rows [lo, hi] (seeded by the cell's seed, 1000 resamples); ${fromRaw} of ${view.quant.length} rows recomputed from their per-row errors (raw/<cell>/row-errors.npy), the others from the cell's JSON. Relative loss divides by mean ||x||². "Gaussian D(R)" is the rate–distortion bound of a Gaussian with the data's covariance at the same bits (a reference, not a floor: clustered data can go below it).`,
     `${QUANT_RANK_RULE} "Δ loss vs best" is this row minus the best, with its paired interval.`,
