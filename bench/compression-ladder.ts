@@ -34,6 +34,8 @@ const WRVQ_PAPER_BITS = 96;
 /** sentence-transformers' default rescore_multiplier. */
 const RESCORE = 4;
 const K = 10;
+/** A faiss peer run longer than this is stopped (faiss's OPQMatrix can take many minutes on a loaded machine). */
+const FAISS_TIMEOUT_S = 240;
 
 export interface LadderOptions {
   train: Matrix;
@@ -146,11 +148,12 @@ function faissLoss(dir: string, config: string, seed: number): { loss?: number; 
     const text = execFileSync('/usr/bin/python3', [
       'bench/peers/faiss_quantizers.py', '--train', join(dir, 'train.npy'), '--eval', join(dir, 'eval.npy'),
       '--configs', config, '--beam', '5', '--threads', String(getThreads()), '--seed', String(seed),
-    ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+    ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24, timeout: FAISS_TIMEOUT_S * 1000 });
     const r = JSON.parse(text.trim().split('\n').pop()!) as { loss?: number; error?: string; notes?: string };
     return r.error ? { notes: `faiss failed: ${r.error}` } : { loss: r.loss, notes: r.notes };
   } catch (e) {
-    return { notes: `faiss not run: ${(e as Error).message.split('\n')[0]}` };
+    const timedOut = (e as { signal?: string }).signal === 'SIGTERM';
+    return { notes: timedOut ? `faiss not run: stopped after ${FAISS_TIMEOUT_S} s (a shared machine)` : `faiss not run: ${(e as Error).message.split('\n')[0]}` };
   }
 }
 
