@@ -49,6 +49,8 @@ export interface LadderOptions {
   recallQueries: number;
   /** A folder holding train.npy and eval.npy for the faiss peer, or null: no faiss column. */
   faissDir: string | null;
+  /** The faiss methods compared (sq, binary, pq, opq, rq, lsq); default all. */
+  faissMethods?: readonly string[];
 }
 
 /** How a flat index scans the codes, without and with rescoring. */
@@ -187,7 +189,7 @@ async function runCell(p: Planned, o: LadderOptions, exact: Int32Array | null): 
     loss: bootstrapMean(perRow, { seed: o.seed }), relativeLoss: quantizationLoss(o.evalSet, xhat).relativeLoss,
     trainSeconds: rep.seconds, perRow,
   };
-  if (p.faiss && o.faissDir) {
+  if (p.faiss && o.faissDir && (!o.faissMethods || o.faissMethods.includes(p.faiss.split(':')[0]))) {
     console.error(`faiss ${p.faiss} ...`);
     const f = faissLoss(o.faissDir, p.faiss, o.seed);
     cell.faissLoss = f.loss;
