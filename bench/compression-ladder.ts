@@ -45,6 +45,8 @@ export interface LadderOptions {
   maxBooks: number;
   /** Most books trained for AVQ (its encoder is far slower). */
   avqBooks: number;
+  /** Most sub-spaces trained for OPQ and ScaNN (their rotation / anisotropic updates grow with m); default no limit. */
+  maxSubspaces?: number;
   /** Queries (the first rows of evalSet) for the recall scans; the other eval rows are the base. 0: no recall. */
   recallQueries: number;
   /** A folder holding train.npy and eval.npy for the faiss peer, or null: no faiss column. */
@@ -90,7 +92,7 @@ export function ladderBudgets(d: number): number[] {
 }
 
 /** Every method at every budget where it can sit. */
-export function planLadder(d: number, maxBooks: number, avqBooks: number): Planned[] {
+export function planLadder(d: number, maxBooks: number, avqBooks: number, maxSubspaces = Infinity): Planned[] {
   const out: Planned[] = [];
   const capped = (books: number, cap: number, flag: string) => (books > cap ? `not run: ${books} books exceed ${flag} ${cap} (training time on this machine)` : undefined);
   for (const budget of ladderBudgets(d)) {
@@ -119,8 +121,9 @@ export function planLadder(d: number, maxBooks: number, avqBooks: number): Plann
     if (m <= d) {
       add({ method: 'pq', id: 'pq', params: { m, nbits: 8 }, faiss: `pq:${m}x8`, index: { id: 'pq', build: { m, nbits: 8 }, plain: {}, rescored: null } });
       // faiss's OPQMatrix trains slowly: compared at the lowest budget only
-      add({ method: 'opq', id: 'opq', params: { m, nbits: 8 }, faiss: budget === ladderBudgets(d)[0] ? `opq:${m}x8` : undefined });
-      add({ method: 'scann', id: 'scann', params: { m, nbits: 8 } });
+      const tooMany = capped(m, maxSubspaces, '--ladder-max-m')?.replace('books', 'sub-spaces');
+      add({ method: 'opq', id: 'opq', params: { m, nbits: 8 }, faiss: budget === ladderBudgets(d)[0] ? `opq:${m}x8` : undefined, skipped: tooMany });
+      add({ method: 'scann', id: 'scann', params: { m, nbits: 8 }, skipped: tooMany });
     }
     add({ method: 'rvq', id: 'rvq', params: { books: m, size: 256, beam: 5 }, faiss: m <= 16 ? `rq:${m}x8` : undefined, skipped: capped(m, maxBooks, '--ladder-max-books') });
     for (const weightBits of [16, 8, 4]) {
@@ -241,7 +244,7 @@ export function ladderVerdicts(cells: readonly LadderCell[], seed: number): stri
 
 /** Runs the ladder; prints the table (without AVQ, then again with it: AVQ is slow) and returns the cells. */
 export async function compressionLadder(o: LadderOptions): Promise<{ cells: Omit<LadderCell, 'perRow'>[]; skipped: Planned[]; verdicts: string[] }> {
-  const plan = planLadder(o.evalSet.dim, o.maxBooks, o.avqBooks);
+  const plan = planLadder(o.evalSet.dim, o.maxBooks, o.avqBooks, o.maxSubspaces);
   const skipped = plan.filter((p) => p.skipped);
   const toRun = plan.filter((p) => !p.skipped);
   const nq = Math.min(o.recallQueries, Math.floor(o.evalSet.rows / 2));
@@ -256,10 +259,13 @@ export async function compressionLadder(o: LadderOptions): Promise<{ cells: Omit
     const sorted = [...cells].sort((a, b) => a.budget - b.budget || a.bits - b.bits);
     console.log(`${header}${title}\n${ladderTable(sorted, skipped)}\n\nverdicts (paired bootstrap over the same rows, 95%):\n${ladderVerdicts(sorted, o.seed).join('\n')}`);
   };
-  for (const p of toRun.filter((x) => x.id !== 'avq')) {
+  const first = toRun.filter((x) => x.id !== 'avq');
+  for (const [i, p] of first.entries()) {
     const c = await runCell(p, o, exact);
     cells.push(c);
     console.error(`${c.budget} bits ${c.method}: ${c.bits} bits, loss ${fmt(c.loss.mean)}${c.faissLoss ? `, faiss ${fmt(c.faissLoss)}` : ''}`);
+    // the table so far after each budget, so that a run stopped early still shows what it measured
+    if (i + 1 < first.length && first[i + 1].budget !== p.budget) print(` (so far: budgets up to ${p.budget} bits)`);
   }
   const avq = toRun.filter((x) => x.id === 'avq');
   if (avq.length) print(' (AVQ follows)');

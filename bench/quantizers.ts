@@ -47,6 +47,7 @@ const argv = yargs(hideBin(process.argv))
   .option('seed', { type: 'number', default: 1234 })
   .option('ladder-max-books', { type: 'number', default: 16, describe: 'part 4: most books trained for RVQ and WRVQ (more: listed as not run)' })
   .option('ladder-avq-books', { type: 'number', default: 12, describe: 'part 4: most books trained for AVQ (its encoder is slow; more: listed as not run)' })
+  .option('ladder-max-m', { type: 'number', default: 1e9, describe: 'part 4: most sub-spaces trained for OPQ and ScaNN (more: listed as not run)' })
   .option('ladder-faiss', { type: 'string', default: 'sq,binary,pq,opq,rq,lsq', describe: 'part 4: the faiss methods compared (faiss OPQ and RQ train slowly)' })
   .option('recall-queries', { type: 'number', default: 200, describe: 'part 4: queries (held-out rows) of the flat-scan recall; 0 skips it' })
   .strict()
@@ -211,7 +212,7 @@ async function runParts(train: Matrix, evalSet: Matrix, dir: string, out: Record
 
   if (parts.has(4)) {
     out.compressionLadder = await compressionLadder({
-      train, evalSet, seed, maxBooks: argv['ladder-max-books'], avqBooks: argv['ladder-avq-books'],
+      train, evalSet, seed, maxBooks: argv['ladder-max-books'], avqBooks: argv['ladder-avq-books'], maxSubspaces: argv['ladder-max-m'],
       recallQueries: argv['recall-queries'], faissDir: dir, faissMethods: argv['ladder-faiss'].split(',').map((x) => x.trim()),
     });
   }
