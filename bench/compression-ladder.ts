@@ -228,7 +228,11 @@ export function ladderVerdicts(cells: readonly LadderCell[], seed: number): stri
   for (const budget of [...new Set(cells.map((c) => c.budget))]) {
     const at = cells.filter((c) => c.budget === budget);
     const best = at.reduce((a, b) => (b.loss.mean < a.loss.mean ? b : a));
-    lines.push(`${budget} bits: lowest loss ${best.method} (${best.bits} bits, ${fmt(best.loss.mean)})`);
+    // RaBitQ's stored scalars put it above the budget: name the best within the budget too
+    const within = at.filter((c) => c.bits <= budget);
+    const bestWithin = within.length ? within.reduce((a, b) => (b.loss.mean < a.loss.mean ? b : a)) : null;
+    const alsoWithin = bestWithin && bestWithin !== best ? `; within ${budget} bits: ${bestWithin.method} (${bestWithin.bits} bits, ${fmt(bestWithin.loss.mean)})` : '';
+    lines.push(`${budget} bits: lowest loss ${best.method} (${best.bits} bits, ${fmt(best.loss.mean)})${alsoWithin}`);
     const rivals = at.filter((c) => ['rvq', 'pq', 'opq', 'binary', 'binary itq'].includes(c.method));
     for (const w of at.filter((c) => c.method.startsWith('wrvq'))) {
       const parts = rivals.filter((r) => w.bits <= r.bits).map((r) => {
