@@ -5,8 +5,12 @@
  *     PQ 4×8, RQ 4×8 (beam 5), LSQ 4×8 (our AVQ), PQ 8×8, RQ 8×8 — loss, train time, ratios;
  *  2. the equal-bits table: WRVQ 4×256 (both weight rules, both trainers) at its honest bits
  *     against PQ and RVQ with as many one-byte codes as fit in the same bits;
- *  3. loss against number of codebooks 1..16 for PQ, RVQ and WRVQ with the (L) trainer (Fig. 4).
- * Run: node --import tsx bench/quantizers.ts [--parts 1,2,3] [--train-size N] [--data name]
+ *  3. loss against number of codebooks 1..16 for PQ, RVQ and WRVQ with the (L) trainer (Fig. 4);
+ *  4. the compression ladder (bench/compression-ladder.ts): every method (sq, binary, RaBitQ, PQ,
+ *     OPQ, ScaNN, RVQ, WRVQ with fp16 / 8-bit / 4-bit weights, AVQ) at the shared bit budgets, at
+ *     its real bits, with bootstrap intervals, faiss's loss where faiss has the method, flat-scan
+ *     recall@10 on the codes and a paired-bootstrap verdict per budget (not in the default parts).
+ * Run: node --import tsx bench/quantizers.ts [--parts 1,2,3,4] [--train-size N] [--data name]
  * Results go to results/bench/quantizers.json (atomic write) and the tables to stdout.
  */
 import { execFileSync } from 'node:child_process';
@@ -17,7 +21,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { writeFileAtomic } from '../src/core/atomic.js';
 import { table } from '../src/core/format.js';
-import type { Matrix } from '../src/core/matrix.js';
+import { Matrix } from '../src/core/matrix.js';
 import { getThreads, shutdownWorkers } from '../src/core/parallel.js';
 import { Rng } from '../src/core/rng.js';
 import { progressBar } from '../src/core/progress.js';
@@ -28,6 +32,7 @@ import type { CodebookQuantizer } from '../src/quant/codebook-quantizer.js';
 import { encodeParallel } from '../src/quant/encode-parallel.js';
 import { createQuantizer, pickQuantizerParams, quantizerFromJSON, type QuantizerGiven } from '../src/quant/registry.js';
 import type { TrainOptions } from '../src/quant/types.js';
+import { compressionLadder } from './compression-ladder.js';
 import { captureEnvironment } from '../src/run/env.js';
 import { blasInfo } from '../src/core/blas.js';
 import { displayPath } from '../src/core/paths.js';
@@ -40,6 +45,11 @@ const argv = yargs(hideBin(process.argv))
   .option('only', { type: 'string', describe: "part 1: only these faiss configs, e.g. 'lsq:4x8,rq:8x8'" })
   .option('max-books', { type: 'number', default: 16, describe: 'last point of the loss-vs-books curve' })
   .option('seed', { type: 'number', default: 1234 })
+  .option('ladder-max-books', { type: 'number', default: 16, describe: 'part 4: most books trained for RVQ and WRVQ (more: listed as not run)' })
+  .option('ladder-avq-books', { type: 'number', default: 12, describe: 'part 4: most books trained for AVQ (its encoder is slow; more: listed as not run)' })
+  .option('ladder-max-m', { type: 'number', default: 1e9, describe: 'part 4: most sub-spaces trained for OPQ and ScaNN (more: listed as not run)' })
+  .option('ladder-faiss', { type: 'string', default: 'sq,binary,pq,opq,rq,lsq', describe: 'part 4: the faiss methods compared (faiss OPQ and RQ train slowly)' })
+  .option('recall-queries', { type: 'number', default: 200, describe: 'part 4: queries (held-out rows) of the flat-scan recall; 0 skips it' })
   .strict()
   .parseSync();
 
@@ -77,18 +87,53 @@ function prefix(q: CodebookQuantizer, n: number): CodebookQuantizer {
 async function main(): Promise<void> {
   const ds = await loadDataset(argv.data, { seed });
   const train = ds.train.rows > argv['train-size'] ? ds.train.selectRows(new Rng(seed).sample(ds.train.rows, argv['train-size'])) : ds.train;
-  const evalSet = ds.queries.rows > argv['eval-size'] ? ds.queries.sliceRows(0, argv['eval-size']) : ds.queries;
+  const evalSet = heldOut(ds.queries, ds.train, train, argv['eval-size']);
   const env = captureEnvironment();
   const blas = blasInfo();
   console.log(`dataset ${ds.name} (d = ${ds.dim}): ${train.rows} training rows, loss on ${evalSet.rows} held-out rows; ` +
     `loss = mean ||x − x̂||²; ${getThreads()} threads; ${env.cpu}; BLAS (faiss) ${blas}`);
   const out: Record<string, unknown> = { dataset: displayPath(ds.name), checksum: ds.checksum, trainRows: train.rows, evalRows: evalSet.rows, seed, env, blas };
 
+  // the faiss peer reads the same rows from .npy files (parts 1 and 4)
+  const dir = mkdtempSync(join(tmpdir(), 'vqbench-'));
+  writeNpy(join(dir, 'train.npy'), train);
+  writeNpy(join(dir, 'eval.npy'), evalSet);
+  try {
+    await runParts(train, evalSet, dir, out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  // parts run separately accumulate: an earlier file of the same dataset, rows and seed keeps the parts not re-run
+  const path = 'results/bench/quantizers.json';
+  const same = (o: Record<string, unknown>) => o.checksum === out.checksum && o.trainRows === out.trainRows && o.evalRows === out.evalRows && o.seed === out.seed;
+  const earlier = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : null;
+  writeFileAtomic(path, JSON.stringify(earlier && same(earlier) ? { ...earlier, ...out } : out, null, 2) + '\n');
+  console.log('\nwrote results/bench/quantizers.json');
+}
+
+/**
+ * The held-out rows the loss is measured on: the first evalSize queries; when a file's held-out
+ * queries are fewer (a .npy keeps 10% of its rows), the training rows left out of the training
+ * sample make up the rest (never a row the quantizers were trained on).
+ */
+function heldOut(queries: Matrix, all: Matrix, train: Matrix, evalSize: number): Matrix {
+  if (queries.rows >= evalSize) return queries.sliceRows(0, evalSize);
+  if (train === all) return queries;
+  const used = new Set(new Rng(seed).sample(all.rows, train.rows));
+  const spare: number[] = [];
+  for (let i = 0; i < all.rows && queries.rows + spare.length < evalSize; i++) if (!used.has(i)) spare.push(i);
+  const extra = all.selectRows(spare);
+  const m = Matrix.zeros(queries.rows + extra.rows, queries.dim);
+  m.data.set(queries.data.subarray(0, queries.rows * queries.dim));
+  m.data.set(extra.data.subarray(0, extra.rows * extra.dim), queries.rows * queries.dim);
+  console.log(`held-out rows: the ${queries.rows} queries and ${extra.rows} training rows outside the training sample`);
+  return m;
+}
+
+async function runParts(train: Matrix, evalSet: Matrix, dir: string, out: Record<string, unknown>): Promise<void> {
   if (parts.has(1)) {
-    const dir = mkdtempSync(join(tmpdir(), 'vqbench-'));
-    try {
-      writeNpy(join(dir, 'train.npy'), train);
-      writeNpy(join(dir, 'eval.npy'), evalSet);
+    {
       const configs: { ours: string; params: QuantizerGiven; faiss: string }[] = [
         { ours: 'pq', params: { books: 4, size: 256 }, faiss: 'pq:4x8' },
         { ours: 'rvq', params: { books: 4, size: 256, beam: 5 }, faiss: 'rq:4x8' },
@@ -116,8 +161,6 @@ async function main(): Promise<void> {
       console.log('\n1. ours vs faiss (targets: loss ratio ≤ 1.03, train-time ratio ≤ 2)\n' +
         table(['config', 'loss ours', 'loss faiss', 'ratio', 'train s ours', 'train s faiss', 'ratio', 'target met'], rows));
       out.vsFaiss = records;
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
     }
   }
 
@@ -167,12 +210,12 @@ async function main(): Promise<void> {
     out.lossVsBooks = curve;
   }
 
-  // parts run separately accumulate: an earlier file of the same dataset, rows and seed keeps the parts not re-run
-  const path = 'results/bench/quantizers.json';
-  const same = (o: Record<string, unknown>) => o.checksum === out.checksum && o.trainRows === out.trainRows && o.evalRows === out.evalRows && o.seed === out.seed;
-  const earlier = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : null;
-  writeFileAtomic(path, JSON.stringify(earlier && same(earlier) ? { ...earlier, ...out } : out, null, 2) + '\n');
-  console.log('\nwrote results/bench/quantizers.json');
+  if (parts.has(4)) {
+    out.compressionLadder = await compressionLadder({
+      train, evalSet, seed, maxBooks: argv['ladder-max-books'], avqBooks: argv['ladder-avq-books'], maxSubspaces: argv['ladder-max-m'],
+      recallQueries: argv['recall-queries'], faissDir: dir, faissMethods: argv['ladder-faiss'].split(',').map((x) => x.trim()),
+    });
+  }
 }
 
 main().then(shutdownWorkers, (e) => {

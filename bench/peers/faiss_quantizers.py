@@ -8,6 +8,9 @@ Quantizer mode -- one JSON object per config, one per line, on stdout:
     /usr/bin/python3 bench/peers/faiss_quantizers.py --train train.npy --eval eval.npy \\
         --configs "pq:4x8,rq:4x8,lsq:4x8,pq:8x8,rq:8x8" [--beam 5] [--threads N] [--seed S]
 
+  Also opq:MxB (OPQMatrix + ProductQuantizer), sq:fp16|8bit|4bit (ScalarQuantizer) and
+  binary:none|itq (sign bits, after ITQMatrix for itq, decoded as per-bit conditional means).
+
     {"method": "pq", "books": 4, "nbits": 8, "loss": ..., "trainSeconds": ..., "encodeSeconds": ...,
      "decodeSeconds": ..., "faissVersion": "1.7.3", "threads": 2, "notes": "...", ...}
 
@@ -55,20 +58,73 @@ def parse_configs(spec):
         item = item.strip()
         if not item:
             continue
+        method, _, rest = item.partition(":")
+        method, rest = method.strip().lower(), rest.strip().lower()
+        # the compression ladder's methods name a type, not BOOKSxBITS: sq:fp16|8bit|4bit, binary:none|itq
+        if method == "sq" and rest in SQ_TYPES:
+            out.append((method, rest, 0))
+            continue
+        if method == "binary" and rest in ("none", "itq"):
+            out.append((method, rest, 1))
+            continue
         try:
-            method, rest = item.split(":")
-            books, nbits = rest.lower().split("x")
-            cfg = (method.strip().lower(), int(books), int(nbits))
+            books, nbits = rest.split("x")
+            cfg = (method, int(books), int(nbits))
         except ValueError:
-            raise SystemExit(f"bad config {item!r}: expected method:BOOKSxBITS, e.g. pq:4x8")
-        if cfg[0] not in ("pq", "rq", "lsq"):
-            raise SystemExit(f"bad config {item!r}: method must be pq, rq or lsq")
+            raise SystemExit(f"bad config {item!r}: expected method:BOOKSxBITS (e.g. pq:4x8), sq:fp16|8bit|4bit or binary:none|itq")
+        if cfg[0] not in ("pq", "rq", "lsq", "opq"):
+            raise SystemExit(f"bad config {item!r}: method must be pq, rq, lsq, opq, sq or binary")
         if cfg[1] < 1 or not (1 <= cfg[2] <= 16):
             raise SystemExit(f"bad config {item!r}: need books >= 1 and 1 <= nbits <= 16")
         out.append(cfg)
     if not out:
         raise SystemExit("no configs given")
     return out
+
+
+SQ_TYPES = ("fp16", "8bit", "4bit")
+
+
+def sign_decode(y_train, y_held, np):
+    """Per-column conditional means of y_train on each side of 0, applied to the signs of y_held
+    (vqbench's binary decoder; scripts/make-sq-binary-fixtures.py does the same)."""
+    pos = y_train > 0
+    mean_pos = np.where(pos.any(0), (y_train * pos).sum(0) / np.maximum(pos.sum(0), 1), 0)
+    mean_neg = np.where((~pos).any(0), (y_train * ~pos).sum(0) / np.maximum((~pos).sum(0), 1), 0)
+    return np.where(y_held > 0, mean_pos, mean_neg).astype(np.float32)
+
+
+def run_sq_or_binary(method, kind, xt, xe, args, faiss, np):
+    """faiss's ScalarQuantizer (QT_fp16 / QT_8bit / QT_4bit, min-max ranges), or sign bits (after
+    faiss's ITQMatrix on the centred rows for 'itq') decoded as per-bit conditional means."""
+    d = xt.shape[1]
+    t0 = time.perf_counter()
+    if method == "sq":
+        q = faiss.ScalarQuantizer(d, getattr(faiss.ScalarQuantizer, "QT_" + kind))
+        q.train(xt)
+        t1 = time.perf_counter()
+        xhat = q.decode(q.compute_codes(xe))
+        bits, notes = q.code_size * 8, f"ScalarQuantizer QT_{kind} (RS_minmax)"
+    elif kind == "none":
+        t1 = time.perf_counter()
+        xhat = sign_decode(xt, xe, np)
+        bits, notes = d, "sign bits, per-bit conditional means (numpy; faiss has no decoder for them)"
+    else:
+        mu = xt.mean(0, dtype=np.float64).astype(np.float32)
+        itq = faiss.ITQMatrix(d)
+        itq.max_iter = 50
+        itq.train(np.ascontiguousarray(xt - mu))
+        t1 = time.perf_counter()
+        yt, ye = itq.apply_py(np.ascontiguousarray(xt - mu)), itq.apply_py(np.ascontiguousarray(xe - mu))
+        r = faiss.vector_to_array(itq.A).reshape(d, d)
+        xhat = sign_decode(yt, ye, np) @ r + mu
+        bits, notes = d, "ITQMatrix(max_iter=50) on the centred rows, signs decoded as per-bit conditional means"
+    t2 = time.perf_counter()
+    diff = xe.astype(np.float64) - xhat.astype(np.float64)
+    return {"method": method, "books": kind, "nbits": 0, "bitsPerVector": bits,
+            "loss": float(np.mean(np.sum(diff * diff, axis=1))), "trainSeconds": t1 - t0, "encodeSeconds": t2 - t1,
+            "d": d, "trainRows": int(xt.shape[0]), "evalRows": int(xe.shape[0]), "seed": args.seed,
+            "faissVersion": faiss.__version__, "threads": faiss.omp_get_max_threads(), "notes": notes}
 
 
 def pad_to_multiple(x, m, np):
@@ -81,6 +137,23 @@ def pad_to_multiple(x, m, np):
     return out
 
 
+class OpqThenPq:
+    """faiss's OPQ rotation followed by a ProductQuantizer, with the quantizer interface used below."""
+
+    def __init__(self, opq, pq):
+        self.opq, self.pq = opq, pq
+
+    def train(self, x):
+        self.opq.train(x)
+        self.pq.train(self.opq.apply_py(x))
+
+    def compute_codes(self, x):
+        return self.pq.compute_codes(self.opq.apply_py(x))
+
+    def decode(self, codes):
+        return self.opq.reverse_transform(self.pq.decode(codes))
+
+
 def rq_train_type_name(q, faiss):
     t = int(q.train_type)
     names = [n for n in ("Train_progressive_dim", "Train_refine_codebook", "Train_top_beam", "Skip_codebook_tables")
@@ -89,10 +162,12 @@ def rq_train_type_name(q, faiss):
 
 
 def run_quantizer(method, books, nbits, xt, xe, args, faiss, np):
+    if method in ("sq", "binary"):
+        return run_sq_or_binary(method, books, xt, xe, args, faiss, np)
     d = xt.shape[1]
     notes = []
     padded_d = d
-    if method == "pq":
+    if method in ("pq", "opq"):
         if d % books != 0:
             xt_q = pad_to_multiple(xt, books, np)
             xe_q = pad_to_multiple(xe, books, np)
@@ -107,6 +182,11 @@ def run_quantizer(method, books, nbits, xt, xe, args, faiss, np):
         q = faiss.ProductQuantizer(padded_d, books, nbits)
         q.cp.seed = args.seed
         notes.append(f"ProductQuantizer k-means: niter={q.cp.niter}, seed={args.seed}")
+        if method == "opq":
+            # OPQMatrix learns the rotation (its own PQ inside); the final PQ is trained on the rotated rows
+            opq = faiss.OPQMatrix(padded_d, books)
+            q = OpqThenPq(opq, q)
+            notes.append(f"OPQMatrix: niter={opq.niter}, niter_pq={opq.niter_pq}, then the PQ above on the rotated rows")
     elif method == "rq":
         xt_q, xe_q = xt, xe
         q = faiss.ResidualQuantizer(d, books, nbits)

@@ -303,7 +303,7 @@ async function rateDistortion(view: RunView, dataset: string): Promise<ChartImag
     datasets.push({ label: 'Gaussian bound D(R)', data: pts, showLine: true, borderColor: '#000000', backgroundColor: 'rgba(0, 0, 0, 0)', borderDash: [6, 4], pointRadius: 0, pointHitRadius: 4, borderWidth: 2 });
   }
   return render(`rate-distortion-${slug(dataset)}`, `Loss at equal bits: ${dataset}`,
-    `Quantization loss (log scale) against honest bits per vector (every stored bit: codes and WRVQ's fp16 weights), one colour per quantizer family; compare quantizers vertically at the same x. The dashed line is the rate–distortion bound of a Gaussian with the data's covariance (a reference: clustered data can go below it).${withCI ? ` ${BARS_NOTE} of the loss over the held-out rows.` : ''}`,
+    `Quantization loss (log scale) against honest bits per vector (every stored bit: codes, WRVQ's weights, RaBitQ's stored scalars), one colour per quantizer family, each point at its real bits (no line joins a family: a budget a method cannot reach stays empty); compare quantizers vertically at the same x. The dashed line is the rate–distortion bound of a Gaussian with the data's covariance (a reference: clustered data can go below it).${withCI ? ` ${BARS_NOTE} of the loss over the held-out rows.` : ''}`,
     null, {
       type: 'scatter',
       data: { datasets },

@@ -147,7 +147,9 @@ export function cellMethod(c: CellResult): string {
 export function quantFamily(r: QuantizeResult): string {
   // WRVQ with quantized weights (ours) is its own series; fp16 weights (16, the paper's) are the default
   const weightBits = r.params?.weightBits !== undefined && r.params.weightBits !== 16 ? `weightBits=${String(r.params.weightBits)}` : null;
-  return [r.method, r.trainer, r.weights ? `weights=${r.weights}` : null, weightBits, r.beam !== null && r.method === 'rvq' ? `beam=${r.beam}` : null].filter(Boolean).join(' · ');
+  // binary with and without ITQ sit at the same bits: two series, not one
+  const rotation = r.method === 'binary' && r.params?.rotation !== undefined ? `rotation=${String(r.params.rotation)}` : null;
+  return [r.method, r.trainer, r.weights ? `weights=${r.weights}` : null, weightBits, rotation, r.beam !== null && r.method === 'rvq' ? `beam=${r.beam}` : null].filter(Boolean).join(' · ');
 }
 
 function mtebVariant(v: unknown, fallbackName: string): MtebVariant | null {

@@ -161,7 +161,7 @@ test('filters: id substrings, key=value on the config, alternatives, negation', 
 
 test('every shipped task validates and expands at both scales (dry run)', async () => {
   const names = shippedTasks();
-  for (const expected of ['quickstart', 'table2-recall', 'table3-build-query', 'table4-memory', 'table5-loss-random-train', 'fig4-loss-vs-books', 'fig5-codebook-shape', 'fig6-mteb', 'fig7-incremental-insert', 'equal-bits']) {
+  for (const expected of ['quickstart', 'table2-recall', 'table3-build-query', 'table4-memory', 'table5-loss-random-train', 'fig4-loss-vs-books', 'fig5-codebook-shape', 'fig6-mteb', 'fig7-incremental-insert', 'equal-bits', 'compression']) {
     assert.ok(names.includes(expected), `tasks/${expected}.json is missing`);
   }
   for (const name of names) {
@@ -187,6 +187,6 @@ test('the CLI: a bad task file is one error line and exit 2; --dry-run prints th
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^task quickstart/);
   assert.match(r.stdout, /index\.glove-100\.ivfpq\.nlist-1024\.m-12 +index +≈ /);
-  assert.match(r.stdout, /4 of 13 cells selected: 0 done, 4 to run, expected ≈ .*\(estimates: /);
-  assertUserError(runCli(['run', 'quickstart', '--dry-run', '--only', 'nothing-matches', '--results-dir', join(dir, 'results')]), /--only nothing-matches matches none of the 13 cells/);
+  assert.match(r.stdout, /5 of 17 cells selected: 0 done, 5 to run, expected ≈ .*\(estimates: /);
+  assertUserError(runCli(['run', 'quickstart', '--dry-run', '--only', 'nothing-matches', '--results-dir', join(dir, 'results')]), /--only nothing-matches matches none of the 17 cells/);
 });
