@@ -1,16 +1,24 @@
 /**
  * Additive quantization (Babenko & Lempitsky 2014), trained and encoded as LSQ++ (Martinez et al.
- * 2018) does it: every codebook spans the whole space and x̂ = Σ_m C_m[k_m]. Encoding starts from a
- * beam search (as RVQ) and improves the codes by iterated conditional modes (ICM) with iterated
- * local search: `ilsIters` rounds, each perturbing `nperts` books at random and running `icmIters`
- * ICM sweeps, a vector keeping the new codes only when its error fell (16 rounds when encoding and
- * 8 inside training, faiss LSQ's encode_ils_iters / train_ils_iters). ICM uses the unary terms
- * ||c||² − 2x·c and the pairwise terms 2 c·c' (one Gram matrix per encode call), so a sweep costs
- * books × size × (books − 1) additions per vector. Training (L): stage-wise k-means (as RVQ) for the
- * start, then `trainIters` rounds of encode + least-squares codebook update, the least squares
- * solved by block Gauss–Seidel (each book's exact update given the others, `lsSweeps` sweeps).
+ * 2018) and faiss's LocalSearchQuantizer do it: every codebook spans the whole space and
+ * x̂ = Σ_m C_m[k_m]. Encoding new rows starts from a beam search (as RVQ) and improves the codes by
+ * iterated conditional modes (ICM) with iterated local search: `ilsIters` rounds, each perturbing
+ * `nperts` books at random and running `icmIters` ICM sweeps, a vector keeping the new codes only
+ * when its error fell (16 rounds when encoding, 8 inside training: faiss's encode_ils_iters /
+ * train_ils_iters). ICM uses the unary terms ||c||² − 2x·c and the pairwise terms 2 c·c' (one Gram
+ * matrix per encode call), so a sweep costs books × size × (books − 1) additions per vector.
+ * Training (L), as faiss LSQ: random codes to start, then `trainIters` rounds of least-squares
+ * codebook update (block Gauss–Seidel, `lsSweeps` sweeps), SR-D noise on the codebooks cooling to
+ * none, and local search going on from the previous round's codes; a last least-squares update.
+ *
+ * Why (issue 13, 2026-12-02): the earlier start from greedy residual k-means gave nested codebooks
+ * (book 1 coarse, the others small residual ones) that ICM could not leave, and each round
+ * re-encoded from scratch; avq 4×256 lost 1.03–1.05× of faiss LSQ 4×8 on glove-100 and 1.07× at
+ * 8×16 on the GloVe sample. Now (bench/quantizers.ts --parts 1 --only lsq:4x8, 50,000 training
+ * rows, 10,000 held-out queries; results/reference/2026-12-02-avq-vs-lsq.txt):
+ * RESULTS_PLACEHOLDER
  */
-import { RATES, kmeansFlops } from '../core/cost.js';
+import { RATES } from '../core/cost.js';
 import { Matrix } from '../core/matrix.js';
 import { kmeans } from '../core/kmeans.js';
 import { innerProducts, rowNormsSq } from '../core/distance.js';
@@ -83,7 +91,8 @@ export class AdditiveQuantizer extends CodebookQuantizer {
       this.codebooks = [];
       this.encodeSeed = (opts.seed ?? 1234) ^ 0x5eed;
       const iters = opts.kmeansIters ?? 25;
-      const total = this.books * iters + this.params.trainIters;
+      const startSteps = this.params.start === 'rvq' ? this.books * iters : 0;
+      const total = startSteps + this.params.trainIters;
       const std = columnStd(x), noise = new Rng((opts.seed ?? 1234) ^ 0x5d5d);
       let codes: Codes | undefined;
       if (this.params.start === 'random') {
@@ -117,7 +126,7 @@ export class AdditiveQuantizer extends CodebookQuantizer {
           // each round searches on from the last round's codes, with fresh perturbations
           this.encodeSeed = (baseSeed ^ Math.imul(t + 1, 0x9e3779b9)) >>> 0;
           codes = await encodeParallel(this, x, codes?.codes);
-          opts.onProgress?.(this.books * iters + t + 1, total, `encode + least squares ${t + 1}/${this.params.trainIters}`);
+          opts.onProgress?.(startSteps + t + 1, total, `encode + least squares ${t + 1}/${this.params.trainIters}`);
           await new Promise((r) => setImmediate(r));
         }
         if (codes) this.refine(x, codes);
@@ -125,7 +134,7 @@ export class AdditiveQuantizer extends CodebookQuantizer {
         this.params.ilsIters = encodeIls;
         this.encodeSeed = baseSeed;
       }
-      notes.push(`avq: ${this.params.trainIters} rounds of ICM encoding + least squares (${this.params.lsSweeps} Gauss–Seidel sweeps)`);
+      notes.push(`avq: ${this.params.start} start, ${this.params.trainIters} rounds of least squares (${this.params.lsSweeps} Gauss–Seidel sweeps) + SR-D noise + ICM local search`);
     });
   }
 
@@ -264,9 +273,11 @@ export const descriptor = defineQuantizer({
   create: (p) => new AdditiveQuantizer(p.books, p.size, { beam: p.beam }),
   fromJSON: (s) => AdditiveQuantizer.fromJSON(s),
   cost: (p, w) => {
-    // as RVQ's loops, times 8 for the ICM rounds and least-squares updates
+    // per encoded row: the unary terms (2·b·s·d) and the ICM sweeps (b·s·(b − 1) each: 1 + 8·4 in
+    // each of the 10 training rounds, 1 + 16·4 when encoding the evaluation rows)
     const { books: b, size: s, beam } = p, d = w.shape.dim, n = w.trainRows;
-    const flops = 8 * (b * (kmeansFlops(n, s, d) + 2 * n * s * d * beam) + 2 * w.evalRows * s * d * b * beam);
+    const row = (sweeps: number) => 2 * b * s * d + sweeps * b * s * (b - 1);
+    const flops = 10 * n * row(33) + w.evalRows * (row(65) + 2 * s * d * b * beam);
     return (w.trainer === 'adam' ? 6 : 1) * flops / RATES.kernelFlops;
   },
 });
