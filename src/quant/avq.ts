@@ -15,7 +15,8 @@
  * (book 1 coarse, the others small residual ones) that ICM could not leave, and each round
  * re-encoded from scratch; avq 4×256 lost 1.03–1.05× of faiss LSQ 4×8 on glove-100 and 1.07× at
  * 8×16 on the GloVe sample. Measured (results/reference/2026-12-02-avq-vs-lsq.txt; glove-100,
- * 10,000 held-out queries): at 20,000 training rows, seed 1234, ours/faiss 1.072 before, 1.015 now;
+ * 10,000 held-out queries): 50,000 training rows, ours/faiss LSQ 4×8 1.023 (seed 1234), 1.022 (seed 7);
+ * at 20,000 training rows, seed 1234, 1.072 before, 1.015 now;
  * training CPU 0.85× of before (no k-means start); GloVe sample 8×16: 0.997 (test/quant/avq.test.ts).
  */
 import { RATES } from '../core/cost.js';
