@@ -71,7 +71,11 @@ export abstract class CodebookQuantizer implements Quantizer {
   }
 
   abstract train(x: Matrix, opts?: TrainOptions): Promise<TrainReport>;
-  abstract encode(x: Matrix): Codes;
+  /**
+   * Codes of x. `init` (rows × books) is a starting point that a local-search encoder (avq) improves
+   * on and never ends worse than; the others ignore it.
+   */
+  abstract encode(x: Matrix, init?: Uint16Array): Codes;
 
   /**
    * One k-means style codebook update given fixed codes (the refinement pass of the Adam trainer):

@@ -6,5 +6,5 @@ import type { QuantizerState } from './types.js';
 
 export function encodeTask(a: Record<string, any>, start: number, end: number): void {
   const q = quantizerFromJSON(a.state as QuantizerState);
-  writeChunk(q, new Matrix(a.x, a.rows, a.dim), start, end, a.codes, a.weights);
+  writeChunk(q, new Matrix(a.x, a.rows, a.dim), start, end, a.codes, a.weights, a.init);
 }
