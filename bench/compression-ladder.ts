@@ -16,6 +16,7 @@
  * Per budget, a verdict: the lowest loss, and WRVQ against RVQ, PQ, OPQ and binary by paired
  * bootstrap over the same rows.
  */
+import { InputError } from '../src/core/errors.js';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { table, fmt } from '../src/core/format.js';
@@ -53,6 +54,10 @@ export interface LadderOptions {
   faissDir: string | null;
   /** The faiss methods compared (sq, binary, pq, opq, rq, lsq); default all. */
   faissMethods?: readonly string[];
+  /** Only these budgets (bits per vector) of ladderBudgets; default all. */
+  budgets?: readonly number[];
+  /** Only these methods (the table's method names, e.g. 'avq', 'wrvq w4'); default all. */
+  methods?: readonly string[];
 }
 
 /** How a flat index scans the codes, without and with rescoring. */
@@ -248,7 +253,12 @@ export function ladderVerdicts(cells: readonly LadderCell[], seed: number): stri
 
 /** Runs the ladder; prints the table (without AVQ, then again with it: AVQ is slow) and returns the cells. */
 export async function compressionLadder(o: LadderOptions): Promise<{ cells: Omit<LadderCell, 'perRow'>[]; skipped: Planned[]; verdicts: string[] }> {
-  const plan = planLadder(o.evalSet.dim, o.maxBooks, o.avqBooks, o.maxSubspaces);
+  const known = ladderBudgets(o.evalSet.dim);
+  const unknown = (o.budgets ?? []).filter((b) => !known.includes(b));
+  if (unknown.length) throw new InputError(`--ladder-budgets: ${unknown.join(', ')} is not a budget of d = ${o.evalSet.dim} (its budgets: ${known.join(', ')}).`);
+  // a part of the ladder (a re-run of one method, one budget) keeps the plan's names and skips
+  const plan = planLadder(o.evalSet.dim, o.maxBooks, o.avqBooks, o.maxSubspaces)
+    .filter((p) => (!o.budgets?.length || o.budgets.includes(p.budget)) && (!o.methods?.length || o.methods.includes(p.method)));
   const skipped = plan.filter((p) => p.skipped);
   const toRun = plan.filter((p) => !p.skipped);
   const nq = Math.min(o.recallQueries, Math.floor(o.evalSet.rows / 2));

@@ -49,6 +49,8 @@ const argv = yargs(hideBin(process.argv))
   .option('ladder-avq-books', { type: 'number', default: 12, describe: 'part 4: most books trained for AVQ (its encoder is slow; more: listed as not run)' })
   .option('ladder-max-m', { type: 'number', default: 1e9, describe: 'part 4: most sub-spaces trained for OPQ and ScaNN (more: listed as not run)' })
   .option('ladder-faiss', { type: 'string', default: 'sq,binary,pq,opq,rq,lsq', describe: 'part 4: the faiss methods compared (faiss OPQ and RQ train slowly)' })
+  .option('ladder-budgets', { type: 'string', describe: 'part 4: only these budgets in bits per vector, e.g. 96,512 (default: all)' })
+  .option('ladder-methods', { type: 'string', describe: "part 4: only these methods, as the table names them, e.g. 'avq,rvq,opq' (default: all)" })
   .option('recall-queries', { type: 'number', default: 200, describe: 'part 4: queries (held-out rows) of the flat-scan recall; 0 skips it' })
   .strict()
   .parseSync();
@@ -214,6 +216,7 @@ async function runParts(train: Matrix, evalSet: Matrix, dir: string, out: Record
     out.compressionLadder = await compressionLadder({
       train, evalSet, seed, maxBooks: argv['ladder-max-books'], avqBooks: argv['ladder-avq-books'], maxSubspaces: argv['ladder-max-m'],
       recallQueries: argv['recall-queries'], faissDir: dir, faissMethods: argv['ladder-faiss'].split(',').map((x) => x.trim()),
+      budgets: argv['ladder-budgets']?.split(',').map(Number), methods: argv['ladder-methods']?.split(',').map((x) => x.trim()),
     });
   }
 }
