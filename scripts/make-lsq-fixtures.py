@@ -13,13 +13,13 @@ SR-D p = 0.5, lambd 0.01), once per random_seed in SEEDS; the mean is the refere
 Codebooks of 2^nbits = 16 words keep 800 training rows meaningful (about 50 rows per codeword).
 """
 import argparse
-import json
 import os
 
 import faiss
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from fixture_common import ROOT, load_glove_sample, loss, write_fixture
+
 CONFIGS = [(4, 4), (8, 4)]
 SEEDS = [1, 2, 3]
 
@@ -29,14 +29,14 @@ def lsq_loss(train, held, m, nbits, seed):
     q.random_seed = seed
     q.train(train)
     xhat = q.decode(q.compute_codes(held))
-    return float(np.mean(np.sum((held.astype(np.float64) - xhat.astype(np.float64)) ** 2, axis=1)))
+    return loss(held, xhat)
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--out', default=os.path.join(ROOT, 'test/fixtures/lsq-faiss.json'))
     args = ap.parse_args()
-    x = np.load(os.path.join(ROOT, 'test/fixtures/data/glove-sample.npy')).astype(np.float32)
+    x = load_glove_sample()
     train, held = np.ascontiguousarray(x[:800]), np.ascontiguousarray(x[800:1000])
     out = {'source': 'scripts/make-lsq-fixtures.py', 'faiss': faiss.__version__, 'data': 'test/fixtures/data/glove-sample.npy',
            'train': [0, 800], 'held': [800, 1000], 'seeds': SEEDS, 'lsq': {}}
@@ -46,10 +46,7 @@ def main():
             'faiss': f'LocalSearchQuantizer({train.shape[1]}, {m}, {nbits}) defaults',
             'books': m, 'size': 1 << nbits, 'losses': losses, 'loss': float(np.mean(losses)),
         }
-    with open(args.out, 'w') as f:
-        json.dump(out, f, indent=2)
-        f.write('\n')
-    print(json.dumps(out, indent=2))
+    write_fixture(out, args.out)
 
 
 if __name__ == '__main__':

@@ -19,19 +19,16 @@ held-out loss (mean ||x - x_hat||^2) of
   * the orthogonality of the learned rotation, max |A A^T - I|.
 """
 import argparse
-import json
 import os
 
 import faiss
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from fixture_common import ROOT, load_glove_sample, loss, write_fixture
+
 MS = [10, 25]
 SEEDS = [1, 2, 3]
 
-
-def loss(x, xhat):
-    return float(np.mean(np.sum((x.astype(np.float64) - xhat.astype(np.float64)) ** 2, axis=1)))
 
 
 def opq_loss(train, held, m, seed):
@@ -71,7 +68,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--out', default=os.path.join(ROOT, 'test/fixtures/opq-faiss.json'))
     args = ap.parse_args()
-    x = np.load(os.path.join(ROOT, 'test/fixtures/data/glove-sample.npy')).astype(np.float32)
+    x = load_glove_sample()
     train, held = np.ascontiguousarray(x[:800]), np.ascontiguousarray(x[800:1000])
     out = {'source': 'scripts/make-opq-fixtures.py', 'faiss': faiss.__version__, 'data': 'test/fixtures/data/glove-sample.npy',
            'train': [0, 800], 'held': [800, 1000], 'nbits': 8, 'seeds': SEEDS, 'opq': {}}
@@ -86,10 +83,7 @@ def main():
             'pqLosses': pqs, 'pqLoss': float(np.mean(pqs)),
             'bitsPerVector': 8 * m,
         }
-    with open(args.out, 'w') as f:
-        json.dump(out, f, indent=2)
-        f.write('\n')
-    print(json.dumps(out, indent=2))
+    write_fixture(out, args.out)
 
 
 if __name__ == '__main__':

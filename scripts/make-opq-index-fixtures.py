@@ -20,13 +20,13 @@ Polysemous training (the factory's default for these strings, minutes here) is s
 renumbers the codewords for Hamming filtering, and the ADC search measured here does not use it.
 """
 import argparse
-import json
 import os
 
 import faiss
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from fixture_common import ROOT, load_glove_sample, write_fixture
+
 M = 10
 NLIST = 8
 SEEDS = [1, 2, 3]
@@ -74,7 +74,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--out', default=os.path.join(ROOT, 'test/fixtures/opq-index-faiss.json'))
     args = ap.parse_args()
-    x = np.load(os.path.join(ROOT, 'test/fixtures/data/glove-sample.npy')).astype(np.float32)
+    x = load_glove_sample()
     base, queries = np.ascontiguousarray(x[:900]), np.ascontiguousarray(x[900:1000])
     d2 = (queries ** 2).sum(1)[:, None] - 2 * queries @ base.T + (base ** 2).sum(1)[None, :]
     truth = np.argsort(d2, axis=1)[:, :K]
@@ -84,10 +84,7 @@ def main():
         runs = [run(factory, base, queries, truth, s) for s in SEEDS]
         out['recall'][factory] = {'runs': runs, 'mean': float(np.mean(runs))}
         print(factory, runs, flush=True)
-    with open(args.out, 'w') as f:
-        json.dump(out, f, indent=2)
-        f.write('\n')
-    print(json.dumps(out, indent=2))
+    write_fixture(out, args.out)
 
 
 if __name__ == '__main__':

@@ -18,17 +18,14 @@ On test/fixtures/data/glove-sample.npy (1,000 normalized GloVe rows: the first 8
     within a few percent).
 """
 import argparse
-import json
 import os
 
 import faiss
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from fixture_common import ROOT, load_glove_sample, loss, write_fixture
 
 
-def loss(x, xhat):
-    return float(np.mean(np.sum((x.astype(np.float64) - xhat.astype(np.float64)) ** 2, axis=1)))
 
 
 def sign_decode(y_train, y_held):
@@ -43,7 +40,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--out', default=os.path.join(ROOT, 'test/fixtures/sq-binary-faiss.json'))
     args = ap.parse_args()
-    x = np.load(os.path.join(ROOT, 'test/fixtures/data/glove-sample.npy')).astype(np.float32)
+    x = load_glove_sample()
     train, held = np.ascontiguousarray(x[:800]), np.ascontiguousarray(x[800:1000])
     d = x.shape[1]
     out = {'source': 'scripts/make-sq-binary-fixtures.py', 'faiss': faiss.__version__, 'data': 'test/fixtures/data/glove-sample.npy',
@@ -68,10 +65,7 @@ def main():
     xhat = sign_decode(yt, yh) @ r + mu
     out['binary']['itq'] = {'faiss': 'ITQMatrix(max_iter=50) on the centred training rows', 'objective': objective, 'loss': loss(held, xhat),
                             'orthogonality': float(np.abs(r @ r.T - np.eye(d)).max())}
-    with open(args.out, 'w') as f:
-        json.dump(out, f, indent=2)
-        f.write('\n')
-    print(json.dumps(out, indent=2))
+    write_fixture(out, args.out)
 
 
 if __name__ == '__main__':
