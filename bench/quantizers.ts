@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { InputError } from '../src/core/errors.js';
 import { writeFileAtomic } from '../src/core/atomic.js';
 import { table } from '../src/core/format.js';
 import { Matrix } from '../src/core/matrix.js';
@@ -222,6 +223,7 @@ async function runParts(train: Matrix, evalSet: Matrix, dir: string, out: Record
 }
 
 main().then(shutdownWorkers, (e) => {
-  console.error(e);
-  process.exit(1);
+  // bad flags are one sentence; anything else is a bug and keeps its stack
+  console.error(e instanceof InputError ? `bench/quantizers.ts: ${e.message}` : e);
+  process.exit(e instanceof InputError ? 2 : 1);
 });

@@ -64,3 +64,14 @@ test('compressionLadder: every planned cell trained at its real bits on seeded d
   assert.ok(r.verdicts.some((l) => /^8 bits: lowest loss /.test(l)));
   assert.ok(r.skipped.some((p) => p.id === 'avq'));
 });
+
+test('compressionLadder: --ladder-budgets / --ladder-methods run one part of the plan; a budget the data has not is one sentence', async () => {
+  const x = gaussianMixture(500, 8, 6, 7);
+  const train = x.sliceRows(0, 300), evalSet = x.sliceRows(300, 500);
+  const part = await compressionLadder({ train, evalSet, seed: 3, maxBooks: 2, avqBooks: 0, recallQueries: 0, faissDir: null, budgets: [64], methods: ['sq int8', 'pq'] });
+  assert.deepEqual(part.cells.map((c) => `${c.budget} ${c.method}`).sort(), ['64 pq', '64 sq int8']);
+  await assert.rejects(
+    compressionLadder({ train, evalSet, seed: 3, maxBooks: 2, avqBooks: 0, recallQueries: 0, faissDir: null, budgets: [100] }),
+    /--ladder-budgets: 100 is not a budget of d = 8 \(its budgets: 8, 32, 64, 96, 128\)/,
+  );
+});
