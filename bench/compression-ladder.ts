@@ -223,7 +223,11 @@ export function ladderTable(cells: readonly LadderCell[], skipped: readonly Plan
     cellOrEmpty(c.faissLoss), c.faissLoss ? c.loss.mean / c.faissLoss : '', cellOrEmpty(c.recall), cellOrEmpty(c.recallRescored), c.trainSeconds,
   ]);
   const text = table(['budget', 'method', 'spec', 'bits/vector', 'loss', '95% CI', 'rel. loss', 'faiss loss', 'ours/faiss', `recall@${K} codes`, `recall@${K} rescored`, 'train s'], rows);
-  const notes = skipped.map((p) => `  ${p.budget} bits, ${p.method} (${quantizerLabel(p.id, p.params)}): ${p.skipped}`);
+  const notes = [
+    ...skipped.map((p) => `  ${p.budget} bits, ${p.method} (${quantizerLabel(p.id, p.params)}): ${p.skipped}`),
+    // an empty faiss cell says why (stopped, failed, or faiss's own note)
+    ...cells.filter((c) => c.faissNotes).map((c) => `  ${c.budget} bits, ${c.method}: ${c.faissNotes}`),
+  ];
   return notes.length ? `${text}\n${notes.join('\n')}` : text;
 }
 
