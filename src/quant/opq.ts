@@ -25,7 +25,7 @@ import { kmeans } from '../core/kmeans.js';
 import { Matrix } from '../core/matrix.js';
 import { nearest, nearestSync } from '../core/parallel.js';
 import { Rng } from '../core/rng.js';
-import { centred, columnMeans, polarFactor, randomRotation, rotateRows, transpose } from './rotation.js';
+import { centred, columnMeans, orthogonalityError, polarFactor, randomRotation, rotateRows, transpose } from './rotation.js';
 import { CodebookQuantizer, bookMatrix, emptyCodes, subColumns } from './codebook-quantizer.js';
 import { defineQuantizer } from './descriptor.js';
 import { ProductQuantizer, descriptor as pqDescriptor } from './pq.js';
@@ -179,19 +179,6 @@ export class OptimizedProductQuantizer extends CodebookQuantizer {
 /** The rows minus their mean (float32). */
 function centredMatrix(x: Matrix): Matrix {
   return new Matrix(centred(x, columnMeans(x)), x.rows, x.dim);
-}
-
-/** Largest |R Rᵀ − I|. */
-function orthogonalityError(r: Float64Array, d: number): number {
-  let worst = 0;
-  for (let a = 0; a < d; a++) {
-    for (let b = a; b < d; b++) {
-      let s = 0;
-      for (let k = 0; k < d; k++) s += r[a * d + k] * r[b * d + k];
-      worst = Math.max(worst, Math.abs(s - (a === b ? 1 : 0)));
-    }
-  }
-  return worst;
 }
 
 /**

@@ -74,6 +74,19 @@ export function randomRotation(d: number, seed: number): Float64Array {
   return q;
 }
 
+/** Largest |R Rᵀ − I| of a d × d row-major matrix: how far R is from orthogonal. */
+export function orthogonalityError(r: Float64Array, d: number): number {
+  let worst = 0;
+  for (let a = 0; a < d; a++) {
+    for (let b = a; b < d; b++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += r[a * d + k] * r[b * d + k];
+      worst = Math.max(worst, Math.abs(s - (a === b ? 1 : 0)));
+    }
+  }
+  return worst;
+}
+
 /**
  * The orthogonal polar factor of a square, non-singular c (d × d): the R maximising tr(Rᵀ c), equal
  * to U Wᵀ for the SVD c = U S Wᵀ (what faiss's ITQMatrix computes with LAPACK). Higham's scaled Newton

@@ -17,7 +17,8 @@ import { mixture } from './data.js';
 export const INDEX_CELL = 'index.tiny.ivfpq.nlist-8.m-4';
 export const QUANTIZE_CELL = 'quantize.tiny.pq.books-2.size-16';
 
-function writeTask(dir: string, name: string, grid: Record<string, unknown>): string {
+/** A small task file over `dir`/tiny.npy (the runner tests' shape), written to `dir`/<name>.json. */
+export function writeTask(dir: string, name: string, grid: Record<string, unknown>): string {
   const p = join(dir, `${name}.json`);
   writeFileSync(p, JSON.stringify({
     name, description: `test task ${name}`, paper: '-', seed: 3, report: false,

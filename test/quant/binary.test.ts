@@ -11,7 +11,7 @@ import { Rng } from '../../src/core/rng.js';
 import { readNpy } from '../../src/data/npy.js';
 import { quantizationLoss } from '../../src/eval/quantization.js';
 import { BinaryQuantizer } from '../../src/quant/binary.js';
-import { polarFactor, randomRotation } from '../../src/quant/rotation.js';
+import { orthogonalityError, polarFactor, randomRotation } from '../../src/quant/rotation.js';
 import { createQuantizer, parseQuantizerSpec, quantizerFromJSON, quantizerLabel } from '../../src/quant/registry.js';
 import { inputError } from '../helpers/errors.js';
 import { mixture } from '../helpers/data.js';
@@ -59,14 +59,7 @@ test('rotation none: bit = x > 0, decoded as the conditional means; the loss equ
 test('rotation itq: orthogonal rotation, objective lowered, loss within 3% of faiss ITQMatrix\'s rotation (or below it)', async () => {
   const q = await trained({ rotation: 'itq' });
   const d = train.dim, r = q.rotation!;
-  let worst = 0;
-  for (let a = 0; a < d; a++) {
-    for (let b = 0; b < d; b++) {
-      let s = 0;
-      for (let k = 0; k < d; k++) s += r[a * d + k] * r[b * d + k];
-      worst = Math.max(worst, Math.abs(s - (a === b ? 1 : 0)));
-    }
-  }
+  const worst = orthogonalityError(r, d);
   assert.ok(worst < 1e-9, `R Rᵀ − I: ${worst}`);
   const ours = lossOn(q, held), theirs = FAISS.binary.itq.loss as number;
   assert.ok(ours <= theirs * 1.03, `itq loss ${ours} vs faiss-rotation ${theirs}`);

@@ -11,6 +11,7 @@ import { Rng } from '../../src/core/rng.js';
 import { readNpy } from '../../src/data/npy.js';
 import { quantizationLoss } from '../../src/eval/quantization.js';
 import { OptimizedProductQuantizer } from '../../src/quant/opq.js';
+import { orthogonalityError } from '../../src/quant/rotation.js';
 import { QUANTIZERS, createQuantizer, parseQuantizerSpec, quantizerFromJSON, quantizerLabel } from '../../src/quant/registry.js';
 import type { CodebookQuantizer } from '../../src/quant/codebook-quantizer.js';
 import { assertUserError, runCli } from '../helpers/cli.js';
@@ -30,19 +31,6 @@ async function trained(id: 'opq' | 'pq', params: Record<string, number>, x: Matr
 }
 
 const lossOn = (q: CodebookQuantizer, x: Matrix) => quantizationLoss(x, q.decode(q.encode(x))).loss;
-
-/** max |R Rᵀ − I| of a d × d row-major matrix. */
-function orthogonality(r: Float64Array, d: number): number {
-  let worst = 0;
-  for (let a = 0; a < d; a++) {
-    for (let b = 0; b < d; b++) {
-      let s = 0;
-      for (let k = 0; k < d; k++) s += r[a * d + k] * r[b * d + k];
-      worst = Math.max(worst, Math.abs(s - (a === b ? 1 : 0)));
-    }
-  }
-  return worst;
-}
 
 /**
  * Correlated Gaussian rows: z with decaying variances (1/(1 + j/4)) mixed by a seeded random
@@ -70,7 +58,7 @@ for (const m of ['10', '25']) {
     const q = (await trained('opq', { m: Number(m), nbits: 8 }, train)) as OptimizedProductQuantizer;
     const ours = lossOn(q, held), theirs = ref.loss as number;
     assert.ok(ours <= theirs * 1.03, `opq m=${m} loss ${ours} vs faiss ${theirs} (${(ours / theirs).toFixed(4)}×)`);
-    assert.ok(orthogonality(q.rotation!, train.dim) < 1e-9);
+    assert.ok(orthogonalityError(q.rotation!, train.dim) < 1e-9);
     assert.equal(q.bitsPerVector, 8 * Number(m), 'the rotation is shared: m × nbits bits');
     // on 800 training rows for 256 codewords per sub-space the held-out loss is mostly over-fitting:
     // faiss's OPQ is no better than its PQ there (the fixture's pqLoss), and ours sits with both

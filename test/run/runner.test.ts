@@ -15,6 +15,7 @@ import type { QuantizeResult } from '../../src/run/quantize.js';
 import type { IndexRecord } from '../../src/run/index-job.js';
 import type { RateDistortionBound } from '../../src/eval/rate-distortion.js';
 import { mixture } from '../helpers/data.js';
+import { writeTask } from '../helpers/compare-runs.js';
 import { readAnnResult } from '../../src/eval/raw-results.js';
 import { RawReader } from '../../src/report/raw.js';
 
@@ -35,22 +36,12 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function writeTask(name: string, grid: Record<string, unknown>): string {
-  const p = join(dir, `${name}.json`);
-  writeFileSync(p, JSON.stringify({
-    name, description: `test task ${name}`, paper: '-', seed: 3, report: false,
-    scale: { small: { base: 1500, queries: 100, trainSize: 1000, evalSize: 100 }, full: {} },
-    grid: { datasets: [join(dir, 'tiny.npy')], ...grid },
-  }));
-  return p;
-}
-
 const readResult = <M>(p: string) => JSON.parse(readFileSync(p, 'utf8')) as CellResult<M>;
 const cellFiles = (runDir: string) => readdirSync(runDir).filter((f) => f.endsWith('.json') && f !== 'run.json').sort();
 const quiet = { print: () => undefined };
 
 test('a small run end to end: quantize, index and rd-bound cells, a crash and a timeout recorded, the rest finish', async () => {
-  const task = writeTask('e2e', {
+  const task = writeTask(dir, 'e2e', {
     quantizers: [
       { method: ['pq', 'wrvq'], books: 2, size: 16 },
       { label: 'crash', method: 'rvq', books: 2, size: 8 },
@@ -156,7 +147,7 @@ test('a small run end to end: quantize, index and rd-bound cells, a crash and a 
 });
 
 test('resume: SIGKILL the runner mid-run, re-run, and get exactly the uninterrupted run\'s results', async () => {
-  const task = writeTask('resume', {
+  const task = writeTask(dir, 'resume', {
     quantizers: [{ method: 'pq', books: [1, 2], size: 8 }, { method: 'wrvq', books: 2, size: 8 }],
     indexes: [{ index: 'ivfpq', build: { nlist: 4, m: 2 }, sweep: { nprobe: [1, 4] }, warmup: 5 }],
   });
