@@ -51,7 +51,7 @@ APT_PKGS=(build-essential python3 pkg-config
           libfaiss-dev libopenblas-dev
           python3-faiss python3-sklearn python3-scipy python3-h5py python3-numpy python3-onnx
           sword-text-kjv sword-text-web sword-text-sparv sword-dict-naves libsword-utils
-          chromium)
+          chromium redis-server)
 t=$(date +%s)
 if command -v dpkg-query >/dev/null; then
   missing=()
