@@ -97,14 +97,15 @@ export class PgVectorIndex implements VectorIndex {
     this.params = p;
     this.type = p.type as PgVectorIndex['type'];
     this.metric = p.metric as IndexMetric;
-    const notFor = (name: string, v: unknown, type: string) => {
-      if (v !== null && this.type !== type) throw new InputError(`--${name}: pgvector build parameter '${name}' applies to type=${type}, not type=${this.type}.`);
+    const notFor = (name: string, flag: string, v: unknown, type: string) => {
+      if (v !== null && this.type !== type) throw new InputError(`${flag}: pgvector build parameter '${name}' applies to type=${type}, not type=${this.type}.`);
     };
-    notFor('m', p.m, 'hnsw');
-    notFor('ef-construction', p.efConstruction, 'hnsw');
-    notFor('lists', p.lists, 'ivfflat');
-    if (p.m !== null && p.efConstruction !== null && p.efConstruction < 2 * p.m) {
-      throw new InputError(`--ef-construction: pgvector needs ef_construction ≥ 2·m (${2 * p.m}), got ${p.efConstruction}.`);
+    notFor('m', '--m', p.m, 'hnsw');
+    notFor('efConstruction', '--ef-construction', p.efConstruction, 'hnsw');
+    notFor('lists', '--lists', p.lists, 'ivfflat');
+    const m = p.m ?? 16, efc = p.efConstruction ?? 64; // pgvector's defaults
+    if (this.type === 'hnsw' && efc < 2 * m) {
+      throw new InputError(`--ef-construction: pgvector needs ef_construction ≥ 2·m = ${2 * m}, got ${efc}${p.efConstruction === null ? ' (its default)' : ''}.`);
     }
     if (p.pgUrl !== null) checkPgUrl(p.pgUrl);
   }
@@ -154,12 +155,17 @@ export class PgVectorIndex implements VectorIndex {
     this.dim = x.dim;
     this.count = 0;
     const notes = [`${session.where}, pgvector ${session.vectorVersion}, table ${this.table} (started in ${((started - t0) / 1000).toFixed(1)} s, not counted)`];
-    await session.exec(`CREATE TABLE ${this.table} (id int4 NOT NULL, emb vector(${x.dim}) NOT NULL)`);
-    await this.insertRows(x, null, (done) => opts.onProgress?.(done, x.rows, 'pgvector insert'));
-    this.count = x.rows;
-    await this.createIndex(x.rows, notes);
+    try {
+      await session.exec(`CREATE TABLE ${this.table} (id int4 NOT NULL, emb vector(${x.dim}) NOT NULL)`);
+      await this.insertRows(x, null, (done) => opts.onProgress?.(done, x.rows, 'pgvector insert'));
+      this.count = x.rows;
+      await this.createIndex(x.rows, notes);
+      await this.refreshSizes();
+    } catch (e) {
+      await this.close().catch(() => {}); // a failed build leaves no table behind on a server
+      throw e;
+    }
     if (opts.trainRows !== undefined && this.type === 'ivfflat') notes.push('trainRows ignored: pgvector samples its own k-means rows');
-    await this.refreshSizes();
     return { seconds: (performance.now() - started) / 1000, notes };
   }
 
