@@ -23,6 +23,7 @@ import { descriptor as hnsw } from './hnsw.js';
 import { descriptor as faiss } from './faiss.js';
 import { descriptor as lancedb } from './lancedb.js';
 import { descriptor as chroma } from './chroma.js';
+import { descriptor as pgvector } from './pgvector.js';
 import { sqDescriptor as sq, binaryDescriptor as binary } from './flat-codes.js';
 import { descriptor as rabitq } from './rabitq.js';
 import { descriptor as scann } from './scann.js';
@@ -44,6 +45,7 @@ const DESCRIPTORS: readonly IndexDescriptor[] = [
   hnsw, // peers: native libraries, their memory is the adapter's estimate
   faiss,
   lancedb,
+  pgvector, // PostgreSQL: embedded PGlite, or a server with --pg-url
   chroma, // not run here: unavailable() says why
 ];
 
@@ -75,10 +77,14 @@ export function checkSearchParams(id: string, params: Record<string, unknown> = 
   return resolveParams(indexDescriptor(id).searchParams, params, `${id} search parameter`);
 }
 
-/** A new, unbuilt index; build parameters are checked and defaulted first (InputError naming the flag). */
+/**
+ * A new, unbuilt index; build parameters are checked and defaulted first (InputError naming the flag).
+ * A null value is an optional parameter left unset (what checkBuildParams gives back), so not given.
+ */
 export function createIndex(id: string, given: Record<string, unknown> = {}): VectorIndex {
   const d = indexDescriptor(id);
-  return d.create(resolveParams(d.buildParams, given, `${id} build parameter`));
+  const set = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== null));
+  return d.create(resolveParams(d.buildParams, set, `${id} build parameter`));
 }
 
 /**

@@ -29,6 +29,9 @@ const CASES: [string, Record<string, unknown>, Record<string, unknown>][] = [
   ['faiss', {}, {}],
   ['lancedb', {}, { nprobes: 10 }],
   ['lancedb', {}, {}],
+  ['pgvector', {}, { efSearch: 100 }],
+  ['pgvector', { type: 'ivfflat', lists: 64 }, { probes: 8 }],
+  ['pgvector', { type: 'none' }, {}],
 ];
 
 function cell(kind: 'index' | 'insert', config: Record<string, unknown>): CellPlan {
@@ -61,6 +64,8 @@ const WIDER: [string, Record<string, unknown>, string, number, number][] = [
   ['faiss', { factory: 'IVF256,PQ16np' }, 'nprobe', 1, 32],
   ['faiss', { factory: 'HNSW32' }, 'efSearch', 16, 128],
   ['lancedb', {}, 'nprobes', 5, 50],
+  ['pgvector', {}, 'efSearch', 16, 256],
+  ['pgvector', { type: 'ivfflat', lists: 64 }, 'probes', 1, 32],
 ];
 
 for (const [id, build, name, lo, hi] of WIDER) {
@@ -71,7 +76,7 @@ for (const [id, build, name, lo, hi] of WIDER) {
 }
 
 test('every available index: costs finite and positive with its defaults, and a bigger base costs more to build', () => {
-  for (const id of ['flat', 'pq', 'ivfpq', 'wrvq', 'hnsw', 'faiss', 'lancedb']) {
+  for (const id of ['flat', 'pq', 'ivfpq', 'wrvq', 'hnsw', 'faiss', 'lancedb', 'pgvector']) {
     const d = indexDescriptor(id);
     const b = checkBuildParams(id, {}), s = checkSearchParams(id, {});
     const small = d.cost(b, SHAPE, 10_000), big = d.cost(b, SHAPE, 100_000);

@@ -15,6 +15,7 @@ const NON_DEFAULT: Record<string, { build: Record<string, unknown>; search: Reco
   faiss: { build: { factory: 'OPQ16_64,IVF1024,PQ16x8np', metric: 'ip' }, search: { nprobe: 16, k_factor: 1.5 } },
   lancedb: { build: { numPartitions: 64, numSubVectors: 8 }, search: { nprobes: 10, refineFactor: 2 } },
   chroma: { build: {}, search: {} },
+  pgvector: { build: { type: 'ivfflat', lists: 64, metric: 'ip', pgUrl: 'postgres://bench@db.example:5433/vectors' }, search: { probes: 8 } },
   sq: { build: { type: 'int4', calibration: 'percentile', percentile: 99.5, metric: 'ip' }, search: { query: 'codes', rescore: 4 } },
   binary: { build: { rotation: 'itq', itqIters: 20 }, search: { rescore: 2.5 } },
   rabitq: { build: { bits: 4, nlist: 16, metric: 'ip' }, search: { nprobe: 4, epsilon0: 3, reranking: 'none' } },

@@ -165,7 +165,7 @@ export const indexKind: CellKindDef<'index', 'indexes', IndexSpec[], IndexConfig
     buildSeconds: 'wall seconds to build (train + add) the index: the fastest of buildSecondsRuns',
     buildSecondsRuns: 'wall seconds of every build, each from scratch, in order; the last index built is the one searched',
     ...FINGERPRINT_DEFINITIONS,
-    indexBytes: "the index's own bytes (exact for ours; the adapter's estimate for native libraries, on-disk size for LanceDB)",
+    indexBytes: "the index's own bytes (exact for ours; the adapter's estimate for native libraries, on-disk size for LanceDB and pgvector)",
     peakRssBytes: 'process peak RSS when the configuration was measured (whole process, dataset included)',
     bitsPerVector: 'bits the index stores per vector',
     ...TIMING_DEFINITIONS,
