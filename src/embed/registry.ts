@@ -46,7 +46,7 @@ export interface EmbedderEntry {
   textsPerSecond: number;
   /** Seconds to load the model once per process, for the run estimator. */
   loadSeconds: number;
-  /** Devices it can run on besides the CPU, and why not when there are none (for --device cuda). */
+  /** Devices it can run on besides the CPU, or why it runs on the CPU only (the --device cuda sentence). */
   gpu: { devices: ResolvedDevice[] } | { why: string };
   /** Does it embed texts in batches (so --batch-size means something)? */
   batches: boolean;
@@ -70,7 +70,7 @@ const entries: EmbedderEntry[] = [
     dim: 512,
     textsPerSecond: 90, // bench:embed, 2,000 WordNet glosses (results/reference/)
     loadSeconds: 3,
-    gpu: { why: "TensorFlow.js's WebAssembly backend, on the CPU only" },
+    gpu: { why: "TensorFlow.js's WebAssembly backend" },
     batches: true,
     create: (o) => createUseLiteEmbedder({ batchSize: o.batchSize }),
   },
@@ -80,7 +80,7 @@ const entries: EmbedderEntry[] = [
     dim: 100,
     textsPerSecond: 100_000, // bench:embed; the word table loads once (cached matrix)
     loadSeconds: 2,
-    gpu: { why: 'a table look-up in JavaScript, on the CPU only' },
+    gpu: { why: 'a word-vector look-up in JavaScript' },
     batches: false,
     create: async () => createGloveAvgEmbedder(),
   },
@@ -115,8 +115,8 @@ function checkOptions(e: EmbedderEntry, opts: EmbedderOptions): EmbedderOptions 
   const device = parseDevice(opts.device);
   if (opts.batchSize !== undefined && !e.batches) throw new InputError(`--batch-size: ${e.id} does not embed in batches; leave the flag out.`);
   if ('why' in e.gpu && device !== 'cpu') {
-    if (device === 'cuda') throw new InputError(`--device cuda: ${e.id} runs on ${e.gpu.why}; use --device cpu.`);
-    process.stderr.write(`note: --device auto: ${e.id} runs on ${e.gpu.why}; running on the CPU.\n`);
+    if (device === 'cuda') throw new InputError(`--device cuda: ${e.id} runs on the CPU only (${e.gpu.why}); use --device cpu.`);
+    process.stderr.write(`note: --device auto: ${e.id} runs on the CPU only (${e.gpu.why}); running on the CPU.\n`);
     return { ...opts, device: 'cpu' };
   }
   return opts;
