@@ -9,6 +9,7 @@
  * names the group's row count and texts' checksum, so the cells expand without reading the corpus,
  * and a cell whose corpus changed since fails with one sentence instead of caching wrong rows.
  */
+import { basename, extname } from 'node:path';
 import { InputError } from '../../core/errors.js';
 import { RATES } from '../../core/cost.js';
 import { chunkRanges } from '../../data/row-source.js';
@@ -108,6 +109,12 @@ const SCHEMA = {
   },
 };
 
+/** The dataset in a cell id: a name as it is, a file or folder by its base name without extension. */
+const datasetPiece = (spec: string) => {
+  const name = basename(spec.replace(/[/\\]+$/, ''));
+  return slugify(name.slice(0, name.length - extname(name).length) || name);
+};
+
 /** Seconds of one chunk: process start, the model's load, reading and hashing the corpus (~1 µs a text), the chunk at the model's measured rate. */
 function chunkSeconds(c: EmbedConfig): number {
   const e = embedderEntry(c.model);
@@ -139,7 +146,7 @@ export const embedKind: CellKindDef<'embed', 'embed', EmbedSpec[], EmbedConfig> 
   expand(section, ctx) {
     return section.flatMap((job, i) => job.groups.flatMap((g) => [...chunkRanges(g.rows, job.chunkRows)].map(([start, end]) => ({
       at: ['grid', 'embed', i],
-      pieces: ['embed', slugify(job.dataset.replace(/\/+$/, '').split('/').pop() ?? job.dataset), job.model, g.role, `${start}-${end}`],
+      pieces: ['embed', datasetPiece(job.dataset), job.model, g.role, `${start}-${end}`],
       config: {
         kind: 'embed' as const, seed: ctx.seed, scale: ctx.scale, dataset: job.dataset, model: job.model, ...(job.limit !== undefined && { limit: job.limit }),
         role: g.role, groupRows: g.rows, textsSha256: g.textsSha256, chunkRows: job.chunkRows, start, end, options: job.options ?? {},
