@@ -67,7 +67,7 @@ export function embedCommand(y: Argv): Argv {
         const dataset = existsSync(argv.dataset) ? path.resolve(argv.dataset) : argv.dataset;
         const task = embedTaskFile({
           name, dataset, model: argv.model, chunkRows: flags.chunkRows, ...(flags.limit !== null && { limit: flags.limit }),
-          groups: groups.map(describeGroup), options,
+          groups: groups.map(describeGroup), options: { ...options, ...(options.modelPath !== undefined && { modelPath: path.resolve(options.modelPath) }) },
         });
         writeFileAtomic(emit, JSON.stringify(task, null, 2) + '\n');
         const cells = groups.reduce((n, g) => n + Math.ceil(g.texts.length / flags.chunkRows), 0);
