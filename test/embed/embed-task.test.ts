@@ -11,6 +11,7 @@ import path from 'node:path';
 import { cacheDir } from '../../src/data/cache.js';
 import { readNpy } from '../../src/data/npy.js';
 import { createGloveAvgEmbedder } from '../../src/embed/glove-avg.js';
+import { modelSeconds } from '../../src/run/estimate.js';
 import { loadTask, expandTask } from '../../src/run/task.js';
 import { runCli } from '../helpers/cli.js';
 import { wordnetGlosses } from './wordnet-texts.js';
@@ -64,4 +65,21 @@ test('a corpus changed since the task was written: its cells fail with one sente
   const r = JSON.parse(readFileSync(path.join(results, `${task.name}-small`, 'embed.glosses.glove-avg.document.0-120.json'), 'utf8')) as { status: string; error: string };
   assert.equal(r.status, 'failed', run.stdout + run.stderr);
   assert.match(r.error, /glosses\.txt: its documents are not the texts this task was written for \(240 texts, the task says 240, or other texts\); write the task again with vqbench embed --emit-task\.$/);
+});
+
+test('the embed section is checked like any grid section: an unknown model, a role twice, a malformed checksum → one sentence naming the field', () => {
+  const write = (entry: Record<string, unknown>) => {
+    const p = path.join(dir, `bad-${Math.random().toString(36).slice(2)}.json`);
+    const group = { role: 'document', rows: 10, textsSha256: 'a'.repeat(64) };
+    writeFileSync(p, JSON.stringify({ name: 'bad', description: 'x', grid: { embed: [{ dataset: TEXTS, model: 'glove-avg', chunkRows: 4, groups: [group], ...entry }] } }));
+    return p;
+  };
+  assert.throws(() => loadTask(write({ model: 'glove-avrg' })), /grid\.embed\[0\]\.model names no embedder: 'glove-avrg' is neither registered nor a transformers\.js model id\.$/);
+  assert.throws(() => loadTask(write({ groups: [{ role: 'query', rows: 3, textsSha256: 'b'.repeat(64) }, { role: 'query', rows: 3, textsSha256: 'c'.repeat(64) }] })), /grid\.embed\[0\]\.groups lists a role twice\.$/);
+  assert.throws(() => loadTask(write({ groups: [{ role: 'document', rows: 10, textsSha256: 'xyz' }] })), /grid\.embed\[0\]\.groups\[0\]\.textsSha256 must be the sha256 of the texts \(64 hex digits\), got "xyz"\.$/);
+  assert.throws(() => loadTask(write({ options: { device: 'gpu' } })), /grid\.embed\[0\]\.options\.device must be one of 'cpu', 'cuda', 'auto', got "gpu"/);
+  // a good one: 10 rows at 4 per chunk → 3 cells, each estimated in finite positive seconds
+  const cells = expandTask(loadTask(write({})), 'small');
+  assert.deepEqual(cells.map((c) => [c.config.start, c.config.end]), [[0, 4], [4, 8], [8, 10]]);
+  for (const c of cells) assert.ok(Number.isFinite(modelSeconds(c)) && modelSeconds(c) > 0, c.id);
 });
