@@ -234,7 +234,8 @@ export class TransformersEmbedder implements Embedder {
       try {
         extractor = await opened(device);
       } catch (e) {
-        if (device === 'cpu') throw e;
+        // a failure that is not the provider's (a broken model file) is reported as the model's, below
+        if (device === 'cpu' || !/cuda|cudnn|provider|shared librar/i.test(String((e as Error)?.message ?? e))) throw e;
         // the provider's files are there but it did not start (no GPU, driver, CUDA 12 or cuDNN 9)
         const why = `onnxruntime-node's CUDA execution provider did not start (${nativeErrorClause(e)})`;
         if (requested === 'cuda') throw new UnavailableError(`--device cuda: ${why}; check the NVIDIA driver, CUDA 12 and cuDNN 9, or use --device cpu.`);
