@@ -82,7 +82,7 @@ const pad = (n: number) => String(n).padStart(9, '0');
 export const chunkFileName = (start: number, end: number) => `chunk-${pad(start)}-${pad(end)}.npy`;
 
 /** A cached matrix of exactly rows × dim finite values, or null (missing, incomplete, corrupt, unreadable, wrong shape, NaN). */
-function readTrusted(path: string, rows: number, dim: number): Matrix | null {
+export function readTrusted(path: string, rows: number, dim: number): Matrix | null {
   const entry = readCacheEntry(path);
   if (!entry) return null;
   try {
@@ -93,6 +93,39 @@ function readTrusted(path: string, rows: number, dim: number): Matrix | null {
   } catch {
     return null;
   }
+}
+
+/** The cached rows [start, end) of a key's folder, or null when that chunk is not (validly) cached. */
+export function readCachedChunk(dir: string, start: number, end: number, dim: number): Matrix | null {
+  return readTrusted(join(dir, chunkFileName(start, end)), end - start, dim);
+}
+
+/** Records what a key's folder holds (for people; never trusted). */
+export function writeKeyMeta(dir: string, embedder: Embedder, role: EmbedRole, texts: number, sha: string, chunkSize: number): void {
+  writeFileAtomic(join(dir, 'meta.json'), JSON.stringify({
+    embedder: embedder.id, version: embedder.version, role, texts, dim: embedder.dim, textsSha256: sha, chunkSize,
+  }, null, 2) + '\n');
+}
+
+/**
+ * Embeds texts [start, end) and stores them as the chunk file of that range, with its completion
+ * marker (which also records the device and batch size it was computed with: chunks of one matrix
+ * may come from different workers). Checks the shape and that every value is finite first.
+ */
+export async function computeChunk(embedder: Embedder, texts: readonly string[], role: EmbedRole, dir: string, start: number, end: number, onProgress?: ProgressFn): Promise<Matrix> {
+  const dim = embedder.dim;
+  const t0 = performance.now();
+  const m = await embedder.embed(texts.slice(start, end), role, onProgress);
+  if (m.rows !== end - start || m.dim !== dim) {
+    throw new Error(`${embedder.id}: embed returned ${m.rows} × ${m.dim} for ${end - start} texts, expected ${end - start} × ${dim}`);
+  }
+  for (let i = 0; i < m.data.length; i++) {
+    if (m.data[i] - m.data[i] !== 0) throw new Error(`${embedder.id}: embed returned a NaN or infinite value for text ${start + Math.floor(i / dim)}`);
+  }
+  writeCacheEntry(join(dir, chunkFileName(start, end)), encodeNpy(m), {
+    device: embedder.device ?? 'cpu', ...(embedder.batchSize !== undefined && { batchSize: embedder.batchSize }), seconds: (performance.now() - t0) / 1000,
+  });
+  return m;
 }
 
 /**
@@ -123,9 +156,7 @@ export async function embedWithCache(embedder: Embedder, texts: string[], role: 
   }
 
   if (missing.length) {
-    writeFileAtomic(join(dir, 'meta.json'), JSON.stringify({
-      embedder: embedder.id, version: embedder.version, role, texts: n, dim, textsSha256: sha, chunkSize,
-    }, null, 2) + '\n');
+    writeKeyMeta(dir, embedder, role, n, sha, chunkSize);
     const todo = missing.reduce((s, c) => s + c.end - c.start, 0);
     const cached = n - todo;
     const label = cached ? `(${cached} cached)` : undefined;
@@ -135,14 +166,7 @@ export async function embedWithCache(embedder: Embedder, texts: string[], role: 
     try {
       report(0, todo, label);
       for (const { start, end } of missing) {
-        const m = await embedder.embed(texts.slice(start, end), role, (d) => report(done + Math.min(d, end - start), todo, label));
-        if (m.rows !== end - start || m.dim !== dim) {
-          throw new Error(`${embedder.id}: embed returned ${m.rows} × ${m.dim} for ${end - start} texts, expected ${end - start} × ${dim}`);
-        }
-        for (let i = 0; i < m.data.length; i++) {
-          if (m.data[i] - m.data[i] !== 0) throw new Error(`${embedder.id}: embed returned a NaN or infinite value for text ${start + Math.floor(i / dim)}`);
-        }
-        writeCacheEntry(join(dir, chunkFileName(start, end)), encodeNpy(m));
+        const m = await computeChunk(embedder, texts, role, dir, start, end, (d) => report(done + Math.min(d, end - start), todo, label));
         out.data.set(m.data, start * dim);
         done += end - start;
         report(done, todo, label);

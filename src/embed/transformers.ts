@@ -1,6 +1,8 @@
 /**
- * Embedders on transformers.js (`@huggingface/transformers`, ONNX Runtime on the CPU): the
- * feature-extraction pipeline, pooled (CLS or mean over the attention mask) and L2-normalized.
+ * Embedders on transformers.js (`@huggingface/transformers`, ONNX Runtime on the CPU, or on an
+ * NVIDIA GPU through onnxruntime-node's CUDA execution provider with `device` cuda / auto, see
+ * ./devices.ts): the feature-extraction pipeline, pooled (CLS or mean over the attention mask) and
+ * L2-normalized.
  *
  * `bge-large` is the paper's model, BAAI/bge-large-en-v1.5 in its transformers.js conversion
  * (`Xenova/bge-large-en-v1.5`, 1024-d): CLS pooling, L2-normalized, and the bge retrieval instruction
@@ -25,6 +27,7 @@ import { Matrix } from '../core/matrix.js';
 import { getThreads } from '../core/parallel.js';
 import type { ProgressFn } from '../core/progress.js';
 import { checksum } from '../data/checksum.js';
+import { CUDA_INSTALL_HINT, cudaProviderStatus, nativeErrorClause, parseDevice, type CudaStatus, type ResolvedDevice } from './devices.js';
 import type { Embedder, EmbedRole } from './types.js';
 
 /** The transformers.js conversion of BAAI/bge-large-en-v1.5 (same weights, ONNX). */
@@ -61,6 +64,12 @@ export interface TransformersEmbedderOptions {
   batchSize?: number;
   /** ONNX Runtime intra-op threads. Default: vqbench's thread count (all cores, or --threads). */
   threads?: number;
+  /** cpu (default), cuda (onnxruntime-node's CUDA execution provider; UnavailableError when absent) or auto (cuda, else the CPU with a note on stderr). */
+  device?: string;
+  /** Tests: what `cudaProviderStatus()` would say (default: ask the installed onnxruntime-node). */
+  cudaStatus?: () => CudaStatus;
+  /** Where auto's fallback note goes. Default: stderr. */
+  onNote?: (line: string) => void;
 }
 
 interface Extractor {
@@ -110,6 +119,10 @@ function folderFingerprint(dir: string, dtype: TransformersDtype): string {
 
 let loadQueue: Promise<unknown> = Promise.resolve();
 
+function checkBatchSize(batchSize: number): void {
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new InputError(`--batch-size: expected a positive integer, got ${batchSize}.`);
+}
+
 export class TransformersEmbedder implements Embedder {
   readonly id: string;
   readonly version: string;
@@ -121,10 +134,18 @@ export class TransformersEmbedder implements Embedder {
   readonly batchSize: number;
   readonly dtype: TransformersDtype;
   readonly maxLength: number | null;
+  /**
+   * Where the ONNX session runs. Recorded (manifests, chunk markers) but not part of `id` nor of the
+   * cache key: the CUDA and CPU providers compute the same network, and their vectors differ in
+   * float rounding only (as different batch sizes do, which are not in the key either), far below
+   * what any retrieval or MTEB score resolves. Keeping it out of the key is what lets chunks computed
+   * on GPU workers and on CPU workers assemble into one matrix.
+   */
+  readonly device: ResolvedDevice;
 
   private constructor(private extractor: Extractor, f: {
     id: string; version: string; dim: number; model: string; pooling: Pooling; normalize: boolean;
-    queryInstruction: string; batchSize: number; dtype: TransformersDtype; maxLength: number | null;
+    queryInstruction: string; batchSize: number; dtype: TransformersDtype; maxLength: number | null; device: ResolvedDevice;
   }) {
     this.id = f.id;
     this.version = f.version;
@@ -136,6 +157,13 @@ export class TransformersEmbedder implements Embedder {
     this.batchSize = f.batchSize;
     this.dtype = f.dtype;
     this.maxLength = f.maxLength;
+    this.device = f.device;
+  }
+
+  /** The same loaded model with another batch size (bench/embed.ts sweeps batch sizes without reloading); dispose only the original. */
+  withBatchSize(batchSize: number): TransformersEmbedder {
+    checkBatchSize(batchSize);
+    return new TransformersEmbedder(this.extractor, { ...this, batchSize });
   }
 
   /** Loads the tokenizer and the ONNX session; throws InputError / UnavailableError (one sentence) when the model cannot be had. */
@@ -150,7 +178,16 @@ export class TransformersEmbedder implements Embedder {
     const normalize = opts.normalize ?? true;
     const queryInstruction = opts.queryInstruction ?? (bge ? BGE_QUERY_INSTRUCTION : '');
     const batchSize = opts.batchSize ?? 16;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new InputError(`--batch-size: expected a positive integer, got ${batchSize}.`);
+    checkBatchSize(batchSize);
+    const requested = parseDevice(opts.device);
+    const note = opts.onNote ?? ((line: string) => process.stderr.write(`${line}\n`));
+    let device: ResolvedDevice = 'cpu';
+    if (requested !== 'cpu') {
+      const status = (opts.cudaStatus ?? cudaProviderStatus)();
+      if (status.available) device = 'cuda';
+      else if (requested === 'cuda') throw new UnavailableError(`--device cuda: ${status.reason}; ${CUDA_INSTALL_HINT}.`);
+      else note(`note: --device auto: ${status.reason}; running on the CPU.`);
+    }
     const offline = opts.offline ?? false;
     if (modelPath !== undefined) checkModelFolder(modelPath, dtype);
 
@@ -170,7 +207,7 @@ export class TransformersEmbedder implements Embedder {
     }
 
     // env is global to the library: load one model at a time, with our settings in force.
-    const run = loadQueue.then(async () => {
+    const open = (on: ResolvedDevice) => loadQueue.then(async () => {
       const savedRemote = env.allowRemoteModels;
       const savedLog = env.logLevel;
       env.allowRemoteModels = !offline && modelPath === undefined;
@@ -178,7 +215,7 @@ export class TransformersEmbedder implements Embedder {
       try {
         return (await tf.pipeline('feature-extraction', source, {
           dtype,
-          device: 'cpu',
+          device: on,
           local_files_only: offline || modelPath !== undefined,
           session_options: { intraOpNumThreads: Math.max(1, opts.threads ?? getThreads()) },
         })) as unknown as Extractor;
@@ -187,11 +224,27 @@ export class TransformersEmbedder implements Embedder {
         env.logLevel = savedLog;
       }
     });
-    loadQueue = run.catch(() => undefined);
+    const opened = async (on: ResolvedDevice) => {
+      const run = open(on);
+      loadQueue = run.catch(() => undefined);
+      return run;
+    };
     let extractor: Extractor;
     try {
-      extractor = await run;
+      try {
+        extractor = await opened(device);
+      } catch (e) {
+        // a failure that is not the provider's (a broken model file) is reported as the model's, below
+        if (device === 'cpu' || !/cuda|cudnn|provider|shared librar/i.test(String((e as Error)?.message ?? e))) throw e;
+        // the provider's files are there but it did not start (no GPU, driver, CUDA 12 or cuDNN 9)
+        const why = `onnxruntime-node's CUDA execution provider did not start (${nativeErrorClause(e)})`;
+        if (requested === 'cuda') throw new UnavailableError(`--device cuda: ${why}; check the NVIDIA driver, CUDA 12 and cuDNN 9, or use --device cpu.`);
+        note(`note: --device auto: ${why}; running on the CPU.`);
+        device = 'cpu';
+        extractor = await opened(device);
+      }
     } catch (e) {
+      if (e instanceof UnavailableError) throw e;
       if (modelPath !== undefined) {
         throw new UnavailableError(`${name}: could not load the model in ${modelPath}: ${firstLine(e)}; the folder must hold a transformers.js export (config.json, tokenizer.json, onnx/${onnxFile(dtype)}).`);
       }
@@ -215,7 +268,7 @@ export class TransformersEmbedder implements Embedder {
     if (queryInstruction !== (bge ? BGE_QUERY_INSTRUCTION : '')) parts.push(`instr-${checksum(queryInstruction).slice(0, 8)}`);
     const version = modelPath !== undefined ? `${CODE_VERSION}+${folderFingerprint(modelPath, dtype)}` : CODE_VERSION;
     return new TransformersEmbedder(extractor, {
-      id: parts.join(':'), version, dim, model: source, pooling, normalize, queryInstruction, batchSize, dtype, maxLength,
+      id: parts.join(':'), version, dim, model: source, pooling, normalize, queryInstruction, batchSize, dtype, maxLength, device,
     });
   }
 

@@ -10,6 +10,10 @@ export interface Embedder {
   /** Bumped when the embedding code changes the vectors; part of the cache key. */
   readonly version: string;
   readonly dim: number;
+  /** Where it runs ('cpu', 'cuda'), when it has a choice: recorded beside the vectors, not part of the cache key (see transformers.ts). */
+  readonly device?: string;
+  /** Texts per model call, for embedders that batch. */
+  readonly batchSize?: number;
   /** Rows are L2-normalized when the model's convention says so (bge, use-lite); one row per text. */
   embed(texts: string[], role: EmbedRole, onProgress?: ProgressFn): Promise<Matrix>;
   /** Frees model sessions / tensors. */

@@ -8,6 +8,7 @@
 import { InputError } from '../../core/errors.js';
 import { didYouMean } from '../../core/names.js';
 import { frozenRegistry } from '../../core/registry.js';
+import { embedKind } from './embed.js';
 import { indexKind } from './index.js';
 import { insertKind } from './insert.js';
 import { mtebKind } from './mteb.js';
@@ -21,6 +22,7 @@ const LIST = [
   insertKind,
   rdBoundKind,
   mtebKind,
+  embedKind,
 ] as const;
 
 /** The id of a cell kind, derived from the list above. */
