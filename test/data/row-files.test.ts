@@ -14,6 +14,8 @@ import { readAnnBenchmarksHdf5 } from '../../src/data/hdf5.js';
 import { openIdRows, openRowFile, openRowSource } from '../../src/data/row-files.js';
 import { MatrixRowSource, chunkRanges, type RowSource } from '../../src/data/row-source.js';
 import { Rng } from '../../src/core/rng.js';
+import { loadDataset } from '../../src/data/load.js';
+import { openStreamedDataset } from '../../src/data/streamed.js';
 import { mixture } from '../helpers/data.js';
 import { inputError } from '../helpers/errors.js';
 
@@ -22,6 +24,7 @@ let dir = '';
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'vqbench-rowfiles-'));
+  process.env.VQBENCH_CACHE = join(dir, 'cache');
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -88,6 +91,16 @@ test('HDF5 train and test stream by hyperslab, normalized as the whole-file read
   const test = await openRowSource(path, { hdf5Dataset: 'test', limit: 3 });
   assertSameRows(test, whole.queries.sliceRows(0, 3).clone(), 'test');
   test.close();
+  // as a streamed dataset: the parts and checksum of loadDataset, with and without :limit=N
+  for (const spec of [`${path}:limit=20`, path]) {
+    const s = await openStreamedDataset(spec);
+    const m = await loadDataset(spec);
+    assert.equal(s.checksum, m.checksum, spec);
+    assert.deepEqual([...s.queries.data], [...m.queries.data], spec);
+    assert.deepEqual([...s.base.read(0, s.base.rows).data], [...m.base.data], spec);
+    s.close();
+  }
+  assert.equal((await loadDataset(`${path}:limit=20`)).base.rows, 20);
 });
 
 test('a bad file is one sentence naming it: Fortran order, truncation, a corrupt row header or NaN in a later chunk', async () => {

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { shutdownWorkers } from '../../src/core/parallel.js';
 import { writeFvecs, writeIvecs } from '../../src/data/fvecs.js';
 import { groundTruth, loadDataset } from '../../src/data/load.js';
@@ -19,7 +18,6 @@ import type { StreamedDataset, VectorDataset } from '../../src/data/types.js';
 import { mixture } from '../helpers/data.js';
 import { inputError } from '../helpers/errors.js';
 
-const FIX = fileURLToPath(new URL('../fixtures/data/', import.meta.url));
 let dir = '';
 let cache = '';
 
@@ -90,7 +88,7 @@ test('a streamed .fvecs / .npy file and its :limit=N equal loadDataset: split, r
   await inputError(() => loadDataset(`${join(dir, 'v.fvecs')}:rows=5`), /unknown option 'rows'; dataset options are limit/);
 });
 
-test('TEXMEX folders and ann-benchmarks files stream as they load, with and without a limit', async () => {
+test('TEXMEX folders stream as they load, with and without a limit (ann-benchmarks files: row-files.test.ts, which loads h5wasm anyway)', async () => {
   const folder = join(dir, 'tx');
   mkdirSync(folder);
   const base = mixture(400, 6, 3, 1), q = mixture(20, 6, 3, 2);
@@ -106,15 +104,6 @@ test('TEXMEX folders and ann-benchmarks files stream as they load, with and with
   assert.equal(cut.base.rows, 100);
   assert.equal(cut.groundTruth, undefined, 'ground truth of the whole base is dropped when rows are cut');
   cut.close();
-  const h5 = join(FIX, 'tiny-angular.hdf5');
-  const hs = await openStreamedDataset(`${h5}:limit=20`);
-  const hm = await loadDataset(`${h5}:limit=20`);
-  assertSameDataset(hs, hm, 'hdf5:limit=20');
-  assert.equal(hm.base.rows, 20);
-  hs.close();
-  const hAll = await openStreamedDataset(h5);
-  assert.equal(hAll.checksum, (await loadDataset(h5)).checksum);
-  hAll.close();
 });
 
 /** A RowSource that counts the rows read through it. */
