@@ -14,7 +14,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { getThreads, shutdownWorkers } from '../src/core/parallel.js';
+import { writeFileAtomic } from '../src/core/atomic.js';
+import { blasInfo } from '../src/core/blas.js';
+import { getThreads, setThreads, shutdownWorkers } from '../src/core/parallel.js';
 import { progressBar } from '../src/core/progress.js';
 import { Rng } from '../src/core/rng.js';
 import { cacheDir } from '../src/data/cache.js';
@@ -31,6 +33,7 @@ const argv = yargs(hideBin(process.argv))
   .option('faiss-rows', { type: 'number', default: 200_000, describe: 'rows of the chunk faiss searches (it must fit in memory)' })
   .option('runs', { type: 'number', default: 3, describe: 'interleaved runs of each' })
   .option('seed', { type: 'number', default: 1234 })
+  .option('threads', { type: 'number', describe: 'threads of both sides (default: every core); faiss gets OMP_NUM_THREADS and OPENBLAS_NUM_THREADS' })
   .strict()
   .parseSync();
 
@@ -44,7 +47,9 @@ const base = openRowFile(path);
 const queries = base.readRows(Uint32Array.from(new Rng(argv.seed + 1).sample(base.rows, argv.queries)).sort());
 const queriesPath = cacheDir('bench', `queries-${process.pid}.npy`);
 writeNpy(queriesPath, queries);
+if (argv.threads !== undefined) setThreads(argv.threads);
 const threads = getThreads();
+const peerEnv = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
 const ds = { name: path, source: 'bench', metric: 'l2' as const, dim: base.dim, base, train: base, queries, checksum: 'bench', close: () => base.close() };
 
 const ours: number[] = [], faiss: number[] = [];
@@ -53,7 +58,7 @@ try {
     const t = performance.now();
     await groundTruthStreamed(ds, argv.k, { cache: false });
     ours.push(base.rows / ((performance.now() - t) / 1000));
-    const r = spawnSync('/usr/bin/python3', [PEER, path, String(argv['faiss-rows']), queriesPath, String(argv.k), String(threads), '1'], { encoding: 'utf8' });
+    const r = spawnSync('/usr/bin/python3', [PEER, path, String(argv['faiss-rows']), queriesPath, String(argv.k), String(threads), '1'], { encoding: 'utf8', env: peerEnv });
     if (r.status !== 0) throw new Error(`faiss peer failed: ${r.stderr.trim().split('\n').pop()}`);
     const out = JSON.parse(r.stdout) as { rows: number; seconds: number[] };
     faiss.push(out.rows / out.seconds[0]);
@@ -65,8 +70,10 @@ try {
   await shutdownWorkers();
 }
 const o = median(ours), f = median(faiss);
+const blas = blasInfo();
+writeFileAtomic(join('results', 'bench', `gt-throughput-t${threads}.json`), JSON.stringify({ rows: base.rows, dim: base.dim, queries: argv.queries, k: argv.k, threads, faissRows: argv['faiss-rows'], blas, oursRowsPerSecond: ours, faissRowsPerSecond: faiss, ratio: o / f }, null, 2) + '\n');
 console.log(
-  `exact ground truth, ${argv.queries} queries, k = ${argv.k}, ${threads} threads, base ${base.rows} × ${base.dim} float32 (${join('cache', 'bench')}):\n` +
+  `exact ground truth, ${argv.queries} queries, k = ${argv.k}, ${threads} threads, base ${base.rows} × ${base.dim} float32; faiss BLAS ${blas}:\n` +
   `  ours (streamed from disk, chunks of 64 MiB): ${(o / 1e3).toFixed(0)}k base rows/s (median of ${ours.length})\n` +
   `  faiss IndexFlatL2 on ${argv['faiss-rows']} rows in memory: ${(f / 1e3).toFixed(0)}k base rows/s\n` +
   `  ratio ours / faiss: ${(o / f).toFixed(2)}`,

@@ -3,7 +3,7 @@
 // to the in-memory one, resumed after a stop, sharing its cache; and a cache that cannot fit.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { shutdownWorkers } from '../../src/core/parallel.js';
@@ -15,6 +15,8 @@ import { groundTruthStreamed } from '../../src/data/ground-truth-streamed.js';
 import { openStreamedDataset } from '../../src/data/streamed.js';
 import { MatrixRowSource, RowsExcept, type RowSource } from '../../src/data/row-source.js';
 import type { StreamedDataset, VectorDataset } from '../../src/data/types.js';
+import { prepareDataset } from '../../src/run/datasets.js';
+import { loadTask } from '../../src/run/task.js';
 import { mixture } from '../helpers/data.js';
 import { inputError } from '../helpers/errors.js';
 
@@ -172,4 +174,33 @@ test('a ground truth larger than the free space of the cache is one sentence, an
   const after = existsSync(join(cache, 'ground-truth')) ? readdirSync(join(cache, 'ground-truth')).length : 0;
   assert.equal(after, before, 'nothing was written');
   s.close();
+});
+
+test('task grids take dataset specs with a limit (resolved beside the task), and subsets of them check the free space first', async () => {
+  const taskDir = join(dir, 'task');
+  mkdirSync(taskDir);
+  writeFvecs(join(taskDir, 'rows.fvecs'), mixture(800, 8, 4, 8));
+  const taskPath = join(taskDir, 't.json');
+  writeFileSync(taskPath, JSON.stringify({
+    name: 'limits', description: 'a limit in the grid', seed: 3,
+    scale: { small: { base: 200, queries: 20, trainSize: 100 }, full: {} },
+    grid: { datasets: ['rows.fvecs:limit=500', 'rows.fvecs'], quantizers: [{ method: 'pq', books: 2, size: 16 }] },
+  }));
+  const task = loadTask(taskPath);
+  assert.deepEqual(task.datasetSpecs.map((d) => [d.spec, d.slug]), [
+    [`${join(taskDir, 'rows.fvecs')}:limit=500`, 'rows-limit500'],
+    [join(taskDir, 'rows.fvecs'), 'rows'],
+  ]);
+  const spec = task.datasetSpecs[0].spec;
+  process.env.VQBENCH_TEST_FREE_BYTES = '100';
+  try {
+    await inputError(() => prepareDataset(spec, { base: 200, queries: 20 }, 3), /the subset of .*rows\.fvecs:limit=500 \(200 base rows\) needs \d+ bytes .*subsets but only 100 bytes/);
+  } finally {
+    delete process.env.VQBENCH_TEST_FREE_BYTES;
+  }
+  assert.ok(!existsSync(join(cache, 'subsets')) || readdirSync(join(cache, 'subsets')).length === 0, 'nothing was written');
+  const prepared = await prepareDataset(spec, { base: 200, queries: 20 }, 3);
+  const sub = await loadDataset(prepared.data);
+  assert.deepEqual([sub.base.rows, sub.queries.rows], [200, 20]);
+  assert.equal(prepared.sourceChecksum, (await loadDataset(spec, { seed: 3 })).checksum);
 });
