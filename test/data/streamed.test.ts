@@ -3,6 +3,7 @@
 // to the in-memory one, resumed after a stop, sharing its cache; and a cache that cannot fit.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,6 +145,29 @@ test('exact ground truth in chunks equals the in-memory one, resumes after a sto
   // the in-memory run finds the streamed run's cache entry (same key): it computes nothing
   const fromCache = await groundTruth({ ...inMemory, base: inMemory.base.sliceRows(0, inMemory.base.rows) }, 10, { onProgress: () => assert.fail('recomputed') });
   assert.deepEqual([...fromCache.ids], [...want10.ids]);
+  s.close();
+});
+
+test('a ground truth whose process is SIGKILLed after chunk 2 resumes from its checkpoint in the next process', async () => {
+  const p = join(dir, 'killed.fvecs');
+  writeFvecs(p, mixture(2000, 8, 4, 31));
+  const chunkRows = 200;
+  const script = `const { openStreamedDataset } = await import(${JSON.stringify(new URL('../../src/data/streamed.ts', import.meta.url).href)});
+    const { groundTruthStreamed } = await import(${JSON.stringify(new URL('../../src/data/ground-truth-streamed.ts', import.meta.url).href)});
+    const ds = await openStreamedDataset(${JSON.stringify(p)});
+    await groundTruthStreamed(ds, 10, { chunkRows: ${chunkRows}, checkpointSeconds: 0 });
+    console.log('finished');`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8', env: { ...process.env, VQBENCH_CACHE: cache, VQBENCH_TEST_KILL_AFTER_CHUNK: '2' },
+  });
+  assert.equal(r.signal, 'SIGKILL', r.stderr);
+  assert.doesNotMatch(r.stdout, /finished/);
+  const s = await openStreamedDataset(p);
+  const base = counting(s.base);
+  const resumed = await groundTruthStreamed({ ...s, base }, 10, { chunkRows });
+  assert.equal(base.rowsRead, s.base.rows - 3 * chunkRows, 'chunks 0-2 were not read again');
+  const want = await groundTruth(await loadDataset(p), 10, { cache: false });
+  assert.deepEqual([...resumed.ids], [...want.ids]);
   s.close();
 });
 
