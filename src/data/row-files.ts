@@ -20,7 +20,7 @@ import { requireExistingFile } from './files.js';
 import { checkRowHeaders, decodeVecsRows, vecsLayout } from './fvecs.js';
 import { SIGNATURE, h5wasm, lastHdf5Message, quietly } from './hdf5.js';
 import { decodeNpyValues, npyLayout, parseNpyHeader, type NpyLayout } from './npy.js';
-import type { ReadOptions, RowSource } from './row-source.js';
+import { readTarget, type ReadOptions, type RowSource } from './row-source.js';
 
 export interface OpenOptions {
   /** Only the first `limit` rows of the file are visible (the spec grammar's `:limit=N`). */
@@ -87,7 +87,7 @@ abstract class FileRows implements RowSource {
     if (!(Number.isInteger(start) && Number.isInteger(count) && start >= 0 && count >= 0 && start + count <= this.rows)) {
       throw new RangeError(`${this.name}: rows [${start}, ${start + count}) are outside [0, ${this.rows})`);
     }
-    const out = Matrix.zeros(count, this.dim, opts.shared ?? false);
+    const out = readTarget(count, this.dim, opts);
     this.fill(start, count, out.data, 0);
     assertFiniteRows(out, this.name, (i) => start + i);
     return out;
