@@ -185,8 +185,8 @@ export async function runTask(opts: RunOptions): Promise<RunSummary> {
     summary.skipped = plan.selected.length - plan.toRun.length;
   } else {
     const engine = opts.engine ?? localEngine;
-    await engine.open?.(plan);
     try {
+      await engine.open?.(plan);
       await runCells(plan, summary, print, opts.progressStream ?? process.stderr, engine);
     } finally {
       await engine.close?.();

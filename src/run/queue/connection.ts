@@ -47,12 +47,14 @@ function connectTimeout(): number {
 /** Connects once, without retries, and PINGs: an unreachable or refusing server is one InputError naming the address. */
 export async function assertReachable(addr: RedisAddress, flag = '--queue'): Promise<void> {
   const client = new Redis({ ...addr.options, lazyConnect: true, connectTimeout: connectTimeout(), maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  client.on('error', () => undefined); // reported below, once
+  let cause: unknown = null;
+  client.on('error', (e) => (cause ??= e)); // the socket's own error (ECONNREFUSED, ETIMEDOUT) beats ioredis' "Connection is closed"
   try {
     await client.connect();
     await client.ping();
   } catch (e) {
-    const why = ((e as NodeJS.ErrnoException).code ?? (e as Error).message ?? String(e)).replace(/\.$/, '');
+    const err = (cause ?? e) as NodeJS.ErrnoException;
+    const why = (err.code ?? err.message ?? String(err)).replace(/\.$/, '');
     throw new InputError(`cannot reach Redis at ${addr.display} (${why}); start redis-server there or give ${flag} the right address.`);
   } finally {
     client.disconnect();
