@@ -56,11 +56,20 @@ export function queueFailure(cell: CellPlan, ctx: CellContext, reason: string): 
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Closes a BullMQ object, waiting at most `ms` (a Redis that is gone would make close() wait for ever). */
-async function closeSoon(c: { close(): Promise<void>; disconnect(): Promise<void> } | null, ms = 2000): Promise<void> {
+/**
+ * Closes a BullMQ object, waiting at most `ms`: with Redis gone, close() would wait for ever, so its
+ * connection is then dropped outright (ioredis' disconnect() stops reconnecting at once).
+ */
+async function closeSoon(c: { close(): Promise<void>; client: Promise<{ disconnect(): unknown }> } | null, ms = 2000): Promise<void> {
   if (!c) return;
   const done = await Promise.race([c.close().then(() => true, () => true), sleep(ms).then(() => false)]);
-  if (!done) await c.disconnect().catch(() => undefined);
+  if (done) return;
+  const client = await Promise.race([c.client.catch(() => null), sleep(100).then(() => null)]);
+  try {
+    client?.disconnect();
+  } catch {
+    // gone already
+  }
 }
 
 export function queueEngine(opts: QueueRunOptions): CellEngine {
@@ -204,8 +213,7 @@ export function queueEngine(opts: QueueRunOptions): CellEngine {
     },
 
     async close() {
-      await closeSoon(events);
-      await closeSoon(queue);
+      await Promise.all([closeSoon(events), closeSoon(queue)]);
       meta?.disconnect();
       events = null;
       queue = null;
