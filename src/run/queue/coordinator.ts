@@ -19,6 +19,7 @@
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ConfigError, InputError } from '../../core/errors.js';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { definitionsOf, oneSentence } from '../cell-job.js';
 import type { CellContext } from '../execute.js';
@@ -132,6 +133,8 @@ export function queueEngine(opts: QueueRunOptions): CellEngine {
           if (!rv || rv.result?.cell !== p.cell.id) {
             io.record(p, { result: queueFailure(p.cell, ctx, `the worker returned no result for cell ${p.cell.id}.`), output: '' });
           } else {
+            // as a local re-run does, the cell's raw folder is replaced by the one it just wrote
+            rmSync(join(plan.runDir, 'raw', p.cell.id), { recursive: true, force: true });
             unpackFolder(join(plan.runDir, 'raw', p.cell.id), rv.raw ?? []);
             io.record(p, { result: rv.result, output: rv.output ?? '' }, `on ${rv.worker}`);
           }
