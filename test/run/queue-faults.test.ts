@@ -72,7 +72,7 @@ test('a worker SIGKILLed mid-cell: the other worker finishes the cell, written o
   await until('its cell process starts', 10_000, () => childrenOf(doomed.proc.pid!).length > 0);
   const cellProcesses = childrenOf(doomed.proc.pid!);
   await doomed.kill('SIGKILL');
-  survivor = await WorkerProcess.start(redis.url, LOCK);
+  survivor = await WorkerProcess.start(redis.url, { ...LOCK, VQBENCH_TEST_FAULT: 'flaky=crash' }); // a 'flaky' cell dies every time (last test)
   const s = await running;
   assert.deepEqual(s.counts, { ok: 1, failed: 0, timeout: 0, 'not-run': 0 });
   const runDir = join(dir, 'results', 'killed-small');
@@ -119,4 +119,16 @@ test('Redis gone for longer than the coordinator waits: one sentence, run.json i
   assert.deepEqual(s.counts, { ok: 1, failed: 0, timeout: 0, 'not-run': 0 });
   assert.deepEqual(cellFiles(runDir), ['rd-bound.tiny.json']);
   assert.equal((JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as RunFile).status, 'finished');
+});
+
+test('--retries: a cell that crashes every time is tried again, then recorded failed with its reason', { skip: redisMissing }, async () => {
+  assert.ok(survivor, 'the worker of the first test');
+  const task = writeTask(dir, 'retries', { quantizers: [{ label: 'flaky', method: 'pq', books: 1, size: 8 }] });
+  const runDir = join(dir, 'results', 'retries-small');
+  const s = await runTask({ task, resultsDir: join(dir, 'results'), engine: queueEngine({ address: parseRedisAddress(redis.url), retries: 1, backoffMs: 200 }), print: () => undefined });
+  assert.deepEqual(s.counts, { ok: 0, failed: 1, timeout: 0, 'not-run': 0 });
+  const id = 'quantize.tiny.flaky.pq.books-1.size-8';
+  const r = read(join(runDir, `${id}.json`));
+  assert.equal(r.error, "the cell's process ended without a result (killed by SIGKILL) (attempt 2 of 2).");
+  assert.deepEqual(survivor!.output.split('\n').filter((l) => l.includes(id)).map((l) => l.replace(/^(\S+).*(attempt \d of \d)\)$/, '$1 $2')), ['failed attempt 1 of 2', 'failed attempt 2 of 2']);
 });
