@@ -281,14 +281,12 @@ async function runCells(plan: RunPlan, summary: RunSummary, print: (line: string
   }
 }
 
-/** Writes a cell's result file and, unless it is ok, its process output as its log (returned; null when none): atomically, the result last. */
+/** Writes a cell's result file and then, unless it is ok, its process output as its log (returned; null when none), each atomically. */
 export function writeCellFiles(runDir: string, result: CellResult, output: string): string | null {
-  let log: string | null = null;
-  if (result.status !== 'ok' && output.trim()) {
-    log = join(runDir, 'logs', `${result.cell}.log`);
-    writeOutput(log, output, 'the log');
-  }
   writeOutput(join(runDir, `${result.cell}.json`), JSON.stringify(result, null, 2) + '\n', 'the result file');
+  if (result.status === 'ok' || !output.trim()) return null;
+  const log = join(runDir, 'logs', `${result.cell}.log`);
+  writeOutput(log, output, 'the log');
   return log;
 }
 
