@@ -1,6 +1,6 @@
 // A run whose index configurations were timed on two machines (queue workers, a Slurm array): the
-// index table gets a machine column and names each machine, and the summary gives the fastest
-// configuration per machine, never one across them. One machine: no column, one clause.
+// index table gets a machine column and names each machine, the recall–QPS chart a series per
+// machine, and the summary gives the fastest configuration per machine, never one across them. One machine: no column, one clause.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { buildView } from '../../src/report/model.js';
 import { rescore } from '../../src/report/rescore.js';
 import { summarize } from '../../src/report/summary.js';
 import { indexTable } from '../../src/report/tables.js';
+import { renderCharts } from '../../src/report/charts.js';
 import type { IndexRecord } from '../../src/run/index-job.js';
 import { copyRun, INDEX_CELL, readCell, sharedCompareRuns, writeCell } from '../helpers/compare-runs.js';
 
@@ -19,7 +20,9 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 
 async function tableAndSummary(runDir: string) {
   const rescored = await rescore(buildView(loadRun(runDir)));
-  return { table: indexTable(rescored)!, summary: summarize(rescored.view, rescored).filter((s) => s.section === 'indexes').map((s) => s.text) };
+  const chart = (await renderCharts(rescored.view)).find((c) => c.id.startsWith('recall-qps-'))!;
+  const series = [...new Set((chart.config.data.datasets as { series?: string }[]).map((d) => d.series))];
+  return { series, table: indexTable(rescored)!, summary: summarize(rescored.view, rescored).filter((s) => s.section === 'indexes').map((s) => s.text) };
 }
 
 test('timings of two machines are shown apart: a machine column, each machine named, the fastest per machine', async () => {
@@ -28,6 +31,7 @@ test('timings of two machines are shown apart: a machine column, each machine na
   assert.ok(!one.table.header.includes('machine'));
   assert.equal(one.summary.length, 1);
   assert.doesNotMatch(one.summary[0], /on machine/);
+  assert.deepEqual(one.series, ['ivfpq']);
 
   // the same run with its nprobe=8 configuration timed on another machine
   const runDir = copyRun(base, tmp);
@@ -44,6 +48,8 @@ test('timings of two machines are shown apart: a machine column, each machine na
   for (const r of two.table.rows) assert.equal(r.cells.length, two.table.header.length);
   assert.ok(two.table.notes.some((n) => /^Timings from 2 machines/.test(n)));
   assert.ok(two.table.notes.includes(`machine abcdefabcdef: Another CPU, 64 cores, ${first.blas}, Node ${first.node}, ${first.threads} thread${first.threads === 1 ? '' : 's'}.`));
+  // the recall–QPS chart: one series (and Pareto frontier) per machine
+  assert.deepEqual(two.series.sort(), [`ivfpq on machine ${first.id}`, `ivfpq on machine ${other.id}`].sort());
   // one speed clause per machine, each naming a configuration of that machine
   assert.equal(two.summary.length, 1);
   const clauses = two.summary[0].split(/(?=on machine )/).slice(1);
