@@ -13,8 +13,10 @@ import { embedCommand } from './cli/embed.js';
 import { mtebCommand } from './cli/mteb.js';
 import { metricsCommand } from './cli/metrics.js';
 import { compareCommand } from './cli/compare.js';
+import { workerCommand } from './cli/worker.js';
+import { runCellCommand } from './cli/run-cell.js';
 // One line per command module (each exports `(cli: Argv) => Argv`).
-const COMMANDS = [quantizeCommand, indexCommand, datasetsCommand, embedCommand, mtebCommand, runCommand, reportCommand, metricsCommand, compareCommand];
+const COMMANDS = [quantizeCommand, indexCommand, datasetsCommand, embedCommand, mtebCommand, runCommand, reportCommand, metricsCommand, compareCommand, workerCommand, runCellCommand];
 
 let cli: Argv;
 

@@ -1,5 +1,9 @@
-/** `vqbench run <task>`: a task file → its cells, each in its own process → results/<run>/<cell>.json. */
+/** `vqbench run <task>`: a task file → its cells, each in its own process (here, on queue workers, or as a Slurm array) → results/<run>/<cell>.json. */
 import type { Argv } from 'yargs';
+import { InputError } from '../core/errors.js';
+import { parseRedisAddress } from '../run/queue/connection.js';
+import { queueEngine } from '../run/queue/coordinator.js';
+import { emitSlurm } from '../run/queue/slurm.js';
 import { runTask } from '../run/runner.js';
 import { oneSentence } from '../run/cell-job.js';
 import type { Scale } from '../run/task.js';
@@ -14,6 +18,10 @@ interface RunArgs {
   'dry-run': boolean;
   'results-dir': string;
   report?: boolean;
+  queue?: string;
+  'queue-name'?: string;
+  retries?: number;
+  emit?: string;
 }
 
 export function runCommand(y: Argv): Argv {
@@ -30,10 +38,23 @@ export function runCommand(y: Argv): Argv {
         .option('timeout', { type: 'number', describe: "seconds a cell may run before it is stopped and recorded as timeout (default: the task scale's, else none)" })
         .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan (cells and expected times) and exit' })
         .option('results-dir', { type: 'string', default: 'results', describe: 'folder of the run folders (the report goes to reports/<run> beside results/, to <name>-reports/<run> beside any other folder <name>)' })
-        .option('report', { type: 'boolean', describe: "write the report when the run ends (default: the task's setting, true); --no-report skips it" }),
+        .option('report', { type: 'boolean', describe: "write the report when the run ends (default: the task's setting, true); --no-report skips it" })
+        .option('queue', { type: 'string', describe: 'run the cells on `vqbench worker`s through a BullMQ queue in Redis at redis://HOST:PORT; results come back through Redis and are written here' })
+        .option('queue-name', { type: 'string', describe: 'the BullMQ queue (default vqbench; the workers must be given the same)' })
+        .option('retries', { type: 'number', describe: 'with --queue: attempts after the first for a cell that crashes or times out (default 0), 2 s apart' })
+        .option('emit', { type: 'string', choices: ['slurm'], describe: 'prepare the run folder and print an sbatch array script (one array task per cell: vqbench run-cell) instead of running' }),
     async (raw) => {
       const argv = raw as unknown as RunArgs;
+      if (argv.emit !== undefined && argv.queue !== undefined) throw new InputError('--emit slurm and --queue are two ways to run a grid; give one.');
+      if (argv.queue === undefined && (argv['queue-name'] !== undefined || argv.retries !== undefined)) throw new InputError(`--${argv.retries !== undefined ? 'retries' : 'queue-name'} needs --queue redis://HOST:PORT.`);
+      if (argv.retries !== undefined && !(Number.isInteger(argv.retries) && argv.retries >= 0 && argv.retries <= 100)) throw new InputError(`--retries must be an integer from 0 to 100, got ${argv.retries}.`);
+      if (argv.emit === 'slurm') {
+        process.stdout.write(await emitSlurm({ task: argv.task, scale: argv.scale as Scale | undefined, only: argv.only?.map(String), resume: argv.resume, run: argv.run, timeout: argv.timeout, resultsDir: argv['results-dir'] }, (l: string) => process.stderr.write(l + '\n')));
+        return;
+      }
+      const engine = argv.queue === undefined ? undefined : queueEngine({ address: parseRedisAddress(argv.queue), queueName: argv['queue-name'], retries: argv.retries });
       const summary = await runTask({
+        engine,
         task: argv.task,
         scale: argv.scale as Scale | undefined,
         only: argv.only?.map(String),

@@ -20,6 +20,7 @@
  *   mteb-<model>               main_score per task, original vs each quantized variant (Fig. 6)
  *   insert-<cell>              seconds and memory change per insert batch (Fig. 7)
  */
+import { machineId, machinesOf } from './machines.js';
 import cnc from 'chartjs-node-canvas';
 import type { ChartConfiguration } from 'chart.js';
 import { metricInfo } from '../eval/metric-registry.js';
@@ -144,7 +145,9 @@ const vq = (o: VqbenchChartOptions) => ({ vqbench: o });
 async function recallQps(view: RunView, dataset: string): Promise<ChartImage | null> {
   const rows = view.index.filter((r) => r.dataset === dataset && r.rec.status === 'ok' && r.rec.qps !== null && r.rec.recall?.['10'] !== undefined);
   if (rows.length === 0) return null;
-  const series = (r: (typeof rows)[number]) => r.rec.index + (r.rec.params?.build?.trainer === 'adam' ? ' (adam)' : '');
+  // timings of several machines: one series (and frontier) per index and machine, never a frontier across machines
+  const multi = machinesOf(rows).size > 1;
+  const series = (r: (typeof rows)[number]) => r.rec.index + (r.rec.params?.build?.trainer === 'adam' ? ' (adam)' : '') + (multi ? ` on machine ${machineId(r) ?? '?'}` : '');
   const groups = new Map<string, ChartPoint[]>();
   let withCI = 0;
   for (const r of rows) {
@@ -171,7 +174,7 @@ async function recallQps(view: RunView, dataset: string): Promise<ChartImage | n
   const minRecall = Math.min(...rows.map((r) => r.rec.recall!['10']), ...[...groups.values()].flat().map((p) => p.xMin ?? 1));
   const k = rows[0].rec.k;
   return render(`recall-qps-${slug(dataset)}`, `Recall–QPS: ${dataset}`,
-    `recall@10 = |approx top-10 ∩ exact top-10| / 10 (x) against queries per second on one thread (y, log scale), ${rows[0].rec.queries} queries, k = ${k}. Lines: the Pareto frontier of each index over all its configurations (directions from the metric registry: up and right is better); faint points: every configuration (as ann-benchmarks plots).${withCI ? ` ${BARS_NOTE} of recall@10 over queries.` : ''}`,
+    `recall@10 = |approx top-10 ∩ exact top-10| / 10 (x) against queries per second on one thread (y, log scale), ${rows[0].rec.queries} queries, k = ${k}. Lines: the Pareto frontier of each index over all its configurations (directions from the metric registry: up and right is better); faint points: every configuration (as ann-benchmarks plots).${multi ? ' Timed on several machines: one series per index and machine (QPS compares within a machine only).' : ''}${withCI ? ` ${BARS_NOTE} of recall@10 over queries.` : ''}`,
     null, {
       type: 'scatter',
       data: { datasets },

@@ -10,6 +10,7 @@ import type { CellResult } from '../run/result.js';
 import { metricInfo } from '../eval/metric-registry.js';
 import type { IndexRecord } from '../run/index-job.js';
 import type { StageDiagnostics } from '../eval/stage-diagnostics.js';
+import { machineId, machinesOf, machineText } from './machines.js';
 import { boundAt, cellDataset, cellMethod, type Interval, type QuantRow, type RunView } from './model.js';
 import { indexRanking, mtebDiff, QUANT_RANK_RULE, INDEX_RANK_RULE, quantRanking, type Ranked } from './ranking.js';
 import type { Rescored, StaleNote } from './rescore.js';
@@ -254,6 +255,8 @@ function qpsText(qps: number | null, rec: RepeatFields): string {
 }
 
 const LOAD_MARK = '⚠';
+/** Where the index table's timing columns start (the machine column goes there when a run has several). */
+const QPS_COLUMN = 14;
 
 export function indexTable(rescored: Rescored): Table | null {
   const view = rescored.view;
@@ -261,6 +264,7 @@ export function indexTable(rescored: Rescored): Table | null {
   if (view.index.length === 0 && failedCells.length === 0) return null;
   const ranking = indexRanking(rescored);
   const rows: TableRow[] = [];
+  const rowMachine = new Map<TableRow, string>();
   const shownPaper = new Set<string>();
   const sorted = [...view.index].sort((a, b) => (a.dataset < b.dataset ? -1 : a.dataset > b.dataset ? 1 : 0) || (a.rec.label < b.rec.label ? -1 : a.rec.label > b.rec.label ? 1 : 0));
   const width = 20;
@@ -302,7 +306,9 @@ export function indexTable(rescored: Rescored): Table | null {
       `${warn ? `${LOAD_MARK} ` : ''}${qpsText(rec.qps, extra)}`, rec.latencyMs ? `${num(rec.latencyMs.p50, 3)} / ${num(rec.latencyMs.p99, 3)}` : DASH,
       num(rec.buildSeconds, 3), `${bytes(size)}${rec.memoryIsExact ? '' : ' (estimate)'}`, bytes(rec.peakRssBytes), ok ? (s?.source === 'raw' ? 'ok (from raw)' : 'ok') : `failed: ${rec.error ?? ''}`,
     ];
-    rows.push({ source: ok ? 'ours' : 'failed', cells });
+    const tableRow: TableRow = { source: ok ? 'ours' : 'failed', cells };
+    rowMachine.set(tableRow, machineId(row) ?? DASH);
+    rows.push(tableRow);
     const next = sorted[i + 1];
     if (!next || next.rec.label !== rec.label || next.dataset !== dataset) {
       const pm = matchIndexRecord(rec);
@@ -316,6 +322,10 @@ export function indexTable(rescored: Rescored): Table | null {
     const pm = idx ? matchIndex(idx, typeof build === 'object' && build !== null ? (build as Record<string, unknown>) : {}) : null;
     if (pm) paperRowsFor(pm.method, pm.sameSetting, pm.paperSetting, cellDataset(c));
   }
+  // timings of several machines (queue workers, a Slurm array): a machine column before the timings, each machine named in a note
+  const machines = machinesOf(view.index);
+  const multi = machines.size > 1;
+  if (multi) for (const r of rows) r.cells.splice(QPS_COLUMN, 0, rowMachine.get(r) ?? DASH);
   const t2 = paperFigure('Table 2'), t3 = paperFigure('Table 3'), t4 = paperFigure('Table 4');
   const fromRaw = [...rescored.index.values()].filter((x) => x.source === 'raw').length;
   const notes = [
@@ -324,6 +334,7 @@ export function indexTable(rescored: Rescored): Table | null {
     ...['recall', 'nnRecall', 'k-nn', 'epsilon', 'rel', 'qps', 'p50', 'p99', 'build', 'indexsize'].map((id) => metricNote(id)),
     `${INDEX_RANK_RULE} "Δ recall@10 vs best" is this row minus the best, with its paired interval.`,
     ...staleNotes(rescored.stale, new Set(view.index.map((r) => r.cell.cell))),
+    ...(multi ? [`Timings from ${machines.size} machines (the "machine" column: the fingerprint of the machine each configuration was timed on). QPS, latency and build time compare only between rows of the same machine; recall and the other quality columns compare across all rows.`, ...[...machines.values()].map((fp) => `${machineText(fp)}.`)] : []),
     ...(warnings.length ? [`${LOAD_MARK} marks timings taken while the machine was loaded (load average above half the cores): treat their QPS and latency with care.`, ...warnings] : []),
     'QPS: one query at a time on one thread after warm-up; the best of the timed runs (ann-benchmarks\' rule), with the median and min–max when the configuration was timed more than once.',
     `Paper recall (Table 2, converted from % to a fraction): definition ${t2.definition}. ${t2.note}`,
@@ -335,7 +346,7 @@ export function indexTable(rescored: Rescored): Table | null {
     id: 'index', title: 'Indexes: recall, speed, build time and memory', notes,
     header: [
       'source', 'dataset', 'index', 'search params', 'bits/vector', 'rank', 'Δ recall@10 vs best', `${metricHeader('recall', '@10')} [95% CI]`, metricHeader('recall', '@1'), metricHeader('recall', '@5'),
-      metricHeader('nnRecall', '@10'), `${metricHeader('k-nn')} (k-nn)`, `${metricHeader('epsilon')} (epsilon)`, `${metricHeader('rel')} (rel)`, `${metricHeader('qps')}, best`, 'latency p50 / p99 ↓ (ms)',
+      metricHeader('nnRecall', '@10'), `${metricHeader('k-nn')} (k-nn)`, `${metricHeader('epsilon')} (epsilon)`, `${metricHeader('rel')} (rel)`, ...(multi ? ['machine'] : []), `${metricHeader('qps')}, best`, 'latency p50 / p99 ↓ (ms)',
       metricHeader('build'), 'index size ↓', 'peak RSS (process)', 'status',
     ],
     rows,

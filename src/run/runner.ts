@@ -24,7 +24,7 @@ import { oneSentence } from './cell-job.js';
 import { cleanStaleSubsets } from './datasets.js';
 import { captureEnvironment } from './env.js';
 import { formatDuration } from './estimate.js';
-import { blasName, executeCellProcess, killRunningCell, usesFaiss, type CellContext } from './execute.js';
+import { blasName, executeCellProcess, killRunningCell, usesFaiss, type CellContext, type CellRun } from './execute.js';
 import type { Scale } from './grid-values.js';
 import { cellKind } from './kinds/registry.js';
 import type { CellPlan } from './kinds/types.js';
@@ -50,7 +50,53 @@ export interface RunOptions extends PlanOptions {
   print?: (line: string) => void;
   /** Where the live progress bar is drawn (default stderr, only when it is a TTY or VQBENCH_PROGRESS=1). */
   progressStream?: NodeJS.WriteStream;
+  /** Who runs the cells not done yet (default: here, one child process after another; src/run/queue/ spreads them over workers). */
+  engine?: CellEngine;
 }
+
+/** A selected cell not done yet, with its position in the plan (for the `[i/N]` of its line). */
+export interface PendingCell {
+  index: number;
+  cell: CellPlan;
+}
+
+/** What an engine is given: the plan, the cells' shared context, the live line, and where each finished cell goes. */
+export interface EngineIO {
+  plan: RunPlan;
+  ctx: CellContext;
+  progress: RunProgress;
+  print: (line: string) => void;
+  /** Cells ran or skipped so far in this invocation. */
+  finished(): number;
+  /** Writes a cell's result (atomically; its log when not ok), counts it and prints its line; a second report of the same cell is ignored. `where` names the machine. */
+  record(p: PendingCell, run: CellRun, where?: string): void;
+}
+
+/**
+ * Runs the pending cells of a run and reports each through `io.record` exactly once. `open` runs
+ * before the run folder is locked (a refusal there leaves nothing written); `interrupt` when the
+ * run stops on a signal or an error; `close` always at the end.
+ */
+export interface CellEngine {
+  open?(plan: RunPlan): Promise<void>;
+  run(pending: PendingCell[], io: EngineIO): Promise<void>;
+  interrupt?(): void;
+  close?(): Promise<void>;
+}
+
+/** The local engine: one cell process after another on this machine. */
+export const localEngine: CellEngine = {
+  async run(pending, io) {
+    const { plan, ctx, progress } = io;
+    for (const [j, p] of pending.entries()) {
+      const remainingAfter = pending.slice(j + 1).reduce((t, q) => t + plan.estimates.get(q.cell.id)!.seconds, 0);
+      progress.startCell(p.cell.id, plan.estimates.get(p.cell.id)!.seconds, remainingAfter);
+      const finished = io.finished();
+      progress.draw(finished, '', true);
+      io.record(p, await executeCellProcess(p.cell, plan.timeoutOf(p.cell), ctx, (label, force) => progress.draw(finished, label, force)));
+    }
+  },
+};
 
 export interface CellSummary {
   id: string;
@@ -107,7 +153,8 @@ function failedParts(r: CellResult): number {
   return r.status === 'ok' ? (cellKind(r.kind).failedParts?.(r.metrics) ?? 0) : 0;
 }
 
-function runFileOf(plan: RunPlan, invocation: Invocation): RunFile {
+/** run.json of a plan, with this invocation appended to the earlier ones. */
+export function runFileOf(plan: RunPlan, invocation: Invocation): RunFile {
   const { task, existingRun } = plan;
   return {
     schema: RUN_SCHEMA, run: plan.run, task: task.name, taskFile: displayPath(task.path), paper: task.paper ?? null, description: task.description, scale: plan.scale, seed: plan.seed,
@@ -137,7 +184,13 @@ export async function runTask(opts: RunOptions): Promise<RunSummary> {
     summary.cells = plan.selected.map((c) => ({ id: c.id, kind: c.kind, status: plan.done.get(c.id) ? 'skipped' : 'not-run', error: null, wallSeconds: null, failedParts: 0 }));
     summary.skipped = plan.selected.length - plan.toRun.length;
   } else {
-    await runCells(plan, summary, print, opts.progressStream ?? process.stderr);
+    const engine = opts.engine ?? localEngine;
+    try {
+      await engine.open?.(plan);
+      await runCells(plan, summary, print, opts.progressStream ?? process.stderr, engine);
+    } finally {
+      await engine.close?.();
+    }
     print(`${summaryLine(summary)}; ${formatDuration((performance.now() - t0) / 1000)}.`);
     if (opts.report ?? plan.task.report ?? true) {
       const r = opts.writeReport ? await opts.writeReport(plan.runDir) : { path: null, note: 'no report writer was given (vqbench run passes the report module).' };
@@ -155,7 +208,7 @@ export async function runTask(opts: RunOptions): Promise<RunSummary> {
  * (skipped ones counted), run.json "finished". Whatever stops it (a signal, a refused write, a
  * bug), run.json ends "interrupted" and the lock is released.
  */
-async function runCells(plan: RunPlan, summary: RunSummary, print: (line: string) => void, stream: NodeJS.WriteStream): Promise<void> {
+async function runCells(plan: RunPlan, summary: RunSummary, print: (line: string) => void, stream: NodeJS.WriteStream, engine: CellEngine): Promise<void> {
   const { run, runDir, selected, done } = plan;
   const release = acquireLock(runDir, `run ${run}`);
   const invocation: Invocation = { pid: process.pid, startedAt: new Date().toISOString(), finishedAt: null, only: plan.filters, selected: selected.length, skipped: 0, ran: 0, counts: null };
@@ -165,6 +218,7 @@ async function runCells(plan: RunPlan, summary: RunSummary, print: (line: string
   const stop = () => {
     progress.finish();
     killRunningCell();
+    engine.interrupt?.();
     record.interrupt(counts());
     try {
       release();
@@ -184,30 +238,37 @@ async function runCells(plan: RunPlan, summary: RunSummary, print: (line: string
     if (removed) print(`removed ${removed} temporary file(s) left by an interrupted run`);
     cleanStaleSubsets();
     record.start();
-    const ctx: CellContext = {
-      run, task: plan.task.name, scale: plan.scale, seed: plan.seed, env: captureEnvironment(),
-      blas: selected.some((c) => usesFaiss(c) && !done.get(c.id)) ? blasName() : null, prepared: new Map(), runDir,
-    };
-    for (const [i, cell] of selected.entries()) {
+    const pending: PendingCell[] = [];
+    for (const [index, cell] of selected.entries()) {
       const prior = done.get(cell.id) ?? completedResult(runDir, cell);
-      if (prior) {
-        const parts = failedParts(prior);
-        summary.skipped++;
-        summary.failedConfigurations += parts;
-        summary.cells.push({ id: cell.id, kind: cell.kind, status: 'skipped', error: null, wallSeconds: prior.timing.wallSeconds, failedParts: parts });
+      if (!prior) {
+        pending.push({ index, cell });
         continue;
       }
-      const remainingAfter = selected.slice(i + 1).filter((c) => !done.get(c.id)).reduce((t, c) => t + plan.estimates.get(c.id)!.seconds, 0);
-      progress.startCell(cell.id, plan.estimates.get(cell.id)!.seconds, remainingAfter);
-      const finished = summary.ran + summary.skipped;
-      progress.draw(finished, '', true);
-      const { result, output } = await executeCellProcess(cell, plan.timeoutOf(cell), ctx, (label, force) => progress.draw(finished, label, force));
-      const line = recordCell(runDir, result, output, summary);
-      progress.endCell(result.timing.wallSeconds);
-      progress.clear();
-      print(`[${String(i + 1).padStart(String(selected.length).length)}/${selected.length}] ${line}`);
-      progress.redraw();
+      const parts = failedParts(prior);
+      summary.skipped++;
+      summary.failedConfigurations += parts;
+      summary.cells.push({ id: cell.id, kind: cell.kind, status: 'skipped', error: null, wallSeconds: prior.timing.wallSeconds, failedParts: parts });
     }
+    const ctx: CellContext = {
+      run, task: plan.task.name, scale: plan.scale, seed: plan.seed, env: captureEnvironment(),
+      blas: pending.some((p) => usesFaiss(p.cell)) ? blasName() : null, prepared: new Map(), runDir,
+    };
+    const recorded = new Set<string>();
+    const io: EngineIO = {
+      plan, ctx, progress, print,
+      finished: () => summary.ran + summary.skipped,
+      record: ({ index, cell }, { result, output }, where) => {
+        if (recorded.has(cell.id)) return; // exactly once per cell, whatever an engine reports twice
+        recorded.add(cell.id);
+        const line = recordCell(runDir, result, output, summary);
+        progress.endCell(result.timing.wallSeconds);
+        progress.clear();
+        print(`[${String(index + 1).padStart(String(selected.length).length)}/${selected.length}] ${line}${where ? ` (${where})` : ''}`);
+        progress.redraw();
+      },
+    };
+    await engine.run(pending, io);
     progress.finish();
     record.finish(counts());
     release();
@@ -220,21 +281,30 @@ async function runCells(plan: RunPlan, summary: RunSummary, print: (line: string
   }
 }
 
+/** Writes a cell's result file and then, unless it is ok, its process output as its log (returned; null when none), each atomically. */
+export function writeCellFiles(runDir: string, result: CellResult, output: string): string | null {
+  writeOutput(join(runDir, `${result.cell}.json`), JSON.stringify(result, null, 2) + '\n', 'the result file');
+  if (result.status === 'ok' || !output.trim()) return null;
+  const log = join(runDir, 'logs', `${result.cell}.log`);
+  writeOutput(log, output, 'the log');
+  return log;
+}
+
+/** The line printed for a written cell: status, wall time, peak RSS, id, its reason. */
+export function cellLine(result: CellResult): string {
+  const t = result.timing;
+  return `${result.status.padEnd(7)} ${formatDuration(t.wallSeconds).padStart(7)}  ${mib(t.peakRssBytes).padStart(8)}  ${result.cell}${result.error ? `: ${result.error}` : ''}`;
+}
+
 /** Writes a cell's result (and, unless ok, its process output as its log), counts it, and returns its line for the output. */
 function recordCell(runDir: string, result: CellResult, output: string, summary: RunSummary): string {
-  writeOutput(join(runDir, `${result.cell}.json`), JSON.stringify(result, null, 2) + '\n', 'the result file');
-  let note = '';
-  if (result.status !== 'ok' && output.trim()) {
-    const log = join(runDir, 'logs', `${result.cell}.log`);
-    writeOutput(log, output, 'the log');
-    note = ` (log: ${log})`;
-  }
+  const log = writeCellFiles(runDir, result, output);
+  let note = log ? ` (log: ${log})` : '';
   const parts = failedParts(result);
   if (parts) note += `; ${parts} of ${Array.isArray(result.metrics) ? result.metrics.length : '?'} sweep configurations failed (see the report)`;
   summary.ran++;
   summary.counts[result.status]++;
   summary.failedConfigurations += parts;
   summary.cells.push({ id: result.cell, kind: result.kind, status: result.status, error: result.error, wallSeconds: result.timing.wallSeconds, failedParts: parts });
-  const t = result.timing;
-  return `${result.status.padEnd(7)} ${formatDuration(t.wallSeconds).padStart(7)}  ${mib(t.peakRssBytes).padStart(8)}  ${result.cell}${result.error ? `: ${result.error}` : ''}${note}`;
+  return `${cellLine(result)}${note}`;
 }
