@@ -11,6 +11,7 @@ import { RATES } from '../core/cost.js';
 import { resolveParams, type Resolved } from '../core/params.js';
 import { specLabel } from '../core/spec.js';
 import { addSeconds, checkDim, checkK, resolveIds } from './checks.js';
+
 import { defineIndex } from './descriptor.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
@@ -189,4 +190,6 @@ export const descriptor = defineIndex({
     const buildSeconds = (rows * shape.dim * 4) / 1e9;
     return { buildSeconds, querySeconds: () => (2 * rows * shape.dim) / RATES.kernelFlops, addSecondsPerRow: addSeconds(buildSeconds, rows) };
   },
+  // the vectors; packing them into wasm memory for small query batches copies them twice more (packed + scratch)
+  memory: (_build, dim, rows) => ({ indexBytes: rows * dim * 4, addBytes: 2 * rows * dim * 4, trainCopies: 0, chunkCopies: 1 }),
 });

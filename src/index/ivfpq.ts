@@ -60,6 +60,7 @@ import { resolveParams, SIZE_AS_NBITS, type ParamSpecs, type Resolved } from '..
 import { specLabel } from '../core/spec.js';
 import { addSeconds, checkDim, checkK, numberOr, resolveIds } from './checks.js';
 import { defineIndex } from './descriptor.js';
+import { codeBytes, codebookBytes } from './memory-budget.js';
 import { PAPER_4X256, finishHeap, trainSample } from './pq.js';
 import { OPQ_OPTION, OpqRotation, opqCost } from './opq-transform.js';
 import {
@@ -520,6 +521,21 @@ export const descriptor = defineIndex({
   capabilities: IVFPQ_CAPABILITIES,
   unavailable: () => null,
   create: (build) => new IvfPqIndex(build),
+  memory: (build, dim, rows) => {
+    const ks = 2 ** build.nbits, l2 = build.metric === 'l2';
+    const perRow = build.m * codeBytes(ks) + 4 + (l2 && build.tables === 'norms' ? 4 : 0); // codes + id (+ row term)
+    const table = build.nlist * build.m * ks * 4;
+    const precomputed = l2 && build.tables === 'table' && table <= PRECOMPUTED_MAX_BYTES ? table : 0;
+    // centroids on the JS heap and packed in wasm memory, their norms, list offsets
+    const coarse = 2 * build.nlist * (dim + 1) * 4 + (build.nlist + 1) * 4;
+    const rotation = build.opq ? dim * dim * 4 : 0;
+    return {
+      indexBytes: rows * perRow + codebookBytes(dim, build.m, ks) + precomputed + coarse + rotation,
+      addBytes: 2 * rows * perRow, // the merged lists on the JS heap, then their wasm copy beside the old block
+      trainCopies: build.opq ? 4 : 3, // sample, residuals, the k-means workers' shared copy (+ rotated rows)
+      chunkCopies: build.opq ? 5 : 4, // chunk, residuals, shared copies for assignment and encoding (+ rotated rows)
+    };
+  },
   cost: (build, shape, rows) => {
     const d = shape.dim, train = Math.min(rows, 65_536), { nlist, m } = build, k = 2 ** build.nbits;
     const opq = build.opq ? opqCost(m, build.nbits, shape, train, rows) : { buildSeconds: 0, querySeconds: 0 };

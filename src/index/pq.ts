@@ -21,6 +21,7 @@ import { resolveParams, SIZE_AS_NBITS, type ParamSpecs, type Resolved } from '..
 import { specLabel } from '../core/spec.js';
 import { addSeconds, checkDim, checkK, resolveIds } from './checks.js';
 import { defineIndex, type PaperMatch } from './descriptor.js';
+import { codeBytes, codebookBytes } from './memory-budget.js';
 import { OPQ_OPTION, OpqRotation, opqCost } from './opq-transform.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
@@ -265,6 +266,12 @@ export const descriptor = defineIndex({
     const opq = build.opq ? opqCost(m, build.nbits, shape, train, rows) : { buildSeconds: 0, querySeconds: 0 };
     const buildSeconds = (m * kmeansFlops(train, k, d / m) + 2 * rows * k * d) / RATES.kernelFlops + opq.buildSeconds;
     return { buildSeconds, querySeconds: () => (rows * m) / RATES.lookups + (2 * k * d) / RATES.kernelFlops + opq.querySeconds, addSecondsPerRow: addSeconds(buildSeconds, rows) };
+  },
+  memory: (build, dim, rows) => {
+    const ks = 2 ** build.nbits, perRow = build.m * codeBytes(ks) + 4; // codes + id
+    const rotation = build.opq ? dim * dim * 4 : 0;
+    // adds: the grown arrays on the JS heap, then their wasm copy beside the old block
+    return { indexBytes: rows * perRow + codebookBytes(dim, build.m, ks) + rotation, addBytes: 2 * rows * perRow, trainCopies: build.opq ? 4 : 2, chunkCopies: build.opq ? 3 : 2 };
   },
   paperMatch: (build): PaperMatch => ({ method: 'pqindex(milvus)', sameSetting: build.m === 4 && build.nbits === 8, paperSetting: PAPER_4X256 }),
 });

@@ -44,6 +44,7 @@ import { NBITS_AS_SIZE, resolveParams, type ParamSpecs, type Resolved } from '..
 import { specLabel } from '../core/spec.js';
 import { addSeconds, checkDim, checkK, numberOr, resolveIds } from './checks.js';
 import { defineIndex } from './descriptor.js';
+import { codeBytes, codebookBytes } from './memory-budget.js';
 import { PAPER_4X256, finishHeap, trainSample } from './pq.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
@@ -523,6 +524,19 @@ export const descriptor = defineIndex({
   capabilities: WRVQ_CAPABILITIES,
   unavailable: () => null,
   create: (build) => new WrvqIndex(build),
+  memory: (build, dim, rows) => {
+    const B = build.books, S = build.size, F = build.fuzzyBooks;
+    const perRow = B * codeBytes(S) + B * (build.weightBits === 16 ? 2 : 1) + (build.metric === 'l2' ? 4 : 0) + 4 + (build.rerank ? dim * 4 + 4 : 0);
+    const buckets = Math.min(rows, S ** (1 + F)); // non-empty sub-cells: at most this many
+    const grams = (F >= 1 ? 1 : 0) + (F >= 2 ? 2 : 0);
+    const tables = codebookBytes(B * dim, B, S) + 2 * B * S * 4 + grams * S * S * 4 + (build.weightBits < 16 ? B * 2 ** build.weightBits * 4 : 0);
+    return {
+      indexBytes: rows * perRow + (S + 1) * 4 + buckets * 8 + tables,
+      addBytes: rows * (perRow + 20), // the merged arrays, and the sort keys and merge order of old and new rows
+      trainCopies: 3, // sample, residuals, the workers' shared copy
+      chunkCopies: 2, // chunk, the encoders' shared copy
+    };
+  },
   cost: (build, shape, rows) => {
     const d = shape.dim, train = Math.min(rows, 65_536), { books, size } = build;
     const t = build.trainer === 'adam' ? 6 : 1;
