@@ -42,13 +42,23 @@ export function parseNpyHeader(buf: Uint8Array, source: string): NpyHeader {
   return { descr, fortranOrder: fortran === 'True', shape, dataOffset: start + headerLen };
 }
 
-/** Reads a 2-D float .npy file as a float32 Matrix. */
-export function readNpy(path: string): Matrix {
-  return parseNpy(readInput(path), path);
+/** Where a 2-D float array lives in an .npy file and how its values are stored. */
+export interface NpyLayout {
+  rows: number;
+  dim: number;
+  /** Bytes per value: 2 (float16), 4 (float32) or 8 (float64). */
+  itemBytes: 2 | 4 | 8;
+  little: boolean;
+  fortranOrder: boolean;
+  dataOffset: number;
 }
 
-export function parseNpy(buf: Uint8Array, source: string): Matrix {
-  const h = parseNpyHeader(buf, source);
+/**
+ * Checks a parsed header against the file's size (`fileBytes`): a 2-D float array of nonzero
+ * dimension whose data exactly fills the rest of the file. Shared by the whole-file reader and
+ * the streamed one (src/data/row-files.ts).
+ */
+export function npyLayout(h: NpyHeader, fileBytes: number, source: string): NpyLayout {
   const m = /^([<>|=])([fiu])(\d+)$/.exec(h.descr);
   const supported = "float32 ('<f4'), float64 ('<f8') or float16 ('<f2')";
   if (!m || m[2] !== 'f' || !['2', '4', '8'].includes(m[3])) {
@@ -57,31 +67,49 @@ export function parseNpy(buf: Uint8Array, source: string): Matrix {
   if (h.shape.length !== 2) throw new InputError(`${source} holds an array of shape (${h.shape.join(', ')}); vectors must be a 2-D array (rows, dim).`);
   const [rows, dim] = h.shape;
   if (dim === 0) throw new InputError(`${source} holds vectors of dimension 0.`);
-  const size = Number(m[3]);
-  const little = m[1] !== '>';
-  const need = rows * dim * size;
-  const have = buf.length - h.dataOffset;
+  const itemBytes = Number(m[3]) as 2 | 4 | 8;
+  const need = rows * dim * itemBytes;
+  const have = fileBytes - h.dataOffset;
   if (have < need) throw new InputError(`${source} is truncated: its header promises ${rows} × ${dim} values (${need} bytes) but only ${have} bytes follow.`);
   if (have > need) throw new InputError(`${source} is corrupt: its header promises ${rows} × ${dim} values (${need} bytes) but ${have} bytes follow.`);
-  const view = new DataView(buf.buffer, buf.byteOffset + h.dataOffset, need);
-  const out = Matrix.zeros(rows, dim);
-  const o = out.data;
-  const n = rows * dim;
-  if (size === 4 && little && (buf.byteOffset + h.dataOffset) % 4 === 0) {
-    o.set(new Float32Array(buf.buffer, buf.byteOffset + h.dataOffset, n));
-  } else if (size === 4) {
-    for (let i = 0; i < n; i++) o[i] = view.getFloat32(4 * i, little);
-  } else if (size === 8) {
+  return { rows, dim, itemBytes, little: m[1] !== '>', fortranOrder: h.fortranOrder, dataOffset: h.dataOffset };
+}
+
+/**
+ * Decodes `n` stored values from `bytes` into out[at, at + n) as float32; `first` is the index of
+ * the first value in the file (for the message when a float64 overflows float32).
+ */
+export function decodeNpyValues(bytes: Uint8Array, n: number, l: NpyLayout, out: Float32Array, at: number, source: string, first: number): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, n * l.itemBytes);
+  if (l.itemBytes === 4 && l.little && bytes.byteOffset % 4 === 0) {
+    out.set(new Float32Array(bytes.buffer, bytes.byteOffset, n), at);
+  } else if (l.itemBytes === 4) {
+    for (let i = 0; i < n; i++) out[at + i] = view.getFloat32(4 * i, l.little);
+  } else if (l.itemBytes === 8) {
     for (let i = 0; i < n; i++) {
-      const v = view.getFloat64(8 * i, little);
-      o[i] = v;
-      if (Number.isFinite(v) && !Number.isFinite(o[i])) throw new InputError(`${source} holds ${v} (value ${i}), beyond the float32 range vectors are computed in.`);
+      const v = view.getFloat64(8 * i, l.little);
+      out[at + i] = v;
+      if (Number.isFinite(v) && !Number.isFinite(out[at + i])) throw new InputError(`${source} holds ${v} (value ${first + i}), beyond the float32 range vectors are computed in.`);
     }
   } else {
-    for (let i = 0; i < n; i++) o[i] = fromHalf(view.getUint16(2 * i, little));
+    for (let i = 0; i < n; i++) out[at + i] = fromHalf(view.getUint16(2 * i, l.little));
   }
-  if (h.fortranOrder) {
+}
+
+/** Reads a 2-D float .npy file as a float32 Matrix. */
+export function readNpy(path: string): Matrix {
+  return parseNpy(readInput(path), path);
+}
+
+export function parseNpy(buf: Uint8Array, source: string): Matrix {
+  const l = npyLayout(parseNpyHeader(buf, source), buf.length, source);
+  const { rows, dim } = l;
+  const out = Matrix.zeros(rows, dim);
+  const n = rows * dim;
+  decodeNpyValues(buf.subarray(l.dataOffset), n, l, out.data, 0, source, 0);
+  if (l.fortranOrder) {
     // column-major on disk: transpose into row-major
+    const o = out.data;
     const t = new Float32Array(n);
     for (let j = 0; j < dim; j++) for (let i = 0; i < rows; i++) t[i * dim + j] = o[j * rows + i];
     o.set(t);

@@ -6,13 +6,18 @@
  */
 import { Matrix } from '../core/matrix.js';
 
+export interface ReadOptions {
+  /** Back the returned matrix by a SharedArrayBuffer (worker threads read it without a copy). */
+  shared?: boolean;
+}
+
 export interface RowSource {
   /** What the rows came from (a file path or dataset name), for messages. */
   readonly name: string;
   readonly rows: number;
   readonly dim: number;
   /** Rows [start, start + count) as a float32 matrix the caller owns. */
-  read(start: number, count: number): Matrix;
+  read(start: number, count: number, opts?: ReadOptions): Matrix;
   /** The rows at `indices` (any order; ascending reads fastest), as a float32 matrix in that order. */
   readRows(indices: ArrayLike<number>): Matrix;
   /** Releases file handles; reading after close is an error. */
@@ -31,8 +36,9 @@ export class MatrixRowSource implements RowSource {
     this.dim = matrix.dim;
   }
 
-  read(start: number, count: number): Matrix {
-    return this.matrix.sliceRows(start, start + count);
+  read(start: number, count: number, opts: ReadOptions = {}): Matrix {
+    const view = this.matrix.sliceRows(start, start + count);
+    return opts.shared ? view.toShared() : view;
   }
 
   readRows(indices: ArrayLike<number>): Matrix {
