@@ -16,6 +16,8 @@ import { InputError, VqbenchError } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
 import { knn } from '../core/parallel.js';
 import type { ProgressFn } from '../core/progress.js';
+import { dirname } from 'node:path';
+import { assertFreeSpace } from '../core/disk-space.js';
 import { cacheDir } from './cache.js';
 import type { GroundTruth, VectorDataset } from './types.js';
 
@@ -23,7 +25,7 @@ export const GROUND_TRUTH_MIN_K = 100;
 const QUERY_CHUNK = 500;
 
 /** The first k of each row of a ground truth with more columns. */
-function firstK(gt: GroundTruth, nq: number, k: number): GroundTruth {
+export function firstK(gt: GroundTruth, nq: number, k: number): GroundTruth {
   if (gt.k === k) return gt;
   const ids = new Int32Array(nq * k), dists = new Float32Array(nq * k);
   for (let i = 0; i < nq; i++) {
@@ -41,11 +43,12 @@ export async function groundTruth(ds: VectorDataset, k: number, opts: { onProgre
   if (given && given.k >= k && !Number.isNaN(given.dists[0])) return firstK(given, nq, k);
   const metric = ds.metric === 'ip' ? 'ip' : 'l2';
   const K = Math.min(nb, Math.max(k, GROUND_TRUTH_MIN_K));
-  const stem = cacheDir('ground-truth', `${ds.checksum}-${metric}-k${K}`);
+  const stem = groundTruthStem(ds.checksum, metric, K);
   const useCache = opts.cache ?? true;
   if (useCache) {
     const cached = readCachedGroundTruth(stem, nq, K);
     if (cached) return firstK(cached, nq, k);
+    assertGroundTruthFits(stem, nq, K, ds.name, 0);
   }
   const ids = new Int32Array(nq * K), dists = new Float32Array(nq * K);
   const base = ds.base.toShared(); // once: knn() copies a non-shared base to the workers on every call
@@ -62,6 +65,16 @@ export async function groundTruth(ds: VectorDataset, k: number, opts: { onProgre
     writeCacheEntry(`${stem}.fvecs`, encodeRows(nq, K, dists));
   }
   return firstK({ k: K, ids, dists }, nq, k);
+}
+
+/** Throws one sentence (nothing written) when the cache cannot hold the ground truth's two files plus `extraBytes`. */
+export function assertGroundTruthFits(stem: string, nq: number, K: number, name: string, extraBytes: number): void {
+  assertFreeSpace(dirname(stem), 2 * nq * (K + 1) * 4 + extraBytes, `the exact ground truth of ${name} (${nq} queries × ${K} neighbours)`);
+}
+
+/** The cache files of a ground truth, without extension: one key for in-memory and streamed runs of the same data. */
+export function groundTruthStem(checksum: string, metric: 'l2' | 'ip', K: number): string {
+  return cacheDir('ground-truth', `${checksum}-${metric}-k${K}`);
 }
 
 /** nq rows of K values as .ivecs / .fvecs (each row: int32 K, then K 4-byte values, little-endian). */
@@ -93,7 +106,7 @@ function decodeRows(buf: Buffer, nq: number, K: number, float: boolean): Int32Ar
 }
 
 /** The cached ground truth of nq × K, when both files are complete and intact; else null (recomputed). */
-function readCachedGroundTruth(stem: string, nq: number, K: number): GroundTruth | null {
+export function readCachedGroundTruth(stem: string, nq: number, K: number): GroundTruth | null {
   const a = readCacheEntry(`${stem}.ivecs`);
   const b = a && readCacheEntry(`${stem}.fvecs`);
   if (!a || !b) return null;
@@ -108,32 +121,72 @@ function readCachedGroundTruth(stem: string, nq: number, K: number): GroundTruth
  * few queries equal to a brute-force recomputation. Catches kernels that computed nothing.
  */
 export function checkExactResult(name: string, base: Matrix, queries: Matrix, K: number, metric: 'l2' | 'ip', ids: Int32Array, dists: Float32Array): void {
-  const nb = base.rows, nq = queries.rows, d = base.dim;
-  const fail = (q: number, why: string): never => {
-    throw new VqbenchError(`the exact ground truth of ${name} failed its check (query ${q}: ${why}), so it was not cached; the search kernels are broken.`);
-  };
+  checkNeighbourLists(name, base.rows, queries.rows, K, metric, ids, dists);
+  const nearest = new BruteForceNearest(queries, metric);
+  nearest.scan(base);
+  nearest.check(name, dists, K);
+}
+
+function failedCheck(name: string, q: number, why: string): never {
+  throw new VqbenchError(`the exact ground truth of ${name} failed its check (query ${q}: ${why}), so it was not cached; the search kernels are broken.`);
+}
+
+/** Every id in [0, nb) and distinct within its query, every distance finite and in order. */
+export function checkNeighbourLists(name: string, nb: number, nq: number, K: number, metric: 'l2' | 'ip', ids: Int32Array, dists: Float32Array): void {
   const seen = new Int32Array(nb).fill(-1);
   for (let q = 0; q < nq; q++) {
     for (let j = 0; j < K; j++) {
       const id = ids[q * K + j], dist = dists[q * K + j];
-      if (!(id >= 0 && id < nb)) fail(q, `neighbour id ${id} outside [0, ${nb})`);
-      if (seen[id] === q) fail(q, `neighbour ${id} listed twice`);
+      if (!(id >= 0 && id < nb)) failedCheck(name, q, `neighbour id ${id} outside [0, ${nb})`);
+      if (seen[id] === q) failedCheck(name, q, `neighbour ${id} listed twice`);
       seen[id] = q;
-      if (!Number.isFinite(dist)) fail(q, `distance ${dist}`);
-      if (j > 0 && (metric === 'l2' ? dist < dists[q * K + j - 1] : dist > dists[q * K + j - 1])) fail(q, 'distances out of order');
+      if (!Number.isFinite(dist)) failedCheck(name, q, `distance ${dist}`);
+      if (j > 0 && (metric === 'l2' ? dist < dists[q * K + j - 1] : dist > dists[q * K + j - 1])) failedCheck(name, q, 'distances out of order');
     }
   }
-  const samples = Math.min(nq, 4);
-  for (let s = 0; s < samples; s++) {
-    const q = Math.floor((s * nq) / samples);
-    let best = metric === 'l2' ? Infinity : -Infinity, at = 0;
-    for (let i = 0; i < nb; i++) {
-      const v = metric === 'l2' ? l2sq(queries.data, q * d, base.data, i * d, d) : dot(queries.data, q * d, base.data, i * d, d);
-      if (metric === 'l2' ? v < best : v > best) { best = v; at = i; }
-    }
-    // float32 rounding of the kernels grows with the norms (‖q‖² + ‖b‖² − 2 q·b)
-    const scale = 1 + Math.abs(best) + dot(queries.data, q * d, queries.data, q * d, d) + dot(base.data, at * d, base.data, at * d, d);
-    const got = dists[q * K];
-    if (!(Math.abs(got - best) <= 1e-4 * scale)) fail(q, `nearest distance ${got}, brute force gives ${best}`);
+}
+
+/**
+ * The nearest base row of a few sample queries by plain brute force (the reference the fast
+ * kernels are checked against), fed the base in chunks; its state can be saved with a checkpoint.
+ */
+export class BruteForceNearest {
+  readonly samples: number[];
+  best: number[];
+  /** ‖b‖² (or |b·b|) of each sample's best row: float32 rounding of the kernels grows with the norms. */
+  bestNorm: number[];
+
+  constructor(readonly queries: Matrix, readonly metric: 'l2' | 'ip') {
+    const nq = queries.rows, n = Math.min(nq, 4);
+    this.samples = Array.from({ length: n }, (_, s) => Math.floor((s * nq) / n));
+    this.best = this.samples.map(() => (metric === 'l2' ? Infinity : -Infinity));
+    this.bestNorm = this.samples.map(() => 0);
+  }
+
+  /** Offers the base rows of `chunk`. */
+  scan(chunk: Matrix): void {
+    const d = chunk.dim, qd = this.queries.data, bd = chunk.data, l2 = this.metric === 'l2';
+    this.samples.forEach((q, s) => {
+      let best = this.best[s], at = -1;
+      for (let i = 0; i < chunk.rows; i++) {
+        const v = l2 ? l2sq(qd, q * d, bd, i * d, d) : dot(qd, q * d, bd, i * d, d);
+        if (l2 ? v < best : v > best) { best = v; at = i; }
+      }
+      if (at >= 0) {
+        this.best[s] = best;
+        this.bestNorm[s] = dot(bd, at * d, bd, at * d, d);
+      }
+    });
+  }
+
+  /** Throws unless each sample's first distance in `dists` (K per query) is its brute-force nearest. */
+  check(name: string, dists: Float32Array, K: number): void {
+    const d = this.queries.dim, qd = this.queries.data;
+    this.samples.forEach((q, s) => {
+      const best = this.best[s];
+      const scale = 1 + Math.abs(best) + dot(qd, q * d, qd, q * d, d) + this.bestNorm[s];
+      const got = dists[q * K];
+      if (!(Math.abs(got - best) <= 1e-4 * scale)) failedCheck(name, q, `nearest distance ${got}, brute force gives ${best}`);
+    });
   }
 }

@@ -2,3 +2,4 @@
 export { loadDataset, DATASETS, DATASET_NAMES, type LoadOptions } from './registry.js';
 export { groundTruth } from './ground-truth.js';
 export type { VectorDataset, GroundTruth, DatasetMetric } from './types.js';
+export { parseDataSpec, dataSpecLabel, type DataSpec } from './data-spec.js';

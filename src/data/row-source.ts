@@ -54,3 +54,73 @@ export class MatrixRowSource implements RowSource {
 export function* chunkRanges(rows: number, chunkRows: number): Generator<[number, number]> {
   for (let s = 0; s < rows; s += chunkRows) yield [s, Math.min(rows, s + chunkRows)];
 }
+
+/**
+ * The rows of `source` except those at `excluded` (any order, distinct), in source order: the base
+ * of a file whose held-out queries are read apart. Row i of this view is source row i + (the number
+ * of excluded rows before it); a range read is one read of the source span, without the excluded rows.
+ */
+export class RowsExcept implements RowSource {
+  readonly name: string;
+  readonly rows: number;
+  readonly dim: number;
+  /** Sorted excluded rows, and excluded[j] − j (non-decreasing), searched to map a row. */
+  private readonly excluded: Float64Array;
+  private readonly shifted: Float64Array;
+
+  constructor(readonly source: RowSource, excluded: ArrayLike<number>) {
+    this.name = source.name;
+    this.dim = source.dim;
+    this.excluded = Float64Array.from(excluded).sort();
+    this.shifted = this.excluded.map((e, j) => e - j);
+    this.rows = source.rows - this.excluded.length;
+  }
+
+  /** The source row of row i of this view. */
+  sourceRow(i: number): number {
+    // j = how many excluded rows come before it: the count of excluded[j] − j ≤ i
+    let lo = 0, hi = this.shifted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.shifted[mid] <= i) lo = mid + 1;
+      else hi = mid;
+    }
+    return i + lo;
+  }
+
+  read(start: number, count: number, opts: ReadOptions = {}): Matrix {
+    if (!(Number.isInteger(start) && Number.isInteger(count) && start >= 0 && count >= 0 && start + count <= this.rows)) {
+      throw new RangeError(`${this.name}: rows [${start}, ${start + count}) are outside [0, ${this.rows})`);
+    }
+    if (count === 0) return Matrix.zeros(0, this.dim, opts.shared ?? false);
+    const first = this.sourceRow(start), last = this.sourceRow(start + count - 1);
+    const span = this.source.read(first, last - first + 1, opts);
+    if (span.rows === count) return span;
+    // copy the kept rows (the span may be a view of a source's own rows, never modified)
+    const d = this.dim, out = Matrix.zeros(count, d, opts.shared ?? false);
+    let to = 0;
+    let j = first - start; // excluded rows before `first`
+    for (let r = first; r <= last; r++) {
+      if (j < this.excluded.length && this.excluded[j] === r) {
+        j++;
+        continue;
+      }
+      out.data.set(span.data.subarray((r - first) * d, (r - first + 1) * d), to * d);
+      to++;
+    }
+    return out;
+  }
+
+  readRows(indices: ArrayLike<number>): Matrix {
+    const mapped = new Float64Array(indices.length);
+    for (let i = 0; i < indices.length; i++) {
+      if (!(indices[i] >= 0 && indices[i] < this.rows)) throw new RangeError(`${this.name}: row ${indices[i]} is outside [0, ${this.rows})`);
+      mapped[i] = this.sourceRow(indices[i]);
+    }
+    return this.source.readRows(mapped);
+  }
+
+  close(): void {
+    this.source.close();
+  }
+}

@@ -1,4 +1,5 @@
 import type { Matrix } from '../core/matrix.js';
+import type { RowSource } from './row-source.js';
 
 /** How neighbours are ranked. 'angular' data is stored L2-normalized, so L2 order = cosine order. */
 export type DatasetMetric = 'l2' | 'angular' | 'ip';
@@ -28,4 +29,22 @@ export interface VectorDataset {
   groundTruth?: GroundTruth;
   /** sha256 (hex, first 16 chars) of the data that was loaded, to name caches and results. */
   checksum: string;
+}
+
+/**
+ * A dataset whose base is read on demand (src/data/streamed.ts): the same parts and checksum as the
+ * `VectorDataset` of the same spec, but `base` and `train` are RowSources; only the queries are held.
+ */
+export interface StreamedDataset {
+  name: string;
+  source: string;
+  metric: DatasetMetric;
+  dim: number;
+  train: RowSource;
+  base: RowSource;
+  queries: Matrix;
+  groundTruth?: GroundTruth;
+  checksum: string;
+  /** Closes the files behind base and train. */
+  close(): void;
 }

@@ -24,7 +24,8 @@ import { cacheDir } from '../data/cache.js';
 import { checksum, floatBytes } from '../data/checksum.js';
 import { encodeRows } from '../data/ground-truth.js';
 import type { Matrix } from '../core/matrix.js';
-import { DATASET_NAMES, loadDataset } from '../data/load.js';
+import { DATASET_NAMES, loadDataset, parseDataSpec } from '../data/load.js';
+import { assertFreeSpace } from '../core/disk-space.js';
 import { slugify } from './task.js';
 
 export interface PreparedDataset {
@@ -70,11 +71,13 @@ function readIntactSubset(dir: string): SubsetMeta | null {
 }
 
 function sourceKey(spec: string): string {
-  if (DATASET_NAMES.includes(spec)) return spec;
-  const abs = resolve(spec);
+  const { target, limit } = parseDataSpec(spec, DATASET_NAMES);
+  const suffix = limit === undefined ? '' : `-limit${limit}`;
+  if (DATASET_NAMES.includes(target)) return target + suffix;
+  const abs = resolve(target);
   const st = statSync(abs);
   const h = createHash('sha256').update(`${abs}:${st.size}:${st.mtimeMs}`).digest('hex').slice(0, 8);
-  return `${slugify(basename(abs))}-${h}`;
+  return `${slugify(basename(abs))}${suffix}-${h}`;
 }
 
 /**
@@ -106,11 +109,15 @@ export async function prepareDataset(spec: string, subset: { base?: number; quer
     files: {},
   };
   ensureDir(root);
+  // the folder's fvecs files: a row header and float32 values per row
+  const subsetBytes = passthrough ? 0 : 4 * (base.rows * (base.dim + 1) + queries.rows * (queries.dim + 1) + (ownTrain ? train.rows * (train.dim + 1) : 0));
+  assertFreeSpace(root, subsetBytes, `the subset of ${spec} (${base.rows} base rows)`);
   const tmp = join(root, `.tmp-${name}-${process.pid}-${Date.now()}`);
   mkdirSync(tmp);
   try {
     if (!passthrough) {
-      const stem = slugify(DATASET_NAMES.includes(spec) ? spec : basename(spec).replace(/\.[^.]*$/, ''));
+      const target = parseDataSpec(spec, DATASET_NAMES).target;
+      const stem = slugify(DATASET_NAMES.includes(target) ? target : basename(target).replace(/\.[^.]*$/, ''));
       const put = (name: string, m: Matrix) => {
         const bytes = encodeRows(m.rows, m.dim, m.data);
         writeFileAtomic(join(tmp, name), bytes);

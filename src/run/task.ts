@@ -16,7 +16,7 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../core/errors.js';
 import { didYouMean } from '../core/names.js';
-import { DATASET_NAMES } from '../data/load.js';
+import { DATASET_NAMES, dataSpecLabel, parseDataSpec } from '../data/load.js';
 import { SCALES, slugify, type Scale, type ScalePreset } from './grid-values.js';
 import { CELL_KINDS, KINDS_BY_GRID_KEY, type AnyCellKind, type TaskGrid } from './kinds/registry.js';
 import type { CellPlan, Fail } from './kinds/types.js';
@@ -142,12 +142,17 @@ function resolveDataset(name: string, taskDir: string, unknown: () => never): st
   if (existsSync(name)) return resolve(name);
   const besideTask = resolve(taskDir, name);
   if (existsSync(besideTask)) return besideTask;
+  // a spec with options (data.fvecs:limit=N, src/data/data-spec.ts): its target resolved the same way
+  const { target, limit } = parseDataSpec(name, DATASET_NAMES);
+  if (target !== name) return dataSpecLabel({ target: resolveDataset(target, taskDir, unknown), limit });
   return unknown();
 }
 
 function datasetSlug(name: string): string {
   if (DATASET_NAMES.includes(name)) return name;
-  return slugify(basename(name.replace(/\/+$/, ''), extname(name)));
+  const { target, limit } = parseDataSpec(name, DATASET_NAMES);
+  const slug = DATASET_NAMES.includes(target) ? target : slugify(basename(target.replace(/\/+$/, ''), extname(target)));
+  return limit === undefined ? slug : `${slug}-limit${limit}`;
 }
 
 /** The task's seed: its own, else 1234. */
