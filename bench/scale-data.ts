@@ -146,6 +146,8 @@ function writeMixture(path: string, r: MixtureRecipe, part: 'base' | 'queries', 
 export interface ScaleFiles {
   base: string;
   queries: string;
+  /** Names the pair in caches: from the two files' sha256 (their markers). */
+  checksum: string;
   /** Seconds spent writing (0 when both were already there). */
   seconds: number;
   written: boolean;
@@ -167,5 +169,6 @@ export function ensureScaleData(r: MixtureRecipe, queries: number, opts: { verif
     writeMixture(q, r, 'queries', queries, QUERY_STREAMS, opts.onProgress);
     written = true;
   }
-  return { base, queries: q, seconds: (performance.now() - t0) / 1000, written };
+  const checksum = createHash('sha256').update(`${readMarker(base)!.sha256}:${readMarker(q)!.sha256}`).digest('hex').slice(0, 16);
+  return { base, queries: q, checksum, seconds: (performance.now() - t0) / 1000, written };
 }

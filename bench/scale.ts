@@ -2,7 +2,7 @@
  * Out-of-core at scale (issue 14 §1): a seeded Gaussian-mixture base of N × 96 float32 rows (default
  * 10M = 3.8 GB), written once in chunks into the cache (bench/scale-data.ts), with 10,000 queries;
  * then, in one process, stage by stage:
- *   1. exact ground truth of the queries, streamed over the base file chunk by chunk, and faiss's
+ *   1. exact ground truth of the queries (groundTruthStreamed: the base file chunk by chunk), and faiss's
  *      exact search (IndexFlatL2, BLAS, python3-faiss) on the first rows that fit, run before and
  *      after ours (interleaved); throughput = rows × queries per second;
  *   2. `ivfpq` (m = 16, nlist ≈ 4·√N) and 3. `wrvq` (4 × 256), each trained on a seeded sample and
@@ -22,15 +22,16 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { writeFileAtomic } from '../src/core/atomic.js';
 import { fmt, table } from '../src/core/format.js';
-import { Matrix } from '../src/core/matrix.js';
 import { peakRssBytes } from '../src/core/memory.js';
-import { knn, shutdownWorkers } from '../src/core/parallel.js';
+import { shutdownWorkers } from '../src/core/parallel.js';
 import { progressBar } from '../src/core/progress.js';
-import { TopK } from '../src/core/topk.js';
 import { openRowSource } from '../src/data/row-files.js';
-import { chunkRanges, type RowSource } from '../src/data/row-source.js';
+import { groundTruthStreamed } from '../src/data/ground-truth-streamed.js';
+import { GROUND_TRUTH_MIN_K } from '../src/data/ground-truth.js';
+import type { StreamedDataset } from '../src/data/types.js';
 import { recallAtK } from '../src/eval/ann.js';
-import { buildFromSource, chunkRowsFor } from '../src/index/chunked-build.js';
+import { buildFromSource } from '../src/index/chunked-build.js';
+import { chunkRowsFor } from '../src/data/streamed.js';
 import { formatBudget, rssBudget } from '../src/index/memory-budget.js';
 import { checkBuildParams, createIndex, indexDescriptor, type IndexParams } from '../src/index/registry.js';
 import { machineFingerprint, oneMinuteLoad } from '../src/run/fingerprint.js';
@@ -55,6 +56,8 @@ const argv = yargs(hideBin(process.argv))
   .parseSync();
 
 const K = 10;
+/** Neighbours the exact search keeps per query (groundTruthStreamed keeps at least GROUND_TRUTH_MIN_K); faiss is asked as many. */
+const GT_K = Math.max(K, GROUND_TRUTH_MIN_K);
 const GiB = 2 ** 30, MiB = 2 ** 20;
 const PY = '/usr/bin/python3';
 const FAISS_SCRIPT = fileURLToPath(new URL('../scripts/faiss-flat-rate.py', import.meta.url));
@@ -94,21 +97,8 @@ async function stage<T>(name: string, fn: () => Promise<T> | T, extra: (r: T) =>
   return r;
 }
 
-/** Exact top-K of every query over the base, chunk by chunk (each chunk on all threads), merged. */
-async function exactTopK(base: RowSource, queries: Matrix, k: number, chunkRows: number): Promise<{ ids: Int32Array; dists: Float32Array }> {
-  const heap = new TopK(queries.rows, k);
-  const bar = progressBar('ground truth', 'row');
-  for (const [s, e] of chunkRanges(base.rows, chunkRows)) {
-    const r = await knn(base.read(s, e - s, { shared: true }), queries, k, 'l2');
-    for (let i = 0; i < r.ids.length; i++) if (r.ids[i] >= 0) heap.push(Math.floor(i / k), r.dists[i], r.ids[i] + s);
-    bar.update(e, base.rows);
-  }
-  bar.finish();
-  return heap.sort();
-}
-
 function faissRate(basePath: string, queryPath: string, rows: number): { rate: number; seconds: number; rows: number; threads: number } | { error: string } {
-  const r = spawnSync(PY, [FAISS_SCRIPT, basePath, queryPath, String(rows), String(K)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = spawnSync(PY, [FAISS_SCRIPT, basePath, queryPath, String(rows), String(GT_K)], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.error) return { error: `${PY} could not run (${r.error.message})` };
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
@@ -139,7 +129,16 @@ qsrc.close();
 const faissRows = Math.min(rows, argv['faiss-rows'] ?? 1_000_000);
 const faissRuns: ({ rate: number; seconds: number; rows: number; threads: number } | { error: string })[] = [];
 if (argv.faiss) faissRuns.push(await stage('faiss flat (before)', () => faissRate(files.base, files.queries, faissRows)));
-const truth = await stage('ground truth', () => exactTopK(base, queries, K, chunkRows), () => ({ detail: `${fmt((rows * queries.rows) / 1e9)}e9 distances` }));
+const ds: StreamedDataset = {
+  name: files.base, source: 'bench/scale.ts Gaussian mixture', metric: 'l2', dim, train: base, base, queries, checksum: files.checksum, close: () => {},
+};
+const truth = await stage('ground truth', async () => {
+  const bar = progressBar('ground truth', 'row');
+  // not cached: the point is to time it
+  const gt = await groundTruthStreamed(ds, K, { chunkRows, cache: false, onProgress: bar.update });
+  bar.finish();
+  return gt;
+}, () => ({ detail: `${fmt((rows * queries.rows) / 1e9)}e9 distances, top ${GT_K} kept` }));
 if (argv.faiss) faissRuns.push(await stage('faiss flat (after)', () => faissRate(files.base, files.queries, faissRows)));
 const gtSeconds = stages.find((s) => s.stage === 'ground truth')!.seconds;
 const ourRate = (rows * queries.rows) / gtSeconds;
@@ -165,7 +164,7 @@ async function runIndex(id: string, params: IndexParams, trainRows: number | und
       const t0 = performance.now();
       const r = await index.search(queries, K, { nprobe });
       const qps = queries.rows / ((performance.now() - t0) / 1000);
-      const recall = recallAtK(r.ids, truth.ids, queries.rows, K, K, K);
+      const recall = recallAtK(r.ids, truth.ids, queries.rows, K, truth.k, K);
       searches.push({ index: id, nprobe, recallAt10: recall, qps });
       return { recall, qps };
     }, (r) => ({ indexBytes: index.memoryBytes(), detail: `recall@10 ${r.recall.toFixed(4)}, ${fmt(r.qps)} QPS (one thread, all queries in one call)` }));

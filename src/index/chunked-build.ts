@@ -9,21 +9,14 @@
 import { Matrix } from '../core/matrix.js';
 import type { ProgressFn } from '../core/progress.js';
 import { chunkRanges, type RowSource } from '../data/row-source.js';
+import { chunkRowsFor } from '../data/streamed.js';
 import { trainSampleRows } from './pq.js';
 import type { BuildReport, ChunkedBuild, VectorIndex } from './types.js';
-
-/** Bytes of float rows read per chunk by default (64 MiB: 174,762 rows of dimension 96). */
-export const DEFAULT_CHUNK_BYTES = 64 * 2 ** 20;
-
-/** Rows per chunk for `dim`-dimensional float32 rows within `bytes`. */
-export function chunkRowsFor(dim: number, bytes = DEFAULT_CHUNK_BYTES): number {
-  return Math.max(1, Math.floor(bytes / (4 * Math.max(1, dim))));
-}
 
 export interface SourceBuildOptions {
   /** Rows of the seeded training sample; default the index's own (`defaultTrainRows()`; 0 there: no sample). */
   trainRows?: number;
-  /** Rows read and added at a time; default chunkRowsFor(dim). */
+  /** Rows read and added at a time; default chunkRowsFor(dim) (about 64 MiB of rows). */
   chunkRows?: number;
   seed?: number;
   onProgress?: ProgressFn;
@@ -73,7 +66,7 @@ export async function buildFromSource(index: VectorIndex, source: RowSource, opt
   chunked.reserve?.(source.rows);
   let chunks = 0;
   for (const [s, e] of chunkRanges(source.rows, chunkRows)) {
-    await chunked.add(source.read(s, e - s));
+    await chunked.add(source.read(s, e - s, { shared: true })); // shared: the worker threads read it without a copy
     chunks++;
     opts.onProgress?.(e, source.rows, 'adding chunks');
   }

@@ -272,16 +272,15 @@ export class IvfPqIndex implements VectorIndex, ChunkedBuild {
     await this.append(this.rotation ? this.rotation.apply(x) : x, resolveIds(x.rows, this.size, ids, 'ivfpq'));
   }
 
-  /** x − centroid(assign) for every row. */
+  /** x − centroid(assign) for every row, in shared memory (the encoding workers read it without a copy). */
   private residuals(x: Matrix, assign: Int32Array): Matrix {
-    const c = this.centroids!.data, d = x.dim;
-    const out = x.clone();
-    const o = out.data;
+    const c = this.centroids!.data, d = x.dim, xd = x.data;
+    const o = new Float32Array(new SharedArrayBuffer(x.rows * d * 4));
     for (let i = 0; i < x.rows; i++) {
       const co = assign[i] * d;
-      for (let j = 0, xo = i * d; j < d; j++) o[xo + j] -= c[co + j];
+      for (let j = 0, xo = i * d; j < d; j++) o[xo + j] = xd[xo + j] - c[co + j];
     }
-    return out;
+    return new Matrix(o, x.rows, d);
   }
 
   /** Rows already rotated (opq=true). */
@@ -533,7 +532,7 @@ export const descriptor = defineIndex({
       indexBytes: rows * perRow + codebookBytes(dim, build.m, ks) + precomputed + coarse + rotation,
       addBytes: 2 * rows * perRow, // the merged lists on the JS heap, then their wasm copy beside the old block
       trainCopies: build.opq ? 4 : 3, // sample, residuals, the k-means workers' shared copy (+ rotated rows)
-      chunkCopies: build.opq ? 5 : 4, // chunk, residuals, shared copies for assignment and encoding (+ rotated rows)
+      chunkCopies: build.opq ? 3 : 2, // chunk and residuals, both shared with the workers (+ rotated rows)
     };
   },
   cost: (build, shape, rows) => {

@@ -7,7 +7,8 @@
 import { InputError } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
 import type { ProgressFn } from '../core/progress.js';
-import { groundTruth, loadDataset } from '../data/load.js';
+import { groundTruthStreamed } from '../data/ground-truth-streamed.js';
+import { openStreamedDataset } from '../data/streamed.js';
 import { MatrixRowSource, type RowSource } from '../data/row-source.js';
 import type { DatasetMetric, GroundTruth } from '../data/types.js';
 import { exactDistances } from '../eval/raw-results.js';
@@ -33,18 +34,27 @@ export interface IndexDataOptions {
   onProgress?: ProgressFn;
 }
 
-/** Opens `data` for an index run with ground truth of `k` neighbours per query. */
+/**
+ * Opens `data` for an index run with ground truth of `k` neighbours per query: a vector file or
+ * folder is streamed (openStreamedDataset: rows read on demand; groundTruthStreamed: chunked,
+ * resumable, cached), a registered dataset is in memory behind the same RowSource.
+ */
 export async function openIndexData(data: string, k: number, opts: IndexDataOptions = {}): Promise<IndexData> {
   if (opts.queries !== undefined && (!Number.isInteger(opts.queries) || opts.queries < 1)) throw new InputError(`--queries must be a positive integer, got ${opts.queries}.`);
-  const ds = await loadDataset(data, { seed: opts.seed ?? 1234 });
-  if (ds.base.rows === 0) throw new InputError(`${data} has an empty base: nothing to index.`);
-  const truth = await groundTruth(ds, k, { onProgress: opts.onProgress });
-  const nq = Math.min(ds.queries.rows, opts.queries ?? ds.queries.rows);
-  return {
-    name: ds.name, checksum: ds.checksum, metric: ds.metric, dim: ds.dim, base: new MatrixRowSource(ds.base, ds.name),
-    queries: ds.queries.sliceRows(0, nq), truth: { k: truth.k, ids: truth.ids.subarray(0, nq * truth.k), dists: truth.dists.subarray(0, nq * truth.k) },
-    streamed: false, close: () => {},
-  };
+  const ds = await openStreamedDataset(data, { seed: opts.seed ?? 1234, onProgress: opts.onProgress });
+  try {
+    if (ds.base.rows === 0) throw new InputError(`${data} has an empty base: nothing to index.`);
+    const truth = await groundTruthStreamed(ds, k, { onProgress: opts.onProgress });
+    const nq = Math.min(ds.queries.rows, opts.queries ?? ds.queries.rows);
+    return {
+      name: ds.name, checksum: ds.checksum, metric: ds.metric, dim: ds.dim, base: ds.base,
+      queries: ds.queries.sliceRows(0, nq), truth: { k: truth.k, ids: truth.ids.subarray(0, nq * truth.k), dists: truth.dists.subarray(0, nq * truth.k) },
+      streamed: !(ds.base instanceof MatrixRowSource), close: () => ds.close(),
+    };
+  } catch (e) {
+    ds.close();
+    throw e;
+  }
 }
 
 /** The whole base as one matrix (a view when it is already in memory). */
