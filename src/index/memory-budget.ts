@@ -1,18 +1,25 @@
 /**
  * The peak-RSS budget of an index run, from the index descriptor's memory model (`memory`): the
- * process's fixed cost (Node, the wasm kernels, the worker threads), the built index, the copies an
+ * process's fixed cost (Node, the wasm kernels, the worker threads, their scratch), the built index, the copies an
  * add makes while merging, the training sample and one chunk (with the copies each holds while in
  * use), the queries and their ground truth, and, when the base is loaded whole, the base. Printed
  * before a build ("peak RSS budget ≈ …") and recorded beside the measured peak in the index record.
  * A sum of the parts: the training and adding phases do not overlap, so it errs high.
  */
+import { getThreads } from '../core/parallel.js';
 import type { IndexDescriptor, IndexMemoryModel } from './descriptor.js';
 
 /**
- * The process's own resident bytes before any data: Node with the modules loaded, the wasm kernels'
- * memory, and two worker threads each with their wasm scratch (measured near 230 MiB; rounded up).
+ * The process's own resident bytes before any data: Node with the modules loaded, the wasm kernels
+ * and the worker threads started (`vqbench index` on a 5 MB dataset peaked at 234 MiB; rounded up).
  */
 export const RUNTIME_BYTES = 256 * 2 ** 20;
+
+/**
+ * Wasm scratch of the kernels per thread (the main one and each worker): operands are copied in up
+ * to src/core/wasm/memory.ts's 64 MiB budget, and a wasm memory never shrinks.
+ */
+export const KERNEL_SCRATCH_BYTES = 64 * 2 ** 20;
 
 /** Bytes of PQ-style codebooks over `subDims` floats per codeword summed over books (d for PQ, books·d for RVQ), their norms and the wasm copy the ADC tables read. */
 export function codebookBytes(subDims: number, books: number, ks: number): number {
@@ -66,6 +73,7 @@ export function rssBudget(d: IndexDescriptor, build: Record<string, unknown>, sh
   parts.push({ name: 'queries', bytes: shape.queries * rowBytes });
   parts.push({ name: 'ground truth', bytes: shape.queries * shape.k * 8 });
   parts.push({ name: 'runtime', bytes: RUNTIME_BYTES });
+  parts.push({ name: 'kernel scratch', bytes: (getThreads() + 1) * KERNEL_SCRATCH_BYTES });
   return { bytes: model ? parts.reduce((s, p) => s + p.bytes, 0) : null, parts, model };
 }
 
