@@ -1,7 +1,7 @@
 // `vqbench index` over a vector file: indexes with a chunked build train on a seeded sample and add
 // the base chunk by chunk (the same index, so the same recall, whatever the chunk size), the peak-RSS
 // budget is announced before the build and recorded beside the measured peak; an index without a
-// chunked build gets the base whole, and its budget says the model is missing.
+// chunked build gets the base whole, with a note, and its budget counts the base.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -50,7 +50,7 @@ test('ivfpq from a .npy: built chunk by chunk, the budget announced first and re
   assert.ok(!one.notes.some((n) => n.startsWith('added in')));
 });
 
-test('hnsw (no chunked build) gets the base whole; its budget has no model', async (t) => {
+test('hnsw (no chunked build) gets the base whole, said in a note; its budget counts the base', async (t) => {
   const notes: string[] = [];
   let r;
   try {
@@ -59,8 +59,11 @@ test('hnsw (no chunked build) gets the base whole; its budget has no model', asy
     return t.skip(`hnsw did not run here: ${(e as Error).message}`);
   }
   assert.equal(r.buildFrom, 'whole');
-  assert.equal(r.rssBudget!.bytes, null);
-  assert.match(notes[0], /^peak RSS budget: unknown \(hnsw has no memory model; known parts: base [\d.]+ MiB/);
+  const parts = Object.fromEntries(r.rssBudget!.parts.map((p) => [p.name, p.bytes]));
+  assert.equal(parts.base, 2700 * 16 * 4, 'the 2,700 base rows (3,000 less 300 held-out queries) of 16 floats');
+  assert.ok(Math.abs(parts.index - r.indexBytes) <= 0.05 * r.indexBytes, `model ${parts.index} B, built ${r.indexBytes} B`);
+  assert.match(notes[0], /^peak RSS budget ≈ \d+ MiB \(index [\d.]+ MiB \+ base 0\.2 MiB/);
+  assert.equal(notes[1], 'hnsw has no chunked build: the base of 2700 rows is held whole (0 MiB).');
 });
 
 test('the CLI prints the budget before its table, and records it in --out', () => {
