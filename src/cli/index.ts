@@ -48,7 +48,7 @@ const TABLES: readonly MethodTable[] = Object.values(INDEXES).map((d) => ({ id: 
 
 function withIndexFlags(a: Argv, own: ParamSpecs): Argv {
   const y = a
-    .option('data', { type: 'string', demandOption: true, describe: 'dataset name (glove-100, synthetic-gmm), file (.npy, .fvecs, .bvecs, .hdf5) or TEXMEX folder' })
+    .option('data', { type: 'string', demandOption: true, describe: 'dataset name (glove-100, synthetic-gmm), file (.npy, .fvecs, .bvecs, .hdf5) or TEXMEX folder; append :limit=N to use only its first N rows' })
     .option('index', {
       type: 'string', demandOption: true,
       describe: `index id (${INDEX_IDS.join(', ')}) or a whole spec, e.g. ivfpq:nlist=256,m=12,nprobe=4 or faiss:factory=IVF1024,PQ50np`,

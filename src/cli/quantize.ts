@@ -39,7 +39,7 @@ export function quantizeCommand(y: Argv): Argv {
     'train a quantizer on a dataset and measure its loss, bits and speed',
     (a) => {
       let b: Argv = a
-        .option('data', { type: 'string', demandOption: true, describe: 'dataset name (glove-100, synthetic-gmm) or file (.fvecs, .bvecs, .npy, .hdf5)' })
+        .option('data', { type: 'string', demandOption: true, describe: 'dataset name (glove-100, synthetic-gmm) or file (.fvecs, .bvecs, .npy, .hdf5); append :limit=N to use only its first N rows' })
         .option('method', { type: 'string', default: 'wrvq', describe: `quantizer: ${QUANTIZER_IDS.join(', ')}, or a whole spec such as pq:m=12,nbits=8 or wrvq:books=8,weights=gain` })
         .option('out', { type: 'string', describe: 'also write the result JSON to this file (atomically)' })
         .option('raw', { type: 'string', describe: 'also write the squared error of each held-out row to DIR/<spec>.row-errors.npy (float64; its mean is the loss)' })

@@ -29,7 +29,10 @@ export interface StreamedGroundTruthOptions {
   cache?: boolean;
   /** Least seconds between checkpoints (default 5; 0: after every chunk). */
   checkpointSeconds?: number;
-  /** Called after chunk `index` (0-based) is merged and checkpointed; tests throw here to stop a run. */
+  /**
+   * Called after chunk `index` (0-based) is merged and checkpointed; tests throw here to stop a run
+   * (VQBENCH_TEST_KILL_AFTER_CHUNK=j SIGKILLs the process there instead, for tests of a CLI).
+   */
   afterChunk?: (index: number, chunks: number) => void;
 }
 
@@ -130,6 +133,8 @@ export async function groundTruthStreamed(ds: StreamedDataset, k: number, opts: 
       lastCheckpoint = performance.now();
     }
     opts.afterChunk?.(c, ranges.length);
+    // a real kill for end-to-end tests of resumption (the checkpoint above is what survives it)
+    if (process.env.VQBENCH_TEST_KILL_AFTER_CHUNK === String(c)) process.kill(process.pid, 'SIGKILL');
   }
 
   const { ids, dists } = top.sort();

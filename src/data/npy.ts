@@ -117,19 +117,27 @@ export function parseNpy(buf: Uint8Array, source: string): Matrix {
   return out;
 }
 
-/** The bytes of a float32 v1.0 .npy file holding m. */
-export function encodeNpy(m: Matrix): Uint8Array {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${m.rows}, ${m.dim}), }`;
+/** The header of a float32 v1.0 .npy file of rows × dim (the data follows it). */
+export function npyHeader(rows: number, dim: number): Uint8Array {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${dim}), }`;
   // pad with spaces so that magic + 2 + 2 + header (ending in \n) is a multiple of 64
   const total = Math.ceil((10 + header.length + 1) / 64) * 64;
   header = header.padEnd(total - 10 - 1, ' ') + '\n';
-  const out = new Uint8Array(total + m.rows * m.dim * 4);
+  const out = new Uint8Array(total);
   out.set(MAGIC, 0);
   out[6] = 1;
   out[7] = 0;
   new DataView(out.buffer).setUint16(8, header.length, true);
   for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
-  out.set(new Uint8Array(m.data.buffer, m.data.byteOffset, m.data.byteLength), total);
+  return out;
+}
+
+/** The bytes of a float32 v1.0 .npy file holding m. */
+export function encodeNpy(m: Matrix): Uint8Array {
+  const head = npyHeader(m.rows, m.dim);
+  const out = new Uint8Array(head.length + m.rows * m.dim * 4);
+  out.set(head, 0);
+  out.set(new Uint8Array(m.data.buffer, m.data.byteOffset, m.data.byteLength), head.length);
   return out;
 }
 

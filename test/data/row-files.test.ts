@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InputError } from '../../src/core/errors.js';
 import { Matrix } from '../../src/core/matrix.js';
 import { readNpy, writeNpy } from '../../src/data/npy.js';
 import { readIvecs, readVecs, writeBvecs, writeFvecs, writeIvecs } from '../../src/data/fvecs.js';
@@ -14,6 +15,8 @@ import { readAnnBenchmarksHdf5 } from '../../src/data/hdf5.js';
 import { openIdRows, openRowFile, openRowSource } from '../../src/data/row-files.js';
 import { MatrixRowSource, chunkRanges, type RowSource } from '../../src/data/row-source.js';
 import { Rng } from '../../src/core/rng.js';
+import { loadDataset } from '../../src/data/load.js';
+import { openStreamedDataset } from '../../src/data/streamed.js';
 import { mixture } from '../helpers/data.js';
 import { inputError } from '../helpers/errors.js';
 
@@ -22,6 +25,7 @@ let dir = '';
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'vqbench-rowfiles-'));
+  process.env.VQBENCH_CACHE = join(dir, 'cache');
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -88,6 +92,16 @@ test('HDF5 train and test stream by hyperslab, normalized as the whole-file read
   const test = await openRowSource(path, { hdf5Dataset: 'test', limit: 3 });
   assertSameRows(test, whole.queries.sliceRows(0, 3).clone(), 'test');
   test.close();
+  // as a streamed dataset: the parts and checksum of loadDataset, with and without :limit=N
+  for (const spec of [`${path}:limit=20`, path]) {
+    const s = await openStreamedDataset(spec);
+    const m = await loadDataset(spec);
+    assert.equal(s.checksum, m.checksum, spec);
+    assert.deepEqual([...s.queries.data], [...m.queries.data], spec);
+    assert.deepEqual([...s.base.read(0, s.base.rows).data], [...m.base.data], spec);
+    s.close();
+  }
+  assert.equal((await loadDataset(`${path}:limit=20`)).base.rows, 20);
 });
 
 test('a bad file is one sentence naming it: Fortran order, truncation, a corrupt row header or NaN in a later chunk', async () => {
@@ -124,4 +138,43 @@ test('a bad file is one sentence naming it: Fortran order, truncation, a corrupt
 test('MatrixRowSource serves the same interface from memory', () => {
   const m = mixture(40, 4, 2, 9);
   assertSameRows(new MatrixRowSource(m), m, 'matrix');
+});
+
+test('seeded mutations of .npy / .fvecs / .bvecs files: every streamed read is clean or one InputError sentence', () => {
+  const m = mixture(40, 5, 2, 12);
+  writeNpy(join(dir, 'fz.npy'), m);
+  writeFvecs(join(dir, 'fz.fvecs'), m);
+  writeBvecs(join(dir, 'fz.bvecs'), Matrix.zeros(40, 5));
+  const rng = new Rng(77);
+  let errors = 0, clean = 0;
+  for (const f of ['fz.npy', 'fz.fvecs', 'fz.bvecs']) {
+    const good = readFileSync(join(dir, f));
+    for (let c = 0; c < 150; c++) {
+      const b = Buffer.from(good);
+      const kind = rng.int(3);
+      let bytes: Buffer = b;
+      if (kind === 0) bytes = b.subarray(0, rng.int(b.length));
+      else {
+        // flip bytes, mostly in the header region where structure lives
+        for (let i = 0, n = 1 + rng.int(4); i < n; i++) b[kind === 1 ? rng.int(Math.min(b.length, 140)) : rng.int(b.length)] = rng.int(256);
+      }
+      const p = join(dir, `mut-${c}${f.slice(2)}`);
+      writeFileSync(p, bytes);
+      try {
+        const src = openRowFile(p);
+        try {
+          src.read(0, src.rows);
+          src.readRows([src.rows - 1, 0]);
+        } finally {
+          src.close();
+        }
+        clean++;
+      } catch (e) {
+        assert.ok(e instanceof InputError, `${f} mutation ${c}: ${(e as Error).stack}`);
+        assert.doesNotMatch((e as Error).message, /\n/);
+        errors++;
+      }
+    }
+  }
+  assert.ok(errors > 50 && clean > 20, `${errors} errors, ${clean} clean loads`);
 });

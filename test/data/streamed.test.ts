@@ -3,10 +3,10 @@
 // to the in-memory one, resumed after a stop, sharing its cache; and a cache that cannot fit.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { shutdownWorkers } from '../../src/core/parallel.js';
 import { writeFvecs, writeIvecs } from '../../src/data/fvecs.js';
 import { groundTruth, loadDataset } from '../../src/data/load.js';
@@ -16,10 +16,11 @@ import { groundTruthStreamed } from '../../src/data/ground-truth-streamed.js';
 import { openStreamedDataset } from '../../src/data/streamed.js';
 import { MatrixRowSource, RowsExcept, type RowSource } from '../../src/data/row-source.js';
 import type { StreamedDataset, VectorDataset } from '../../src/data/types.js';
+import { prepareDataset } from '../../src/run/datasets.js';
+import { loadTask } from '../../src/run/task.js';
 import { mixture } from '../helpers/data.js';
 import { inputError } from '../helpers/errors.js';
 
-const FIX = fileURLToPath(new URL('../fixtures/data/', import.meta.url));
 let dir = '';
 let cache = '';
 
@@ -90,7 +91,7 @@ test('a streamed .fvecs / .npy file and its :limit=N equal loadDataset: split, r
   await inputError(() => loadDataset(`${join(dir, 'v.fvecs')}:rows=5`), /unknown option 'rows'; dataset options are limit/);
 });
 
-test('TEXMEX folders and ann-benchmarks files stream as they load, with and without a limit', async () => {
+test('TEXMEX folders stream as they load, with and without a limit (ann-benchmarks files: row-files.test.ts, which loads h5wasm anyway)', async () => {
   const folder = join(dir, 'tx');
   mkdirSync(folder);
   const base = mixture(400, 6, 3, 1), q = mixture(20, 6, 3, 2);
@@ -106,15 +107,6 @@ test('TEXMEX folders and ann-benchmarks files stream as they load, with and with
   assert.equal(cut.base.rows, 100);
   assert.equal(cut.groundTruth, undefined, 'ground truth of the whole base is dropped when rows are cut');
   cut.close();
-  const h5 = join(FIX, 'tiny-angular.hdf5');
-  const hs = await openStreamedDataset(`${h5}:limit=20`);
-  const hm = await loadDataset(`${h5}:limit=20`);
-  assertSameDataset(hs, hm, 'hdf5:limit=20');
-  assert.equal(hm.base.rows, 20);
-  hs.close();
-  const hAll = await openStreamedDataset(h5);
-  assert.equal(hAll.checksum, (await loadDataset(h5)).checksum);
-  hAll.close();
 });
 
 /** A RowSource that counts the rows read through it. */
@@ -156,6 +148,29 @@ test('exact ground truth in chunks equals the in-memory one, resumes after a sto
   s.close();
 });
 
+test('a ground truth whose process is SIGKILLed after chunk 2 resumes from its checkpoint in the next process', async () => {
+  const p = join(dir, 'killed.fvecs');
+  writeFvecs(p, mixture(2000, 8, 4, 31));
+  const chunkRows = 200;
+  const script = `const { openStreamedDataset } = await import(${JSON.stringify(new URL('../../src/data/streamed.ts', import.meta.url).href)});
+    const { groundTruthStreamed } = await import(${JSON.stringify(new URL('../../src/data/ground-truth-streamed.ts', import.meta.url).href)});
+    const ds = await openStreamedDataset(${JSON.stringify(p)});
+    await groundTruthStreamed(ds, 10, { chunkRows: ${chunkRows}, checkpointSeconds: 0 });
+    console.log('finished');`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8', env: { ...process.env, VQBENCH_CACHE: cache, VQBENCH_TEST_KILL_AFTER_CHUNK: '2' },
+  });
+  assert.equal(r.signal, 'SIGKILL', r.stderr);
+  assert.doesNotMatch(r.stdout, /finished/);
+  const s = await openStreamedDataset(p);
+  const base = counting(s.base);
+  const resumed = await groundTruthStreamed({ ...s, base }, 10, { chunkRows });
+  assert.equal(base.rowsRead, s.base.rows - 3 * chunkRows, 'chunks 0-2 were not read again');
+  const want = await groundTruth(await loadDataset(p), 10, { cache: false });
+  assert.deepEqual([...resumed.ids], [...want.ids]);
+  s.close();
+});
+
 test('inner-product ground truth in chunks equals the in-memory one', async () => {
   const m = mixture(900, 12, 4, 5);
   const q = mixture(30, 12, 4, 6);
@@ -183,4 +198,33 @@ test('a ground truth larger than the free space of the cache is one sentence, an
   const after = existsSync(join(cache, 'ground-truth')) ? readdirSync(join(cache, 'ground-truth')).length : 0;
   assert.equal(after, before, 'nothing was written');
   s.close();
+});
+
+test('task grids take dataset specs with a limit (resolved beside the task), and subsets of them check the free space first', async () => {
+  const taskDir = join(dir, 'task');
+  mkdirSync(taskDir);
+  writeFvecs(join(taskDir, 'rows.fvecs'), mixture(800, 8, 4, 8));
+  const taskPath = join(taskDir, 't.json');
+  writeFileSync(taskPath, JSON.stringify({
+    name: 'limits', description: 'a limit in the grid', seed: 3,
+    scale: { small: { base: 200, queries: 20, trainSize: 100 }, full: {} },
+    grid: { datasets: ['rows.fvecs:limit=500', 'rows.fvecs'], quantizers: [{ method: 'pq', books: 2, size: 16 }] },
+  }));
+  const task = loadTask(taskPath);
+  assert.deepEqual(task.datasetSpecs.map((d) => [d.spec, d.slug]), [
+    [`${join(taskDir, 'rows.fvecs')}:limit=500`, 'rows-limit500'],
+    [join(taskDir, 'rows.fvecs'), 'rows'],
+  ]);
+  const spec = task.datasetSpecs[0].spec;
+  process.env.VQBENCH_TEST_FREE_BYTES = '100';
+  try {
+    await inputError(() => prepareDataset(spec, { base: 200, queries: 20 }, 3), /the subset of .*rows\.fvecs:limit=500 \(200 base rows\) needs \d+ bytes .*subsets but only 100 bytes/);
+  } finally {
+    delete process.env.VQBENCH_TEST_FREE_BYTES;
+  }
+  assert.ok(!existsSync(join(cache, 'subsets')) || readdirSync(join(cache, 'subsets')).length === 0, 'nothing was written');
+  const prepared = await prepareDataset(spec, { base: 200, queries: 20 }, 3);
+  const sub = await loadDataset(prepared.data);
+  assert.deepEqual([sub.base.rows, sub.queries.rows], [200, 20]);
+  assert.equal(prepared.sourceChecksum, (await loadDataset(spec, { seed: 3 })).checksum);
 });

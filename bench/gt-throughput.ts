@@ -1,0 +1,80 @@
+/**
+ * Throughput of exact ground truth in chunks (src/data/ground-truth-streamed.ts) against faiss
+ * (python3-faiss IndexFlatL2, BLAS) on the same rows: a seeded 1M × 96 float32 .npy (written once,
+ * in chunks, under the cache), 1,000 queries drawn from it, k = 100, the same thread count. Ours
+ * streams the whole file from disk (reads included, nothing cached); faiss searches one chunk that
+ * fits (--faiss-rows), so its rate is base rows per second of search alone. Runs are interleaved
+ * (ours, faiss, ours, ...) so a busy machine slows both alike; the ratio is of the medians.
+ *
+ *   node --import tsx bench/gt-throughput.ts [--rows 1000000] [--dim 96] [--queries 1000] [--runs 3]
+ */
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { writeFileAtomic } from '../src/core/atomic.js';
+import { blasInfo } from '../src/core/blas.js';
+import { getThreads, setThreads, shutdownWorkers } from '../src/core/parallel.js';
+import { progressBar } from '../src/core/progress.js';
+import { Rng } from '../src/core/rng.js';
+import { cacheDir } from '../src/data/cache.js';
+import { groundTruthStreamed } from '../src/data/ground-truth-streamed.js';
+import { writeNpy } from '../src/data/npy.js';
+import { openRowFile } from '../src/data/row-files.js';
+import { writeMixtureNpy } from '../src/data/synthetic-file.js';
+
+const argv = yargs(hideBin(process.argv))
+  .option('rows', { type: 'number', default: 1_000_000, describe: 'base rows of the generated file' })
+  .option('dim', { type: 'number', default: 96 })
+  .option('queries', { type: 'number', default: 1000 })
+  .option('k', { type: 'number', default: 100 })
+  .option('faiss-rows', { type: 'number', default: 200_000, describe: 'rows of the chunk faiss searches (it must fit in memory)' })
+  .option('runs', { type: 'number', default: 3, describe: 'interleaved runs of each' })
+  .option('seed', { type: 'number', default: 1234 })
+  .option('threads', { type: 'number', describe: 'threads of both sides (default: every core); faiss gets OMP_NUM_THREADS and OPENBLAS_NUM_THREADS' })
+  .strict()
+  .parseSync();
+
+const PEER = fileURLToPath(new URL('./peers/faiss_flat_gt.py', import.meta.url));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const path = cacheDir('bench', `mixture-${argv.rows}x${argv.dim}-s${argv.seed}.npy`);
+const gen = progressBar('writing the base', 'rows');
+if (writeMixtureNpy(path, { rows: argv.rows, dim: argv.dim, seed: argv.seed, onProgress: gen.update })) gen.finish();
+const base = openRowFile(path);
+const queries = base.readRows(Uint32Array.from(new Rng(argv.seed + 1).sample(base.rows, argv.queries)).sort());
+const queriesPath = cacheDir('bench', `queries-${process.pid}.npy`);
+writeNpy(queriesPath, queries);
+if (argv.threads !== undefined) setThreads(argv.threads);
+const threads = getThreads();
+const peerEnv = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
+const ds = { name: path, source: 'bench', metric: 'l2' as const, dim: base.dim, base, train: base, queries, checksum: 'bench', close: () => base.close() };
+
+const ours: number[] = [], faiss: number[] = [];
+try {
+  for (let run = 0; run < argv.runs; run++) {
+    const t = performance.now();
+    await groundTruthStreamed(ds, argv.k, { cache: false });
+    ours.push(base.rows / ((performance.now() - t) / 1000));
+    const r = spawnSync('/usr/bin/python3', [PEER, path, String(argv['faiss-rows']), queriesPath, String(argv.k), String(threads), '1'], { encoding: 'utf8', env: peerEnv });
+    if (r.status !== 0) throw new Error(`faiss peer failed: ${r.stderr.trim().split('\n').pop()}`);
+    const out = JSON.parse(r.stdout) as { rows: number; seconds: number[] };
+    faiss.push(out.rows / out.seconds[0]);
+    process.stderr.write(`run ${run + 1}: ours ${(ours[run] / 1e3).toFixed(0)}k rows/s, faiss ${(faiss[run] / 1e3).toFixed(0)}k rows/s\n`);
+  }
+} finally {
+  rmSync(queriesPath, { force: true });
+  base.close();
+  await shutdownWorkers();
+}
+const o = median(ours), f = median(faiss);
+const blas = blasInfo();
+writeFileAtomic(join('results', 'bench', `gt-throughput-t${threads}.json`), JSON.stringify({ rows: base.rows, dim: base.dim, queries: argv.queries, k: argv.k, threads, faissRows: argv['faiss-rows'], blas, oursRowsPerSecond: ours, faissRowsPerSecond: faiss, ratio: o / f }, null, 2) + '\n');
+console.log(
+  `exact ground truth, ${argv.queries} queries, k = ${argv.k}, ${threads} threads, base ${base.rows} × ${base.dim} float32; faiss BLAS ${blas}:\n` +
+  `  ours (streamed from disk, chunks of 64 MiB): ${(o / 1e3).toFixed(0)}k base rows/s (median of ${ours.length})\n` +
+  `  faiss IndexFlatL2 on ${argv['faiss-rows']} rows in memory: ${(f / 1e3).toFixed(0)}k base rows/s\n` +
+  `  ratio ours / faiss: ${(o / f).toFixed(2)}`,
+);
