@@ -61,6 +61,7 @@ import { specLabel } from '../core/spec.js';
 import { addSeconds, checkDim, checkK, numberOr, resolveIds } from './checks.js';
 import { defineIndex } from './descriptor.js';
 import { codeBytes, codebookBytes } from './memory-budget.js';
+import { SharedRows } from './chunked-build.js';
 import { PAPER_4X256, finishHeap, trainSample } from './pq.js';
 import { OPQ_OPTION, OpqRotation, opqCost } from './opq-transform.js';
 import {
@@ -136,6 +137,8 @@ export class IvfPqIndex implements VectorIndex, ChunkedBuild {
   private starts: Uint32Array = new Uint32Array(1);
   /** opq=true: the rotation applied to base and queries before everything else; null otherwise. */
   private rotation: OpqRotation | null = null;
+  /** Where residuals are written for encoding (one shared buffer, reused). */
+  private residualScratch: SharedRows | null = null;
 
   constructor(params: IvfPqBuildParams = {}) {
     const p = resolveParams(IVFPQ_BUILD_PARAMS, params, 'ivfpq build parameter');
@@ -272,15 +275,20 @@ export class IvfPqIndex implements VectorIndex, ChunkedBuild {
     await this.append(this.rotation ? this.rotation.apply(x) : x, resolveIds(x.rows, this.size, ids, 'ivfpq'));
   }
 
-  /** x − centroid(assign) for every row, in shared memory (the encoding workers read it without a copy). */
+  /**
+   * x − centroid(assign) for every row, in this index's one shared scratch (the encoding workers read
+   * it without a copy; reused, see SharedRows): valid until the next call.
+   */
   private residuals(x: Matrix, assign: Int32Array): Matrix {
     const c = this.centroids!.data, d = x.dim, xd = x.data;
-    const o = new Float32Array(new SharedArrayBuffer(x.rows * d * 4));
+    if (!this.residualScratch || this.residualScratch.dim !== d) this.residualScratch = new SharedRows(d);
+    const out = this.residualScratch.take(x.rows);
+    const o = out.data;
     for (let i = 0; i < x.rows; i++) {
       const co = assign[i] * d;
       for (let j = 0, xo = i * d; j < d; j++) o[xo + j] = xd[xo + j] - c[co + j];
     }
-    return new Matrix(o, x.rows, d);
+    return out;
   }
 
   /** Rows already rotated (opq=true). */
@@ -450,6 +458,7 @@ export class IvfPqIndex implements VectorIndex, ChunkedBuild {
   }
 
   async close(): Promise<void> {
+    this.residualScratch = null;
     if (this.residentCentroids) releaseResident(this.residentCentroids);
     this.residentCentroids = null;
     freeAdcBooks(this.books);
