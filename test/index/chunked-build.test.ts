@@ -9,7 +9,7 @@ import { runInNewContext } from 'node:vm';
 import { shutdownWorkers } from '../../src/core/parallel.js';
 import type { Matrix } from '../../src/core/matrix.js';
 import { MatrixRowSource, type RowSource } from '../../src/data/row-source.js';
-import { asChunked, buildFromSource } from '../../src/index/chunked-build.js';
+import { SharedRows, asChunked, buildFromSource } from '../../src/index/chunked-build.js';
 import { createIndex, INDEX_IDS, indexDescriptor, type IndexParams } from '../../src/index/registry.js';
 import type { VectorIndex } from '../../src/index/types.js';
 import { mixture } from '../helpers/data.js';
@@ -115,4 +115,13 @@ test('indexes without a chunked build are refused by buildFromSource, and the fl
     if (!asChunked(idx)) await assert.rejects(buildFromSource(idx, new MatrixRowSource(base)), /no chunked build/);
     await idx.close?.();
   }
+});
+
+test('SharedRows: every chunk lands in the same SharedArrayBuffer (no fresh one per chunk for the workers to keep)', () => {
+  const s = new SharedRows(D);
+  const a = s.hold(base.sliceRows(0, 500)), b = s.hold(base.sliceRows(500, 900));
+  assert.ok(a.data.buffer instanceof SharedArrayBuffer);
+  assert.equal(b.data.buffer, a.data.buffer);
+  assert.deepEqual(Array.from(b.data), Array.from(base.sliceRows(500, 900).data));
+  assert.notEqual(s.hold(base.sliceRows(0, 1000)).data.buffer, a.data.buffer, 'a larger chunk gets a larger buffer');
 });
