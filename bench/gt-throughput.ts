@@ -4,12 +4,14 @@
  * in chunks, under the cache), 1,000 queries drawn from it, k = 100, the same thread count. Ours
  * streams the whole file from disk (reads included, nothing cached); faiss searches one chunk that
  * fits (--faiss-rows), so its rate is base rows per second of search alone. Runs are interleaved
- * (ours, faiss, ours, ...) so a busy machine slows both alike; the ratio is of the medians.
+ * (ours, faiss, ours, ...) so a busy machine slows both alike; printed: the ratio of the medians and
+ * the median of the paired per-run ratios with their range, and the load average before the runs.
  *
  *   node --import tsx bench/gt-throughput.ts [--rows 1000000] [--dim 96] [--queries 1000] [--runs 3]
  */
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
@@ -52,6 +54,7 @@ const threads = getThreads();
 const peerEnv = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
 const ds = { name: path, source: 'bench', metric: 'l2' as const, dim: base.dim, base, train: base, queries, checksum: 'bench', close: () => base.close() };
 
+const load = loadavg();
 const ours: number[] = [], faiss: number[] = [];
 try {
   for (let run = 0; run < argv.runs; run++) {
@@ -70,11 +73,13 @@ try {
   await shutdownWorkers();
 }
 const o = median(ours), f = median(faiss);
+const paired = ours.map((x, i) => x / faiss[i]);
 const blas = blasInfo();
-writeFileAtomic(join('results', 'bench', `gt-throughput-t${threads}.json`), JSON.stringify({ rows: base.rows, dim: base.dim, queries: argv.queries, k: argv.k, threads, faissRows: argv['faiss-rows'], blas, oursRowsPerSecond: ours, faissRowsPerSecond: faiss, ratio: o / f }, null, 2) + '\n');
+writeFileAtomic(join('results', 'bench', `gt-throughput-t${threads}.json`), JSON.stringify({ rows: base.rows, dim: base.dim, queries: argv.queries, k: argv.k, threads, faissRows: argv['faiss-rows'], blas, oursRowsPerSecond: ours, faissRowsPerSecond: faiss, ratio: o / f, pairedRatios: paired, loadAverage: load }, null, 2) + '\n');
 console.log(
   `exact ground truth, ${argv.queries} queries, k = ${argv.k}, ${threads} threads, base ${base.rows} × ${base.dim} float32; faiss BLAS ${blas}:\n` +
   `  ours (streamed from disk, chunks of 64 MiB): ${(o / 1e3).toFixed(0)}k base rows/s (median of ${ours.length})\n` +
   `  faiss IndexFlatL2 on ${argv['faiss-rows']} rows in memory: ${(f / 1e3).toFixed(0)}k base rows/s\n` +
-  `  ratio ours / faiss: ${(o / f).toFixed(2)}`,
+  `  ratio ours / faiss: ${(o / f).toFixed(2)} of the medians; paired per run ${median(paired).toFixed(2)} (${Math.min(...paired).toFixed(2)}–${Math.max(...paired).toFixed(2)})\n` +
+  `  load average before the runs: ${load.map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores`,
 );

@@ -112,9 +112,11 @@ export async function groundTruthStreamed(ds: StreamedDataset, k: number, opts: 
   const queries = ds.queries.toShared();
   const ranges = [...chunkRanges(nb, chunkRows)];
   let lastCheckpoint = performance.now();
+  // one shared chunk buffer for the whole pass: the workers read it without a copy
+  const into = new Float32Array(new SharedArrayBuffer(4 * Math.min(nb, chunkRows) * ds.dim));
   for (let c = next; c < ranges.length; c++) {
     const [s, e] = ranges[c];
-    const chunk = ds.base.read(s, e - s, { shared: true });
+    const chunk = ds.base.read(s, e - s, { into });
     const kc = Math.min(K, e - s);
     const r = await knn(chunk, queries, kc, metric);
     for (let q = 0; q < nq; q++) {

@@ -8,9 +8,10 @@
  * and sorted, and a few queries' nearest neighbour recomputed by brute force), so a broken
  * computation (e.g. kernels that skipped rows) is an error, never a cached ground truth. Each file
  * is a cache entry with a completion marker and checksum (src/core/cache-entry.ts): a truncated or
- * corrupt file is recomputed.
+ * corrupt file is recomputed. A base too large to hold is searched chunk by chunk, resumably, by
+ * src/data/ground-truth-streamed.ts into the same cache entries.
  */
-import { readCacheEntry, writeCacheEntry } from '../core/cache-entry.js';
+import { readCacheEntry, removeCacheEntry, writeCacheEntry } from '../core/cache-entry.js';
 import { dot, l2sq } from '../core/distance.js';
 import { InputError, VqbenchError } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
@@ -63,6 +64,7 @@ export async function groundTruth(ds: VectorDataset, k: number, opts: { onProgre
   if (useCache) {
     writeCacheEntry(`${stem}.ivecs`, encodeRows(nq, K, ids));
     writeCacheEntry(`${stem}.fvecs`, encodeRows(nq, K, dists));
+    removeCacheEntry(`${stem}.partial`); // a streamed run's checkpoint of the same result, if one was stopped
   }
   return firstK({ k: K, ids, dists }, nq, k);
 }

@@ -9,6 +9,19 @@ import { Matrix } from '../core/matrix.js';
 export interface ReadOptions {
   /** Back the returned matrix by a SharedArrayBuffer (worker threads read it without a copy). */
   shared?: boolean;
+  /**
+   * Write the rows into this array (at least count × dim values) and return a matrix viewing it:
+   * a pass over a large file reuses one chunk buffer instead of allocating (and page-faulting) one
+   * per read. The returned matrix is then the caller's until the next read into the same array.
+   */
+  into?: Float32Array;
+}
+
+/** The matrix a read of count rows returns: a view of `opts.into`, or a new (shared) one. */
+export function readTarget(count: number, dim: number, opts: ReadOptions): Matrix {
+  if (!opts.into) return Matrix.zeros(count, dim, opts.shared ?? false);
+  if (opts.into.length < count * dim) throw new RangeError(`read: the target holds ${opts.into.length} values, ${count} × ${dim} are needed`);
+  return new Matrix(opts.into.subarray(0, count * dim), count, dim);
 }
 
 export interface RowSource {
@@ -38,6 +51,11 @@ export class MatrixRowSource implements RowSource {
 
   read(start: number, count: number, opts: ReadOptions = {}): Matrix {
     const view = this.matrix.sliceRows(start, start + count);
+    if (opts.into) {
+      const out = readTarget(count, this.dim, opts);
+      out.data.set(view.data);
+      return out;
+    }
     return opts.shared ? view.toShared() : view;
   }
 
@@ -67,6 +85,8 @@ export class RowsExcept implements RowSource {
   /** Sorted excluded rows, and excluded[j] − j (non-decreasing), searched to map a row. */
   private readonly excluded: Float64Array;
   private readonly shifted: Float64Array;
+  /** The source span of the last read into a caller's array, reused. */
+  private span: Float32Array | null = null;
 
   constructor(readonly source: RowSource, excluded: ArrayLike<number>) {
     this.name = source.name;
@@ -92,21 +112,29 @@ export class RowsExcept implements RowSource {
     if (!(Number.isInteger(start) && Number.isInteger(count) && start >= 0 && count >= 0 && start + count <= this.rows)) {
       throw new RangeError(`${this.name}: rows [${start}, ${start + count}) are outside [0, ${this.rows})`);
     }
-    if (count === 0) return Matrix.zeros(0, this.dim, opts.shared ?? false);
+    if (count === 0) return readTarget(0, this.dim, opts);
     const first = this.sourceRow(start), last = this.sourceRow(start + count - 1);
-    const span = this.source.read(first, last - first + 1, opts);
-    if (span.rows === count) return span;
-    // copy the kept rows (the span may be a view of a source's own rows, never modified)
-    const d = this.dim, out = Matrix.zeros(count, d, opts.shared ?? false);
+    const spanRows = last - first + 1;
+    if (spanRows === count) return this.source.read(first, count, opts);
+    let spanOpts: ReadOptions = { shared: false };
+    if (opts.into) {
+      // the span is read into a buffer of this view's own, kept for the next chunk
+      if (!this.span || this.span.length < spanRows * this.dim) this.span = new Float32Array(Math.ceil(spanRows * 1.05) * this.dim);
+      spanOpts = { into: this.span };
+    }
+    const span = this.source.read(first, spanRows, spanOpts);
+    // copy the runs of kept rows between excluded ones (the span may be a view of a source's own rows, never modified)
+    const d = this.dim, out = readTarget(count, d, opts);
     let to = 0;
     let j = first - start; // excluded rows before `first`
-    for (let r = first; r <= last; r++) {
-      if (j < this.excluded.length && this.excluded[j] === r) {
-        j++;
-        continue;
-      }
-      out.data.set(span.data.subarray((r - first) * d, (r - first + 1) * d), to * d);
-      to++;
+    let runStart = first;
+    for (;;) {
+      const runEnd = j < this.excluded.length && this.excluded[j] <= last ? this.excluded[j] : last + 1;
+      out.data.set(span.data.subarray((runStart - first) * d, (runEnd - first) * d), to * d);
+      to += runEnd - runStart;
+      if (runEnd > last) break;
+      runStart = runEnd + 1;
+      j++;
     }
     return out;
   }

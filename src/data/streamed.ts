@@ -37,12 +37,15 @@ export function chunkRowsFor(dim: number, bytes = 64 * 2 ** 20): number {
   return Math.max(1, Math.floor(bytes / (4 * dim)));
 }
 
-/** The float32 bytes of every row of `src`, chunk by chunk (what the whole-file checksum hashes). */
-function* rowBytes(src: RowSource, onProgress?: ProgressFn): Generator<Uint8Array> {
-  for (const [s, e] of chunkRanges(src.rows, chunkRowsFor(src.dim))) {
-    yield floatBytes(src.read(s, e - s).data);
+/** The float32 bytes of every row of `src`, chunk by chunk (what the whole-file checksum hashes), then `tail`. */
+function* rowBytes(src: RowSource, tail: Uint8Array | string, onProgress?: ProgressFn): Generator<Uint8Array | string> {
+  const chunkRows = chunkRowsFor(src.dim);
+  const into = new Float32Array(Math.min(src.rows, chunkRows) * src.dim); // hashed before the next read reuses it
+  for (const [s, e] of chunkRanges(src.rows, chunkRows)) {
+    yield floatBytes(src.read(s, e - s, { into }).data);
     onProgress?.(e, src.rows, 'checksum');
   }
+  yield tail;
 }
 
 export async function openStreamedDataset(spec: string, opts: StreamOptions = {}): Promise<StreamedDataset> {
@@ -70,7 +73,7 @@ function openPlainFile(path: string, name: string, limit: number | undefined, se
     const nq = heldOutRows(src.rows);
     const qIds = new Rng(seed).sample(src.rows, nq);
     const queries = src.readRows(qIds);
-    const sum = cachedChecksum([path], `rows:${src.rows}:${splitChecksumSuffix(seed, nq)}`, () => checksumOf([...rowBytes(src, onProgress), splitChecksumSuffix(seed, nq)]));
+    const sum = cachedChecksum([path], `rows:${src.rows}:${splitChecksumSuffix(seed, nq)}`, () => checksumOf(rowBytes(src, splitChecksumSuffix(seed, nq), onProgress)));
     const base = new RowsExcept(src, qIds);
     return {
       name, source: `${name}: ${nq} queries drawn with Rng(${seed}).sample, base = the other ${base.rows} rows, train = base (streamed)`,
@@ -84,7 +87,8 @@ function openPlainFile(path: string, name: string, limit: number | undefined, se
 
 /** Rows of base then queries, hashed as loadDataset hashes a folder or .hdf5 (checksum(base, queries)). */
 function baseAndQueriesChecksum(paths: string[], recipe: string, base: RowSource, queries: Matrix, onProgress?: ProgressFn): string {
-  return cachedChecksum(paths, recipe, () => checksumOf([...rowBytes(base, onProgress), floatBytes(queries.data)]));
+  // one chunk at a time: the generator is consumed as it is hashed
+  return cachedChecksum(paths, recipe, () => checksumOf(rowBytes(base, floatBytes(queries.data), onProgress)));
 }
 
 function openTexmexFolder(dir: string, name: string, limit: number | undefined, onProgress?: ProgressFn): StreamedDataset {

@@ -42,6 +42,16 @@ function assertSameRows(src: RowSource, whole: Matrix, what: string): void {
   assert.deepEqual([...src.readRows(pick).data], [...whole.selectRows(pick).data], `${what}: readRows`);
   const shared = src.read(0, 2, { shared: true });
   assert.ok(shared.data.buffer instanceof SharedArrayBuffer, `${what}: shared read`);
+  // reads into one reused array give the same rows
+  const into = new Float32Array(7 * whole.dim).fill(NaN);
+  const parts: number[] = [];
+  for (const [s, e] of chunkRanges(src.rows, 7)) {
+    const m = src.read(s, e - s, { into });
+    assert.equal(m.data.buffer, into.buffer, `${what}: read into the given array`);
+    parts.push(...m.data);
+  }
+  assert.deepEqual(parts, [...whole.data], `${what}: reads into one array`);
+  assert.throws(() => src.read(0, 8, { into }), RangeError);
 }
 
 test('npy fixtures written by numpy stream the same rows as the whole-file reader (f4, f8, f2, big-endian, v2, v3)', () => {

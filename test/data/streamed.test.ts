@@ -57,6 +57,8 @@ test('RowsExcept reads the rows of its source but the excluded ones, for any ran
     for (const n of [1, 4, 17]) {
       const c = Math.min(n, view.rows - s);
       assert.deepEqual([...view.read(s, c).data], [...m.selectRows(kept.slice(s, s + c)).data], `rows ${s}+${c}`);
+      const into = new Float32Array(17 * 3);
+      assert.deepEqual([...view.read(s, c, { into }).data], [...m.selectRows(kept.slice(s, s + c)).data], `rows ${s}+${c} into an array`);
     }
   }
   assert.deepEqual([...view.readRows([50, 0, 12]).data], [...m.selectRows([kept[50], kept[0], kept[12]]).data]);
