@@ -65,9 +65,10 @@ export async function buildFromSource(index: VectorIndex, source: RowSource, opt
   const t1 = performance.now();
   chunked.reserve?.(source.rows);
   let chunks = 0;
-  const scratch = new SharedRows(source.dim);
+  // every chunk is read into one shared buffer (see SharedRows): the workers read it without a copy
+  const into = new Float32Array(new SharedArrayBuffer(4 * Math.min(source.rows, chunkRows) * source.dim));
   for (const [s, e] of chunkRanges(source.rows, chunkRows)) {
-    await chunked.add(scratch.hold(source.read(s, e - s)));
+    await chunked.add(source.read(s, e - s, { into }));
     chunks++;
     opts.onProgress?.(e, source.rows, 'adding chunks');
   }
@@ -78,8 +79,8 @@ export async function buildFromSource(index: VectorIndex, source: RowSource, opt
 }
 
 /**
- * One shared buffer that chunk after chunk is copied into, for the worker threads to read without a
- * copy of their own. A fresh SharedArrayBuffer per chunk would not do: one posted to a worker stays
+ * One shared buffer that rows are copied or written into, again and again (chunk reads use
+ * RowSource's `into` the same way), for the worker threads to read without a copy of their own. A fresh SharedArrayBuffer per chunk would not do: one posted to a worker stays
  * resident until both threads happen to collect it, so a pass over a 10M-row file would keep
  * gigabytes of old chunks (measured: +64 MiB per 64 MiB chunk). The index must not keep the
  * matrix it is given (none of the chunked indexes does; flat copies the rows).
