@@ -17,7 +17,7 @@ import { groundTruth, loadDataset } from '../data/load.js';
 import type { GroundTruth, VectorDataset } from '../data/types.js';
 import { measureSearch, nnRecallAtK, nnRecallPerQuery, recallAtK, recallPerQuery, type LatencySummary } from '../eval/ann.js';
 import { bootstrapMean } from '../eval/bootstrap.js';
-import { annDistanceName, exactDistances, EXACT_DISTANCES_NOTE, INDEX_DISTANCES_NOTE, rawPath, rawRelativePath, TRUTH_FILE, writeAnnResult, writeAnnTruth } from '../eval/raw-results.js';
+import { annDistanceName, EXACT_DISTANCES_NOTE, INDEX_DISTANCES_NOTE, rawPath, rawRelativePath, TRUTH_FILE, writeAnnResult, writeAnnTruth } from '../eval/raw-results.js';
 import { annTruth } from '../eval/metric-registry.js';
 import { join } from 'node:path';
 import { assertWritableDir } from '../core/atomic.js';
@@ -25,7 +25,7 @@ import { checkBuildParams, checkSearchParams, createIndex, givenParams, indexEnt
 import type { MemoryBreakdown, VectorIndex } from '../index/types.js';
 import { captureEnvironment, type RunEnvironment } from './env.js';
 import { loadWarning, machineFingerprint, oneMinuteLoad, underLoad, type LoadAverage, type LoadReading, type MachineFingerprint } from './fingerprint.js';
-import { checkRuns, interleavedSearches, nondeterminismNote, qpsSpread, repeatBuild, type RepeatedSearch } from './repeats.js';
+import { checkRuns, interleavedSearches, nondeterminismNote, qpsSpread, type RepeatedSearch } from './repeats.js';
 import { peakRssBytes } from '../core/memory.js';
 import { asChunked, buildFromSource } from '../index/chunked-build.js';
 import { chunkRowsFor } from '../data/streamed.js';
