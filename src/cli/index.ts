@@ -33,13 +33,15 @@ const INDEX_FLAGS = {
   warmup: { default: 100, min: 0, describe: 'untimed warm-up queries before each timed loop' },
   runs: { default: 3, min: 1, describe: 'timed runs (warm-up + timed loop each) of every search configuration; QPS and latency are the fastest run\'s, the table adds the median' },
   buildRuns: { default: 1, min: 1, describe: 'builds from scratch; build seconds is the fastest, the last index built is searched' },
+  trainRows: { default: null, type: 'number', min: 1, describe: "rows of the seeded training sample (default: the index's own, e.g. 65536 for pq)" },
+  chunkRows: { default: null, type: 'number', min: 1, describe: 'rows read and added at a time by indexes with a chunked build (flat, pq, ivfpq, wrvq; default: 64 MiB of rows)' },
 } as const satisfies ParamSpecs;
 
 /** One item of --batches. */
 const BATCH_ITEM: ParamSpec = { default: 1, min: 1, describe: 'rows of one insert batch' };
 
 /** The commands' own flags; an index parameter may not reuse one (checked when the flags are declared). */
-const RESERVED = ['data', 'index', 'k', 'queries', 'seed', 'threads', 'json', 'out', 'sweep', 'warmup', 'runs', 'build-runs', 'batches', 'help', 'version'];
+const RESERVED = ['data', 'index', 'k', 'queries', 'seed', 'threads', 'json', 'out', 'sweep', 'warmup', 'runs', 'build-runs', 'train-rows', 'chunk-rows', 'batches', 'help', 'version'];
 
 /** Every index's build and search parameters, one table per index (the flags are their union). */
 const TABLES: readonly MethodTable[] = Object.values(INDEXES).map((d) => ({ id: d.id, specs: { ...d.buildParams, ...d.searchParams } }));
@@ -167,6 +169,9 @@ export function indexCommand(y: Argv): Argv {
         const records = await runIndexJob({
           data: argv.data, index: d.id, build, search, sweep, k: f.k, queries: f.queries ?? undefined,
           warmup: f.warmup, runs: f.runs, buildRuns: f.buildRuns, seed: f.seed, onProgress: bar.update, ...(argv.raw !== undefined && { raw: argv.raw }),
+          trainRows: f.trainRows ?? undefined, chunkRows: f.chunkRows ?? undefined,
+          // stdout (stderr holds only the error sentence of a failed run); --json keeps it in each record instead
+          onNote: argv.json ? undefined : (line) => process.stdout.write(`${line}\n`),
         });
         bar.finish();
         if (argv.out) writeFileAtomic(argv.out, JSON.stringify(records, null, 2) + '\n');
@@ -181,7 +186,8 @@ export function indexCommand(y: Argv): Argv {
           `dataset ${r0.dataset} (${r0.queries} queries, k = ${r0.k}); one thread, one query at a time; ${r0.recallDefinition}\n` +
           `QPS and latency: the fastest of ${r0.runs} run${r0.runs === 1 ? '' : 's'} (QPS med: their median); build s: the fastest of ${r0.buildSecondsRuns.length}; ` +
           `machine ${fp.id} (${fp.cpu}, ${fp.cores} cores, ${fp.threads} threads, BLAS ${fp.blas}, Node ${fp.node})\n` +
-          `memory: the index's own bytes${r0.memoryIsExact ? '' : ' (estimated by the adapter)'}; peak RSS ${fmt(r0.peakRssBytes / 2 ** 20)} MiB (whole process, dataset included)\n` +
+          `memory: the index's own bytes${r0.memoryIsExact ? '' : ' (estimated by the adapter)'}; peak RSS ${fmt(r0.peakRssBytes / 2 ** 20)} MiB (whole process, dataset included)` +
+          `${r0.rssBudget?.bytes ? ` against a budget of ${fmt(r0.rssBudget.bytes / 2 ** 20)} MiB` : ''}; base ${r0.buildFrom === 'chunks' ? 'added chunk by chunk after training on a seeded sample' : 'held whole'}\n` +
           table(['index', 'search', 'R@1', 'R@5', 'R@10', 'nnR@10', 'QPS', 'QPS med', 'p50 ms', 'p99 ms', 'build s', 'MiB', 'bits/vec'], records.map(recordRow)) + '\n' +
           timingWarnings(records).map((w) => `warning: ${w}\n`).join(''),
         );

@@ -18,6 +18,21 @@ export interface IndexCost {
   addSecondsPerRow: number;
 }
 
+/**
+ * The memory model of one configuration: what the built index holds and what building it holds on
+ * top, for the peak-RSS budget printed before a build (src/index/memory-budget.ts).
+ */
+export interface IndexMemoryModel {
+  /** Bytes memoryBytes() reports once built over the rows (an estimate where counts depend on the data). */
+  indexBytes: number;
+  /** Extra bytes at the peak of an add: copies made while merging new codes into the stored ones. */
+  addBytes: number;
+  /** Float copies of the training sample alive while training (the sample itself counts 1). */
+  trainCopies: number;
+  /** Float copies of a chunk alive while it is added (the chunk itself counts 1). */
+  chunkCopies: number;
+}
+
 /** The paper's row (Tables 2–4) an index configuration corresponds to. */
 export interface PaperMatch {
   /** The paper's method name. */
@@ -41,6 +56,8 @@ export interface IndexDescriptor<B extends ParamSpecs = ParamSpecs, S extends Pa
   create(build: Resolved<B>): VectorIndex;
   /** The cost model: build, per-query and per-inserted-row seconds over `rows` rows of `shape`. */
   cost(build: Resolved<B>, shape: DataShape, rows: number): IndexCost;
+  /** The memory model over `rows` rows of dimension `dim`; absent: the budget says it is unknown. */
+  memory?(build: Resolved<B>, dim: number, rows: number): IndexMemoryModel;
   /** The paper's row this configuration reproduces, if any. */
   paperMatch?(build: Resolved<B>): PaperMatch | null;
 }

@@ -11,10 +11,11 @@ import { RATES } from '../core/cost.js';
 import { resolveParams, type Resolved } from '../core/params.js';
 import { specLabel } from '../core/spec.js';
 import { addSeconds, checkDim, checkK, resolveIds } from './checks.js';
+
 import { defineIndex } from './descriptor.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
-  type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
+  type ChunkedBuild, type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 export const FLAT_BUILD_PARAMS = {
@@ -27,13 +28,13 @@ export type FlatBuildParams = Partial<Resolved<typeof FLAT_BUILD_PARAMS>>;
 
 /** Batches of queries run as tiles over all threads; add is a copy; exact bytes (the vectors). */
 export const FLAT_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: true, exactMemory: true,
+  add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: true, exactMemory: true, chunkedBuild: true,
 });
 
 /** Up to this many queries per search run on this thread against the resident base; more go to knn() on all threads. */
 const RESIDENT_MAX_QUERIES = 64;
 
-export class FlatIndex implements VectorIndex {
+export class FlatIndex implements VectorIndex, ChunkedBuild {
   readonly name = 'flat';
   readonly metric: IndexMetric;
   readonly capabilities: IndexCapabilities = FLAT_CAPABILITIES;
@@ -43,6 +44,10 @@ export class FlatIndex implements VectorIndex {
   private ids: Int32Array | null = null;
   /** The base packed in wasm memory once, for searches of a few queries (no per-call copy of the base). */
   private resident: ResidentRows | null = null;
+  /** The array the vectors live in (larger than them after `reserve`). */
+  private capacity: Float32Array = new Float32Array(0);
+  /** Between `train` and `endBuild` (a chunked build): adds do not re-pack the base into wasm memory. */
+  private building = false;
 
   constructor(params: FlatBuildParams = {}) {
     this.params = resolveParams(FLAT_BUILD_PARAMS, params, 'flat build parameter');
@@ -64,9 +69,42 @@ export class FlatIndex implements VectorIndex {
   async build(x: Matrix, _opts: BuildOptions = {}): Promise<BuildReport> {
     const t0 = performance.now();
     this.base = x.clone();
+    this.capacity = this.base.data;
+    this.building = false;
     this.ids = null;
     this.pack();
     return { seconds: (performance.now() - t0) / 1000, notes: [`${x.rows} vectors of dimension ${x.dim} stored as float32`] };
+  }
+
+  defaultTrainRows(): number {
+    return 0;
+  }
+
+  /** Nothing to learn: the index is emptied for rows of `sample`'s dimension, and the adds up to `endBuild` skip the wasm packing. */
+  async train(sample: Matrix, _opts: BuildOptions = {}): Promise<BuildReport> {
+    this.base = new Matrix(new Float32Array(0), 0, sample.dim);
+    this.ids = null;
+    if (this.resident) releaseResident(this.resident);
+    this.resident = null;
+    this.building = true;
+    return { seconds: 0, notes: [] };
+  }
+
+  /** The vectors' array sized for `rows` rows at once, so the adds of a chunked build copy each row once. */
+  reserve(rows: number): void {
+    const base = this.requireBase();
+    if (rows * base.dim <= this.capacity.length) return;
+    const grown = new Float32Array(rows * base.dim);
+    grown.set(base.data);
+    this.capacity = grown;
+    this.base = new Matrix(grown.subarray(0, base.data.length), base.rows, base.dim);
+  }
+
+  endBuild(): string[] {
+    this.building = false;
+    this.pack();
+    const base = this.requireBase();
+    return [`${base.rows} vectors of dimension ${base.dim} stored as float32`];
   }
 
   async add(x: Matrix, ids?: Uint32Array): Promise<void> {
@@ -78,11 +116,18 @@ export class FlatIndex implements VectorIndex {
     checkDim(x.dim, this.base.dim, 'added vectors', 'flat');
     const n0 = this.base.rows, d = this.base.dim;
     const newIds = resolveIds(x.rows, n0, ids, 'flat');
-    const data = new Float32Array((n0 + x.rows) * d);
-    data.set(this.base.data);
-    data.set(x.data, n0 * d);
-    this.base = new Matrix(data, n0 + x.rows, d);
-    this.pack();
+    const n = n0 + x.rows;
+    if (n * d <= this.capacity.length && this.base.data.buffer === this.capacity.buffer) {
+      this.capacity.set(x.data, n0 * d); // room reserved: no copy of the rows already held
+      this.base = new Matrix(this.capacity.subarray(0, n * d), n, d);
+    } else {
+      const data = new Float32Array(n * d);
+      data.set(this.base.data);
+      data.set(x.data, n0 * d);
+      this.base = new Matrix(data, n, d);
+      this.capacity = data;
+    }
+    if (!this.building) this.pack();
     if (this.ids || ids) {
       const all = new Int32Array(n0 + x.rows);
       if (this.ids) all.set(this.ids);
@@ -114,7 +159,7 @@ export class FlatIndex implements VectorIndex {
   }
 
   memoryBreakdown(): MemoryBreakdown {
-    return memoryBreakdown({ vectors: this.base?.data.byteLength ?? 0, lists: this.ids?.byteLength ?? 0 });
+    return memoryBreakdown({ vectors: this.base ? this.capacity.byteLength : 0, lists: this.ids?.byteLength ?? 0 });
   }
 
   async close(): Promise<void> {
@@ -145,4 +190,6 @@ export const descriptor = defineIndex({
     const buildSeconds = (rows * shape.dim * 4) / 1e9;
     return { buildSeconds, querySeconds: () => (2 * rows * shape.dim) / RATES.kernelFlops, addSecondsPerRow: addSeconds(buildSeconds, rows) };
   },
+  // the vectors; packing them into wasm memory for small query batches copies them twice more (packed + scratch)
+  memory: (_build, dim, rows) => ({ indexBytes: rows * dim * 4, addBytes: 2 * rows * dim * 4, trainCopies: 0, chunkCopies: 1 }),
 });

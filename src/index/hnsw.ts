@@ -211,5 +211,10 @@ export const descriptor = defineIndex({
       addSecondsPerRow: addSeconds(buildSeconds, rows, 1),
     };
   },
+  // memoryBreakdown's own formula at capacity = rows (what build allocates); the base is held whole while it builds
+  memory: (build, dim, rows) => ({
+    indexBytes: Math.round(rows * dim * 4 + rows * (2 * build.M * 4 + 4 + 8 + 4 + 40) + ((build.M * 4 + 4) * rows) / (build.M - 1) + rows * 8 + rows * 32),
+    addBytes: 0, trainCopies: 0, chunkCopies: 0,
+  }),
   paperMatch: () => ({ method: 'hnswindex(milvus)', sameSetting: true, paperSetting: 'default settings (not stated)' }),
 });

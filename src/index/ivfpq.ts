@@ -52,7 +52,7 @@ import { InputError } from '../core/errors.js';
 import { ProductQuantizer } from '../quant/pq.js';
 import { encodeParallel } from '../quant/encode-parallel.js';
 import {
-  AdcFrame, WasmArray, adcBooksBytes, codewordNormsSq, dotTables, freeAdcBooks, gatherRows, l2Tables, listStarts, mergeSorted,
+  AdcFrame, WasmArray, adcBooksBytes, codewordNormsSq, dotTables, freeAdcBooks, l2Tables,
   packCodes, residentBooks, scanSum, scanSumPair, sumTables, type AdcBooks, type CodeArray,
 } from './adc.js';
 import { RATES, kmeansFlops } from '../core/cost.js';
@@ -60,11 +60,13 @@ import { resolveParams, SIZE_AS_NBITS, type ParamSpecs, type Resolved } from '..
 import { specLabel } from '../core/spec.js';
 import { addSeconds, checkDim, checkK, numberOr, resolveIds } from './checks.js';
 import { defineIndex } from './descriptor.js';
+import { codeBytes, codebookBytes } from './memory-budget.js';
+import { SharedRows } from './chunked-build.js';
 import { PAPER_4X256, finishHeap, trainSample } from './pq.js';
 import { OPQ_OPTION, OpqRotation, opqCost } from './opq-transform.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
-  type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
+  type ChunkedBuild, type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 export const IVFPQ_BUILD_PARAMS = {
@@ -88,7 +90,7 @@ export type IvfPqSearchParams = Partial<Resolved<typeof IVFPQ_SEARCH_PARAMS>>;
 
 /** Tables for a block of queries are computed together (batch); k-means and encoding run on all threads. */
 export const IVFPQ_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true,
+  add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true, chunkedBuild: true,
 });
 
 /** Queries whose tables are computed together: small enough for the tables to stay in cache. */
@@ -108,7 +110,7 @@ export type IvfPqTables = 'table' | 'norms' | 'none';
 /** faiss's precomputed_table_max_bytes: above it the per-list tables are used instead. */
 export const PRECOMPUTED_MAX_BYTES = 2 * 1024 ** 3;
 
-export class IvfPqIndex implements VectorIndex {
+export class IvfPqIndex implements VectorIndex, ChunkedBuild {
   readonly name = 'ivfpq';
   readonly metric: IndexMetric;
   readonly capabilities: IndexCapabilities = IVFPQ_CAPABILITIES;
@@ -135,6 +137,8 @@ export class IvfPqIndex implements VectorIndex {
   private starts: Uint32Array = new Uint32Array(1);
   /** opq=true: the rotation applied to base and queries before everything else; null otherwise. */
   private rotation: OpqRotation | null = null;
+  /** Where residuals are written for encoding (one shared buffer, reused). */
+  private residualScratch: SharedRows | null = null;
 
   constructor(params: IvfPqBuildParams = {}) {
     const p = resolveParams(IVFPQ_BUILD_PARAMS, params, 'ivfpq build parameter');
@@ -182,9 +186,25 @@ export class IvfPqIndex implements VectorIndex {
   async build(x: Matrix, opts: BuildOptions = {}): Promise<BuildReport> {
     const t0 = performance.now();
     const notes: string[] = [];
-    const seed = opts.seed ?? 1234;
     if (this.pq.books > x.dim) throw new InputError(`--m: ivfpq needs m ≤ the dimension ${x.dim}, got ${this.pq.books}.`);
-    let train = trainSample(x, opts.trainRows ?? Math.max(65536, 64 * this.nlist), seed, notes);
+    const train = trainSample(x, opts.trainRows ?? this.defaultTrainRows(), opts.seed ?? 1234, notes);
+    notes.push(...(await this.train(train, opts)).notes);
+    await this.add(x);
+    notes.push(...this.endBuild());
+    return { seconds: (performance.now() - t0) / 1000, notes };
+  }
+
+  defaultTrainRows(): number {
+    return Math.max(65536, 64 * this.nlist);
+  }
+
+  /** Trains OPQ's rotation (opq=true), the coarse quantizer and the residual PQ on `train`; the index is then empty. */
+  async train(train: Matrix, opts: BuildOptions = {}): Promise<BuildReport> {
+    const t0 = performance.now();
+    const notes: string[] = [];
+    const seed = opts.seed ?? 1234;
+    const dim = train.dim;
+    if (this.pq.books > dim) throw new InputError(`--m: ivfpq needs m ≤ the dimension ${dim}, got ${this.pq.books}.`);
     if (this.nlist > train.rows) throw new InputError(`--nlist: ivfpq needs at least nlist = ${this.nlist} training rows, got ${train.rows}.`);
     if (train.rows < this.pq.size) throw new InputError(`--nbits: ivfpq needs at least 2^nbits = ${this.pq.size} training rows, got ${train.rows}.`);
     if (train.rows < 39 * this.nlist) notes.push(`only ${(train.rows / this.nlist).toFixed(1)} training rows per cell (faiss warns below 39)`);
@@ -193,9 +213,7 @@ export class IvfPqIndex implements VectorIndex {
       const { rotation, notes: n } = await OpqRotation.learn(train, this.pq.books, Math.log2(this.pq.size), { seed, onProgress: opts.onProgress });
       this.rotation = rotation;
       notes.push(...n);
-      const rx = rotation.apply(x);
-      train = train === x ? rx : rotation.apply(train);
-      x = rx;
+      train = rotation.apply(train);
     }
 
     const km = await kmeans(train, {
@@ -205,9 +223,9 @@ export class IvfPqIndex implements VectorIndex {
     if (km.splits) notes.push(`coarse k-means: ${km.splits} empty clusters split`);
     this.centroids = km.centroids;
     if (this.residentCentroids) releaseResident(this.residentCentroids);
-    this.residentCentroids = residentRows(km.centroids.data, this.nlist, x.dim, this.metric);
-    this.centroidNorms = rowNormsSq(km.centroids.data, this.nlist, x.dim);
-    this.dim = x.dim;
+    this.residentCentroids = residentRows(km.centroids.data, this.nlist, dim, this.metric);
+    this.centroidNorms = rowNormsSq(km.centroids.data, this.nlist, dim);
+    this.dim = dim;
 
     const assign = (await nearest(train, km.centroids, this.metric)).ids;
     const res = this.residuals(train, assign);
@@ -227,7 +245,7 @@ export class IvfPqIndex implements VectorIndex {
       } else {
         // c_l · r_mj for every cell and codeword, then ||r||² + 2 c·r
         const t = new Float32Array(this.nlist * books * ks);
-        dotTables(km.centroids.data, x.dim, 0, this.nlist, this.pq, t, undefined, this.books);
+        dotTables(km.centroids.data, dim, 0, this.nlist, this.pq, t, undefined, this.books);
         for (let l = 0; l < this.nlist; l++) {
           for (let u = 0, o = l * books * ks; u < books * ks; u++) t[o + u] = this.cNorms[u] + 2 * t[o + u];
         }
@@ -242,11 +260,13 @@ export class IvfPqIndex implements VectorIndex {
     this.ids = WasmArray.empty(Int32Array);
     this.rowTerms = WasmArray.empty(Float32Array);
     this.starts = new Uint32Array(this.nlist + 1);
-    await this.append(x, resolveIds(x.rows, 0, undefined, 'ivfpq'));
+    return { seconds: (performance.now() - t0) / 1000, notes };
+  }
+
+  endBuild(): string[] {
     let empty = 0;
     for (let l = 0; l < this.nlist; l++) if (this.starts[l + 1] === this.starts[l]) empty++;
-    if (empty) notes.push(`${empty} of ${this.nlist} lists empty`);
-    return { seconds: (performance.now() - t0) / 1000, notes };
+    return empty ? [`${empty} of ${this.nlist} lists empty`] : [];
   }
 
   async add(x: Matrix, ids?: Uint32Array): Promise<void> {
@@ -255,14 +275,18 @@ export class IvfPqIndex implements VectorIndex {
     await this.append(this.rotation ? this.rotation.apply(x) : x, resolveIds(x.rows, this.size, ids, 'ivfpq'));
   }
 
-  /** x − centroid(assign) for every row. */
+  /**
+   * x − centroid(assign) for every row, in this index's one shared scratch (the encoding workers read
+   * it without a copy; reused, see SharedRows): valid until the next call.
+   */
   private residuals(x: Matrix, assign: Int32Array): Matrix {
-    const c = this.centroids!.data, d = x.dim;
-    const out = x.clone();
+    const c = this.centroids!.data, d = x.dim, xd = x.data;
+    if (!this.residualScratch || this.residualScratch.dim !== d) this.residualScratch = new SharedRows(d);
+    const out = this.residualScratch.take(x.rows);
     const o = out.data;
     for (let i = 0; i < x.rows; i++) {
       const co = assign[i] * d;
-      for (let j = 0, xo = i * d; j < d; j++) o[xo + j] -= c[co + j];
+      for (let j = 0, xo = i * d; j < d; j++) o[xo + j] = xd[xo + j] - c[co + j];
     }
     return out;
   }
@@ -272,16 +296,13 @@ export class IvfPqIndex implements VectorIndex {
     const assign = (await nearest(x, this.centroids!, this.metric)).ids;
     const c = await encodeParallel(this.pq, this.residuals(x, assign));
     const fresh = packCodes(c.codes, this.pq.size);
-    const oldKeys = new Float64Array(this.size);
-    for (let l = 0; l < this.nlist; l++) oldKeys.fill(l, this.starts[l], this.starts[l + 1]);
-    const newKeys = Float64Array.from(assign);
-    const source = mergeSorted(oldKeys, newKeys);
-    const old = this.size > 0;
     const freshTerms = this.usesRowTerms ? this.rowTermsOf(c.codes, assign) : null;
-    // gathered on the JS heap (the views stay valid: nothing grows the wasm memory meanwhile), then moved in
-    const codes = gatherRows(source, old ? this.codes.array : null, fresh, this.pq.books);
-    const idsAll = gatherRows(source, old ? this.ids.array : null, ids, 1);
-    const terms = freshTerms ? gatherRows(source, old ? this.rowTerms.array : null, freshTerms, 1) : null;
+    // each list: its old rows, then the new rows of that cell in batch order (block copies, one pass)
+    const starts = mergedStarts(this.starts, assign, this.nlist);
+    // merged on the JS heap (the views stay valid: nothing grows the wasm memory meanwhile), then moved in
+    const codes = mergeLists(this.starts, starts, this.codes.array, fresh, assign, this.pq.books);
+    const idsAll = mergeLists(this.starts, starts, this.ids.array, ids, assign, 1);
+    const terms = freshTerms ? mergeLists(this.starts, starts, this.rowTerms.array, freshTerms, assign, 1) : null;
     this.codes.free();
     this.codes = WasmArray.from(codes);
     this.ids.free();
@@ -290,9 +311,7 @@ export class IvfPqIndex implements VectorIndex {
       this.rowTerms.free();
       this.rowTerms = WasmArray.from(terms);
     }
-    const keys = new Int32Array(source.length);
-    for (let p = 0; p < source.length; p++) keys[p] = source[p] >= 0 ? oldKeys[source[p]] : assign[-source[p] - 1];
-    this.starts = listStarts(keys, this.nlist);
+    this.starts = starts;
   }
 
   /** ||r||² + 2 c·r of each encoded row: r its decoded residual, c its cell centroid. */
@@ -439,6 +458,7 @@ export class IvfPqIndex implements VectorIndex {
   }
 
   async close(): Promise<void> {
+    this.residualScratch = null;
     if (this.residentCentroids) releaseResident(this.residentCentroids);
     this.residentCentroids = null;
     freeAdcBooks(this.books);
@@ -470,6 +490,37 @@ export class IvfPqIndex implements VectorIndex {
   }
 }
 
+/** CSR offsets after adding rows assigned to `assign` to lists with offsets `starts`. */
+export function mergedStarts(starts: Uint32Array, assign: Int32Array, nlist: number): Uint32Array {
+  const out = new Uint32Array(nlist + 1);
+  for (let i = 0; i < assign.length; i++) out[assign[i] + 1]++;
+  for (let l = 0; l < nlist; l++) out[l + 1] += out[l] + (starts[l + 1] - starts[l]);
+  return out;
+}
+
+/**
+ * Rows (`stride` values each) of old lists (offsets `oldStarts`) and of a new batch (list `assign[i]`)
+ * laid out by list at `newStarts`: each list's old rows, then its new rows in batch order (what
+ * sorting by list, old before new and the batch stably, gives).
+ */
+export function mergeLists<T extends CodeArray | Int32Array | Float32Array>(
+  oldStarts: Uint32Array, newStarts: Uint32Array, oldArr: T, fresh: T, assign: Int32Array, stride: number,
+): T {
+  const nlist = newStarts.length - 1;
+  const out = new (fresh.constructor as new (n: number) => T)(newStarts[nlist] * stride);
+  const cursor = new Uint32Array(nlist);
+  for (let l = 0; l < nlist; l++) {
+    const o0 = oldStarts[l], o1 = oldStarts[l + 1];
+    if (o1 > o0) out.set(oldArr.subarray(o0 * stride, o1 * stride), newStarts[l] * stride);
+    cursor[l] = newStarts[l] + (o1 - o0);
+  }
+  for (let i = 0; i < assign.length; i++) {
+    const p = cursor[assign[i]]++;
+    for (let t = 0, o = p * stride, f = i * stride; t < stride; t++) out[o + t] = fresh[f + t];
+  }
+  return out;
+}
+
 export const descriptor = defineIndex({
   id: 'ivfpq',
   describe: 'IVF coarse quantizer + PQ on residuals, ADC scan of nprobe lists (faiss IndexIVFPQ)',
@@ -478,6 +529,21 @@ export const descriptor = defineIndex({
   capabilities: IVFPQ_CAPABILITIES,
   unavailable: () => null,
   create: (build) => new IvfPqIndex(build),
+  memory: (build, dim, rows) => {
+    const ks = 2 ** build.nbits, l2 = build.metric === 'l2';
+    const perRow = build.m * codeBytes(ks) + 4 + (l2 && build.tables === 'norms' ? 4 : 0); // codes + id (+ row term)
+    const table = build.nlist * build.m * ks * 4;
+    const precomputed = l2 && build.tables === 'table' && table <= PRECOMPUTED_MAX_BYTES ? table : 0;
+    // centroids on the JS heap and packed in wasm memory, their norms, list offsets
+    const coarse = 2 * build.nlist * (dim + 1) * 4 + (build.nlist + 1) * 4;
+    const rotation = build.opq ? dim * dim * 4 : 0;
+    return {
+      indexBytes: rows * perRow + codebookBytes(dim, build.m, ks) + precomputed + coarse + rotation,
+      addBytes: 2 * rows * perRow, // the merged lists on the JS heap, then their wasm copy beside the old block
+      trainCopies: build.opq ? 4 : 3, // sample, residuals, the k-means workers' shared copy (+ rotated rows)
+      chunkCopies: build.opq ? 3 : 2, // chunk and residuals, both shared with the workers (+ rotated rows)
+    };
+  },
   cost: (build, shape, rows) => {
     const d = shape.dim, train = Math.min(rows, 65_536), { nlist, m } = build, k = 2 ** build.nbits;
     const opq = build.opq ? opqCost(m, build.nbits, shape, train, rows) : { buildSeconds: 0, querySeconds: 0 };

@@ -13,7 +13,7 @@ import { ProductQuantizer } from '../quant/pq.js';
 import { encodeParallel } from '../quant/encode-parallel.js';
 import { wasmKernelsEnabled } from '../core/wasm/loader.js';
 import {
-  AdcFrame, WasmArray, adcBooksBytes, codewordNormsSq, dotTables, freeAdcBooks, gatherRows, l2Tables, packCodes, residentBooks, scanSum,
+  AdcFrame, WasmArray, adcBooksBytes, codewordNormsSq, dotTables, freeAdcBooks, l2Tables, packCodes, residentBooks, scanSum,
   type AdcBooks, type CodeArray,
 } from './adc.js';
 import { RATES, kmeansFlops } from '../core/cost.js';
@@ -21,10 +21,11 @@ import { resolveParams, SIZE_AS_NBITS, type ParamSpecs, type Resolved } from '..
 import { specLabel } from '../core/spec.js';
 import { addSeconds, checkDim, checkK, resolveIds } from './checks.js';
 import { defineIndex, type PaperMatch } from './descriptor.js';
+import { codeBytes, codebookBytes } from './memory-budget.js';
 import { OPQ_OPTION, OpqRotation, opqCost } from './opq-transform.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
-  type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
+  type ChunkedBuild, type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 export const PQ_BUILD_PARAMS = {
@@ -40,7 +41,7 @@ export type PqBuildParams = Partial<Resolved<typeof PQ_BUILD_PARAMS>>;
 
 /** Tables for a block of queries are computed together (batch); encoding runs on all threads. */
 export const PQ_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true,
+  add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true, chunkedBuild: true,
 });
 
 /** Default rows used to train the codebooks (faiss caps each k-means at 256 points per centroid). */
@@ -49,7 +50,7 @@ export const PQ_DEFAULT_TRAIN_ROWS = 65536;
 /** Queries whose lookup tables are computed together (one innerProducts tile per sub-space). */
 export const QUERY_BLOCK = 64;
 
-export class PqIndex implements VectorIndex {
+export class PqIndex implements VectorIndex, ChunkedBuild {
   readonly name = 'pq';
   readonly metric: IndexMetric;
   readonly capabilities: IndexCapabilities = PQ_CAPABILITIES;
@@ -92,7 +93,22 @@ export class PqIndex implements VectorIndex {
     const t0 = performance.now();
     const notes: string[] = [];
     if (this.pq.books > x.dim) throw new InputError(`--m: pq needs m ≤ the dimension ${x.dim}, got ${this.pq.books}.`);
-    const train = trainSample(x, opts.trainRows ?? PQ_DEFAULT_TRAIN_ROWS, opts.seed ?? 1234, notes);
+    const train = trainSample(x, opts.trainRows ?? this.defaultTrainRows(), opts.seed ?? 1234, notes);
+    notes.push(...(await this.train(train, opts)).notes);
+    await this.add(x);
+    notes.push(...this.endBuild());
+    return { seconds: (performance.now() - t0) / 1000, notes };
+  }
+
+  defaultTrainRows(): number {
+    return PQ_DEFAULT_TRAIN_ROWS;
+  }
+
+  /** Trains the codebooks (and OPQ's rotation) on `train`; the index is then empty. */
+  async train(train: Matrix, opts: BuildOptions = {}): Promise<BuildReport> {
+    const t0 = performance.now();
+    const notes: string[] = [];
+    if (this.pq.books > train.dim) throw new InputError(`--m: pq needs m ≤ the dimension ${train.dim}, got ${this.pq.books}.`);
     if (train.rows < this.pq.size) throw new InputError(`--nbits: pq needs at least 2^nbits = ${this.pq.size} training rows, got ${train.rows}.`);
     const trainOpts = { seed: opts.seed ?? 1234, onProgress: opts.onProgress };
     if (this.params.opq) {
@@ -106,7 +122,7 @@ export class PqIndex implements VectorIndex {
       const r = await this.pq.train(train, trainOpts);
       notes.push(...r.notes);
     }
-    this.dim = x.dim;
+    this.dim = train.dim;
     this.cNorms = codewordNormsSq(this.pq);
     freeAdcBooks(this.books);
     this.books = residentBooks(this.pq, this.cNorms);
@@ -114,8 +130,11 @@ export class PqIndex implements VectorIndex {
     this.ids.free();
     this.codes = WasmArray.empty(Uint8Array);
     this.ids = WasmArray.empty(Int32Array);
-    await this.append(x, resolveIds(x.rows, 0, undefined, 'pq'));
     return { seconds: (performance.now() - t0) / 1000, notes };
+  }
+
+  endBuild(): string[] {
+    return [];
   }
 
   async add(x: Matrix, ids?: Uint32Array): Promise<void> {
@@ -127,11 +146,9 @@ export class PqIndex implements VectorIndex {
   private async append(x: Matrix, ids: Int32Array): Promise<void> {
     const c = await encodeParallel(this.pq, this.rotation ? this.rotation.apply(x) : x);
     const fresh = packCodes(c.codes, this.pq.size);
-    const n0 = this.size, n1 = x.rows, books = this.pq.books;
-    const source = new Int32Array(n0 + n1);
-    for (let i = 0; i < source.length; i++) source[i] = i < n0 ? i : -(i - n0) - 1;
-    const codes = n0 ? gatherRows(source, this.codes.array, fresh, books) : fresh;
-    const all = n0 ? gatherRows(source, this.ids.array, ids, 1) : ids;
+    // rows keep their insertion order: old codes, then the new ones (one copy, no merge)
+    const codes = concatArrays(this.codes.array, fresh);
+    const all = concatArrays(this.ids.array, ids);
     this.codes.free();
     this.ids.free();
     this.codes = WasmArray.from(codes);
@@ -202,10 +219,28 @@ export class PqIndex implements VectorIndex {
 
 /** A seeded sample of at most `rows` rows of x (all of x when it is smaller). */
 export function trainSample(x: Matrix, rows: number, seed: number, notes: string[]): Matrix {
+  const picked = trainSampleRows(x.rows, rows, seed, notes);
+  return picked ? x.selectRows(picked) : x;
+}
+
+/**
+ * The rows (in draw order) of the seeded training sample of `rows` out of `total`, or null when all
+ * are used; one draw for a matrix (trainSample) and a row source (src/index/chunked-build.ts).
+ */
+export function trainSampleRows(total: number, rows: number, seed: number, notes: string[]): Uint32Array | null {
   if (!Number.isInteger(rows) || rows < 1) throw new InputError(`--train-rows: expected a positive integer, got ${rows}.`);
-  if (x.rows <= rows) return x;
-  notes.push(`trained on a seeded sample of ${rows} of ${x.rows} rows`);
-  return x.selectRows(new Rng(seed).sample(x.rows, rows));
+  if (total <= rows) return null;
+  notes.push(`trained on a seeded sample of ${rows} of ${total} rows`);
+  return new Rng(seed).sample(total, rows);
+}
+
+/** `a` followed by `b`, in a new array of b's type. */
+export function concatArrays<T extends Uint8Array | Uint16Array | Int32Array | Float32Array>(a: T, b: T): T {
+  if (a.length === 0) return b;
+  const out = new (b.constructor as new (n: number) => T)(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 /** Sorts the heaps and turns "smaller is better" scores back into inner products for 'ip'. */
@@ -231,6 +266,12 @@ export const descriptor = defineIndex({
     const opq = build.opq ? opqCost(m, build.nbits, shape, train, rows) : { buildSeconds: 0, querySeconds: 0 };
     const buildSeconds = (m * kmeansFlops(train, k, d / m) + 2 * rows * k * d) / RATES.kernelFlops + opq.buildSeconds;
     return { buildSeconds, querySeconds: () => (rows * m) / RATES.lookups + (2 * k * d) / RATES.kernelFlops + opq.querySeconds, addSecondsPerRow: addSeconds(buildSeconds, rows) };
+  },
+  memory: (build, dim, rows) => {
+    const ks = 2 ** build.nbits, perRow = build.m * codeBytes(ks) + 4; // codes + id
+    const rotation = build.opq ? dim * dim * 4 : 0;
+    // adds: the grown arrays on the JS heap, then their wasm copy beside the old block
+    return { indexBytes: rows * perRow + codebookBytes(dim, build.m, ks) + rotation, addBytes: 2 * rows * perRow, trainCopies: build.opq ? 4 : 2, chunkCopies: build.opq ? 3 : 2 };
   },
   paperMatch: (build): PaperMatch => ({ method: 'pqindex(milvus)', sameSetting: build.m === 4 && build.nbits === 8, paperSetting: PAPER_4X256 }),
 });

@@ -71,6 +71,26 @@ export interface IndexCapabilities {
   asyncSearch: boolean;
   /** memoryBreakdown() is the index's exact own bytes (false: an estimate, e.g. a native library). */
   exactMemory: boolean;
+  /**
+   * Trains on a sample, then takes the base chunk by chunk (`ChunkedBuild`, src/index/chunked-build.ts):
+   * only codes and index structures stay resident. Absent = false.
+   */
+  chunkedBuild?: boolean;
+}
+
+/**
+ * A build in steps, for a base read chunk by chunk: `build(x)` is exactly `train(seeded sample of x)`,
+ * `add(x)`, `endBuild()`, so a chunked build gives the same index as a whole one.
+ */
+export interface ChunkedBuild {
+  /** Rows of the seeded training sample `build` draws when BuildOptions.trainRows is not given. */
+  defaultTrainRows(): number;
+  /** Trains on `sample` (already drawn by the caller) and leaves the index empty, ready for `add`. */
+  train(sample: Matrix, opts?: BuildOptions): Promise<BuildReport>;
+  /** Room for `rows` rows in all, when known before the adds (saves copying a growing array). */
+  reserve?(rows: number): void;
+  /** After the last add: freezes what the build derives from the whole base; returns the build's closing notes. */
+  endBuild(): string[];
 }
 
 export interface VectorIndex {

@@ -44,10 +44,11 @@ import { NBITS_AS_SIZE, resolveParams, type ParamSpecs, type Resolved } from '..
 import { specLabel } from '../core/spec.js';
 import { addSeconds, checkDim, checkK, numberOr, resolveIds } from './checks.js';
 import { defineIndex } from './descriptor.js';
+import { codeBytes, codebookBytes } from './memory-budget.js';
 import { PAPER_4X256, finishHeap, trainSample } from './pq.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
-  type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
+  type ChunkedBuild, type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 export const WRVQ_BUILD_PARAMS = {
@@ -72,7 +73,7 @@ export type WrvqSearchParams = Partial<Resolved<typeof WRVQ_SEARCH_PARAMS>>;
 
 /** Dot tables for a block of queries are computed together (batch); training and encoding run on all threads. */
 export const WRVQ_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true,
+  add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true, chunkedBuild: true,
 });
 
 /** Default training sample (k-means caps each codebook at 256 points per codeword anyway). */
@@ -80,7 +81,7 @@ export const WRVQ_DEFAULT_TRAIN_ROWS = 65536;
 const QUERY_BLOCK = 64;
 const DECODE_CHUNK = 4096;
 
-export class WrvqIndex implements VectorIndex {
+export class WrvqIndex implements VectorIndex, ChunkedBuild {
   readonly name = 'wrvq';
   readonly metric: IndexMetric;
   readonly capabilities: IndexCapabilities = WRVQ_CAPABILITIES;
@@ -92,6 +93,8 @@ export class WrvqIndex implements VectorIndex {
   private dim = 0;
   /** Approximate weight per codeword (book m, codeword j at m·size + j), fixed at build time. */
   private wbar: Float32Array = new Float32Array(0);
+  /** Between `train` and `endBuild`: the weight sums w̄ is drawn from; null once built. */
+  private weightSums: WeightSums | null = null;
   private cwNorms: Float32Array = new Float32Array(0);
   /** The codebooks in wasm memory: single queries get their dot tables from the wasm table kernel. */
   private books: AdcBooks | null = null;
@@ -149,20 +152,34 @@ export class WrvqIndex implements VectorIndex {
   async build(x: Matrix, opts: BuildOptions = {}): Promise<BuildReport> {
     const t0 = performance.now();
     const notes: string[] = [];
-    const seed = opts.seed ?? 1234;
+    const train = trainSample(x, opts.trainRows ?? this.defaultTrainRows(), opts.seed ?? 1234, notes);
+    notes.push(...(await this.train(train, opts)).notes);
+    await this.add(x);
+    notes.push(...this.endBuild());
+    return { seconds: (performance.now() - t0) / 1000, notes };
+  }
+
+  defaultTrainRows(): number {
+    return WRVQ_DEFAULT_TRAIN_ROWS;
+  }
+
+  /**
+   * Trains the quantizer on `train` and derives the codebook tables; the index is then empty and
+   * collects the weights of the rows added until `endBuild()` (w̄, the mean weight per codeword,
+   * is drawn from the whole base).
+   */
+  async train(train: Matrix, opts: BuildOptions = {}): Promise<BuildReport> {
+    const t0 = performance.now();
+    const notes: string[] = [];
     const q = this.quantizer;
-    const train = trainSample(x, opts.trainRows ?? WRVQ_DEFAULT_TRAIN_ROWS, seed, notes);
     if (train.rows < q.size) throw new InputError(`--size: wrvq needs at least size = ${q.size} training rows, got ${train.rows}.`);
-    const r = await q.train(train, { seed, trainer: this.trainer, onProgress: opts.onProgress });
+    const r = await q.train(train, { seed: opts.seed ?? 1234, trainer: this.trainer, onProgress: opts.onProgress });
     notes.push(...r.notes);
-    this.dim = x.dim;
+    this.dim = train.dim;
     this.cwNorms = codewordNormsSq(q);
     freeAdcBooks(this.books);
     this.books = residentBooks(q, this.cwNorms);
-
-    const codes = await encodeParallel(q, x);
-    this.wbar = meanWeights(codes, q.size);
-    const S = q.size, d = x.dim;
+    const S = q.size, d = train.dim;
     const gram = (a: number, b: number) => {
       const g = new Float32Array(S * S);
       innerProducts(q.codebooks[a], 0, S, q.codebooks[b], 0, S, d, g);
@@ -179,18 +196,30 @@ export class WrvqIndex implements VectorIndex {
     this.ids = new Int32Array(0);
     this.vectors = null;
     this.rowIds = null;
-    this.append(x, codes, resolveIds(x.rows, 0, undefined, 'wrvq'));
+    this.weightSums = new WeightSums(q.books, S);
+    this.wbar = this.weightSums.means();
+    return { seconds: (performance.now() - t0) / 1000, notes };
+  }
+
+  endBuild(): string[] {
+    this.weightSums = null; // w̄ stays as the build's rows made it; later adds do not move it
+    const S = this.quantizer.size;
     let emptyCells = 0;
     for (let c = 0; c < S; c++) if (this.cellStart[c] === this.cellStart[c + 1]) emptyCells++;
-    notes.push(`${S - emptyCells} non-empty cells, ${this.buckets} non-empty sub-cells (prefix of ${1 + this.fuzzyBooks} codes)`);
-    return { seconds: (performance.now() - t0) / 1000, notes };
+    return [`${S - emptyCells} non-empty cells, ${this.buckets} non-empty sub-cells (prefix of ${1 + this.fuzzyBooks} codes)`];
   }
 
   async add(x: Matrix, ids?: Uint32Array): Promise<void> {
     if (!this.dim) throw new Error('wrvq: add() before build()');
     checkDim(x.dim, this.dim, 'added vectors', 'wrvq');
     const newIds = resolveIds(x.rows, this.size, ids, 'wrvq');
-    this.append(x, await encodeParallel(this.quantizer, x), newIds);
+    const codes = await encodeParallel(this.quantizer, x);
+    if (this.weightSums) {
+      // during a build: w̄ follows the rows added so far (cheap: books × size values)
+      this.weightSums.add(codes);
+      this.wbar = this.weightSums.means();
+    }
+    this.append(x, codes, newIds);
   }
 
   /** Sort key of a row: its code prefix (c1, …, c_{1+fuzzyBooks}) in mixed radix `size`. */
@@ -441,27 +470,50 @@ function weightTableOf(q: WeightedResidualQuantizer): WeightTable {
  * mean weight for a codeword nobody chose).
  */
 export function meanWeights(c: Codes, size: number): Float32Array {
-  const B = c.books, n = c.n;
-  const sum = new Float64Array(B * size), cnt = new Uint32Array(B * size);
-  const bookSum = new Float64Array(B);
-  for (let i = 0; i < n; i++) {
+  const sums = new WeightSums(c.books, size);
+  sums.add(c);
+  return sums.means();
+}
+
+/** The running sums behind meanWeights, added to batch by batch (in row order: the same sums as one batch). */
+export class WeightSums {
+  private readonly sum: Float64Array;
+  private readonly cnt: Uint32Array;
+  private readonly bookSum: Float64Array;
+  private n = 0;
+
+  constructor(readonly books: number, readonly size: number) {
+    this.sum = new Float64Array(books * size);
+    this.cnt = new Uint32Array(books * size);
+    this.bookSum = new Float64Array(books);
+  }
+
+  add(c: Codes): void {
+    const B = this.books, size = this.size, { sum, cnt, bookSum } = this;
+    for (let i = 0; i < c.n; i++) {
+      for (let m = 0; m < B; m++) {
+        const w = HALF_TABLE[c.weights![i * B + m]];
+        const u = m * size + c.codes[i * B + m];
+        sum[u] += w;
+        cnt[u]++;
+        bookSum[m] += w;
+      }
+    }
+    this.n += c.n;
+  }
+
+  means(): Float32Array {
+    const B = this.books, size = this.size, n = this.n;
+    const out = new Float32Array(B * size);
     for (let m = 0; m < B; m++) {
-      const w = HALF_TABLE[c.weights![i * B + m]];
-      const u = m * size + c.codes[i * B + m];
-      sum[u] += w;
-      cnt[u]++;
-      bookSum[m] += w;
+      const fallback = n ? this.bookSum[m] / n : 1;
+      for (let j = 0; j < size; j++) {
+        const u = m * size + j;
+        out[u] = this.cnt[u] ? this.sum[u] / this.cnt[u] : fallback;
+      }
     }
+    return out;
   }
-  const out = new Float32Array(B * size);
-  for (let m = 0; m < B; m++) {
-    const fallback = n ? bookSum[m] / n : 1;
-    for (let j = 0; j < size; j++) {
-      const u = m * size + j;
-      out[u] = cnt[u] ? sum[u] / cnt[u] : fallback;
-    }
-  }
-  return out;
 }
 
 export const descriptor = defineIndex({
@@ -472,6 +524,19 @@ export const descriptor = defineIndex({
   capabilities: WRVQ_CAPABILITIES,
   unavailable: () => null,
   create: (build) => new WrvqIndex(build),
+  memory: (build, dim, rows) => {
+    const B = build.books, S = build.size, F = build.fuzzyBooks;
+    const perRow = B * codeBytes(S) + B * (build.weightBits === 16 ? 2 : 1) + (build.metric === 'l2' ? 4 : 0) + 4 + (build.rerank ? dim * 4 + 4 : 0);
+    const buckets = Math.min(rows, S ** (1 + F)); // non-empty sub-cells: at most this many
+    const grams = (F >= 1 ? 1 : 0) + (F >= 2 ? 2 : 0);
+    const tables = codebookBytes(B * dim, B, S) + 2 * B * S * 4 + grams * S * S * 4 + (build.weightBits < 16 ? B * 2 ** build.weightBits * 4 : 0);
+    return {
+      indexBytes: rows * perRow + (S + 1) * 4 + buckets * 8 + tables,
+      addBytes: rows * (perRow + 20), // the merged arrays, and the sort keys and merge order of old and new rows
+      trainCopies: 3, // sample, residuals, the workers' shared copy
+      chunkCopies: 2, // chunk, the encoders' shared copy
+    };
+  },
   cost: (build, shape, rows) => {
     const d = shape.dim, train = Math.min(rows, 65_536), { books, size } = build;
     const t = build.trainer === 'adam' ? 6 : 1;

@@ -17,7 +17,7 @@ import { groundTruth, loadDataset } from '../data/load.js';
 import type { GroundTruth, VectorDataset } from '../data/types.js';
 import { measureSearch, nnRecallAtK, nnRecallPerQuery, recallAtK, recallPerQuery, type LatencySummary } from '../eval/ann.js';
 import { bootstrapMean } from '../eval/bootstrap.js';
-import { annDistanceName, exactDistances, EXACT_DISTANCES_NOTE, INDEX_DISTANCES_NOTE, rawPath, rawRelativePath, TRUTH_FILE, writeAnnResult, writeAnnTruth } from '../eval/raw-results.js';
+import { annDistanceName, EXACT_DISTANCES_NOTE, INDEX_DISTANCES_NOTE, rawPath, rawRelativePath, TRUTH_FILE, writeAnnResult, writeAnnTruth } from '../eval/raw-results.js';
 import { annTruth } from '../eval/metric-registry.js';
 import { join } from 'node:path';
 import { assertWritableDir } from '../core/atomic.js';
@@ -25,8 +25,14 @@ import { checkBuildParams, checkSearchParams, createIndex, givenParams, indexEnt
 import type { MemoryBreakdown, VectorIndex } from '../index/types.js';
 import { captureEnvironment, type RunEnvironment } from './env.js';
 import { loadWarning, machineFingerprint, oneMinuteLoad, underLoad, type LoadAverage, type LoadReading, type MachineFingerprint } from './fingerprint.js';
-import { checkRuns, interleavedSearches, nondeterminismNote, qpsSpread, repeatBuild, type RepeatedSearch } from './repeats.js';
+import { checkRuns, interleavedSearches, nondeterminismNote, qpsSpread, type RepeatedSearch } from './repeats.js';
 import { peakRssBytes } from '../core/memory.js';
+import { asChunked, buildFromSource } from '../index/chunked-build.js';
+import { chunkRowsFor } from '../data/streamed.js';
+import { formatBudget, rssBudget, type BudgetPart, type RssBudget } from '../index/memory-budget.js';
+import type { IndexDescriptor } from '../index/descriptor.js';
+import type { BuildReport } from '../index/types.js';
+import { exactDistancesFrom, openIndexData, wholeBase, type IndexData } from './index-data.js';
 import { displayPath } from '../core/paths.js';
 
 export const RECALL_AT = [1, 5, 10] as const;
@@ -64,6 +70,12 @@ export interface IndexJob {
   raw?: string;
   /** The dataset name written into the raw files (default: the loaded dataset's). */
   rawDataset?: string;
+  /** Rows of the seeded training sample of a chunked build (default: the index's own). */
+  trainRows?: number;
+  /** Rows read and added at a time by a chunked build (default: 64 MiB of rows). */
+  chunkRows?: number;
+  /** Lines to show the user before the build (the peak-RSS budget, how the base is read). */
+  onNote?: (line: string) => void;
 }
 
 export interface IndexRecord {
@@ -105,6 +117,10 @@ export interface IndexRecord {
   memory: MemoryBreakdown;
   memoryIsExact: boolean;
   peakRssBytes: number;
+  /** The peak-RSS budget printed before the build (src/index/memory-budget.ts; bytes null without a memory model); absent in older results. */
+  rssBudget?: { bytes: number | null; parts: BudgetPart[] };
+  /** How the base reached the index: 'chunks' (train on a seeded sample, then add chunk by chunk) or 'whole'; absent in older results. */
+  buildFrom?: 'chunks' | 'whole';
   bitsPerVector: number;
   recallDefinition: string;
   seed: number;
@@ -172,7 +188,7 @@ function recallIntervals(ids: Int32Array, truth: GroundTruth, nq: number, kSearc
  */
 async function writeRaw(
   dir: string, timed: RepeatedSearch & { load: LoadReading; fingerprintId: string },
-  c: { ds: VectorDataset; queries: Matrix; index: string; build: IndexParams; search: IndexParams; buildSeconds: number; indexBytes: number; dataset: string },
+  c: { data: IndexData; index: string; build: IndexParams; search: IndexParams; buildSeconds: number; indexBytes: number; dataset: string },
 ): Promise<string> {
   const m = timed.best;
   const name = indexLabel(c.index, c.build, checkSearchParams(c.index, c.search));
@@ -181,10 +197,10 @@ async function writeRaw(
   for (const id of m.ids) if (id >= 0) returned++;
   await writeAnnResult(rawPath(dir, relative), {
     nq: m.nq, k: m.k, neighbors: m.ids, times: Float32Array.from(m.samplesMs, (ms) => ms / 1000),
-    distances: exactDistances(c.ds.base, c.queries, m.ids, m.k, c.ds.metric), indexDistances: m.dists,
+    distances: exactDistancesFrom(c.data.base, c.data.queries, m.ids, m.k, c.data.metric), indexDistances: m.dists,
     attrs: {
       batch_mode: false, best_search_time: m.seconds / m.nq, candidates: returned / m.nq, expect_extra: false, name, run_count: timed.qpsRuns.length,
-      distance: annDistanceName(c.ds.metric), count: m.k, build_time: c.buildSeconds, index_size: c.indexBytes / 1024, algo: c.index, dataset: c.dataset,
+      distance: annDistanceName(c.data.metric), count: m.k, build_time: c.buildSeconds, index_size: c.indexBytes / 1024, algo: c.index, dataset: c.dataset,
       distances_are: EXACT_DISTANCES_NOTE, index_distances_are: INDEX_DISTANCES_NOTE,
       times_are: 'seconds per query of the fastest of run_count runs, one query at a time on one thread, after warm-up (performance.now)', vqbench_search_params: JSON.stringify(c.search),
       vqbench_qps_runs: JSON.stringify(timed.qpsRuns), fingerprint_id: timed.fingerprintId, load_before: timed.load.before, load_after: timed.load.after,
@@ -207,22 +223,36 @@ export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
   for (const name of Object.keys(job.sweep ?? {})) if (!(name in entry.searchParams)) checkSearchParams(entry.id, { [name]: job.sweep![name][0] });
   if (job.raw === '') throw new InputError('--raw needs a folder to write the raw per-query results into.');
   if (job.raw !== undefined) assertWritableDir(job.raw); // before the run, not after it
-  const { ds, queries, truth } = await datasetWithTruth(job, kSearched);
+  const data = await openIndexData(job.data, kSearched, { queries: job.queries, seed, onProgress: job.onProgress });
+  try {
+    return await measureIndex(job, entry, build, combos, data, { k, kSearched, seed, runs, buildRuns });
+  } finally {
+    data.close();
+  }
+}
+
+/** The build(s) of one configuration over `data`, its budget printed first, then its search sweep. */
+async function measureIndex(
+  job: IndexJob, entry: IndexDescriptor, build: IndexParams, combos: IndexParams[], data: IndexData,
+  o: { k: number; kSearched: number; seed: number; runs: number; buildRuns: number },
+): Promise<IndexRecord[]> {
+  const { k, kSearched, seed, runs, buildRuns } = o;
+  const { queries, truth } = data;
   // the truth beside the raw files: every metric can be recomputed from the run folder alone
   if (job.raw !== undefined) {
-    const t = annTruth(truth, queries.rows, ds.metric);
-    await writeAnnTruth(join(job.raw, TRUTH_FILE), { ...t, dists: Float32Array.from(t.dists), attrs: { distance: annDistanceName(ds.metric), dataset: job.rawDataset ?? displayPath(ds.name), point_type: 'float' } });
+    const t = annTruth(truth, queries.rows, data.metric);
+    await writeAnnTruth(join(job.raw, TRUTH_FILE), { ...t, dists: Float32Array.from(t.dists), attrs: { distance: annDistanceName(data.metric), dataset: job.rawDataset ?? displayPath(data.name), point_type: 'float' } });
   }
   const env = captureEnvironment();
   const fingerprint = machineFingerprint();
-  const { index, report: rep, buildSecondsRuns } = await repeatBuild(() => createIndex(entry.id, build), ds.base, { buildRuns, seed, onProgress: job.onProgress });
+  const { index, report: rep, buildSecondsRuns, budget, buildFrom } = await buildRepeated(job, entry, build, data, { buildRuns, seed, k: kSearched });
   const buildSeconds = Math.min(...buildSecondsRuns);
   try {
     const base = {
-      index: entry.id, label: index.label, dataset: displayPath(ds.name), datasetChecksum: ds.checksum,
+      index: entry.id, label: index.label, dataset: displayPath(data.name), datasetChecksum: data.checksum,
       k, queries: queries.rows, runs, buildSeconds, buildSecondsRuns, indexBytes: index.memoryBytes(), memory: index.memoryBreakdown(),
       memoryIsExact: index.capabilities.exactMemory, bitsPerVector: index.bitsPerVector, recallDefinition: RECALL_DEFINITION,
-      seed, notes: rep.notes, env, fingerprint,
+      seed, notes: rep.notes, env, fingerprint, rssBudget: { bytes: budget.bytes, parts: budget.parts }, buildFrom,
     };
     const unmeasured = { recall: null, nnRecall: null, qps: null, latencyMs: null, recallCI: null, qpsRuns: [], qpsMedian: null, qpsMin: null, qpsMax: null };
     const failed = (build: IndexParams, search: IndexParams, error: string, load: LoadReading | null = null): IndexRecord =>
@@ -261,7 +291,7 @@ export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
       const bad = nonFinite(scores);
       const raw = job.raw === undefined ? {} : {
         rawTruth: TRUTH_FILE,
-        raw: await writeRaw(job.raw, { ...timed, load, fingerprintId: fingerprint.id }, { ds, queries, index: entry.id, build, search, buildSeconds, indexBytes: base.indexBytes, dataset: job.rawDataset ?? base.dataset }),
+        raw: await writeRaw(job.raw, { ...timed, load, fingerprintId: fingerprint.id }, { data, index: entry.id, build, search, buildSeconds, indexBytes: base.indexBytes, dataset: job.rawDataset ?? base.dataset }),
       };
       if (bad) {
         records.push({ ...failed(build, search, `the measurement gave ${bad}, not a finite number, so this configuration failed.`, load), notes, ...raw });
@@ -275,6 +305,41 @@ export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
     }
     return records;
   } finally {
+    await index.close?.();
+  }
+}
+
+/**
+ * Builds `buildRuns` times from scratch (the fastest time reported, the last index kept): from the
+ * RowSource chunk by chunk when the index declares chunked builds, else from the whole base. The
+ * peak-RSS budget of the descriptor's memory model is computed and shown first.
+ */
+async function buildRepeated(
+  job: IndexJob, entry: IndexDescriptor, build: IndexParams, data: IndexData, o: { buildRuns: number; seed: number; k: number },
+): Promise<{ index: VectorIndex; report: BuildReport; buildSecondsRuns: number[]; budget: RssBudget; buildFrom: 'chunks' | 'whole' }> {
+  const buildSecondsRuns: number[] = [];
+  let index = createIndex(entry.id, build);
+  const chunked = asChunked(index);
+  const rows = data.base.rows, dim = data.dim;
+  const chunkRows = Math.min(rows, job.chunkRows ?? chunkRowsFor(dim));
+  const trainRows = chunked ? Math.min(rows, chunked.defaultTrainRows() === 0 ? 0 : job.trainRows ?? chunked.defaultTrainRows()) : 0;
+  const budget = rssBudget(entry, build, { rows, dim, trainRows, chunkRows, queries: data.queries.rows, k: o.k, wholeBase: !chunked || !data.streamed });
+  job.onNote?.(formatBudget(budget, entry.id));
+  const whole = chunked ? null : wholeBase(data.base);
+  if (!chunked && data.streamed) job.onNote?.(`${entry.id} has no chunked build: the base of ${rows} rows is held whole (${(rows * dim * 4 / 2 ** 20).toFixed(0)} MiB).`);
+  for (let b = 0; ; b++) {
+    if (b > 0) index = createIndex(entry.id, build);
+    let report: BuildReport;
+    try {
+      report = chunked
+        ? await buildFromSource(index, data.base, { seed: o.seed, trainRows: job.trainRows, chunkRows, onProgress: job.onProgress })
+        : await index.build(whole!, { seed: o.seed, trainRows: job.trainRows, onProgress: job.onProgress });
+    } catch (e) {
+      await index.close?.();
+      throw e;
+    }
+    buildSecondsRuns.push(report.seconds);
+    if (b === o.buildRuns - 1) return { index, report, buildSecondsRuns, budget, buildFrom: chunked ? 'chunks' : 'whole' };
     await index.close?.();
   }
 }
