@@ -25,7 +25,7 @@ import { checkBuildParams, checkSearchParams, createIndex, givenParams, indexEnt
 import type { MemoryBreakdown, VectorIndex } from '../index/types.js';
 import { captureEnvironment, type RunEnvironment } from './env.js';
 import { loadWarning, machineFingerprint, oneMinuteLoad, underLoad, type LoadAverage, type LoadReading, type MachineFingerprint } from './fingerprint.js';
-import { checkRuns, interleavedSearches, nondeterminismNote, qpsSpread, type RepeatedSearch } from './repeats.js';
+import { checkRuns, interleavedSearches, nondeterminismNote, qpsSpread, repeatBuild, type RepeatedSearch } from './repeats.js';
 import { peakRssBytes } from '../core/memory.js';
 import { asChunked, buildFromSource } from '../index/chunked-build.js';
 import { chunkRowsFor } from '../data/streamed.js';
@@ -317,9 +317,8 @@ async function measureIndex(
 async function buildRepeated(
   job: IndexJob, entry: IndexDescriptor, build: IndexParams, data: IndexData, o: { buildRuns: number; seed: number; k: number },
 ): Promise<{ index: VectorIndex; report: BuildReport; buildSecondsRuns: number[]; budget: RssBudget; buildFrom: 'chunks' | 'whole' }> {
-  const buildSecondsRuns: number[] = [];
-  let index = createIndex(entry.id, build);
-  const chunked = asChunked(index);
+  let first: VectorIndex | null = createIndex(entry.id, build); // the first build's index, probed for a chunked build
+  const chunked = asChunked(first);
   const rows = data.base.rows, dim = data.dim;
   const chunkRows = Math.min(rows, job.chunkRows ?? chunkRowsFor(dim));
   const trainRows = chunked ? Math.min(rows, chunked.defaultTrainRows() === 0 ? 0 : job.trainRows ?? chunked.defaultTrainRows()) : 0;
@@ -327,21 +326,15 @@ async function buildRepeated(
   job.onNote?.(formatBudget(budget, entry.id));
   const whole = chunked ? null : wholeBase(data.base);
   if (!chunked && data.streamed) job.onNote?.(`${entry.id} has no chunked build: the base of ${rows} rows is held whole (${(rows * dim * 4 / 2 ** 20).toFixed(0)} MiB).`);
-  for (let b = 0; ; b++) {
-    if (b > 0) index = createIndex(entry.id, build);
-    let report: BuildReport;
-    try {
-      report = chunked
-        ? await buildFromSource(index, data.base, { seed: o.seed, trainRows: job.trainRows, chunkRows, onProgress: job.onProgress })
-        : await index.build(whole!, { seed: o.seed, trainRows: job.trainRows, onProgress: job.onProgress });
-    } catch (e) {
-      await index.close?.();
-      throw e;
-    }
-    buildSecondsRuns.push(report.seconds);
-    if (b === o.buildRuns - 1) return { index, report, buildSecondsRuns, budget, buildFrom: chunked ? 'chunks' : 'whole' };
-    await index.close?.();
-  }
+  const create = () => {
+    const index = first ?? createIndex(entry.id, build);
+    first = null;
+    return index;
+  };
+  const built = await repeatBuild(create, (index) => chunked
+    ? buildFromSource(index, data.base, { seed: o.seed, trainRows: job.trainRows, chunkRows, onProgress: job.onProgress })
+    : index.build(whole!, { seed: o.seed, trainRows: job.trainRows, onProgress: job.onProgress }), o.buildRuns);
+  return { ...built, budget, buildFrom: chunked ? 'chunks' : 'whole' };
 }
 
 export interface InsertJob {

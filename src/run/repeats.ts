@@ -130,15 +130,15 @@ export const isNondeterminismNote = (note: string): boolean => note.includes(`($
  * the seconds of every build, in order. An index whose build fails is closed before the error goes on.
  */
 export async function repeatBuild(
-  create: () => VectorIndex, base: Matrix, opts: { buildRuns: number; seed: number; onProgress?: ProgressFn },
+  create: () => VectorIndex, buildOnce: (index: VectorIndex) => Promise<BuildReport>, buildRuns: number,
 ): Promise<{ index: VectorIndex; report: BuildReport; buildSecondsRuns: number[] }> {
-  const buildRuns = checkRuns(opts.buildRuns, 'buildRuns');
+  checkRuns(buildRuns, 'buildRuns');
   const buildSecondsRuns: number[] = [];
   for (let b = 0; ; b++) {
     const index = create();
     let report: BuildReport;
     try {
-      report = await index.build(base, { seed: opts.seed, onProgress: opts.onProgress });
+      report = await buildOnce(index);
     } catch (e) {
       await index.close?.();
       throw e;

@@ -185,7 +185,7 @@ test('repeatBuild: builds afresh each time, closes all but the last, reports eve
     const n = made++;
     return { build: async () => ({ seconds: [0.3, 0.1, 0.2][n], notes: [`build ${n}`] }), close: async () => void closed.push(n) } as unknown as VectorIndex;
   };
-  const out = await repeatBuild(create, new Matrix(new Float32Array(2), 1, 2), { buildRuns: 3, seed: 1 });
+  const out = await repeatBuild(create, (index) => index.build(new Matrix(new Float32Array(2), 1, 2), { seed: 1 }), 3);
   assert.deepEqual(out.buildSecondsRuns, [0.3, 0.1, 0.2]);
   assert.deepEqual(closed, [0, 1]);
   assert.deepEqual(out.report.notes, ['build 2']);
