@@ -10,7 +10,7 @@ import { Matrix } from '../core/matrix.js';
 import type { ProgressFn } from '../core/progress.js';
 import { chunkRanges, type RowSource } from '../data/row-source.js';
 import { chunkRowsFor } from '../data/streamed.js';
-import { trainSampleRows } from './pq.js';
+import { trainSampleRows } from './train-sample.js';
 import type { BuildReport, ChunkedBuild, VectorIndex } from './types.js';
 
 export interface SourceBuildOptions {

@@ -35,7 +35,7 @@ import {
 } from './adc.js';
 import { addSeconds, checkDim, checkK, resolveIds } from './checks.js';
 import { defineIndex } from './descriptor.js';
-import { trainSample } from './pq.js';
+import { trainSample } from './train-sample.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
   type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,

@@ -62,7 +62,8 @@ import { addSeconds, checkDim, checkK, numberOr, resolveIds } from './checks.js'
 import { defineIndex } from './descriptor.js';
 import { codeBytes, codebookBytes } from './memory-budget.js';
 import { SharedRows } from './chunked-build.js';
-import { PAPER_4X256, finishHeap, trainSample } from './pq.js';
+import { PAPER_4X256, finishHeap } from './pq.js';
+import { buildInSteps } from './train-sample.js';
 import { OPQ_OPTION, OpqRotation, opqCost } from './opq-transform.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
@@ -184,14 +185,8 @@ export class IvfPqIndex implements VectorIndex, ChunkedBuild {
   }
 
   async build(x: Matrix, opts: BuildOptions = {}): Promise<BuildReport> {
-    const t0 = performance.now();
-    const notes: string[] = [];
     if (this.pq.books > x.dim) throw new InputError(`--m: ivfpq needs m ≤ the dimension ${x.dim}, got ${this.pq.books}.`);
-    const train = trainSample(x, opts.trainRows ?? this.defaultTrainRows(), opts.seed ?? 1234, notes);
-    notes.push(...(await this.train(train, opts)).notes);
-    await this.add(x);
-    notes.push(...this.endBuild());
-    return { seconds: (performance.now() - t0) / 1000, notes };
+    return buildInSteps(this, x, opts);
   }
 
   defaultTrainRows(): number {

@@ -6,10 +6,10 @@
  * rotation first (src/index/opq-transform.ts) and the PQ is OPQ's own, trained on the rotated rows.
  */
 import { Matrix } from '../core/matrix.js';
-import { Rng } from '../core/rng.js';
 import { TopK } from '../core/topk.js';
 import { InputError } from '../core/errors.js';
 import { ProductQuantizer } from '../quant/pq.js';
+import { buildInSteps } from './train-sample.js';
 import { encodeParallel } from '../quant/encode-parallel.js';
 import { wasmKernelsEnabled } from '../core/wasm/loader.js';
 import {
@@ -90,14 +90,8 @@ export class PqIndex implements VectorIndex, ChunkedBuild {
   }
 
   async build(x: Matrix, opts: BuildOptions = {}): Promise<BuildReport> {
-    const t0 = performance.now();
-    const notes: string[] = [];
     if (this.pq.books > x.dim) throw new InputError(`--m: pq needs m ≤ the dimension ${x.dim}, got ${this.pq.books}.`);
-    const train = trainSample(x, opts.trainRows ?? this.defaultTrainRows(), opts.seed ?? 1234, notes);
-    notes.push(...(await this.train(train, opts)).notes);
-    await this.add(x);
-    notes.push(...this.endBuild());
-    return { seconds: (performance.now() - t0) / 1000, notes };
+    return buildInSteps(this, x, opts);
   }
 
   defaultTrainRows(): number {
@@ -215,23 +209,6 @@ export class PqIndex implements VectorIndex, ChunkedBuild {
   private requireBuilt(): void {
     if (!this.dim) throw new Error('pq: index used before build()');
   }
-}
-
-/** A seeded sample of at most `rows` rows of x (all of x when it is smaller). */
-export function trainSample(x: Matrix, rows: number, seed: number, notes: string[]): Matrix {
-  const picked = trainSampleRows(x.rows, rows, seed, notes);
-  return picked ? x.selectRows(picked) : x;
-}
-
-/**
- * The rows (in draw order) of the seeded training sample of `rows` out of `total`, or null when all
- * are used; one draw for a matrix (trainSample) and a row source (src/index/chunked-build.ts).
- */
-export function trainSampleRows(total: number, rows: number, seed: number, notes: string[]): Uint32Array | null {
-  if (!Number.isInteger(rows) || rows < 1) throw new InputError(`--train-rows: expected a positive integer, got ${rows}.`);
-  if (total <= rows) return null;
-  notes.push(`trained on a seeded sample of ${rows} of ${total} rows`);
-  return new Rng(seed).sample(total, rows);
 }
 
 /** `a` followed by `b`, in a new array of b's type. */

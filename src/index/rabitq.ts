@@ -31,7 +31,7 @@ import { encodeParallel } from '../quant/encode-parallel.js';
 import { RABITQ_EPSILON0, RabitqQuantizer, descriptor as rabitqQuantizer, readScalars } from '../quant/rabitq.js';
 import { addSeconds, checkDim, checkK, resolveIds } from './checks.js';
 import { defineIndex } from './descriptor.js';
-import { trainSample } from './pq.js';
+import { trainSample } from './train-sample.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
   type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,

@@ -26,7 +26,8 @@ import {
 } from './adc.js';
 import { addSeconds, checkDim, checkK, resolveIds } from './checks.js';
 import { defineIndex } from './descriptor.js';
-import { PQ_DEFAULT_TRAIN_ROWS, QUERY_BLOCK, trainSample } from './pq.js';
+import { PQ_DEFAULT_TRAIN_ROWS, QUERY_BLOCK } from './pq.js';
+import { trainSample } from './train-sample.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
   type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,

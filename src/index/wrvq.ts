@@ -45,7 +45,8 @@ import { specLabel } from '../core/spec.js';
 import { addSeconds, checkDim, checkK, numberOr, resolveIds } from './checks.js';
 import { defineIndex } from './descriptor.js';
 import { codeBytes, codebookBytes } from './memory-budget.js';
-import { PAPER_4X256, finishHeap, trainSample } from './pq.js';
+import { PAPER_4X256, finishHeap } from './pq.js';
+import { buildInSteps } from './train-sample.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
   type ChunkedBuild, type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
@@ -150,13 +151,7 @@ export class WrvqIndex implements VectorIndex, ChunkedBuild {
   }
 
   async build(x: Matrix, opts: BuildOptions = {}): Promise<BuildReport> {
-    const t0 = performance.now();
-    const notes: string[] = [];
-    const train = trainSample(x, opts.trainRows ?? this.defaultTrainRows(), opts.seed ?? 1234, notes);
-    notes.push(...(await this.train(train, opts)).notes);
-    await this.add(x);
-    notes.push(...this.endBuild());
-    return { seconds: (performance.now() - t0) / 1000, notes };
+    return buildInSteps(this, x, opts);
   }
 
   defaultTrainRows(): number {
