@@ -15,7 +15,7 @@ import { knn } from '../core/parallel.js';
 import type { ProgressFn } from '../core/progress.js';
 import { TopK } from '../core/topk.js';
 import {
-  BruteForceNearest, GROUND_TRUTH_MIN_K, assertGroundTruthFits, checkNeighbourLists, encodeRows, firstK, groundTruthStem, readCachedGroundTruth,
+  BruteForceNearest, assertGroundTruthFits, checkNeighbourLists, encodeRows, firstK, groundTruthRequest, readCachedGroundTruth,
 } from './ground-truth.js';
 import { chunkRanges } from './row-source.js';
 import { chunkRowsFor } from './streamed.js';
@@ -77,13 +77,9 @@ function writeCheckpoint(path: string, key: CheckpointKey, next: number, top: To
 
 export async function groundTruthStreamed(ds: StreamedDataset, k: number, opts: StreamedGroundTruthOptions = {}): Promise<GroundTruth> {
   const nb = ds.base.rows, nq = ds.queries.rows;
-  if (!Number.isInteger(k) || k < 1) throw new InputError(`--k must be a positive integer, got ${k}.`);
-  if (k > nb) throw new InputError(`--k ${k} is larger than the ${nb} base rows of ${ds.name}.`);
-  const given = ds.groundTruth;
-  if (given && given.k >= k && !Number.isNaN(given.dists[0])) return firstK(given, nq, k);
-  const metric = ds.metric === 'ip' ? 'ip' : 'l2';
-  const K = Math.min(nb, Math.max(k, GROUND_TRUTH_MIN_K));
-  const stem = groundTruthStem(ds.checksum, metric, K);
+  const req = groundTruthRequest(ds, k);
+  if (req.given) return req.given;
+  const { metric, K, stem } = req;
   const useCache = opts.cache ?? true;
   const chunkRows = opts.chunkRows ?? chunkRowsFor(ds.dim);
   if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new InputError(`the chunk size must be a positive integer (rows), got ${chunkRows}.`);

@@ -36,15 +36,36 @@ export function firstK(gt: GroundTruth, nq: number, k: number): GroundTruth {
   return { k, ids, dists };
 }
 
-export async function groundTruth(ds: VectorDataset, k: number, opts: { onProgress?: ProgressFn; cache?: boolean } = {}): Promise<GroundTruth> {
+/** What a dataset's ground truth needs to know, in memory or streamed. */
+export interface GroundTruthSubject {
+  name: string;
+  metric: VectorDataset['metric'];
+  checksum: string;
+  base: { rows: number };
+  queries: { rows: number };
+  groundTruth?: GroundTruth;
+}
+
+/**
+ * The first steps of both ground-truth paths: k checked against the base, the dataset's own
+ * neighbours when they cover k (`given`), else the metric, the K computed and the cache stem.
+ */
+export function groundTruthRequest(ds: GroundTruthSubject, k: number): { given: GroundTruth } | { given: null; metric: 'l2' | 'ip'; K: number; stem: string } {
   const nb = ds.base.rows, nq = ds.queries.rows;
   if (!Number.isInteger(k) || k < 1) throw new InputError(`--k must be a positive integer, got ${k}.`);
   if (k > nb) throw new InputError(`--k ${k} is larger than the ${nb} base rows of ${ds.name}.`);
   const given = ds.groundTruth;
-  if (given && given.k >= k && !Number.isNaN(given.dists[0])) return firstK(given, nq, k);
+  if (given && given.k >= k && !Number.isNaN(given.dists[0])) return { given: firstK(given, nq, k) };
   const metric = ds.metric === 'ip' ? 'ip' : 'l2';
   const K = Math.min(nb, Math.max(k, GROUND_TRUTH_MIN_K));
-  const stem = groundTruthStem(ds.checksum, metric, K);
+  return { given: null, metric, K, stem: groundTruthStem(ds.checksum, metric, K) };
+}
+
+export async function groundTruth(ds: VectorDataset, k: number, opts: { onProgress?: ProgressFn; cache?: boolean } = {}): Promise<GroundTruth> {
+  const nq = ds.queries.rows;
+  const req = groundTruthRequest(ds, k);
+  if (req.given) return req.given;
+  const { metric, K, stem } = req;
   const useCache = opts.cache ?? true;
   if (useCache) {
     const cached = readCachedGroundTruth(stem, nq, K);
