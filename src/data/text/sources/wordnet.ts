@@ -97,6 +97,22 @@ function parseDataLine(line: string, filePos: 'n' | 'v' | 'a' | 'r'): Synset {
   return { key: `${filePos}${f[0]}`, pos: filePos, lexname: LEXNAMES[lexnum] ?? `lex${lexnum}`, words, definition, examples, hypernyms, hyponyms };
 }
 
+/**
+ * `n` WordNet noun glosses (the whole text after '|' of data.noun's synset lines), evenly spaced
+ * through the file: the short real texts of the embedding bench and tests.
+ */
+export function nounGlossesEvenlySpaced(n: number): string[] {
+  const file = join(packageDir(WORDNET_PACKAGE), 'dict', 'data.noun');
+  const all: string[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.startsWith(' ') || !line.includes('|')) continue; // licence header
+    const gloss = line.slice(line.indexOf('|') + 1).trim();
+    if (gloss) all.push(gloss);
+  }
+  const step = all.length / n;
+  return Array.from({ length: Math.min(n, all.length) }, (_, i) => all[Math.floor(i * step)]);
+}
+
 /** "def; \"ex 1\"; \"ex 2\"" → definition and examples. */
 export function splitGloss(gloss: string): { definition: string; examples: string[] } {
   const q = gloss.indexOf('"');
