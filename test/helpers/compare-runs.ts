@@ -4,11 +4,13 @@
 // process and shared by its files (each file is a child of the runner: same `process.ppid`), as
 // test/report/fixtures.ts shares its run. Variants (an injected regression, a truncated raw file)
 // are copies made by the tests.
-import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeNpy } from '../../src/data/npy.js';
 import { readAnnResult, writeAnnResult } from '../../src/eval/raw-results.js';
 import type { IndexRecord } from '../../src/run/index-job.js';
+import type { QuantizeResult } from '../../src/run/quantize.js';
 import type { CellResult } from '../../src/run/result.js';
 import { runTask } from '../../src/run/runner.js';
 import { sharedPerRunner } from './shared-fixture.js';
@@ -79,4 +81,23 @@ export async function injectRecallRegression(runDir: string, nprobe: number): Pr
   }
   await writeAnnResult(path, r);
   return rec.raw!;
+}
+
+/** The cell result files of a run folder, sorted. */
+export const cellFiles = (runDir: string): string[] => readdirSync(runDir).filter((f) => f.endsWith('.json') && f !== 'run.json').sort();
+
+/**
+ * A run of the compare task made another way (queue workers, a Slurm array) has the local run's
+ * cells and non-timing metrics: the quantize cell's loss figures, and per index configuration its
+ * recalls, bytes and raw file (which must exist where the record says).
+ */
+export function assertSameNonTiming(local: string, runDir: string): IndexRecord[] {
+  assert.deepEqual(cellFiles(runDir), cellFiles(local));
+  const read = <M>(p: string) => JSON.parse(readFileSync(p, 'utf8')) as CellResult<M>;
+  const qa = read<QuantizeResult>(join(local, `${QUANTIZE_CELL}.json`)).metrics!, qb = read<QuantizeResult>(join(runDir, `${QUANTIZE_CELL}.json`)).metrics!;
+  for (const k of ['loss', 'relativeLoss', 'bitsPerVector', 'trainRows', 'evalRows', 'lossCI'] as const) assert.deepEqual(qb[k], qa[k], k);
+  const ia = read<IndexRecord[]>(join(local, `${INDEX_CELL}.json`)).metrics!, ib = read<IndexRecord[]>(join(runDir, `${INDEX_CELL}.json`)).metrics!;
+  assert.deepEqual(ib.map((r) => [r.params, r.recall, r.nnRecall, r.indexBytes, r.raw]), ia.map((r) => [r.params, r.recall, r.nnRecall, r.indexBytes, r.raw]));
+  for (const r of ib) assert.ok(existsSync(join(runDir, r.raw!)), r.raw);
+  return ib;
 }

@@ -11,16 +11,11 @@ import { join } from 'node:path';
 import { writeNpy } from '../../src/data/npy.js';
 import { arraySpec, slurmTime } from '../../src/run/queue/slurm.js';
 import type { RunFile } from '../../src/run/runner.js';
-import type { CellResult } from '../../src/run/result.js';
-import type { QuantizeResult } from '../../src/run/quantize.js';
-import type { IndexRecord } from '../../src/run/index-job.js';
 import { mixture } from '../helpers/data.js';
-import { sharedCompareRuns, writeTask, INDEX_CELL, QUANTIZE_CELL } from '../helpers/compare-runs.js';
+import { assertSameNonTiming, cellFiles, sharedCompareRuns, writeTask, QUANTIZE_CELL } from '../helpers/compare-runs.js';
 import { BIN } from '../helpers/workers.js';
 
 let dir = '';
-const cellFiles = (runDir: string) => readdirSync(runDir).filter((f) => f.endsWith('.json') && f !== 'run.json').sort();
-const read = <M>(p: string) => JSON.parse(readFileSync(p, 'utf8')) as CellResult<M>;
 const env = () => ({ ...process.env, VQBENCH_CACHE: join(dir, 'cache'), VQBENCH_PROGRESS: '0' });
 
 before(() => {
@@ -64,12 +59,7 @@ test('the emitted script, run once per array index, gives a local run\'s cells a
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^\\[${i}\\] ok `));
   }
-  assert.deepEqual(cellFiles(runDir), cellFiles(local));
-  const qa = read<QuantizeResult>(join(local, `${QUANTIZE_CELL}.json`)).metrics!, qb = read<QuantizeResult>(join(runDir, `${QUANTIZE_CELL}.json`)).metrics!;
-  for (const k of ['loss', 'relativeLoss', 'bitsPerVector', 'trainRows', 'evalRows', 'lossCI'] as const) assert.deepEqual(qb[k], qa[k], k);
-  const ia = read<IndexRecord[]>(join(local, `${INDEX_CELL}.json`)).metrics!, ib = read<IndexRecord[]>(join(runDir, `${INDEX_CELL}.json`)).metrics!;
-  assert.deepEqual(ib.map((r) => [r.params, r.recall, r.nnRecall, r.indexBytes, r.raw]), ia.map((r) => [r.params, r.recall, r.nnRecall, r.indexBytes, r.raw]));
-  for (const r of ib) assert.ok(existsSync(join(runDir, r.raw!)), r.raw);
+  const ib = assertSameNonTiming(local, runDir);
   // the last array task marked the run finished
   assert.equal((JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as RunFile).status, 'finished');
 
