@@ -1,8 +1,12 @@
 // A throw-away redis-server (Debian's /usr/bin/redis-server) on a free loopback port, without
 // persistence: started once per test file, stopped (and restarted on the same port) by the tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeNpy } from '../../src/data/npy.js';
+import { mixture } from './data.js';
 
 export const REDIS_SERVER = '/usr/bin/redis-server';
 export const redisMissing = existsSync(REDIS_SERVER) ? false : `${REDIS_SERVER} is not installed (the set-up installs Debian's redis-server)`;
@@ -55,4 +59,27 @@ export class RedisServer {
     await gone;
     this.proc = null;
   }
+}
+
+/**
+ * A queue test file's setting: a temporary folder (its own dataset cache, and `tiny.npy`, the
+ * seeded mixture the compare tasks read), fast coordinator polling, and its own Redis. `close()`
+ * stops Redis, restores the environment and removes the folder.
+ */
+export async function queueTestBed(prefix: string): Promise<{ dir: string; redis: RedisServer; close(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const savedCache = process.env.VQBENCH_CACHE;
+  process.env.VQBENCH_CACHE = join(dir, 'cache');
+  process.env.VQBENCH_QUEUE_POLL_MS = '200';
+  writeNpy(join(dir, 'tiny.npy'), mixture(2400, 16, 8, 11));
+  const redis = await RedisServer.start();
+  const close = async () => {
+    await redis.stop();
+    if (savedCache === undefined) delete process.env.VQBENCH_CACHE;
+    else process.env.VQBENCH_CACHE = savedCache;
+    delete process.env.VQBENCH_QUEUE_POLL_MS;
+    delete process.env.VQBENCH_QUEUE_OUTAGE_S;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { dir, redis, close };
 }

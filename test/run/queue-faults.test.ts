@@ -5,25 +5,22 @@
 // interrupted, --resume finishes it).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { writeNpy } from '../../src/data/npy.js';
 import { parseRedisAddress } from '../../src/run/queue/connection.js';
 import { queueEngine } from '../../src/run/queue/coordinator.js';
 import { DEFAULT_QUEUE } from '../../src/run/queue/job.js';
 import { alive, runTask, type RunFile } from '../../src/run/runner.js';
 import type { CellResult } from '../../src/run/result.js';
-import { mixture } from '../helpers/data.js';
 import { writeTask } from '../helpers/compare-runs.js';
-import { RedisServer, redisMissing } from '../helpers/redis.js';
+import { RedisServer, queueTestBed, redisMissing } from '../helpers/redis.js';
 import { WorkerProcess } from '../helpers/workers.js';
 
 let dir = '';
 let redis: RedisServer;
 let survivor: WorkerProcess | null = null;
-let savedCache: string | undefined;
+let bed: Awaited<ReturnType<typeof queueTestBed>>;
 const LOCK = { VQBENCH_QUEUE_LOCK_MS: '1000' }; // a dead worker's cell is back on the queue within ~2 s
 const cellFiles = (runDir: string) => (existsSync(runDir) ? readdirSync(runDir).filter((f) => f.endsWith('.json') && f !== 'run.json').sort() : []);
 const read = (p: string) => JSON.parse(readFileSync(p, 'utf8')) as CellResult;
@@ -43,22 +40,13 @@ const childrenOf = (pid: number) => readFileSync(`/proc/${pid}/task/${pid}/child
 
 before(async () => {
   if (redisMissing) return;
-  dir = mkdtempSync(join(tmpdir(), 'vqbench-queue-faults-'));
-  savedCache = process.env.VQBENCH_CACHE;
-  process.env.VQBENCH_CACHE = join(dir, 'cache');
-  process.env.VQBENCH_QUEUE_POLL_MS = '200';
-  writeNpy(join(dir, 'tiny.npy'), mixture(2400, 16, 8, 11));
-  redis = await RedisServer.start();
+  bed = await queueTestBed('vqbench-queue-faults-');
+  ({ dir, redis } = bed);
 });
 after(async () => {
   if (redisMissing) return;
   await survivor?.kill();
-  await redis.stop();
-  if (savedCache === undefined) delete process.env.VQBENCH_CACHE;
-  else process.env.VQBENCH_CACHE = savedCache;
-  delete process.env.VQBENCH_QUEUE_POLL_MS;
-  delete process.env.VQBENCH_QUEUE_OUTAGE_S;
-  rmSync(dir, { recursive: true, force: true });
+  await bed.close();
 });
 
 test('a worker SIGKILLed mid-cell: the other worker finishes the cell, written once', { skip: redisMissing }, async () => {

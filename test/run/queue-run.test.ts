@@ -5,48 +5,37 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { writeNpy } from '../../src/data/npy.js';
 import { parseRedisAddress } from '../../src/run/queue/connection.js';
 import { queueEngine } from '../../src/run/queue/coordinator.js';
 import { DEFAULT_QUEUE, JOB_SCHEMA, jobIdOf, runKey } from '../../src/run/queue/job.js';
 import { expandTask, loadTask } from '../../src/run/task.js';
 import { runTask, type RunFile } from '../../src/run/runner.js';
 import type { CellResult } from '../../src/run/result.js';
-import { mixture } from '../helpers/data.js';
 import { assertSameNonTiming, cellFiles, sharedCompareRuns, writeTask } from '../helpers/compare-runs.js';
-import { RedisServer, freePort, redisMissing } from '../helpers/redis.js';
+import { RedisServer, freePort, queueTestBed, redisMissing } from '../helpers/redis.js';
 import { BIN, WorkerProcess } from '../helpers/workers.js';
 
 let dir = '';
 let redis: RedisServer;
 const workers: WorkerProcess[] = [];
-let savedCache: string | undefined;
+let bed: Awaited<ReturnType<typeof queueTestBed>>;
 const quiet = { print: () => undefined };
 const read = <M>(p: string) => JSON.parse(readFileSync(p, 'utf8')) as CellResult<M>;
 
 before(async () => {
   if (redisMissing) return;
-  dir = mkdtempSync(join(tmpdir(), 'vqbench-queue-'));
-  savedCache = process.env.VQBENCH_CACHE;
-  process.env.VQBENCH_CACHE = join(dir, 'cache');
-  process.env.VQBENCH_QUEUE_POLL_MS = '200';
-  writeNpy(join(dir, 'tiny.npy'), mixture(2400, 16, 8, 11));
-  redis = await RedisServer.start();
+  bed = await queueTestBed('vqbench-queue-');
+  ({ dir, redis } = bed);
   workers.push(...(await Promise.all([WorkerProcess.start(redis.url), WorkerProcess.start(redis.url)])));
 });
 after(async () => {
   if (redisMissing) return;
   await Promise.all(workers.map((w) => w.kill()));
-  await redis.stop();
-  if (savedCache === undefined) delete process.env.VQBENCH_CACHE;
-  else process.env.VQBENCH_CACHE = savedCache;
-  delete process.env.VQBENCH_QUEUE_POLL_MS;
-  rmSync(dir, { recursive: true, force: true });
+  await bed.close();
 });
 
 test('two workers give the same cells and non-timing metrics as a local run, raw files included', { skip: redisMissing }, async () => {
