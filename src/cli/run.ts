@@ -2,7 +2,6 @@
 import type { Argv } from 'yargs';
 import { InputError } from '../core/errors.js';
 import { parseRedisAddress } from '../run/queue/connection.js';
-import { queueEngine } from '../run/queue/coordinator.js';
 import { emitSlurm } from '../run/queue/slurm.js';
 import { runTask } from '../run/runner.js';
 import { oneSentence } from '../run/cell-job.js';
@@ -52,7 +51,7 @@ export function runCommand(y: Argv): Argv {
         process.stdout.write(await emitSlurm({ task: argv.task, scale: argv.scale as Scale | undefined, only: argv.only?.map(String), resume: argv.resume, run: argv.run, timeout: argv.timeout, resultsDir: argv['results-dir'] }, (l: string) => process.stderr.write(l + '\n')));
         return;
       }
-      const engine = argv.queue === undefined ? undefined : queueEngine({ address: parseRedisAddress(argv.queue), queueName: argv['queue-name'], retries: argv.retries });
+      const engine = argv.queue === undefined ? undefined : (await import('../run/queue/coordinator.js')).queueEngine({ address: parseRedisAddress(argv.queue), queueName: argv['queue-name'], retries: argv.retries });
       const summary = await runTask({
         engine,
         task: argv.task,

@@ -2,7 +2,6 @@
 import type { Argv } from 'yargs';
 import { InputError } from '../core/errors.js';
 import { parseRedisAddress } from '../run/queue/connection.js';
-import { startWorker } from '../run/queue/worker.js';
 
 interface WorkerArgs {
   queue: string;
@@ -22,6 +21,7 @@ export function workerCommand(y: Argv): Argv {
     async (raw) => {
       const argv = raw as unknown as WorkerArgs;
       if (!(Number.isInteger(argv.concurrency) && argv.concurrency >= 1 && argv.concurrency <= 256)) throw new InputError(`--concurrency must be an integer from 1 to 256, got ${argv.concurrency}.`);
+      const { startWorker } = await import('../run/queue/worker.js'); // BullMQ loads only for this command
       await startWorker({ address: parseRedisAddress(argv.queue), queueName: argv['queue-name'], concurrency: argv.concurrency });
       await new Promise<never>(() => undefined); // until a signal ends the process
     },

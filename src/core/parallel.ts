@@ -11,6 +11,7 @@ import { Matrix } from './matrix.js';
 import { knnRange, nearestRows, type Metric } from './search.js';
 import { rowNormsSq } from './distance.js';
 import { InputError } from './errors.js';
+import { compiledTwin } from './compiled.js';
 
 /** A thread count, checked: a positive integer (a NaN or fraction would make the kernels skip rows). */
 function checkedThreads(n: unknown, what: string): number {
@@ -49,9 +50,9 @@ export async function shutdownWorkers(): Promise<void> {
 function worker(i: number): Worker {
   while (workers.length <= i) {
     // Under tsx (sources run as .ts) the worker first registers tsx, then loads the kernel module.
-    const w = import.meta.url.endsWith('.ts')
-      ? new Worker(new URL('./kernel-worker-boot.mjs', import.meta.url))
-      : new Worker(new URL('./kernel-worker.js', import.meta.url));
+    // Under tsx the worker starts from the compiled build when it is current (src/core/compiled.ts).
+    const twin = compiledTwin(import.meta.url, './kernel-worker.js');
+    const w = twin ? new Worker(twin) : new Worker(new URL('./kernel-worker-boot.mjs', import.meta.url));
     w.unref();
     workers.push(w);
   }

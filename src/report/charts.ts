@@ -21,7 +21,7 @@
  *   insert-<cell>              seconds and memory change per insert batch (Fig. 7)
  */
 import { machineId, machinesOf } from './machines.js';
-import cnc from 'chartjs-node-canvas';
+import type cncModule from 'chartjs-node-canvas';
 import type { ChartConfiguration } from 'chart.js';
 import { metricInfo } from '../eval/metric-registry.js';
 import { paretoFrontierBy } from '../eval/pareto.js';
@@ -52,12 +52,20 @@ const MIB = 2 ** 20;
 const BARS_NOTE = 'Bars: 95% bootstrap interval';
 
 const runtime = chartRuntime();
-const renderers = new Map<string, InstanceType<typeof cnc.ChartJSNodeCanvas>>();
+type Renderer = InstanceType<typeof cncModule.ChartJSNodeCanvas>;
+const renderers = new Map<string, Renderer>();
+// Loaded on first use, not at import: node-canvas costs ~0.15 s at every CLI start, and only reports draw.
+let cnc: typeof cncModule | undefined;
 
-function renderer(width: number, height: number): InstanceType<typeof cnc.ChartJSNodeCanvas> {
+async function renderer(width: number, height: number): Promise<Renderer> {
   const key = `${width}x${height}`;
   let r = renderers.get(key);
   if (!r) {
+    if (!cnc) {
+      // A CommonJS package: its exports are the namespace's default in Node, the namespace itself under tsx.
+      const m = (await import('chartjs-node-canvas')) as unknown as typeof cncModule & { default?: typeof cncModule };
+      cnc = m.default ?? m;
+    }
     r = new cnc.ChartJSNodeCanvas({ width, height, backgroundColour: 'white', plugins: { modern: [runtime.plugin] } });
     renderers.set(key, r);
   }
@@ -136,7 +144,7 @@ async function render(id: string, title: string, caption: string, figure: string
   assertPlainJson(config);
   const json = JSON.stringify(config);
   // the PNG is drawn from a parsed copy of exactly the JSON the page embeds
-  const png = await renderer(WIDTH, height).renderToBuffer(runtime.hydrate(JSON.parse(json) as ChartConfiguration), 'image/png');
+  const png = await (await renderer(WIDTH, height)).renderToBuffer(runtime.hydrate(JSON.parse(json) as ChartConfiguration), 'image/png');
   return { id, title, caption, figure, png, width: WIDTH, height, config: JSON.parse(json) as ChartConfiguration };
 }
 

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { blasInfo } from '../core/blas.js';
 import type { CellMessage, CellRequest } from './cell.js';
+import { compiledTwin } from '../core/compiled.js';
 import { definitionsOf, oneSentence, type CellOutcome } from './cell-job.js';
 import { prepareDataset, type PreparedDataset } from './datasets.js';
 import type { RunEnvironment } from './env.js';
@@ -63,9 +64,9 @@ export function blasName(): string | null {
 
 export const usesFaiss = (c: CellPlan) => cellKind(c.kind).usesFaiss?.(c.config) ?? false;
 
-/** The module the child runs: compiled when this module is, else the sources through tsx (as bin/vqbench.mjs does). */
+/** The module the child runs: compiled when this module is or the build is current, else the sources through tsx (as bin/vqbench.mjs does). */
 function cellEntry(): string {
-  return fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './cell-boot.mjs' : './cell.js', import.meta.url));
+  return compiledTwin(import.meta.url, './cell.js') ?? fileURLToPath(new URL('./cell-boot.mjs', import.meta.url));
 }
 
 let current: ChildProcess | null = null;
