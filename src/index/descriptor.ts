@@ -52,6 +52,11 @@ export interface IndexDescriptor<B extends ParamSpecs = ParamSpecs, S extends Pa
   readonly capabilities: IndexCapabilities;
   /** Null when the backend can run here, else the one-sentence reason it is reported "not run". */
   unavailable(): string | null;
+  /**
+   * When `capabilities.remove` holds for some configurations only (faiss: by factory): the sentence
+   * why this one cannot remove, else null. Absent: `capabilities.remove` says it for all.
+   */
+  removeUnsupported?(build: Resolved<B>): string | null;
   /** A new, unbuilt index (build params already resolved against `buildParams`). */
   create(build: Resolved<B>): VectorIndex;
   /** The cost model: build, per-query and per-inserted-row seconds over `rows` rows of `shape`. */

@@ -28,6 +28,7 @@ import { RATES, kmeansFlops } from '../core/cost.js';
 import { resolveParams, type ParamSpecs, type Resolved } from '../core/params.js';
 import { specLabel } from '../core/spec.js';
 import { addSeconds, checkDim, numberOr } from './checks.js';
+import { keepMask, keepRows } from './remove.js';
 import { defineIndex, type IndexCost, type PaperMatch } from './descriptor.js';
 import { factoryLayout, parseFactory, trainsPolysemous, type FactoryParts } from './faiss-factory.js';
 import { PAPER_4X256 } from './pq.js';
@@ -129,9 +130,12 @@ export const FAISS_SEARCH_DEFAULTS: Readonly<Record<string, number>> = Object.fr
 /** Default training sample: every row up to this many (faiss subsamples k-means to 256 points per centroid itself). */
 export const FAISS_DEFAULT_TRAIN_ROWS = 100_000;
 
-/** faiss-node: batches go to faiss in one call (OpenMP threads); add is supported; memory is estimated from the factory. */
+/**
+ * faiss-node: batches go to faiss in one call (OpenMP threads); add is supported; memory is estimated
+ * from the factory; remove = remove_ids for the flat-code factories only (faissRemoveUnsupported).
+ */
 export const FAISS_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: false,
+  add: true, remove: true, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: false,
 });
 
 export class FaissIndex implements VectorIndex {
@@ -249,6 +253,27 @@ export class FaissIndex implements VectorIndex {
     if (faissFeatures().threads) setThreads(this.threads);
   }
 
+  /**
+   * faiss remove_ids on a flat-code index (Flat, PQ, SQ, behind OPQ / PCA): faiss compacts its
+   * storage, so the labels after a removed one shift down; the label → id map follows it.
+   */
+  async remove(ids: Uint32Array): Promise<number> {
+    const index = this.requireIndex();
+    const why = faissRemoveUnsupported(this.factory);
+    if (why) throw new InputError(why);
+    const map = this.idMap ?? Int32Array.from({ length: this.count }, (_, p) => p);
+    const { keep, removed } = keepMask(map, ids);
+    if (removed === 0) return 0;
+    const labels: number[] = [];
+    for (let p = 0; p < keep.length; p++) if (!keep[p]) labels.push(p);
+    const n = index.removeIds(labels);
+    if (n !== removed) throw new Error(`faiss: remove_ids removed ${n} of ${removed} labels`);
+    this.idMap = keepRows(map, keep, 1, this.count - removed);
+    this.count -= removed;
+    this.serializedBytes = null;
+    return removed;
+  }
+
   private addChunks(x: Matrix, opts: BuildOptions): void {
     const index = this.requireIndex();
     const chunk = Math.max(1, Math.floor((1 << 22) / Math.max(1, x.dim))); // ≤ 4M numbers per JS array
@@ -360,6 +385,22 @@ export class FaissIndex implements VectorIndex {
   }
 }
 
+/**
+ * Null when faiss-node can remove from this factory's index, else the sentence why not: only flat-code
+ * indexes (Flat, PQ, SQ, optionally behind OPQ / PCA / L2norm) keep labels that follow the rows. IVF
+ * keeps its labels but faiss-node has no add_with_ids, so a later add would reuse labels still held;
+ * HNSW has no remove_ids at all (faiss aborts the process, so it must never be called).
+ */
+export function faissRemoveUnsupported(factory: string): string | null {
+  const parts = parseFactory(factory.trim());
+  const bad = parts.components.find((c) => !['flat', 'pq', 'sq', 'opq', 'pca', 'l2norm'].includes(c.kind));
+  if (!bad) return null;
+  const why = bad.kind === 'hnsw' ? 'faiss HNSW indexes have no remove_ids'
+    : bad.kind === 'ivf' ? "faiss-node has no add_with_ids, so after remove_ids an IVF index would give new rows labels it still holds"
+    : `vqbench removes only from Flat, PQ and SQ factories (their labels follow the rows), not from its ${bad.kind === 'unknown' ? `'${bad.text}'` : bad.kind} component`;
+  return `deletes are not supported by faiss --factory '${factory.trim()}': ${why}; use a Flat, PQ or SQ factory.`;
+}
+
 /** faiss's own sentence from an exception ("Error in <signature> at file:line: <message>"). */
 function faissMessage(e: unknown): string {
   const msg = (e as Error)?.message ?? String(e);
@@ -417,6 +458,7 @@ export const descriptor = defineIndex({
       throw e;
     }
   },
+  removeUnsupported: (build) => faissRemoveUnsupported(build.factory),
   create: (build) => new FaissIndex(build),
   cost: (build, shape, rows) => faissCost(parseFactory(build.factory.trim()), shape.dim, rows),
   paperMatch: (build) => faissPaperMatch(parseFactory(build.factory.trim())),

@@ -34,6 +34,7 @@ import {
   AdcFrame, WasmArray, adcBooksBytes, codewordNormsSq, dotTables, freeAdcBooks, l2Tables, packCodes, residentBooks, scanSum, type AdcBooks,
 } from './adc.js';
 import { addSeconds, checkDim, checkK, resolveIds } from './checks.js';
+import { keepMask, keepRows } from './remove.js';
 import { defineIndex } from './descriptor.js';
 import { trainSample } from './train-sample.js';
 import {
@@ -62,7 +63,7 @@ export const BINARY_INDEX_SEARCH_PARAMS = { rescore: RESCORE } as const satisfie
 
 /** Encoding runs on all threads; the scans on one. Exact bytes: the codes (and ids). */
 export const FLAT_CODES_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true,
+  add: true, remove: true, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true,
 });
 
 /** Default rows the quantizer learns its ranges / rotation on (a seeded sample of the base). */
@@ -143,6 +144,24 @@ export class FlatCodesIndex implements VectorIndex {
     if (this.positionOf) ids.forEach((id, i) => this.positionOf!.set(id, this.n + i));
     this.ids = replaceResident(this.ids, concatTyped(this.ids.array, ids));
     this.n += x.rows;
+  }
+
+  /** Drops the codes (bits) and ids of these ids, the rest in order; the id → position map is rebuilt when there is one. */
+  async remove(ids: Uint32Array): Promise<number> {
+    this.requireBuilt();
+    const { keep, removed } = keepMask(this.ids.array, ids);
+    if (removed === 0) return 0;
+    const kept = this.n - removed;
+    if (this.name === 'binary') this.bits = replaceResident(this.bits, keepRows(this.bits.array, keep, this.words, kept));
+    else this.sqCodes = replaceResident(this.sqCodes, keepRows(this.sqCodes.array, keep, this.dim, kept));
+    this.ids = replaceResident(this.ids, keepRows(this.ids.array, keep, 1, kept));
+    this.n = kept;
+    // positions moved: the map is needed unless the ids are again the positions
+    const stored = this.ids.array;
+    let custom = false;
+    for (let p = 0; p < kept && !custom; p++) custom = stored[p] !== p;
+    this.positionOf = custom ? new Map(Array.from(stored, (id, p) => [id, p])) : null;
+    return removed;
   }
 
   /** The code rows at the given positions as a Codes object, for the quantizer's decoder. */

@@ -11,6 +11,7 @@ import { RATES } from '../core/cost.js';
 import { resolveParams, type Resolved } from '../core/params.js';
 import { specLabel } from '../core/spec.js';
 import { addSeconds, checkDim, checkK, resolveIds } from './checks.js';
+import { keepMask, keepRows } from './remove.js';
 
 import { defineIndex } from './descriptor.js';
 import {
@@ -28,7 +29,7 @@ export type FlatBuildParams = Partial<Resolved<typeof FLAT_BUILD_PARAMS>>;
 
 /** Batches of queries run as tiles over all threads; add is a copy; exact bytes (the vectors). */
 export const FLAT_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: true, exactMemory: true, chunkedBuild: true,
+  add: true, remove: true, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: true, exactMemory: true, chunkedBuild: true,
 });
 
 /** Up to this many queries per search run on this thread against the resident base; more go to knn() on all threads. */
@@ -135,6 +136,21 @@ export class FlatIndex implements VectorIndex, ChunkedBuild {
       all.set(newIds, n0);
       this.ids = all;
     }
+  }
+
+  /** Drops the vectors of these ids (the rest keep their order, their ids kept beside them); memory shrinks with them. */
+  async remove(ids: Uint32Array): Promise<number> {
+    const base = this.requireBase();
+    const stored = this.ids ?? Int32Array.from({ length: base.rows }, (_, p) => p);
+    const { keep, removed } = keepMask(stored, ids);
+    if (removed === 0) return 0;
+    const kept = base.rows - removed;
+    const data = keepRows(base.data, keep, base.dim, kept);
+    this.ids = keepRows(stored, keep, 1, kept);
+    this.base = new Matrix(data, kept, base.dim);
+    this.capacity = data;
+    if (!this.building) this.pack();
+    return removed;
   }
 
   async search(q: Matrix, k: number, params: SearchParams = {}): Promise<SearchResult> {

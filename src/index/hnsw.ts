@@ -50,9 +50,12 @@ export const HNSW_SEARCH_PARAMS = {
 
 export type HnswBuildParams = Partial<Resolved<typeof HNSW_BUILD_PARAMS>>;
 
-/** One searchKnn call per query on the calling thread (no batch, no threads); memory is the adapter's estimate. */
+/**
+ * One searchKnn call per query on the calling thread (no batch, no threads); memory is the adapter's
+ * estimate; remove = hnswlib's markDelete (the node stays in the graph, searches skip it).
+ */
 export const HNSW_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: false, filter: false, batch: false, threads: false, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: false,
+  add: true, remove: true, filter: false, batch: false, threads: false, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: false,
 });
 
 export class HnswIndex implements VectorIndex {
@@ -65,6 +68,8 @@ export class HnswIndex implements VectorIndex {
   private index: HierarchicalNSW | null = null;
   private dim = 0;
   private count = 0;
+  /** Elements marked deleted (still in the graph and its memory; not in `size`). */
+  private deleted = 0;
   private capacity = 0;
   private ef = -1;
 
@@ -81,7 +86,7 @@ export class HnswIndex implements VectorIndex {
   }
 
   get size(): number {
-    return this.count;
+    return this.count - this.deleted;
   }
 
   get bitsPerVector(): number {
@@ -97,6 +102,7 @@ export class HnswIndex implements VectorIndex {
     this.capacity = Math.max(1, x.rows);
     this.index.initIndex({ maxElements: this.capacity, m: this.M, efConstruction: this.efConstruction, randomSeed: seed });
     this.count = 0;
+    this.deleted = 0;
     this.ef = -1;
     this.insert(x, null, opts);
     return {
@@ -128,10 +134,29 @@ export class HnswIndex implements VectorIndex {
     }
   }
 
+  /**
+   * hnswlib's markDelete per id: searches skip the node (it still routes them), its memory stays
+   * until the index is rebuilt. Ids not held, or already deleted, are skipped.
+   */
+  async remove(ids: Uint32Array): Promise<number> {
+    const index = this.requireIndex();
+    let removed = 0;
+    for (const id of ids) {
+      try {
+        index.markDelete(id);
+        removed++;
+      } catch {
+        // hnswlib throws for a label it does not hold or one already deleted: nothing to remove
+      }
+    }
+    this.deleted += removed;
+    return removed;
+  }
+
   search(q: Matrix, k: number, params: SearchParams = {}): SearchResult {
     const { efSearch: ef } = resolveParams(HNSW_SEARCH_PARAMS, params, 'hnsw search parameter');
     const index = this.requireIndex();
-    checkK(k, this.count, 'hnsw');
+    checkK(k, this.size, 'hnsw');
     checkDim(q.dim, this.dim, 'queries', 'hnsw');
     if (ef !== this.ef) {
       index.setEf(ef);
@@ -140,7 +165,7 @@ export class HnswIndex implements VectorIndex {
     const ip = this.metric === 'ip';
     const ids = new Int32Array(q.rows * k).fill(-1);
     const dists = new Float32Array(q.rows * k).fill(ip ? -Infinity : Infinity);
-    const kk = Math.min(k, this.count);
+    const kk = Math.min(k, this.size);
     if (kk === 0) return { nq: q.rows, k, ids, dists };
     for (let r = 0; r < q.rows; r++) {
       const res = index.searchKnn(Array.from(q.row(r)), kk);

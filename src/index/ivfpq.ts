@@ -59,6 +59,7 @@ import { RATES, kmeansFlops } from '../core/cost.js';
 import { resolveParams, SIZE_AS_NBITS, type ParamSpecs, type Resolved } from '../core/params.js';
 import { specLabel } from '../core/spec.js';
 import { addSeconds, checkDim, checkK, numberOr, resolveIds } from './checks.js';
+import { keepMask, keepRows, keptStarts } from './remove.js';
 import { defineIndex } from './descriptor.js';
 import { codeBytes, codebookBytes } from './memory-budget.js';
 import { SharedRows } from './chunked-build.js';
@@ -91,7 +92,7 @@ export type IvfPqSearchParams = Partial<Resolved<typeof IVFPQ_SEARCH_PARAMS>>;
 
 /** Tables for a block of queries are computed together (batch); k-means and encoding run on all threads. */
 export const IVFPQ_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true, chunkedBuild: true,
+  add: true, remove: true, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true, chunkedBuild: true,
 });
 
 /** Queries whose tables are computed together: small enough for the tables to stay in cache. */
@@ -307,6 +308,26 @@ export class IvfPqIndex implements VectorIndex, ChunkedBuild {
       this.rowTerms = WasmArray.from(terms);
     }
     this.starts = starts;
+  }
+
+  /** Drops these ids from their lists (codes, ids, row terms compacted; list offsets shrink); memory shrinks with them. */
+  async remove(ids: Uint32Array): Promise<number> {
+    this.requireBuilt();
+    const { keep, removed } = keepMask(this.ids.array, ids);
+    if (removed === 0) return 0;
+    const kept = this.size - removed;
+    const codes = keepRows(this.codes.array, keep, this.pq.books, kept), all = keepRows(this.ids.array, keep, 1, kept);
+    const terms = this.usesRowTerms ? keepRows(this.rowTerms.array, keep, 1, kept) : null;
+    this.starts = keptStarts(this.starts, keep);
+    this.codes.free();
+    this.codes = WasmArray.from(codes);
+    this.ids.free();
+    this.ids = WasmArray.from(all);
+    if (terms) {
+      this.rowTerms.free();
+      this.rowTerms = WasmArray.from(terms);
+    }
+    return removed;
   }
 
   /** ||r||² + 2 c·r of each encoded row: r its decoded residual, c its cell centroid. */

@@ -47,6 +47,7 @@ interface LanceTable {
   createIndex(column: string, opts: { config: unknown; replace?: boolean }): Promise<void>;
   vectorSearch(v: number[]): LanceVectorQuery;
   countRows(): Promise<number>;
+  delete(predicate: string): Promise<unknown>;
   close(): void;
 }
 interface LanceConnection {
@@ -93,10 +94,11 @@ export type LanceDbBuildParams = Partial<Resolved<typeof LANCEDB_BUILD_PARAMS>>;
 
 /**
  * Async search, one query per call; LanceDB's own thread pools are not limited by this adapter (threads
- * false: it does not take a thread count); memory is bytes on disk, not RAM (exactMemory false).
+ * false: it does not take a thread count); memory is bytes on disk, not RAM (exactMemory false);
+ * remove = a DELETE of the ids (LanceDB marks the rows deleted; searches skip them).
  */
 export const LANCEDB_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: false, filter: false, batch: false, threads: false, metrics: ['l2', 'ip'], asyncSearch: true, exactMemory: false,
+  add: true, remove: true, filter: false, batch: false, threads: false, metrics: ['l2', 'ip'], asyncSearch: true, exactMemory: false,
 });
 
 /** Null when @lancedb/lancedb resolves here, else the UnavailableError's sentence (without loading it). */
@@ -112,6 +114,8 @@ export function lanceDbMissing(): string | null {
 
 /** Rows written per createTable / add call. */
 const BATCH_ROWS = 8192;
+/** Ids per DELETE predicate. */
+const DELETE_IDS = 4096;
 
 /** Bytes of every file under `dir` (0 when it does not exist). */
 function folderBytes(dir: string): number {
@@ -227,6 +231,16 @@ export class LanceDbIndex implements VectorIndex {
       await table.add(this.rows(x, i0, i1, ids ? ids.subarray(i0, i1) : null, this.count));
     }
     this.count += x.rows;
+  }
+
+  /** `DELETE WHERE id IN (...)` in chunks; the number removed is the change of the row count. */
+  async remove(ids: Uint32Array): Promise<number> {
+    const table = this.requireTable();
+    const before = await table.countRows();
+    for (let i0 = 0; i0 < ids.length; i0 += DELETE_IDS) await table.delete(`id IN (${Array.from(ids.subarray(i0, i0 + DELETE_IDS)).join(',')})`);
+    const removed = before - (await table.countRows());
+    this.count -= removed;
+    return removed;
   }
 
   async search(q: Matrix, k: number, params: SearchParams = {}): Promise<SearchResult> {

@@ -20,6 +20,7 @@ import { RATES, kmeansFlops } from '../core/cost.js';
 import { resolveParams, SIZE_AS_NBITS, type ParamSpecs, type Resolved } from '../core/params.js';
 import { specLabel } from '../core/spec.js';
 import { addSeconds, checkDim, checkK, resolveIds } from './checks.js';
+import { keepMask, keepRows } from './remove.js';
 import { defineIndex, type PaperMatch } from './descriptor.js';
 import { codeBytes, codebookBytes } from './memory-budget.js';
 import { OPQ_OPTION, OpqRotation, opqCost } from './opq-transform.js';
@@ -41,7 +42,7 @@ export type PqBuildParams = Partial<Resolved<typeof PQ_BUILD_PARAMS>>;
 
 /** Tables for a block of queries are computed together (batch); encoding runs on all threads. */
 export const PQ_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true, chunkedBuild: true,
+  add: true, remove: true, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true, chunkedBuild: true,
 });
 
 /** Default rows used to train the codebooks (faiss caps each k-means at 256 points per centroid). */
@@ -147,6 +148,20 @@ export class PqIndex implements VectorIndex, ChunkedBuild {
     this.ids.free();
     this.codes = WasmArray.from(codes);
     this.ids = WasmArray.from(all);
+  }
+
+  /** Drops the codes and ids of these ids (the rest keep their order); memory shrinks with them. */
+  async remove(ids: Uint32Array): Promise<number> {
+    this.requireBuilt();
+    const { keep, removed } = keepMask(this.ids.array, ids);
+    if (removed === 0) return 0;
+    const kept = this.size - removed;
+    const codes = keepRows(this.codes.array, keep, this.pq.books, kept), all = keepRows(this.ids.array, keep, 1, kept);
+    this.codes.free();
+    this.ids.free();
+    this.codes = WasmArray.from(codes);
+    this.ids = WasmArray.from(all);
+    return removed;
   }
 
   search(q: Matrix, k: number, params: SearchParams = {}): SearchResult {

@@ -43,6 +43,7 @@ import { RATES, kmeansFlops } from '../core/cost.js';
 import { NBITS_AS_SIZE, resolveParams, type ParamSpecs, type Resolved } from '../core/params.js';
 import { specLabel } from '../core/spec.js';
 import { addSeconds, checkDim, checkK, numberOr, resolveIds } from './checks.js';
+import { keepMask, keepRows } from './remove.js';
 import { defineIndex } from './descriptor.js';
 import { codeBytes, codebookBytes } from './memory-budget.js';
 import { PAPER_4X256, finishHeap } from './pq.js';
@@ -74,7 +75,7 @@ export type WrvqSearchParams = Partial<Resolved<typeof WRVQ_SEARCH_PARAMS>>;
 
 /** Dot tables for a block of queries are computed together (batch); training and encoding run on all threads. */
 export const WRVQ_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true, chunkedBuild: true,
+  add: true, remove: true, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true, chunkedBuild: true,
 });
 
 /** Default training sample (k-means caps each codebook at 256 points per codeword anyway). */
@@ -215,6 +216,27 @@ export class WrvqIndex implements VectorIndex, ChunkedBuild {
       this.wbar = this.weightSums.means();
     }
     this.append(x, codes, newIds);
+  }
+
+  /**
+   * Drops these ids: codes, weights, norms, ids (and stored floats) compacted in their sorted order,
+   * then the cell and bucket offsets rebuilt; w̄ stays as built. Memory shrinks with them.
+   */
+  async remove(ids: Uint32Array): Promise<number> {
+    if (!this.dim) throw new Error('wrvq: remove() before build()');
+    const { keep, removed } = keepMask(this.ids, ids);
+    if (removed === 0) return 0;
+    const kept = this.size - removed, B = this.quantizer.books;
+    this.codes = keepRows(this.codes, keep, B, kept);
+    this.weights = keepRows(this.weights, keep, B, kept);
+    if (this.metric === 'l2') this.norms = keepRows(this.norms, keep, 1, kept);
+    this.ids = keepRows(this.ids, keep, 1, kept);
+    if (this.vectors) {
+      this.vectors = keepRows(this.vectors, keep, this.dim, kept);
+      this.rowIds = Int32Array.from({ length: kept }, (_, p) => p);
+    }
+    this.rebuildBuckets();
+    return removed;
   }
 
   /** Sort key of a row: its code prefix (c1, …, c_{1+fuzzyBooks}) in mixed radix `size`. */
