@@ -15,8 +15,9 @@ import { metricsCommand } from './cli/metrics.js';
 import { compareCommand } from './cli/compare.js';
 import { workerCommand } from './cli/worker.js';
 import { runCellCommand } from './cli/run-cell.js';
+import { streamCommand } from './cli/stream.js';
 // One line per command module (each exports `(cli: Argv) => Argv`).
-const COMMANDS = [quantizeCommand, indexCommand, datasetsCommand, embedCommand, mtebCommand, runCommand, reportCommand, metricsCommand, compareCommand, workerCommand, runCellCommand];
+const COMMANDS = [quantizeCommand, indexCommand, streamCommand, datasetsCommand, embedCommand, mtebCommand, runCommand, reportCommand, metricsCommand, compareCommand, workerCommand, runCellCommand];
 
 let cli: Argv;
 

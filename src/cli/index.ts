@@ -22,7 +22,7 @@ import { fmt, table } from '../core/format.js';
 import { COMMON_FLAGS, declareFlags, declareMethodFlags, readFlags, mergeSpecAndFlags, readMethodFlags, type MethodTable } from './flags.js';
 
 /** The numeric flags both commands share. */
-const RUN_FLAGS = {
+export const RUN_FLAGS = {
   k: { default: 10, min: 1, describe: 'neighbours per query (at least 10 are searched, for recall@10)' },
   queries: { default: null, type: 'number', min: 1, describe: 'use the first N queries (default: all for index, 1000 for insert)' },
   ...COMMON_FLAGS,
@@ -41,12 +41,12 @@ const INDEX_FLAGS = {
 const BATCH_ITEM: ParamSpec = { default: 1, min: 1, describe: 'rows of one insert batch' };
 
 /** The commands' own flags; an index parameter may not reuse one (checked when the flags are declared). */
-const RESERVED = ['data', 'index', 'k', 'queries', 'seed', 'threads', 'json', 'out', 'sweep', 'warmup', 'runs', 'build-runs', 'train-rows', 'chunk-rows', 'batches', 'help', 'version'];
+const RESERVED = ['data', 'index', 'k', 'queries', 'seed', 'threads', 'json', 'out', 'sweep', 'warmup', 'runs', 'build-runs', 'train-rows', 'chunk-rows', 'batches', 'runbook', 'help', 'version'];
 
 /** Every index's build and search parameters, one table per index (the flags are their union). */
 const TABLES: readonly MethodTable[] = Object.values(INDEXES).map((d) => ({ id: d.id, specs: { ...d.buildParams, ...d.searchParams } }));
 
-function withIndexFlags(a: Argv, own: ParamSpecs): Argv {
+export function withIndexFlags(a: Argv, own: ParamSpecs): Argv {
   const y = a
     .option('data', { type: 'string', demandOption: true, describe: 'dataset name (glove-100, synthetic-gmm), file (.npy, .fvecs, .bvecs, .hdf5) or TEXMEX folder; append :limit=N to use only its first N rows' })
     .option('index', {
@@ -67,7 +67,7 @@ function canonical(specs: ParamSpecs, name: string): string | null {
  * left to the index): from the --index spec and the parameter flags; a parameter given in both is
  * refused, as is a flag of another index.
  */
-function indexParams(argv: Record<string, unknown>): { d: IndexDescriptor; build: IndexParams; search: IndexParams } {
+export function indexParams(argv: Record<string, unknown>): { d: IndexDescriptor; build: IndexParams; search: IndexParams } {
   const spec = splitIndexSpec(String(argv.index), '--index');
   const d = indexDescriptor(spec.id);
   const why = d.unavailable();

@@ -1,0 +1,53 @@
+/**
+ * `vqbench stream`: flags → runStreamJob → a table of the runbook's steps (seconds, live rows, index
+ * bytes, recall@k and QPS of each search) and big-ann-benchmarks' score (mean recall over the search
+ * steps), or the result as JSON with --json. The index flags are those of `vqbench index`.
+ */
+import type { Argv } from 'yargs';
+import { assertWritable, writeFileAtomic } from '../core/atomic.js';
+import { fmt, table } from '../core/format.js';
+import { setThreads } from '../core/parallel.js';
+import { progressBar } from '../core/progress.js';
+import { runStreamJob, type StreamResult } from '../run/stream-job.js';
+import { RUN_FLAGS, indexParams, withIndexFlags } from './index.js';
+import { readFlags } from './flags.js';
+
+function stepRow(s: StreamResult['steps'][number]): (string | number)[] {
+  const range = s.start === null ? '' : `[${s.start}, ${s.end})`;
+  return [s.step, s.operation, range, s.seconds, s.live, s.indexBytes / 2 ** 20, s.recall === null ? '-' : s.recall.toFixed(4), s.qps ?? '-'];
+}
+
+export function streamCommand(y: Argv): Argv {
+  return y.command(
+    'stream',
+    "run a streaming runbook (big-ann-benchmarks' format: insert, delete, search steps) against an index: recall at each search step among the live rows, seconds and bytes per step",
+    (a) => withIndexFlags(a, RUN_FLAGS)
+      .option('runbook', { type: 'string', demandOption: true, describe: "runbook file, YAML or JSON: top key = dataset name, max_pts, steps 1, 2, 3, ... each {operation: insert|delete, start, end} or {operation: search} (e.g. runbooks/quickstart.yaml)" })
+      .alias('out', 'output'),
+    async (raw) => {
+      const argv = raw as unknown as { data: string; json: boolean; out?: string; runbook: string };
+      const f = readFlags(raw, RUN_FLAGS);
+      const { d, build, search } = indexParams(raw);
+      if (f.threads !== null) setThreads(f.threads);
+      if (argv.out) assertWritable(argv.out); // before the run, not after it
+      const bar = progressBar(`stream ${d.id}`, 'step');
+      const r = await runStreamJob({
+        data: argv.data, index: d.id, build, search, runbook: argv.runbook, k: f.k, queries: f.queries ?? undefined, seed: f.seed, onProgress: bar.update,
+      });
+      bar.finish();
+      if (argv.out) writeFileAtomic(argv.out, JSON.stringify(r, null, 2) + '\n');
+      if (argv.json) {
+        process.stdout.write(JSON.stringify(r) + '\n');
+        return;
+      }
+      process.stdout.write(
+        `${r.label} on ${r.dataset}, runbook ${r.runbook.file} (${r.runbook.steps} steps, max_pts ${r.runbook.maxPts}); ${r.queries} queries one at a time, k = ${r.k}; ` +
+        `exact neighbours per step ${r.truthCached ? 'from the cache' : 'computed and cached'}\n` +
+        table(['step', 'operation', 'rows', 'seconds', 'live', 'index MiB', `R@${r.k}`, 'QPS'], r.steps.map(stepRow)) + '\n' +
+        `mean recall@${r.k} over the search steps (big-ann-benchmarks' streaming score): ${fmt(r.meanRecall)}\n` +
+        r.notes.map((n) => `note: ${n}\n`).join('') +
+        (r.loadWarning ? `warning: ${r.loadWarning}\n` : ''),
+      );
+    },
+  );
+}
