@@ -18,7 +18,7 @@ import { displayPath } from '../core/paths.js';
 import type { ProgressFn } from '../core/progress.js';
 import { peakRssBytes } from '../core/memory.js';
 import { loadDataset } from '../data/load.js';
-import { planRunbook, readRunbook, type Runbook, type RunbookStep } from '../data/runbook.js';
+import { planRunbook, readRunbook, runbookFrom, type Runbook, type RunbookStep } from '../data/runbook.js';
 import { streamTruth } from '../data/stream-truth.js';
 import type { GroundTruth } from '../data/types.js';
 import { measureSearch } from '../eval/ann.js';
@@ -37,8 +37,10 @@ export interface StreamJob {
   index: string;
   build?: IndexParams;
   search?: IndexParams;
-  /** The runbook file (YAML or JSON, big-ann-benchmarks' streaming format). */
+  /** The runbook file (YAML or JSON, big-ann-benchmarks' streaming format); with runbookDoc, only its name in messages. */
   runbook: string;
+  /** The runbook's parsed document (a task cell's configuration holds it), read instead of the file. */
+  runbookDoc?: unknown;
   /** Neighbours scored; at least 10 are searched. Default 10. */
   k?: number;
   /** Use only the first N queries. Default: all. */
@@ -119,7 +121,7 @@ export async function runStreamJob(job: StreamJob): Promise<StreamResult> {
   const search = givenParams(entry.id, 'search', job.search ?? {});
   if (job.queries !== undefined && (!Number.isInteger(job.queries) || job.queries < 1)) throw new InputError(`--queries must be a positive integer, got ${job.queries}.`);
   // before any work: the runbook's structure and the index's deletes, then its dry run over the base
-  const rb = readRunbook(job.runbook, datasetNames(job.data));
+  const rb = job.runbookDoc === undefined ? readRunbook(job.runbook, datasetNames(job.data)) : runbookFrom(job.runbookDoc, job.runbook, datasetNames(job.data));
   const noDelete = deleteUnsupported(entry, build, rb);
   if (noDelete) throw new InputError(noDelete);
   const ds = await loadDataset(job.data, { seed });

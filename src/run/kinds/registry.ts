@@ -14,12 +14,14 @@ import { insertKind } from './insert.js';
 import { mtebKind } from './mteb.js';
 import { quantizeKind } from './quantize.js';
 import { rdBoundKind } from './rd-bound.js';
+import { streamKind } from './stream.js';
 import type { CellKindDef } from './types.js';
 
 const LIST = [
   quantizeKind,
   indexKind,
   insertKind,
+  streamKind,
   rdBoundKind,
   mtebKind,
   embedKind,
