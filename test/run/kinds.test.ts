@@ -18,8 +18,8 @@ before(() => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('every kind declares the contract: a unique id and grid key, metric definitions with timing, and its functions', () => {
-  assert.deepEqual(CELL_KIND_IDS, ['quantize', 'index', 'insert', 'rd-bound', 'mteb', 'embed']);
-  assert.deepEqual(Object.keys(KINDS_BY_GRID_KEY), ['quantizers', 'indexes', 'inserts', 'rdBound', 'mteb', 'embed']);
+  assert.deepEqual(CELL_KIND_IDS, ['quantize', 'index', 'insert', 'stream', 'rd-bound', 'mteb', 'embed']);
+  assert.deepEqual(Object.keys(KINDS_BY_GRID_KEY), ['quantizers', 'indexes', 'inserts', 'streams', 'rdBound', 'mteb', 'embed']);
   for (const k of Object.values(CELL_KINDS)) {
     assert.ok(Object.isFrozen(k), k.kind);
     for (const f of ['check', 'expand', 'estimate', 'execute'] as const) assert.equal(typeof k[f], 'function', `${k.kind}.${f}`);
@@ -44,7 +44,7 @@ test('an unknown grid section is refused by the loader, naming the kinds; a sect
     return p;
   };
   const p = write({ datasets: ['synthetic-gmm'], quantizer: [{ method: 'pq' }] });
-  assert.throws(() => loadTask(p), (e: Error) => e instanceof ConfigError && e.message === `${p}: grid.quantizer is not a known field; did you mean 'quantizers'?; known: datasets, quantizers, indexes, inserts, rdBound, mteb, embed.`);
+  assert.throws(() => loadTask(p), (e: Error) => e instanceof ConfigError && e.message === `${p}: grid.quantizer is not a known field; did you mean 'quantizers'?; known: datasets, quantizers, indexes, inserts, streams, rdBound, mteb, embed.`);
   const q = write({ datasets: ['synthetic-gmm'], rdBound: { rows: 0 } });
   assert.throws(() => loadTask(q), (e: Error) => e instanceof ConfigError && /: grid\.rdBound\.rows must be a positive integer, got 0\.$/.test(e.message));
 });
