@@ -19,6 +19,8 @@
  *                              (src/eval/stage-diagnostics.ts)
  *   mteb-<model>               main_score per task, original vs each quantized variant (Fig. 6)
  *   insert-<cell>              seconds and memory change per insert batch (Fig. 7)
+ *   stream-<cell>              recall@k and QPS at each search step of a streaming runbook, with the
+ *                              rows live after every step (big-ann-benchmarks' streaming track)
  */
 import { machineId, machinesOf } from './machines.js';
 import type cncModule from 'chartjs-node-canvas';
@@ -26,7 +28,7 @@ import type { ChartConfiguration } from 'chart.js';
 import { metricInfo } from '../eval/metric-registry.js';
 import { paretoFrontierBy } from '../eval/pareto.js';
 import { chartRuntime, type ChartPoint, type VqbenchChartOptions } from './chart-runtime.js';
-import { slug, type RunView } from './model.js';
+import { slug, type RunView, type StreamView } from './model.js';
 
 export interface ChartImage {
   /** Filename-safe id; the PNG is `charts/<id>.png`. */
@@ -434,6 +436,50 @@ async function insertCharts(view: RunView): Promise<ChartImage[]> {
   return out;
 }
 
+/**
+ * The chart.js configuration of a streaming cell: one point per step on the x axis (`step n:
+ * operation`), recall@k and QPS at the search steps (lines over the search steps only: spanGaps),
+ * the rows live after each step as bars on a third axis.
+ */
+export function streamChartConfig(v: StreamView): ChartConfiguration {
+  const { r, dataset } = v;
+  const title = `Streaming runbook: ${r.label} on ${dataset}`;
+  const labels = r.steps.map((s) => (s.start === null ? `${s.step}: search` : `${s.step}: ${s.operation} [${s.start}, ${s.end})`));
+  return {
+    type: 'line',
+    data: {
+      labels,
+      datasets: [
+        { type: 'line', label: `recall@${r.k} (mean ${r.meanRecall.toFixed(3)})`, data: r.steps.map((s) => s.recall), borderColor: PALETTE[0], backgroundColor: PALETTE[0], spanGaps: true, yAxisID: 'y', order: 0 },
+        { type: 'line', label: 'QPS (one query at a time)', data: r.steps.map((s) => s.qps), borderColor: PALETTE[1], backgroundColor: PALETTE[1], borderDash: [5, 4], spanGaps: true, yAxisID: 'y1', order: 1 },
+        { type: 'bar', label: 'rows live after the step', data: r.steps.map((s) => s.live), backgroundColor: 'rgba(127, 127, 127, 0.25)', yAxisID: 'y2', order: 2 },
+      ],
+    },
+    options: {
+      plugins: {
+        ...titleOpts(title, `runbook ${r.runbook.file}, ${r.queries} queries per search step`),
+        ...vq({ legendInDatasetOrder: true, toggleAxes: ['y1', 'y2'] }),
+      },
+      scales: {
+        x: { title: axisTitle('runbook step') },
+        y: { type: 'linear', min: 0, max: 1, position: 'left', title: axisTitle(`recall@${r.k} among the live rows, ↑ better`) },
+        y1: { type: 'linear', beginAtZero: true, position: 'right', grid: { drawOnChartArea: false }, title: axisTitle('QPS, ↑ better') },
+        y2: { type: 'linear', beginAtZero: true, position: 'right', grid: { drawOnChartArea: false }, title: axisTitle('rows live') },
+      },
+    },
+  } as ChartConfiguration;
+}
+
+async function streamCharts(view: RunView): Promise<ChartImage[]> {
+  const out: ChartImage[] = [];
+  for (const v of view.stream) {
+    out.push(await render(`stream-${slug(v.cell.cell)}`, `Streaming runbook: ${v.r.label} on ${v.dataset}`,
+      `Recall@${v.r.k} against the exact neighbours among the rows live at each search step (left axis), QPS of the same step (right axis) and the rows live after every step (bars); big-ann-benchmarks' streaming score is the mean recall over the search steps.`,
+      null, streamChartConfig(v)));
+  }
+  return out;
+}
+
 /** Every chart whose data exist in the run, in report order. */
 export async function renderCharts(view: RunView): Promise<ChartImage[]> {
   const out: ChartImage[] = [];
@@ -451,6 +497,7 @@ export async function renderCharts(view: RunView): Promise<ChartImage[]> {
     out.push(...(await buildBars(view, d)));
   }
   out.push(...(await insertCharts(view)));
+  out.push(...(await streamCharts(view)));
   out.push(...(await mtebCharts(view)));
   return out;
 }

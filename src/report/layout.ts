@@ -51,6 +51,7 @@ export function layout(run: string, tables: Table[], charts: ChartImage[], expor
     },
     { id: 'indexes', title: 'Indexes', intro: null, tables: tablesOf(tables, 'index'), charts: chartsOf(charts, 'recall-qps-', 'build-time-', 'memory-') },
     { id: 'insert', title: 'Incremental insert', intro: null, tables: tablesOf(tables, 'insert'), charts: chartsOf(charts, 'insert-') },
+    { id: 'stream', title: 'Streaming runbooks', intro: null, tables: tablesOf(tables, 'stream'), charts: chartsOf(charts, 'stream-') },
     { id: 'mteb', title: 'MTEB: original vs quantized embeddings', intro: null, tables: tablesOf(tables, 'mteb'), charts: chartsOf(charts, 'mteb-') },
     { id: 'paper', title: "The paper's figures", intro: null, tables: tablesOf(tables, 'paper-figures'), charts: [] },
   ].filter((s) => s.tables.length > 0 || s.charts.length > 0);

@@ -4,6 +4,7 @@
  * rate–distortion curves. Only 'ok' cells contribute numbers; the others are in `statusRows`.
  */
 import type { IndexRecord, InsertResult } from '../run/index-job.js';
+import type { StreamResult } from '../run/stream-job.js';
 import type { QuantizeResult } from '../run/quantize.js';
 import type { CellResult } from '../run/result.js';
 import { isObject } from '../run/kinds/common.js';
@@ -43,6 +44,13 @@ export interface InsertView {
   dataset: string;
   /** From an index cell of the same label in this run, else null (InsertResult does not carry it). */
   bitsPerVector: number | null;
+}
+
+/** A streaming cell's result (src/run/stream-job.ts): its steps, recall and throughput over them. */
+export interface StreamView {
+  cell: CellResult;
+  r: StreamResult;
+  dataset: string;
 }
 
 /** A 95% bootstrap interval. */
@@ -103,6 +111,7 @@ export interface RunView {
   index: IndexRow[];
   builds: IndexBuild[];
   insert: InsertView[];
+  stream: StreamView[];
   mteb: MtebTask[];
   rd: RdCurve[];
   datasets: string[];
@@ -287,8 +296,9 @@ export function buildView(run: LoadedRun): RunView {
     const r = c.metrics as InsertResult;
     return { cell: c, r, dataset: r.dataset ?? cellDataset(c), bitsPerVector: bitsByLabel.get(r.label) ?? null };
   });
+  const stream: StreamView[] = ok.filter((c) => c.kind === 'stream').map((c) => ({ cell: c, r: c.metrics as StreamResult, dataset: (c.metrics as StreamResult).dataset ?? cellDataset(c) }));
   const mteb = mtebTasks(ok);
   const rd = rdCurves(ok);
   const datasets = [...new Set([...quant.map((q) => q.dataset), ...index.map((i) => i.dataset), ...insert.map((i) => i.dataset), ...rd.map((r) => r.dataset)])].sort();
-  return { run, quant, index, builds: [...builds.values()], insert, mteb, rd, datasets };
+  return { run, quant, index, builds: [...builds.values()], insert, stream, mteb, rd, datasets };
 }

@@ -380,6 +380,24 @@ export function insertTables(view: RunView): Table[] {
   return out;
 }
 
+/** One table per streaming cell: its runbook's steps, with recall and QPS at the search steps. */
+export function streamTables(view: RunView): Table[] {
+  return view.stream.map(({ cell, r, dataset }) => ({
+    id: `stream-${cell.cell}`, title: `Streaming runbook: ${r.label} on ${dataset}`,
+    notes: [
+      `Runbook ${r.runbook.file} (${r.runbook.steps} steps, max_pts ${r.runbook.maxPts}); ${r.queries} queries per search step, one at a time. Search params: ${params(r.params?.search)}.`,
+      `Mean recall@${r.k} over the search steps (big-ann-benchmarks' streaming score): ${num(r.meanRecall, 4)}. ${r.recallDefinition}.`,
+      ...r.notes.map((n) => `${n[0].toUpperCase()}${n.slice(1)}.`),
+      dataNote([dataset]),
+    ],
+    header: ['source', 'step', 'operation', 'rows', 'seconds', 'rows live', 'index bytes', `recall@${r.k} %`, 'QPS'],
+    rows: r.steps.map((s) => ({
+      source: 'ours' as const,
+      cells: ['ours', String(s.step), s.operation, s.start === null ? DASH : `[${s.start}, ${s.end})`, num(s.seconds, 3), String(s.live), bytes(s.indexBytes), s.recall === null ? DASH : pct(s.recall), s.qps === null ? DASH : num(s.qps, 3)],
+    })),
+  }));
+}
+
 export function mtebTables(rescored: Rescored): Table[] {
   const view = rescored.view;
   const fig6 = paperFigure('Fig. 6');
@@ -513,6 +531,6 @@ export function allTables(rescored: Rescored): Table[] {
   const view = rescored.view;
   return [
     runTable(view), environmentTable(view.run.cells), statusTable(view),
-    quantizeTable(rescored), rdTable(view), stageTable(view), indexTable(rescored), ...insertTables(view), ...mtebTables(rescored), paperTable(),
+    quantizeTable(rescored), rdTable(view), stageTable(view), indexTable(rescored), ...insertTables(view), ...streamTables(view), ...mtebTables(rescored), paperTable(),
   ].filter((t): t is Table => t !== null);
 }

@@ -32,6 +32,9 @@ import { loadWarning, machineFingerprint, oneMinuteLoad, underLoad, type LoadAve
 export const STREAM_RECALL_DEFINITION =
   "recall@k = |approx top-k ∩ exact top-k| / k averaged over queries, the exact top-k taken among the rows live at the step (big-ann-benchmarks' streaming track, without its distance-tie extension); meanRecall = its mean over the search steps (the track's score)";
 
+/** Untimed queries before each search step's timed loop (the house default of `vqbench index`). */
+const SEARCH_WARMUP = 100;
+
 export interface StreamJob {
   data: string;
   index: string;
@@ -56,7 +59,7 @@ export interface StreamStepRecord {
   /** The row range of an insert or delete; null for a search. */
   start: number | null;
   end: number | null;
-  /** Wall seconds of the step (insert: add, or the build of the first insert; delete: remove; search: every query one at a time). */
+  /** Wall seconds of the step (insert: add, or the build of the first insert; delete: remove; search: every query one at a time, after 100 untimed ones). */
   seconds: number;
   /** Rows live after the step (the runbook's dry run) and the index's own count. */
   live: number;
@@ -134,7 +137,8 @@ export async function runStreamJob(job: StreamJob): Promise<StreamResult> {
   const env = captureEnvironment();
   const fingerprint = machineFingerprint();
   const notes: string[] = [];
-  if (rb.dataset !== ds.name && !datasetNames(job.data).includes(rb.dataset)) notes.push(`the runbook's steps for ${rb.dataset} were run on ${displayPath(ds.name)}`);
+  // a task cell picked the runbook by its dataset's name itself; the command takes a single-key runbook for any data
+  if (job.runbookDoc === undefined && rb.dataset !== ds.name && !datasetNames(job.data).includes(rb.dataset)) notes.push(`the runbook's steps for ${rb.dataset} were run on ${displayPath(ds.name)}`);
   try {
     const run = () => runSteps(index, rb, plan.liveAfter, ds.base, queries, kSearched, k, search, truth, job.onProgress);
     const { value: steps, load } = await underLoad(run, fingerprint.cores, job.loadAverage ?? oneMinuteLoad);
@@ -191,7 +195,7 @@ async function runSteps(
       seconds = (performance.now() - t0) / 1000;
       if (removed !== ids.length) throw new Error(`${index.name}: remove() removed ${removed} of the ${ids.length} rows of step ${s.step}`);
     } else {
-      const m = await measureSearch(index, queries, kSearched, search as Record<string, number | string | boolean | null>, { warmupQueries: 0 });
+      const m = await measureSearch(index, queries, kSearched, search as Record<string, number | string | boolean | null>, { warmupQueries: SEARCH_WARMUP });
       seconds = m.seconds;
       qps = m.qps;
       const rows = new Int32Array(m.ids.length);
