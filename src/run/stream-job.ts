@@ -140,7 +140,7 @@ export async function runStreamJob(job: StreamJob): Promise<StreamResult> {
   // a task cell picked the runbook by its dataset's name itself; the command takes a single-key runbook for any data
   if (job.runbookDoc === undefined && rb.dataset !== ds.name && !datasetNames(job.data).includes(rb.dataset)) notes.push(`the runbook's steps for ${rb.dataset} were run on ${displayPath(ds.name)}`);
   try {
-    const run = () => runSteps(index, rb, plan.liveAfter, ds.base, queries, kSearched, k, search, truth, job.onProgress);
+    const run = () => runSteps(index, rb, plan.liveAfter, ds.base, queries, { kSearched, k, seed }, search, truth, job.onProgress);
     const { value: steps, load } = await underLoad(run, fingerprint.cores, job.loadAverage ?? oneMinuteLoad);
     const recalls = steps.filter((s) => s.recall !== null).map((s) => s.recall!);
     const first = rb.steps.find((s) => s.operation === 'insert')!;
@@ -159,9 +159,10 @@ export async function runStreamJob(job: StreamJob): Promise<StreamResult> {
 
 /** Runs the steps; the index's ids are its insertion order, translated to row numbers both ways. */
 async function runSteps(
-  index: VectorIndex, rb: Runbook, liveAfter: number[], base: Matrix, queries: Matrix, kSearched: number, k: number,
+  index: VectorIndex, rb: Runbook, liveAfter: number[], base: Matrix, queries: Matrix, o: { kSearched: number; k: number; seed: number },
   search: IndexParams, truth: Map<number, GroundTruth>, onProgress?: ProgressFn,
 ): Promise<StreamStepRecord[]> {
+  const { kSearched, k, seed } = o;
   const own = new Int32Array(base.rows).fill(-1); // row → the index's id
   const rowOf: number[] = []; // the index's id → row
   const live = new Uint8Array(base.rows);
@@ -181,7 +182,7 @@ async function runSteps(
       const x = base.sliceRows(s.start, s.end);
       const t0 = performance.now();
       if (built) await index.add(x, ids);
-      else await index.build(x, { seed: 1234 }); // ids 0..n−1: the first ones handed out above
+      else await index.build(x, { seed }); // ids 0..n−1: the first ones handed out above
       seconds = (performance.now() - t0) / 1000;
       built = true;
     } else if (s.operation === 'delete') {
