@@ -44,16 +44,24 @@ export interface StreamConfig extends DatasetCellConfig {
   queries?: number;
 }
 
+/** The name an inline runbook's messages carry (then dropped: the field names it). */
+const INLINE = 'inline';
+
+/** A job's sentence about its --runbook, said of the task file's field: the file's name kept, an inline one's dropped. */
+function fieldMessage(msg: string): string {
+  return msg.replace(`--runbook ${INLINE}: `, '').replace(/^--runbook /, '');
+}
+
 /** The runbook document of an entry: the file read, or the inline object; a problem is one sentence at `at`. */
 function runbookDoc(r: StreamSpec['runbook'], at: FieldPath, fail: Fail, datasets: string[]): { file: string; rb: Runbook; doc: Record<string, unknown> } {
   try {
-    const file = typeof r === 'string' ? r : 'the inline runbook';
+    const file = typeof r === 'string' ? r : INLINE;
     const rb = typeof r === 'string' ? readRunbook(r, datasets) : runbookFrom(r, file, datasets);
     const body: Record<string, unknown> = { max_pts: rb.maxPts };
     for (const s of rb.steps) body[String(s.step)] = s.operation === 'search' ? { operation: 'search' } : { operation: s.operation, start: s.start, end: s.end };
     return { file, rb, doc: { [rb.dataset]: body } };
   } catch (e) {
-    if (e instanceof InputError) return fail([...at, 'runbook'], e.message.replace(/^--runbook /, 'runbook '));
+    if (e instanceof InputError) return fail([...at, 'runbook'], fieldMessage(e.message));
     throw e;
   }
 }
@@ -93,7 +101,7 @@ export const streamKind: CellKindDef<'stream', 'streams', StreamSpec[], StreamCo
       const d = indexDescriptor(s.index);
       for (const build of cartesian<ParamValue>(resolveRecord(s.build, 'small'))) {
         const why = deleteUnsupported(d, checkBuildParams(s.index, build), rb);
-        if (why) fail([...at, i, 'index'], why.replace(/^--runbook /, 'runbook '));
+        if (why) fail([...at, i, 'index'], fieldMessage(why));
       }
     });
   },
