@@ -2,10 +2,14 @@
  * Streaming cells (`grid.streams`, big-ann-benchmarks' streaming track): one index configuration
  * runs a runbook's insert / delete / search steps (src/run/stream-job.ts); recall at each search
  * step among the live rows, seconds and bytes per step, mean recall over the search steps.
- * `runbook` is a file (YAML or JSON, relative to the working directory like --runbook) or the
+ * `runbook` is a file (YAML or JSON, relative to the working directory, else to the repository:
+ * `runbooks/quickstart.yaml` works from anywhere) or the
  * runbook's object inline; either way the cell's configuration holds the steps themselves, so a
  * changed runbook is a new cell, never a reused result.
  */
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadSeconds, RATES, type DataShape } from '../../core/cost.js';
 import { cartesian } from '../../core/grid.js';
 import { ConfigError, InputError } from '../../core/errors.js';
@@ -52,11 +56,20 @@ function fieldMessage(msg: string): string {
   return msg.replace(`--runbook ${INLINE}: `, '').replace(/^--runbook /, '');
 }
 
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** A runbook file as given: from the working directory, else from the repository (the shipped `runbooks/`). */
+function runbookPath(file: string): string {
+  if (isAbsolute(file) || existsSync(file)) return file;
+  const shipped = join(REPO_ROOT, file);
+  return existsSync(shipped) ? shipped : file;
+}
+
 /** The runbook document of an entry: the file read, or the inline object; a problem is one sentence at `at`. */
 function runbookDoc(r: StreamSpec['runbook'], at: FieldPath, fail: Fail, datasets: string[]): { file: string; rb: Runbook; doc: Record<string, unknown> } {
   try {
     const file = typeof r === 'string' ? r : INLINE;
-    const rb = typeof r === 'string' ? readRunbook(r, datasets) : runbookFrom(r, file, datasets);
+    const rb = typeof r === 'string' ? readRunbook(runbookPath(r), datasets) : runbookFrom(r, file, datasets);
     const body: Record<string, unknown> = { max_pts: rb.maxPts };
     for (const s of rb.steps) body[String(s.step)] = s.operation === 'search' ? { operation: 'search' } : { operation: s.operation, start: s.start, end: s.end };
     return { file, rb, doc: { [rb.dataset]: body } };
