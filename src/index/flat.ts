@@ -5,6 +5,8 @@
  */
 import { Matrix } from '../core/matrix.js';
 import { knn } from '../core/parallel.js';
+import { knnRangeJs } from '../core/search.js';
+import { rowNormsSq } from '../core/distance.js';
 import { knnResident } from '../core/wasm/kernels.js';
 import { releaseResident, residentRows, type ResidentRows } from '../core/wasm/memory.js';
 import { RATES } from '../core/cost.js';
@@ -15,7 +17,7 @@ import { addSeconds, checkDim, checkK, resolveIds } from './checks.js';
 import { defineIndex } from './descriptor.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
-  type ChunkedBuild, type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
+  type ChunkedBuild, type MemoryBreakdown, type SearchOptions, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 export const FLAT_BUILD_PARAMS = {
@@ -28,7 +30,7 @@ export type FlatBuildParams = Partial<Resolved<typeof FLAT_BUILD_PARAMS>>;
 
 /** Batches of queries run as tiles over all threads; add is a copy; exact bytes (the vectors). */
 export const FLAT_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: true, exactMemory: true, chunkedBuild: true,
+  add: true, remove: false, filter: true, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: true, exactMemory: true, chunkedBuild: true,
 });
 
 /** Up to this many queries per search run on this thread against the resident base; more go to knn() on all threads. */
@@ -46,6 +48,8 @@ export class FlatIndex implements VectorIndex, ChunkedBuild {
   private resident: ResidentRows | null = null;
   /** The array the vectors live in (larger than them after `reserve`). */
   private capacity: Float32Array = new Float32Array(0);
+  /** Row norms of filtered searches and the base they belong to. */
+  private normsCache: { of: Matrix; norms: Float32Array } | null = null;
   /** Between `train` and `endBuild` (a chunked build): adds do not re-pack the base into wasm memory. */
   private building = false;
 
@@ -137,13 +141,17 @@ export class FlatIndex implements VectorIndex, ChunkedBuild {
     }
   }
 
-  async search(q: Matrix, k: number, params: SearchParams = {}): Promise<SearchResult> {
+  async search(q: Matrix, k: number, params: SearchParams = {}, opts: SearchOptions = {}): Promise<SearchResult> {
     resolveParams(FLAT_SEARCH_PARAMS, params, 'flat search parameter');
     const base = this.requireBase();
     checkK(k, base.rows, 'flat');
     checkDim(q.dim, base.dim, 'queries', 'flat');
     let r: { ids: Int32Array; dists: Float32Array };
-    if (this.resident && q.rows <= RESIDENT_MAX_QUERIES) {
+    if (opts.filter) {
+      // filtered: the exact scan's heap takes only allowed rows (a bitmap over positions)
+      r = { ids: new Int32Array(q.rows * k), dists: new Float32Array(q.rows * k) };
+      knnRangeJs(base.data, base.rows, this.filterNorms(base), q.data, 0, q.rows, base.dim, k, this.metric, r.ids, r.dists, this.allowedPositions(opts.filter.allowed));
+    } else if (this.resident && q.rows <= RESIDENT_MAX_QUERIES) {
       r = { ids: new Int32Array(q.rows * k), dists: new Float32Array(q.rows * k) };
       knnResident(this.resident, q.data, 0, q.rows, k, r.ids, r.dists);
     } else {
@@ -165,6 +173,25 @@ export class FlatIndex implements VectorIndex, ChunkedBuild {
   async close(): Promise<void> {
     if (this.resident) releaseResident(this.resident);
     this.resident = null;
+  }
+
+  /** ||x||² of the rows for filtered L2 scans, computed once per base (a new base after build/add recomputes). */
+  private filterNorms(base: Matrix): Float32Array | null {
+    if (this.metric !== 'l2') return null;
+    if (this.normsOf !== base) this.normsCache = { of: base, norms: rowNormsSq(base.data, base.rows, base.dim) };
+    return this.normsCache!.norms;
+  }
+
+  private get normsOf(): Matrix | null {
+    return this.normsCache?.of ?? null;
+  }
+
+  /** The filter's bitmap over ids as one over positions (the same array when ids are positions). */
+  private allowedPositions(allowed: Uint8Array): Uint8Array {
+    if (!this.ids) return allowed;
+    const out = new Uint8Array(this.ids.length);
+    for (let i = 0; i < out.length; i++) out[i] = allowed[this.ids[i]] === 1 ? 1 : 0;
+    return out;
   }
 
   private pack(): void {

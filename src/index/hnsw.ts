@@ -19,7 +19,7 @@ import { defineIndex } from './descriptor.js';
 import {
   memoryBreakdown,
   type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric, type MemoryBreakdown,
-  type SearchParams, type SearchResult, type VectorIndex,
+  type SearchOptions, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 type HnswlibModule = typeof import('hnswlib-node');
@@ -52,7 +52,7 @@ export type HnswBuildParams = Partial<Resolved<typeof HNSW_BUILD_PARAMS>>;
 
 /** One searchKnn call per query on the calling thread (no batch, no threads); memory is the adapter's estimate. */
 export const HNSW_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: false, filter: false, batch: false, threads: false, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: false,
+  add: true, remove: false, filter: true, batch: false, threads: false, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: false,
 });
 
 export class HnswIndex implements VectorIndex {
@@ -128,7 +128,7 @@ export class HnswIndex implements VectorIndex {
     }
   }
 
-  search(q: Matrix, k: number, params: SearchParams = {}): SearchResult {
+  search(q: Matrix, k: number, params: SearchParams = {}, opts: SearchOptions = {}): SearchResult {
     const { efSearch: ef } = resolveParams(HNSW_SEARCH_PARAMS, params, 'hnsw search parameter');
     const index = this.requireIndex();
     checkK(k, this.count, 'hnsw');
@@ -142,8 +142,11 @@ export class HnswIndex implements VectorIndex {
     const dists = new Float32Array(q.rows * k).fill(ip ? -Infinity : Infinity);
     const kk = Math.min(k, this.count);
     if (kk === 0) return { nq: q.rows, k, ids, dists };
+    // filtered: hnswlib's label callback, asked for every candidate the graph search would keep
+    const allowed = opts.filter?.allowed;
+    const passes = allowed ? (label: number) => allowed[label] === 1 : undefined;
     for (let r = 0; r < q.rows; r++) {
-      const res = index.searchKnn(Array.from(q.row(r)), kk);
+      const res = index.searchKnn(Array.from(q.row(r)), kk, passes);
       const o = r * k;
       const n = res.neighbors.length;
       for (let j = 0; j < n; j++) {

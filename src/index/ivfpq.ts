@@ -67,7 +67,7 @@ import { buildInSteps } from './train-sample.js';
 import { OPQ_OPTION, OpqRotation, opqCost } from './opq-transform.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
-  type ChunkedBuild, type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
+  type ChunkedBuild, type MemoryBreakdown, type SearchOptions, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 export const IVFPQ_BUILD_PARAMS = {
@@ -91,7 +91,7 @@ export type IvfPqSearchParams = Partial<Resolved<typeof IVFPQ_SEARCH_PARAMS>>;
 
 /** Tables for a block of queries are computed together (batch); k-means and encoding run on all threads. */
 export const IVFPQ_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true, chunkedBuild: true,
+  add: true, remove: false, filter: true, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true, chunkedBuild: true,
 });
 
 /** Queries whose tables are computed together: small enough for the tables to stay in cache. */
@@ -324,7 +324,7 @@ export class IvfPqIndex implements VectorIndex, ChunkedBuild {
     return out;
   }
 
-  search(q: Matrix, k: number, params: SearchParams = {}): SearchResult {
+  search(q: Matrix, k: number, params: SearchParams = {}, opts: SearchOptions = {}): SearchResult {
     const { nprobe } = resolveParams(IVFPQ_SEARCH_PARAMS, params, 'ivfpq search parameter');
     this.requireBuilt();
     if (nprobe > this.nlist) throw new InputError(`--nprobe: ivfpq has nlist = ${this.nlist} cells, so nprobe must be ≤ ${this.nlist}, got ${nprobe}.`);
@@ -342,9 +342,10 @@ export class IvfPqIndex implements VectorIndex, ChunkedBuild {
     const wasm = wasmKernelsEnabled();
     if (wasm && this.residentCentroids) knnResident(this.residentCentroids, q.data, 0, nq, nprobe, probeIds, probeDist);
     else knnRange(cent.data, this.nlist, ip ? null : this.centroidNorms, q.data, 0, nq, d, nprobe, this.metric, probeIds, probeDist);
-    if (wasm && this.wasmReady()) return this.searchWasm(q, k, nprobe, probeIds, probeDist);
+    // a filtered search takes the JS scans: their heap drops ids the filter does not allow
+    if (wasm && this.wasmReady() && !opts.filter) return this.searchWasm(q, k, nprobe, probeIds, probeDist);
 
-    const heap = new TopK(nq, k);
+    const heap = new TopK(nq, k, opts.filter?.allowed ?? null);
     // sized for the block actually searched: a single query must not allocate (and zero) 16 tables
     const block = Math.min(QUERY_BLOCK, nq);
     const qTables = new Float32Array(block * tl);

@@ -25,7 +25,7 @@ import { codeBytes, codebookBytes } from './memory-budget.js';
 import { OPQ_OPTION, OpqRotation, opqCost } from './opq-transform.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
-  type ChunkedBuild, type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
+  type ChunkedBuild, type MemoryBreakdown, type SearchOptions, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 export const PQ_BUILD_PARAMS = {
@@ -41,7 +41,7 @@ export type PqBuildParams = Partial<Resolved<typeof PQ_BUILD_PARAMS>>;
 
 /** Tables for a block of queries are computed together (batch); encoding runs on all threads. */
 export const PQ_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true, chunkedBuild: true,
+  add: true, remove: false, filter: true, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true, chunkedBuild: true,
 });
 
 /** Default rows used to train the codebooks (faiss caps each k-means at 256 points per centroid). */
@@ -149,7 +149,7 @@ export class PqIndex implements VectorIndex, ChunkedBuild {
     this.ids = WasmArray.from(all);
   }
 
-  search(q: Matrix, k: number, params: SearchParams = {}): SearchResult {
+  search(q: Matrix, k: number, params: SearchParams = {}, opts: SearchOptions = {}): SearchResult {
     resolveParams(PQ_SEARCH_PARAMS, params, 'pq search parameter');
     this.requireBuilt();
     checkK(k, this.size, 'pq');
@@ -158,7 +158,8 @@ export class PqIndex implements VectorIndex, ChunkedBuild {
     const books = this.pq.books, ks = this.pq.size, tl = books * ks;
     const ip = this.metric === 'ip';
     const block = Math.min(QUERY_BLOCK, q.rows);
-    if (wasmKernelsEnabled() && this.books && this.codes.resident && this.ids.resident) {
+    // a filtered search takes the JS scan: its heap drops ids the filter does not allow
+    if (wasmKernelsEnabled() && this.books && this.codes.resident && this.ids.resident && !opts.filter) {
       // the same tables and scan in wasm: tables and heaps in the frame, codes read in place
       const f = new AdcFrame(block, q.dim, tl, k);
       const outIds = new Int32Array(q.rows * k), outDists = new Float32Array(q.rows * k);
@@ -171,7 +172,7 @@ export class PqIndex implements VectorIndex, ChunkedBuild {
       }
       return { nq: q.rows, k, ids: outIds, dists: outDists };
     }
-    const heap = new TopK(q.rows, k);
+    const heap = new TopK(q.rows, k, opts.filter?.allowed ?? null);
     const lut = new Float32Array(block * tl);
     const scratch = new Float32Array(block * Math.max(...this.pq.subDim));
     const codes = this.codes.array, ids = this.ids.array;
