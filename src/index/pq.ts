@@ -20,6 +20,7 @@ import { RATES, kmeansFlops } from '../core/cost.js';
 import { resolveParams, SIZE_AS_NBITS, type ParamSpecs, type Resolved } from '../core/params.js';
 import { specLabel } from '../core/spec.js';
 import { addSeconds, checkDim, checkK, resolveIds } from './checks.js';
+import { residentFilter } from './adc.js';
 import { defineIndex, type PaperMatch } from './descriptor.js';
 import { codeBytes, codebookBytes } from './memory-budget.js';
 import { OPQ_OPTION, OpqRotation, opqCost } from './opq-transform.js';
@@ -158,10 +159,12 @@ export class PqIndex implements VectorIndex, ChunkedBuild {
     const books = this.pq.books, ks = this.pq.size, tl = books * ks;
     const ip = this.metric === 'ip';
     const block = Math.min(QUERY_BLOCK, q.rows);
-    // a filtered search takes the JS scan: its heap drops ids the filter does not allow
-    if (wasmKernelsEnabled() && this.books && this.codes.resident && this.ids.resident && !opts.filter) {
+    // filtered: the wasm scan's filtering variant reads the bitmap in wasm memory; the JS scan's heap drops ids not allowed
+    const bits = wasmKernelsEnabled() && opts.filter ? residentFilter(opts.filter.allowed) : null;
+    if (wasmKernelsEnabled() && this.books && this.codes.resident && this.ids.resident && (!opts.filter || bits)) {
       // the same tables and scan in wasm: tables and heaps in the frame, codes read in place
       const f = new AdcFrame(block, q.dim, tl, k);
+      f.allowed = bits;
       const outIds = new Int32Array(q.rows * k), outDists = new Float32Array(q.rows * k);
       for (let q0 = 0; q0 < q.rows; q0 += QUERY_BLOCK) {
         const nq = Math.min(QUERY_BLOCK, q.rows - q0);
