@@ -33,7 +33,9 @@ export function checkSelectivities(values: readonly number[], what: string): num
 export function parseSelectivities(text: string, what: string): number[] {
   const items = text.split(',').map((s) => s.trim());
   if (items.some((s) => s === '')) throw new InputError(`${what} '${text}' has an empty item; give shares of rows kept such as 0.01,0.1,0.5,0.99.`);
-  return checkSelectivities(items.map((s) => (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s) ? Number(s) : NaN)), what);
+  const bad = items.find((s) => !/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s));
+  if (bad !== undefined) throw new InputError(`${what}: a selectivity is the share of rows kept, a number in (0, 1]; got '${bad}'.`);
+  return checkSelectivities(items.map(Number), what);
 }
 
 /** A 32-bit stream id per label, so adding a label does not change the rows of another. */

@@ -58,7 +58,7 @@ async function check(index: VectorIndex, exact: boolean, minRecall: number, what
   assert.equal(violations(again, filters[0]), 0);
 }
 
-test('hnsw: the filter callback returns only labelled rows, recall against the filtered truth', { skip: await why(loadHnswlib, 'hnswlib-node') }, async () => {
+test('hnsw: the filter callback returns only labelled rows, recall against the filtered truth', { skip: await why(async () => loadHnswlib(), 'hnswlib-node') }, async () => {
   const index = new HnswIndex({ M: 16, efConstruction: 100 });
   await index.build(base, { seed: 1 });
   await check(index, false, 0.9, 'hnsw');

@@ -78,7 +78,7 @@ test('labels: label_{p}p on exactly round(p·n) rows, reproducible from (seed, n
   assert.equal(labelRows(10, 0.001, 3).reduce((s, v) => s + v, 0), 1); // at least one row
   for (const bad of [0, -0.1, 1.5, NaN]) assert.throws(() => checkSelectivities([bad], '--filter'), InputError);
   assert.throws(() => parseSelectivities('0.1,,0.5', '--filter'), /empty item/);
-  assert.throws(() => parseSelectivities('0.1,abc', '--filter'), /in \(0, 1\]/);
+  assert.throws(() => parseSelectivities('0.1,abc', '--filter'), /in \(0, 1\]; got 'abc'/);
   assert.throws(() => parseSelectivities('0.1,0.1', '--filter'), /twice/);
   assert.deepEqual(parseSelectivities('0.01, 0.99,1', '--filter'), [0.01, 0.99, 1]);
 });
