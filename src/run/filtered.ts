@@ -13,6 +13,12 @@ import { labelFilter, passes, type SearchFilter } from '../index/filter.js';
 import type { IndexData } from './index-data.js';
 import { qpsSpread, type SearchOutcome } from './repeats.js';
 
+/** What a record's `filtered` holds (result files' definitions). */
+export const FILTERED_DEFINITION =
+  "filtered search per selectivity p (VectorDBBench's label filters): the label label_{100p}p is carried by round(p·n) base rows drawn by a seeded sample (labelSeed); " +
+  'each query searches with the filter label = that label; recall@1/5/10 and nnRecall against the exact neighbours among the labelled rows, ' +
+  'returnedPerQuery (fewer than k when the probed lists hold too few labelled rows), violations (returned ids without the label: 0), and QPS of each run, the runs interleaved with the unfiltered ones';
+
 /** One selectivity's filter and its exact truth. */
 export interface FilterCase {
   selectivity: number;
