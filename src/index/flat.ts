@@ -6,7 +6,9 @@
 import { Matrix } from '../core/matrix.js';
 import { knn } from '../core/parallel.js';
 import { knnRangeJs } from '../core/search.js';
-import { rowNormsSq } from '../core/distance.js';
+import { dot, l2sq, rowNormsSq } from '../core/distance.js';
+import { TopK } from '../core/topk.js';
+import { allowedIds, type SearchFilter } from './filter.js';
 import { knnResident } from '../core/wasm/kernels.js';
 import { releaseResident, residentRows, type ResidentRows } from '../core/wasm/memory.js';
 import { RATES } from '../core/cost.js';
@@ -32,6 +34,9 @@ export type FlatBuildParams = Partial<Resolved<typeof FLAT_BUILD_PARAMS>>;
 export const FLAT_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
   add: true, remove: false, filter: true, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: true, exactMemory: true, chunkedBuild: true,
 });
+
+/** A filter passing fewer than 1/SPARSE_FILTER of the rows is searched row by row over its passing rows, not by a scan of all. */
+const SPARSE_FILTER = 8;
 
 /** Up to this many queries per search run on this thread against the resident base; more go to knn() on all threads. */
 const RESIDENT_MAX_QUERIES = 64;
@@ -147,7 +152,9 @@ export class FlatIndex implements VectorIndex, ChunkedBuild {
     checkK(k, base.rows, 'flat');
     checkDim(q.dim, base.dim, 'queries', 'flat');
     let r: { ids: Int32Array; dists: Float32Array };
-    if (opts.filter) {
+    if (opts.filter && !this.ids && opts.filter.count * SPARSE_FILTER < base.rows) {
+      return this.searchAllowed(base, q, k, opts.filter); // few rows pass: visit only those
+    } else if (opts.filter) {
       // filtered: the exact scan's heap takes only allowed rows (a bitmap over positions)
       r = { ids: new Int32Array(q.rows * k), dists: new Float32Array(q.rows * k) };
       knnRangeJs(base.data, base.rows, this.filterNorms(base), q.data, 0, q.rows, base.dim, k, this.metric, r.ids, r.dists, this.allowedPositions(opts.filter.allowed));
@@ -174,6 +181,30 @@ export class FlatIndex implements VectorIndex, ChunkedBuild {
     if (this.resident) releaseResident(this.resident);
     this.resident = null;
   }
+
+  /** Exact search over only the rows a sparse filter allows (ids are positions here), one distance per allowed row. */
+  private searchAllowed(base: Matrix, q: Matrix, k: number, filter: SearchFilter): SearchResult {
+    if (this.sparseIds?.filter !== filter) this.sparseIds = { filter, ids: allowedIds(filter) };
+    const rows = this.sparseIds.ids, d = base.dim, x = base.data, ip = this.metric === 'ip';
+    const heap = new TopK(q.rows, k);
+    for (let i = 0; i < q.rows; i++) {
+      let worst = heap.worst(i);
+      for (let t = 0; t < rows.length; t++) {
+        const row = rows[t];
+        const v = ip ? -dot(q.data, i * d, x, row * d, d) : l2sq(q.data, i * d, x, row * d, d);
+        if (v < worst) {
+          heap.push(i, v, row);
+          worst = heap.worst(i);
+        }
+      }
+    }
+    const { ids, dists } = heap.sort();
+    if (ip) for (let j = 0; j < dists.length; j++) dists[j] = -dists[j];
+    return { nq: q.rows, k, ids, dists };
+  }
+
+  /** The passing rows of the last sparse filter searched. */
+  private sparseIds: { filter: SearchFilter; ids: Int32Array } | null = null;
 
   /** ||x||² of the rows for filtered L2 scans, computed once per base (a new base after build/add recomputes). */
   private filterNorms(base: Matrix): Float32Array | null {
