@@ -19,6 +19,7 @@ import type { IndexDescriptor } from '../index/descriptor.js';
 import { runIndexJob, runInsertJob, type IndexRecord } from '../run/index-job.js';
 import { isNondeterminismNote } from '../run/repeats.js';
 import { fmt, table } from '../core/format.js';
+import { parseSelectivities } from '../data/labels.js';
 import { COMMON_FLAGS, declareFlags, declareMethodFlags, readFlags, mergeSpecAndFlags, readMethodFlags, type MethodTable } from './flags.js';
 
 /** The numeric flags both commands share. */
@@ -41,7 +42,7 @@ const INDEX_FLAGS = {
 const BATCH_ITEM: ParamSpec = { default: 1, min: 1, describe: 'rows of one insert batch' };
 
 /** The commands' own flags; an index parameter may not reuse one (checked when the flags are declared). */
-const RESERVED = ['data', 'index', 'k', 'queries', 'seed', 'threads', 'json', 'out', 'sweep', 'warmup', 'runs', 'build-runs', 'train-rows', 'chunk-rows', 'batches', 'runbook', 'help', 'version'];
+const RESERVED = ['data', 'index', 'k', 'queries', 'seed', 'threads', 'json', 'out', 'sweep', 'warmup', 'runs', 'build-runs', 'train-rows', 'chunk-rows', 'batches', 'runbook', 'filter', 'help', 'version'];
 
 /** Every index's build and search parameters, one table per index (the flags are their union). */
 const TABLES: readonly MethodTable[] = Object.values(INDEXES).map((d) => ({ id: d.id, specs: { ...d.buildParams, ...d.searchParams } }));
@@ -135,6 +136,26 @@ function recordRow(r: IndexRecord): (string | number)[] {
     r.buildSeconds, r.indexBytes / 2 ** 20, r.bitsPerVector];
 }
 
+/** The filtered searches of every configuration, one row per selectivity, QPS beside the unfiltered run's of the same rounds. */
+function filteredTable(records: IndexRecord[]): string {
+  const rows: (string | number)[][] = [];
+  for (const r of records) {
+    const search = Object.entries(r.params.search).map(([k, v]) => `${k}=${v}`).join(',') || '-';
+    for (const x of r.filtered ?? []) {
+      if (x.status !== 'ok') {
+        rows.push([r.label, search, x.label, x.rows, `FAILED: ${x.error}`]);
+        continue;
+      }
+      const ratio = r.qpsMedian ? `${fmt(x.qpsMedian! / r.qpsMedian)}×` : '-';
+      rows.push([r.label, search, x.label, x.rows, x.recall!['10']?.toFixed(4) ?? '-', x.returnedPerQuery!, x.violations!,
+        `${fmt(x.qpsMedian!)} [${fmt(x.qpsMin!)}, ${fmt(x.qpsMax!)}]`, ratio]);
+    }
+  }
+  if (rows.length === 0) return '';
+  return '\nfiltered search (recall against the exact neighbours among the rows carrying the label; QPS: median [min, max] of the runs, and its ratio to the unfiltered median of the same interleaved rounds)\n' +
+    table(['index', 'search', 'label', 'rows', 'R@10', 'returned/q', 'violations', 'QPS med [range]', 'vs unfiltered'], rows) + '\n';
+}
+
 /** The load warnings of the records in one sentence, and each configuration whose runs returned different ids. */
 function timingWarnings(records: IndexRecord[]): string[] {
   const out: string[] = [];
@@ -157,19 +178,21 @@ export function indexCommand(y: Argv): Argv {
       'index',
       'build an index, sweep its search parameters, and measure recall, QPS, latency and memory',
       (a) => withIndexFlags(a, INDEX_FLAGS).option('sweep', { type: 'string', array: true, describe: 'search parameter values to sweep, e.g. --sweep nprobe=1,2,4,8 (repeatable)' })
-        .option('raw', { type: 'string', describe: "also write each configuration's per-query ids, distances and times under this folder, in ann-benchmarks' result layout: DIR/{k}/{index}/{spec label}.hdf5" }),
+        .option('raw', { type: 'string', describe: "also write each configuration's per-query ids, distances and times under this folder, in ann-benchmarks' result layout: DIR/{k}/{index}/{spec label}.hdf5" })
+        .option('filter', { type: 'string', describe: "filtered search (VectorDBBench's label filters): shares of rows kept, e.g. 0.01,0.1,0.5,0.99; each configuration is also searched with a seeded label of each, recall against the filtered exact truth" }),
       async (raw) => {
-        const argv = raw as unknown as { data: string; json: boolean; out?: string; sweep?: string[]; raw?: string };
+        const argv = raw as unknown as { data: string; json: boolean; out?: string; sweep?: string[]; raw?: string; filter?: string };
         const f = readFlags(raw, INDEX_FLAGS);
         const { d, build, search } = indexParams(raw);
         const sweep = parseSweep(argv.sweep, d, search);
+        const filter = argv.filter === undefined ? undefined : parseSelectivities(String(argv.filter), '--filter');
         if (f.threads !== null) setThreads(f.threads);
         if (argv.out) assertWritable(argv.out); // before the run, not after it
         const bar = progressBar(`index ${d.id}`, 'step');
         const records = await runIndexJob({
           data: argv.data, index: d.id, build, search, sweep, k: f.k, queries: f.queries ?? undefined,
           warmup: f.warmup, runs: f.runs, buildRuns: f.buildRuns, seed: f.seed, onProgress: bar.update, ...(argv.raw !== undefined && { raw: argv.raw }),
-          trainRows: f.trainRows ?? undefined, chunkRows: f.chunkRows ?? undefined,
+          trainRows: f.trainRows ?? undefined, chunkRows: f.chunkRows ?? undefined, ...(filter && { filter }),
           // stdout (stderr holds only the error sentence of a failed run); --json keeps it in each record instead
           onNote: argv.json ? undefined : (line) => process.stdout.write(`${line}\n`),
         });
@@ -189,7 +212,8 @@ export function indexCommand(y: Argv): Argv {
           `memory: the index's own bytes${r0.memoryIsExact ? '' : ' (estimated by the adapter)'}; peak RSS ${fmt(r0.peakRssBytes / 2 ** 20)} MiB (whole process, dataset included)` +
           `${r0.rssBudget?.bytes ? ` against a budget of ${fmt(r0.rssBudget.bytes / 2 ** 20)} MiB` : ''}; base ${r0.buildFrom === 'chunks' ? 'added chunk by chunk after training on a seeded sample' : 'held whole'}\n` +
           table(['index', 'search', 'R@1', 'R@5', 'R@10', 'nnR@10', 'QPS', 'QPS med', 'p50 ms', 'p99 ms', 'build s', 'MiB', 'bits/vec'], records.map(recordRow)) + '\n' +
-          timingWarnings(records).map((w) => `warning: ${w}\n`).join(''),
+          timingWarnings(records).map((w) => `warning: ${w}\n`).join('') +
+          filteredTable(records),
         );
       },
     )

@@ -96,12 +96,13 @@ export function knnRange(
   knnRangeJs(base, nb, baseNorms, queries, start, end, d, k, metric, outIds, outDist);
 }
 
-/** The JS scan behind `knnRange`: inner-product tiles, then a bounded heap per query. */
+/** The JS scan behind `knnRange`: inner-product tiles, then a bounded heap per query (only rows with allowed[row] = 1 when given). */
 export function knnRangeJs(
   base: Float32Array, nb: number, baseNorms: Float32Array | null,
   queries: Float32Array, start: number, end: number,
   d: number, k: number, metric: Metric,
   outIds: Int32Array, outDist: Float32Array,
+  allowed: Uint8Array | null = null,
 ): void {
   const l2 = metric === 'l2';
   if (l2 && !baseNorms) baseNorms = rowNormsSq(base, nb, d);
@@ -110,7 +111,7 @@ export function knnRangeJs(
   const tile = new Float32Array(qb * bb);
   for (let q0 = start; q0 < end; q0 += qb) {
     const nq = Math.min(qb, end - q0);
-    const heap = new TopK(nq, k);
+    const heap = new TopK(nq, k, allowed); // allowed: rows not passing the filter never enter the top-k
     for (let j0 = 0; j0 < nb; j0 += bb) {
       const nj = Math.min(bb, nb - j0);
       innerProducts(queries, q0 * d, nq, base, j0 * d, nj, d, tile, nj);

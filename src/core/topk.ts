@@ -8,7 +8,11 @@ export class TopK {
   readonly ids: Int32Array;
   private readonly sizes: Int32Array;
 
-  constructor(readonly n: number, readonly k: number) {
+  /**
+   * `allowed` (a filtered search): a candidate whose id has no 1 there (or lies past its end) is
+   * never kept, so every scan pushing into this heap filters without a change of its own.
+   */
+  constructor(readonly n: number, readonly k: number, private readonly allowed: Uint8Array | null = null) {
     this.dists = new Float32Array(n * k).fill(Infinity);
     this.ids = new Int32Array(n * k).fill(-1);
     this.sizes = new Int32Array(n);
@@ -24,6 +28,7 @@ export class TopK {
     const k = this.k;
     const base = q * k;
     const D = this.dists, I = this.ids;
+    if (this.allowed !== null && this.allowed[id] !== 1) return;
     if (this.sizes[q] < k) {
       // sift up from the end
       let pos = this.sizes[q]++;

@@ -9,7 +9,7 @@
  */
 import { VqbenchError } from '../core/errors.js';
 import { Matrix } from '../core/matrix.js';
-import type { SearchParams, SearchResult, VectorIndex } from '../index/types.js';
+import type { SearchOptions, SearchParams, SearchResult, VectorIndex } from '../index/types.js';
 import { nonDominated } from './dominance.js';
 
 /** Why a recall could not be measured. */
@@ -172,6 +172,8 @@ export function paretoFrontier<T extends ParetoPoint>(points: readonly T[]): T[]
 export interface MeasureOptions {
   /** Untimed queries run first (cycling through the query set) to warm caches and JITs. Default 100. */
   warmupQueries?: number;
+  /** Passed to every search (a filter: filtered search). */
+  search?: SearchOptions;
 }
 
 export interface SearchMeasurement extends SearchResult {
@@ -201,7 +203,7 @@ export async function measureSearch(
   const rows = Array.from({ length: nq }, (_, i) => queries.sliceRows(i, i + 1));
 
   for (let w = 0; w < warmup; w++) {
-    const r = index.search(rows[w % nq], k, params);
+    const r = index.search(rows[w % nq], k, params, opts.search);
     if (isAsync) await r;
   }
 
@@ -212,7 +214,7 @@ export async function measureSearch(
   const start = performance.now();
   for (let i = 0; i < nq; i++) {
     const t0 = performance.now();
-    let r = index.search(rows[i], k, params);
+    let r = index.search(rows[i], k, params, opts.search);
     if (isAsync) r = await r;
     samples[i] = performance.now() - t0;
     results[i] = r as SearchResult;

@@ -289,11 +289,23 @@ const OTHER: MetricInfo[] = [
     id: 'qpsMedian', name: 'QPS (median of runs)', unit: '1/s', higherIsBetter: true, family: 'timing',
     definition: 'the median over the timed runs (--runs) of queries per second, one query at a time on one thread',
   },
+  {
+    id: 'filteredRecall', name: 'Filtered recall@10', unit: 'fraction', higherIsBetter: true, family: 'quality',
+    definition: "recall@10 of a filtered search (VectorDBBench's label filter: only rows carrying the query's label may be returned) against the exact 10 nearest neighbours among the rows carrying the label, averaged over queries",
+  },
+  {
+    id: 'filteredQps', name: 'Filtered QPS (median of runs)', unit: '1/s', higherIsBetter: true, family: 'timing',
+    definition: 'the median over the timed runs of queries per second of the filtered search, one query at a time on one thread, its runs interleaved with the unfiltered ones',
+  },
+  {
+    id: 'selectivity', name: 'Selectivity', unit: 'share of rows kept', higherIsBetter: true, family: 'quality',
+    definition: "the share of base rows a filter keeps (VectorDBBench's label_{p}p carried by p of the rows); 1 − VectorDBBench's filter_rate",
+  },
 ];
 
 const INFO = frozenRegistry('metric', [...LIST, ...OTHER], (m) => m.id);
 
-/** A metric's name, unit, direction, family and definition: every registry metric and the cells' own (loss, bitsPerVector, mainScore, qpsMedian). */
+/** A metric's name, unit, direction, family and definition: every registry metric and the cells' own (loss, bitsPerVector, mainScore, qpsMedian, filteredRecall, filteredQps, selectivity). */
 export function metricInfo(id: string): MetricInfo {
   if (!Object.hasOwn(INFO, id)) throw new RangeError(`metricInfo: unknown metric '${id}'`);
   return INFO[id];

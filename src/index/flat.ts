@@ -5,6 +5,10 @@
  */
 import { Matrix } from '../core/matrix.js';
 import { knn } from '../core/parallel.js';
+import { knnRangeJs } from '../core/search.js';
+import { dot, l2sq, rowNormsSq } from '../core/distance.js';
+import { TopK } from '../core/topk.js';
+import { allowedIds, type SearchFilter } from './filter.js';
 import { knnResident } from '../core/wasm/kernels.js';
 import { releaseResident, residentRows, type ResidentRows } from '../core/wasm/memory.js';
 import { RATES } from '../core/cost.js';
@@ -16,7 +20,7 @@ import { keepMask, keepRows } from './remove.js';
 import { defineIndex } from './descriptor.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
-  type ChunkedBuild, type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
+  type ChunkedBuild, type MemoryBreakdown, type SearchOptions, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 export const FLAT_BUILD_PARAMS = {
@@ -29,8 +33,11 @@ export type FlatBuildParams = Partial<Resolved<typeof FLAT_BUILD_PARAMS>>;
 
 /** Batches of queries run as tiles over all threads; add is a copy; exact bytes (the vectors). */
 export const FLAT_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: true, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: true, exactMemory: true, chunkedBuild: true,
+  add: true, remove: true, filter: true, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: true, exactMemory: true, chunkedBuild: true,
 });
+
+/** A filter passing fewer than 1/SPARSE_FILTER of the rows is searched row by row over its passing rows, not by a scan of all. */
+const SPARSE_FILTER = 8;
 
 /** Up to this many queries per search run on this thread against the resident base; more go to knn() on all threads. */
 const RESIDENT_MAX_QUERIES = 64;
@@ -47,6 +54,8 @@ export class FlatIndex implements VectorIndex, ChunkedBuild {
   private resident: ResidentRows | null = null;
   /** The array the vectors live in (larger than them after `reserve`). */
   private capacity: Float32Array = new Float32Array(0);
+  /** Row norms of filtered searches and the base they belong to. */
+  private normsCache: { of: Matrix; norms: Float32Array } | null = null;
   /** Between `train` and `endBuild` (a chunked build): adds do not re-pack the base into wasm memory. */
   private building = false;
 
@@ -153,13 +162,19 @@ export class FlatIndex implements VectorIndex, ChunkedBuild {
     return removed;
   }
 
-  async search(q: Matrix, k: number, params: SearchParams = {}): Promise<SearchResult> {
+  async search(q: Matrix, k: number, params: SearchParams = {}, opts: SearchOptions = {}): Promise<SearchResult> {
     resolveParams(FLAT_SEARCH_PARAMS, params, 'flat search parameter');
     const base = this.requireBase();
     checkK(k, base.rows, 'flat');
     checkDim(q.dim, base.dim, 'queries', 'flat');
     let r: { ids: Int32Array; dists: Float32Array };
-    if (this.resident && q.rows <= RESIDENT_MAX_QUERIES) {
+    if (opts.filter && !this.ids && opts.filter.count * SPARSE_FILTER < base.rows) {
+      return this.searchAllowed(base, q, k, opts.filter); // few rows pass: visit only those
+    } else if (opts.filter) {
+      // filtered: the exact scan's heap takes only allowed rows (a bitmap over positions)
+      r = { ids: new Int32Array(q.rows * k), dists: new Float32Array(q.rows * k) };
+      knnRangeJs(base.data, base.rows, this.filterNorms(base), q.data, 0, q.rows, base.dim, k, this.metric, r.ids, r.dists, this.allowedPositions(opts.filter.allowed));
+    } else if (this.resident && q.rows <= RESIDENT_MAX_QUERIES) {
       r = { ids: new Int32Array(q.rows * k), dists: new Float32Array(q.rows * k) };
       knnResident(this.resident, q.data, 0, q.rows, k, r.ids, r.dists);
     } else {
@@ -181,6 +196,49 @@ export class FlatIndex implements VectorIndex, ChunkedBuild {
   async close(): Promise<void> {
     if (this.resident) releaseResident(this.resident);
     this.resident = null;
+  }
+
+  /** Exact search over only the rows a sparse filter allows (ids are positions here), one distance per allowed row. */
+  private searchAllowed(base: Matrix, q: Matrix, k: number, filter: SearchFilter): SearchResult {
+    if (this.sparseIds?.filter !== filter) this.sparseIds = { filter, ids: allowedIds(filter) };
+    const rows = this.sparseIds.ids, d = base.dim, x = base.data, ip = this.metric === 'ip';
+    const heap = new TopK(q.rows, k);
+    for (let i = 0; i < q.rows; i++) {
+      let worst = heap.worst(i);
+      for (let t = 0; t < rows.length; t++) {
+        const row = rows[t];
+        const v = ip ? -dot(q.data, i * d, x, row * d, d) : l2sq(q.data, i * d, x, row * d, d);
+        if (v < worst) {
+          heap.push(i, v, row);
+          worst = heap.worst(i);
+        }
+      }
+    }
+    const { ids, dists } = heap.sort();
+    if (ip) for (let j = 0; j < dists.length; j++) dists[j] = -dists[j];
+    return { nq: q.rows, k, ids, dists };
+  }
+
+  /** The passing rows of the last sparse filter searched. */
+  private sparseIds: { filter: SearchFilter; ids: Int32Array } | null = null;
+
+  /** ||x||² of the rows for filtered L2 scans, computed once per base (a new base after build/add recomputes). */
+  private filterNorms(base: Matrix): Float32Array | null {
+    if (this.metric !== 'l2') return null;
+    if (this.normsOf !== base) this.normsCache = { of: base, norms: rowNormsSq(base.data, base.rows, base.dim) };
+    return this.normsCache!.norms;
+  }
+
+  private get normsOf(): Matrix | null {
+    return this.normsCache?.of ?? null;
+  }
+
+  /** The filter's bitmap over ids as one over positions (the same array when ids are positions). */
+  private allowedPositions(allowed: Uint8Array): Uint8Array {
+    if (!this.ids) return allowed;
+    const out = new Uint8Array(this.ids.length);
+    for (let i = 0; i < out.length; i++) out[i] = allowed[this.ids[i]] === 1 ? 1 : 0;
+    return out;
   }
 
   private pack(): void {

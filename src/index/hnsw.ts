@@ -19,7 +19,7 @@ import { defineIndex } from './descriptor.js';
 import {
   memoryBreakdown,
   type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric, type MemoryBreakdown,
-  type SearchParams, type SearchResult, type VectorIndex,
+  type SearchOptions, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 type HnswlibModule = typeof import('hnswlib-node');
@@ -55,7 +55,7 @@ export type HnswBuildParams = Partial<Resolved<typeof HNSW_BUILD_PARAMS>>;
  * estimate; remove = hnswlib's markDelete (the node stays in the graph, searches skip it).
  */
 export const HNSW_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: true, filter: false, batch: false, threads: false, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: false,
+  add: true, remove: true, filter: true, batch: false, threads: false, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: false,
 });
 
 export class HnswIndex implements VectorIndex {
@@ -153,7 +153,7 @@ export class HnswIndex implements VectorIndex {
     return removed;
   }
 
-  search(q: Matrix, k: number, params: SearchParams = {}): SearchResult {
+  search(q: Matrix, k: number, params: SearchParams = {}, opts: SearchOptions = {}): SearchResult {
     const { efSearch: ef } = resolveParams(HNSW_SEARCH_PARAMS, params, 'hnsw search parameter');
     const index = this.requireIndex();
     checkK(k, this.size, 'hnsw');
@@ -167,8 +167,11 @@ export class HnswIndex implements VectorIndex {
     const dists = new Float32Array(q.rows * k).fill(ip ? -Infinity : Infinity);
     const kk = Math.min(k, this.size);
     if (kk === 0) return { nq: q.rows, k, ids, dists };
+    // filtered: hnswlib's label callback, asked for every candidate the graph search would keep
+    const allowed = opts.filter?.allowed;
+    const passes = allowed ? (label: number) => allowed[label] === 1 : undefined;
     for (let r = 0; r < q.rows; r++) {
-      const res = index.searchKnn(Array.from(q.row(r)), kk);
+      const res = index.searchKnn(Array.from(q.row(r)), kk, passes);
       const o = r * k;
       const n = res.neighbors.length;
       for (let j = 0; j < n; j++) {

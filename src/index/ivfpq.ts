@@ -60,6 +60,7 @@ import { resolveParams, SIZE_AS_NBITS, type ParamSpecs, type Resolved } from '..
 import { specLabel } from '../core/spec.js';
 import { addSeconds, checkDim, checkK, numberOr, resolveIds } from './checks.js';
 import { keepMask, keepRows, keptStarts } from './remove.js';
+import { residentFilter } from './adc.js';
 import { defineIndex } from './descriptor.js';
 import { codeBytes, codebookBytes } from './memory-budget.js';
 import { SharedRows } from './chunked-build.js';
@@ -68,7 +69,7 @@ import { buildInSteps } from './train-sample.js';
 import { OPQ_OPTION, OpqRotation, opqCost } from './opq-transform.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
-  type ChunkedBuild, type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
+  type ChunkedBuild, type MemoryBreakdown, type SearchOptions, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 export const IVFPQ_BUILD_PARAMS = {
@@ -92,7 +93,7 @@ export type IvfPqSearchParams = Partial<Resolved<typeof IVFPQ_SEARCH_PARAMS>>;
 
 /** Tables for a block of queries are computed together (batch); k-means and encoding run on all threads. */
 export const IVFPQ_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: true, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true, chunkedBuild: true,
+  add: true, remove: true, filter: true, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true, chunkedBuild: true,
 });
 
 /** Queries whose tables are computed together: small enough for the tables to stay in cache. */
@@ -345,7 +346,7 @@ export class IvfPqIndex implements VectorIndex, ChunkedBuild {
     return out;
   }
 
-  search(q: Matrix, k: number, params: SearchParams = {}): SearchResult {
+  search(q: Matrix, k: number, params: SearchParams = {}, opts: SearchOptions = {}): SearchResult {
     const { nprobe } = resolveParams(IVFPQ_SEARCH_PARAMS, params, 'ivfpq search parameter');
     this.requireBuilt();
     if (nprobe > this.nlist) throw new InputError(`--nprobe: ivfpq has nlist = ${this.nlist} cells, so nprobe must be ≤ ${this.nlist}, got ${nprobe}.`);
@@ -363,9 +364,11 @@ export class IvfPqIndex implements VectorIndex, ChunkedBuild {
     const wasm = wasmKernelsEnabled();
     if (wasm && this.residentCentroids) knnResident(this.residentCentroids, q.data, 0, nq, nprobe, probeIds, probeDist);
     else knnRange(cent.data, this.nlist, ip ? null : this.centroidNorms, q.data, 0, nq, d, nprobe, this.metric, probeIds, probeDist);
-    if (wasm && this.wasmReady()) return this.searchWasm(q, k, nprobe, probeIds, probeDist);
+    // filtered: the wasm scans' filtering variants read the bitmap in wasm memory; the JS scans' heap drops ids not allowed
+    const bits = wasm && opts.filter ? residentFilter(opts.filter.allowed) : null;
+    if (wasm && this.wasmReady() && (!opts.filter || bits)) return this.searchWasm(q, k, nprobe, probeIds, probeDist, bits);
 
-    const heap = new TopK(nq, k);
+    const heap = new TopK(nq, k, opts.filter?.allowed ?? null);
     // sized for the block actually searched: a single query must not allocate (and zero) 16 tables
     const block = Math.min(QUERY_BLOCK, nq);
     const qTables = new Float32Array(block * tl);
@@ -423,7 +426,7 @@ export class IvfPqIndex implements VectorIndex, ChunkedBuild {
    * The search loop of `search` in wasm: the same cases, the same operations (adc.ts), with the
    * query tables, the summed list tables and the heaps in an AdcFrame and the codes read in place.
    */
-  private searchWasm(q: Matrix, k: number, nprobe: number, probeIds: Int32Array, probeDist: Float32Array): SearchResult {
+  private searchWasm(q: Matrix, k: number, nprobe: number, probeIds: Int32Array, probeDist: Float32Array, allowed: WasmArray<Uint8Array> | null = null): SearchResult {
     const d = this.dim, nq = q.rows;
     const books = this.pq.books, ks = this.pq.size, tl = books * ks;
     const ip = this.metric === 'ip';
@@ -436,6 +439,7 @@ export class IvfPqIndex implements VectorIndex, ChunkedBuild {
     const resid = perList ? new Float32Array(d) : null;
     const outIds = new Int32Array(nq * k), outDists = new Float32Array(nq * k);
     const f = new AdcFrame(Math.min(QUERY_BLOCK, nq), d, tl, k);
+    f.allowed = allowed;
     for (let q0 = 0; q0 < nq; q0 += QUERY_BLOCK) {
       const nb = Math.min(QUERY_BLOCK, nq - q0);
       f.load(qd, q0 * d, nb);

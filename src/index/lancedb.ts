@@ -16,6 +16,7 @@
  * UnavailableError. Version 0.31.0 is the one whose Linux x64 build installs here
  * (npm install -E @lancedb/lancedb@0.31.0).
  */
+import { allowedIds, type SearchFilter } from './filter.js';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -30,7 +31,7 @@ import { displayPath } from '../core/paths.js';
 import {
   memoryBreakdown,
   type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric, type MemoryBreakdown,
-  type SearchParams, type SearchResult, type VectorIndex,
+  type SearchOptions, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 /** The part of @lancedb/lancedb's API this adapter uses (typed here: the package is optional). */
@@ -40,6 +41,7 @@ interface LanceVectorQuery {
   refineFactor(n: number): LanceVectorQuery;
   limit(n: number): LanceVectorQuery;
   select(cols: string[]): LanceVectorQuery;
+  where(predicate: string): LanceVectorQuery;
   toArray(): Promise<Array<Record<string, unknown>>>;
 }
 interface LanceTable {
@@ -48,6 +50,9 @@ interface LanceTable {
   vectorSearch(v: number[]): LanceVectorQuery;
   countRows(): Promise<number>;
   delete(predicate: string): Promise<unknown>;
+  schema(): Promise<{ fields: { name: string }[] }>;
+  addColumns(columns: { name: string; valueSql: string }[]): Promise<unknown>;
+  update(opts: { where: string; valuesSql: Record<string, string> }): Promise<unknown>;
   close(): void;
 }
 interface LanceConnection {
@@ -98,7 +103,7 @@ export type LanceDbBuildParams = Partial<Resolved<typeof LANCEDB_BUILD_PARAMS>>;
  * remove = a DELETE of the ids (LanceDB marks the rows deleted; searches skip them).
  */
 export const LANCEDB_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: true, filter: false, batch: false, threads: false, metrics: ['l2', 'ip'], asyncSearch: true, exactMemory: false,
+  add: true, remove: true, filter: true, batch: false, threads: false, metrics: ['l2', 'ip'], asyncSearch: true, exactMemory: false,
 });
 
 /** Null when @lancedb/lancedb resolves here, else the UnavailableError's sentence (without loading it). */
@@ -116,6 +121,8 @@ export function lanceDbMissing(): string | null {
 const BATCH_ROWS = 8192;
 /** Ids per DELETE predicate. */
 const DELETE_IDS = 4096;
+/** Ids per UPDATE when a label column is set from a filter's bitmap (one IN list each). */
+const LABEL_UPDATE_IDS = 20_000;
 
 /** Bytes of every file under `dir` (0 when it does not exist). */
 function folderBytes(dir: string): number {
@@ -243,7 +250,7 @@ export class LanceDbIndex implements VectorIndex {
     return removed;
   }
 
-  async search(q: Matrix, k: number, params: SearchParams = {}): Promise<SearchResult> {
+  async search(q: Matrix, k: number, params: SearchParams = {}, opts: SearchOptions = {}): Promise<SearchResult> {
     const p = resolveParams(LANCEDB_SEARCH_PARAMS, params, 'lancedb search parameter');
     const table = this.requireTable();
     checkK(k, this.count, 'lancedb');
@@ -253,8 +260,10 @@ export class LanceDbIndex implements VectorIndex {
     const ip = this.metric === 'ip';
     const ids = new Int32Array(q.rows * k).fill(-1);
     const dists = new Float32Array(q.rows * k).fill(ip ? -Infinity : Infinity);
+    const where = opts.filter ? await this.labelColumn(opts.filter) : null;
     for (let r = 0; r < q.rows; r++) {
       let query = table.vectorSearch(Array.from(q.row(r))).distanceType(ip ? 'dot' : 'l2').limit(k).select(['id']);
+      if (where !== null) query = query.where(where); // LanceDB prefilters by default
       if (nprobes !== undefined) query = query.nprobes(nprobes);
       if (refine !== undefined) query = query.refineFactor(refine);
       const hits = await query.toArray();
@@ -267,6 +276,27 @@ export class LanceDbIndex implements VectorIndex {
     }
     return { nq: q.rows, k, ids, dists };
   }
+
+  /**
+   * The boolean column of a filter's label (VectorDBBench's `labels = 'label_1p'` as `where label_1p`),
+   * added and set from the filter's bitmap the first time the label is searched (again if its bitmap changes).
+   */
+  private async labelColumn(filter: SearchFilter): Promise<string> {
+    const column = filter.predicate.label; // an identifier (labelFilter checks it)
+    if (this.labelColumns.get(column) === filter.allowed) return column;
+    const table = this.requireTable();
+    const schema = await table.schema();
+    if (schema.fields.some((f) => f.name === column)) await table.update({ where: column, valuesSql: { [column]: 'false' } });
+    else await table.addColumns([{ name: column, valueSql: 'false' }]);
+    const ids = allowedIds(filter);
+    for (let i0 = 0; i0 < ids.length; i0 += LABEL_UPDATE_IDS) {
+      await table.update({ where: `id IN (${ids.subarray(i0, i0 + LABEL_UPDATE_IDS).join(',')})`, valuesSql: { [column]: 'true' } });
+    }
+    this.labelColumns.set(column, filter.allowed);
+    return column;
+  }
+
+  private readonly labelColumns = new Map<string, Uint8Array>();
 
   memoryBytes(): number {
     return this.memoryBreakdown().total;

@@ -19,6 +19,7 @@
  * (heap + TOAST + free-space and visibility maps), `graph` (hnsw) or `lists` (ivfflat) =
  * pg_relation_size of the index. Read after build, add and remove.
  */
+import { allowedIds, type SearchFilter } from './filter.js';
 import { InputError } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
 import { resolveParams, type ParamSpecs, type Resolved } from '../core/params.js';
@@ -30,7 +31,7 @@ import { vectorLiteral } from './pg-vector-text.js';
 import {
   memoryBreakdown,
   type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric, type MemoryBreakdown,
-  type SearchParams, type SearchResult, type VectorIndex,
+  type SearchOptions, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 /** pgvector's limit on the dimension of an indexed `vector` column (hnsw and ivfflat). */
@@ -59,7 +60,7 @@ export type PgVectorBuildParams = Partial<Resolved<typeof PGVECTOR_BUILD_PARAMS>
  * memory is the relations' bytes on disk (exactMemory false: not RAM).
  */
 export const PGVECTOR_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: true, filter: false, batch: false, threads: false, metrics: ['l2', 'ip'], asyncSearch: true, exactMemory: false,
+  add: true, remove: true, filter: true, batch: false, threads: false, metrics: ['l2', 'ip'], asyncSearch: true, exactMemory: false,
 });
 
 /** Rows per INSERT statement (2 parameters a row, far below the protocol's 65,535). */
@@ -232,7 +233,7 @@ export class PgVectorIndex implements VectorIndex {
     return n;
   }
 
-  async search(q: Matrix, k: number, params: SearchParams = {}): Promise<SearchResult> {
+  async search(q: Matrix, k: number, params: SearchParams = {}, opts: SearchOptions = {}): Promise<SearchResult> {
     const given = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== null && v !== undefined));
     const p = resolveParams(PGVECTOR_SEARCH_PARAMS, given, 'pgvector search parameter');
     const session = this.requireSession();
@@ -246,7 +247,8 @@ export class PgVectorIndex implements VectorIndex {
     if (this.type === 'hnsw') settings.push(`SET hnsw.ef_search = ${Math.min(1000, Math.max(p.efSearch ?? 40, k))}`);
     if (this.type === 'ivfflat') settings.push(`SET ivfflat.probes = ${p.probes ?? 1}`);
     await session.exec(settings.join('; '));
-    const sql = `SELECT id, emb ${this.operator} $1::vector AS d FROM ${this.table} ORDER BY emb ${this.operator} $1::vector LIMIT ${k}`;
+    const where = opts.filter ? `WHERE ${await this.labelColumn(opts.filter)} ` : '';
+    const sql = `SELECT id, emb ${this.operator} $1::vector AS d FROM ${this.table} ${where}ORDER BY emb ${this.operator} $1::vector LIMIT ${k}`;
     const ip = this.metric === 'ip';
     const ids = new Int32Array(q.rows * k).fill(-1);
     const dists = new Float32Array(q.rows * k).fill(ip ? -Infinity : Infinity);
@@ -261,6 +263,22 @@ export class PgVectorIndex implements VectorIndex {
     }
     return { nq: q.rows, k, ids, dists };
   }
+
+  /**
+   * The boolean column of a filter's label (VectorDBBench's `labels = 'label_1p'` as `WHERE label_1p`),
+   * added and set from the filter's bitmap the first time the label is searched (again if its bitmap changes).
+   */
+  private async labelColumn(filter: SearchFilter): Promise<string> {
+    const column = filter.predicate.label; // an identifier (labelFilter checks it)
+    if (this.labelColumns.get(column) === filter.allowed) return column;
+    const session = this.requireSession();
+    await session.exec(`ALTER TABLE ${this.table} ADD COLUMN IF NOT EXISTS ${column} boolean NOT NULL DEFAULT false; UPDATE ${this.table} SET ${column} = false WHERE ${column}`);
+    await session.query(`UPDATE ${this.table} SET ${column} = true WHERE id = ANY($1::int4[])`, [`{${allowedIds(filter).join(',')}}`]);
+    this.labelColumns.set(column, filter.allowed);
+    return column;
+  }
+
+  private readonly labelColumns = new Map<string, Uint8Array>();
 
   /** Reads the relations' sizes (memoryBytes() is synchronous, so it returns these). */
   private async refreshSizes(): Promise<void> {

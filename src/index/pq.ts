@@ -21,12 +21,13 @@ import { resolveParams, SIZE_AS_NBITS, type ParamSpecs, type Resolved } from '..
 import { specLabel } from '../core/spec.js';
 import { addSeconds, checkDim, checkK, resolveIds } from './checks.js';
 import { keepMask, keepRows } from './remove.js';
+import { residentFilter } from './adc.js';
 import { defineIndex, type PaperMatch } from './descriptor.js';
 import { codeBytes, codebookBytes } from './memory-budget.js';
 import { OPQ_OPTION, OpqRotation, opqCost } from './opq-transform.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
-  type ChunkedBuild, type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
+  type ChunkedBuild, type MemoryBreakdown, type SearchOptions, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 export const PQ_BUILD_PARAMS = {
@@ -42,7 +43,7 @@ export type PqBuildParams = Partial<Resolved<typeof PQ_BUILD_PARAMS>>;
 
 /** Tables for a block of queries are computed together (batch); encoding runs on all threads. */
 export const PQ_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: true, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true, chunkedBuild: true,
+  add: true, remove: true, filter: true, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true, chunkedBuild: true,
 });
 
 /** Default rows used to train the codebooks (faiss caps each k-means at 256 points per centroid). */
@@ -164,7 +165,7 @@ export class PqIndex implements VectorIndex, ChunkedBuild {
     return removed;
   }
 
-  search(q: Matrix, k: number, params: SearchParams = {}): SearchResult {
+  search(q: Matrix, k: number, params: SearchParams = {}, opts: SearchOptions = {}): SearchResult {
     resolveParams(PQ_SEARCH_PARAMS, params, 'pq search parameter');
     this.requireBuilt();
     checkK(k, this.size, 'pq');
@@ -173,9 +174,12 @@ export class PqIndex implements VectorIndex, ChunkedBuild {
     const books = this.pq.books, ks = this.pq.size, tl = books * ks;
     const ip = this.metric === 'ip';
     const block = Math.min(QUERY_BLOCK, q.rows);
-    if (wasmKernelsEnabled() && this.books && this.codes.resident && this.ids.resident) {
+    // filtered: the wasm scan's filtering variant reads the bitmap in wasm memory; the JS scan's heap drops ids not allowed
+    const bits = wasmKernelsEnabled() && opts.filter ? residentFilter(opts.filter.allowed) : null;
+    if (wasmKernelsEnabled() && this.books && this.codes.resident && this.ids.resident && (!opts.filter || bits)) {
       // the same tables and scan in wasm: tables and heaps in the frame, codes read in place
       const f = new AdcFrame(block, q.dim, tl, k);
+      f.allowed = bits;
       const outIds = new Int32Array(q.rows * k), outDists = new Float32Array(q.rows * k);
       for (let q0 = 0; q0 < q.rows; q0 += QUERY_BLOCK) {
         const nq = Math.min(QUERY_BLOCK, q.rows - q0);
@@ -186,7 +190,7 @@ export class PqIndex implements VectorIndex, ChunkedBuild {
       }
       return { nq: q.rows, k, ids: outIds, dists: outDists };
     }
-    const heap = new TopK(q.rows, k);
+    const heap = new TopK(q.rows, k, opts.filter?.allowed ?? null);
     const lut = new Float32Array(block * tl);
     const scratch = new Float32Array(block * Math.max(...this.pq.subDim));
     const codes = this.codes.array, ids = this.ids.array;

@@ -5,6 +5,7 @@
  */
 import type { Matrix } from '../core/matrix.js';
 import type { ProgressFn } from '../core/progress.js';
+import type { SearchFilter } from './filter.js';
 
 /** How neighbours are ranked: squared L2 ascending, or inner product descending. */
 export type IndexMetric = 'l2' | 'ip';
@@ -25,6 +26,12 @@ export interface BuildReport {
 
 /** Search-time settings; each index reads the fields it knows and rejects unknown ones. */
 export type SearchParams = Record<string, number | string | boolean | null>;
+
+/** Per-call search options beside the parameters. */
+export interface SearchOptions {
+  /** Only ids passing the filter are returned (capabilities.filter); fewer than k pad with −1. */
+  filter?: SearchFilter;
+}
 
 /**
  * k ids and distances per query, row-major (nq × k), best first. Distances are squared L2 (ascending)
@@ -107,7 +114,7 @@ export interface VectorIndex {
   build(x: Matrix, opts?: BuildOptions): Promise<BuildReport>;
   /** Incremental insert; ids default to size, size+1, ... */
   add(x: Matrix, ids?: Uint32Array): Promise<void>;
-  search(q: Matrix, k: number, params?: SearchParams): SearchResult | Promise<SearchResult>;
+  search(q: Matrix, k: number, params?: SearchParams, opts?: SearchOptions): SearchResult | Promise<SearchResult>;
   /**
    * Removes the vectors with these ids (streaming workloads); returns how many were removed (ids not
    * held are skipped). Present only when `capabilities.remove` is true; a later search never returns them.

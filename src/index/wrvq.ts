@@ -50,7 +50,7 @@ import { PAPER_4X256, finishHeap } from './pq.js';
 import { buildInSteps } from './train-sample.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
-  type ChunkedBuild, type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
+  type ChunkedBuild, type MemoryBreakdown, type SearchOptions, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 export const WRVQ_BUILD_PARAMS = {
@@ -75,7 +75,7 @@ export type WrvqSearchParams = Partial<Resolved<typeof WRVQ_SEARCH_PARAMS>>;
 
 /** Dot tables for a block of queries are computed together (batch); training and encoding run on all threads. */
 export const WRVQ_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: true, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true, chunkedBuild: true,
+  add: true, remove: true, filter: true, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true, chunkedBuild: true,
 });
 
 /** Default training sample (k-means caps each codebook at 256 points per codeword anyway). */
@@ -319,7 +319,7 @@ export class WrvqIndex implements VectorIndex, ChunkedBuild {
     this.cellStart = cellStart;
   }
 
-  search(q: Matrix, k: number, params: SearchParams = {}): SearchResult {
+  search(q: Matrix, k: number, params: SearchParams = {}, opts: SearchOptions = {}): SearchResult {
     const p = resolveParams(WRVQ_SEARCH_PARAMS, params, 'wrvq search parameter');
     if (!this.dim) throw new Error('wrvq: search() before build()');
     const Q = this.quantizer, B = Q.books, S = Q.size, tl = B * S, d = this.dim;
@@ -335,7 +335,9 @@ export class WrvqIndex implements VectorIndex, ChunkedBuild {
     const { wbar, cwNorms, cellStart, bucketKey, bucketStart, codes, weights, norms } = this, wt = this.weightTable;
     const scanIds = reranking ? this.rowIds! : this.ids;
 
-    const heap = new TopK(nq, kk);
+    // filtered: the heap drops candidates the filter does not allow (re-ranked scans push row numbers, so the bitmap goes over rows)
+    const allowed = opts.filter ? (reranking ? this.allowedRows(opts.filter.allowed) : opts.filter.allowed) : null;
+    const heap = new TopK(nq, kk, allowed);
     const T = new Float32Array(QUERY_BLOCK * tl);
     for (let q0 = 0; q0 < nq; q0 += QUERY_BLOCK) {
       const nb = Math.min(QUERY_BLOCK, nq - q0);
@@ -422,6 +424,18 @@ export class WrvqIndex implements VectorIndex, ChunkedBuild {
     }
     return { codes, scores };
   }
+
+  /** A filter's bitmap over ids as one over stored rows (re-ranking scans), kept for the last bitmap and ids seen. */
+  private allowedRows(allowed: Uint8Array): Uint8Array {
+    const c = this.rowFilter;
+    if (c && c.allowed === allowed && c.ids === this.ids) return c.rows;
+    const rows = new Uint8Array(this.ids.length);
+    for (let p = 0; p < rows.length; p++) rows[p] = allowed[this.ids[p]] === 1 ? 1 : 0;
+    this.rowFilter = { allowed, ids: this.ids, rows };
+    return rows;
+  }
+
+  private rowFilter: { allowed: Uint8Array; ids: Int32Array; rows: Uint8Array } | null = null;
 
   /** Re-scores the ADC candidates (row numbers in `heap`) on the stored float vectors. */
   private rerankExact(q: Matrix, k: number, heap: TopK, ip: boolean): SearchResult {

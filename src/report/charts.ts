@@ -480,6 +480,50 @@ async function streamCharts(view: RunView): Promise<ChartImage[]> {
   return out;
 }
 
+/**
+ * Filtered search (VectorDBBench's label filters), one chart per index configuration and dataset:
+ * recall@10 against the filtered exact truth (left axis) and the filtered QPS (right axis, log)
+ * against the selectivity (share of rows kept, log), one pair of lines per search configuration.
+ */
+export async function filteredCharts(view: Pick<RunView, 'index'>): Promise<ChartImage[]> {
+  const groups = new Map<string, (typeof view.index)[number][]>();
+  for (const r of view.index) {
+    if (r.rec.status !== 'ok' || !r.rec.filtered?.some((f) => f.status === 'ok')) continue;
+    const key = `${r.dataset}\u0000${r.rec.label}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const out: ChartImage[] = [];
+  for (const rows of groups.values()) {
+    const { dataset } = rows[0], label = rows[0].rec.label;
+    const search = (r: (typeof rows)[number]) => Object.entries(r.rec.params?.search ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(', ') || 'defaults';
+    const col = colours(rows.map(search));
+    const datasets = rows.flatMap((r) => {
+      const ok = (r.rec.filtered ?? []).filter((f) => f.status === 'ok').sort((a, b) => a.selectivity - b.selectivity);
+      const c = col.get(search(r))!;
+      const tip = (f: (typeof ok)[number]) => [`${label} (${search(r)})`, `${f.label}: ${f.rows} rows kept`, `recall@10: ${fmt(f.recall!['10'])}`, `QPS: ${fmt(f.qpsMedian!)} [${fmt(f.qpsMin!)}, ${fmt(f.qpsMax!)}]`, `returned per query: ${fmt(f.returnedPerQuery!)}`];
+      return [
+        { label: `recall@10 · ${search(r)}`, series: search(r), data: ok.map((f): ChartPoint => ({ x: f.selectivity, y: f.recall!['10'], tip: tip(f) })), showLine: true, borderColor: c, backgroundColor: c, yAxisID: 'y', pointRadius: 4 },
+        { label: `QPS · ${search(r)}`, series: search(r), data: ok.map((f): ChartPoint => ({ x: f.selectivity, y: f.qpsMedian!, tip: tip(f) })), showLine: true, borderColor: c, backgroundColor: c, borderDash: [6, 4], yAxisID: 'y1', pointRadius: 3, pointStyle: 'rect' },
+      ];
+    });
+    out.push(await render(`filtered-${slug(dataset)}-${slug(label)}`, `Filtered search: ${label} on ${dataset}`,
+      `Filtered search (VectorDBBench's label filters): each query may return only rows carrying its label, which a seeded share of the base rows carries (x, log scale). Solid: recall@10 against the exact neighbours among the labelled rows (left axis); dashed: queries per second on one thread, the median of the runs (right axis, log scale). One colour per search configuration.`,
+      null, {
+        type: 'scatter',
+        data: { datasets },
+        options: {
+          plugins: { ...titleOpts(`Filtered search: ${label} on ${dataset}`, 'recall@10 (solid) and QPS (dashed) against the share of rows kept'), ...vq({ linkedSeries: true, toggleAxes: ['y1'] }) },
+          scales: {
+            x: { type: 'logarithmic', title: metricAxisTitle('selectivity', 'x') },
+            y: { type: 'linear', min: 0, max: 1, position: 'left', title: metricAxisTitle('filteredRecall', 'y') },
+            y1: { type: 'logarithmic', position: 'right', grid: { drawOnChartArea: false }, title: metricAxisTitle('filteredQps', 'y', { name: 'filtered QPS (1 thread)' }) },
+          },
+        },
+      } as ChartConfiguration));
+  }
+  return out;
+}
+
 /** Every chart whose data exist in the run, in report order. */
 export async function renderCharts(view: RunView): Promise<ChartImage[]> {
   const out: ChartImage[] = [];
@@ -496,6 +540,7 @@ export async function renderCharts(view: RunView): Promise<ChartImage[]> {
     push(await recallQps(view, d));
     out.push(...(await buildBars(view, d)));
   }
+  out.push(...(await filteredCharts(view)));
   out.push(...(await insertCharts(view)));
   out.push(...(await streamCharts(view)));
   out.push(...(await mtebCharts(view)));

@@ -21,7 +21,8 @@ import { annDistanceName, EXACT_DISTANCES_NOTE, INDEX_DISTANCES_NOTE, rawPath, r
 import { annTruth } from '../eval/metric-registry.js';
 import { join } from 'node:path';
 import { assertWritableDir } from '../core/atomic.js';
-import { checkBuildParams, checkSearchParams, createIndex, givenParams, indexEntry, indexLabel, type IndexParams } from '../index/registry.js';
+import { INDEXES, checkBuildParams, checkSearchParams, createIndex, givenParams, indexEntry, indexLabel, type IndexParams } from '../index/registry.js';
+import { checkSelectivities } from '../data/labels.js';
 import type { MemoryBreakdown, VectorIndex } from '../index/types.js';
 import { captureEnvironment, type RunEnvironment } from './env.js';
 import { loadWarning, machineFingerprint, oneMinuteLoad, underLoad, type LoadAverage, type LoadReading, type MachineFingerprint } from './fingerprint.js';
@@ -34,6 +35,7 @@ import type { IndexDescriptor } from '../index/descriptor.js';
 import type { BuildReport } from '../index/types.js';
 import { exactDistancesFrom, openIndexData, wholeBase, type IndexData } from './index-data.js';
 import { displayPath } from '../core/paths.js';
+import { filterCases, measureFiltered, type FilterCase, type FilteredRecord } from './filtered.js';
 
 export const RECALL_AT = [1, 5, 10] as const;
 export const RECALL_DEFINITION =
@@ -76,6 +78,8 @@ export interface IndexJob {
   chunkRows?: number;
   /** Lines to show the user before the build (the peak-RSS budget, how the base is read). */
   onNote?: (line: string) => void;
+  /** Filtered search: selectivities (shares of rows kept, in (0, 1]); each configuration is also searched with a seeded label filter of each (src/run/filtered.ts). */
+  filter?: number[];
 }
 
 export interface IndexRecord {
@@ -130,6 +134,8 @@ export interface IndexRecord {
   raw?: string;
   /** The exact ground truth of its queries (ann-benchmarks' dataset layout, `truth.hdf5`), relative as `raw`; only when asked. */
   rawTruth?: string;
+  /** Filtered search per selectivity (recall against the filtered exact truth, QPS), when the job asked for it (`filter`). */
+  filtered?: FilteredRecord[];
 }
 
 /** Every combination of the sweep's values, each merged over the fixed parameters. */
@@ -223,9 +229,11 @@ export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
   for (const name of Object.keys(job.sweep ?? {})) if (!(name in entry.searchParams)) checkSearchParams(entry.id, { [name]: job.sweep![name][0] });
   if (job.raw === '') throw new InputError('--raw needs a folder to write the raw per-query results into.');
   if (job.raw !== undefined) assertWritableDir(job.raw); // before the run, not after it
+  const filters = job.filter === undefined ? null : checkFilterJob(entry, job.filter);
   const data = await openIndexData(job.data, kSearched, { queries: job.queries, seed, onProgress: job.onProgress });
   try {
-    return await measureIndex(job, entry, build, combos, data, { k, kSearched, seed, runs, buildRuns });
+    const cases = filters === null ? [] : await filterCases(data, filters, kSearched, seed);
+    return await measureIndex(job, entry, build, combos, data, { k, kSearched, seed, runs, buildRuns, cases });
   } finally {
     data.close();
   }
@@ -234,9 +242,9 @@ export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
 /** The build(s) of one configuration over `data`, its budget printed first, then its search sweep. */
 async function measureIndex(
   job: IndexJob, entry: IndexDescriptor, build: IndexParams, combos: IndexParams[], data: IndexData,
-  o: { k: number; kSearched: number; seed: number; runs: number; buildRuns: number },
+  o: { k: number; kSearched: number; seed: number; runs: number; buildRuns: number; cases: FilterCase[] },
 ): Promise<IndexRecord[]> {
-  const { k, kSearched, seed, runs, buildRuns } = o;
+  const { k, kSearched, seed, runs, buildRuns, cases } = o;
   const { queries, truth } = data;
   // the truth beside the raw files: every metric can be recomputed from the run folder alone
   if (job.raw !== undefined) {
@@ -267,9 +275,12 @@ async function measureIndex(
       }
     });
     const valid = configs.filter((c) => c.error === null);
-    const outcomes = await interleavedSearches(index, queries, kSearched, valid.map((c) => c.search), {
+    // each configuration, then the same with each filter: all interleaved, so a filtered QPS has its unfiltered peer in the same rounds
+    const stride = 1 + cases.length;
+    const outcomes = await interleavedSearches(index, queries, kSearched, valid.flatMap((c) => Array<IndexParams>(stride).fill(c.search)), {
       runs, warmupQueries: job.warmup ?? 100, cores: fingerprint.cores, loadAverage: job.loadAverage,
       onRun: (done, total) => job.onProgress?.(done, total, 'timed runs'),
+      options: valid.flatMap(() => [undefined, ...cases.map((c) => ({ filter: c.filter }))]),
     });
     const records: IndexRecord[] = [];
     let next = 0; // outcomes are in the order of the valid configurations
@@ -278,7 +289,9 @@ async function measureIndex(
         records.push(failed(build, search, error));
         continue;
       }
-      const outcome = outcomes[next++];
+      const outcome = outcomes[next * stride];
+      const filtered = cases.length === 0 ? {} : { filtered: measureFiltered(cases, outcomes.slice(next * stride + 1, (next + 1) * stride), queries.rows, kSearched) };
+      next++;
       if ('error' in outcome) {
         records.push(failed(build, search, outcome.error.message));
         continue;
@@ -299,7 +312,7 @@ async function measureIndex(
         const recallCI = recallIntervals(m.ids, truth, queries.rows, kSearched, seed);
         records.push({
           status: 'ok', error: null, ...base, notes, params: { build, search }, ...scores, qpsRuns: timed.qpsRuns, ...qpsSpread(timed.qpsRuns),
-          load, loadWarning: loadWarning(load), recallCI, peakRssBytes: peakRssBytes(), ...raw,
+          load, loadWarning: loadWarning(load), recallCI, peakRssBytes: peakRssBytes(), ...raw, ...filtered,
         });
       }
     }
@@ -307,6 +320,13 @@ async function measureIndex(
   } finally {
     await index.close?.();
   }
+}
+
+/** `--filter` checked before anything is loaded or built: the selectivities, and an index that filters. */
+function checkFilterJob(entry: IndexDescriptor, filter: number[]): number[] {
+  const selectivities = checkSelectivities(filter, '--filter');
+  if (!entry.capabilities.filter) throw new InputError(`--filter: index ${entry.id} does not support filtered search${entry.id === 'faiss' ? ' (faiss-node exposes no IDSelector / SearchParameters)' : ''}; filtering indexes: ${filteringIndexes().join(', ')}.`);
+  return selectivities;
 }
 
 /**
@@ -441,4 +461,9 @@ export async function runInsertJob(job: InsertJob): Promise<InsertResult> {
   } finally {
     await index.close?.();
   }
+}
+
+/** Ids of the registered indexes that declare filtered search. */
+function filteringIndexes(): string[] {
+  return Object.values(INDEXES).filter((d) => d.capabilities.filter).map((d) => d.id);
 }

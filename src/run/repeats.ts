@@ -9,7 +9,7 @@ import { InputError, VqbenchError } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
 import type { ProgressFn } from '../core/progress.js';
 import { measureSearch, quantileSorted, type SearchMeasurement } from '../eval/ann.js';
-import type { BuildReport, SearchParams, VectorIndex } from '../index/types.js';
+import type { BuildReport, SearchOptions, SearchParams, VectorIndex } from '../index/types.js';
 import { oneMinuteLoad, type LoadAverage, type LoadReading } from './fingerprint.js';
 
 /** A repeat count, checked: a positive integer, else an InputError naming its flag or field. */
@@ -77,7 +77,11 @@ export type SearchOutcome = { timed: RepeatedSearch; load: LoadReading } | { err
  */
 export async function interleavedSearches(
   index: VectorIndex, queries: Matrix, k: number, searches: readonly SearchParams[],
-  opts: { runs: number; warmupQueries: number; cores: number; loadAverage?: LoadAverage; onRun?: (done: number, total: number) => void },
+  opts: {
+    runs: number; warmupQueries: number; cores: number; loadAverage?: LoadAverage; onRun?: (done: number, total: number) => void;
+    /** Search options of each configuration, in the order of `searches` (a filter per filtered configuration). */
+    options?: readonly (SearchOptions | undefined)[];
+  },
 ): Promise<SearchOutcome[]> {
   const runs = checkRuns(opts.runs, 'runs');
   const loadAverage = opts.loadAverage ?? oneMinuteLoad;
@@ -93,7 +97,7 @@ export async function interleavedSearches(
       }
       if (r === 0) before[i] = loadAverage();
       try {
-        tallies[i].add(await measureSearch(index, queries, k, params, { warmupQueries: opts.warmupQueries }));
+        tallies[i].add(await measureSearch(index, queries, k, params, { warmupQueries: opts.warmupQueries, search: opts.options?.[i] }));
       } catch (e) {
         if (!(e instanceof VqbenchError)) throw e;
         errors[i] = e;

@@ -211,3 +211,29 @@ test('vector literals: every float32 reads back to itself (GloVe rows, tiny, hug
     assert.deepEqual(back, row);
   }
 });
+
+test('pgvector: filtered search is a WHERE on the label column; type none equals brute force over the labelled rows, ivfflat returns only labelled rows', async () => {
+  const { labelFilter, passes } = await import('../../src/index/filter.js');
+  const { labelName, labelRows } = await import('../../src/data/labels.js');
+  const { filteredGroundTruth } = await import('../../src/data/filtered-truth.js');
+  const { MatrixRowSource } = await import('../../src/data/row-source.js');
+  const none = new PgVectorIndex({ type: 'none' });
+  const ivf = new PgVectorIndex({ type: 'ivfflat', lists: 8 });
+  await none.build(base);
+  await ivf.build(base);
+  try {
+    for (const p of [0.01, 0.1, 0.5]) {
+      const f = labelFilter(labelName(p), p, labelRows(base.rows, p, 5));
+      const t = await filteredGroundTruth(new MatrixRowSource(base), queries, f.allowed, K, 'l2', null);
+      const r = await none.search(queries, K, {}, { filter: f });
+      for (let q = 0; q < NQ; q++) assert.deepEqual(Array.from(r.ids.subarray(q * K, q * K + K)), Array.from(t.ids.subarray(q * t.k, q * t.k + K)), `${f.predicate.label} query ${q}`);
+      const h = await ivf.search(queries, K, { probes: 2 }, { filter: f });
+      assert.ok(Array.from(h.ids).every((id) => id < 0 || passes(f, id)), `ivfflat ${f.predicate.label}: a hit without the label`);
+    }
+    // unfiltered after filtered: the label columns change nothing
+    assert.deepEqual((await none.search(queries, K)).ids, exactL2.ids.slice());
+  } finally {
+    await none.close();
+    await ivf.close();
+  }
+});

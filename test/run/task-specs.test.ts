@@ -54,3 +54,13 @@ test('a bad spec in a task file is one sentence naming the field', () => {
   fails('clash-i', { indexes: [{ index: 'ivfpq:nlist=64', build: { nlist: 32 } }] }, /grid\.indexes\[0\]\.build\.nlist is also given in the index spec 'ivfpq:nlist=64'/);
   fails('unknown-i', { indexes: [{ index: 'ivfpq:nlists=64' }] }, /grid\.indexes\[0\]\.index is not a valid spec: .*nlists/);
 });
+
+test('an index entry\'s filter (selectivities) reaches its cells; outside (0, 1] or on an index without filtered search it is one sentence naming the field', () => {
+  const cells = cellsOf(write('f-ok', { indexes: [{ index: 'ivfpq:nlist=64,m=8', sweep: { nprobe: [1, 4] }, filter: [0.01, 0.5] }] }));
+  assert.deepEqual(cells.map((c) => (c.config as { filter?: number[] }).filter), [[0.01, 0.5]]);
+  const fails = (name: string, grid: Record<string, unknown>, re: RegExp) =>
+    assert.throws(() => loadTask(write(name, grid)), (e: Error) => e.name === 'ConfigError' && re.test(e.message), name);
+  fails('f-zero', { indexes: [{ index: 'flat', filter: [0, 0.5] }] }, /grid\.indexes\[0\]\.filter\[0\] must be a number/);
+  fails('f-big', { indexes: [{ index: 'flat', filter: [1.5] }] }, /grid\.indexes\[0\]\.filter\[0\] must be a number/);
+  fails('f-faiss', { indexes: [{ index: 'faiss:factory=Flat', filter: [0.1] }] }, /grid\.indexes\[0\]\.filter asks for filtered search, which faiss does not support/);
+});

@@ -97,6 +97,9 @@ export class AdcFrame {
     this.epoch = currentScratchEpoch();
   }
 
+  /** A filtered search's bitmap over ids in wasm memory (`residentFilter`): the scans then keep only allowed ids. */
+  allowed: WasmArray<Uint8Array> | null = null;
+
   private check(): KernelExports {
     if (this.epoch !== currentScratchEpoch()) throw new Error('AdcFrame used after another wasm kernel call reused the scratch');
     return ex!;
@@ -150,8 +153,10 @@ export class AdcFrame {
   ): void {
     const e = this.check(), k = this.k;
     const wide = codes.bytesPerElement === 2 ? 1 : 0;
-    e.adc_scan(codes.at + start * books * (wide + 1), wide, end - start, books, ks, lut, scale, bias,
-      extra ? extra.at + start * 4 : 0, ids.at + start * 4, k, this.hd + q * k * 4, this.hi + q * k * 4, this.hn + q * 4);
+    const args = [codes.at + start * books * (wide + 1), wide, end - start, books, ks, lut, scale, bias,
+      extra ? extra.at + start * 4 : 0, ids.at + start * 4, k, this.hd + q * k * 4, this.hi + q * k * 4, this.hn + q * 4] as const;
+    if (this.allowed) e.adc_scan_filtered(this.allowed.at, this.allowed.length, ...args);
+    else e.adc_scan(...args);
   }
 
   /** `scan` over the sum of tables a + bScale·b without forming it (byte offsets; no extra term). */
@@ -161,8 +166,10 @@ export class AdcFrame {
   ): void {
     const e = this.check(), k = this.k;
     const wide = codes.bytesPerElement === 2 ? 1 : 0;
-    e.adc_scan_pair(codes.at + start * books * (wide + 1), wide, end - start, books, ks, a, b, bScale, bias,
-      ids.at + start * 4, k, this.hd + q * k * 4, this.hi + q * k * 4, this.hn + q * 4);
+    const args = [codes.at + start * books * (wide + 1), wide, end - start, books, ks, a, b, bScale, bias,
+      ids.at + start * 4, k, this.hd + q * k * 4, this.hi + q * k * 4, this.hn + q * 4] as const;
+    if (this.allowed) e.adc_scan_pair_filtered(this.allowed.at, this.allowed.length, ...args);
+    else e.adc_scan_pair(...args);
   }
 
   /**
@@ -175,4 +182,25 @@ export class AdcFrame {
     outIds.set(i32.subarray(this.hi >> 2, (this.hi >> 2) + nq * k), row0 * k);
     outDists.set(f32.subarray(this.hd >> 2, (this.hd >> 2) + nq * k), row0 * k);
   }
+}
+
+/** The last filter bitmap copied into wasm memory, kept while searches repeat it (one at a time: the previous is freed). */
+let lastFilter: { bits: Uint8Array; resident: WasmArray<Uint8Array> } | null = null;
+
+/**
+ * `bits` (a filter's bitmap over ids) in wasm memory for AdcFrame.allowed, copied once per bitmap;
+ * null when it cannot be resident (the caller then takes the JS scans). Call it before creating the
+ * frame: the copy may grow the memory.
+ */
+export function residentFilter(bits: Uint8Array): WasmArray<Uint8Array> | null {
+  if (lastFilter?.bits === bits) return lastFilter.resident;
+  lastFilter?.resident.free();
+  lastFilter = null;
+  const resident = WasmArray.from(bits);
+  if (!resident.resident) {
+    resident.free();
+    return null;
+  }
+  lastFilter = { bits, resident };
+  return resident;
 }

@@ -610,3 +610,42 @@ void hamming_scan(const u32 *codes, i32 n, i32 w, const u32 *q, i32 idOffset, i3
     default: HAMMING_BODY(w)
   }
 }
+
+/*
+ * Filtered scans (filtered search): adc_scan and adc_scan_pair whose heap takes only ids with
+ * allowed[id] == 1 (an id at or past nAllowed never). The scan bodies are the ones above, unchanged:
+ * heap_push is swapped for the filtering push below while they expand, so a candidate is tested only
+ * when it would enter the top-k.
+ */
+static const unsigned char *filter_bits;
+static i32 filter_n;
+
+INLINE void heap_push_allowed(float *D, i32 *I, i32 *size, i32 k, double dist, i32 id) {
+  if ((unsigned)id < (unsigned)filter_n && filter_bits[id]) heap_push(D, I, size, k, dist, id);
+}
+
+#define heap_push heap_push_allowed
+
+EXPORT(adc_scan_filtered)
+void adc_scan_filtered(const unsigned char *allowed, i32 nAllowed, const void *codes, i32 wide, i32 n, i32 books, i32 ks,
+                       const float *lut, double scale, double bias, const float *extra, const i32 *ids, i32 k,
+                       float *hd, i32 *hi, i32 *hn) {
+  filter_bits = allowed;
+  filter_n = nAllowed;
+  if (wide) SCAN_BODY(unsigned short, ks)
+  else if (ks == 256) SCAN_BODY(unsigned char, 256)
+  else SCAN_BODY(unsigned char, ks)
+}
+
+EXPORT(adc_scan_pair_filtered)
+void adc_scan_pair_filtered(const unsigned char *allowed, i32 nAllowed, const void *codes, i32 wide, i32 n, i32 books, i32 ks,
+                            const float *a, const float *b, double bScale, double bias, const i32 *ids, i32 k,
+                            float *hd, i32 *hi, i32 *hn) {
+  filter_bits = allowed;
+  filter_n = nAllowed;
+  if (wide) PAIR_BODY(unsigned short, ks)
+  else if (ks == 256) PAIR_BODY(unsigned char, 256)
+  else PAIR_BODY(unsigned char, ks)
+}
+
+#undef heap_push

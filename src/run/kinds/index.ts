@@ -16,6 +16,7 @@ import { allValues, dropUndefined, idPiece, resolveRecord, type Grid, type Scale
 import { DEFAULT_BUILD_RUNS, DEFAULT_RUNS, RECALL_DEFINITION, type IndexRecord } from '../index-job.js';
 import { show } from '../schema.js';
 import { FINGERPRINT_DEFINITIONS } from '../fingerprint.js';
+import { FILTERED_DEFINITION } from '../filtered.js';
 import { dataOf, num, renameDataset, TIMING_DEFINITIONS, isNumber, isObject } from './common.js';
 import type { CellKindDef, DatasetCellConfig, Fail, FieldPath } from './types.js';
 
@@ -33,6 +34,8 @@ export interface IndexSpec {
   runs?: number;
   /** Builds from scratch (default: the task's `buildRuns`, else 1). */
   buildRuns?: number;
+  /** Filtered search: selectivities (shares of rows kept). */
+  filter?: number[];
 }
 
 /** Task-wide defaults of the repeat counts (the task file's top-level `runs` / `buildRuns`), handed to the expansion beside the ExpandContext fields. */
@@ -53,6 +56,7 @@ export interface IndexConfig extends DatasetCellConfig {
   warmup?: number;
   runs?: number;
   buildRuns?: number;
+  filter?: number[];
 }
 
 /** Why an index cannot run on this machine (its cells are recorded as "not run" with this sentence), or null: the index's own descriptor says. */
@@ -141,8 +145,10 @@ function indexSeconds(c: IndexConfig, sh: DataShape): number {
   const combos = cartesian<ParamValue | null>(Object.entries(c.sweep ?? {}), c.search ?? {});
   // every run repeats the warm-up and the timed loop; every build run builds from scratch
   const runs = num(c.runs, DEFAULT_RUNS), buildRuns = num(c.buildRuns, DEFAULT_BUILD_RUNS);
-  const search = combos.reduce((t, s) => t + runs * (q + Math.min(q, num(c.warmup, 100))) * cost.querySeconds(searchOf(c.index, s)), 0);
-  return RATES.startup + loadSeconds(sh) + truth + buildRuns * cost.buildSeconds + search;
+  // a filtered search per selectivity beside each configuration (its truth: one exact pass over the kept rows)
+  const filters = c.filter?.length ?? 0, filteredTruth = c.filter?.reduce((t, p) => t + p * truth, 0) ?? 0;
+  const search = (1 + filters) * combos.reduce((t, s) => t + runs * (q + Math.min(q, num(c.warmup, 100))) * cost.querySeconds(searchOf(c.index, s)), 0);
+  return RATES.startup + loadSeconds(sh) + truth + filteredTruth + buildRuns * cost.buildSeconds + search;
 }
 
 export const indexKind: CellKindDef<'index', 'indexes', IndexSpec[], IndexConfig> = {
@@ -168,10 +174,15 @@ export const indexKind: CellKindDef<'index', 'indexes', IndexSpec[], IndexConfig
     indexBytes: "the index's own bytes (exact for ours; the adapter's estimate for native libraries, on-disk size for LanceDB and pgvector)",
     peakRssBytes: 'process peak RSS when the configuration was measured (whole process, dataset included)',
     bitsPerVector: 'bits the index stores per vector',
+    filtered: FILTERED_DEFINITION,
     ...TIMING_DEFINITIONS,
   },
   check(section, at, fail) {
-    section.forEach((x, i) => checkIndexSpec(x, [...at, i], fail, false));
+    section.forEach((x, i) => {
+      checkIndexSpec(x, [...at, i], fail, false);
+      const id = x.index.split(/[:(]/)[0];
+      if (x.filter !== undefined && Object.hasOwn(INDEXES, id) && !INDEXES[id].capabilities.filter) fail([...at, i, 'filter'], `asks for filtered search, which ${id} does not support.`);
+    });
   },
   expand(section, ctx) {
     const ds = ctx.dataset!;
@@ -185,7 +196,7 @@ export const indexKind: CellKindDef<'index', 'indexes', IndexSpec[], IndexConfig
         pieces: ['index', ds.slug, ...indexPieces(x, build, search)],
         config: dropUndefined<IndexConfig>({
           kind: 'index', dataset: ds.name, subset: ds.subset, seed: ctx.seed, scale: ctx.scale, index: x.index, ...(x.label && { label: x.label }),
-          build, search, sweep, k: x.k, queries: x.queries, warmup: x.warmup, runs: x.runs ?? defaults.runs, buildRuns: x.buildRuns ?? defaults.buildRuns,
+          build, search, sweep, k: x.k, queries: x.queries, warmup: x.warmup, runs: x.runs ?? defaults.runs, buildRuns: x.buildRuns ?? defaults.buildRuns, filter: x.filter,
         }),
       }));
     });
@@ -209,7 +220,7 @@ export const indexKind: CellKindDef<'index', 'indexes', IndexSpec[], IndexConfig
     if (ctx.raw) rmSync(ctx.raw.dir, { recursive: true, force: true });
     const records = await runIndexJob({
       data, index: c.index, build: c.build, search: c.search, sweep: c.sweep, k: c.k, queries: c.queries, warmup: c.warmup,
-      runs: c.runs ?? DEFAULT_RUNS, buildRuns: c.buildRuns ?? DEFAULT_BUILD_RUNS, seed: c.seed, onProgress: ctx.onProgress,
+      runs: c.runs ?? DEFAULT_RUNS, buildRuns: c.buildRuns ?? DEFAULT_BUILD_RUNS, seed: c.seed, onProgress: ctx.onProgress, ...(c.filter && { filter: c.filter }),
       ...(ctx.raw && { raw: ctx.raw.dir, rawDataset: ctx.datasetName ?? undefined }),
     });
     for (const r of records) renameDataset(r, data, ctx.datasetName);
