@@ -13,9 +13,10 @@ import { specLabel } from '../core/spec.js';
 import { addSeconds, checkDim, checkK, resolveIds } from './checks.js';
 
 import { defineIndex } from './descriptor.js';
+import { indexSnapshot } from './snapshot.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
-  type ChunkedBuild, type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
+  type ChunkedBuild, type IndexSnapshot, type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 export const FLAT_BUILD_PARAMS = {
@@ -165,6 +166,26 @@ export class FlatIndex implements VectorIndex, ChunkedBuild {
   async close(): Promise<void> {
     if (this.resident) releaseResident(this.resident);
     this.resident = null;
+  }
+
+  /** Batch mode: the whole batch as k-NN tiles over `threads` threads (the kernels' thread count, --threads). */
+  async searchBatch(q: Matrix, k: number, params: SearchParams = {}, _threads = 1): Promise<SearchResult> {
+    return this.search(q, k, params);
+  }
+
+  /** For concurrent clients on worker threads: the vectors (shared) and ids. */
+  snapshot(): IndexSnapshot {
+    const base = this.requireBase();
+    return indexSnapshot(import.meta.url, 'FlatIndex', { params: this.params, data: base.data, rows: base.rows, dim: base.dim, ids: this.ids });
+  }
+
+  static restore(s: Record<string, unknown>): FlatIndex {
+    const index = new FlatIndex(s.params as FlatBuildParams);
+    index.base = new Matrix(s.data as Float32Array, s.rows as number, s.dim as number);
+    index.capacity = index.base.data;
+    index.ids = s.ids as Int32Array | null;
+    index.pack();
+    return index;
   }
 
   private pack(): void {

@@ -23,9 +23,11 @@ import { addSeconds, checkDim, checkK, resolveIds } from './checks.js';
 import { defineIndex, type PaperMatch } from './descriptor.js';
 import { codeBytes, codebookBytes } from './memory-budget.js';
 import { OPQ_OPTION, OpqRotation, opqCost } from './opq-transform.js';
+import { indexSnapshot, revive } from './snapshot.js';
+import type { QuantizerState } from '../quant/types.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
-  type ChunkedBuild, type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
+  type ChunkedBuild, type IndexSnapshot, type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 export const PQ_BUILD_PARAMS = {
@@ -194,6 +196,28 @@ export class PqIndex implements VectorIndex, ChunkedBuild {
     this.codes = WasmArray.empty(Uint8Array);
     this.ids = WasmArray.empty(Int32Array);
     this.dim = 0;
+  }
+
+  /** For batch and concurrent search on worker threads: codebooks, rotation, codes and ids (shared). */
+  snapshot(): IndexSnapshot {
+    this.requireBuilt();
+    return indexSnapshot(import.meta.url, 'PqIndex', {
+      params: this.params, dim: this.dim, pq: this.pq.toJSON(), rotation: this.rotation ? { ...this.rotation } : null,
+      codes: this.codes.array, ids: this.ids.array,
+    });
+  }
+
+  static restore(s: Record<string, unknown>): PqIndex {
+    const index = new PqIndex(s.params as PqBuildParams);
+    const pq = ProductQuantizer.fromJSON(s.pq as QuantizerState);
+    Object.assign(index.pq, { dim: pq.dim, subDim: pq.subDim, subOffset: pq.subOffset, codebooks: pq.codebooks });
+    index.rotation = s.rotation ? revive(OpqRotation, s.rotation as Record<string, unknown>) : null;
+    index.dim = s.dim as number;
+    index.cNorms = codewordNormsSq(index.pq);
+    index.books = residentBooks(index.pq, index.cNorms);
+    index.codes = WasmArray.from(s.codes as CodeArray);
+    index.ids = WasmArray.from(s.ids as Int32Array);
+    return index;
   }
 
   memoryBytes(): number {
