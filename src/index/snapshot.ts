@@ -17,9 +17,13 @@ export function sharedCopy<T extends Typed>(a: T): T {
   return out;
 }
 
-/** Typed arrays (also inside plain arrays and objects) replaced by shared copies. */
+/** Plain number arrays at least this long (a codebook in a quantizer's JSON) travel as shared Float64Arrays. */
+const LONG_NUMBERS = 256;
+
+/** Typed arrays (also inside plain arrays and objects) replaced by shared copies; long number arrays too (exact in float64). */
 function share(v: unknown): unknown {
   if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return sharedCopy(v as Typed);
+  if (Array.isArray(v) && v.length >= LONG_NUMBERS && v.every((x) => typeof x === 'number')) return sharedCopy(Float64Array.from(v));
   if (Array.isArray(v)) return v.map(share);
   if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, share(x)]));
