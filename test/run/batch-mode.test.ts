@@ -24,7 +24,7 @@ const CASES: { id: string; build: Record<string, unknown>; search: SearchParams 
   { id: 'ivfpq', build: { nlist: 32, m: 6, nbits: 6, tables: 'norms', opq: true }, search: { nprobe: 3 } },
   { id: 'wrvq', build: { books: 3, size: 32 }, search: { nprobe: 2, fuzzyK: 4 } },
   { id: 'hnsw', build: { M: 8, efConstruction: 40 }, search: { efSearch: 20 } },
-  { id: 'faiss', build: { factory: 'IVF32,PQ6x6np' }, search: { nprobe: 4 } },
+  { id: 'faiss', build: { factory: 'IVF32,PQ6x5np' }, search: { nprobe: 4 } },
 ];
 
 for (const c of CASES) {
