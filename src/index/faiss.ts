@@ -130,7 +130,10 @@ export const FAISS_SEARCH_DEFAULTS: Readonly<Record<string, number>> = Object.fr
 /** Default training sample: every row up to this many (faiss subsamples k-means to 256 points per centroid itself). */
 export const FAISS_DEFAULT_TRAIN_ROWS = 100_000;
 
-/** faiss-node: batches go to faiss in one call (OpenMP threads); add is supported; memory is estimated from the factory. */
+/**
+ * faiss-node: batches go to faiss in one call (search(nq) on OpenMP threads); concurrent clients
+ * restore the serialized index in worker threads; add is supported; memory is estimated from the factory.
+ */
 export const FAISS_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
   add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: false,
 });

@@ -27,7 +27,10 @@ export const FLAT_SEARCH_PARAMS = {} as const;
 
 export type FlatBuildParams = Partial<Resolved<typeof FLAT_BUILD_PARAMS>>;
 
-/** Batches of queries run as tiles over all threads; add is a copy; exact bytes (the vectors). */
+/**
+ * Batches of queries run as tiles over all threads (batch mode: one search call); concurrent
+ * clients restore a snapshot in worker threads; add is a copy; exact bytes (the vectors).
+ */
 export const FLAT_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
   add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: true, exactMemory: true, chunkedBuild: true,
 });

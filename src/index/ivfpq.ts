@@ -91,7 +91,10 @@ export const IVFPQ_SEARCH_PARAMS = {
 export type IvfPqBuildParams = Partial<Resolved<typeof IVFPQ_BUILD_PARAMS>>;
 export type IvfPqSearchParams = Partial<Resolved<typeof IVFPQ_SEARCH_PARAMS>>;
 
-/** Tables for a block of queries are computed together (batch); k-means and encoding run on all threads. */
+/**
+ * Tables for a block of queries are computed together; k-means and encoding run on all threads.
+ * batch: worker threads restore a snapshot (lists, tables) and split the queries (src/index/search-modes.ts).
+ */
 export const IVFPQ_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
   add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true, chunkedBuild: true,
 });

@@ -41,7 +41,10 @@ export const PQ_SEARCH_PARAMS = {} as const;
 
 export type PqBuildParams = Partial<Resolved<typeof PQ_BUILD_PARAMS>>;
 
-/** Tables for a block of queries are computed together (batch); encoding runs on all threads. */
+/**
+ * Tables for a block of queries are computed together; encoding runs on all threads. batch: worker
+ * threads restore a snapshot (codes, codebooks) and split the queries (src/index/search-modes.ts).
+ */
 export const PQ_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
   add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true, chunkedBuild: true,
 });

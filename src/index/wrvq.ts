@@ -73,7 +73,10 @@ export const WRVQ_SEARCH_PARAMS = {
 export type WrvqBuildParams = Partial<Resolved<typeof WRVQ_BUILD_PARAMS>>;
 export type WrvqSearchParams = Partial<Resolved<typeof WRVQ_SEARCH_PARAMS>>;
 
-/** Dot tables for a block of queries are computed together (batch); training and encoding run on all threads. */
+/**
+ * Dot tables for a block of queries are computed together; training and encoding run on all threads.
+ * batch: worker threads restore a snapshot and split the queries (src/index/search-modes.ts).
+ */
 export const WRVQ_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
   add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true, chunkedBuild: true,
 });
