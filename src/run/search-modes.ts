@@ -60,11 +60,19 @@ export function checkDuration(seconds: unknown, what = '--duration'): number {
   return n;
 }
 
-/** Refuses batch mode or concurrency on an index whose descriptor says it cannot (before anything is built). */
-export function checkModeSupported(d: IndexDescriptor, mode: SearchMode, levels: readonly number[], names = { mode: '--mode', concurrency: '--concurrency' }): void {
-  if (d.capabilities.batch) return;
-  if (mode === 'batch') throw new InputError(`${names.mode} batch: the ${d.id} index cannot search in batch mode (its descriptor declares no batch support); use ${names.mode} single.`);
-  if (levels.length) throw new InputError(`${names.concurrency}: the ${d.id} index cannot serve concurrent clients (its descriptor declares no batch support); leave ${names.concurrency} out.`);
+/** Why an index cannot run the mode or the levels asked for (its descriptor says `batch: false`), naming the field to fix; null when it can. */
+export function modeProblem(d: IndexDescriptor, mode: SearchMode, levels: readonly number[]): { field: 'mode' | 'concurrency'; why: string } | null {
+  if (d.capabilities.batch) return null;
+  if (mode === 'batch') return { field: 'mode', why: `the ${d.id} index cannot search in batch mode (its descriptor declares no batch support)` };
+  if (levels.length) return { field: 'concurrency', why: `the ${d.id} index cannot serve concurrent clients (its descriptor declares no batch support)` };
+  return null;
+}
+
+/** Refuses batch mode or concurrency on an index whose descriptor says it cannot (before anything is built): an InputError naming the flag. */
+export function checkModeSupported(d: IndexDescriptor, mode: SearchMode, levels: readonly number[]): void {
+  const p = modeProblem(d, mode, levels);
+  if (p?.field === 'mode') throw new InputError(`--mode batch: ${p.why}; use --mode single.`);
+  if (p) throw new InputError(`--concurrency: ${p.why}; leave --concurrency out.`);
 }
 
 /** A batch call as a measurement: ann-benchmarks' batch mode gives every query the mean time (total / nq). */

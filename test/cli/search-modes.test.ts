@@ -10,6 +10,9 @@ import { writeNpy } from '../../src/data/npy.js';
 import { assertUserError, runCli } from '../helpers/cli.js';
 import { mixture } from '../helpers/data.js';
 import { checkDuration, parseConcurrency } from '../../src/run/search-modes.js';
+import { writeFileSync } from 'node:fs';
+import { ConfigError } from '../../src/core/errors.js';
+import { expandTask, loadTask } from '../../src/run/task.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vqbench-modes-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,6 +42,24 @@ test('the same checks in process: negative, fractional, empty and non-numeric le
   assert.deepEqual(parseConcurrency([3, '5']), [3, 5]);
   for (const bad of ['0', -1, 'soon', Infinity]) assert.throws(() => checkDuration(bad), /--duration must be a positive number of seconds/);
   assert.equal(checkDuration('0.25'), 0.25);
+});
+
+test('task files: mode, concurrency and duration reach the cell; values and modes the index cannot run are refused naming the field', () => {
+  const task = (entry: Record<string, unknown>) => {
+    const p = path.join(dir, 'task.json');
+    writeFileSync(p, JSON.stringify({ name: 't', description: 'd', grid: { datasets: ['synthetic-gmm'], indexes: [entry] } }));
+    return p;
+  };
+  const [cell] = expandTask(loadTask(task({ index: 'ivfpq:nlist=8', mode: 'batch', concurrency: [1, 2], duration: 0.5 })), 'small');
+  assert.deepEqual([cell.config.mode, cell.config.concurrency, cell.config.duration], ['batch', [1, 2], 0.5]);
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ index: 'ivfpq', mode: 'fast' }, /grid\.indexes\[0\]\.mode must be one of 'single', 'batch'/],
+    [{ index: 'ivfpq', concurrency: [0] }, /grid\.indexes\[0\]\.concurrency\[0\] must be a positive integer, got 0/],
+    [{ index: 'ivfpq', concurrency: [1], duration: 0 }, /grid\.indexes\[0\]\.duration must be a positive number, got 0/],
+    [{ index: 'sq', mode: 'batch' }, /grid\.indexes\[0\]\.mode is batch, but the sq index cannot search in batch mode/],
+    [{ index: 'rabitq', concurrency: [2] }, /grid\.indexes\[0\]\.concurrency is given, but the rabitq index cannot serve concurrent clients/],
+  ];
+  for (const [entry, pattern] of cases) assert.throws(() => loadTask(task(entry)), (e: Error) => e instanceof ConfigError && pattern.test(e.message), JSON.stringify(entry));
 });
 
 test('--mode batch --concurrency 1,2: the record says batch and its threads, levels 1 and 2 with QPS = queries / seconds; the table lists the levels', () => {
