@@ -10,6 +10,7 @@ import { Matrix } from '../../src/core/matrix.js';
 import { shutdownWorkers } from '../../src/core/parallel.js';
 import { writeNpy } from '../../src/data/npy.js';
 import { IvfPqIndex } from '../../src/index/ivfpq.js';
+import { createIndex, indexDescriptor } from '../../src/index/registry.js';
 import { runClients } from '../../src/index/search-modes.js';
 import type { IndexCapabilities, SearchResult, VectorIndex } from '../../src/index/types.js';
 import { memoryBreakdown } from '../../src/index/types.js';
@@ -53,6 +54,18 @@ test('worker clients on ivfpq: every query timed, QPS = queries / wall seconds, 
   }
   assert.ok(m.notes.some((n) => n.includes('2 > 1 cores')), 'more clients than cores is said');
   await index.close();
+});
+
+test('native indexes restore in the client workers: hnswlib from its snapshot file, faiss from its serialized bytes', async () => {
+  for (const [id, build, search] of [['hnsw', { M: 8 }, { efSearch: 20 }], ['faiss', { factory: 'IVF16,Flat' }, { nprobe: 2 }]] as const) {
+    if (indexDescriptor(id).unavailable()) continue;
+    const index = createIndex(id, build);
+    await index.build(base, { seed: 2 });
+    const run = await runClients(index, queries, 10, search, { clients: 2, seconds: 0.2, seed: 1 });
+    assert.ok(run.queries > 2 && run.latenciesMs.length === run.queries, `${id}: ${run.queries} queries`);
+    assert.match(run.how, /2 worker threads/);
+    await index.close?.();
+  }
 });
 
 /** An index that answers after `ms` of waiting (a remote database): concurrent clients overlap their waits. */
