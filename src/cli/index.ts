@@ -17,6 +17,7 @@ import { progressBar } from '../core/progress.js';
 import { INDEXES, INDEX_IDS, givenParams, indexDescriptor, splitIndexSpec, type IndexParams } from '../index/registry.js';
 import type { IndexDescriptor } from '../index/descriptor.js';
 import { runIndexJob, runInsertJob, type IndexRecord } from '../run/index-job.js';
+import { checkDuration, checkMode, checkModeSupported, DEFAULT_DURATION, parseConcurrency } from '../run/search-modes.js';
 import { isNondeterminismNote } from '../run/repeats.js';
 import { fmt, table } from '../core/format.js';
 import { parseSelectivities } from '../data/labels.js';
@@ -42,7 +43,7 @@ const INDEX_FLAGS = {
 const BATCH_ITEM: ParamSpec = { default: 1, min: 1, describe: 'rows of one insert batch' };
 
 /** The commands' own flags; an index parameter may not reuse one (checked when the flags are declared). */
-const RESERVED = ['data', 'index', 'k', 'queries', 'seed', 'threads', 'json', 'out', 'sweep', 'warmup', 'runs', 'build-runs', 'train-rows', 'chunk-rows', 'batches', 'runbook', 'filter', 'help', 'version'];
+const RESERVED = ['data', 'index', 'k', 'queries', 'seed', 'threads', 'json', 'out', 'sweep', 'warmup', 'runs', 'build-runs', 'train-rows', 'chunk-rows', 'batches', 'runbook', 'filter', 'mode', 'concurrency', 'duration', 'help', 'version'];
 
 /** Every index's build and search parameters, one table per index (the flags are their union). */
 const TABLES: readonly MethodTable[] = Object.values(INDEXES).map((d) => ({ id: d.id, specs: { ...d.buildParams, ...d.searchParams } }));
@@ -156,6 +157,18 @@ function filteredTable(records: IndexRecord[]): string {
     table(['index', 'search', 'label', 'rows', 'R@10', 'returned/q', 'violations', 'QPS med [range]', 'vs unfiltered'], rows) + '\n';
 }
 
+/** The concurrency levels of every configuration (VectorDBBench's table), or nothing when none was asked. */
+function concurrencyTable(records: IndexRecord[]): string {
+  const rows = records.flatMap((r) => (r.concurrency ?? []).map((c) => [
+    r.label, Object.entries(r.params.search).map(([k, v]) => `${k}=${v}`).join(',') || '-', c.clients, c.qps, c.p50, c.p95, c.p99, c.queries, c.seconds,
+    r.serialP99Ms ?? '-',
+  ]));
+  if (!rows.length) return '';
+  const how = records.flatMap((r) => r.notes.filter((n) => n.startsWith('concurrency'))).filter((n, i, a) => a.indexOf(n) === i);
+  return `\nconcurrent clients, each one query at a time from its own offset; QPS = queries done / wall seconds\n${how.map((n) => `${n}\n`).join('')}` +
+    table(['index', 'search', 'clients', 'QPS', 'p50 ms', 'p95 ms', 'p99 ms', 'queries', 'seconds', 'serial p99 ms'], rows) + '\n';
+}
+
 /** The load warnings of the records in one sentence, and each configuration whose runs returned different ids. */
 function timingWarnings(records: IndexRecord[]): string[] {
   const out: string[] = [];
@@ -179,11 +192,18 @@ export function indexCommand(y: Argv): Argv {
       'build an index, sweep its search parameters, and measure recall, QPS, latency and memory',
       (a) => withIndexFlags(a, INDEX_FLAGS).option('sweep', { type: 'string', array: true, describe: 'search parameter values to sweep, e.g. --sweep nprobe=1,2,4,8 (repeatable)' })
         .option('raw', { type: 'string', describe: "also write each configuration's per-query ids, distances and times under this folder, in ann-benchmarks' result layout: DIR/{k}/{index}/{spec label}.hdf5" })
-        .option('filter', { type: 'string', describe: "filtered search (VectorDBBench's label filters): shares of rows kept, e.g. 0.01,0.1,0.5,0.99; each configuration is also searched with a seeded label of each, recall against the filtered exact truth" }),
+        .option('filter', { type: 'string', describe: "filtered search (VectorDBBench's label filters): shares of rows kept, e.g. 0.01,0.1,0.5,0.99; each configuration is also searched with a seeded label of each, recall against the filtered exact truth" })
+        .option('mode', { type: 'string', default: 'single', describe: "single: one query at a time on one thread; batch: all queries in one call on --threads threads (ann-benchmarks' --batch), QPS = queries / seconds of the call" })
+        .option('concurrency', { type: 'string', describe: 'also run that many concurrent clients per level, e.g. 1,2,4 (VectorDBBench): each searches one query at a time for --duration seconds; QPS = queries done / wall seconds, p50/p95/p99 per level' })
+        .option('duration', { type: 'string', describe: `seconds each --concurrency level runs [default ${DEFAULT_DURATION}]` }),
       async (raw) => {
-        const argv = raw as unknown as { data: string; json: boolean; out?: string; sweep?: string[]; raw?: string; filter?: string };
+        const argv = raw as unknown as { data: string; json: boolean; out?: string; sweep?: string[]; raw?: string; mode: string; concurrency?: string; duration?: string; filter?: string };
         const f = readFlags(raw, INDEX_FLAGS);
+        const mode = checkMode(argv.mode);
+        const concurrency = parseConcurrency(argv.concurrency);
+        const duration = checkDuration(argv.duration ?? DEFAULT_DURATION);
         const { d, build, search } = indexParams(raw);
+        checkModeSupported(d, mode, concurrency);
         const sweep = parseSweep(argv.sweep, d, search);
         const filter = argv.filter === undefined ? undefined : parseSelectivities(String(argv.filter), '--filter');
         if (f.threads !== null) setThreads(f.threads);
@@ -192,7 +212,7 @@ export function indexCommand(y: Argv): Argv {
         const records = await runIndexJob({
           data: argv.data, index: d.id, build, search, sweep, k: f.k, queries: f.queries ?? undefined,
           warmup: f.warmup, runs: f.runs, buildRuns: f.buildRuns, seed: f.seed, onProgress: bar.update, ...(argv.raw !== undefined && { raw: argv.raw }),
-          trainRows: f.trainRows ?? undefined, chunkRows: f.chunkRows ?? undefined, ...(filter && { filter }),
+          trainRows: f.trainRows ?? undefined, chunkRows: f.chunkRows ?? undefined, mode, concurrency, duration, ...(filter && { filter }),
           // stdout (stderr holds only the error sentence of a failed run); --json keeps it in each record instead
           onNote: argv.json ? undefined : (line) => process.stdout.write(`${line}\n`),
         });
@@ -206,12 +226,13 @@ export function indexCommand(y: Argv): Argv {
         const r0 = records[0];
         const fp = r0.fingerprint;
         process.stdout.write(
-          `dataset ${r0.dataset} (${r0.queries} queries, k = ${r0.k}); one thread, one query at a time; ${r0.recallDefinition}\n` +
+          `dataset ${r0.dataset} (${r0.queries} queries, k = ${r0.k}); ${mode === 'batch' ? `batch mode: all queries in one call on ${r0.batchThreads ?? '?'} threads, QPS = queries / seconds of the call` : 'one thread, one query at a time'}; ${r0.recallDefinition}\n` +
           `QPS and latency: the fastest of ${r0.runs} run${r0.runs === 1 ? '' : 's'} (QPS med: their median); build s: the fastest of ${r0.buildSecondsRuns.length}; ` +
           `machine ${fp.id} (${fp.cpu}, ${fp.cores} cores, ${fp.threads} threads, BLAS ${fp.blas}, Node ${fp.node})\n` +
           `memory: the index's own bytes${r0.memoryIsExact ? '' : ' (estimated by the adapter)'}; peak RSS ${fmt(r0.peakRssBytes / 2 ** 20)} MiB (whole process, dataset included)` +
           `${r0.rssBudget?.bytes ? ` against a budget of ${fmt(r0.rssBudget.bytes / 2 ** 20)} MiB` : ''}; base ${r0.buildFrom === 'chunks' ? 'added chunk by chunk after training on a seeded sample' : 'held whole'}\n` +
           table(['index', 'search', 'R@1', 'R@5', 'R@10', 'nnR@10', 'QPS', 'QPS med', 'p50 ms', 'p99 ms', 'build s', 'MiB', 'bits/vec'], records.map(recordRow)) + '\n' +
+          concurrencyTable(records) +
           timingWarnings(records).map((w) => `warning: ${w}\n`).join('') +
           filteredTable(records),
         );

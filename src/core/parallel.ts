@@ -86,6 +86,11 @@ function runOnWorker(w: Worker, job: KernelJob, start: number, end: number): Pro
   });
 }
 
+/** Runs `job` over rows [start, end) on worker `i` of the pool (started on first use): batch and concurrent search. */
+export function runJobOnWorker(i: number, job: KernelJob, start: number, end: number): Promise<void> {
+  return runOnWorker(worker(i), job, start, end);
+}
+
 /** Runs `job` over rows [0, rows), split across threads when `flops` make it worth it. */
 export async function parallelRows(job: KernelJob, rows: number, flops: number, local: (s: number, e: number) => void): Promise<void> {
   const t = Math.min(getThreads(), rows);

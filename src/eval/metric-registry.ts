@@ -301,11 +301,35 @@ const OTHER: MetricInfo[] = [
     id: 'selectivity', name: 'Selectivity', unit: 'share of rows kept', higherIsBetter: true, family: 'quality',
     definition: "the share of base rows a filter keeps (VectorDBBench's label_{p}p carried by p of the rows); 1 − VectorDBBench's filter_rate",
   },
+  {
+    id: 'batchQps', name: 'Batch QPS', unit: '1/s', higherIsBetter: true, family: 'timing',
+    definition: "queries per second of batch mode (ann-benchmarks' --batch): the queries / wall seconds of one call of all of them on the record's batchThreads threads, the fastest of the timed runs",
+  },
+  {
+    id: 'concurrentQps', name: 'QPS under concurrency', unit: '1/s', higherIsBetter: true, family: 'timing',
+    definition: "VectorDBBench's QPS at a concurrency level: queries done by all clients / wall seconds from the synced start to the last client's stop (measured directly, not 1 / latency)",
+  },
+  {
+    id: 'concurrentP50', name: 'p50 latency under concurrency', unit: 'ms', higherIsBetter: false, family: 'timing',
+    definition: "the median latency of every client's queries at a concurrency level (numpy's linear interpolation)",
+  },
+  {
+    id: 'concurrentP95', name: 'p95 latency under concurrency', unit: 'ms', higherIsBetter: false, family: 'timing',
+    definition: "the 95th percentile latency of every client's queries at a concurrency level",
+  },
+  {
+    id: 'concurrentP99', name: 'p99 latency under concurrency', unit: 'ms', higherIsBetter: false, family: 'timing',
+    definition: "the 99th percentile latency of every client's queries at a concurrency level",
+  },
+  {
+    id: 'serialP99', name: 'Serial p99 latency', unit: 'ms', higherIsBetter: false, family: 'timing',
+    definition: "VectorDBBench's serial p99: the 99th percentile latency of the single-query pass (the fastest of the timed runs), beside the concurrency levels",
+  },
 ];
 
 const INFO = frozenRegistry('metric', [...LIST, ...OTHER], (m) => m.id);
 
-/** A metric's name, unit, direction, family and definition: every registry metric and the cells' own (loss, bitsPerVector, mainScore, qpsMedian, filteredRecall, filteredQps, selectivity). */
+/** A metric's name, unit, direction, family and definition: every registry metric and the cells' own (loss, bitsPerVector, mainScore, qpsMedian, filteredRecall, filteredQps, batch and concurrency timings, selectivity). */
 export function metricInfo(id: string): MetricInfo {
   if (!Object.hasOwn(INFO, id)) throw new RangeError(`metricInfo: unknown metric '${id}'`);
   return INFO[id];

@@ -32,10 +32,11 @@ import { keepMask, keepRows } from './remove.js';
 import { defineIndex, type IndexCost, type PaperMatch } from './descriptor.js';
 import { factoryLayout, parseFactory, trainsPolysemous, type FactoryParts } from './faiss-factory.js';
 import { PAPER_4X256 } from './pq.js';
+import { indexSnapshot } from './snapshot.js';
 import {
   memoryBreakdown,
   type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric, type MemoryBreakdown,
-  type SearchParams, type SearchResult, type VectorIndex,
+  type IndexSnapshot, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 type FaissModule = typeof import('faiss-node');
@@ -131,8 +132,9 @@ export const FAISS_SEARCH_DEFAULTS: Readonly<Record<string, number>> = Object.fr
 export const FAISS_DEFAULT_TRAIN_ROWS = 100_000;
 
 /**
- * faiss-node: batches go to faiss in one call (OpenMP threads); add is supported; memory is estimated
- * from the factory; remove = remove_ids for the flat-code factories only (faissRemoveUnsupported).
+ * faiss-node: batches go to faiss in one call (search(nq) on OpenMP threads); concurrent clients
+ * restore the serialized index in worker threads; add is supported; memory is estimated from the
+ * factory; remove = remove_ids for the flat-code factories only (faissRemoveUnsupported).
  */
 export const FAISS_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
   add: true, remove: true, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: false,
@@ -153,6 +155,8 @@ export class FaissIndex implements VectorIndex {
   private idMap: Int32Array | null = null;
   private applied = new Map<string, number>();
   private serializedBytes: { count: number; bytes: number } | null = null;
+  /** OpenMP threads of the batch search in progress (searchBatch), else null: `threads`. */
+  private batchThreads: number | null = null;
 
   constructor(params: FaissBuildParams = {}) {
     const p = resolveParams(FAISS_BUILD_PARAMS, params, 'faiss build parameter');
@@ -295,7 +299,7 @@ export class FaissIndex implements VectorIndex {
     const index = this.requireIndex();
     checkDim(q.dim, this.dim, 'queries', 'faiss');
     this.applyParams(params);
-    if (faissFeatures().threads) setThreads(this.threads);
+    if (faissFeatures().threads) setThreads(this.batchThreads ?? this.threads);
     const ip = this.metric === 'ip';
     const ids = new Int32Array(q.rows * k).fill(-1);
     const dists = new Float32Array(q.rows * k).fill(ip ? -Infinity : Infinity);
@@ -377,6 +381,38 @@ export class FaissIndex implements VectorIndex {
 
   async close(): Promise<void> {
     this.index = null;
+  }
+
+  /** Batch mode: faiss's own search(nq) on `threads` OpenMP threads (the searchThreads parameter is restored after). */
+  async searchBatch(q: Matrix, k: number, params: SearchParams = {}, threads = 1): Promise<SearchResult> {
+    this.batchThreads = threads;
+    try {
+      return this.search(q, k, params);
+    } finally {
+      this.batchThreads = null;
+      if (faissFeatures().threads) setThreads(this.threads);
+    }
+  }
+
+  /** For concurrent clients on worker threads: faiss's serialized index (shared bytes) and the parameters set so far. */
+  snapshot(): IndexSnapshot {
+    const bytes = this.requireIndex().toBuffer();
+    return indexSnapshot(import.meta.url, 'FaissIndex', {
+      params: this.params, dim: this.dim, count: this.count, idMap: this.idMap, applied: [...this.applied],
+      bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    });
+  }
+
+  static restore(s: Record<string, unknown>): FaissIndex {
+    const index = new FaissIndex(s.params as FaissBuildParams);
+    const bytes = s.bytes as Uint8Array;
+    index.index = loadFaiss().Index.fromBuffer(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    index.dim = s.dim as number;
+    index.count = s.count as number;
+    index.idMap = s.idMap as Int32Array | null;
+    index.applied = new Map(s.applied as [string, number][]);
+    if (faissFeatures().threads) setThreads(index.threads);
+    return index;
   }
 
   private requireIndex(): FaissNative {

@@ -61,9 +61,12 @@ export const SQ_INDEX_SEARCH_PARAMS = {
 export const BINARY_INDEX_BUILD_PARAMS = { ...binaryQuantizer.params, metric: METRIC } as const satisfies ParamSpecs;
 export const BINARY_INDEX_SEARCH_PARAMS = { rescore: RESCORE } as const satisfies ParamSpecs;
 
-/** Encoding runs on all threads; the scans on one. Exact bytes: the codes (and ids). */
+/**
+ * Encoding runs on all threads; the scans on one. Exact bytes: the codes (and ids). batch false: no
+ * snapshot for worker threads yet, so no batch mode or concurrent clients (src/index/search-modes.ts).
+ */
 export const FLAT_CODES_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: true, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true,
+  add: true, remove: true, filter: false, batch: false, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true,
 });
 
 /** Default rows the quantizer learns its ranges / rotation on (a seeded sample of the base). */

@@ -18,9 +18,10 @@ import { addSeconds, checkDim, checkK, resolveIds } from './checks.js';
 import { keepMask, keepRows } from './remove.js';
 
 import { defineIndex } from './descriptor.js';
+import { indexSnapshot } from './snapshot.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
-  type ChunkedBuild, type MemoryBreakdown, type SearchOptions, type SearchParams, type SearchResult, type VectorIndex,
+  type ChunkedBuild, type MemoryBreakdown, type IndexSnapshot, type SearchOptions, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 export const FLAT_BUILD_PARAMS = {
@@ -31,7 +32,10 @@ export const FLAT_SEARCH_PARAMS = {} as const;
 
 export type FlatBuildParams = Partial<Resolved<typeof FLAT_BUILD_PARAMS>>;
 
-/** Batches of queries run as tiles over all threads; add is a copy; exact bytes (the vectors). */
+/**
+ * Batches of queries run as tiles over all threads (batch mode: one search call); concurrent
+ * clients restore a snapshot in worker threads; add is a copy; exact bytes (the vectors).
+ */
 export const FLAT_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
   add: true, remove: true, filter: true, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: true, exactMemory: true, chunkedBuild: true,
 });
@@ -239,6 +243,26 @@ export class FlatIndex implements VectorIndex, ChunkedBuild {
     const out = new Uint8Array(this.ids.length);
     for (let i = 0; i < out.length; i++) out[i] = allowed[this.ids[i]] === 1 ? 1 : 0;
     return out;
+  }
+
+  /** Batch mode: the whole batch as k-NN tiles over `threads` threads (the kernels' thread count, --threads). */
+  async searchBatch(q: Matrix, k: number, params: SearchParams = {}, _threads = 1): Promise<SearchResult> {
+    return this.search(q, k, params);
+  }
+
+  /** For concurrent clients on worker threads: the vectors (shared) and ids. */
+  snapshot(): IndexSnapshot {
+    const base = this.requireBase();
+    return indexSnapshot(import.meta.url, 'FlatIndex', { params: this.params, data: base.data, rows: base.rows, dim: base.dim, ids: this.ids });
+  }
+
+  static restore(s: Record<string, unknown>): FlatIndex {
+    const index = new FlatIndex(s.params as FlatBuildParams);
+    index.base = new Matrix(s.data as Float32Array, s.rows as number, s.dim as number);
+    index.capacity = index.base.data;
+    index.ids = s.ids as Int32Array | null;
+    index.pack();
+    return index;
   }
 
   private pack(): void {

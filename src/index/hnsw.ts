@@ -9,6 +9,10 @@
  * that copy (d numbers) is part of the measured latency, as it is for any user of hnswlib-node.
  */
 import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { indexSnapshot } from './snapshot.js';
 import { InputError, UnavailableError } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
 import { RATES } from '../core/cost.js';
@@ -19,7 +23,7 @@ import { defineIndex } from './descriptor.js';
 import {
   memoryBreakdown,
   type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric, type MemoryBreakdown,
-  type SearchOptions, type SearchParams, type SearchResult, type VectorIndex,
+  type IndexSnapshot, type SearchOptions, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 type HnswlibModule = typeof import('hnswlib-node');
@@ -51,11 +55,12 @@ export const HNSW_SEARCH_PARAMS = {
 export type HnswBuildParams = Partial<Resolved<typeof HNSW_BUILD_PARAMS>>;
 
 /**
- * One searchKnn call per query on the calling thread (no batch, no threads); memory is the adapter's
+ * One searchKnn call per query on the calling thread; batch and concurrent modes run that loop on
+ * worker threads, each with its own copy read from a snapshot file; memory is the adapter's
  * estimate; remove = hnswlib's markDelete (the node stays in the graph, searches skip it).
  */
 export const HNSW_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: true, filter: true, batch: false, threads: false, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: false,
+  add: true, remove: true, filter: true, batch: true, threads: false, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: false,
 });
 
 export class HnswIndex implements VectorIndex {
@@ -72,6 +77,8 @@ export class HnswIndex implements VectorIndex {
   private deleted = 0;
   private capacity = 0;
   private ef = -1;
+  /** The temporary folder of snapshot(), removed by close(). */
+  private snapshotDir: string | null = null;
 
   constructor(params: HnswBuildParams = {}) {
     const p = resolveParams(HNSW_BUILD_PARAMS, params, 'hnsw build parameter');
@@ -206,6 +213,31 @@ export class HnswIndex implements VectorIndex {
 
   async close(): Promise<void> {
     this.index = null;
+    if (this.snapshotDir) rmSync(this.snapshotDir, { recursive: true, force: true });
+    this.snapshotDir = null;
+  }
+
+  /**
+   * For batch and concurrent search on worker threads (hnswlib-node has no threaded search, so
+   * each worker runs searchKnn per query on its own copy): the graph written to a temporary file
+   * once, read by each worker; removed by close().
+   */
+  snapshot(): IndexSnapshot {
+    const index = this.requireIndex();
+    this.snapshotDir ??= mkdtempSync(join(tmpdir(), 'vqbench-hnsw-'));
+    const file = join(this.snapshotDir, `index-${this.count}.bin`);
+    index.writeIndexSync(file);
+    return indexSnapshot(import.meta.url, 'HnswIndex', { params: this.params, file, dim: this.dim, count: this.count });
+  }
+
+  static restore(s: Record<string, unknown>): HnswIndex {
+    const h = new HnswIndex(s.params as HnswBuildParams);
+    h.dim = s.dim as number;
+    h.count = s.count as number;
+    h.capacity = h.count;
+    h.index = new (loadHnswlib().HierarchicalNSW)(h.metric, h.dim);
+    h.index.readIndexSync(s.file as string);
+    return h;
   }
 
   private requireIndex(): HierarchicalNSW {

@@ -67,9 +67,11 @@ import { SharedRows } from './chunked-build.js';
 import { PAPER_4X256, finishHeap } from './pq.js';
 import { buildInSteps } from './train-sample.js';
 import { OPQ_OPTION, OpqRotation, opqCost } from './opq-transform.js';
+import { indexSnapshot, revive } from './snapshot.js';
+import type { QuantizerState } from '../quant/types.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
-  type ChunkedBuild, type MemoryBreakdown, type SearchOptions, type SearchParams, type SearchResult, type VectorIndex,
+  type ChunkedBuild, type MemoryBreakdown, type IndexSnapshot, type SearchOptions, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 export const IVFPQ_BUILD_PARAMS = {
@@ -91,7 +93,10 @@ export const IVFPQ_SEARCH_PARAMS = {
 export type IvfPqBuildParams = Partial<Resolved<typeof IVFPQ_BUILD_PARAMS>>;
 export type IvfPqSearchParams = Partial<Resolved<typeof IVFPQ_SEARCH_PARAMS>>;
 
-/** Tables for a block of queries are computed together (batch); k-means and encoding run on all threads. */
+/**
+ * Tables for a block of queries are computed together; k-means and encoding run on all threads.
+ * batch: worker threads restore a snapshot (lists, tables) and split the queries (src/index/search-modes.ts).
+ */
 export const IVFPQ_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
   add: true, remove: true, filter: true, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true, chunkedBuild: true,
 });
@@ -490,6 +495,37 @@ export class IvfPqIndex implements VectorIndex, ChunkedBuild {
     this.rowTerms = WasmArray.empty(Float32Array);
     this.centroids = null;
     this.rotation = null;
+  }
+
+  /** For batch and concurrent search on worker threads: every array the search reads (shared). */
+  snapshot(): IndexSnapshot {
+    this.requireBuilt();
+    const c = this.centroids!;
+    return indexSnapshot(import.meta.url, 'IvfPqIndex', {
+      params: this.params, dim: this.dim, pq: this.pq.toJSON(), rotation: this.rotation ? { ...this.rotation } : null,
+      centroids: c.data, centroidNorms: this.centroidNorms, precomputed: this.precomputed.array, rowTerms: this.rowTerms.array,
+      codes: this.codes.array, ids: this.ids.array, starts: this.starts,
+    });
+  }
+
+  static restore(s: Record<string, unknown>): IvfPqIndex {
+    const index = new IvfPqIndex(s.params as IvfPqBuildParams);
+    const pq = ProductQuantizer.fromJSON(s.pq as QuantizerState);
+    Object.assign(index.pq, { dim: pq.dim, subDim: pq.subDim, subOffset: pq.subOffset, codebooks: pq.codebooks });
+    const dim = s.dim as number;
+    index.dim = dim;
+    index.rotation = s.rotation ? revive(OpqRotation, s.rotation as Record<string, unknown>) : null;
+    index.centroids = new Matrix(s.centroids as Float32Array, index.nlist, dim);
+    index.residentCentroids = residentRows(index.centroids.data, index.nlist, dim, index.metric);
+    index.centroidNorms = s.centroidNorms as Float32Array;
+    index.cNorms = codewordNormsSq(index.pq);
+    index.books = residentBooks(index.pq, index.cNorms);
+    index.precomputed = WasmArray.from(s.precomputed as Float32Array);
+    index.rowTerms = WasmArray.from(s.rowTerms as Float32Array);
+    index.codes = WasmArray.from(s.codes as CodeArray);
+    index.ids = WasmArray.from(s.ids as Int32Array);
+    index.starts = s.starts as Uint32Array;
+    return index;
   }
 
   memoryBytes(): number {

@@ -101,9 +101,11 @@ export type LanceDbBuildParams = Partial<Resolved<typeof LANCEDB_BUILD_PARAMS>>;
  * Async search, one query per call; LanceDB's own thread pools are not limited by this adapter (threads
  * false: it does not take a thread count); memory is bytes on disk, not RAM (exactMemory false);
  * remove = a DELETE of the ids (LanceDB marks the rows deleted; searches skip them).
+ * batch: concurrent async queries from one pool of clients (src/index/search-modes.ts), for batch
+ * mode and concurrency levels alike.
  */
 export const LANCEDB_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: true, filter: true, batch: false, threads: false, metrics: ['l2', 'ip'], asyncSearch: true, exactMemory: false,
+  add: true, remove: true, filter: true, batch: true, threads: false, metrics: ['l2', 'ip'], asyncSearch: true, exactMemory: false,
 });
 
 /** Null when @lancedb/lancedb resolves here, else the UnavailableError's sentence (without loading it). */

@@ -57,10 +57,11 @@ export type PgVectorBuildParams = Partial<Resolved<typeof PGVECTOR_BUILD_PARAMS>
 
 /**
  * Async search, one statement per query; add (INSERT) and remove (DELETE) work on a built index;
- * memory is the relations' bytes on disk (exactMemory false: not RAM).
+ * memory is the relations' bytes on disk (exactMemory false: not RAM). batch: concurrent async
+ * statements from one pool of clients (src/index/search-modes.ts); PGlite runs them one at a time.
  */
 export const PGVECTOR_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: true, filter: true, batch: false, threads: false, metrics: ['l2', 'ip'], asyncSearch: true, exactMemory: false,
+  add: true, remove: true, filter: true, batch: true, threads: false, metrics: ['l2', 'ip'], asyncSearch: true, exactMemory: false,
 });
 
 /** Rows per INSERT statement (2 parameters a row, far below the protocol's 65,535). */

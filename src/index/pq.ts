@@ -25,9 +25,11 @@ import { residentFilter } from './adc.js';
 import { defineIndex, type PaperMatch } from './descriptor.js';
 import { codeBytes, codebookBytes } from './memory-budget.js';
 import { OPQ_OPTION, OpqRotation, opqCost } from './opq-transform.js';
+import { indexSnapshot, revive } from './snapshot.js';
+import type { QuantizerState } from '../quant/types.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
-  type ChunkedBuild, type MemoryBreakdown, type SearchOptions, type SearchParams, type SearchResult, type VectorIndex,
+  type ChunkedBuild, type MemoryBreakdown, type IndexSnapshot, type SearchOptions, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 export const PQ_BUILD_PARAMS = {
@@ -41,7 +43,10 @@ export const PQ_SEARCH_PARAMS = {} as const;
 
 export type PqBuildParams = Partial<Resolved<typeof PQ_BUILD_PARAMS>>;
 
-/** Tables for a block of queries are computed together (batch); encoding runs on all threads. */
+/**
+ * Tables for a block of queries are computed together; encoding runs on all threads. batch: worker
+ * threads restore a snapshot (codes, codebooks) and split the queries (src/index/search-modes.ts).
+ */
 export const PQ_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
   add: true, remove: true, filter: true, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true, chunkedBuild: true,
 });
@@ -213,6 +218,28 @@ export class PqIndex implements VectorIndex, ChunkedBuild {
     this.codes = WasmArray.empty(Uint8Array);
     this.ids = WasmArray.empty(Int32Array);
     this.dim = 0;
+  }
+
+  /** For batch and concurrent search on worker threads: codebooks, rotation, codes and ids (shared). */
+  snapshot(): IndexSnapshot {
+    this.requireBuilt();
+    return indexSnapshot(import.meta.url, 'PqIndex', {
+      params: this.params, dim: this.dim, pq: this.pq.toJSON(), rotation: this.rotation ? { ...this.rotation } : null,
+      codes: this.codes.array, ids: this.ids.array,
+    });
+  }
+
+  static restore(s: Record<string, unknown>): PqIndex {
+    const index = new PqIndex(s.params as PqBuildParams);
+    const pq = ProductQuantizer.fromJSON(s.pq as QuantizerState);
+    Object.assign(index.pq, { dim: pq.dim, subDim: pq.subDim, subOffset: pq.subOffset, codebooks: pq.codebooks });
+    index.rotation = s.rotation ? revive(OpqRotation, s.rotation as Record<string, unknown>) : null;
+    index.dim = s.dim as number;
+    index.cNorms = codewordNormsSq(index.pq);
+    index.books = residentBooks(index.pq, index.cNorms);
+    index.codes = WasmArray.from(s.codes as CodeArray);
+    index.ids = WasmArray.from(s.ids as Int32Array);
+    return index;
   }
 
   memoryBytes(): number {

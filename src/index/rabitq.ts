@@ -55,8 +55,9 @@ export const RABITQ_INDEX_SEARCH_PARAMS = {
   },
 } as const satisfies ParamSpecs;
 
+// batch false: no snapshot for worker threads yet, so no batch mode or concurrent clients (src/index/search-modes.ts)
 export const RABITQ_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true,
+  add: true, remove: false, filter: false, batch: false, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true,
 });
 
 /** Default rows the centroid is taken over (a seeded sample of the base). */

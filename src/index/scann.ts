@@ -47,9 +47,12 @@ export const SCANN_SEARCH_PARAMS = {
 
 export type ScannBuildParams = Partial<Resolved<typeof SCANN_BUILD_PARAMS>>;
 
-/** Tables for a block of queries are computed together; encoding runs on all threads. */
+/**
+ * Tables for a block of queries are computed together; encoding runs on all threads. batch false: no
+ * snapshot for worker threads yet, so no batch mode or concurrent clients (src/index/search-modes.ts).
+ */
 export const SCANN_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['ip'], asyncSearch: false, exactMemory: true,
+  add: true, remove: false, filter: false, batch: false, threads: true, metrics: ['ip'], asyncSearch: false, exactMemory: true,
 });
 
 export class ScannIndex implements VectorIndex {

@@ -124,6 +124,21 @@ export interface VectorIndex {
   memoryBreakdown(): MemoryBreakdown;
   /** Releases native resources / temporary folders. */
   close?(): Promise<void>;
+  /** A copy a worker thread can restore and search (batch and concurrent modes: src/index/worker-search.ts). */
+  snapshot?(): IndexSnapshot | Promise<IndexSnapshot>;
+  /** All queries in one call on `threads` threads, for an index that threads its own search (faiss's OpenMP, flat's k-NN tiles). */
+  searchBatch?(q: Matrix, k: number, params: SearchParams | undefined, threads: number): Promise<SearchResult>;
+}
+
+/**
+ * What a worker needs to rebuild a searchable copy of an index: the module and exported class whose
+ * static `restore(state)` rebuilds it, and the state (typed arrays in SharedArrayBuffers, so a job
+ * message passes them without copying; a file path for native indexes).
+ */
+export interface IndexSnapshot {
+  module: string;
+  exportName: string;
+  state: Record<string, unknown>;
 }
 
 export function memoryBreakdown(parts: Partial<Omit<MemoryBreakdown, 'total'>>): MemoryBreakdown {

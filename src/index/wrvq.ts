@@ -34,7 +34,8 @@ import { TopK } from '../core/topk.js';
 import { InputError } from '../core/errors.js';
 import { WeightedResidualQuantizer, WEIGHT_BITS, WEIGHT_RULES, descriptor as wrvqQuantizer, nearestLevel, type WeightRule } from '../quant/wrvq.js';
 import { encodeParallel } from '../quant/encode-parallel.js';
-import type { Codes, TrainerKind } from '../quant/types.js';
+import type { Codes, QuantizerState, TrainerKind } from '../quant/types.js';
+import { indexSnapshot } from './snapshot.js';
 import {
   HALF_TABLE, HALF_WEIGHTS, adcBooksBytes, codewordNormsSq, dotTables, freeAdcBooks, gatherRows, mergeSorted, packCodes, residentBooks, scanWeighted,
   type AdcBooks, type CodeArray, type WeightTable,
@@ -50,7 +51,7 @@ import { PAPER_4X256, finishHeap } from './pq.js';
 import { buildInSteps } from './train-sample.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
-  type ChunkedBuild, type MemoryBreakdown, type SearchOptions, type SearchParams, type SearchResult, type VectorIndex,
+  type ChunkedBuild, type MemoryBreakdown, type IndexSnapshot, type SearchOptions, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 export const WRVQ_BUILD_PARAMS = {
@@ -73,7 +74,10 @@ export const WRVQ_SEARCH_PARAMS = {
 export type WrvqBuildParams = Partial<Resolved<typeof WRVQ_BUILD_PARAMS>>;
 export type WrvqSearchParams = Partial<Resolved<typeof WRVQ_SEARCH_PARAMS>>;
 
-/** Dot tables for a block of queries are computed together (batch); training and encoding run on all threads. */
+/**
+ * Dot tables for a block of queries are computed together; training and encoding run on all threads.
+ * batch: worker threads restore a snapshot and split the queries (src/index/search-modes.ts).
+ */
 export const WRVQ_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
   add: true, remove: true, filter: true, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true, chunkedBuild: true,
 });
@@ -462,6 +466,25 @@ export class WrvqIndex implements VectorIndex, ChunkedBuild {
       s += this.weightTable.table[m * this.weightTable.stride + this.weights[row * B + m]] * dot(q, 0, Q.codebooks[m], this.codes[row * B + m] * d, d);
     }
     return this.metric === 'ip' ? s : this.norms[row] + dot(q, 0, q, 0, d) - 2 * s;
+  }
+
+  /** For batch and concurrent search on worker threads: the quantizer and every array the search reads (shared). */
+  snapshot(): IndexSnapshot {
+    if (!this.dim) throw new Error('wrvq: snapshot() before build()');
+    const { params, dim, wbar, cwNorms, g12, g13, g23, cellStart, bucketKey, bucketStart, codes, weights, norms, ids, vectors, rowIds } = this;
+    return indexSnapshot(import.meta.url, 'WrvqIndex', {
+      params, quantizer: this.quantizer.toJSON(),
+      fields: { dim, wbar, cwNorms, g12, g13, g23, cellStart, bucketKey, bucketStart, codes, weights, norms, ids, vectors, rowIds },
+    });
+  }
+
+  static restore(s: Record<string, unknown>): WrvqIndex {
+    const index = new WrvqIndex(s.params as WrvqBuildParams);
+    Object.assign(index.quantizer, WeightedResidualQuantizer.fromJSON(s.quantizer as QuantizerState));
+    Object.assign(index, s.fields);
+    index.books = residentBooks(index.quantizer, index.cwNorms);
+    index.weightTable = weightTableOf(index.quantizer);
+    return index;
   }
 
   /** Gives the codebooks' wasm copy back (searches still work, on the JS table path). */

@@ -157,7 +157,7 @@ async function recallQps(view: RunView, dataset: string): Promise<ChartImage | n
   if (rows.length === 0) return null;
   // timings of several machines: one series (and frontier) per index and machine, never a frontier across machines
   const multi = machinesOf(rows).size > 1;
-  const series = (r: (typeof rows)[number]) => r.rec.index + (r.rec.params?.build?.trainer === 'adam' ? ' (adam)' : '') + (multi ? ` on machine ${machineId(r) ?? '?'}` : '');
+  const series = (r: (typeof rows)[number]) => r.rec.index + (r.rec.params?.build?.trainer === 'adam' ? ' (adam)' : '') + (r.rec.mode === 'batch' ? ' (batch)' : '') + (multi ? ` on machine ${machineId(r) ?? '?'}` : '');
   const groups = new Map<string, ChartPoint[]>();
   let withCI = 0;
   for (const r of rows) {
@@ -524,6 +524,46 @@ export async function filteredCharts(view: Pick<RunView, 'index'>): Promise<Char
   return out;
 }
 
+/**
+ * VectorDBBench's QPS–latency curve: per index configuration (label and search parameters) one line
+ * through its concurrency levels, QPS (x) against p99 latency (y); null when no record has levels.
+ */
+export async function concurrencyCurve(view: RunView, dataset: string): Promise<ChartImage | null> {
+  const rows = view.index.filter((r) => r.dataset === dataset && r.rec.status === 'ok' && (r.rec.concurrency?.length ?? 0) > 0);
+  if (rows.length === 0) return null;
+  const name = (r: (typeof rows)[number]) => {
+    const search = Object.entries(r.rec.params?.search ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(',');
+    return `${r.rec.label}${search ? ` ${search}` : ''}`;
+  };
+  const col = colours(rows.map(name));
+  const datasets = rows.map((r) => {
+    const c = col.get(name(r))!;
+    return {
+      label: name(r), showLine: true, borderColor: c, backgroundColor: c, pointRadius: 4, borderWidth: 2,
+      data: r.rec.concurrency!.map((l): ChartPoint => ({
+        x: l.qps, y: l.p99,
+        tip: [name(r), `${l.clients} client${l.clients === 1 ? '' : 's'}: ${fmt(l.qps)} QPS`, `p50 ${fmt(l.p50)} ms, p95 ${fmt(l.p95)} ms, p99 ${fmt(l.p99)} ms`, `${l.queries} queries in ${fmt(l.seconds)} s`,
+          ...(r.rec.serialP99Ms != null ? [`serial pass p99: ${fmt(r.rec.serialP99Ms)} ms`] : [])],
+      })),
+    };
+  });
+  const levels = [...new Set(rows.flatMap((r) => r.rec.concurrency!.map((l) => l.clients)))].sort((a, b) => a - b);
+  return render(`concurrency-${slug(dataset)}`, `QPS–latency under concurrency: ${dataset}`,
+    `Each line is one index configuration at ${levels.join(', ')} concurrent clients (VectorDBBench's levels), each client searching one query at a time from its own offset for a fixed duration after a synced start: queries per second = queries done / wall seconds (x, not 1 / latency) against the p99 latency of those queries in ms (y, log scale). Right and down is better; a line bending up is the machine running out of cores.`,
+    null, {
+      type: 'scatter',
+      data: { datasets },
+      options: {
+        interaction: { mode: 'nearest', intersect: true },
+        plugins: { ...titleOpts(`QPS–p99 latency under concurrency on ${dataset}`, `clients: ${levels.join(', ')}`), ...vq({ toggleAxes: ['y'] }) },
+        scales: {
+          x: { type: 'linear', beginAtZero: true, title: metricAxisTitle('concurrentQps', 'x') },
+          y: { type: 'logarithmic', title: metricAxisTitle('concurrentP99', 'y') },
+        },
+      },
+    } as ChartConfiguration);
+}
+
 /** Every chart whose data exist in the run, in report order. */
 export async function renderCharts(view: RunView): Promise<ChartImage[]> {
   const out: ChartImage[] = [];
@@ -538,6 +578,7 @@ export async function renderCharts(view: RunView): Promise<ChartImage[]> {
   }
   for (const d of view.datasets) {
     push(await recallQps(view, d));
+    push(await concurrencyCurve(view, d));
     out.push(...(await buildBars(view, d)));
   }
   out.push(...(await filteredCharts(view)));

@@ -353,6 +353,28 @@ export function indexTable(rescored: Rescored): Table | null {
   };
 }
 
+/** VectorDBBench's concurrency table: one row per index configuration and level (the chart's points); null when no record has levels. */
+export function concurrencyTable(view: RunView): Table | null {
+  const rows = view.index.filter((r) => r.rec.status === 'ok' && (r.rec.concurrency?.length ?? 0) > 0);
+  if (!rows.length) return null;
+  return {
+    id: 'concurrency', title: 'Concurrency: QPS and latency per level',
+    notes: [
+      `QPS: ${metricInfo('concurrentQps').definition}. p50 / p95 / p99 (ms): the latency percentiles of every client's queries at that level.`,
+      `serial p99: ${metricInfo('serialP99').definition} (— in batch mode, which has no serial pass). mode: how the record's own QPS was measured (single or batch).`,
+      'More clients than cores share the cores (VectorDBBench runs one process per client): QPS stops rising and latency grows; the notes of each record say how its clients ran.',
+    ],
+    header: ['source', 'dataset', 'index', 'search', 'mode', 'clients', 'QPS ↑', 'p50 ms ↓', 'p95 ms ↓', 'p99 ms ↓', 'queries', 'seconds', 'serial p99 ms ↓'],
+    rows: rows.flatMap((r) => r.rec.concurrency!.map((l) => ({
+      source: 'ours' as const,
+      cells: [
+        'ours', r.dataset, r.rec.label, params(r.rec.params?.search), r.rec.mode ?? 'single', String(l.clients), num(l.qps, 4), num(l.p50, 3), num(l.p95, 3), num(l.p99, 3),
+        String(l.queries), num(l.seconds, 3), r.rec.serialP99Ms == null ? '—' : num(r.rec.serialP99Ms, 3),
+      ],
+    }))),
+  };
+}
+
 export function insertTables(view: RunView): Table[] {
   const fig7 = paperFigure('Fig. 7');
   const out: Table[] = view.insert.map(({ cell, r, dataset, bitsPerVector }) => ({
@@ -531,6 +553,6 @@ export function allTables(rescored: Rescored): Table[] {
   const view = rescored.view;
   return [
     runTable(view), environmentTable(view.run.cells), statusTable(view),
-    quantizeTable(rescored), rdTable(view), stageTable(view), indexTable(rescored), ...insertTables(view), ...streamTables(view), ...mtebTables(rescored), paperTable(),
+    quantizeTable(rescored), rdTable(view), stageTable(view), indexTable(rescored), concurrencyTable(view), ...insertTables(view), ...streamTables(view), ...mtebTables(rescored), paperTable(),
   ].filter((t): t is Table => t !== null);
 }

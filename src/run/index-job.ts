@@ -36,6 +36,11 @@ import type { BuildReport } from '../index/types.js';
 import { exactDistancesFrom, openIndexData, wholeBase, type IndexData } from './index-data.js';
 import { displayPath } from '../core/paths.js';
 import { filterCases, measureFiltered, type FilterCase, type FilteredRecord } from './filtered.js';
+import { getThreads } from '../core/parallel.js';
+import {
+  batchNote, checkDuration, checkMode, checkModeSupported, DEFAULT_DURATION, interleavedBatches, measureConcurrency, parseConcurrency,
+  type ConcurrencyLevel, type SearchMode,
+} from './search-modes.js';
 
 export const RECALL_AT = [1, 5, 10] as const;
 export const RECALL_DEFINITION =
@@ -80,6 +85,14 @@ export interface IndexJob {
   onNote?: (line: string) => void;
   /** Filtered search: selectivities (shares of rows kept, in (0, 1]); each configuration is also searched with a seeded label filter of each (src/run/filtered.ts). */
   filter?: number[];
+  /** 'single' (default: one query at a time, one thread) or 'batch' (all queries in one call on `threads` threads; src/run/search-modes.ts). */
+  mode?: SearchMode;
+  /** Concurrency levels (clients), each run for `duration` seconds after the mode's timed runs. Default none. */
+  concurrency?: number[];
+  /** Seconds per concurrency level. Default 10. */
+  duration?: number;
+  /** Threads of batch mode. Default: the kernels' (--threads, VQBENCH_THREADS, else every core). */
+  threads?: number;
 }
 
 export interface IndexRecord {
@@ -136,6 +149,14 @@ export interface IndexRecord {
   rawTruth?: string;
   /** Filtered search per selectivity (recall against the filtered exact truth, QPS), when the job asked for it (`filter`). */
   filtered?: FilteredRecord[];
+  /** How qps was measured: 'single' (one query at a time) or 'batch' (qps = nq / seconds of one call of all queries); absent in older results = single. */
+  mode?: SearchMode;
+  /** Threads of a batch (mode 'batch' only). */
+  batchThreads?: number;
+  /** Concurrency levels measured (VectorDBBench): QPS = queries done / wall seconds, latency percentiles per level; absent when none was asked. */
+  concurrency?: ConcurrencyLevel[];
+  /** p99 latency (ms) of the serial pass (single mode's fastest run), beside the concurrency levels; null in batch mode. */
+  serialP99Ms?: number | null;
 }
 
 /** Every combination of the sweep's values, each merged over the fixed parameters. */
@@ -194,21 +215,23 @@ function recallIntervals(ids: Int32Array, truth: GroundTruth, nq: number, kSearc
  */
 async function writeRaw(
   dir: string, timed: RepeatedSearch & { load: LoadReading; fingerprintId: string },
-  c: { data: IndexData; index: string; build: IndexParams; search: IndexParams; buildSeconds: number; indexBytes: number; dataset: string },
+  c: { data: IndexData; index: string; build: IndexParams; search: IndexParams; buildSeconds: number; indexBytes: number; dataset: string; batch?: boolean },
 ): Promise<string> {
   const m = timed.best;
   const name = indexLabel(c.index, c.build, checkSearchParams(c.index, c.search));
-  const relative = rawRelativePath(m.k, c.index, name);
+  const relative = rawRelativePath(m.k, c.batch ? `${c.index}-batch` : c.index, name); // ann-benchmarks' {algo}[-batch] folder
   let returned = 0;
   for (const id of m.ids) if (id >= 0) returned++;
   await writeAnnResult(rawPath(dir, relative), {
     nq: m.nq, k: m.k, neighbors: m.ids, times: Float32Array.from(m.samplesMs, (ms) => ms / 1000),
     distances: exactDistancesFrom(c.data.base, c.data.queries, m.ids, m.k, c.data.metric), indexDistances: m.dists,
     attrs: {
-      batch_mode: false, best_search_time: m.seconds / m.nq, candidates: returned / m.nq, expect_extra: false, name, run_count: timed.qpsRuns.length,
+      batch_mode: c.batch === true, best_search_time: m.seconds / m.nq, candidates: returned / m.nq, expect_extra: false, name, run_count: timed.qpsRuns.length,
       distance: annDistanceName(c.data.metric), count: m.k, build_time: c.buildSeconds, index_size: c.indexBytes / 1024, algo: c.index, dataset: c.dataset,
       distances_are: EXACT_DISTANCES_NOTE, index_distances_are: INDEX_DISTANCES_NOTE,
-      times_are: 'seconds per query of the fastest of run_count runs, one query at a time on one thread, after warm-up (performance.now)', vqbench_search_params: JSON.stringify(c.search),
+      times_are: c.batch
+        ? 'seconds of the fastest of run_count batch calls (all queries in one call) divided by the queries, the same for each (ann-benchmarks\' batch mode)'
+        : 'seconds per query of the fastest of run_count runs, one query at a time on one thread, after warm-up (performance.now)', vqbench_search_params: JSON.stringify(c.search),
       vqbench_qps_runs: JSON.stringify(timed.qpsRuns), fingerprint_id: timed.fingerprintId, load_before: timed.load.before, load_after: timed.load.after,
     },
   });
@@ -223,6 +246,11 @@ export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
   const seed = job.seed ?? 1234;
   const runs = checkRuns(job.runs ?? DEFAULT_RUNS, '--runs');
   const buildRuns = checkRuns(job.buildRuns ?? DEFAULT_BUILD_RUNS, '--build-runs');
+  const mode = checkMode(job.mode);
+  const levels = job.concurrency?.length ? parseConcurrency(job.concurrency) : [];
+  const duration = checkDuration(job.duration ?? DEFAULT_DURATION);
+  checkModeSupported(entry, mode, levels);
+  const threads = job.threads ?? getThreads();
   const build = checkBuildParams(entry.id, job.build ?? {});
   const combos = expandSweep(job.search ?? {}, job.sweep);
   // an unknown swept name is an input error before anything is built; bad values fail per configuration
@@ -230,10 +258,11 @@ export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
   if (job.raw === '') throw new InputError('--raw needs a folder to write the raw per-query results into.');
   if (job.raw !== undefined) assertWritableDir(job.raw); // before the run, not after it
   const filters = job.filter === undefined ? null : checkFilterJob(entry, job.filter);
+  if (filters !== null && mode === 'batch') throw new InputError('--filter is measured one query at a time: give it without --mode batch.');
   const data = await openIndexData(job.data, kSearched, { queries: job.queries, seed, onProgress: job.onProgress });
   try {
     const cases = filters === null ? [] : await filterCases(data, filters, kSearched, seed);
-    return await measureIndex(job, entry, build, combos, data, { k, kSearched, seed, runs, buildRuns, cases });
+    return await measureIndex(job, entry, build, combos, data, { k, kSearched, seed, runs, buildRuns, cases, mode, levels, duration, threads });
   } finally {
     data.close();
   }
@@ -242,9 +271,9 @@ export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
 /** The build(s) of one configuration over `data`, its budget printed first, then its search sweep. */
 async function measureIndex(
   job: IndexJob, entry: IndexDescriptor, build: IndexParams, combos: IndexParams[], data: IndexData,
-  o: { k: number; kSearched: number; seed: number; runs: number; buildRuns: number; cases: FilterCase[] },
+  o: { k: number; kSearched: number; seed: number; runs: number; buildRuns: number; cases: FilterCase[]; mode: SearchMode; levels: number[]; duration: number; threads: number },
 ): Promise<IndexRecord[]> {
-  const { k, kSearched, seed, runs, buildRuns, cases } = o;
+  const { k, kSearched, seed, runs, buildRuns, cases, mode } = o;
   const { queries, truth } = data;
   // the truth beside the raw files: every metric can be recomputed from the run folder alone
   if (job.raw !== undefined) {
@@ -275,13 +304,16 @@ async function measureIndex(
       }
     });
     const valid = configs.filter((c) => c.error === null);
-    // each configuration, then the same with each filter: all interleaved, so a filtered QPS has its unfiltered peer in the same rounds
+    const onRun = (done: number, total: number) => job.onProgress?.(done, total, 'timed runs');
+    // single mode: each configuration, then the same with each filter, all interleaved, so a filtered QPS has its unfiltered peer in the same rounds (batch mode has no filters: refused before the build)
     const stride = 1 + cases.length;
-    const outcomes = await interleavedSearches(index, queries, kSearched, valid.flatMap((c) => Array<IndexParams>(stride).fill(c.search)), {
-      runs, warmupQueries: job.warmup ?? 100, cores: fingerprint.cores, loadAverage: job.loadAverage,
-      onRun: (done, total) => job.onProgress?.(done, total, 'timed runs'),
-      options: valid.flatMap(() => [undefined, ...cases.map((c) => ({ filter: c.filter }))]),
-    });
+    const outcomes = mode === 'batch'
+      ? await interleavedBatches(index, queries, kSearched, valid.map((c) => c.search), { runs, threads: o.threads, cores: fingerprint.cores, loadAverage: job.loadAverage, onRun })
+      : await interleavedSearches(index, queries, kSearched, valid.flatMap((c) => Array<IndexParams>(stride).fill(c.search)), {
+        runs, warmupQueries: job.warmup ?? 100, cores: fingerprint.cores, loadAverage: job.loadAverage, onRun,
+        options: valid.flatMap(() => [undefined, ...cases.map((c) => ({ filter: c.filter }))]),
+      });
+    const modeFields = mode === 'batch' ? { mode, batchThreads: o.threads } : { mode };
     const records: IndexRecord[] = [];
     let next = 0; // outcomes are in the order of the valid configurations
     for (const { search, error } of configs) {
@@ -299,20 +331,21 @@ async function measureIndex(
       const { timed, load } = outcome;
       const m = timed.best;
       const note = nondeterminismNote(timed, queries.rows);
-      const notes = note === null ? base.notes : [...base.notes, note];
+      const notes = [...base.notes, ...(note === null ? [] : [note]), ...(mode === 'batch' ? [batchNote(index, o.threads)] : [])];
       const scores = { ...recalls(m.ids, truth, queries.rows, kSearched), qps: m.qps, latencyMs: m.latencyMs };
       const bad = nonFinite(scores);
       const raw = job.raw === undefined ? {} : {
         rawTruth: TRUTH_FILE,
-        raw: await writeRaw(job.raw, { ...timed, load, fingerprintId: fingerprint.id }, { data, index: entry.id, build, search, buildSeconds, indexBytes: base.indexBytes, dataset: job.rawDataset ?? base.dataset }),
+        raw: await writeRaw(job.raw, { ...timed, load, fingerprintId: fingerprint.id }, { data, index: entry.id, build, search, buildSeconds, indexBytes: base.indexBytes, dataset: job.rawDataset ?? base.dataset, batch: mode === 'batch' }),
       };
       if (bad) {
         records.push({ ...failed(build, search, `the measurement gave ${bad}, not a finite number, so this configuration failed.`, load), notes, ...raw });
       } else {
         const recallCI = recallIntervals(m.ids, truth, queries.rows, kSearched, seed);
+        const concurrent = o.levels.length === 0 ? {} : await concurrencyFields(index, queries, kSearched, search, o, fingerprint.cores, notes, mode === 'single' ? m.latencyMs.p99 : null);
         records.push({
           status: 'ok', error: null, ...base, notes, params: { build, search }, ...scores, qpsRuns: timed.qpsRuns, ...qpsSpread(timed.qpsRuns),
-          load, loadWarning: loadWarning(load), recallCI, peakRssBytes: peakRssBytes(), ...raw, ...filtered,
+          load, loadWarning: loadWarning(load), recallCI, peakRssBytes: peakRssBytes(), ...raw, ...filtered, ...modeFields, ...concurrent,
         });
       }
     }
@@ -327,6 +360,16 @@ function checkFilterJob(entry: IndexDescriptor, filter: number[]): number[] {
   const selectivities = checkSelectivities(filter, '--filter');
   if (!entry.capabilities.filter) throw new InputError(`--filter: index ${entry.id} does not support filtered search${entry.id === 'faiss' ? ' (faiss-node exposes no IDSelector / SearchParameters)' : ''}; filtering indexes: ${filteringIndexes().join(', ')}.`);
   return selectivities;
+}
+
+/** The concurrency levels of one search configuration, and the serial pass's p99 beside them (the notes gain how the clients ran). */
+async function concurrencyFields(
+  index: VectorIndex, queries: Matrix, k: number, search: IndexParams, o: { levels: number[]; duration: number; seed: number },
+  cores: number, notes: string[], serialP99Ms: number | null,
+): Promise<Pick<IndexRecord, 'concurrency' | 'serialP99Ms'>> {
+  const c = await measureConcurrency(index, queries, k, search, { levels: o.levels, seconds: o.duration, seed: o.seed, cores });
+  notes.push(...c.notes);
+  return { concurrency: c.levels, serialP99Ms };
 }
 
 /**

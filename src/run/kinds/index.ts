@@ -18,6 +18,7 @@ import { show } from '../schema.js';
 import { FINGERPRINT_DEFINITIONS } from '../fingerprint.js';
 import { FILTERED_DEFINITION } from '../filtered.js';
 import { dataOf, num, renameDataset, TIMING_DEFINITIONS, isNumber, isObject } from './common.js';
+import { DEFAULT_DURATION, modeProblem, type SearchMode } from '../search-modes.js';
 import type { CellKindDef, DatasetCellConfig, Fail, FieldPath } from './types.js';
 
 /** One entry of `grid.indexes`. */
@@ -36,6 +37,12 @@ export interface IndexSpec {
   buildRuns?: number;
   /** Filtered search: selectivities (shares of rows kept). */
   filter?: number[];
+  /** 'single' (default) or 'batch' (src/run/search-modes.ts). */
+  mode?: SearchMode;
+  /** Concurrency levels (clients), each for `duration` seconds. */
+  concurrency?: number[];
+  /** Seconds per concurrency level (default 10). */
+  duration?: number;
 }
 
 /** Task-wide defaults of the repeat counts (the task file's top-level `runs` / `buildRuns`), handed to the expansion beside the ExpandContext fields. */
@@ -57,6 +64,9 @@ export interface IndexConfig extends DatasetCellConfig {
   runs?: number;
   buildRuns?: number;
   filter?: number[];
+  mode?: SearchMode;
+  concurrency?: number[];
+  duration?: number;
 }
 
 /** Why an index cannot run on this machine (its cells are recorded as "not run" with this sentence), or null: the index's own descriptor says. */
@@ -124,6 +134,14 @@ export function checkIndexSpec(entry: { index: string; build?: Record<string, un
   }
 }
 
+/** Batch mode or concurrency levels on an index whose descriptor cannot run them (the values themselves are checked by the schema). */
+function checkSearchModes(x: IndexSpec, at: FieldPath, fail: Fail): void {
+  const id = withIndexSpec(x, at, fail).index;
+  if (!Object.hasOwn(INDEXES, id)) return;
+  const p = modeProblem(INDEXES[id], x.mode === 'batch' ? 'batch' : 'single', Array.isArray(x.concurrency) ? x.concurrency : []);
+  if (p) fail([...at, p.field], `is ${p.field === 'mode' ? 'batch' : 'given'}, but ${p.why}.`);
+}
+
 /** The id pieces of an index configuration: label or index, then `name-value` of the build and search parameters given. */
 export function indexPieces(x: { index: string; label?: string }, build: IndexParams, search: IndexParams): string[] {
   return [x.label ?? x.index, ...Object.entries(build).map(([k, v]) => idPiece(k, v)), ...Object.entries(search).map(([k, v]) => idPiece(k, v))];
@@ -148,7 +166,8 @@ function indexSeconds(c: IndexConfig, sh: DataShape): number {
   // a filtered search per selectivity beside each configuration (its truth: one exact pass over the kept rows)
   const filters = c.filter?.length ?? 0, filteredTruth = c.filter?.reduce((t, p) => t + p * truth, 0) ?? 0;
   const search = (1 + filters) * combos.reduce((t, s) => t + runs * (q + Math.min(q, num(c.warmup, 100))) * cost.querySeconds(searchOf(c.index, s)), 0);
-  return RATES.startup + loadSeconds(sh) + truth + filteredTruth + buildRuns * cost.buildSeconds + search;
+  const levels = (c.concurrency?.length ?? 0) * combos.length * (c.duration ?? DEFAULT_DURATION); // each level runs its duration
+  return RATES.startup + loadSeconds(sh) + truth + filteredTruth + buildRuns * cost.buildSeconds + search + levels;
 }
 
 export const indexKind: CellKindDef<'index', 'indexes', IndexSpec[], IndexConfig> = {
@@ -175,6 +194,10 @@ export const indexKind: CellKindDef<'index', 'indexes', IndexSpec[], IndexConfig
     peakRssBytes: 'process peak RSS when the configuration was measured (whole process, dataset included)',
     bitsPerVector: 'bits the index stores per vector',
     filtered: FILTERED_DEFINITION,
+    mode: "how qps was measured: 'single' (one query at a time, one thread) or 'batch' (all queries in one call on batchThreads threads: qps = queries / seconds of the call, every latency = that time / queries, ann-benchmarks' batch convention)",
+    batchThreads: 'threads of a batch-mode search (batch mode only)',
+    concurrency: "per concurrency level (VectorDBBench): clients, qps = queries done by all clients / wall seconds from the synced start to the last client's stop (not 1 / latency), p50/p95/p99 latency in ms over every client's queries, queries, seconds",
+    serialP99Ms: 'p99 latency (ms) of the serial pass (single mode\'s fastest run) beside the concurrency levels; null in batch mode',
     ...TIMING_DEFINITIONS,
   },
   check(section, at, fail) {
@@ -182,6 +205,7 @@ export const indexKind: CellKindDef<'index', 'indexes', IndexSpec[], IndexConfig
       checkIndexSpec(x, [...at, i], fail, false);
       const id = x.index.split(/[:(]/)[0];
       if (x.filter !== undefined && Object.hasOwn(INDEXES, id) && !INDEXES[id].capabilities.filter) fail([...at, i, 'filter'], `asks for filtered search, which ${id} does not support.`);
+      checkSearchModes(x, [...at, i], fail);
     });
   },
   expand(section, ctx) {
@@ -197,6 +221,7 @@ export const indexKind: CellKindDef<'index', 'indexes', IndexSpec[], IndexConfig
         config: dropUndefined<IndexConfig>({
           kind: 'index', dataset: ds.name, subset: ds.subset, seed: ctx.seed, scale: ctx.scale, index: x.index, ...(x.label && { label: x.label }),
           build, search, sweep, k: x.k, queries: x.queries, warmup: x.warmup, runs: x.runs ?? defaults.runs, buildRuns: x.buildRuns ?? defaults.buildRuns, filter: x.filter,
+          mode: x.mode, concurrency: x.concurrency, duration: x.duration,
         }),
       }));
     });
@@ -221,6 +246,7 @@ export const indexKind: CellKindDef<'index', 'indexes', IndexSpec[], IndexConfig
     const records = await runIndexJob({
       data, index: c.index, build: c.build, search: c.search, sweep: c.sweep, k: c.k, queries: c.queries, warmup: c.warmup,
       runs: c.runs ?? DEFAULT_RUNS, buildRuns: c.buildRuns ?? DEFAULT_BUILD_RUNS, seed: c.seed, onProgress: ctx.onProgress, ...(c.filter && { filter: c.filter }),
+      mode: c.mode, concurrency: c.concurrency, duration: c.duration,
       ...(ctx.raw && { raw: ctx.raw.dir, rawDataset: ctx.datasetName ?? undefined }),
     });
     for (const r of records) renameDataset(r, data, ctx.datasetName);
