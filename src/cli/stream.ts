@@ -5,6 +5,7 @@
  */
 import type { Argv } from 'yargs';
 import { assertWritable, writeFileAtomic } from '../core/atomic.js';
+import { InputError } from '../core/errors.js';
 import { fmt, table } from '../core/format.js';
 import { setThreads } from '../core/parallel.js';
 import { progressBar } from '../core/progress.js';
@@ -23,16 +24,18 @@ export function streamCommand(y: Argv): Argv {
     "run a streaming runbook (big-ann-benchmarks' format: insert, delete, search steps) against an index: recall at each search step among the live rows, seconds and bytes per step",
     (a) => withIndexFlags(a, RUN_FLAGS)
       .option('runbook', { type: 'string', demandOption: true, describe: "runbook file, YAML or JSON: top key = dataset name, max_pts, steps 1, 2, 3, ... each {operation: insert|delete, start, end} or {operation: search} (e.g. runbooks/quickstart.yaml)" })
-      .alias('out', 'output'),
+      .alias('out', 'output')
+      .option('raw', { type: 'string', describe: "also write every search step's answers (base row numbers) as big-ann-benchmarks' streaming results: one HDF5 file, neighbors_step{n} per search step" }),
     async (raw) => {
-      const argv = raw as unknown as { data: string; json: boolean; out?: string; runbook: string };
+      const argv = raw as unknown as { data: string; json: boolean; out?: string; runbook: string; raw?: string };
       const f = readFlags(raw, RUN_FLAGS);
       const { d, build, search } = indexParams(raw);
       if (f.threads !== null) setThreads(f.threads);
-      if (argv.out) assertWritable(argv.out); // before the run, not after it
+      if (argv.raw === '') throw new InputError('--raw needs a file to write the streaming results into.');
+      for (const path of [argv.out, argv.raw]) if (path) assertWritable(path); // before the run, not after it
       const bar = progressBar(`stream ${d.id}`, 'step');
       const r = await runStreamJob({
-        data: argv.data, index: d.id, build, search, runbook: argv.runbook, k: f.k, queries: f.queries ?? undefined, seed: f.seed, onProgress: bar.update,
+        data: argv.data, index: d.id, build, search, runbook: argv.runbook, k: f.k, queries: f.queries ?? undefined, seed: f.seed, onProgress: bar.update, ...(argv.raw !== undefined && { raw: argv.raw }),
       });
       bar.finish();
       if (argv.out) writeFileAtomic(argv.out, JSON.stringify(r, null, 2) + '\n');

@@ -270,3 +270,46 @@ export function exactDistances(base: Matrix, queries: Matrix, ids: Int32Array, k
   }
   return out;
 }
+
+/** A streaming run's answers in big-ann-benchmarks' streaming results layout (benchmark/streaming/results.py). */
+export interface StreamRawResult {
+  nq: number;
+  k: number;
+  /** Per search step (1-based runbook step number), the row ids returned, nq × k, padded with −1. */
+  steps: { step: number; neighbors: Int32Array }[];
+  attrs: Record<string, RawAttr>;
+}
+
+/**
+ * Writes a streaming run as big-ann-benchmarks does: one dataset `neighbors_step{n}` (int32, nq × k)
+ * per search step n, attributes `num_searches` and `step_{i}` = n of the i-th search (1-based, in
+ * order), plus `attrs`; atomically.
+ */
+export async function writeStreamResult(path: string, r: StreamRawResult): Promise<void> {
+  for (const s of r.steps) if (s.neighbors.length !== r.nq * r.k) throw new RangeError(`writeStreamResult ${path}: step ${s.step} has ${s.neighbors.length} values, expected ${r.nq} × ${r.k}`);
+  await writeHdf5(path, (f) => {
+    r.steps.forEach((s, i) => {
+      f.create_dataset({ name: `neighbors_step${s.step}`, data: s.neighbors, shape: [r.nq, r.k], dtype: '<i' });
+      f.create_attribute(`step_${i + 1}`, s.step, [], '<i');
+    });
+    f.create_attribute('num_searches', r.steps.length, [], '<i');
+    writeAttrs(f, r.attrs);
+  });
+}
+
+/** A streaming results file read back: each search step's neighbours and the root attributes. */
+export async function readStreamResult(path: string): Promise<{ steps: { step: number; neighbors: Int32Array; nq: number; k: number }[]; attrs: Record<string, RawAttr> }> {
+  const probe = await readArrays(path, []);
+  const n = Number(probe.attrs.num_searches);
+  if (!Number.isInteger(n) || n < 1) throw new InputError(`${path}: attribute num_searches is missing or not a positive integer.`);
+  const stepOf = Array.from({ length: n }, (_, i) => Number(probe.attrs[`step_${i + 1}`]));
+  const names = stepOf.map((s) => `neighbors_step${s}`);
+  const { arrays } = await readArrays(path, names);
+  const steps = stepOf.map((step, i) => {
+    const x = arrays[names[i]];
+    if (!x) throw new InputError(`${path}: '${names[i]}' is missing.`);
+    const [nq, k] = x.shape;
+    return { step, nq, k, neighbors: typedArray(path, names[i], x, Int32Array, [nq, k]) };
+  });
+  return { steps, attrs: probe.attrs };
+}

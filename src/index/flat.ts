@@ -151,21 +151,6 @@ export class FlatIndex implements VectorIndex, ChunkedBuild {
     }
   }
 
-  /** Drops the vectors of these ids (the rest keep their order, their ids kept beside them); memory shrinks with them. */
-  async remove(ids: Uint32Array): Promise<number> {
-    const base = this.requireBase();
-    const stored = this.ids ?? Int32Array.from({ length: base.rows }, (_, p) => p);
-    const { keep, removed } = keepMask(stored, ids);
-    if (removed === 0) return 0;
-    const kept = base.rows - removed;
-    const data = keepRows(base.data, keep, base.dim, kept);
-    this.ids = keepRows(stored, keep, 1, kept);
-    this.base = new Matrix(data, kept, base.dim);
-    this.capacity = data;
-    if (!this.building) this.pack();
-    return removed;
-  }
-
   async search(q: Matrix, k: number, params: SearchParams = {}, opts: SearchOptions = {}): Promise<SearchResult> {
     resolveParams(FLAT_SEARCH_PARAMS, params, 'flat search parameter');
     const base = this.requireBase();
@@ -195,6 +180,21 @@ export class FlatIndex implements VectorIndex, ChunkedBuild {
 
   memoryBreakdown(): MemoryBreakdown {
     return memoryBreakdown({ vectors: this.base ? this.capacity.byteLength : 0, lists: this.ids?.byteLength ?? 0 });
+  }
+
+  /** Drops the vectors of these ids (the rest keep their order, their ids kept beside them); memory shrinks with them. */
+  async remove(ids: Uint32Array): Promise<number> {
+    const base = this.requireBase();
+    const stored = this.ids ?? Int32Array.from({ length: base.rows }, (_, p) => p);
+    const { keep, removed } = keepMask(stored, ids);
+    if (removed === 0) return 0;
+    const kept = base.rows - removed;
+    const data = keepRows(base.data, keep, base.dim, kept);
+    this.ids = keepRows(stored, keep, 1, kept);
+    this.base = new Matrix(data, kept, base.dim);
+    this.capacity = data;
+    if (!this.building) this.pack();
+    return removed;
   }
 
   async close(): Promise<void> {

@@ -141,25 +141,6 @@ export class HnswIndex implements VectorIndex {
     }
   }
 
-  /**
-   * hnswlib's markDelete per id: searches skip the node (it still routes them), its memory stays
-   * until the index is rebuilt. Ids not held, or already deleted, are skipped.
-   */
-  async remove(ids: Uint32Array): Promise<number> {
-    const index = this.requireIndex();
-    let removed = 0;
-    for (const id of ids) {
-      try {
-        index.markDelete(id);
-        removed++;
-      } catch {
-        // hnswlib throws for a label it does not hold or one already deleted: nothing to remove
-      }
-    }
-    this.deleted += removed;
-    return removed;
-  }
-
   search(q: Matrix, k: number, params: SearchParams = {}, opts: SearchOptions = {}): SearchResult {
     const { efSearch: ef } = resolveParams(HNSW_SEARCH_PARAMS, params, 'hnsw search parameter');
     const index = this.requireIndex();
@@ -209,6 +190,25 @@ export class HnswIndex implements VectorIndex {
       graph: Math.round(cap * (level0 + 8 + 4 + 40) + upper),
       lists: cap * 8 + n * 32,
     });
+  }
+
+  /**
+   * hnswlib's markDelete per id: searches skip the node (it still routes them), its memory stays
+   * until the index is rebuilt. Ids not held, or already deleted, are skipped.
+   */
+  async remove(ids: Uint32Array): Promise<number> {
+    const index = this.requireIndex();
+    let removed = 0;
+    for (const id of ids) {
+      try {
+        index.markDelete(id);
+        removed++;
+      } catch {
+        // hnswlib throws for a label it does not hold or one already deleted: nothing to remove
+      }
+    }
+    this.deleted += removed;
+    return removed;
   }
 
   async close(): Promise<void> {

@@ -242,16 +242,6 @@ export class LanceDbIndex implements VectorIndex {
     this.count += x.rows;
   }
 
-  /** `DELETE WHERE id IN (...)` in chunks; the number removed is the change of the row count. */
-  async remove(ids: Uint32Array): Promise<number> {
-    const table = this.requireTable();
-    const before = await table.countRows();
-    for (let i0 = 0; i0 < ids.length; i0 += DELETE_IDS) await table.delete(`id IN (${Array.from(ids.subarray(i0, i0 + DELETE_IDS)).join(',')})`);
-    const removed = before - (await table.countRows());
-    this.count -= removed;
-    return removed;
-  }
-
   async search(q: Matrix, k: number, params: SearchParams = {}, opts: SearchOptions = {}): Promise<SearchResult> {
     const p = resolveParams(LANCEDB_SEARCH_PARAMS, params, 'lancedb search parameter');
     const table = this.requireTable();
@@ -299,6 +289,16 @@ export class LanceDbIndex implements VectorIndex {
   }
 
   private readonly labelColumns = new Map<string, Uint8Array>();
+
+  /** `DELETE WHERE id IN (...)` in chunks; the number removed is the change of the row count. */
+  async remove(ids: Uint32Array): Promise<number> {
+    const table = this.requireTable();
+    const before = await table.countRows();
+    for (let i0 = 0; i0 < ids.length; i0 += DELETE_IDS) await table.delete(`id IN (${Array.from(ids.subarray(i0, i0 + DELETE_IDS)).join(',')})`);
+    const removed = before - (await table.countRows());
+    this.count -= removed;
+    return removed;
+  }
 
   memoryBytes(): number {
     return this.memoryBreakdown().total;

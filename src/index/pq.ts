@@ -156,20 +156,6 @@ export class PqIndex implements VectorIndex, ChunkedBuild {
     this.ids = WasmArray.from(all);
   }
 
-  /** Drops the codes and ids of these ids (the rest keep their order); memory shrinks with them. */
-  async remove(ids: Uint32Array): Promise<number> {
-    this.requireBuilt();
-    const { keep, removed } = keepMask(this.ids.array, ids);
-    if (removed === 0) return 0;
-    const kept = this.size - removed;
-    const codes = keepRows(this.codes.array, keep, this.pq.books, kept), all = keepRows(this.ids.array, keep, 1, kept);
-    this.codes.free();
-    this.ids.free();
-    this.codes = WasmArray.from(codes);
-    this.ids = WasmArray.from(all);
-    return removed;
-  }
-
   search(q: Matrix, k: number, params: SearchParams = {}, opts: SearchOptions = {}): SearchResult {
     resolveParams(PQ_SEARCH_PARAMS, params, 'pq search parameter');
     this.requireBuilt();
@@ -207,6 +193,20 @@ export class PqIndex implements VectorIndex, ChunkedBuild {
       for (let i = 0; i < nq; i++) scanSum(codes, books, ks, 0, this.size, lut, i * tl, ip ? -1 : 1, 0, null, ids, heap, q0 + i);
     }
     return finishHeap(heap, ip);
+  }
+
+  /** Drops the codes and ids of these ids (the rest keep their order); memory shrinks with them. */
+  async remove(ids: Uint32Array): Promise<number> {
+    this.requireBuilt();
+    const { keep, removed } = keepMask(this.ids.array, ids);
+    if (removed === 0) return 0;
+    const kept = this.size - removed;
+    const codes = keepRows(this.codes.array, keep, this.pq.books, kept), all = keepRows(this.ids.array, keep, 1, kept);
+    this.codes.free();
+    this.ids.free();
+    this.codes = WasmArray.from(codes);
+    this.ids = WasmArray.from(all);
+    return removed;
   }
 
   async close(): Promise<void> {

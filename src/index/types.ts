@@ -115,13 +115,13 @@ export interface VectorIndex {
   /** Incremental insert; ids default to size, size+1, ... */
   add(x: Matrix, ids?: Uint32Array): Promise<void>;
   search(q: Matrix, k: number, params?: SearchParams, opts?: SearchOptions): SearchResult | Promise<SearchResult>;
+  memoryBytes(): number;
+  memoryBreakdown(): MemoryBreakdown;
   /**
    * Removes the vectors with these ids (streaming workloads); returns how many were removed (ids not
    * held are skipped). Present only when `capabilities.remove` is true; a later search never returns them.
    */
   remove?(ids: Uint32Array): Promise<number>;
-  memoryBytes(): number;
-  memoryBreakdown(): MemoryBreakdown;
   /** Releases native resources / temporary folders. */
   close?(): Promise<void>;
   /** A copy a worker thread can restore and search (batch and concurrent modes: src/index/worker-search.ts). */

@@ -22,6 +22,7 @@ import { planRunbook, readRunbook, runbookFrom, type Runbook, type RunbookStep }
 import { streamTruth } from '../data/stream-truth.js';
 import type { GroundTruth } from '../data/types.js';
 import { measureSearch } from '../eval/ann.js';
+import { annDistanceName, writeStreamResult } from '../eval/raw-results.js';
 import { recallAtK } from '../eval/ann.js';
 import { checkBuildParams, createIndex, givenParams, indexEntry, type IndexParams } from '../index/registry.js';
 import type { IndexDescriptor } from '../index/descriptor.js';
@@ -51,6 +52,8 @@ export interface StreamJob {
   seed?: number;
   loadAverage?: LoadAverage;
   onProgress?: ProgressFn;
+  /** Also write the answers of every search step here, in big-ann-benchmarks' streaming results layout (HDF5). */
+  raw?: string;
 }
 
 export interface StreamStepRecord {
@@ -140,8 +143,15 @@ export async function runStreamJob(job: StreamJob): Promise<StreamResult> {
   // a task cell picked the runbook by its dataset's name itself; the command takes a single-key runbook for any data
   if (job.runbookDoc === undefined && rb.dataset !== ds.name && !datasetNames(job.data).includes(rb.dataset)) notes.push(`the runbook's steps for ${rb.dataset} were run on ${displayPath(ds.name)}`);
   try {
-    const run = () => runSteps(index, rb, plan.liveAfter, ds.base, queries, { kSearched, k, seed }, search, truth, job.onProgress);
+    const answers: { step: number; neighbors: Int32Array }[] = [];
+    const run = () => runSteps(index, rb, plan.liveAfter, ds.base, queries, { kSearched, k, seed }, search, truth, job.onProgress, answers);
     const { value: steps, load } = await underLoad(run, fingerprint.cores, job.loadAverage ?? oneMinuteLoad);
+    if (job.raw !== undefined) {
+      await writeStreamResult(job.raw, {
+        nq: queries.rows, k: kSearched, steps: answers,
+        attrs: { algo: entry.id, name: index.label, dataset: displayPath(ds.name), count: kSearched, distance: annDistanceName(ds.metric), runbook: displayPath(rb.file), runbook_hash: rb.hash, neighbors_are: 'base row numbers (the runbook\'s ids), −1 padding' },
+      });
+    }
     const recalls = steps.filter((s) => s.recall !== null).map((s) => s.recall!);
     const first = rb.steps.find((s) => s.operation === 'insert')!;
     notes.push(`the first insert (step ${first.step}) builds the index on its ${first.operation === 'insert' ? first.end - first.start : 0} rows (training included)`);
@@ -160,7 +170,7 @@ export async function runStreamJob(job: StreamJob): Promise<StreamResult> {
 /** Runs the steps; the index's ids are its insertion order, translated to row numbers both ways. */
 async function runSteps(
   index: VectorIndex, rb: Runbook, liveAfter: number[], base: Matrix, queries: Matrix, o: { kSearched: number; k: number; seed: number },
-  search: IndexParams, truth: Map<number, GroundTruth>, onProgress?: ProgressFn,
+  search: IndexParams, truth: Map<number, GroundTruth>, onProgress?: ProgressFn, answers?: { step: number; neighbors: Int32Array }[],
 ): Promise<StreamStepRecord[]> {
   const { kSearched, k, seed } = o;
   const own = new Int32Array(base.rows).fill(-1); // row → the index's id
@@ -210,6 +220,7 @@ async function runSteps(
       }
       const t = truth.get(s.step)!;
       recall = recallAtK(rows, t.ids, nq, kSearched, t.k, k);
+      answers?.push({ step: s.step, neighbors: rows });
     }
     out.push({
       step: s.step, operation: s.operation, start: s.operation === 'search' ? null : s.start, end: s.operation === 'search' ? null : s.end,
