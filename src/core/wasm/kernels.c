@@ -477,26 +477,64 @@ void table_axpy(const float *a, const float *b, float s, float *out, i32 n) {
  *   bias + scale * sum_m lut[m*ks + code_im]  (+ extra[i] when extra != 0)
  * and offered to the top-k heap (hd, hi, *hn) under id ids[i]: pushed when strictly below the
  * current k-th score, as TopK.push. 4 sub-spaces per step in two partial sums, as scanSum.
+ *
+ * Two vectors per iteration (SCAN_PAIR): each vector's sum is the same chain of adds as scanSum's,
+ * but the two chains are independent, so the CPU overlaps their add latencies (one vector's adds
+ * alone wait on each other: 50 sub-spaces, random u8 codes, 324-row lists: 21.8 -> 18.8 ns per
+ * code, CPU time, best of 15 on the shared 2-core machine). The two are
+ * offered to the heap in order, the second against the threshold after the first: the same pushes.
  */
+#define SCAN_ONE(CT, KS, c, s)                                                                     \
+  {                                                                                                \
+    ACC s0 = 0, s1 = 0;                                                                            \
+    const float *t = lut;                                                                          \
+    i32 m = 0;                                                                                     \
+    for (; m + 4 <= books; m += 4, t += 4 * (KS)) {                                                \
+      s0 += (ACC)t[c[m]] + (ACC)t[(KS) + c[m + 1]];                                                \
+      s1 += (ACC)t[2 * (KS) + c[m + 2]] + (ACC)t[3 * (KS) + c[m + 3]];                             \
+    }                                                                                              \
+    for (; m < books; m++, t += (KS)) s0 += t[c[m]];                                               \
+    s = (ACC)bias + (ACC)scale * (s0 + s1);                                                        \
+  }
+
+#define SCAN_OFFER(s, i)                                                                           \
+  {                                                                                                \
+    if (extra) s += extra[i];                                                                      \
+    if (s < thr) {                                                                                 \
+      heap_push(hd, hi, hn, k, (double)s, ids[i]);                                                 \
+      thr = *hn < k ? __builtin_inff() : hd[0];                                                    \
+    }                                                                                              \
+  }
+
 #define SCAN_BODY(CT, KS)                                                                          \
   {                                                                                                \
     const CT *c = (const CT *)codes;                                                               \
     float thr = *hn < k ? __builtin_inff() : hd[0];                                                \
-    for (i32 i = 0; i < n; i++, c += books) {                                                      \
-      ACC s0 = 0, s1 = 0;                                                                          \
+    i32 i = 0;                                                                                     \
+    for (; i + 2 <= n; i += 2, c += 2 * books) {                                                   \
+      const CT *d = c + books;                                                                     \
+      ACC a0 = 0, a1 = 0, b0 = 0, b1 = 0;                                                          \
       const float *t = lut;                                                                        \
       i32 m = 0;                                                                                   \
       for (; m + 4 <= books; m += 4, t += 4 * (KS)) {                                              \
-        s0 += (ACC)t[c[m]] + (ACC)t[(KS) + c[m + 1]];                                              \
-        s1 += (ACC)t[2 * (KS) + c[m + 2]] + (ACC)t[3 * (KS) + c[m + 3]];                           \
+        a0 += (ACC)t[c[m]] + (ACC)t[(KS) + c[m + 1]];                                              \
+        b0 += (ACC)t[d[m]] + (ACC)t[(KS) + d[m + 1]];                                              \
+        a1 += (ACC)t[2 * (KS) + c[m + 2]] + (ACC)t[3 * (KS) + c[m + 3]];                           \
+        b1 += (ACC)t[2 * (KS) + d[m + 2]] + (ACC)t[3 * (KS) + d[m + 3]];                           \
       }                                                                                            \
-      for (; m < books; m++, t += (KS)) s0 += t[c[m]];                                             \
-      ACC s = (ACC)bias + (ACC)scale * (s0 + s1);                                                  \
-      if (extra) s += extra[i];                                                                    \
-      if (s < thr) {                                                                               \
-        heap_push(hd, hi, hn, k, (double)s, ids[i]);                                               \
-        thr = *hn < k ? __builtin_inff() : hd[0];                                                  \
+      for (; m < books; m++, t += (KS)) {                                                          \
+        a0 += t[c[m]];                                                                             \
+        b0 += t[d[m]];                                                                             \
       }                                                                                            \
+      ACC sa = (ACC)bias + (ACC)scale * (a0 + a1);                                                 \
+      ACC sb = (ACC)bias + (ACC)scale * (b0 + b1);                                                 \
+      SCAN_OFFER(sa, i)                                                                            \
+      SCAN_OFFER(sb, i + 1)                                                                        \
+    }                                                                                              \
+    if (i < n) {                                                                                   \
+      ACC s;                                                                                       \
+      SCAN_ONE(CT, KS, c, s)                                                                       \
+      SCAN_OFFER(s, i)                                                                             \
     }                                                                                              \
   }
 
