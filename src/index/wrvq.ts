@@ -314,7 +314,8 @@ export class WrvqIndex implements VectorIndex, ChunkedBuild {
     const scanIds = reranking ? this.rowIds! : this.ids;
 
     const heap = new TopK(nq, kk);
-    const T = new Float32Array(QUERY_BLOCK * tl);
+    // sized for the block actually searched: a single query must not allocate (and zero) 64 tables
+    const T = new Float32Array(Math.min(QUERY_BLOCK, nq) * tl);
     for (let q0 = 0; q0 < nq; q0 += QUERY_BLOCK) {
       const nb = Math.min(QUERY_BLOCK, nq - q0);
       dotTables(q.data, d, q0, nb, Q, T, undefined, this.books);
