@@ -551,28 +551,60 @@ void adc_scan(const void *codes, i32 wide, i32 n, i32 books, i32 ks, const float
  * scan over the sum of two tables without materialising it (IVF-PQ, short lists):
  *   bias + sum_m (a[m*ks + c_m] + bScale * b[m*ks + c_m]), two sub-spaces per step, as scanSumPair.
  */
+#define PAIR_ONE(CT, KS, c, s)                                                                     \
+  {                                                                                                \
+    ACC s0 = bias, s1 = 0;                                                                         \
+    const float *ta = a, *tb = b;                                                                  \
+    i32 m = 0;                                                                                     \
+    for (; m + 2 <= books; m += 2, ta += 2 * (KS), tb += 2 * (KS)) {                               \
+      i32 c0 = c[m], c1 = c[m + 1] + (KS);                                                         \
+      s0 += (ACC)ta[c0] + (ACC)bScale * (ACC)tb[c0];                                               \
+      s1 += (ACC)ta[c1] + (ACC)bScale * (ACC)tb[c1];                                               \
+    }                                                                                              \
+    if (m < books) {                                                                               \
+      i32 c0 = c[m];                                                                               \
+      s0 += (ACC)ta[c0] + (ACC)bScale * (ACC)tb[c0];                                               \
+    }                                                                                              \
+    s = s0 + s1;                                                                                   \
+  }
+
+#define PAIR_OFFER(s, i)                                                                           \
+  if (s < thr) {                                                                                   \
+    heap_push(hd, hi, hn, k, (double)s, ids[i]);                                                   \
+    thr = *hn < k ? __builtin_inff() : hd[0];                                                      \
+  }
+
+/* Two vectors per iteration, as SCAN_BODY: independent chains, each the operations of scanSumPair. */
 #define PAIR_BODY(CT, KS)                                                                          \
   {                                                                                                \
     const CT *c = (const CT *)codes;                                                               \
     float thr = *hn < k ? __builtin_inff() : hd[0];                                                \
-    for (i32 i = 0; i < n; i++, c += books) {                                                      \
-      ACC s0 = bias, s1 = 0;                                                                       \
+    i32 i = 0;                                                                                     \
+    for (; i + 2 <= n; i += 2, c += 2 * books) {                                                   \
+      const CT *d = c + books;                                                                     \
+      ACC a0 = bias, a1 = 0, b0 = bias, b1 = 0;                                                    \
       const float *ta = a, *tb = b;                                                                \
       i32 m = 0;                                                                                   \
       for (; m + 2 <= books; m += 2, ta += 2 * (KS), tb += 2 * (KS)) {                             \
-        i32 c0 = c[m], c1 = c[m + 1] + (KS);                                                       \
-        s0 += (ACC)ta[c0] + (ACC)bScale * (ACC)tb[c0];                                             \
-        s1 += (ACC)ta[c1] + (ACC)bScale * (ACC)tb[c1];                                             \
+        i32 c0 = c[m], c1 = c[m + 1] + (KS), d0 = d[m], d1 = d[m + 1] + (KS);                      \
+        a0 += (ACC)ta[c0] + (ACC)bScale * (ACC)tb[c0];                                             \
+        b0 += (ACC)ta[d0] + (ACC)bScale * (ACC)tb[d0];                                             \
+        a1 += (ACC)ta[c1] + (ACC)bScale * (ACC)tb[c1];                                             \
+        b1 += (ACC)ta[d1] + (ACC)bScale * (ACC)tb[d1];                                             \
       }                                                                                            \
       if (m < books) {                                                                             \
-        i32 c0 = c[m];                                                                             \
-        s0 += (ACC)ta[c0] + (ACC)bScale * (ACC)tb[c0];                                             \
+        i32 c0 = c[m], d0 = d[m];                                                                  \
+        a0 += (ACC)ta[c0] + (ACC)bScale * (ACC)tb[c0];                                             \
+        b0 += (ACC)ta[d0] + (ACC)bScale * (ACC)tb[d0];                                             \
       }                                                                                            \
-      ACC s = s0 + s1;                                                                             \
-      if (s < thr) {                                                                               \
-        heap_push(hd, hi, hn, k, (double)s, ids[i]);                                               \
-        thr = *hn < k ? __builtin_inff() : hd[0];                                                  \
-      }                                                                                            \
+      ACC sa = a0 + a1, sb = b0 + b1;                                                              \
+      PAIR_OFFER(sa, i)                                                                            \
+      PAIR_OFFER(sb, i + 1)                                                                        \
+    }                                                                                              \
+    if (i < n) {                                                                                   \
+      ACC s;                                                                                       \
+      PAIR_ONE(CT, KS, c, s)                                                                       \
+      PAIR_OFFER(s, i)                                                                             \
     }                                                                                              \
   }
 
