@@ -465,8 +465,8 @@ void table_axpy(const float *a, const float *b, float s, float *out, i32 n) {
 /*
  * Scan accumulator. double: the scans below then perform exactly the operations of scanSum /
  * scanSumPair in src/index/adc.ts (JS numbers are doubles, the tables float32), in the same order,
- * so they return the same neighbours and distances bit for bit; measured as fast as float here
- * (the lookups, not the adds, bound the loop).
+ * so they return the same neighbours and distances bit for bit. float (ACC=float) measured 12 %
+ * faster on the two-vector scan (16.6 vs 18.8 ns per PQ50 code): kept double for that equality.
  */
 #ifndef ACC
 #define ACC double
