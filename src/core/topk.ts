@@ -60,22 +60,49 @@ export class TopK {
     I[base + pos] = id;
   }
 
-  /** Sorts every heap ascending by distance (ties by id) in place; call once at the end. */
+  /**
+   * Sorts every heap ascending by distance (ties by id) in place; call once at the end. A heapsort
+   * of the k slots under the (distance, id) order (padding included), as topk_finish in
+   * src/core/wasm/kernels.c: no allocation and no comparator calls (Array.prototype.sort with a
+   * closure per query cost more than the scan of a short list).
+   */
   sort(): { ids: Int32Array; dists: Float32Array } {
     const k = this.k;
-    const order = new Array<number>(k);
-    const dTmp = new Float32Array(k), iTmp = new Int32Array(k);
-    for (let q = 0; q < this.n; q++) {
-      const base = q * k;
-      for (let j = 0; j < k; j++) order[j] = j;
-      order.sort((a, b) => this.dists[base + a] - this.dists[base + b] || this.ids[base + a] - this.ids[base + b]);
-      for (let j = 0; j < k; j++) {
-        dTmp[j] = this.dists[base + order[j]];
-        iTmp[j] = this.ids[base + order[j]];
-      }
-      this.dists.set(dTmp, base);
-      this.ids.set(iTmp, base);
-    }
+    for (let q = 0; q < this.n; q++) sortPairs(this.dists, this.ids, q * k, k);
     return { ids: this.ids, dists: this.dists };
+  }
+}
+
+/** (da, ia) before (db, ib): smaller distance, then smaller id. */
+function before(da: number, ia: number, db: number, ib: number): boolean {
+  return da < db || (da === db && ia < ib);
+}
+
+/** Moves the entry at `pos` down the max-heap (under `before`) of the n entries from `base`. */
+function siftDown(D: Float32Array, I: Int32Array, base: number, pos: number, n: number): void {
+  const dv = D[base + pos], iv = I[base + pos];
+  for (;;) {
+    const l = 2 * pos + 1;
+    if (l >= n) break;
+    const c = l + 1 < n && before(D[base + l], I[base + l], D[base + l + 1], I[base + l + 1]) ? l + 1 : l;
+    if (!before(dv, iv, D[base + c], I[base + c])) break;
+    D[base + pos] = D[base + c];
+    I[base + pos] = I[base + c];
+    pos = c;
+  }
+  D[base + pos] = dv;
+  I[base + pos] = iv;
+}
+
+/** Heapsort of the n (distance, id) pairs from `base`, ascending. */
+function sortPairs(D: Float32Array, I: Int32Array, base: number, n: number): void {
+  for (let s = (n >> 1) - 1; s >= 0; s--) siftDown(D, I, base, s, n);
+  for (let e = n - 1; e > 0; e--) {
+    const dv = D[base + e], iv = I[base + e];
+    D[base + e] = D[base];
+    I[base + e] = I[base];
+    D[base] = dv;
+    I[base] = iv;
+    siftDown(D, I, base, 0, e);
   }
 }

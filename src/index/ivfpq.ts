@@ -38,6 +38,10 @@
  * process, wasm: 'norms' 1.3–1.9× faster than 'table' (no per-list work), 'none' 1.03–1.4× faster
  * (its per-list table is computed in cache; 'table' streams the list's 51 KB from memory); in JS
  * 'none' was ~4× slower than 'table'.
+ * Where a single query's time goes (node --cpu-prof, nprobe 16 and 64, glove-100, PQ50, lists of
+ * ~324 rows): the ADC scan ~56%, the per-list table sum (table_axpy: the list's 51 KB precomputed
+ * term read from memory) ~31%, short lists' pair scans ~5%, the coarse top-nprobe ~3%, JS ~3%
+ * (results/reference/2026-12-02-kernels-profile.txt).
  */
 import { Matrix } from '../core/matrix.js';
 import { kmeans } from '../core/kmeans.js';

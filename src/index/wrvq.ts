@@ -342,7 +342,8 @@ export class WrvqIndex implements VectorIndex, ChunkedBuild {
     // filtered: the heap drops candidates the filter does not allow (re-ranked scans push row numbers, so the bitmap goes over rows)
     const allowed = opts.filter ? (reranking ? this.allowedRows(opts.filter.allowed) : opts.filter.allowed) : null;
     const heap = new TopK(nq, kk, allowed);
-    const T = new Float32Array(QUERY_BLOCK * tl);
+    // sized for the block actually searched: a single query must not allocate (and zero) 64 tables
+    const T = new Float32Array(Math.min(QUERY_BLOCK, nq) * tl);
     for (let q0 = 0; q0 < nq; q0 += QUERY_BLOCK) {
       const nb = Math.min(QUERY_BLOCK, nq - q0);
       dotTables(q.data, d, q0, nb, Q, T, undefined, this.books);

@@ -35,3 +35,21 @@ test('TopK with fewer candidates than k pads with -1 / Infinity', () => {
   assert.deepEqual(Array.from(ids), [3, 7, -1, -1, -1]);
   assert.deepEqual(Array.from(dists), [1, 2, Infinity, Infinity, Infinity]);
 });
+
+test('TopK.sort orders each heap by (distance, id): its kept entries, ties by id, padding last', () => {
+  const rng = new Rng(11);
+  for (const k of [1, 2, 7, 16, 100]) {
+    const n = 5;
+    const heap = new TopK(n, k);
+    for (let q = 0; q < n; q++) {
+      const m = q === 0 ? Math.max(0, k - 3) : 3 * k; // heap 0 stays part-filled (padding)
+      for (let i = 0; i < m; i++) heap.push(q, Math.floor(rng.float() * 8), rng.int(1000)); // ties in distance
+    }
+    const before = Array.from({ length: n }, (_, q) => Array.from({ length: k }, (_, j) => [heap.dists[q * k + j], heap.ids[q * k + j]]));
+    const { ids, dists } = heap.sort();
+    for (let q = 0; q < n; q++) {
+      const want = before[q].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      assert.deepEqual(Array.from({ length: k }, (_, j) => [dists[q * k + j], ids[q * k + j]]), want);
+    }
+  }
+});
