@@ -28,7 +28,7 @@ import type { TopK } from '../core/topk.js';
 import { AdcFrame, adcBooks, type AdcBooks } from '../core/wasm/adc-kernels.js';
 import { wasmKernelsEnabled } from '../core/wasm/loader.js';
 
-export { AdcFrame, adcBooksBytes, freeAdcBooks, residentFilter, type AdcBooks } from '../core/wasm/adc-kernels.js';
+export { AdcFrame, adcBooksBytes, freeAdcBooks, residentFilter, sparseFilter, type AdcBooks } from '../core/wasm/adc-kernels.js';
 export { WasmArray } from '../core/wasm/memory.js';
 
 /** Codes as stored by the indexes: one byte per code when the codebook size allows it. */

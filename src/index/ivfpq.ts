@@ -64,7 +64,7 @@ import { resolveParams, SIZE_AS_NBITS, type ParamSpecs, type Resolved } from '..
 import { specLabel } from '../core/spec.js';
 import { addSeconds, checkDim, checkK, numberOr, resolveIds } from './checks.js';
 import { keepMask, keepRows, keptStarts } from './remove.js';
-import { residentFilter } from './adc.js';
+import { residentFilter, sparseFilter } from './adc.js';
 import { defineIndex } from './descriptor.js';
 import { codeBytes, codebookBytes } from './memory-budget.js';
 import { SharedRows } from './chunked-build.js';
@@ -375,7 +375,7 @@ export class IvfPqIndex implements VectorIndex, ChunkedBuild {
     else knnRange(cent.data, this.nlist, ip ? null : this.centroidNorms, q.data, 0, nq, d, nprobe, this.metric, probeIds, probeDist);
     // filtered: the wasm scans' filtering variants read the bitmap in wasm memory; the JS scans' heap drops ids not allowed
     const bits = wasm && opts.filter ? residentFilter(opts.filter.allowed) : null;
-    if (wasm && this.wasmReady() && (!opts.filter || bits)) return this.searchWasm(q, k, nprobe, probeIds, probeDist, bits);
+    if (wasm && this.wasmReady() && (!opts.filter || bits)) return this.searchWasm(q, k, nprobe, probeIds, probeDist, bits, opts.filter !== undefined && sparseFilter(opts.filter.count, this.size));
 
     const heap = new TopK(nq, k, opts.filter?.allowed ?? null);
     // sized for the block actually searched: a single query must not allocate (and zero) 16 tables
@@ -435,7 +435,7 @@ export class IvfPqIndex implements VectorIndex, ChunkedBuild {
    * The search loop of `search` in wasm: the same cases, the same operations (adc.ts), with the
    * query tables, the summed list tables and the heaps in an AdcFrame and the codes read in place.
    */
-  private searchWasm(q: Matrix, k: number, nprobe: number, probeIds: Int32Array, probeDist: Float32Array, allowed: WasmArray<Uint8Array> | null = null): SearchResult {
+  private searchWasm(q: Matrix, k: number, nprobe: number, probeIds: Int32Array, probeDist: Float32Array, allowed: WasmArray<Uint8Array> | null = null, sparse = false): SearchResult {
     const d = this.dim, nq = q.rows;
     const books = this.pq.books, ks = this.pq.size, tl = books * ks;
     const ip = this.metric === 'ip';
@@ -449,6 +449,7 @@ export class IvfPqIndex implements VectorIndex, ChunkedBuild {
     const outIds = new Int32Array(nq * k), outDists = new Float32Array(nq * k);
     const f = new AdcFrame(Math.min(QUERY_BLOCK, nq), d, tl, k);
     f.allowed = allowed;
+    f.sparse = sparse;
     for (let q0 = 0; q0 < nq; q0 += QUERY_BLOCK) {
       const nb = Math.min(QUERY_BLOCK, nq - q0);
       f.load(qd, q0 * d, nb);

@@ -53,6 +53,7 @@ interface LanceTable {
   schema(): Promise<{ fields: { name: string }[] }>;
   addColumns(columns: { name: string; valueSql: string }[]): Promise<unknown>;
   update(opts: { where: string; valuesSql: Record<string, string> }): Promise<unknown>;
+  dropColumns(columns: string[]): Promise<unknown>;
   close(): void;
 }
 interface LanceConnection {
@@ -235,6 +236,9 @@ export class LanceDbIndex implements VectorIndex {
     const table = this.requireTable();
     checkDim(x.dim, this.dim, 'added vectors', 'lancedb');
     if (ids && ids.length !== x.rows) throw new InputError(`lancedb: add() got ${x.rows} vectors but ${ids.length} ids.`);
+    // label columns of filtered searches: dropped (new rows carry none), added again by the next filter
+    if (this.labelColumns.size > 0) await table.dropColumns([...this.labelColumns.keys()]);
+    this.labelColumns.clear();
     for (let i0 = 0; i0 < x.rows; i0 += BATCH_ROWS) {
       const i1 = Math.min(x.rows, i0 + BATCH_ROWS);
       await table.add(this.rows(x, i0, i1, ids ? ids.subarray(i0, i1) : null, this.count));

@@ -219,6 +219,7 @@ export class PgVectorIndex implements VectorIndex {
     checkDim(x.dim, this.dim, 'added vectors', 'pgvector');
     const given = ids ? resolveIds(x.rows, this.count, ids, 'pgvector') : null;
     await this.insertRows(x, given, () => {});
+    this.labelColumns.clear(); // new rows hold false in every label column: set again from the next filter
     this.count += x.rows;
     await this.refreshSizes();
   }

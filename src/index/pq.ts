@@ -21,7 +21,7 @@ import { resolveParams, SIZE_AS_NBITS, type ParamSpecs, type Resolved } from '..
 import { specLabel } from '../core/spec.js';
 import { addSeconds, checkDim, checkK, resolveIds } from './checks.js';
 import { keepMask, keepRows } from './remove.js';
-import { residentFilter } from './adc.js';
+import { residentFilter, sparseFilter } from './adc.js';
 import { defineIndex, type PaperMatch } from './descriptor.js';
 import { codeBytes, codebookBytes } from './memory-budget.js';
 import { OPQ_OPTION, OpqRotation, opqCost } from './opq-transform.js';
@@ -171,6 +171,7 @@ export class PqIndex implements VectorIndex, ChunkedBuild {
       // the same tables and scan in wasm: tables and heaps in the frame, codes read in place
       const f = new AdcFrame(block, q.dim, tl, k);
       f.allowed = bits;
+      f.sparse = opts.filter !== undefined && sparseFilter(opts.filter.count, this.size);
       const outIds = new Int32Array(q.rows * k), outDists = new Float32Array(q.rows * k);
       for (let q0 = 0; q0 < q.rows; q0 += QUERY_BLOCK) {
         const nq = Math.min(QUERY_BLOCK, q.rows - q0);

@@ -73,3 +73,19 @@ test('lancedb: where on the label column (prefiltered) equals brute force over t
     await index.close();
   }
 });
+
+test('lancedb: rows added after a filtered search are searched, and the next filter covers them', { skip: await why(loadLanceDb, 'LanceDB') }, async () => {
+  const index = new LanceDbIndex({ numPartitions: 0 });
+  await index.build(base.sliceRows(0, N - 100));
+  try {
+    const f = filters[1];
+    await index.search(queries, K, {}, { filter: f });
+    await index.add(base.sliceRows(N - 100, N), Uint32Array.from({ length: 100 }, (_, i) => N - 100 + i));
+    const r = await index.search(queries, K, {}, { filter: f });
+    assert.equal(violations(r, f), 0);
+    const t = truths[1]; // over all N rows: the added ones included
+    for (let q = 0; q < queries.rows; q++) assert.deepEqual(Array.from(r.ids.subarray(q * K, q * K + K)), Array.from(t.ids.subarray(q * t.k, q * t.k + K)), `query ${q}`);
+  } finally {
+    await index.close();
+  }
+});

@@ -99,6 +99,8 @@ export class AdcFrame {
 
   /** A filtered search's bitmap over ids in wasm memory (`residentFilter`): the scans then keep only allowed ids. */
   allowed: WasmArray<Uint8Array> | null = null;
+  /** The filter keeps few ids (see `sparseFilter`): `scan` gathers the allowed rows before scoring them. */
+  sparse = false;
 
   private check(): KernelExports {
     if (this.epoch !== currentScratchEpoch()) throw new Error('AdcFrame used after another wasm kernel call reused the scratch');
@@ -155,7 +157,8 @@ export class AdcFrame {
     const wide = codes.bytesPerElement === 2 ? 1 : 0;
     const args = [codes.at + start * books * (wide + 1), wide, end - start, books, ks, lut, scale, bias,
       extra ? extra.at + start * 4 : 0, ids.at + start * 4, k, this.hd + q * k * 4, this.hi + q * k * 4, this.hn + q * 4] as const;
-    if (this.allowed) e.adc_scan_filtered(this.allowed.at, this.allowed.length, ...args);
+    if (this.allowed && this.sparse) e.adc_scan_gathered(this.allowed.at, this.allowed.length, ...args);
+    else if (this.allowed) e.adc_scan_filtered(this.allowed.at, this.allowed.length, ...args);
     else e.adc_scan(...args);
   }
 
@@ -182,6 +185,11 @@ export class AdcFrame {
     outIds.set(i32.subarray(this.hi >> 2, (this.hi >> 2) + nq * k), row0 * k);
     outDists.set(f32.subarray(this.hd >> 2, (this.hd >> 2) + nq * k), row0 * k);
   }
+}
+
+/** A filter keeping under 1/8 of the rows is sparse: testing ids before scoring beats scoring every code. */
+export function sparseFilter(kept: number, rows: number): boolean {
+  return kept * 8 < rows;
 }
 
 /** The last filter bitmap copied into wasm memory, kept while searches repeat it (one at a time: the previous is freed). */

@@ -719,3 +719,48 @@ void adc_scan_pair_filtered(const unsigned char *allowed, i32 nAllowed, const vo
 }
 
 #undef heap_push
+
+/*
+ * The filtered ADC scan for a sparse filter (few ids allowed): each block of GATHER_ROWS rows has its
+ * allowed rows' codes, ids and extra terms gathered first, then the unchanged SCAN_BODY scores only
+ * those (faiss's IDSelector order: the id is tested before the code is scored). Same pushes, in the
+ * same order, as adc_scan_filtered; codes wider than the gather buffer take that scan instead.
+ */
+#define GATHER_ROWS 64
+#define GATHER_ROW_BYTES 2048
+static unsigned char gather_codes[GATHER_ROWS * GATHER_ROW_BYTES];
+static i32 gather_ids[GATHER_ROWS];
+static float gather_extra[GATHER_ROWS];
+
+EXPORT(adc_scan_gathered)
+void adc_scan_gathered(const unsigned char *allowed, i32 nAllowed, const void *codes_, i32 wide, i32 n_, i32 books, i32 ks,
+                       const float *lut, double scale, double bias, const float *extra_, const i32 *ids_, i32 k,
+                       float *hd, i32 *hi, i32 *hn) {
+  const i32 rowBytes = books * (wide ? 2 : 1);
+  if (rowBytes > GATHER_ROW_BYTES) {
+    adc_scan_filtered(allowed, nAllowed, codes_, wide, n_, books, ks, lut, scale, bias, extra_, ids_, k, hd, hi, hn);
+    return;
+  }
+  const unsigned char *src = (const unsigned char *)codes_;
+  for (i32 r0 = 0; r0 < n_; r0 += GATHER_ROWS) {
+    const i32 r1 = imin(n_, r0 + GATHER_ROWS);
+    i32 n = 0;
+    for (i32 r = r0; r < r1; r++) {
+      const i32 id = ids_[r];
+      if ((unsigned)id >= (unsigned)nAllowed || !allowed[id]) continue;
+      const unsigned char *from = src + (long)r * rowBytes;
+      unsigned char *to = gather_codes + n * rowBytes;
+      for (i32 b = 0; b < rowBytes; b++) to[b] = from[b];
+      gather_ids[n] = id;
+      if (extra_) gather_extra[n] = extra_[r];
+      n++;
+    }
+    if (n == 0) continue;
+    const void *codes = gather_codes;
+    const i32 *ids = gather_ids;
+    const float *extra = extra_ ? gather_extra : 0;
+    if (wide) SCAN_BODY(unsigned short, ks)
+    else if (ks == 256) SCAN_BODY(unsigned char, 256)
+    else SCAN_BODY(unsigned char, ks)
+  }
+}
