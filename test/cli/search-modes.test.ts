@@ -28,8 +28,8 @@ test('bad --mode, --concurrency and --duration values, and modes the index canno
     [['--index', 'ivfpq', '--concurrency', '1,x'], /^error: --concurrency .* got '1,x'\.$/],
     [['--index', 'ivfpq', '--concurrency', '1,2', '--duration', '0'], /^error: --duration must be a positive number of seconds, got 0\.$/],
     [['--index', 'ivfpq', '--mode', 'fast'], /^error: --mode must be single or batch, got 'fast'\.$/],
-    [['--index', 'sq', '--mode', 'batch'], /^error: --mode batch: the sq index cannot search in batch mode/],
-    [['--index', 'rabitq', '--concurrency', '2'], /^error: --concurrency: the rabitq index cannot serve concurrent clients/],
+    [['--index', 'rabitq', '--mode', 'batch'], /^error: --mode batch: the rabitq index cannot search in batch mode/],
+    [['--index', 'scann', '--concurrency', '2'], /^error: --concurrency: the scann index cannot serve concurrent clients/],
   ];
   for (const [args, pattern] of cases) assertUserError(index(...args, '--out', out), pattern);
   assert.ok(!existsSync(out));
@@ -56,8 +56,8 @@ test('task files: mode, concurrency and duration reach the cell; values and mode
     [{ index: 'ivfpq', mode: 'fast' }, /grid\.indexes\[0\]\.mode must be one of 'single', 'batch'/],
     [{ index: 'ivfpq', concurrency: [0] }, /grid\.indexes\[0\]\.concurrency\[0\] must be a positive integer, got 0/],
     [{ index: 'ivfpq', concurrency: [1], duration: 0 }, /grid\.indexes\[0\]\.duration must be a positive number, got 0/],
-    [{ index: 'sq', mode: 'batch' }, /grid\.indexes\[0\]\.mode is batch, but the sq index cannot search in batch mode/],
-    [{ index: 'rabitq', concurrency: [2] }, /grid\.indexes\[0\]\.concurrency is given, but the rabitq index cannot serve concurrent clients/],
+    [{ index: 'rabitq', mode: 'batch' }, /grid\.indexes\[0\]\.mode is batch, but the rabitq index cannot search in batch mode/],
+    [{ index: 'scann', concurrency: [2] }, /grid\.indexes\[0\]\.concurrency is given, but the scann index cannot serve concurrent clients/],
   ];
   for (const [entry, pattern] of cases) assert.throws(() => loadTask(task(entry)), (e: Error) => e instanceof ConfigError && pattern.test(e.message), JSON.stringify(entry));
 });
