@@ -113,7 +113,15 @@ export async function runClients(
     }, c, c + 1));
     let ended = false;
     const all = Promise.all(jobs).finally(() => (ended = true));
-    await Promise.race([all, allReady(sync, o.clients, () => ended)]);
+    try {
+      await Promise.race([all, allReady(sync, o.clients, () => ended)]);
+    } catch (e) {
+      // a client failed before the start: release the others from the barrier (deadline passed) before going on
+      Atomics.store(sync, GO, 1);
+      Atomics.notify(sync, GO);
+      await Promise.allSettled(jobs);
+      throw e;
+    }
     const start = sharedClock();
     deadline[0] = start + ms;
     Atomics.store(sync, GO, 1);
