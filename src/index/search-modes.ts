@@ -103,7 +103,7 @@ export async function runClients(
   const ms = o.seconds * 1000;
   if (index.snapshot) {
     const { token, snap } = await snapshotOf(index);
-    const cap = Math.min(LATENCY_CAP, Math.max(1024, Math.ceil(ms * 50)));
+    const cap = Math.min(LATENCY_CAP, Math.max(4096, Math.ceil(ms * 1000))); // up to 1M QPS per client, 4 MB of latencies at most
     const sync = new Int32Array(new SharedArrayBuffer(8)), deadline = new Float64Array(new SharedArrayBuffer(8));
     const counts = new Float64Array(new SharedArrayBuffer(8 * o.clients)), latencies = new Float32Array(new SharedArrayBuffer(4 * o.clients * cap));
     const queries = sharedCopy(q.data);
