@@ -27,7 +27,7 @@ import { specLabel } from '../core/spec.js';
 import { BinaryQuantizer, descriptor as binaryQuantizer, type BinaryRotation } from '../quant/binary.js';
 import { ScalarQuantizer, SQ_BITS, descriptor as sqQuantizer, type SqType } from '../quant/sq.js';
 import type { CodebookQuantizer } from '../quant/codebook-quantizer.js';
-import type { Codes } from '../quant/types.js';
+import type { Codes, QuantizerState } from '../quant/types.js';
 import { encodeParallel } from '../quant/encode-parallel.js';
 import { wasmKernelsEnabled } from '../core/wasm/loader.js';
 import {
@@ -37,9 +37,10 @@ import { addSeconds, checkDim, checkK, resolveIds } from './checks.js';
 import { keepMask, keepRows } from './remove.js';
 import { defineIndex } from './descriptor.js';
 import { trainSample } from './train-sample.js';
+import { indexSnapshot } from './snapshot.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
-  type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
+  type IndexSnapshot, type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 const METRIC = { default: 'l2', choices: ['l2', 'ip'], describe: "'l2' (squared L2, ascending) or 'ip' (inner product, descending). Default l2." } as const;
@@ -62,11 +63,11 @@ export const BINARY_INDEX_BUILD_PARAMS = { ...binaryQuantizer.params, metric: ME
 export const BINARY_INDEX_SEARCH_PARAMS = { rescore: RESCORE } as const satisfies ParamSpecs;
 
 /**
- * Encoding runs on all threads; the scans on one. Exact bytes: the codes (and ids). batch false: no
- * snapshot for worker threads yet, so no batch mode or concurrent clients (src/index/search-modes.ts).
+ * Encoding runs on all threads; the scans on one. Exact bytes: the codes (and ids). batch: worker
+ * threads restore a snapshot and split the queries (src/index/search-modes.ts).
  */
 export const FLAT_CODES_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: true, filter: false, batch: false, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true,
+  add: true, remove: true, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true,
 });
 
 /** Default rows the quantizer learns its ranges / rotation on (a seeded sample of the base). */
@@ -329,6 +330,32 @@ export class FlatCodesIndex implements VectorIndex {
   async close(): Promise<void> {
     this.release();
     this.dim = 0;
+  }
+
+  /** For batch and concurrent search on worker threads: the quantizer, codes and ids (shared). */
+  snapshot(): IndexSnapshot {
+    this.requireBuilt();
+    return indexSnapshot(import.meta.url, 'FlatCodesIndex', {
+      name: this.name, params: this.params, dim: this.dim, n: this.n, quantizer: this.quantizer.toJSON(),
+      sqCodes: this.sqCodes.array, bits: this.bits.array, ids: this.ids.array, positionOf: this.positionOf ? [...this.positionOf] : null,
+    });
+  }
+
+  static restore(s: Record<string, unknown>): FlatCodesIndex {
+    const index = new FlatCodesIndex(s.name as Kind, s.params as Record<string, string | number>);
+    const state = s.quantizer as QuantizerState;
+    Object.assign(index.quantizer, index.name === 'sq' ? ScalarQuantizer.fromJSON(state) : BinaryQuantizer.fromJSON(state));
+    index.dim = s.dim as number;
+    index.n = s.n as number;
+    if (index.name === 'sq' && index.quantizer.size <= 256) {
+      index.levelNorms = codewordNormsSq(index.quantizer);
+      index.adcBooks = residentBooks(index.quantizer, index.levelNorms);
+    }
+    index.sqCodes = WasmArray.from(s.sqCodes as Uint8Array | Uint16Array);
+    index.bits = WasmArray.from(s.bits as Uint32Array);
+    index.ids = WasmArray.from(s.ids as Int32Array);
+    index.positionOf = s.positionOf ? new Map(s.positionOf as [number, number][]) : null;
+    return index;
   }
 
   private release(): void {

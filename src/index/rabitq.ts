@@ -32,9 +32,11 @@ import { RABITQ_EPSILON0, RabitqQuantizer, descriptor as rabitqQuantizer, readSc
 import { addSeconds, checkDim, checkK, resolveIds } from './checks.js';
 import { defineIndex } from './descriptor.js';
 import { trainSample } from './train-sample.js';
+import { indexSnapshot } from './snapshot.js';
+import type { QuantizerState } from '../quant/types.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
-  type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
+  type IndexSnapshot, type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 export const RABITQ_INDEX_BUILD_PARAMS = {
@@ -55,9 +57,9 @@ export const RABITQ_INDEX_SEARCH_PARAMS = {
   },
 } as const satisfies ParamSpecs;
 
-// batch false: no snapshot for worker threads yet, so no batch mode or concurrent clients (src/index/search-modes.ts)
+// batch: worker threads restore a snapshot and split the queries (src/index/search-modes.ts)
 export const RABITQ_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: false, filter: false, batch: false, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true,
+  add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['l2', 'ip'], asyncSearch: false, exactMemory: true,
 });
 
 /** Default rows the centroid is taken over (a seeded sample of the base). */
@@ -307,6 +309,22 @@ export class RabitqIndex implements VectorIndex {
       // the rotation in float64, float32 and transposed float32, the centroid; the cells (C, E and R·E)
       codebooks: d ? (8 + 4 + 4) * d * d + 4 * d + this.cells.byteLength + this.effective.byteLength + this.rotatedCells.byteLength : 0,
     });
+  }
+
+  /** For batch and concurrent search on worker threads: the quantizer and every array the search reads (shared). */
+  snapshot(): IndexSnapshot {
+    if (!this.dim) throw new Error('rabitq: snapshot() before build()');
+    const { dim, n, planes, norms, ipfs, gnorms, vectors, ids, cells, effective, rotatedCells, lists } = this;
+    return indexSnapshot(import.meta.url, 'RabitqIndex', {
+      params: this.params, quantizer: this.quantizer.toJSON(), fields: { dim, n, planes, norms, ipfs, gnorms, vectors, ids, cells, effective, rotatedCells, lists },
+    });
+  }
+
+  static restore(s: Record<string, unknown>): RabitqIndex {
+    const index = new RabitqIndex(s.params as Record<string, string | number>);
+    Object.assign(index.quantizer, RabitqQuantizer.fromJSON(s.quantizer as QuantizerState));
+    Object.assign(index, s.fields);
+    return index;
   }
 
   async close(): Promise<void> {

@@ -28,9 +28,11 @@ import { addSeconds, checkDim, checkK, resolveIds } from './checks.js';
 import { defineIndex } from './descriptor.js';
 import { PQ_DEFAULT_TRAIN_ROWS, QUERY_BLOCK } from './pq.js';
 import { trainSample } from './train-sample.js';
+import { indexSnapshot } from './snapshot.js';
+import type { QuantizerState } from '../quant/types.js';
 import {
   memoryBreakdown, type BuildOptions, type BuildReport, type IndexCapabilities, type IndexMetric,
-  type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
+  type IndexSnapshot, type MemoryBreakdown, type SearchParams, type SearchResult, type VectorIndex,
 } from './types.js';
 
 export const SCANN_BUILD_PARAMS = {
@@ -48,11 +50,11 @@ export const SCANN_SEARCH_PARAMS = {
 export type ScannBuildParams = Partial<Resolved<typeof SCANN_BUILD_PARAMS>>;
 
 /**
- * Tables for a block of queries are computed together; encoding runs on all threads. batch false: no
- * snapshot for worker threads yet, so no batch mode or concurrent clients (src/index/search-modes.ts).
+ * Tables for a block of queries are computed together; encoding runs on all threads. batch: worker
+ * threads restore a snapshot and split the queries (src/index/search-modes.ts).
  */
 export const SCANN_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilities>({
-  add: true, remove: false, filter: false, batch: false, threads: true, metrics: ['ip'], asyncSearch: false, exactMemory: true,
+  add: true, remove: false, filter: false, batch: true, threads: true, metrics: ['ip'], asyncSearch: false, exactMemory: true,
 });
 
 export class ScannIndex implements VectorIndex {
@@ -221,6 +223,28 @@ export class ScannIndex implements VectorIndex {
   async close(): Promise<void> {
     this.release();
     this.dim = 0;
+  }
+
+  /** For batch and concurrent search on worker threads: the quantizer, codes, positions, ids and vectors (shared). */
+  snapshot(): IndexSnapshot {
+    this.requireBuilt();
+    return indexSnapshot(import.meta.url, 'ScannIndex', {
+      params: this.params, quantizer: this.quantizer.toJSON(), dim: this.dim, n: this.n,
+      codes: this.codes.array, positions: this.positions.array, ids: this.ids, vectors: this.vectors,
+    });
+  }
+
+  static restore(s: Record<string, unknown>): ScannIndex {
+    const index = new ScannIndex(s.params as ScannBuildParams);
+    Object.assign(index.quantizer, AnisotropicQuantizer.fromJSON(s.quantizer as QuantizerState));
+    index.dim = s.dim as number;
+    index.n = s.n as number;
+    index.books = residentBooks(index.quantizer, codewordNormsSq(index.quantizer));
+    index.codes = WasmArray.from(s.codes as CodeArray);
+    index.positions = WasmArray.from(s.positions as Int32Array);
+    index.ids = s.ids as Int32Array | null;
+    index.vectors = s.vectors as typeof index.vectors;
+    return index;
   }
 
   private release(): void {

@@ -2,9 +2,9 @@
  * Batch and concurrent search, the workloads of ann-benchmarks' `--batch` and VectorDBBench's
  * concurrency levels, dispatched by what the index offers:
  *  - `searchBatch` (faiss: search(nq) on OpenMP threads; flat: k-NN tiles on the kernel threads);
- *  - `snapshot` (own indexes, hnswlib): worker threads each restore a copy once and run the
- *    single-query loop (batch: one contiguous share of the queries per thread, the main thread
- *    taking the last; concurrency: one worker per client);
+ *  - `snapshot` (own indexes, hnswlib): worker threads each restore a copy once (batch: one
+ *    contiguous share of the queries per thread, searched in blocks of 64, the main thread taking
+ *    the last share; concurrency: one worker per client, one query at a time);
  *  - asyncSearch (LanceDB, pgvector): a pool of async clients in this thread, each awaiting one
  *    query at a time (the database does the parallel work).
  * An index with none of these cannot run either mode (its descriptor says `batch: false`).
@@ -16,7 +16,7 @@ import { getThreads, runJobOnWorker, type KernelJob } from '../core/parallel.js'
 import { Rng } from '../core/rng.js';
 import { sharedCopy } from './snapshot.js';
 import type { IndexSnapshot, SearchParams, SearchResult, VectorIndex } from './types.js';
-import { clientTask, GO, READY, searchRange, sharedClock } from './worker-search.js';
+import { GO, RANGE_BLOCK, READY, searchRange, sharedClock } from './worker-search.js';
 
 const WORKER_MODULE = new URL(import.meta.url.endsWith('.ts') ? './worker-search.ts' : './worker-search.js', import.meta.url).href;
 
@@ -35,7 +35,7 @@ async function snapshotOf(index: VectorIndex): Promise<{ token: string; snap: In
 /** How an index runs a batch: a sentence for the record's note. */
 export function batchHow(index: VectorIndex, threads: number): string {
   if (index.searchBatch) return index.name === 'faiss' ? `faiss search(nq) in one call on ${threads} OpenMP threads` : `one search call of all queries on ${threads} threads`;
-  if (index.snapshot) return `the queries split over ${threads} threads (${threads - 1} worker threads with a restored copy, and this one), one query at a time in each`;
+  if (index.snapshot) return `the queries split over ${threads} threads (${threads - 1} worker threads with a restored copy, and this one), searched in blocks of ${RANGE_BLOCK}`;
   if (index.capabilities.asyncSearch) return `${threads} concurrent async clients from one pool, one query at a time each (the database runs them in parallel)`;
   return 'not supported';
 }
@@ -66,7 +66,7 @@ export async function searchBatch(index: VectorIndex, q: Matrix, k: number, para
     const ids = new Int32Array(nq * k), dists = new Float32Array(nq * k);
     let next = 0;
     const client = async () => {
-      for (let i = next++; i < nq; i = next++) await searchRange(index, q.data, q.dim, k, params, i, i + 1, ids, dists);
+      for (let i = next++; i < nq; i = next++) await searchRange(index, q.data, q.dim, k, params, i, i + 1, ids, dists, 1);
     };
     await Promise.all(Array.from({ length: Math.max(1, threads) }, client));
     return { nq, k, ids, dists };
@@ -103,7 +103,7 @@ export async function runClients(
   const ms = o.seconds * 1000;
   if (index.snapshot) {
     const { token, snap } = await snapshotOf(index);
-    const cap = Math.min(LATENCY_CAP, Math.max(1024, Math.ceil(ms * 50)));
+    const cap = Math.min(LATENCY_CAP, Math.max(4096, Math.ceil(ms * 1000))); // up to 1M QPS per client, 4 MB of latencies at most
     const sync = new Int32Array(new SharedArrayBuffer(8)), deadline = new Float64Array(new SharedArrayBuffer(8));
     const counts = new Float64Array(new SharedArrayBuffer(8 * o.clients)), latencies = new Float32Array(new SharedArrayBuffer(4 * o.clients * cap));
     const queries = sharedCopy(q.data);
@@ -113,7 +113,15 @@ export async function runClients(
     }, c, c + 1));
     let ended = false;
     const all = Promise.all(jobs).finally(() => (ended = true));
-    await Promise.race([all, allReady(sync, o.clients, () => ended)]);
+    try {
+      await Promise.race([all, allReady(sync, o.clients, () => ended)]);
+    } catch (e) {
+      // a client failed before the start: release the others from the barrier (deadline passed) before going on
+      Atomics.store(sync, GO, 1);
+      Atomics.notify(sync, GO);
+      await Promise.allSettled(jobs);
+      throw e;
+    }
     const start = sharedClock();
     deadline[0] = start + ms;
     Atomics.store(sync, GO, 1);

@@ -48,20 +48,27 @@ interface SearchArgs {
   params: SearchParams;
 }
 
-/** Batch: the queries [start, end) searched one at a time (as the single mode does) into the shared outputs. */
+/** Batch: the queries [start, end) searched in blocks (as the index's own search of many does) into the shared outputs. */
 export async function searchRangeTask(a: SearchArgs & { ids: Int32Array; dists: Float32Array }, start: number, end: number): Promise<void> {
   const index = await restoredIndex(a.token, a.snapshot);
   await searchRange(index, a.queries, a.dim, a.k, a.params, start, end, a.ids, a.dists);
 }
 
-/** Queries [start, end) one at a time into ids / dists (row-major, k per query): batch mode's per-thread loop. */
+/**
+ * Queries per search call of a batch share: the index's block paths (tables of several queries
+ * computed together) give the same answers as one query at a time (test/run/batch-mode.test.ts).
+ */
+export const RANGE_BLOCK = 64;
+
+/** Queries [start, end) into ids / dists (row-major, k per query), `block` queries per search call: batch mode's per-thread loop. */
 export async function searchRange(
   index: VectorIndex, queries: Float32Array, dim: number, k: number, params: SearchParams,
-  start: number, end: number, ids: Int32Array, dists: Float32Array,
+  start: number, end: number, ids: Int32Array, dists: Float32Array, block = RANGE_BLOCK,
 ): Promise<void> {
   const isAsync = index.capabilities.asyncSearch;
-  for (let i = start; i < end; i++) {
-    const q = new Matrix(queries.subarray(i * dim, (i + 1) * dim), 1, dim);
+  for (let i = start; i < end; i += block) {
+    const e = Math.min(end, i + block);
+    const q = new Matrix(queries.subarray(i * dim, e * dim), e - i, dim);
     let r = index.search(q, k, params);
     if (isAsync) r = await r;
     const res = r as SearchResult;

@@ -303,7 +303,7 @@ export function indexTable(rescored: Rescored): Table | null {
       'ours', dataset, rec.label, params(rec.params?.search), String(rec.bitsPerVector), ...rankCells(ranking.get(row), 4),
       withCI(rec.recall?.['10'], ci['recall@10'], 4), withCI(rec.recall?.['1'], ci['recall@1'], 4), withCI(rec.recall?.['5'], ci['recall@5'], 4), withCI(rec.nnRecall?.['10'], ci['nnRecall@10'], 4),
       withCI(m['k-nn'], s?.metricCI['k-nn'], 4), withCI(m.epsilon, s?.metricCI.epsilon, 4), num(m.rel, 5),
-      `${warn ? `${LOAD_MARK} ` : ''}${qpsText(rec.qps, extra)}`, rec.latencyMs ? `${num(rec.latencyMs.p50, 3)} / ${num(rec.latencyMs.p99, 3)}` : DASH,
+      `${warn ? `${LOAD_MARK} ` : ''}${qpsText(rec.qps, extra)}${rec.mode === 'batch' ? ` (batch, ${rec.batchThreads ?? '?'} threads)` : ''}`, rec.latencyMs ? `${num(rec.latencyMs.p50, 3)} / ${num(rec.latencyMs.p99, 3)}` : DASH,
       num(rec.buildSeconds, 3), `${bytes(size)}${rec.memoryIsExact ? '' : ' (estimate)'}`, bytes(rec.peakRssBytes), ok ? (s?.source === 'raw' ? 'ok (from raw)' : 'ok') : `failed: ${rec.error ?? ''}`,
     ];
     const tableRow: TableRow = { source: ok ? 'ours' : 'failed', cells };
@@ -337,6 +337,7 @@ export function indexTable(rescored: Rescored): Table | null {
     ...(multi ? [`Timings from ${machines.size} machines (the "machine" column: the fingerprint of the machine each configuration was timed on). QPS, latency and build time compare only between rows of the same machine; recall and the other quality columns compare across all rows.`, ...[...machines.values()].map((fp) => `${machineText(fp)}.`)] : []),
     ...(warnings.length ? [`${LOAD_MARK} marks timings taken while the machine was loaded (load average above half the cores): treat their QPS and latency with care.`, ...warnings] : []),
     'QPS: one query at a time on one thread after warm-up; the best of the timed runs (ann-benchmarks\' rule), with the median and min–max when the configuration was timed more than once.',
+    ...(view.index.some((r) => r.rec.mode === 'batch') ? [`"(batch, N threads)": ${metricInfo('batchQps').definition}; its p50 / p99 are that call's time / queries.`] : []),
     `Paper recall (Table 2, converted from % to a fraction): definition ${t2.definition}. ${t2.note}`,
     `Memory, each labelled as what it is: "index size" = the bytes the index itself holds ("estimate" for native libraries); "peak RSS" = the whole process's peak resident memory (dataset included, and every configuration built earlier in the same process). Paper: ${t4.measures} (${t4.definition}).`,
     `Paper ms/query (Table 3): ${t3.definition}. Paper setting: ${t2.setting}.`,

@@ -6,13 +6,12 @@
  *  - concurrency: per level, that many clients for a fixed duration after a synced start; QPS =
  *    queries done / wall seconds (never 1 / latency), p50 / p95 / p99 of the clients' latencies.
  */
-import { InputError } from '../core/errors.js';
+import { InputError, VqbenchError } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
 import { latencyPercentiles, type SearchMeasurement } from '../eval/ann.js';
 import type { IndexDescriptor } from '../index/descriptor.js';
 import { batchHow, runClients, searchBatch } from '../index/search-modes.js';
 import type { SearchParams, VectorIndex } from '../index/types.js';
-import { VqbenchError } from '../core/errors.js';
 import { checkRuns, type SearchOutcome } from './repeats.js';
 import { oneMinuteLoad, type LoadAverage } from './fingerprint.js';
 

@@ -9,7 +9,8 @@ import { after, test } from 'node:test';
 import { writeNpy } from '../../src/data/npy.js';
 import { assertUserError, runCli } from '../helpers/cli.js';
 import { mixture } from '../helpers/data.js';
-import { checkDuration, parseConcurrency } from '../../src/run/search-modes.js';
+import { checkDuration, checkModeSupported, parseConcurrency } from '../../src/run/search-modes.js';
+import { indexDescriptor } from '../../src/index/registry.js';
 import { writeFileSync } from 'node:fs';
 import { ConfigError } from '../../src/core/errors.js';
 import { expandTask, loadTask } from '../../src/run/task.js';
@@ -21,22 +22,24 @@ writeNpy(DATA, mixture(900, 8, 4, 3)); // 90 queries, 810 base rows
 const env = { VQBENCH_CACHE: path.join(dir, 'cache'), VQBENCH_THREADS: '2' };
 const index = (...args: string[]) => runCli(['index', '--data', DATA, ...args], env);
 
-test('bad --mode, --concurrency and --duration values, and modes the index cannot run: one sentence naming the flag, exit 2, nothing written', () => {
+test('bad --mode, --concurrency and --duration values: one sentence naming the flag, exit 2, nothing written', () => {
   const out = path.join(dir, 'never.json');
   const cases: [string[], RegExp][] = [
     [['--index', 'ivfpq', '--concurrency', '0'], /^error: --concurrency must list positive integers .* got '0'\.$/],
     [['--index', 'ivfpq', '--concurrency', '1,x'], /^error: --concurrency .* got '1,x'\.$/],
     [['--index', 'ivfpq', '--concurrency', '1,2', '--duration', '0'], /^error: --duration must be a positive number of seconds, got 0\.$/],
     [['--index', 'ivfpq', '--mode', 'fast'], /^error: --mode must be single or batch, got 'fast'\.$/],
-    [['--index', 'sq', '--mode', 'batch'], /^error: --mode batch: the sq index cannot search in batch mode/],
-    [['--index', 'rabitq', '--concurrency', '2'], /^error: --concurrency: the rabitq index cannot serve concurrent clients/],
   ];
   for (const [args, pattern] of cases) assertUserError(index(...args, '--out', out), pattern);
   assert.ok(!existsSync(out));
   assert.ok(!existsSync(path.join(dir, 'cache')), 'refused before the dataset was even read');
 });
 
-test('the same checks in process: negative, fractional, empty and non-numeric levels; durations', () => {
+test('the same checks in process: negative, fractional, empty and non-numeric levels; durations; an index without batch support', () => {
+  // every index that runs here supports both modes; chroma (never run here) declares batch false
+  assert.throws(() => checkModeSupported(indexDescriptor('chroma'), 'batch', []), /--mode batch: the chroma index cannot search in batch mode .*; use --mode single\.$/);
+  assert.throws(() => checkModeSupported(indexDescriptor('chroma'), 'single', [2]), /--concurrency: the chroma index cannot serve concurrent clients .*; leave --concurrency out\.$/);
+  assert.doesNotThrow(() => checkModeSupported(indexDescriptor('chroma'), 'single', []));
   for (const bad of ['-2', '1.5', '', '1,,2', 'x', [0], []]) assert.throws(() => parseConcurrency(bad), /--concurrency must list positive integers/);
   assert.deepEqual(parseConcurrency('1, 2,4'), [1, 2, 4]);
   assert.deepEqual(parseConcurrency([3, '5']), [3, 5]);
@@ -56,8 +59,8 @@ test('task files: mode, concurrency and duration reach the cell; values and mode
     [{ index: 'ivfpq', mode: 'fast' }, /grid\.indexes\[0\]\.mode must be one of 'single', 'batch'/],
     [{ index: 'ivfpq', concurrency: [0] }, /grid\.indexes\[0\]\.concurrency\[0\] must be a positive integer, got 0/],
     [{ index: 'ivfpq', concurrency: [1], duration: 0 }, /grid\.indexes\[0\]\.duration must be a positive number, got 0/],
-    [{ index: 'sq', mode: 'batch' }, /grid\.indexes\[0\]\.mode is batch, but the sq index cannot search in batch mode/],
-    [{ index: 'rabitq', concurrency: [2] }, /grid\.indexes\[0\]\.concurrency is given, but the rabitq index cannot serve concurrent clients/],
+    [{ index: 'chroma', mode: 'batch' }, /grid\.indexes\[0\]\.mode is batch, but the chroma index cannot search in batch mode/],
+    [{ index: 'chroma', concurrency: [2] }, /grid\.indexes\[0\]\.concurrency is given, but the chroma index cannot serve concurrent clients/],
   ];
   for (const [entry, pattern] of cases) assert.throws(() => loadTask(task(entry)), (e: Error) => e instanceof ConfigError && pattern.test(e.message), JSON.stringify(entry));
 });

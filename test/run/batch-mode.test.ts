@@ -23,6 +23,10 @@ const CASES: { id: string; build: Record<string, unknown>; search: SearchParams 
   { id: 'ivfpq', build: { nlist: 32, m: 6, nbits: 6 }, search: { nprobe: 4 } },
   { id: 'ivfpq', build: { nlist: 32, m: 6, nbits: 6, tables: 'norms', opq: true }, search: { nprobe: 3 } },
   { id: 'wrvq', build: { books: 3, size: 32 }, search: { nprobe: 2, fuzzyK: 4 } },
+  { id: 'sq', build: { type: 'int8' }, search: {} },
+  { id: 'binary', build: {}, search: { rescore: 4 } },
+  { id: 'rabitq', build: { nlist: 4 }, search: {} },
+  { id: 'scann', build: { m: 6, nbits: 4 }, search: {} },
   { id: 'hnsw', build: { M: 8, efConstruction: 40 }, search: { efSearch: 20 } },
   { id: 'faiss', build: { factory: 'IVF32,PQ6x5np' }, search: { nprobe: 4 } },
 ];

@@ -89,7 +89,7 @@ test('async clients overlap: 4 clients of a 5 ms database do about 4× the queri
   assert.match(four.how, /async clients/);
   const ratio = (four.queries / four.seconds) / (one.queries / one.seconds);
   assert.ok(ratio > 2.5 && ratio < 6, `QPS ratio ${ratio}`); // above 4 when timers of the lone client fire late
-  assert.ok(one.latenciesMs.every((t) => t >= 4.5), 'each latency includes the wait');
+  assert.ok(one.latenciesMs.every((t) => t >= 4), `each latency includes the wait: min ${Math.min(...one.latenciesMs)} ms`);
 });
 
 test('index job: batch mode records its mode and threads, recall from the batch; concurrency levels and the serial p99 are recorded', async () => {
