@@ -34,7 +34,7 @@ import {
   AdcFrame, WasmArray, adcBooksBytes, codewordNormsSq, dotTables, freeAdcBooks, l2Tables, packCodes, residentBooks, scanSum, type AdcBooks,
 } from './adc.js';
 import { addSeconds, checkDim, checkK, resolveIds } from './checks.js';
-import { keepMask, keepRows } from './remove.js';
+import { keepMask, keepRows, replaceResident } from './remove.js';
 import { defineIndex } from './descriptor.js';
 import { trainSample } from './train-sample.js';
 import { indexSnapshot } from './snapshot.js';
@@ -385,12 +385,6 @@ function concatTyped<T extends Uint8Array | Uint16Array | Uint32Array | Int32Arr
   out.set(a);
   out.set(b, a.length);
   return out;
-}
-
-/** `next` in wasm memory (when the kernels load) in place of `old`, which is freed. */
-function replaceResident<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array>(old: WasmArray<T>, next: T): WasmArray<T> {
-  old.free();
-  return WasmArray.from(next);
 }
 
 /** Queries whose ADC tables are computed together. */

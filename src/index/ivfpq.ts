@@ -63,7 +63,7 @@ import { RATES, kmeansFlops } from '../core/cost.js';
 import { resolveParams, SIZE_AS_NBITS, type ParamSpecs, type Resolved } from '../core/params.js';
 import { specLabel } from '../core/spec.js';
 import { addSeconds, checkDim, checkK, numberOr, resolveIds } from './checks.js';
-import { keepMask, keepRows, keptStarts } from './remove.js';
+import { keepMask, keepRows, keptStarts, replaceResident } from './remove.js';
 import { residentFilter, sparseFilter } from './adc.js';
 import { defineIndex } from './descriptor.js';
 import { codeBytes, codebookBytes } from './memory-budget.js';
@@ -326,17 +326,10 @@ export class IvfPqIndex implements VectorIndex, ChunkedBuild {
     const { keep, removed } = keepMask(this.ids.array, ids);
     if (removed === 0) return 0;
     const kept = this.size - removed;
-    const codes = keepRows(this.codes.array, keep, this.pq.books, kept), all = keepRows(this.ids.array, keep, 1, kept);
-    const terms = this.usesRowTerms ? keepRows(this.rowTerms.array, keep, 1, kept) : null;
     this.starts = keptStarts(this.starts, keep);
-    this.codes.free();
-    this.codes = WasmArray.from(codes);
-    this.ids.free();
-    this.ids = WasmArray.from(all);
-    if (terms) {
-      this.rowTerms.free();
-      this.rowTerms = WasmArray.from(terms);
-    }
+    this.codes = replaceResident(this.codes, keepRows(this.codes.array, keep, this.pq.books, kept));
+    this.ids = replaceResident(this.ids, keepRows(this.ids.array, keep, 1, kept));
+    if (this.usesRowTerms) this.rowTerms = replaceResident(this.rowTerms, keepRows(this.rowTerms.array, keep, 1, kept));
     return removed;
   }
 

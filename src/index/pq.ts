@@ -20,7 +20,7 @@ import { RATES, kmeansFlops } from '../core/cost.js';
 import { resolveParams, SIZE_AS_NBITS, type ParamSpecs, type Resolved } from '../core/params.js';
 import { specLabel } from '../core/spec.js';
 import { addSeconds, checkDim, checkK, resolveIds } from './checks.js';
-import { keepMask, keepRows } from './remove.js';
+import { keepMask, keepRows, replaceResident } from './remove.js';
 import { residentFilter, sparseFilter } from './adc.js';
 import { defineIndex, type PaperMatch } from './descriptor.js';
 import { codeBytes, codebookBytes } from './memory-budget.js';
@@ -202,11 +202,8 @@ export class PqIndex implements VectorIndex, ChunkedBuild {
     const { keep, removed } = keepMask(this.ids.array, ids);
     if (removed === 0) return 0;
     const kept = this.size - removed;
-    const codes = keepRows(this.codes.array, keep, this.pq.books, kept), all = keepRows(this.ids.array, keep, 1, kept);
-    this.codes.free();
-    this.ids.free();
-    this.codes = WasmArray.from(codes);
-    this.ids = WasmArray.from(all);
+    this.codes = replaceResident(this.codes, keepRows(this.codes.array, keep, this.pq.books, kept));
+    this.ids = replaceResident(this.ids, keepRows(this.ids.array, keep, 1, kept));
     return removed;
   }
 

@@ -4,6 +4,7 @@
  * their order (sorted layouts stay sorted, CSR lists stay grouped). One pass over the rows, no
  * per-row allocation.
  */
+import { WasmArray } from '../core/wasm/memory.js';
 
 /** keep[p] = 0 for the stored rows whose id is in `remove`, 1 otherwise; `removed` = how many went. */
 export function keepMask(stored: ArrayLike<number>, remove: Uint32Array): { keep: Uint8Array; removed: number } {
@@ -44,4 +45,10 @@ export function keptStarts(starts: Uint32Array, keep: Uint8Array): Uint32Array {
     out[l + 1] = out[l] + n;
   }
   return out;
+}
+
+/** `next` in wasm memory (when the kernels load) in place of `old`, which is freed: a compacted or grown resident array. */
+export function replaceResident<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float32Array>(old: WasmArray<T>, next: T): WasmArray<T> {
+  old.free();
+  return WasmArray.from(next);
 }
