@@ -9,6 +9,7 @@
  */
 import type { Argv } from 'yargs';
 import { assertWritable, writeFileAtomic } from '../core/atomic.js';
+import { emitResult } from './output.js';
 import { InputError, UnavailableError } from '../core/errors.js';
 import { didYouMean } from '../core/names.js';
 import { setThreads } from '../core/parallel.js';
@@ -252,12 +253,7 @@ export function indexCommand(y: Argv): Argv {
         const bar = progressBar(`insert ${d.id}`, 'batch');
         const result = await runInsertJob({ data: argv.data, index: d.id, build, search, batches, k: f.k, queries: f.queries ?? undefined, seed: f.seed, onProgress: bar.update });
         bar.finish();
-        if (argv.out) writeFileAtomic(argv.out, JSON.stringify(result, null, 2) + '\n');
-        if (argv.json) {
-          process.stdout.write(JSON.stringify(result) + '\n');
-          return;
-        }
-        process.stdout.write(
+        emitResult(result, argv, () =>
           `${result.label} on ${result.dataset}: built on ${result.initialRows} rows in ${fmt(result.buildSeconds)} s (${fmt(result.initialIndexBytes / 2 ** 20)} MiB)\n` +
           table(['batch', 'rows', 'indexed', 'seconds', 'rows/s', 'Δ index MiB', 'Δ RSS MiB', 'R@10'],
             result.batches.map((b) => [b.batch, b.rows, b.indexedAfter, b.seconds, b.rowsPerSecond, b.indexBytesDelta / 2 ** 20, b.rssDeltaBytes / 2 ** 20, b.recall[10]?.toFixed(4) ?? '-'])) + '\n' +

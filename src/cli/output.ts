@@ -1,6 +1,7 @@
 /** The CLI's one-sentence error exit (number and table formatting: src/core/format.ts). */
 import { VqbenchError } from '../core/errors.js';
 import { fsInputError } from '../core/fs-errors.js';
+import { writeFileAtomic } from '../core/atomic.js';
 
 /**
  * Ends the process for an error: a user error (VqbenchError) prints `error: <sentence>` and exits 2
@@ -16,4 +17,10 @@ export function exitWithError(e: unknown): never {
   }
   process.stderr.write(`internal error: ${(e as Error)?.stack ?? String(e)}\n`);
   process.exit(1);
+}
+
+/** A command's one result: `--out FILE` gets it as pretty JSON (atomically), then stdout gets one JSON line (`--json`) or the text report. */
+export function emitResult(result: unknown, argv: { out?: string; json: boolean }, text: () => string): void {
+  if (argv.out) writeFileAtomic(argv.out, JSON.stringify(result, null, 2) + '\n');
+  process.stdout.write(argv.json ? JSON.stringify(result) + '\n' : text());
 }

@@ -4,7 +4,8 @@
  * steps), or the result as JSON with --json. The index flags are those of `vqbench index`.
  */
 import type { Argv } from 'yargs';
-import { assertWritable, writeFileAtomic } from '../core/atomic.js';
+import { assertWritable } from '../core/atomic.js';
+import { emitResult } from './output.js';
 import { InputError } from '../core/errors.js';
 import { fmt, table } from '../core/format.js';
 import { setThreads } from '../core/parallel.js';
@@ -38,12 +39,7 @@ export function streamCommand(y: Argv): Argv {
         data: argv.data, index: d.id, build, search, runbook: argv.runbook, k: f.k, queries: f.queries ?? undefined, seed: f.seed, onProgress: bar.update, ...(argv.raw !== undefined && { raw: argv.raw }),
       });
       bar.finish();
-      if (argv.out) writeFileAtomic(argv.out, JSON.stringify(r, null, 2) + '\n');
-      if (argv.json) {
-        process.stdout.write(JSON.stringify(r) + '\n');
-        return;
-      }
-      process.stdout.write(
+      emitResult(r, argv, () =>
         `${r.label} on ${r.dataset}, runbook ${r.runbook.file} (${r.runbook.steps} steps, max_pts ${r.runbook.maxPts}); ${r.queries} queries one at a time, k = ${r.k}; ` +
         `exact neighbours per step ${r.truthCached ? 'from the cache' : 'computed and cached'}\n` +
         table(['step', 'operation', 'rows', 'seconds', 'live', 'index MiB', `R@${r.k}`, 'QPS'], r.steps.map(stepRow)) + '\n' +
