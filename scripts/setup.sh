@@ -135,7 +135,17 @@ elif [ "$FORCE" != 1 ] && modules_in_sync; then
 else
   t=$(date +%s)
   say "npm ci --ignore-scripts (ONNXRUNTIME_NODE_INSTALL=skip)"
-  npm ci --ignore-scripts --no-audit --no-fund
+  # The registry drops idle connections now and then (EIDLETIMEOUT, ECONNRESET): npm's own fetch
+  # retries cover one request, not a body cut mid-stream, so the whole install is retried too.
+  npm_ok=0
+  for attempt in 1 2 3; do
+    if npm ci --ignore-scripts --no-audit --no-fund --fetch-retries=5 --fetch-retry-mintimeout=5000 \
+        --fetch-retry-maxtimeout=60000 --fetch-timeout=600000; then
+      npm_ok=1; break
+    fi
+    [ "$attempt" -lt 3 ] && { warn "npm ci failed (attempt $attempt of 3): retrying in $((attempt * 15)) s"; sleep $((attempt * 15)); }
+  done
+  [ "$npm_ok" = 1 ] || die "npm ci failed three times: the npm registry was unreachable or cut the download (see the npm error above)"
   echo "$WANT_STAMP" > "$STAMP"
   NPM_DID_INSTALL=1
   say "npm ci done in $(elapsed "$t")"
