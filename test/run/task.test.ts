@@ -187,6 +187,6 @@ test('the CLI: a bad task file is one error line and exit 2; --dry-run prints th
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^task quickstart/);
   assert.match(r.stdout, /index\.glove-100\.ivfpq\.nlist-1024\.m-12 +index +≈ /);
-  assert.match(r.stdout, /5 of 17 cells selected: 0 done, 5 to run, expected ≈ .*\(estimates: /);
-  assertUserError(runCli(['run', 'quickstart', '--dry-run', '--only', 'nothing-matches', '--results-dir', join(dir, 'results')]), /--only nothing-matches matches none of the 17 cells/);
+  assert.match(r.stdout, /5 of 18 cells selected: 0 done, 5 to run, expected ≈ .*\(estimates: /);
+  assertUserError(runCli(['run', 'quickstart', '--dry-run', '--only', 'nothing-matches', '--results-dir', join(dir, 'results')]), /--only nothing-matches matches none of the 18 cells/);
 });
