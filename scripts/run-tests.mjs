@@ -6,11 +6,15 @@
 //   npm test -- test/core/rng.test.ts
 //   npm test -- --test-name-pattern=fp16  options starting with -- go to `node --test`
 //   VQBENCH_SKIP_TYPECHECK=1 npm test     skip `tsc --noEmit`
+//   VQBENCH_TEST_CONCURRENCY=1 npm test   every file one at a time
 //
-// Files run one at a time (--test-concurrency=1, Node >= 20.10) so timing-sensitive tests and
-// worker-pool tests do not compete for the two cores; the exit code is the test runner's.
+// Two lanes. Most files run two at a time (VQBENCH_TEST_CONCURRENCY, default 2): each file is its own
+// process whose start-up (tsx, imports) and waits on child processes would otherwise leave a core idle.
+// Files whose assertions depend on timing (timeouts, kills, QPS ratios, a browser's deadlines) say
+// `// test-lane: serial` in their first lines and run afterwards, one at a time, alone on the machine.
+// The exit code is the worse of the two runs.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,17 +93,43 @@ if (process.env.VQBENCH_SKIP_TYPECHECK === '1') {
   console.log(`run-tests: type-check ok (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
 }
 
-console.log(`run-tests: ${files.length} test file(s)`);
+/** Does the file ask to run alone (a `// test-lane: serial` line among its first 30 lines)? */
+function serialLane(file) {
+  return readFileSync(file, 'utf8').split('\n', 30).some((l) => /^\s*\/\/\s*test-lane:\s*serial\b/.test(l));
+}
+
+const concurrency = Math.max(1, Number(process.env.VQBENCH_TEST_CONCURRENCY ?? 2) || 1);
+const serial = concurrency === 1 ? files : files.filter(serialLane);
+const parallel = concurrency === 1 ? [] : files.filter((f) => !serial.includes(f));
+console.log(`run-tests: ${files.length} test file(s): ${parallel.length} two at a time, then ${serial.length} one at a time`);
 // Node 20 picks the TAP reporter when stdout is not a terminal (CI logs); spec is easier to read.
 const reporter = nodeOptions.some((o) => o.startsWith('--test-reporter')) ? [] : ['--test-reporter=spec'];
-const nodeArgs = ['--import', 'tsx', '--test', '--test-concurrency=1', ...reporter, ...nodeOptions, ...files];
-const res = spawnSync(process.execPath, nodeArgs, { stdio: 'inherit' });
-if (res.error) {
-  console.error(`run-tests: could not start node: ${res.error.message}`);
-  process.exit(1);
+
+/** Runs `node --test` on a lane; a file reporter destination gets the lane's name so lanes don't overwrite. */
+function runLane(laneFiles, laneConcurrency, lane) {
+  if (laneFiles.length === 0) return 0;
+  const options = nodeOptions.map((o) => {
+    const m = /^--test-reporter-destination=(.+)$/.exec(o);
+    return m && m[1] !== 'stdout' && m[1] !== 'stderr' && lane === 'serial' ? `--test-reporter-destination=${m[1]}.serial` : o;
+  });
+  const nodeArgs = ['--import', 'tsx', '--test', `--test-concurrency=${laneConcurrency}`, ...reporter, ...options, ...laneFiles];
+  const res = spawnSync(process.execPath, nodeArgs, { stdio: 'inherit' });
+  if (res.error) {
+    console.error(`run-tests: could not start node: ${res.error.message}`);
+    return 1;
+  }
+  if (res.signal) {
+    console.error(`run-tests: test runner (${lane} lane) killed by ${res.signal}`);
+    return 1;
+  }
+  return res.status ?? 1;
 }
-if (res.signal) {
-  console.error(`run-tests: test runner killed by ${res.signal}`);
-  process.exit(1);
+
+const t0 = Date.now();
+const first = runLane(parallel, concurrency, 'parallel');
+const tParallel = Date.now();
+const second = runLane(serial, 1, 'serial');
+if (parallel.length && serial.length) {
+  console.log(`run-tests: ${parallel.length} files in ${((tParallel - t0) / 1000).toFixed(0)} s two at a time, ${serial.length} in ${((Date.now() - tParallel) / 1000).toFixed(0)} s one at a time`);
 }
-process.exit(res.status ?? 1);
+process.exit(first || second);

@@ -1,3 +1,4 @@
+// test-lane: serial (times our flat index against native faiss, interleaved)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -1,3 +1,4 @@
+// test-lane: serial (concurrency levels of a fixed duration through the real CLI)
 // `vqbench index --mode / --concurrency / --duration` through the real CLI: bad values and modes an
 // index cannot run are one sentence naming the flag, exit 2, before anything is built or written;
 // a good run records the mode, the levels and prints the concurrency table.

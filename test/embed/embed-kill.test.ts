@@ -1,3 +1,4 @@
+// test-lane: serial (kills the embedder once its first chunk is on disk: a race against its progress)
 // A real kill: `vqbench embed` (use-lite, 160 WordNet glosses, chunks of 20) is SIGKILLed once its
 // second chunk is cached; the same command then computes only the chunks that are missing, and the
 // output equals an uninterrupted embedding of the same texts.

@@ -1,3 +1,4 @@
+// test-lane: serial (Chromium with 20-30 s page deadlines)
 // The report as a browser shows it: Debian's Chromium, driven by puppeteer-core (no browser
 // download), loads index.html from disk (file://). The page is the report of the small real run of
 // fixtures.ts, with summary sentences of our own (the generator fills them in `vqbench report`).

@@ -1,3 +1,4 @@
+// test-lane: serial (QPS ratios between concurrency levels of a sleeping index: timers must fire on time)
 // Concurrent clients (VectorDBBench's levels) and batch mode through the index job: QPS is the
 // queries done over the wall seconds of the level (never 1 / latency), every level is recorded,
 // async clients overlap their waits, and a batch record's recall comes from the batch's answers.

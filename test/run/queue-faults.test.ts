@@ -1,3 +1,4 @@
+// test-lane: serial (workers killed mid-cell and Redis restarted: lock and stall timings)
 // The queue under faults, on a throw-away redis-server: a worker SIGKILLed mid-cell (the other
 // worker finishes the cell once its lock lapses: nothing lost, nothing run or written twice), Redis
 // stopped and restarted mid-run (its jobs are gone: the coordinator queues them again and the run

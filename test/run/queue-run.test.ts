@@ -1,3 +1,4 @@
+// test-lane: serial (two workers race for cells on one Redis: lock renewal timings)
 // `vqbench run --queue` with two `vqbench worker`s on a throw-away redis-server: the same cells and
 // the same non-timing metrics as a local run of the same task (the compare tests' shared run), the
 // raw files carried back through Redis; a job from another commit refused in one sentence and

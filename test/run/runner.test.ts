@@ -1,3 +1,4 @@
+// test-lane: serial (a cell killed at its 2 s timeout: the other cells must finish well inside theirs)
 // The task runner end to end, on a tiny .npy: real cells in child processes, a crash and a timeout
 // recorded while the rest finish, and THE resume test (SIGKILL the runner mid-run, re-run, compare
 // with an uninterrupted run: same cells, same deterministic metrics, nothing lost or duplicated).
