@@ -176,6 +176,26 @@ export class AdcFrame {
   }
 
   /**
+   * Weighted ADC scan (WRVQ, `scanWeighted` in src/index/adc.ts) of rows [start, end) of resident
+   * codes and weights (books each): row scored bias + scale·Σ_m wt[m·stride + weight] · lut[m·ks + code]
+   * (+ extra[row], ||x̂||² for l2), offered to query q's heap under ids[row]; the weights read through
+   * the resident table `wt` (the fp16 table, stride 0, or per-book levels). A filter goes through the
+   * filtering push as `scan`'s (a sparse one too: the weighted scan has no gathering form).
+   */
+  scanWeighted(
+    codes: WasmArray<Uint8Array | Uint16Array>, weights: WasmArray<Uint8Array | Uint16Array>, wt: WasmArray<Float32Array>, stride: number,
+    books: number, ks: number, start: number, end: number,
+    lut: number, scale: number, bias: number, extra: WasmArray<Float32Array> | null, ids: WasmArray<Int32Array>, q: number,
+  ): void {
+    const e = this.check(), k = this.k;
+    const wide = codes.bytesPerElement === 2 ? 1 : 0, wideW = weights.bytesPerElement === 2 ? 1 : 0;
+    const args = [weights.at + start * books * (wideW + 1), wideW, wt.at, stride, codes.at + start * books * (wide + 1), wide, end - start,
+      books, ks, lut, scale, bias, extra ? extra.at + start * 4 : 0, ids.at + start * 4, k, this.hd + q * k * 4, this.hi + q * k * 4, this.hn + q * 4] as const;
+    if (this.allowed) e.adc_scan_weighted_filtered(this.allowed.at, this.allowed.length, ...args);
+    else e.adc_scan_weighted(...args);
+  }
+
+  /**
    * Sorts the heaps of nq queries ascending by (score, id), pads with (±Infinity, −1), negates the
    * scores when `negate` (inner product), and copies them to outIds / outDists from row `row0`.
    */
