@@ -381,7 +381,7 @@ export class WrvqIndex implements VectorIndex, ChunkedBuild {
       let f: AdcFrame | null = null;
       if (wasm) {
         // after the table kernel's call (it reuses the scratch): the block's tables and heaps in a frame
-        f = new AdcFrame(nb, d, tl, kk);
+        f = new AdcFrame(nb, d, tl, kk, runs.length >> 1);
         f.allowed = bits;
         f.load(q.data, q0 * d, nb);
         f.write(f.table(0), T, 0, nb * tl);
@@ -392,12 +392,9 @@ export class WrvqIndex implements VectorIndex, ChunkedBuild {
         const qi = q0 + i, to = i * tl;
         const qn = ip ? 0 : dot(q.data, qi * d, q.data, qi * d, d);
         const nr = this.probe(T, to, i, cells, nprobe, subs, fuzzyK, ip, cellStart, runs);
-        for (let r = 0; r < nr; r++) {
-          const s = runs[2 * r], e = runs[2 * r + 1];
-          // 3. search layer: ADC (eq. 14) over the kept sub-cells
-          if (f) f.scanWeighted(this.codes, this.weights, wtR!, wt.stride, B, S, s, e, f.table(i), dotScale, qn, ip ? null : this.norms, reranking ? this.rowIds! : this.ids, i);
-          else scanWeighted(codes, weights, norms, B, S, s, e, T, to, normScale, qn, dotScale, scanIds, heap!, qi, wt);
-        }
+        // 3. search layer: ADC (eq. 14) over the kept sub-cells' rows (the wasm scan takes all the query's runs in one call)
+        if (f) f.scanWeighted(runs, nr, this.codes, this.weights, wtR!, wt.stride, B, S, f.table(i), dotScale, qn, ip ? null : this.norms, reranking ? this.rowIds! : this.ids, i);
+        else for (let r = 0; r < nr; r++) scanWeighted(codes, weights, norms, B, S, runs[2 * r], runs[2 * r + 1], T, to, normScale, qn, dotScale, scanIds, heap!, qi, wt);
       }
       if (f) f.finish(nb, ip && !reranking, out!.ids, out!.dists, q0);
     }

@@ -209,21 +209,20 @@ test('wasm weighted scan equals scanWeighted bit for bit (fp16 and level weights
     const allowedR = WasmArray.from(allowed); // before the frames: a new block voids a live frame
     // runs of odd and even lengths, one shorter than k (the heap stays part-full), one of length 1
     const runs: [number, number][] = [[0, 333], [340, 345], [345, 346], [400, 900], [900, 901]];
+    const runArray = Uint32Array.from(runs.flat());
     for (const filtered of [false, true]) {
       for (const ip of [false, true]) {
         const normScale = ip ? 0 : 1, dotScale = ip ? -1 : -2;
         const heap = new TopK(nq, k, filtered ? allowed : null);
-        const f = new AdcFrame(nq, 4, tl, k);
+        const f = new AdcFrame(nq, 4, tl, k, runs.length);
         f.load(new Float32Array(nq * 4), 0, nq);
         f.write(f.table(0), dots, 0, nq * tl);
         f.allowed = filtered ? allowedR : null;
         for (let q = 0; q < nq; q++) {
           const bias = ip ? 0 : 0.5 + q;
-          // query q scans the first q + 2 runs (query 0: two runs, 338 rows; query 3: all)
-          for (const [s, e] of runs.slice(0, q + 2)) {
-            scanWeighted(codes, weights, norms, books, ks, s, e, dots, q * tl, normScale, bias, dotScale, ids, heap, q, wt);
-            f.scanWeighted(w.codes, w.weights, wtR, wt.stride, books, ks, s, e, f.table(q), dotScale, bias, ip ? null : w.norms, w.ids, q);
-          }
+          // query q scans the first q + 2 runs (query 0: two runs, 338 rows; query 3: all), the wasm scan in one call
+          for (const [s, e] of runs.slice(0, q + 2)) scanWeighted(codes, weights, norms, books, ks, s, e, dots, q * tl, normScale, bias, dotScale, ids, heap, q, wt);
+          f.scanWeighted(runArray, q + 2, w.codes, w.weights, wtR, wt.stride, books, ks, f.table(q), dotScale, bias, ip ? null : w.norms, w.ids, q);
         }
         const want = heap.sort();
         const got = { ids: new Int32Array(nq * k), dists: new Float32Array(nq * k) };
@@ -237,10 +236,10 @@ test('wasm weighted scan equals scanWeighted bit for bit (fp16 and level weights
     // a single query whose one run is shorter than k: padded with −1 on both paths
     const heap = new TopK(1, k);
     scanWeighted(codes, weights, norms, books, ks, 340, 345, dots, 0, 1, 0, -2, ids, heap, 0, wt);
-    const f = new AdcFrame(1, 4, tl, k);
+    const f = new AdcFrame(1, 4, tl, k, 1);
     f.load(new Float32Array(4), 0, 1);
     f.write(f.table(0), dots, 0, tl);
-    f.scanWeighted(w.codes, w.weights, wtR, wt.stride, books, ks, 340, 345, f.table(0), -2, 0, w.norms, w.ids, 0);
+    f.scanWeighted(Uint32Array.of(340, 345), 1, w.codes, w.weights, wtR, wt.stride, books, ks, f.table(0), -2, 0, w.norms, w.ids, 0);
     const got = { ids: new Int32Array(k), dists: new Float32Array(k) };
     f.finish(1, false, got.ids, got.dists, 0);
     assert.deepEqual([...got.ids], [...heap.sort().ids]);

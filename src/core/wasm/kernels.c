@@ -621,11 +621,27 @@ void adc_scan(const void *codes, i32 wide, i32 n, i32 books, i32 ks, const float
     else WSCAN_BODY(unsigned char, ks, unsigned char)                                              \
   }
 
+/*
+ * The runs [runs[2r], runs[2r+1]) of rows, r < nruns, scanned in order (wrvq: the kept sub-cells of
+ * the probed cells, one call per query): codes, weights, extra and ids point at row 0; each run is
+ * the scan of its rows alone (the threshold re-read from the heap), as the JS scan called per run.
+ */
+#define WSCAN_RUNS                                                                                 \
+  const i32 cb = books * (wide ? 2 : 1), wb = books * (wideW ? 2 : 1);                             \
+  for (i32 r = 0; r < nruns; r++) {                                                                \
+    const i32 s = runs[2 * r], n = runs[2 * r + 1] - s;                                            \
+    const void *codes = (const unsigned char *)codes0 + (long)s * cb;                              \
+    const void *weights = (const unsigned char *)weights0 + (long)s * wb;                          \
+    const float *extra = extra0 ? extra0 + s : 0;                                                  \
+    const i32 *ids = ids0 + s;                                                                     \
+    WSCAN_DISPATCH                                                                                 \
+  }
+
 EXPORT(adc_scan_weighted)
-void adc_scan_weighted(const void *weights, i32 wideW, const float *wt, i32 ws, const void *codes, i32 wide, i32 n,
-                       i32 books, i32 ks, const float *lut, double scale, double bias, const float *extra, const i32 *ids,
-                       i32 k, float *hd, i32 *hi, i32 *hn) {
-  WSCAN_DISPATCH
+void adc_scan_weighted(const i32 *runs, i32 nruns, const void *weights0, i32 wideW, const float *wt, i32 ws, const void *codes0,
+                       i32 wide, i32 books, i32 ks, const float *lut, double scale, double bias, const float *extra0,
+                       const i32 *ids0, i32 k, float *hd, i32 *hi, i32 *hn) {
+  WSCAN_RUNS
 }
 
 /*
@@ -800,13 +816,13 @@ void adc_scan_pair_filtered(const unsigned char *allowed, i32 nAllowed, const vo
 }
 
 EXPORT(adc_scan_weighted_filtered)
-void adc_scan_weighted_filtered(const unsigned char *allowed, i32 nAllowed, const void *weights, i32 wideW, const float *wt,
-                                i32 ws, const void *codes, i32 wide, i32 n, i32 books, i32 ks, const float *lut,
-                                double scale, double bias, const float *extra, const i32 *ids, i32 k, float *hd, i32 *hi,
-                                i32 *hn) {
+void adc_scan_weighted_filtered(const unsigned char *allowed, i32 nAllowed, const i32 *runs, i32 nruns, const void *weights0,
+                                i32 wideW, const float *wt, i32 ws, const void *codes0, i32 wide, i32 books, i32 ks,
+                                const float *lut, double scale, double bias, const float *extra0, const i32 *ids0, i32 k,
+                                float *hd, i32 *hi, i32 *hn) {
   filter_bits = allowed;
   filter_n = nAllowed;
-  WSCAN_DISPATCH
+  WSCAN_RUNS
 }
 
 #undef heap_push
