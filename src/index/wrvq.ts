@@ -3,7 +3,7 @@
  * WeightedResidualQuantizer (src/quant/wrvq.ts), which does all the encoding.
  *
  * Build: train the quantizer on a seeded sample, encode the base on all threads, store per vector
- * its codes, weights and ||x̂||² (float32), and sort the vectors by code prefix
+ * its codes, weights and ||x̂||² (float32; in wasm memory, where the wasm scan reads them), and sort the vectors by code prefix
  * (c1, c2, …, c_{1+fuzzyBooks}): cell c1 holds a run of buckets, bucket = one sub-cell prefix, and
  * every bucket's codes are contiguous.
  *
@@ -18,7 +18,9 @@
  *     (C1·C2, C1·C3, C2·C3, fixed at build time), so this layer costs O(sub-cells), not O(d).
  *  3. Search layer: every vector of the kept sub-cells scored with ADC, paper eq. 14:
  *     ||x̂ − q||² = ||x̂||² + ||q||² − 2 Σ_i w_i (c_i · q), one books × size dot table per query
- *     (computed for a block of queries at once) and the fp16 weights decoded by table lookup.
+ *     (computed for a block of queries at once) and the fp16 weights decoded by table lookup: the
+ *     wasm `adc_scan_weighted`, one call per query over its kept runs, or the JS `scanWeighted` (the
+ *     reference, the same results bit for bit) when the kernels are off (`setWrvqWasmScan(false)`).
  *     Optionally (`rerank` build flag) the best `rerankK` are re-scored exactly on stored floats.
  *
  * Inner-product metric: cells and sub-cells by q·(w̄·c), vectors by q·x̂ = Σ_i w_i (c_i · q).
@@ -386,15 +388,16 @@ export class WrvqIndex implements VectorIndex, ChunkedBuild {
         f.load(q.data, q0 * d, nb);
         f.write(f.table(0), T, 0, nb * tl);
       }
-      // views of the stored arrays, taken after the last call that could grow the wasm memory
-      const codes = this.codes.array, weights = this.weights.array, norms = this.norms.array, scanIds = (reranking ? this.rowIds! : this.ids).array;
+      // JS scan: views of the stored arrays, taken after the last call that could grow the wasm memory
+      const codes = f ? null : this.codes.array, weights = f ? null : this.weights.array, norms = f ? null : this.norms.array;
+      const scanIds = f ? null : (reranking ? this.rowIds! : this.ids).array;
       for (let i = 0; i < nb; i++) {
         const qi = q0 + i, to = i * tl;
         const qn = ip ? 0 : dot(q.data, qi * d, q.data, qi * d, d);
         const nr = this.probe(T, to, i, cells, nprobe, subs, fuzzyK, ip, cellStart, runs);
         // 3. search layer: ADC (eq. 14) over the kept sub-cells' rows (the wasm scan takes all the query's runs in one call)
         if (f) f.scanWeighted(runs, nr, this.codes, this.weights, wtR!, wt.stride, B, S, f.table(i), dotScale, qn, ip ? null : this.norms, reranking ? this.rowIds! : this.ids, i);
-        else for (let r = 0; r < nr; r++) scanWeighted(codes, weights, norms, B, S, runs[2 * r], runs[2 * r + 1], T, to, normScale, qn, dotScale, scanIds, heap!, qi, wt);
+        else for (let r = 0; r < nr; r++) scanWeighted(codes!, weights!, norms!, B, S, runs[2 * r], runs[2 * r + 1], T, to, normScale, qn, dotScale, scanIds!, heap!, qi, wt);
       }
       if (f) f.finish(nb, ip && !reranking, out!.ids, out!.dists, q0);
     }
