@@ -15,8 +15,9 @@
  * candidate costs one comparison.
  *
  * WebAssembly (src/core/wasm/kernels.c): the tables (`adc_tables`, with the codebooks held in wasm
- * memory by `residentBooks`) and the scans `scanSum` / `scanSumPair` with their heaps (`adc_scan`,
- * `adc_scan_pair`, through an `AdcFrame`, over codes and ids held in wasm memory as `WasmArray`s)
+ * memory by `residentBooks`) and the scans `scanSum` / `scanSumPair` / `scanWeighted` with their heaps
+ * (`adc_scan`, `adc_scan_pair`, `adc_scan_weighted`, through an `AdcFrame`, over codes, weights and
+ * ids held in wasm memory as `WasmArray`s)
  * run in wasm SIMD when the kernels are enabled; the JS functions here are the fallback and the
  * reference. The wasm scans perform the same double-precision operations in the same order and
  * keep the same heap, so they return the same results bit for bit for the same tables; the wasm
@@ -26,10 +27,11 @@ import { innerProducts } from '../core/distance.js';
 import { decodeHalfArray } from '../core/fp16.js';
 import type { TopK } from '../core/topk.js';
 import { AdcFrame, adcBooks, type AdcBooks } from '../core/wasm/adc-kernels.js';
-import { wasmKernelsEnabled } from '../core/wasm/loader.js';
+import { wasmKernelsAvailable, wasmKernelsEnabled } from '../core/wasm/loader.js';
+import { WasmArray } from '../core/wasm/memory.js';
 
 export { AdcFrame, adcBooksBytes, freeAdcBooks, residentFilter, sparseFilter, type AdcBooks } from '../core/wasm/adc-kernels.js';
-export { WasmArray } from '../core/wasm/memory.js';
+export { WasmArray };
 
 /** Codes as stored by the indexes: one byte per code when the codebook size allows it. */
 export type CodeArray = Uint8Array | Uint16Array;
@@ -280,6 +282,20 @@ export interface WeightTable {
 
 /** The fp16 weights' table. */
 export const HALF_WEIGHTS: WeightTable = { table: HALF_TABLE, stride: 0 };
+
+let halfResident: WasmArray<Float32Array> | null = null;
+
+/**
+ * HALF_TABLE in wasm memory for the wasm weighted scan (`AdcFrame.scanWeighted`): one copy per
+ * thread (256 KB, kept, shared by every index like the JS table), or null when it cannot be resident.
+ */
+export function residentHalfTable(): WasmArray<Float32Array> | null {
+  if (halfResident === null && wasmKernelsAvailable()) {
+    const a = WasmArray.from(HALF_TABLE);
+    if (a.resident) halfResident = a;
+  }
+  return halfResident;
+}
 
 /**
  * Weighted ADC (WRVQ, paper eq. 14): vector i scores

@@ -3,7 +3,7 @@
  * WeightedResidualQuantizer (src/quant/wrvq.ts), which does all the encoding.
  *
  * Build: train the quantizer on a seeded sample, encode the base on all threads, store per vector
- * its codes, weights and ||x̂||² (float32), and sort the vectors by code prefix
+ * its codes, weights and ||x̂||² (float32; in wasm memory, where the wasm scan reads them), and sort the vectors by code prefix
  * (c1, c2, …, c_{1+fuzzyBooks}): cell c1 holds a run of buckets, bucket = one sub-cell prefix, and
  * every bucket's codes are contiguous.
  *
@@ -18,7 +18,9 @@
  *     (C1·C2, C1·C3, C2·C3, fixed at build time), so this layer costs O(sub-cells), not O(d).
  *  3. Search layer: every vector of the kept sub-cells scored with ADC, paper eq. 14:
  *     ||x̂ − q||² = ||x̂||² + ||q||² − 2 Σ_i w_i (c_i · q), one books × size dot table per query
- *     (computed for a block of queries at once) and the fp16 weights decoded by table lookup.
+ *     (computed for a block of queries at once) and the fp16 weights decoded by table lookup: the
+ *     wasm `adc_scan_weighted`, one call per query over its kept runs, or the JS `scanWeighted` (the
+ *     reference, the same results bit for bit) when the kernels are off (`setWrvqWasmScan(false)`).
  *     Optionally (`rerank` build flag) the best `rerankK` are re-scored exactly on stored floats.
  *
  * Inner-product metric: cells and sub-cells by q·(w̄·c), vectors by q·x̂ = Σ_i w_i (c_i · q).
@@ -37,14 +39,15 @@ import { encodeParallel } from '../quant/encode-parallel.js';
 import type { Codes, QuantizerState, TrainerKind } from '../quant/types.js';
 import { indexSnapshot } from './snapshot.js';
 import {
-  HALF_TABLE, HALF_WEIGHTS, adcBooksBytes, codewordNormsSq, dotTables, freeAdcBooks, gatherRows, mergeSorted, packCodes, residentBooks, scanWeighted,
-  type AdcBooks, type CodeArray, type WeightTable,
+  AdcFrame, HALF_TABLE, HALF_WEIGHTS, WasmArray, adcBooksBytes, codewordNormsSq, dotTables, freeAdcBooks, gatherRows, mergeSorted, packCodes,
+  residentBooks, residentFilter, residentHalfTable, scanWeighted, type AdcBooks, type CodeArray, type WeightTable,
 } from './adc.js';
+import { wasmKernelsEnabled } from '../core/wasm/loader.js';
 import { RATES, kmeansFlops } from '../core/cost.js';
 import { NBITS_AS_SIZE, resolveParams, type ParamSpecs, type Resolved } from '../core/params.js';
 import { specLabel } from '../core/spec.js';
 import { addSeconds, checkDim, checkK, numberOr, resolveIds } from './checks.js';
-import { keepMask, keepRows } from './remove.js';
+import { keepMask, keepRows, replaceResident } from './remove.js';
 import { defineIndex } from './descriptor.js';
 import { codeBytes, codebookBytes } from './memory-budget.js';
 import { PAPER_4X256, finishHeap } from './pq.js';
@@ -85,6 +88,19 @@ export const WRVQ_CAPABILITIES: IndexCapabilities = Object.freeze<IndexCapabilit
 /** Default training sample (k-means caps each codebook at 256 points per codeword anyway). */
 export const WRVQ_DEFAULT_TRAIN_ROWS = 65536;
 const QUERY_BLOCK = 64;
+
+/** Whether the search uses the wasm weighted scan when it can (else the JS scan, the reference). */
+let wasmScan = true;
+
+/**
+ * Turns wrvq's wasm weighted scan on or off in this thread (the tables and everything else unchanged:
+ * benchmarks compare the two scans in one run, tests compare their results); returns the previous state.
+ */
+export function setWrvqWasmScan(on: boolean): boolean {
+  const prev = wasmScan;
+  wasmScan = on;
+  return prev;
+}
 const DECODE_CHUNK = 4096;
 
 export class WrvqIndex implements VectorIndex, ChunkedBuild {
@@ -112,16 +128,19 @@ export class WrvqIndex implements VectorIndex, ChunkedBuild {
   private cellStart: Uint32Array = new Uint32Array(1);
   private bucketKey: Uint32Array = new Uint32Array(0);
   private bucketStart: Uint32Array = new Uint32Array(1);
-  private codes: CodeArray = new Uint8Array(0);
+  /** Codes, weights, norms and ids are held in wasm memory (WasmArray: one copy), where the wasm scan reads them in place. */
+  private codes: WasmArray<CodeArray> = WasmArray.empty(Uint8Array);
   /** fp16 patterns (weightBits 16) or level indices (8, 4), read through weightTable. */
-  private weights: Uint8Array | Uint16Array = new Uint16Array(0);
+  private weights: WasmArray<Uint8Array | Uint16Array> = WasmArray.empty(Uint16Array);
   private weightTable: WeightTable = HALF_WEIGHTS;
+  /** The level table in wasm memory (weightBits 8, 4; the fp16 table is one per thread, `residentHalfTable`). */
+  private levelsResident: WasmArray<Float32Array> | null = null;
   /** ||x̂||² per row (l2 only). */
-  private norms: Float32Array = new Float32Array(0);
-  private ids: Int32Array = new Int32Array(0);
+  private norms: WasmArray<Float32Array> = WasmArray.empty(Float32Array);
+  private ids: WasmArray<Int32Array> = WasmArray.empty(Int32Array);
   /** Float vectors (rerank only), and the row numbers 0..n−1 the scan reports in their place. */
   private vectors: Float32Array | null = null;
-  private rowIds: Int32Array | null = null;
+  private rowIds: WasmArray<Int32Array> | null = null;
 
   constructor(params: WrvqBuildParams = {}) {
     const p = resolveParams(WRVQ_BUILD_PARAMS, params, 'wrvq build parameter');
@@ -189,13 +208,10 @@ export class WrvqIndex implements VectorIndex, ChunkedBuild {
     this.g13 = this.fuzzyBooks >= 2 ? gram(0, 2) : new Float32Array(0);
     this.g23 = this.fuzzyBooks >= 2 ? gram(1, 2) : new Float32Array(0);
 
-    this.weightTable = weightTableOf(q);
-    this.codes = new Uint8Array(0);
-    this.weights = q.weightBits < 16 ? new Uint8Array(0) : new Uint16Array(0);
-    this.norms = new Float32Array(0);
-    this.ids = new Int32Array(0);
+    this.setWeightTable(weightTableOf(q));
+    this.freeRows();
+    this.weights = q.weightBits < 16 ? WasmArray.empty(Uint8Array) : WasmArray.empty(Uint16Array);
     this.vectors = null;
-    this.rowIds = null;
     this.weightSums = new WeightSums(q.books, S);
     this.wbar = this.weightSums.means();
     return { seconds: (performance.now() - t0) / 1000, notes };
@@ -228,16 +244,16 @@ export class WrvqIndex implements VectorIndex, ChunkedBuild {
    */
   async remove(ids: Uint32Array): Promise<number> {
     if (!this.dim) throw new Error('wrvq: remove() before build()');
-    const { keep, removed } = keepMask(this.ids, ids);
+    const { keep, removed } = keepMask(this.ids.array, ids);
     if (removed === 0) return 0;
     const kept = this.size - removed, B = this.quantizer.books;
-    this.codes = keepRows(this.codes, keep, B, kept);
-    this.weights = keepRows(this.weights, keep, B, kept);
-    if (this.metric === 'l2') this.norms = keepRows(this.norms, keep, 1, kept);
-    this.ids = keepRows(this.ids, keep, 1, kept);
+    this.codes = replaceResident(this.codes, keepRows(this.codes.array, keep, B, kept));
+    this.weights = replaceResident(this.weights, keepRows(this.weights.array, keep, B, kept));
+    if (this.metric === 'l2') this.norms = replaceResident(this.norms, keepRows(this.norms.array, keep, 1, kept));
+    this.ids = replaceResident(this.ids, keepRows(this.ids.array, keep, 1, kept));
     if (this.vectors) {
       this.vectors = keepRows(this.vectors, keep, this.dim, kept);
-      this.rowIds = Int32Array.from({ length: kept }, (_, p) => p);
+      this.rowIds = replaceResident(this.rowIds!, Int32Array.from({ length: kept }, (_, p) => p));
     }
     this.rebuildBuckets();
     return removed;
@@ -266,21 +282,29 @@ export class WrvqIndex implements VectorIndex, ChunkedBuild {
         rowNormsSq(xh.data, e - s, x.dim, norms.subarray(s, e));
       }
     }
+    const oldCodes = this.codes.array;
     const oldKeys = new Float64Array(n0);
-    for (let p = 0; p < n0; p++) oldKeys[p] = this.keyOf(this.codes, p);
+    for (let p = 0; p < n0; p++) oldKeys[p] = this.keyOf(oldCodes, p);
     const newKeys = new Float64Array(n1);
     for (let i = 0; i < n1; i++) newKeys[i] = this.keyOf(c.codes, i);
     const source = mergeSorted(oldKeys, newKeys);
     const old = n0 > 0;
-    this.codes = gatherRows(source, old ? this.codes : null, packCodes(c.codes, S), B);
-    this.weights = gatherRows<Uint8Array | Uint16Array>(source, old ? this.weights : null, this.storedWeights(weights), B);
-    if (this.metric === 'l2') this.norms = gatherRows(source, old ? this.norms : null, norms, 1);
-    this.ids = gatherRows(source, old ? this.ids : null, ids, 1);
+    // merged on the JS heap (the views stay valid: nothing grows the wasm memory meanwhile), then moved in
+    const codesAll = gatherRows(source, old ? oldCodes : null, packCodes(c.codes, S), B);
+    const weightsAll = gatherRows<Uint8Array | Uint16Array>(source, old ? this.weights.array : null, this.storedWeights(weights), B);
+    const normsAll = this.metric === 'l2' ? gatherRows(source, old ? this.norms.array : null, norms, 1) : null;
+    const idsAll = gatherRows(source, old ? this.ids.array : null, ids, 1);
+    this.codes = replaceResident(this.codes, codesAll);
+    this.weights = replaceResident(this.weights, weightsAll);
+    if (normsAll) this.norms = replaceResident(this.norms, normsAll);
+    this.ids = replaceResident(this.ids, idsAll);
     if (this.rerank) {
       this.vectors = gatherRows(source, this.vectors, x.data, x.dim);
       const n = n0 + n1;
-      this.rowIds = new Int32Array(n);
-      for (let p = 0; p < n; p++) this.rowIds[p] = p;
+      const rowIds = new Int32Array(n);
+      for (let p = 0; p < n; p++) rowIds[p] = p;
+      this.rowIds?.free();
+      this.rowIds = WasmArray.from(rowIds);
     }
     this.rebuildBuckets();
   }
@@ -296,18 +320,18 @@ export class WrvqIndex implements VectorIndex, ChunkedBuild {
   }
 
   private rebuildBuckets(): void {
-    const S = this.quantizer.size, n = this.size;
+    const S = this.quantizer.size, n = this.size, codes = this.codes.array;
     const sub = S ** this.fuzzyBooks;
     let nb = 0, prev = -1;
     for (let p = 0; p < n; p++) {
-      const k = this.keyOf(this.codes, p);
+      const k = this.keyOf(codes, p);
       if (k !== prev) { nb++; prev = k; }
     }
     const bucketKey = new Uint32Array(nb), bucketStart = new Uint32Array(nb + 1), cellStart = new Uint32Array(S + 1);
     let b = -1;
     prev = -1;
     for (let p = 0; p < n; p++) {
-      const k = this.keyOf(this.codes, p);
+      const k = this.keyOf(codes, p);
       if (k !== prev) {
         b++;
         prev = k;
@@ -336,55 +360,121 @@ export class WrvqIndex implements VectorIndex, ChunkedBuild {
     const kk = reranking ? Math.min(this.size, Math.max(k, p.rerankK)) : k;
     const F = this.fuzzyBooks, fuzzyK = p.fuzzyK;
     const normScale = ip ? 0 : 1, dotScale = ip ? -1 : -2;
-    const { wbar, cwNorms, cellStart, bucketKey, bucketStart, codes, weights, norms } = this, wt = this.weightTable;
-    const scanIds = reranking ? this.rowIds! : this.ids;
+    const wt = this.weightTable;
 
     // filtered: the heap drops candidates the filter does not allow (re-ranked scans push row numbers, so the bitmap goes over rows)
     const allowed = opts.filter ? (reranking ? this.allowedRows(opts.filter.allowed) : opts.filter.allowed) : null;
-    const heap = new TopK(nq, kk, allowed);
+    // the wasm scan (adc_scan_weighted) when the kernels are on and everything it reads is in wasm memory; else the JS scan
+    const onWasm = wasmKernelsEnabled() && wasmScan;
+    const bits = onWasm && allowed ? residentFilter(allowed) : null;
+    const wtR = onWasm ? this.residentWeightTable() : null;
+    const wasm = onWasm && wtR !== null && this.wasmReady() && (!allowed || bits !== null);
+    const heap = wasm ? null : new TopK(nq, kk, allowed);
+    const out = wasm ? { ids: new Int32Array(nq * kk), dists: new Float32Array(nq * kk) } : null;
     // sized for the block actually searched: a single query must not allocate (and zero) 64 tables
     const T = new Float32Array(Math.min(QUERY_BLOCK, nq) * tl);
+    const runs = new Uint32Array(2 * nprobe * Math.max(1, fuzzyK));
+    const { cellStart } = this;
     for (let q0 = 0; q0 < nq; q0 += QUERY_BLOCK) {
       const nb = Math.min(QUERY_BLOCK, nq - q0);
       dotTables(q.data, d, q0, nb, Q, T, undefined, this.books);
       const cells = new TopK(nb, nprobe);
       const subs = F > 0 && fuzzyK > 0 ? new TopK(nb * nprobe, fuzzyK) : null;
+      let f: AdcFrame | null = null;
+      if (wasm) {
+        // after the table kernel's call (it reuses the scratch): the block's tables and heaps in a frame
+        f = new AdcFrame(nb, d, tl, kk, runs.length >> 1);
+        f.allowed = bits;
+        f.load(q.data, q0 * d, nb);
+        f.write(f.table(0), T, 0, nb * tl);
+      }
+      // JS scan: views of the stored arrays, taken after the last call that could grow the wasm memory
+      const codes = f ? null : this.codes.array, weights = f ? null : this.weights.array, norms = f ? null : this.norms.array;
+      const scanIds = f ? null : (reranking ? this.rowIds! : this.ids).array;
       for (let i = 0; i < nb; i++) {
         const qi = q0 + i, to = i * tl;
         const qn = ip ? 0 : dot(q.data, qi * d, q.data, qi * d, d);
-        // 1. exact match layer: distance to the approximate cell centre w̄1·c1 (||q||² left out)
-        for (let c = 0; c < S; c++) {
-          if (cellStart[c] === cellStart[c + 1]) continue;
-          const w = wbar[c];
-          const v = ip ? -w * T[to + c] : w * w * cwNorms[c] - 2 * w * T[to + c];
-          cells.push(i, v, c);
-        }
-        for (let pr = 0; pr < nprobe; pr++) {
-          const c = cells.ids[i * nprobe + pr];
-          if (c < 0) continue;
-          const b0 = cellStart[c], b1 = cellStart[c + 1];
-          if (!subs || b1 - b0 <= fuzzyK) {
-            // no fuzzy layer (or it would keep everything): the cell's rows are one contiguous run
-            scanWeighted(codes, weights, norms, B, S, bucketStart[b0], bucketStart[b1], T, to, normScale, qn, dotScale, scanIds, heap, qi, wt);
-            continue;
-          }
-          // 2. fuzzy match layer: rank the cell's sub-cells by distance of r = q − w̄1·c1 to their centres
-          const h = i * nprobe + pr, w1 = wbar[c];
-          for (let b = b0; b < b1; b++) {
-            const v = this.subCellScore(T, to, c, w1, bucketKey[b], ip);
-            subs.push(h, v, b);
-          }
-          // 3. search layer: ADC (eq. 14) over the kept sub-cells
-          for (let t = 0; t < fuzzyK; t++) {
-            const b = subs.ids[h * fuzzyK + t];
-            if (b < 0) continue;
-            scanWeighted(codes, weights, norms, B, S, bucketStart[b], bucketStart[b + 1], T, to, normScale, qn, dotScale, scanIds, heap, qi, wt);
-          }
-        }
+        const nr = this.probe(T, to, i, cells, nprobe, subs, fuzzyK, ip, cellStart, runs);
+        // 3. search layer: ADC (eq. 14) over the kept sub-cells' rows (the wasm scan takes all the query's runs in one call)
+        if (f) f.scanWeighted(runs, nr, this.codes, this.weights, wtR!, wt.stride, B, S, f.table(i), dotScale, qn, ip ? null : this.norms, reranking ? this.rowIds! : this.ids, i);
+        else for (let r = 0; r < nr; r++) scanWeighted(codes!, weights!, norms!, B, S, runs[2 * r], runs[2 * r + 1], T, to, normScale, qn, dotScale, scanIds!, heap!, qi, wt);
+      }
+      if (f) f.finish(nb, ip && !reranking, out!.ids, out!.dists, q0);
+    }
+    if (!reranking) return out ? { nq, k, ...out } : finishHeap(heap!, ip);
+    // the candidates in (score, id) order on both paths, so the exact re-scores are pushed in the same order
+    return this.rerankExact(q, k, out ? out.ids : heap!.sort().ids, kk, ip);
+  }
+
+  /**
+   * Layers 1 and 2 for query row i of a block (dot table at T[to]): the row runs [s, e) the search
+   * layer scans, in order, written to `runs` as (s, e) pairs; returns how many.
+   */
+  private probe(
+    T: Float32Array, to: number, i: number, cells: TopK, nprobe: number, subs: TopK | null, fuzzyK: number, ip: boolean,
+    cellStart: Uint32Array, runs: Uint32Array,
+  ): number {
+    const S = this.quantizer.size, { wbar, cwNorms, bucketKey, bucketStart } = this;
+    // 1. exact match layer: distance to the approximate cell centre w̄1·c1 (||q||² left out)
+    for (let c = 0; c < S; c++) {
+      if (cellStart[c] === cellStart[c + 1]) continue;
+      const w = wbar[c];
+      const v = ip ? -w * T[to + c] : w * w * cwNorms[c] - 2 * w * T[to + c];
+      cells.push(i, v, c);
+    }
+    let nr = 0;
+    for (let pr = 0; pr < nprobe; pr++) {
+      const c = cells.ids[i * nprobe + pr];
+      if (c < 0) continue;
+      const b0 = cellStart[c], b1 = cellStart[c + 1];
+      if (!subs || b1 - b0 <= fuzzyK) {
+        // no fuzzy layer (or it would keep everything): the cell's rows are one contiguous run
+        runs[2 * nr] = bucketStart[b0];
+        runs[2 * nr + 1] = bucketStart[b1];
+        nr++;
+        continue;
+      }
+      // 2. fuzzy match layer: rank the cell's sub-cells by distance of r = q − w̄1·c1 to their centres
+      const h = i * nprobe + pr, w1 = wbar[c];
+      for (let b = b0; b < b1; b++) subs.push(h, this.subCellScore(T, to, c, w1, bucketKey[b], ip), b);
+      for (let t = 0; t < fuzzyK; t++) {
+        const b = subs.ids[h * fuzzyK + t];
+        if (b < 0) continue;
+        runs[2 * nr] = bucketStart[b];
+        runs[2 * nr + 1] = bucketStart[b + 1];
+        nr++;
       }
     }
-    if (!reranking) return finishHeap(heap, ip);
-    return this.rerankExact(q, k, heap, ip);
+    return nr;
+  }
+
+  /** Whether everything the wasm scan reads is in wasm memory. */
+  private wasmReady(): boolean {
+    return this.books !== null && this.codes.resident && this.weights.resident && this.ids.resident
+      && (this.metric === 'ip' || this.norms.resident) && (this.rowIds === null || this.rowIds.resident);
+  }
+
+  /** The weight table in wasm memory (the fp16 table shared per thread, or this index's levels), or null. */
+  private residentWeightTable(): WasmArray<Float32Array> | null {
+    if (this.weightTable === HALF_WEIGHTS) return residentHalfTable();
+    return this.levelsResident?.resident ? this.levelsResident : null;
+  }
+
+  private setWeightTable(t: WeightTable): void {
+    this.weightTable = t;
+    this.levelsResident?.free();
+    this.levelsResident = t === HALF_WEIGHTS ? null : WasmArray.from(t.table);
+  }
+
+  /** Gives the stored rows' wasm blocks back and leaves the index empty. */
+  private freeRows(): void {
+    for (const a of [this.codes, this.weights, this.norms, this.ids]) a.free();
+    this.rowIds?.free();
+    this.codes = WasmArray.empty(Uint8Array);
+    this.weights = WasmArray.empty(Uint16Array);
+    this.norms = WasmArray.empty(Float32Array);
+    this.ids = WasmArray.empty(Int32Array);
+    this.rowIds = null;
   }
 
   /**
@@ -434,24 +524,24 @@ export class WrvqIndex implements VectorIndex, ChunkedBuild {
   private allowedRows(allowed: Uint8Array): Uint8Array {
     const c = this.rowFilter;
     if (c && c.allowed === allowed && c.ids === this.ids) return c.rows;
-    const rows = new Uint8Array(this.ids.length);
-    for (let p = 0; p < rows.length; p++) rows[p] = allowed[this.ids[p]] === 1 ? 1 : 0;
+    const ids = this.ids.array, rows = new Uint8Array(ids.length);
+    for (let p = 0; p < rows.length; p++) rows[p] = allowed[ids[p]] === 1 ? 1 : 0;
     this.rowFilter = { allowed, ids: this.ids, rows };
     return rows;
   }
 
-  private rowFilter: { allowed: Uint8Array; ids: Int32Array; rows: Uint8Array } | null = null;
+  private rowFilter: { allowed: Uint8Array; ids: WasmArray<Int32Array>; rows: Uint8Array } | null = null;
 
-  /** Re-scores the ADC candidates (row numbers in `heap`) on the stored float vectors. */
-  private rerankExact(q: Matrix, k: number, heap: TopK, ip: boolean): SearchResult {
-    const d = this.dim, x = this.vectors!, kk = heap.k;
+  /** Re-scores the ADC candidates (row numbers, kk per query in `rows`) on the stored float vectors. */
+  private rerankExact(q: Matrix, k: number, rows: Int32Array, kk: number, ip: boolean): SearchResult {
+    const d = this.dim, x = this.vectors!, ids = this.ids.array;
     const out = new TopK(q.rows, k);
     for (let i = 0; i < q.rows; i++) {
       for (let t = 0; t < kk; t++) {
-        const row = heap.ids[i * kk + t];
+        const row = rows[i * kk + t];
         if (row < 0) continue;
         const v = ip ? -dot(q.data, i * d, x, row * d, d) : l2sq(q.data, i * d, x, row * d, d);
-        out.push(i, v, this.ids[row]);
+        out.push(i, v, ids[row]);
       }
     }
     return finishHeap(out, ip);
@@ -459,23 +549,26 @@ export class WrvqIndex implements VectorIndex, ChunkedBuild {
 
   /** The ADC distance (eq. 14) the scan gives to the vector with id `id`, for tests and checks. */
   adcDistance(q: Float32Array, id: number): number {
-    const row = this.ids.indexOf(id);
+    const row = this.ids.array.indexOf(id);
     if (row < 0) throw new RangeError(`wrvq: no vector with id ${id}`);
-    const Q = this.quantizer, B = Q.books, S = Q.size, d = this.dim;
+    const Q = this.quantizer, B = Q.books, d = this.dim, weights = this.weights.array, codes = this.codes.array;
     let s = 0;
     for (let m = 0; m < B; m++) {
-      s += this.weightTable.table[m * this.weightTable.stride + this.weights[row * B + m]] * dot(q, 0, Q.codebooks[m], this.codes[row * B + m] * d, d);
+      s += this.weightTable.table[m * this.weightTable.stride + weights[row * B + m]] * dot(q, 0, Q.codebooks[m], codes[row * B + m] * d, d);
     }
-    return this.metric === 'ip' ? s : this.norms[row] + dot(q, 0, q, 0, d) - 2 * s;
+    return this.metric === 'ip' ? s : this.norms.array[row] + dot(q, 0, q, 0, d) - 2 * s;
   }
 
   /** For batch and concurrent search on worker threads: the quantizer and every array the search reads (shared). */
   snapshot(): IndexSnapshot {
     if (!this.dim) throw new Error('wrvq: snapshot() before build()');
-    const { params, dim, wbar, cwNorms, g12, g13, g23, cellStart, bucketKey, bucketStart, codes, weights, norms, ids, vectors, rowIds } = this;
+    const { params, dim, wbar, cwNorms, g12, g13, g23, cellStart, bucketKey, bucketStart, vectors } = this;
     return indexSnapshot(import.meta.url, 'WrvqIndex', {
       params, quantizer: this.quantizer.toJSON(),
-      fields: { dim, wbar, cwNorms, g12, g13, g23, cellStart, bucketKey, bucketStart, codes, weights, norms, ids, vectors, rowIds },
+      fields: { dim, wbar, cwNorms, g12, g13, g23, cellStart, bucketKey, bucketStart, vectors },
+      rows: {
+        codes: this.codes.array, weights: this.weights.array, norms: this.norms.array, ids: this.ids.array, rowIds: this.rowIds?.array ?? null,
+      },
     });
   }
 
@@ -483,15 +576,23 @@ export class WrvqIndex implements VectorIndex, ChunkedBuild {
     const index = new WrvqIndex(s.params as WrvqBuildParams);
     Object.assign(index.quantizer, WeightedResidualQuantizer.fromJSON(s.quantizer as QuantizerState));
     Object.assign(index, s.fields);
+    const r = s.rows as { codes: CodeArray; weights: Uint8Array | Uint16Array; norms: Float32Array; ids: Int32Array; rowIds: Int32Array | null };
+    index.codes = WasmArray.from(r.codes);
+    index.weights = WasmArray.from(r.weights);
+    index.norms = WasmArray.from(r.norms);
+    index.ids = WasmArray.from(r.ids);
+    index.rowIds = r.rowIds ? WasmArray.from(r.rowIds) : null;
     index.books = residentBooks(index.quantizer, index.cwNorms);
-    index.weightTable = weightTableOf(index.quantizer);
+    index.setWeightTable(weightTableOf(index.quantizer));
     return index;
   }
 
-  /** Gives the codebooks' wasm copy back (searches still work, on the JS table path). */
+  /** Gives the wasm copies back (codebooks, stored rows, level table); the index is then empty. */
   async close(): Promise<void> {
     freeAdcBooks(this.books);
     this.books = null;
+    this.freeRows();
+    this.setWeightTable(HALF_WEIGHTS);
   }
 
   memoryBytes(): number {
@@ -501,7 +602,8 @@ export class WrvqIndex implements VectorIndex, ChunkedBuild {
   memoryBreakdown(): MemoryBreakdown {
     const cb = this.quantizer.codebooks.reduce((s, c) => s + c.byteLength, 0) + this.wbar.byteLength
       + this.cwNorms.byteLength + this.g12.byteLength + this.g13.byteLength + this.g23.byteLength + adcBooksBytes(this.books)
-      + (this.weightTable === HALF_WEIGHTS ? 0 : this.weightTable.table.byteLength); // the fp16 table is shared by every index
+      // the fp16 table is shared by every index; a level table is held twice (JS and wasm)
+      + (this.weightTable === HALF_WEIGHTS ? 0 : this.weightTable.table.byteLength + (this.levelsResident?.byteLength ?? 0));
     return memoryBreakdown({
       codes: this.codes.byteLength + this.weights.byteLength + this.norms.byteLength,
       lists: this.ids.byteLength + this.cellStart.byteLength + this.bucketKey.byteLength + this.bucketStart.byteLength
@@ -584,7 +686,7 @@ export const descriptor = defineIndex({
     const perRow = B * codeBytes(S) + B * (build.weightBits === 16 ? 2 : 1) + (build.metric === 'l2' ? 4 : 0) + 4 + (build.rerank ? dim * 4 + 4 : 0);
     const buckets = Math.min(rows, S ** (1 + F)); // non-empty sub-cells: at most this many
     const grams = (F >= 1 ? 1 : 0) + (F >= 2 ? 2 : 0);
-    const tables = codebookBytes(B * dim, B, S) + 2 * B * S * 4 + grams * S * S * 4 + (build.weightBits < 16 ? B * 2 ** build.weightBits * 4 : 0);
+    const tables = codebookBytes(B * dim, B, S) + 2 * B * S * 4 + grams * S * S * 4 + (build.weightBits < 16 ? 2 * B * 2 ** build.weightBits * 4 : 0);
     return {
       indexBytes: rows * perRow + (S + 1) * 4 + buckets * 8 + tables,
       addBytes: rows * (perRow + 20), // the merged arrays, and the sort keys and merge order of old and new rows

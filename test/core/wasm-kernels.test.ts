@@ -11,7 +11,8 @@ import { setWasmKernelsEnabled, wasmKernelsAvailable } from '../../src/core/wasm
 import { WasmArray, releaseResident, residentBytes, residentRows, setWasmScratchFloats } from '../../src/core/wasm/memory.js';
 import { Rng } from '../../src/core/rng.js';
 import { TopK } from '../../src/core/topk.js';
-import { codewordNormsSq, dotTables, l2Tables, scanSum, scanSumPair, sumTables, type CodebookSet } from '../../src/index/adc.js';
+import { HALF_WEIGHTS, codewordNormsSq, dotTables, l2Tables, residentHalfTable, scanSum, scanSumPair, scanWeighted, sumTables, type CodebookSet, type WeightTable } from '../../src/index/adc.js';
+import { toHalf } from '../../src/core/fp16.js';
 import { randomMatrix } from '../helpers/data.js';
 
 const skip = wasmKernelsAvailable() ? false : 'the wasm kernels did not load on this engine';
@@ -185,6 +186,66 @@ test('wasm ADC scans equal scanSum / scanSumPair bit for bit (u8 and u16 codes, 
     g2.readTables(1, wSum);
     assert.deepEqual([...wSum], [...sum]);
     for (const a of [wCodes, wIds, wExtra, wA, wB]) a.free();
+  }
+});
+
+test('wasm weighted scan equals scanWeighted bit for bit (fp16 and level weights, u8 / u16 codes, odd runs, k > run, l2 / ip, filter on / off)', { skip }, () => {
+  const half = residentHalfTable()!;
+  for (const [books, ks, bits] of [[4, 256, 16], [5, 16, 8], [3, 300, 4], [1, 7, 16], [2, 2, 8]] as const) {
+    const n = 901, tl = books * ks, k = 12, nq = 4;
+    const rng = new Rng(books * 1000 + ks + bits);
+    const codes = randomCodes(n, books, ks, books + ks + bits);
+    // weights: fp16 patterns of values in (0.2, 1.8), or level indices into per-book tables
+    const L = bits === 16 ? 0 : 2 ** bits;
+    const weights = bits === 16 ? Uint16Array.from({ length: n * books }, () => toHalf(0.2 + 1.6 * rng.float()))
+      : Uint8Array.from({ length: n * books }, () => rng.int(L));
+    const wt: WeightTable = bits === 16 ? HALF_WEIGHTS : { table: Float32Array.from({ length: books * L }, () => 0.2 + 1.6 * rng.float()), stride: L };
+    const dots = Float32Array.from({ length: nq * tl }, () => rng.normal());
+    const norms = Float32Array.from({ length: n }, () => 1 + rng.float());
+    const ids = Int32Array.from({ length: n }, (_, i) => (i * 7919) % 1009);
+    const allowed = Uint8Array.from({ length: 1009 }, () => (rng.float() < 0.3 ? 1 : 0));
+    const w = { codes: WasmArray.from(codes), weights: WasmArray.from(weights), norms: WasmArray.from(norms), ids: WasmArray.from(ids) };
+    const wtR = bits === 16 ? half : WasmArray.from(wt.table);
+    const allowedR = WasmArray.from(allowed); // before the frames: a new block voids a live frame
+    // runs of odd and even lengths, one shorter than k (the heap stays part-full), one of length 1
+    const runs: [number, number][] = [[0, 333], [340, 345], [345, 346], [400, 900], [900, 901]];
+    const runArray = Uint32Array.from(runs.flat());
+    for (const filtered of [false, true]) {
+      for (const ip of [false, true]) {
+        const normScale = ip ? 0 : 1, dotScale = ip ? -1 : -2;
+        const heap = new TopK(nq, k, filtered ? allowed : null);
+        const f = new AdcFrame(nq, 4, tl, k, runs.length);
+        f.load(new Float32Array(nq * 4), 0, nq);
+        f.write(f.table(0), dots, 0, nq * tl);
+        f.allowed = filtered ? allowedR : null;
+        for (let q = 0; q < nq; q++) {
+          const bias = ip ? 0 : 0.5 + q;
+          // query q scans the first q + 2 runs (query 0: two runs, 338 rows; query 3: all), the wasm scan in one call
+          for (const [s, e] of runs.slice(0, q + 2)) scanWeighted(codes, weights, norms, books, ks, s, e, dots, q * tl, normScale, bias, dotScale, ids, heap, q, wt);
+          f.scanWeighted(runArray, q + 2, w.codes, w.weights, wtR, wt.stride, books, ks, f.table(q), dotScale, bias, ip ? null : w.norms, w.ids, q);
+        }
+        const want = heap.sort();
+        const got = { ids: new Int32Array(nq * k), dists: new Float32Array(nq * k) };
+        f.finish(nq, false, got.ids, got.dists, 0);
+        const what = `books ${books} ks ${ks} weights ${bits} ${ip ? 'ip' : 'l2'}${filtered ? ' filtered' : ''}`;
+        assert.deepEqual([...got.ids], [...want.ids], what);
+        assert.deepEqual([...got.dists], [...want.dists], what);
+        if (filtered) assert.ok([...got.ids].every((id) => id < 0 || allowed[id] === 1), `${what}: only allowed ids`);
+      }
+    }
+    // a single query whose one run is shorter than k: padded with −1 on both paths
+    const heap = new TopK(1, k);
+    scanWeighted(codes, weights, norms, books, ks, 340, 345, dots, 0, 1, 0, -2, ids, heap, 0, wt);
+    const f = new AdcFrame(1, 4, tl, k, 1);
+    f.load(new Float32Array(4), 0, 1);
+    f.write(f.table(0), dots, 0, tl);
+    f.scanWeighted(Uint32Array.of(340, 345), 1, w.codes, w.weights, wtR, wt.stride, books, ks, f.table(0), -2, 0, w.norms, w.ids, 0);
+    const got = { ids: new Int32Array(k), dists: new Float32Array(k) };
+    f.finish(1, false, got.ids, got.dists, 0);
+    assert.deepEqual([...got.ids], [...heap.sort().ids]);
+    assert.deepEqual([...got.ids.subarray(5)], new Array(k - 5).fill(-1), 'padding');
+    for (const a of [...Object.values(w), allowedR]) a.free();
+    if (wtR !== half) wtR.free();
   }
 });
 

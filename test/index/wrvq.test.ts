@@ -7,7 +7,8 @@ import { InputError } from '../../src/core/errors.js';
 import { shutdownWorkers } from '../../src/core/parallel.js';
 import { dot, l2sq } from '../../src/core/distance.js';
 import type { Matrix } from '../../src/core/matrix.js';
-import { WrvqIndex, type WrvqBuildParams } from '../../src/index/wrvq.js';
+import { WrvqIndex, setWrvqWasmScan, type WrvqBuildParams } from '../../src/index/wrvq.js';
+import { labelFilter } from '../../src/index/filter.js';
 import { setWasmKernelsEnabled, wasmKernelsAvailable, wasmKernelsEnabled } from '../../src/core/wasm/loader.js';
 import { mixture } from '../helpers/data.js';
 import { assertClose, assertSortedResult, groundTruth, recallAt } from './helpers.js';
@@ -209,6 +210,34 @@ test('wrvq: single queries (dot tables from the wasm table kernel) equal the JS 
       }
       for (let j = 0; j < K; j++) assertClose(a.dists[j], b.dists[j], 1e-5, `query ${i} rank ${j}`);
       assert.deepEqual([...a.ids], [...b.ids], `query ${i}`);
+    }
+  }
+});
+
+test('wrvq: the wasm weighted scan returns the JS scan\'s results bit for bit (l2, ip, 8-bit weights, rerank, filter, single and block queries)', { skip: wasmKernelsAvailable() ? false : 'no wasm kernels' }, async () => {
+  const allowed = Uint8Array.from({ length: base.rows }, (_, i) => ((i * 2654435761) >>> 0) % 10 < 3 ? 1 : 0);
+  const filter = labelFilter('label_30p', 0.3, allowed);
+  const cases: [WrvqBuildParams, Record<string, number>][] = [
+    [{ fuzzyBooks: 1 }, { nprobe: 2 }], [{ fuzzyBooks: 0, metric: 'ip' }, { nprobe: 3 }], [{ fuzzyBooks: 2, weightBits: 8 }, { nprobe: 2, fuzzyK: 5 }],
+    [{ fuzzyBooks: 1, rerank: true }, { nprobe: 2, rerankK: 30 }],
+  ];
+  for (const [p, sp] of cases) {
+    const idx = await index(p);
+    for (const f of [undefined, filter]) {
+      for (const q of [queries.sliceRows(0, 1), queries.sliceRows(5, 6), queries]) {
+        const a = idx.search(q, K, sp, { filter: f });
+        const was = setWrvqWasmScan(false);
+        let b;
+        try {
+          b = idx.search(q, K, sp, { filter: f });
+        } finally {
+          setWrvqWasmScan(was);
+        }
+        const what = `${JSON.stringify(p)} ${q.rows} queries${f ? ' filtered' : ''}`;
+        assert.deepEqual([...a.ids], [...b.ids], what);
+        assert.deepEqual([...a.dists], [...b.dists], what);
+        if (f) assert.ok([...a.ids].every((id) => id < 0 || allowed[id] === 1), `${what}: only allowed ids`);
+      }
     }
   }
 });

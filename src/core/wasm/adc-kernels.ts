@@ -77,12 +77,15 @@ export class AdcFrame {
   readonly tables: number;
   readonly lut: number;
   readonly row: number;
+  /** Byte offset of the row runs a weighted scan takes (`runs` (start, end) pairs), and that capacity. */
+  readonly runs: number;
+  readonly maxRuns: number;
   private readonly hd: number;
   private readonly hi: number;
   private readonly hn: number;
   private readonly epoch: number;
 
-  constructor(nq: number, d: number, tl: number, k: number) {
+  constructor(nq: number, d: number, tl: number, k: number, runs = 0) {
     if (!ex) throw new Error('AdcFrame: the wasm kernels are not available');
     const L = new Layout();
     this.nq = nq; this.d = d; this.tl = tl; this.k = k;
@@ -90,6 +93,8 @@ export class AdcFrame {
     this.tables = L.take(nq * tl);
     this.lut = L.take(tl);
     this.row = L.take(d);
+    this.maxRuns = runs;
+    this.runs = L.take(2 * runs);
     this.hd = L.take(nq * k);
     this.hi = L.take(nq * k);
     this.hn = L.take(nq);
@@ -173,6 +178,31 @@ export class AdcFrame {
       ids.at + start * 4, k, this.hd + q * k * 4, this.hi + q * k * 4, this.hn + q * 4] as const;
     if (this.allowed) e.adc_scan_pair_filtered(this.allowed.at, this.allowed.length, ...args);
     else e.adc_scan_pair(...args);
+  }
+
+  /**
+   * Weighted ADC scan (WRVQ, `scanWeighted` in src/index/adc.ts) of the row runs [runs[2r], runs[2r+1]),
+   * r < nr, of resident codes and weights (books each), in one call: row scored
+   * bias + scale·Σ_m wt[m·stride + weight] · lut[m·ks + code] (+ extra[row], ||x̂||² for l2), offered to
+   * query q's heap under ids[row], run after run; the weights read through the resident table `wt`
+   * (the fp16 table, stride 0, or per-book levels). A filter goes through the filtering push as
+   * `scan`'s (a sparse one too: the weighted scan has no gathering form). At most `maxRuns` runs.
+   */
+  scanWeighted(
+    runs: Uint32Array, nr: number, codes: WasmArray<Uint8Array | Uint16Array>, weights: WasmArray<Uint8Array | Uint16Array>,
+    wt: WasmArray<Float32Array>, stride: number, books: number, ks: number,
+    lut: number, scale: number, bias: number, extra: WasmArray<Float32Array> | null, ids: WasmArray<Int32Array>, q: number,
+  ): void {
+    const e = this.check(), k = this.k;
+    if (nr > this.maxRuns) throw new RangeError(`AdcFrame.scanWeighted: ${nr} runs, the frame holds ${this.maxRuns}`);
+    i32.set(runs.subarray(0, 2 * nr), this.runs >> 2);
+    const wide = codes.bytesPerElement === 2 ? 1 : 0, wideW = weights.bytesPerElement === 2 ? 1 : 0;
+    const x = extra ? extra.at : 0, hd = this.hd + q * k * 4, hi = this.hi + q * k * 4, hn = this.hn + q * 4;
+    if (this.allowed) {
+      e.adc_scan_weighted_filtered(this.allowed.at, this.allowed.length, this.runs, nr, weights.at, wideW, wt.at, stride, codes.at, wide, books, ks, lut, scale, bias, x, ids.at, k, hd, hi, hn);
+    } else {
+      e.adc_scan_weighted(this.runs, nr, weights.at, wideW, wt.at, stride, codes.at, wide, books, ks, lut, scale, bias, x, ids.at, k, hd, hi, hn);
+    }
   }
 
   /**

@@ -484,7 +484,7 @@ void table_axpy(const float *a, const float *b, float s, float *out, i32 n) {
  * code, CPU time, best of 15 on the shared 2-core machine). The two are
  * offered to the heap in order, the second against the threshold after the first: the same pushes.
  */
-#define SCAN_ONE(CT, KS, c, s)                                                                     \
+#define SCAN_ONE(KS, c, s)                                                                         \
   {                                                                                                \
     ACC s0 = 0, s1 = 0;                                                                            \
     const float *t = lut;                                                                          \
@@ -506,38 +506,51 @@ void table_axpy(const float *a, const float *b, float s, float *out, i32 n) {
     }                                                                                              \
   }
 
-#define SCAN_BODY(CT, KS)                                                                          \
+/*
+ * The scan loop shared by the ADC scans (adc_scan and its filtered forms, adc_scan_weighted): two
+ * vectors per iteration, PAIR(KS, c, d, sa, sb) scoring rows i (codes at c) and i + 1 (at d) in
+ * independent chains, ONE(KS, c, s) an odd last row; each score offered by SCAN_OFFER in row order.
+ */
+#define SCAN_LOOP(CT, KS, PAIR, ONE)                                                               \
   {                                                                                                \
     const CT *c = (const CT *)codes;                                                               \
     float thr = *hn < k ? __builtin_inff() : hd[0];                                                \
     i32 i = 0;                                                                                     \
     for (; i + 2 <= n; i += 2, c += 2 * books) {                                                   \
       const CT *d = c + books;                                                                     \
-      ACC a0 = 0, a1 = 0, b0 = 0, b1 = 0;                                                          \
-      const float *t = lut;                                                                        \
-      i32 m = 0;                                                                                   \
-      for (; m + 4 <= books; m += 4, t += 4 * (KS)) {                                              \
-        a0 += (ACC)t[c[m]] + (ACC)t[(KS) + c[m + 1]];                                              \
-        b0 += (ACC)t[d[m]] + (ACC)t[(KS) + d[m + 1]];                                              \
-        a1 += (ACC)t[2 * (KS) + c[m + 2]] + (ACC)t[3 * (KS) + c[m + 3]];                           \
-        b1 += (ACC)t[2 * (KS) + d[m + 2]] + (ACC)t[3 * (KS) + d[m + 3]];                           \
-      }                                                                                            \
-      for (; m < books; m++, t += (KS)) {                                                          \
-        a0 += t[c[m]];                                                                             \
-        b0 += t[d[m]];                                                                             \
-      }                                                                                            \
-      ACC sa = (ACC)bias + (ACC)scale * (a0 + a1);                                                 \
-      ACC sb = (ACC)bias + (ACC)scale * (b0 + b1);                                                 \
+      ACC sa, sb;                                                                                  \
+      PAIR(KS, c, d, sa, sb)                                                                       \
       SCAN_OFFER(sa, i)                                                                            \
       SCAN_OFFER(sb, i + 1)                                                                        \
     }                                                                                              \
     if (i < n) {                                                                                   \
       ACC s;                                                                                       \
-      SCAN_ONE(CT, KS, c, s)                                                                       \
+      ONE(KS, c, s)                                                                                \
       SCAN_OFFER(s, i)                                                                             \
     }                                                                                              \
   }
 
+/* Two rows of scanSum at once: each the same chain of adds as SCAN_ONE. */
+#define SCAN_TWO(KS, c, d, sa, sb)                                                                 \
+  {                                                                                                \
+    ACC a0 = 0, a1 = 0, b0 = 0, b1 = 0;                                                            \
+    const float *t = lut;                                                                          \
+    i32 m = 0;                                                                                     \
+    for (; m + 4 <= books; m += 4, t += 4 * (KS)) {                                                \
+      a0 += (ACC)t[c[m]] + (ACC)t[(KS) + c[m + 1]];                                                \
+      b0 += (ACC)t[d[m]] + (ACC)t[(KS) + d[m + 1]];                                                \
+      a1 += (ACC)t[2 * (KS) + c[m + 2]] + (ACC)t[3 * (KS) + c[m + 3]];                             \
+      b1 += (ACC)t[2 * (KS) + d[m + 2]] + (ACC)t[3 * (KS) + d[m + 3]];                             \
+    }                                                                                              \
+    for (; m < books; m++, t += (KS)) {                                                            \
+      a0 += t[c[m]];                                                                               \
+      b0 += t[d[m]];                                                                               \
+    }                                                                                              \
+    sa = (ACC)bias + (ACC)scale * (a0 + a1);                                                       \
+    sb = (ACC)bias + (ACC)scale * (b0 + b1);                                                       \
+  }
+
+#define SCAN_BODY(CT, KS) SCAN_LOOP(CT, KS, SCAN_TWO, SCAN_ONE)
 
 EXPORT(adc_scan)
 void adc_scan(const void *codes, i32 wide, i32 n, i32 books, i32 ks, const float *lut, double scale,
@@ -545,6 +558,90 @@ void adc_scan(const void *codes, i32 wide, i32 n, i32 books, i32 ks, const float
   if (wide) SCAN_BODY(unsigned short, ks)
   else if (ks == 256) SCAN_BODY(unsigned char, 256)
   else SCAN_BODY(unsigned char, ks)
+}
+
+/*
+ * The weighted ADC scan (WRVQ, paper eq. 14; scanWeighted in src/index/adc.ts): row i scored
+ *   bias + scale * sum_m wt[m*ws + w_im] * lut[m*ks + c_im]  (+ extra[i]: ||x^||^2 for l2)
+ * with w_im the row's stored weight for book m (a u16 fp16 pattern or a u8 level index, `wideW`)
+ * read through the weight table wt (the fp16 table, ws = 0; or each book's levels, ws apart). Two
+ * books per step in two partial sums, as scanWeighted: the same double operations in the same
+ * order (a product of two floats is exact in double), so the same heap bit for bit. The loop, the
+ * offer and the heap push are SCAN_LOOP's; `wr` (the weights, typed) is declared by WSCAN_BODY.
+ */
+#define WSUM_ONE(KS, c, s)                                                                         \
+  {                                                                                                \
+    __typeof__(wr) u = wr + (long)i * books;                                                       \
+    ACC s0 = 0, s1 = 0;                                                                            \
+    const float *t = lut, *h = wt;                                                                 \
+    i32 m = 0;                                                                                     \
+    for (; m + 2 <= books; m += 2, t += 2 * (KS), h += 2 * ws) {                                   \
+      s0 += (ACC)h[u[m]] * (ACC)t[c[m]];                                                           \
+      s1 += (ACC)h[ws + u[m + 1]] * (ACC)t[(KS) + c[m + 1]];                                       \
+    }                                                                                              \
+    if (m < books) s0 += (ACC)h[u[m]] * (ACC)t[c[m]];                                              \
+    s = (ACC)bias + (ACC)scale * (s0 + s1);                                                        \
+  }
+
+#define WSUM_TWO(KS, c, d, sa, sb)                                                                 \
+  {                                                                                                \
+    __typeof__(wr) u = wr + (long)i * books, v = u + books;                                        \
+    ACC a0 = 0, a1 = 0, b0 = 0, b1 = 0;                                                            \
+    const float *t = lut, *h = wt;                                                                 \
+    i32 m = 0;                                                                                     \
+    for (; m + 2 <= books; m += 2, t += 2 * (KS), h += 2 * ws) {                                   \
+      a0 += (ACC)h[u[m]] * (ACC)t[c[m]];                                                           \
+      b0 += (ACC)h[v[m]] * (ACC)t[d[m]];                                                           \
+      a1 += (ACC)h[ws + u[m + 1]] * (ACC)t[(KS) + c[m + 1]];                                       \
+      b1 += (ACC)h[ws + v[m + 1]] * (ACC)t[(KS) + d[m + 1]];                                       \
+    }                                                                                              \
+    if (m < books) {                                                                               \
+      a0 += (ACC)h[u[m]] * (ACC)t[c[m]];                                                           \
+      b0 += (ACC)h[v[m]] * (ACC)t[d[m]];                                                           \
+    }                                                                                              \
+    sa = (ACC)bias + (ACC)scale * (a0 + a1);                                                       \
+    sb = (ACC)bias + (ACC)scale * (b0 + b1);                                                       \
+  }
+
+#define WSCAN_BODY(CT, KS, WT)                                                                     \
+  {                                                                                                \
+    const WT *wr = (const WT *)weights;                                                            \
+    SCAN_LOOP(CT, KS, WSUM_TWO, WSUM_ONE)                                                          \
+  }
+
+/* u8 / u16 weights x u16 codes / u8 codes (ks = 256 unrolled by the compiler, or any ks). */
+#define WSCAN_DISPATCH                                                                             \
+  if (wideW) {                                                                                     \
+    if (wide) WSCAN_BODY(unsigned short, ks, unsigned short)                                       \
+    else if (ks == 256) WSCAN_BODY(unsigned char, 256, unsigned short)                             \
+    else WSCAN_BODY(unsigned char, ks, unsigned short)                                             \
+  } else {                                                                                         \
+    if (wide) WSCAN_BODY(unsigned short, ks, unsigned char)                                        \
+    else if (ks == 256) WSCAN_BODY(unsigned char, 256, unsigned char)                              \
+    else WSCAN_BODY(unsigned char, ks, unsigned char)                                              \
+  }
+
+/*
+ * The runs [runs[2r], runs[2r+1]) of rows, r < nruns, scanned in order (wrvq: the kept sub-cells of
+ * the probed cells, one call per query): codes, weights, extra and ids point at row 0; each run is
+ * the scan of its rows alone (the threshold re-read from the heap), as the JS scan called per run.
+ */
+#define WSCAN_RUNS                                                                                 \
+  const i32 cb = books * (wide ? 2 : 1), wb = books * (wideW ? 2 : 1);                             \
+  for (i32 r = 0; r < nruns; r++) {                                                                \
+    const i32 s = runs[2 * r], n = runs[2 * r + 1] - s;                                            \
+    const void *codes = (const unsigned char *)codes0 + (long)s * cb;                              \
+    const void *weights = (const unsigned char *)weights0 + (long)s * wb;                          \
+    const float *extra = extra0 ? extra0 + s : 0;                                                  \
+    const i32 *ids = ids0 + s;                                                                     \
+    WSCAN_DISPATCH                                                                                 \
+  }
+
+EXPORT(adc_scan_weighted)
+void adc_scan_weighted(const i32 *runs, i32 nruns, const void *weights0, i32 wideW, const float *wt, i32 ws, const void *codes0,
+                       i32 wide, i32 books, i32 ks, const float *lut, double scale, double bias, const float *extra0,
+                       const i32 *ids0, i32 k, float *hd, i32 *hi, i32 *hn) {
+  WSCAN_RUNS
 }
 
 /*
@@ -682,7 +779,7 @@ void hamming_scan(const u32 *codes, i32 n, i32 w, const u32 *q, i32 idOffset, i3
 }
 
 /*
- * Filtered scans (filtered search): adc_scan and adc_scan_pair whose heap takes only ids with
+ * Filtered scans (filtered search): adc_scan, adc_scan_pair and adc_scan_weighted whose heap takes only ids with
  * allowed[id] == 1 (an id at or past nAllowed never). The scan bodies are the ones above, unchanged:
  * heap_push is swapped for the filtering push below while they expand, so a candidate is tested only
  * when it would enter the top-k.
@@ -716,6 +813,16 @@ void adc_scan_pair_filtered(const unsigned char *allowed, i32 nAllowed, const vo
   if (wide) PAIR_BODY(unsigned short, ks)
   else if (ks == 256) PAIR_BODY(unsigned char, 256)
   else PAIR_BODY(unsigned char, ks)
+}
+
+EXPORT(adc_scan_weighted_filtered)
+void adc_scan_weighted_filtered(const unsigned char *allowed, i32 nAllowed, const i32 *runs, i32 nruns, const void *weights0,
+                                i32 wideW, const float *wt, i32 ws, const void *codes0, i32 wide, i32 books, i32 ks,
+                                const float *lut, double scale, double bias, const float *extra0, const i32 *ids0, i32 k,
+                                float *hd, i32 *hi, i32 *hn) {
+  filter_bits = allowed;
+  filter_n = nAllowed;
+  WSCAN_RUNS
 }
 
 #undef heap_push

@@ -36,6 +36,8 @@ export interface KernelExports {
   adc_scan_filtered(allowed: number, nAllowed: number, codes: number, wide: number, n: number, books: number, ks: number, lut: number, scale: number, bias: number, extra: number, ids: number, k: number, hd: number, hi: number, hn: number): void;
   adc_scan_gathered(allowed: number, nAllowed: number, codes: number, wide: number, n: number, books: number, ks: number, lut: number, scale: number, bias: number, extra: number, ids: number, k: number, hd: number, hi: number, hn: number): void;
   adc_scan_pair_filtered(allowed: number, nAllowed: number, codes: number, wide: number, n: number, books: number, ks: number, a: number, b: number, bScale: number, bias: number, ids: number, k: number, hd: number, hi: number, hn: number): void;
+  adc_scan_weighted(runs: number, nruns: number, weights: number, wideW: number, wt: number, ws: number, codes: number, wide: number, books: number, ks: number, lut: number, scale: number, bias: number, extra: number, ids: number, k: number, hd: number, hi: number, hn: number): void;
+  adc_scan_weighted_filtered(allowed: number, nAllowed: number, runs: number, nruns: number, weights: number, wideW: number, wt: number, ws: number, codes: number, wide: number, books: number, ks: number, lut: number, scale: number, bias: number, extra: number, ids: number, k: number, hd: number, hi: number, hn: number): void;
   topk_finish(nq: number, k: number, hd: number, hi: number, hn: number, sign: number): void;
   hamming_scan(codes: number, n: number, w: number, q: number, idOffset: number, k: number, hd: number, hi: number, hn: number): void;
 }
