@@ -160,14 +160,17 @@ function filteredTable(records: IndexRecord[]): string {
 
 /** The concurrency levels of every configuration (VectorDBBench's table), or nothing when none was asked. */
 function concurrencyTable(records: IndexRecord[]): string {
-  const rows = records.flatMap((r) => (r.concurrency ?? []).map((c) => [
-    r.label, Object.entries(r.params.search).map(([k, v]) => `${k}=${v}`).join(',') || '-', c.clients, c.qps, c.p50, c.p95, c.p99, c.queries, c.seconds,
-    r.serialP99Ms ?? '-',
-  ]));
+  const rows = records.flatMap((r) => {
+    const search = Object.entries(r.params.search).map(([k, v]) => `${k}=${v}`).join(',') || '-';
+    const levels = [{ filter: '-', levels: r.concurrency ?? [] }, ...(r.filtered ?? []).map((f) => ({ filter: f.label, levels: f.concurrency ?? [] }))];
+    return levels.flatMap(({ filter, levels }) => levels.map((c) => [
+      r.label, search, filter, c.clients, c.qps, c.p50, c.p95, c.p99, c.queries, c.seconds, c.violations ?? '-', filter === '-' ? r.serialP99Ms ?? '-' : '-',
+    ]));
+  });
   if (!rows.length) return '';
   const how = records.flatMap((r) => r.notes.filter((n) => n.startsWith('concurrency'))).filter((n, i, a) => a.indexOf(n) === i);
   return `\nconcurrent clients, each one query at a time from its own offset; QPS = queries done / wall seconds\n${how.map((n) => `${n}\n`).join('')}` +
-    table(['index', 'search', 'clients', 'QPS', 'p50 ms', 'p95 ms', 'p99 ms', 'queries', 'seconds', 'serial p99 ms'], rows) + '\n';
+    table(['index', 'search', 'filter', 'clients', 'QPS', 'p50 ms', 'p95 ms', 'p99 ms', 'queries', 'seconds', 'violations', 'serial p99 ms'], rows) + '\n';
 }
 
 /** The load warnings of the records in one sentence, and each configuration whose runs returned different ids. */

@@ -11,6 +11,7 @@ import type { GroundTruth } from '../data/types.js';
 import { nnRecallAtK, recallAtK, type LatencySummary } from '../eval/ann.js';
 import { labelFilter, passes, type SearchFilter } from '../index/filter.js';
 import type { IndexData } from './index-data.js';
+import type { ConcurrencyLevel } from './search-modes.js';
 import { qpsSpread, type SearchOutcome } from './repeats.js';
 
 /** What a record's `filtered` holds (result files' definitions). */
@@ -51,6 +52,8 @@ export interface FilteredRecord {
   qpsMin: number | null;
   qpsMax: number | null;
   latencyMs: LatencySummary | null;
+  /** With --concurrency: the levels run with this filter (QPS, p50/p95/p99, violations), as the unfiltered record's `concurrency`. */
+  concurrency?: ConcurrencyLevel[];
 }
 
 /** The filter and filtered truth of every selectivity over the base of `data`, labels seeded by `seed`. */

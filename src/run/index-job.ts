@@ -41,6 +41,7 @@ import {
   batchNote, checkDuration, checkMode, checkModeSupported, DEFAULT_DURATION, interleavedBatches, measureConcurrency, parseConcurrency,
   type ConcurrencyLevel, type SearchMode,
 } from './search-modes.js';
+import { checkFilterable } from '../index/search-modes.js';
 
 export const RECALL_AT = [1, 5, 10] as const;
 export const RECALL_DEFINITION =
@@ -258,7 +259,6 @@ export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
   if (job.raw === '') throw new InputError('--raw needs a folder to write the raw per-query results into.');
   if (job.raw !== undefined) assertWritableDir(job.raw); // before the run, not after it
   const filters = job.filter === undefined ? null : checkFilterJob(entry, job.filter);
-  if (filters !== null && mode === 'batch') throw new InputError('--filter is measured one query at a time: give it without --mode batch.');
   const data = await openIndexData(job.data, kSearched, { queries: job.queries, seed, onProgress: job.onProgress });
   try {
     const cases = filters === null ? [] : await filterCases(data, filters, kSearched, seed);
@@ -305,14 +305,15 @@ async function measureIndex(
     });
     const valid = configs.filter((c) => c.error === null);
     const onRun = (done: number, total: number) => job.onProgress?.(done, total, 'timed runs');
-    // single mode: each configuration, then the same with each filter, all interleaved, so a filtered QPS has its unfiltered peer in the same rounds (batch mode has no filters: refused before the build)
+    // each configuration, then the same with each filter, all interleaved (single and batch mode alike), so a filtered QPS has its unfiltered peer in the same rounds
+    if (cases.length > 0 && mode === 'batch') checkFilterable(index, 'batch mode');
+    if (cases.length > 0 && o.levels.length > 0) checkFilterable(index, 'concurrent clients');
     const stride = 1 + cases.length;
+    const strided = valid.flatMap((c) => Array<IndexParams>(stride).fill(c.search));
+    const options = valid.flatMap(() => [undefined, ...cases.map((c) => ({ filter: c.filter }))]);
     const outcomes = mode === 'batch'
-      ? await interleavedBatches(index, queries, kSearched, valid.map((c) => c.search), { runs, threads: o.threads, cores: fingerprint.cores, loadAverage: job.loadAverage, onRun })
-      : await interleavedSearches(index, queries, kSearched, valid.flatMap((c) => Array<IndexParams>(stride).fill(c.search)), {
-        runs, warmupQueries: job.warmup ?? 100, cores: fingerprint.cores, loadAverage: job.loadAverage, onRun,
-        options: valid.flatMap(() => [undefined, ...cases.map((c) => ({ filter: c.filter }))]),
-      });
+      ? await interleavedBatches(index, queries, kSearched, strided, { runs, threads: o.threads, cores: fingerprint.cores, loadAverage: job.loadAverage, onRun, options })
+      : await interleavedSearches(index, queries, kSearched, strided, { runs, warmupQueries: job.warmup ?? 100, cores: fingerprint.cores, loadAverage: job.loadAverage, onRun, options });
     const modeFields = mode === 'batch' ? { mode, batchThreads: o.threads } : { mode };
     const records: IndexRecord[] = [];
     let next = 0; // outcomes are in the order of the valid configurations
@@ -343,6 +344,12 @@ async function measureIndex(
       } else {
         const recallCI = recallIntervals(m.ids, truth, queries.rows, kSearched, seed);
         const concurrent = o.levels.length === 0 ? {} : await concurrencyFields(index, queries, kSearched, search, o, fingerprint.cores, notes, mode === 'single' ? m.latencyMs.p99 : null);
+        // the filtered searches' levels: each selectivity's clients search with its filter
+        if (o.levels.length > 0) {
+          for (const [i, f] of (filtered.filtered ?? []).entries()) {
+            if (f.status === 'ok') f.concurrency = (await measureConcurrency(index, queries, kSearched, search, { levels: o.levels, seconds: o.duration, seed: o.seed, cores: fingerprint.cores, filter: cases[i].filter })).levels;
+          }
+        }
         records.push({
           status: 'ok', error: null, ...base, notes, params: { build, search }, ...scores, qpsRuns: timed.qpsRuns, ...qpsSpread(timed.qpsRuns),
           load, loadWarning: loadWarning(load), recallCI, peakRssBytes: peakRssBytes(), ...raw, ...filtered, ...modeFields, ...concurrent,
