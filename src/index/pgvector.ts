@@ -19,7 +19,7 @@
  * (heap + TOAST + free-space and visibility maps), `graph` (hnsw) or `lists` (ivfflat) =
  * pg_relation_size of the index. Read after build, add and remove.
  */
-import { allowedIds, type SearchFilter } from './filter.js';
+import { allowedIds, whereClause, type SearchFilter } from './filter.js';
 import { InputError } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
 import { resolveParams, type ParamSpecs, type Resolved } from '../core/params.js';
@@ -249,7 +249,7 @@ export class PgVectorIndex implements VectorIndex {
     if (this.type === 'hnsw') settings.push(`SET hnsw.ef_search = ${Math.min(1000, Math.max(p.efSearch ?? 40, k))}`);
     if (this.type === 'ivfflat') settings.push(`SET ivfflat.probes = ${p.probes ?? 1}`);
     await session.exec(settings.join('; '));
-    const where = opts.filter ? `WHERE ${await this.labelColumn(opts.filter)} ` : '';
+    const where = opts.filter ? `WHERE ${await whereClause(opts.filter, (f) => this.labelColumn(f))} ` : '';
     const sql = `SELECT id, emb ${this.operator} $1::vector AS d FROM ${this.table} ${where}ORDER BY emb ${this.operator} $1::vector LIMIT ${k}`;
     const ip = this.metric === 'ip';
     const ids = new Int32Array(q.rows * k).fill(-1);

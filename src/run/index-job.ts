@@ -22,7 +22,8 @@ import { annTruth } from '../eval/metric-registry.js';
 import { join } from 'node:path';
 import { assertWritableDir } from '../core/atomic.js';
 import { INDEXES, checkBuildParams, checkSearchParams, createIndex, givenParams, indexEntry, indexLabel, type IndexParams } from '../index/registry.js';
-import { checkSelectivities } from '../data/labels.js';
+import { filterSpecsOf, type FilterSpec } from '../data/filter-spec.js';
+import { checkRowLabels, readRowLabels, type RowLabels } from '../data/row-labels.js';
 import type { MemoryBreakdown, VectorIndex } from '../index/types.js';
 import { captureEnvironment, type RunEnvironment } from './env.js';
 import { loadWarning, machineFingerprint, oneMinuteLoad, underLoad, type LoadAverage, type LoadReading, type MachineFingerprint } from './fingerprint.js';
@@ -84,8 +85,13 @@ export interface IndexJob {
   chunkRows?: number;
   /** Lines to show the user before the build (the peak-RSS budget, how the base is read). */
   onNote?: (line: string) => void;
-  /** Filtered search: selectivities (shares of rows kept, in (0, 1]); each configuration is also searched with a seeded label filter of each (src/run/filtered.ts). */
-  filter?: number[];
+  /**
+   * Filtered search cases (src/data/filter-spec.ts): numbers are shares of rows kept (a seeded label each),
+   * strings `--filter` items (`int:0.01`, `label:spam`); each configuration is also searched with each filter (src/run/filtered.ts).
+   */
+  filter?: readonly (number | string | FilterSpec)[];
+  /** The base rows' own labels (.npy of ints or JSON array), for `label:` filter cases. */
+  labels?: string;
   /** 'single' (default: one query at a time, one thread) or 'batch' (all queries in one call on `threads` threads; src/run/search-modes.ts). */
   mode?: SearchMode;
   /** Concurrency levels (clients), each run for `duration` seconds after the mode's timed runs. Default none. */
@@ -259,9 +265,11 @@ export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
   if (job.raw === '') throw new InputError('--raw needs a folder to write the raw per-query results into.');
   if (job.raw !== undefined) assertWritableDir(job.raw); // before the run, not after it
   const filters = job.filter === undefined ? null : checkFilterJob(entry, job.filter);
+  const rowLabels = filterLabels(filters, job.labels);
   const data = await openIndexData(job.data, kSearched, { queries: job.queries, seed, onProgress: job.onProgress });
   try {
-    const cases = filters === null ? [] : await filterCases(data, filters, kSearched, seed);
+    if (rowLabels) checkRowLabels(rowLabels, data.base.rows, job.data);
+    const cases = filters === null ? [] : await filterCases(data, filters, kSearched, seed, rowLabels);
     return await measureIndex(job, entry, build, combos, data, { k, kSearched, seed, runs, buildRuns, cases, mode, levels, duration, threads });
   } finally {
     data.close();
@@ -362,9 +370,20 @@ async function measureIndex(
   }
 }
 
-/** `--filter` checked before anything is loaded or built: the selectivities, and an index that filters. */
-function checkFilterJob(entry: IndexDescriptor, filter: number[]): number[] {
-  const selectivities = checkSelectivities(filter, '--filter');
+/** `--labels` read when a `label:` case needs it (before the data is loaded); refused without one. */
+function filterLabels(filters: FilterSpec[] | null, labels: string | undefined): RowLabels | null {
+  const wanted = filters?.find((f) => f.kind === 'label');
+  if (labels === undefined) {
+    if (wanted) throw new InputError(`--filter label:${wanted.value} needs --labels FILE (one label per base row: an .npy of integers or a JSON array).`);
+    return null;
+  }
+  if (!wanted) throw new InputError(`--labels ${labels} is read only for --filter label:NAME cases; add one or leave --labels out.`);
+  return readRowLabels(labels);
+}
+
+/** `--filter` checked before anything is loaded or built: the cases, and an index that filters. */
+function checkFilterJob(entry: IndexDescriptor, filter: readonly (number | string | FilterSpec)[]): FilterSpec[] {
+  const selectivities = filterSpecsOf(filter, '--filter');
   if (!entry.capabilities.filter) throw new InputError(`--filter: index ${entry.id} does not support filtered search${entry.id === 'faiss' ? ' (faiss-node exposes no IDSelector / SearchParameters)' : ''}; filtering indexes: ${filteringIndexes().join(', ')}.`);
   return selectivities;
 }

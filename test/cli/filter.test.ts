@@ -65,3 +65,26 @@ test('index --filter: a selectivity outside (0, 1] or not a number, or an index 
   assertUserError(run(...common, '--index', 'rabitq', '--filter', '0.1'), /--filter: index rabitq does not support filtered search; filtering indexes: flat, pq, ivfpq, wrvq, /);
   assert.equal(existsSync(join(dir, 'cache', 'ground-truth')) ? readdirSync(join(dir, 'cache', 'ground-truth')).filter((f) => f.includes('q10')).length : 0, 0, 'nothing computed before the refusal');
 });
+
+test('index job (in-process): int filters (id >= int(n·rate)) and the base\'s own labels (--labels) beside a seeded share; flat exact on each; bad --labels is one sentence', async () => {
+  const { runIndexJob } = await import('../../src/run/index-job.js');
+  const { InputError } = await import('../../src/core/errors.js');
+  const labels = Array.from({ length: 1980 }, (_, i) => (i % 4 === 0 ? 'spam' : 'ham'));
+  writeFileSync(join(dir, 'labels.json'), JSON.stringify(labels));
+  const job = { data: join(dir, 'small.npy'), index: 'flat', queries: 20, runs: 1, warmup: 0 };
+  const [rec] = await runIndexJob({ ...job, filter: ['0.1,int:0.01,0.99,label:spam'], labels: join(dir, 'labels.json') });
+  assert.equal(rec.status, 'ok', rec.error ?? '');
+  assert.deepEqual(rec.filtered!.map((f) => [f.kind, f.label, f.rows]), [['share', 'label_10p', 198], ['int', 'int_1p', 1980 - 19], ['int', 'int_99p', 1980 - 1960], ['label', 'is_spam', 495]]);
+  assert.deepEqual(rec.filtered!.map((f) => f.selectivity), [0.1, 0.99, 1 - 0.99, 0.25]);
+  assert.equal(rec.filtered![1].rate, 0.01);
+  assert.equal(rec.filtered![3].value, 'spam');
+  for (const f of rec.filtered!) {
+    assert.equal(f.violations, 0, f.label);
+    assert.equal(f.recall!['10'], 1, `${f.label}: flat is exact against its filtered truth`);
+  }
+  await assert.rejects(runIndexJob({ ...job, filter: ['label:spam'] }), (e: Error) => e instanceof InputError && /^--filter label:spam needs --labels FILE/.test(e.message));
+  writeFileSync(join(dir, 'short.json'), JSON.stringify(labels.slice(1)));
+  await assert.rejects(runIndexJob({ ...job, filter: ['label:spam'], labels: join(dir, 'short.json') }), /--labels .*short\.json holds 1979 labels but the base of .*small\.npy has 1980 rows/);
+  await assert.rejects(runIndexJob({ ...job, filter: ['label:eggs'], labels: join(dir, 'labels.json') }), /--filter label:eggs: no base row has that label/);
+  await assert.rejects(runIndexJob({ ...job, filter: [0.5], labels: join(dir, 'labels.json') }), /--labels .* is read only for --filter label:NAME cases/);
+});

@@ -212,8 +212,8 @@ test('vector literals: every float32 reads back to itself (GloVe rows, tiny, hug
   }
 });
 
-test('pgvector: filtered search is a WHERE on the label column; type none equals brute force over the labelled rows, ivfflat returns only labelled rows', async () => {
-  const { labelFilter, passes } = await import('../../src/index/filter.js');
+test('pgvector: filtered search is a WHERE on the label column (or id >= N for an int filter); type none equals brute force over the kept rows, ivfflat returns only kept rows', async () => {
+  const { intFilter, labelFilter, passes } = await import('../../src/index/filter.js');
   const { labelName, labelRows } = await import('../../src/data/labels.js');
   const { filteredGroundTruth } = await import('../../src/data/filtered-truth.js');
   const { MatrixRowSource } = await import('../../src/data/row-source.js');
@@ -222,8 +222,7 @@ test('pgvector: filtered search is a WHERE on the label column; type none equals
   await none.build(base);
   await ivf.build(base);
   try {
-    for (const p of [0.01, 0.1, 0.5]) {
-      const f = labelFilter(labelName(p), p, labelRows(base.rows, p, 5));
+    for (const f of [...[0.01, 0.1, 0.5].map((p) => labelFilter(labelName(p), p, labelRows(base.rows, p, 5))), intFilter(0.9, base.rows, 'int_90p')]) {
       const t = await filteredGroundTruth(new MatrixRowSource(base), queries, f.allowed, K, 'l2', null);
       const r = await none.search(queries, K, {}, { filter: f });
       for (let q = 0; q < NQ; q++) assert.deepEqual(Array.from(r.ids.subarray(q * K, q * K + K)), Array.from(t.ids.subarray(q * t.k, q * t.k + K)), `${f.predicate.label} query ${q}`);
