@@ -69,6 +69,9 @@ export interface FilteredRecord {
   qpsMin: number | null;
   qpsMax: number | null;
   latencyMs: LatencySummary | null;
+  /** With --raw: this filtered search's ann-benchmarks result file and its filtered truth file, relative to the raw folder. */
+  raw?: string;
+  rawTruth?: string;
   /** With --concurrency: the levels run with this filter (QPS, p50/p95/p99, violations), as the unfiltered record's `concurrency`. */
   concurrency?: ConcurrencyLevel[];
 }

@@ -17,7 +17,7 @@ import { groundTruth, loadDataset } from '../data/load.js';
 import type { GroundTruth, VectorDataset } from '../data/types.js';
 import { measureSearch, nnRecallAtK, nnRecallPerQuery, recallAtK, recallPerQuery, type LatencySummary } from '../eval/ann.js';
 import { bootstrapMean } from '../eval/bootstrap.js';
-import { annDistanceName, EXACT_DISTANCES_NOTE, INDEX_DISTANCES_NOTE, rawPath, rawRelativePath, TRUTH_FILE, writeAnnResult, writeAnnTruth } from '../eval/raw-results.js';
+import { annDistanceName, EXACT_DISTANCES_NOTE, filteredTruthFile, INDEX_DISTANCES_NOTE, rawPath, rawRelativePath, TRUTH_FILE, writeAnnResult, writeAnnTruth } from '../eval/raw-results.js';
 import { annTruth } from '../eval/metric-registry.js';
 import { join } from 'node:path';
 import { assertWritableDir } from '../core/atomic.js';
@@ -222,10 +222,11 @@ function recallIntervals(ids: Int32Array, truth: GroundTruth, nq: number, kSearc
  */
 async function writeRaw(
   dir: string, timed: RepeatedSearch & { load: LoadReading; fingerprintId: string },
-  c: { data: IndexData; index: string; build: IndexParams; search: IndexParams; buildSeconds: number; indexBytes: number; dataset: string; batch?: boolean },
+  c: { data: IndexData; index: string; build: IndexParams; search: IndexParams; buildSeconds: number; indexBytes: number; dataset: string; batch?: boolean; filter?: FilterCase },
 ): Promise<string> {
   const m = timed.best;
-  const name = indexLabel(c.index, c.build, checkSearchParams(c.index, c.search));
+  const unfiltered = indexLabel(c.index, c.build, checkSearchParams(c.index, c.search));
+  const name = c.filter ? `${unfiltered} filter ${c.filter.filter.predicate.label}` : unfiltered; // a filtered search's own file
   const relative = rawRelativePath(m.k, c.batch ? `${c.index}-batch` : c.index, name); // ann-benchmarks' {algo}[-batch] folder
   let returned = 0;
   for (const id of m.ids) if (id >= 0) returned++;
@@ -240,6 +241,7 @@ async function writeRaw(
         ? 'seconds of the fastest of run_count batch calls (all queries in one call) divided by the queries, the same for each (ann-benchmarks\' batch mode)'
         : 'seconds per query of the fastest of run_count runs, one query at a time on one thread, after warm-up (performance.now)', vqbench_search_params: JSON.stringify(c.search),
       vqbench_qps_runs: JSON.stringify(timed.qpsRuns), fingerprint_id: timed.fingerprintId, load_before: timed.load.before, load_after: timed.load.after,
+      ...(c.filter && { vqbench_filter: c.filter.filter.predicate.label, vqbench_filter_kind: c.filter.kind, vqbench_filter_rows: c.filter.filter.count, vqbench_truth: filteredTruthFile(c.filter.filter.predicate.label) }),
     },
   });
   return relative;
@@ -287,6 +289,14 @@ async function measureIndex(
   if (job.raw !== undefined) {
     const t = annTruth(truth, queries.rows, data.metric);
     await writeAnnTruth(join(job.raw, TRUTH_FILE), { ...t, dists: Float32Array.from(t.dists), attrs: { distance: annDistanceName(data.metric), dataset: job.rawDataset ?? displayPath(data.name), point_type: 'float' } });
+    // each filter's truth beside it: a filtered raw file is scored against the exact neighbours among the rows its filter keeps
+    for (const c of cases) {
+      const ft = annTruth(c.truth, queries.rows, data.metric);
+      await writeAnnTruth(join(job.raw, filteredTruthFile(c.filter.predicate.label)), {
+        ...ft, dists: Float32Array.from(ft.dists),
+        attrs: { distance: annDistanceName(data.metric), dataset: job.rawDataset ?? displayPath(data.name), point_type: 'float', vqbench_filter: c.filter.predicate.label, vqbench_filter_kind: c.kind, vqbench_filter_rows: c.filter.count },
+      });
+    }
   }
   const env = captureEnvironment();
   const fingerprint = machineFingerprint();
@@ -331,8 +341,20 @@ async function measureIndex(
         continue;
       }
       const outcome = outcomes[next * stride];
-      const filtered = cases.length === 0 ? {} : { filtered: measureFiltered(cases, outcomes.slice(next * stride + 1, (next + 1) * stride), queries.rows, kSearched) };
+      const filteredOutcomes = outcomes.slice(next * stride + 1, (next + 1) * stride);
+      const filtered = cases.length === 0 ? {} : { filtered: measureFiltered(cases, filteredOutcomes, queries.rows, kSearched) };
       next++;
+      if (job.raw !== undefined && !('error' in outcome)) {
+        // one raw file per filter beside the unfiltered one (`…_filter_label_1p.hdf5`), with its filtered truth
+        for (const [i, f] of (filtered.filtered ?? []).entries()) {
+          const o = filteredOutcomes[i];
+          if ('error' in o) continue;
+          f.raw = await writeRaw(job.raw, { ...o.timed, load: o.load, fingerprintId: fingerprint.id }, {
+            data, index: entry.id, build, search, buildSeconds, indexBytes: base.indexBytes, dataset: job.rawDataset ?? base.dataset, batch: mode === 'batch', filter: cases[i],
+          });
+          f.rawTruth = filteredTruthFile(f.label);
+        }
+      }
       if ('error' in outcome) {
         records.push(failed(build, search, outcome.error.message));
         continue;

@@ -88,3 +88,29 @@ test('index job (in-process): int filters (id >= int(n·rate)) and the base\'s o
   await assert.rejects(runIndexJob({ ...job, filter: ['label:eggs'], labels: join(dir, 'labels.json') }), /--filter label:eggs: no base row has that label/);
   await assert.rejects(runIndexJob({ ...job, filter: [0.5], labels: join(dir, 'labels.json') }), /--labels .* is read only for --filter label:NAME cases/);
 });
+
+test('index job --raw with filters (in-process): one raw file per filter beside the unfiltered one, each read back and scored against its filtered truth', async () => {
+  const { runIndexJob } = await import('../../src/run/index-job.js');
+  const { RawReader } = await import('../../src/report/raw.js');
+  const raw = join(dir, 'raw-filtered');
+  const [rec] = await runIndexJob({
+    data: join(dir, 'small.npy'), index: 'ivfpq', build: { nlist: 8, m: 4 }, search: { nprobe: 2 }, queries: 30, runs: 1, warmup: 0, raw, filter: ['0.1,int:0.5'],
+  });
+  assert.equal(rec.status, 'ok', rec.error ?? '');
+  const stem = '10/ivfpq/ivfpq_nlist_8_m_4_nbits_8_metric_l2_tables_table_opq_false_nprobe_2';
+  assert.equal(rec.raw, `${stem}.hdf5`);
+  assert.deepEqual(rec.filtered!.map((f) => [f.raw, f.rawTruth]), [[`${stem}_filter_label_10p.hdf5`, 'truth_label_10p.hdf5'], [`${stem}_filter_int_50p.hdf5`, 'truth_int_50p.hdf5']]);
+  const reader = new RawReader(raw);
+  const plain = (await reader.record({ ...rec, k: 10 }))!;
+  assert.ok(Math.abs(plain.values.recall! - rec.recall!['10']) < 1e-9);
+  assert.equal(plain.run.attrs.vqbench_filter, undefined);
+  for (const f of rec.filtered!) {
+    const back = (await reader.record({ raw: f.raw, rawTruth: f.rawTruth, k: 10 }))!;
+    assert.ok(Math.abs(back.values.recall! - f.recall!['10']) < 1e-9, `${f.label}: raw recall ${back.values.recall} vs the record's ${f.recall!['10']}`);
+    assert.equal(back.run.attrs.vqbench_filter, f.label);
+    assert.equal(back.run.attrs.vqbench_filter_rows, f.rows);
+    assert.equal(back.run.nq, 30);
+    assert.ok(Array.from(back.run.neighbors).every((id) => id < 0 || (f.kind !== 'int' || id >= 990)), `${f.label}: a returned id the filter excludes`);
+    assert.notDeepEqual(back.run.neighbors, plain.run.neighbors);
+  }
+});
