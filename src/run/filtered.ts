@@ -23,7 +23,8 @@ export const FILTERED_DEFINITION =
   "filtered search per filter case (VectorDBBench's filters): kind 'share' = the label label_{100p}p carried by round(p·n) base rows drawn by a seeded sample (labelSeed), " +
   "kind 'int' = VectorDBBench's int filter id >= int(n·rate) (rate = share excluded, named int_{100·rate}p), kind 'label' = the base rows whose own label (--labels file) is the value (named is_<value>); " +
   'each query searches with the filter; selectivity = the share of rows kept; recall@1/5/10 and nnRecall against the exact neighbours among the rows kept, ' +
-  'returnedPerQuery (fewer than k when the probed lists hold too few labelled rows), violations (returned ids without the label: 0), and QPS of each run, the runs interleaved with the unfiltered ones';
+  'returnedPerQuery (fewer than k when the probed lists hold too few labelled rows), violations (returned ids the filter excludes: 0), and QPS of each run (in batch mode, of each batch call), the runs interleaved with the unfiltered ones; ' +
+  'with concurrency levels, concurrency (per level QPS, p50/p95/p99 and violations, the clients searching with the filter); with raw files, raw and rawTruth (this filter\'s result file and its filtered truth)';
 
 /** One filter case: its filter and its exact truth. */
 export interface FilterCase {
