@@ -154,7 +154,7 @@ function filteredTable(records: IndexRecord[]): string {
     }
   }
   if (rows.length === 0) return '';
-  return '\nfiltered search (recall against the exact neighbours among the rows carrying the label; QPS: median [min, max] of the runs, and its ratio to the unfiltered median of the same interleaved rounds)\n' +
+  return '\nfiltered search (recall against the exact neighbours among the rows the filter keeps; QPS: median [min, max] of the runs, and its ratio to the unfiltered median of the same interleaved rounds)\n' +
     table(['index', 'search', 'label', 'rows', 'R@10', 'returned/q', 'violations', 'QPS med [range]', 'vs unfiltered'], rows) + '\n';
 }
 
