@@ -66,7 +66,7 @@ function unsupported(index: VectorIndex, mode: string): never {
 export async function searchBatch(
   index: VectorIndex, q: Matrix, k: number, params: SearchParams = {}, threads = getThreads(), opts: SearchOptions = {},
 ): Promise<SearchResult> {
-  if (opts.filter) checkFilterable(index, 'batch mode');
+  if (opts.filter) checkFilterable(index, 'in batch mode');
   else if (index.searchBatch) return index.searchBatch(q, k, params, threads);
   const nq = q.rows;
   if (index.snapshot) {
@@ -96,9 +96,9 @@ export async function searchBatch(
 }
 
 /** Refuses a filter the index cannot apply in `mode` (a searchBatch of its own only, no worker snapshot or async search): an InputError naming --filter. */
-export function checkFilterable(index: VectorIndex, mode: 'batch mode' | 'concurrent clients'): void {
-  if (!index.capabilities.filter) throw new InputError(`--filter: ${index.name} cannot filter its search, so it cannot run a filtered ${mode}.`);
-  if (!index.snapshot && !index.capabilities.asyncSearch) throw new InputError(`--filter: ${index.name} cannot filter in ${mode} (its own batch search takes no filter and it has no snapshot for worker threads).`);
+export function checkFilterable(index: VectorIndex, mode: 'in batch mode' | 'for concurrent clients'): void {
+  if (!index.capabilities.filter) throw new InputError(`--filter: ${index.name} cannot filter its search, neither one query at a time nor ${mode}.`);
+  if (!index.snapshot && !index.capabilities.asyncSearch) throw new InputError(`--filter: ${index.name} cannot filter ${mode} (its own batch search takes no filter and it has no snapshot for worker threads).`);
 }
 
 export interface ClientsRun {
@@ -126,7 +126,7 @@ export async function runClients(
   index: VectorIndex, q: Matrix, k: number, params: SearchParams,
   o: { clients: number; seconds: number; seed: number; warmup?: number; filter?: SearchFilter },
 ): Promise<ClientsRun> {
-  if (o.filter) checkFilterable(index, 'concurrent clients');
+  if (o.filter) checkFilterable(index, 'for concurrent clients');
   const opts: SearchOptions = o.filter ? { filter: o.filter } : {};
   const nq = q.rows, rng = new Rng(o.seed);
   const offsets = Array.from({ length: o.clients }, () => rng.int(nq));

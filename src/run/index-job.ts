@@ -324,8 +324,8 @@ async function measureIndex(
     const valid = configs.filter((c) => c.error === null);
     const onRun = (done: number, total: number) => job.onProgress?.(done, total, 'timed runs');
     // each configuration, then the same with each filter, all interleaved (single and batch mode alike), so a filtered QPS has its unfiltered peer in the same rounds
-    if (cases.length > 0 && mode === 'batch') checkFilterable(index, 'batch mode');
-    if (cases.length > 0 && o.levels.length > 0) checkFilterable(index, 'concurrent clients');
+    if (cases.length > 0 && mode === 'batch') checkFilterable(index, 'in batch mode');
+    if (cases.length > 0 && o.levels.length > 0) checkFilterable(index, 'for concurrent clients');
     const stride = 1 + cases.length;
     const strided = valid.flatMap((c) => Array<IndexParams>(stride).fill(c.search));
     const options = valid.flatMap(() => [undefined, ...cases.map((c) => ({ filter: c.filter }))]);

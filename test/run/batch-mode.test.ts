@@ -84,3 +84,17 @@ test('filtered batch (worker threads sharing the bitmap) returns the single-quer
     }
   }
 });
+
+test('an index whose only batch search takes no filter (no snapshot, no async search) is refused in one sentence naming --filter', async () => {
+  const { labelFilter } = await import('../../src/index/filter.js');
+  const { InputError } = await import('../../src/core/errors.js');
+  const { checkFilterable } = await import('../../src/index/search-modes.js');
+  const flat = createIndex('flat', {});
+  await flat.build(base);
+  const bare = { name: 'bare', capabilities: { ...flat.capabilities, asyncSearch: false }, searchBatch: flat.searchBatch!.bind(flat) } as unknown as Parameters<typeof checkFilterable>[0];
+  const filter = labelFilter('label_50p', 0.5, new Uint8Array(base.rows).fill(1));
+  await assert.rejects(searchBatch(bare, queries, K, {}, 2, { filter }), (e: Error) => e instanceof InputError && e.message === '--filter: bare cannot filter in batch mode (its own batch search takes no filter and it has no snapshot for worker threads).');
+  assert.throws(() => checkFilterable(bare, 'for concurrent clients'), /--filter: bare cannot filter for concurrent clients/);
+  assert.equal((await searchBatch(bare, queries, K, {}, 2)).nq, queries.rows, 'unfiltered, its own batch search runs');
+  await flat.close?.();
+});
