@@ -21,7 +21,7 @@ import { runIndexJob, runInsertJob, type IndexRecord } from '../run/index-job.js
 import { checkDuration, checkMode, checkModeSupported, DEFAULT_DURATION, parseConcurrency } from '../run/search-modes.js';
 import { isNondeterminismNote } from '../run/repeats.js';
 import { fmt, table } from '../core/format.js';
-import { parseSelectivities } from '../data/labels.js';
+import { parseFilterSpecs } from '../data/filter-spec.js';
 import { COMMON_FLAGS, declareFlags, declareMethodFlags, readFlags, mergeSpecAndFlags, readMethodFlags, type MethodTable } from './flags.js';
 
 /** The numeric flags both commands share. */
@@ -44,7 +44,7 @@ const INDEX_FLAGS = {
 const BATCH_ITEM: ParamSpec = { default: 1, min: 1, describe: 'rows of one insert batch' };
 
 /** The commands' own flags; an index parameter may not reuse one (checked when the flags are declared). */
-const RESERVED = ['data', 'index', 'k', 'queries', 'seed', 'threads', 'json', 'out', 'sweep', 'warmup', 'runs', 'build-runs', 'train-rows', 'chunk-rows', 'batches', 'runbook', 'filter', 'mode', 'concurrency', 'duration', 'help', 'version'];
+const RESERVED = ['data', 'index', 'k', 'queries', 'seed', 'threads', 'json', 'out', 'sweep', 'warmup', 'runs', 'build-runs', 'train-rows', 'chunk-rows', 'batches', 'runbook', 'filter', 'labels', 'mode', 'concurrency', 'duration', 'help', 'version'];
 
 /** Every index's build and search parameters, one table per index (the flags are their union). */
 const TABLES: readonly MethodTable[] = Object.values(INDEXES).map((d) => ({ id: d.id, specs: { ...d.buildParams, ...d.searchParams } }));
@@ -154,20 +154,23 @@ function filteredTable(records: IndexRecord[]): string {
     }
   }
   if (rows.length === 0) return '';
-  return '\nfiltered search (recall against the exact neighbours among the rows carrying the label; QPS: median [min, max] of the runs, and its ratio to the unfiltered median of the same interleaved rounds)\n' +
+  return '\nfiltered search (recall against the exact neighbours among the rows the filter keeps; QPS: median [min, max] of the runs, and its ratio to the unfiltered median of the same interleaved rounds)\n' +
     table(['index', 'search', 'label', 'rows', 'R@10', 'returned/q', 'violations', 'QPS med [range]', 'vs unfiltered'], rows) + '\n';
 }
 
 /** The concurrency levels of every configuration (VectorDBBench's table), or nothing when none was asked. */
 function concurrencyTable(records: IndexRecord[]): string {
-  const rows = records.flatMap((r) => (r.concurrency ?? []).map((c) => [
-    r.label, Object.entries(r.params.search).map(([k, v]) => `${k}=${v}`).join(',') || '-', c.clients, c.qps, c.p50, c.p95, c.p99, c.queries, c.seconds,
-    r.serialP99Ms ?? '-',
-  ]));
+  const rows = records.flatMap((r) => {
+    const search = Object.entries(r.params.search).map(([k, v]) => `${k}=${v}`).join(',') || '-';
+    const levels = [{ filter: '-', levels: r.concurrency ?? [] }, ...(r.filtered ?? []).map((f) => ({ filter: f.label, levels: f.concurrency ?? [] }))];
+    return levels.flatMap(({ filter, levels }) => levels.map((c) => [
+      r.label, search, filter, c.clients, c.qps, c.p50, c.p95, c.p99, c.queries, c.seconds, c.violations ?? '-', filter === '-' ? r.serialP99Ms ?? '-' : '-',
+    ]));
+  });
   if (!rows.length) return '';
   const how = records.flatMap((r) => r.notes.filter((n) => n.startsWith('concurrency'))).filter((n, i, a) => a.indexOf(n) === i);
   return `\nconcurrent clients, each one query at a time from its own offset; QPS = queries done / wall seconds\n${how.map((n) => `${n}\n`).join('')}` +
-    table(['index', 'search', 'clients', 'QPS', 'p50 ms', 'p95 ms', 'p99 ms', 'queries', 'seconds', 'serial p99 ms'], rows) + '\n';
+    table(['index', 'search', 'filter', 'clients', 'QPS', 'p50 ms', 'p95 ms', 'p99 ms', 'queries', 'seconds', 'violations', 'serial p99 ms'], rows) + '\n';
 }
 
 /** The load warnings of the records in one sentence, and each configuration whose runs returned different ids. */
@@ -193,12 +196,13 @@ export function indexCommand(y: Argv): Argv {
       'build an index, sweep its search parameters, and measure recall, QPS, latency and memory',
       (a) => withIndexFlags(a, INDEX_FLAGS).option('sweep', { type: 'string', array: true, describe: 'search parameter values to sweep, e.g. --sweep nprobe=1,2,4,8 (repeatable)' })
         .option('raw', { type: 'string', describe: "also write each configuration's per-query ids, distances and times under this folder, in ann-benchmarks' result layout: DIR/{k}/{index}/{spec label}.hdf5" })
-        .option('filter', { type: 'string', describe: "filtered search (VectorDBBench's label filters): shares of rows kept, e.g. 0.01,0.1,0.5,0.99; each configuration is also searched with a seeded label of each, recall against the filtered exact truth" })
+        .option('filter', { type: 'string', describe: "filtered search (VectorDBBench's filters): shares of rows kept, e.g. 0.01,0.1,0.5,0.99 (a seeded label each); int:0.01,0.99 = VectorDBBench's int filter id >= int(n·rate), rate = share excluded; label:spam = the rows whose --labels label is spam; a prefix holds until the next; recall against each filter's exact truth" })
+        .option('labels', { type: 'string', describe: 'the base rows\' own labels for --filter label:NAME: an .npy of integers or a JSON array, one per base row' })
         .option('mode', { type: 'string', default: 'single', describe: "single: one query at a time on one thread; batch: all queries in one call on --threads threads (ann-benchmarks' --batch), QPS = queries / seconds of the call" })
         .option('concurrency', { type: 'string', describe: 'also run that many concurrent clients per level, e.g. 1,2,4 (VectorDBBench): each searches one query at a time for --duration seconds; QPS = queries done / wall seconds, p50/p95/p99 per level' })
         .option('duration', { type: 'string', describe: `seconds each --concurrency level runs [default ${DEFAULT_DURATION}]` }),
       async (raw) => {
-        const argv = raw as unknown as { data: string; json: boolean; out?: string; sweep?: string[]; raw?: string; mode: string; concurrency?: string; duration?: string; filter?: string };
+        const argv = raw as unknown as { data: string; json: boolean; out?: string; sweep?: string[]; raw?: string; mode: string; concurrency?: string; duration?: string; filter?: string; labels?: string };
         const f = readFlags(raw, INDEX_FLAGS);
         const mode = checkMode(argv.mode);
         const concurrency = parseConcurrency(argv.concurrency);
@@ -206,14 +210,14 @@ export function indexCommand(y: Argv): Argv {
         const { d, build, search } = indexParams(raw);
         checkModeSupported(d, mode, concurrency);
         const sweep = parseSweep(argv.sweep, d, search);
-        const filter = argv.filter === undefined ? undefined : parseSelectivities(String(argv.filter), '--filter');
+        const filter = argv.filter === undefined ? undefined : parseFilterSpecs(String(argv.filter), '--filter');
         if (f.threads !== null) setThreads(f.threads);
         if (argv.out) assertWritable(argv.out); // before the run, not after it
         const bar = progressBar(`index ${d.id}`, 'step');
         const records = await runIndexJob({
           data: argv.data, index: d.id, build, search, sweep, k: f.k, queries: f.queries ?? undefined,
           warmup: f.warmup, runs: f.runs, buildRuns: f.buildRuns, seed: f.seed, onProgress: bar.update, ...(argv.raw !== undefined && { raw: argv.raw }),
-          trainRows: f.trainRows ?? undefined, chunkRows: f.chunkRows ?? undefined, mode, concurrency, duration, ...(filter && { filter }),
+          trainRows: f.trainRows ?? undefined, chunkRows: f.chunkRows ?? undefined, mode, concurrency, duration, ...(filter && { filter }), ...(argv.labels !== undefined && { labels: argv.labels }),
           // stdout (stderr holds only the error sentence of a failed run); --json keeps it in each record instead
           onNote: argv.json ? undefined : (line) => process.stdout.write(`${line}\n`),
         });

@@ -15,9 +15,9 @@ import type { GroundTruth } from './types.js';
 export interface FilteredTruthKey {
   /** The dataset's checksum (the base the bitmap is over). */
   checksum: string;
-  /** What names the bitmap: the label and the seed of its generator. */
+  /** What names the bitmap: the label (with what else determines its rows) and the seed of its generator (null: not seeded). */
   label: string;
-  seed: number;
+  seed: number | null;
 }
 
 /** Rows of `source` whose allowed[row] is 1, in order. */
@@ -38,7 +38,7 @@ export async function filteredGroundTruth(
 ): Promise<GroundTruth> {
   const K = Math.max(k, GROUND_TRUTH_MIN_K), nq = queries.rows;
   const rows = allowedRows(allowed, base.rows);
-  const stem = key && cacheDir('ground-truth', `${key.checksum}-${metric}-${key.label}-seed${key.seed}-rows${rows.length}-q${nq}-k${K}`);
+  const stem = key && cacheDir('ground-truth', `${key.checksum}-${metric}-${key.label}${key.seed === null ? '' : `-seed${key.seed}`}-rows${rows.length}-q${nq}-k${K}`);
   if (stem) {
     const cached = readCached(stem, nq, K);
     if (cached) return cached;

@@ -207,6 +207,11 @@ export interface AnnTruth {
 /** The truth file's name inside a cell's raw folder. */
 export const TRUTH_FILE = 'truth.hdf5';
 
+/** A filtered search's truth file beside it (the exact neighbours among the rows the filter keeps): `truth_label_1p.hdf5`. */
+export function filteredTruthFile(filter: string): string {
+  return `truth_${filter.replace(/\W+/g, '_')}.hdf5`;
+}
+
 export async function writeAnnTruth(path: string, t: AnnTruth): Promise<void> {
   if (!Number.isInteger(t.nq) || t.nq < 1 || !Number.isInteger(t.k) || t.k < 1) throw new RangeError(`writeAnnTruth ${path}: nq and k must be positive integers, got ${t.nq}, ${t.k}`);
   if (t.ids.length !== t.nq * t.k || t.dists.length !== t.nq * t.k) throw new RangeError(`writeAnnTruth ${path}: expected ${t.nq} × ${t.k} ids and distances`);

@@ -1,7 +1,8 @@
 /**
  * A search filter (VectorDBBench's filter cases): which ids a filtered search may return. Own scans
  * (flat, pq, ivfpq, wrvq, hnswlib's callback) test `allowed[id]` before a candidate enters the
- * top-k; a database (LanceDB, pgvector) turns `predicate` into its WHERE clause instead.
+ * top-k; a database (LanceDB, pgvector) turns `predicate` into its WHERE clause instead
+ * (`whereClause`: a label's boolean column, or `id >= min`).
  */
 
 /** The rows carrying a label: VectorDBBench's `labels = 'label_{p}p'`, a boolean column per label here. */
@@ -11,14 +12,25 @@ export interface LabelPredicate {
   label: string;
 }
 
+/** VectorDBBench's int filter `id >= int(N·rate)` (rate = share of rows excluded): a range over the id column. */
+export interface IntRangePredicate {
+  kind: 'int-range';
+  /** The filter's name, e.g. 'int_1p' for rate 0.01 (VectorDBBench's `neighbors_int_1p`); not a column. */
+  label: string;
+  /** Ids at or above this pass. */
+  min: number;
+}
+
+export type FilterPredicate = LabelPredicate | IntRangePredicate;
+
 export interface SearchFilter {
   /** allowed[id] = 1 when the row with that id passes; ids at or past its length never pass. */
   readonly allowed: Uint8Array;
   /** Rows that pass (ones in `allowed`). */
   readonly count: number;
-  /** The nominal share of rows kept (0.01 for label_1p). */
+  /** The nominal share of rows kept (0.01 for label_1p; 0.99 for int_1p, rate 0.01). */
   readonly selectivity: number;
-  readonly predicate: LabelPredicate;
+  readonly predicate: FilterPredicate;
 }
 
 /** Does id pass? (ids beyond the bitmap do not.) */
@@ -32,6 +44,25 @@ export function labelFilter(label: string, selectivity: number, allowed: Uint8Ar
   let count = 0;
   for (let i = 0; i < allowed.length; i++) count += allowed[i];
   return { allowed, count, selectivity, predicate: { kind: 'label', label } };
+}
+
+/**
+ * VectorDBBench's int filter over ids 0..rows−1: `id >= int(rows·rate)`, rate = the share excluded
+ * (0 ≤ rate < 1, so at least one row passes); named `int_{100·rate}p`.
+ */
+export function intFilter(rate: number, rows: number, name: string): SearchFilter {
+  if (!(rate >= 0 && rate < 1)) throw new RangeError(`intFilter: rate ${rate} is not in [0, 1)`);
+  const min = Math.floor(rows * rate);
+  const allowed = new Uint8Array(rows).fill(1, min);
+  return { allowed, count: rows - min, selectivity: 1 - rate, predicate: { kind: 'int-range', label: name, min } };
+}
+
+/**
+ * A database's WHERE condition for a filter: `id >= min` for an int filter; for a label, the label's
+ * boolean column (`labelColumn` adds and sets it from the bitmap, as the database's own labels would be).
+ */
+export async function whereClause(f: SearchFilter, labelColumn: (f: SearchFilter) => Promise<string>): Promise<string> {
+  return f.predicate.kind === 'int-range' ? `id >= ${f.predicate.min}` : labelColumn(f);
 }
 
 /** The ids (ascending) that pass. */

@@ -16,7 +16,7 @@
  * UnavailableError. Version 0.31.0 is the one whose Linux x64 build installs here
  * (npm install -E @lancedb/lancedb@0.31.0).
  */
-import { allowedIds, type SearchFilter } from './filter.js';
+import { allowedIds, whereClause, type SearchFilter } from './filter.js';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -256,7 +256,7 @@ export class LanceDbIndex implements VectorIndex {
     const ip = this.metric === 'ip';
     const ids = new Int32Array(q.rows * k).fill(-1);
     const dists = new Float32Array(q.rows * k).fill(ip ? -Infinity : Infinity);
-    const where = opts.filter ? await this.labelColumn(opts.filter) : null;
+    const where = opts.filter ? await whereClause(opts.filter, (f) => this.labelColumn(f)) : null;
     for (let r = 0; r < q.rows; r++) {
       let query = table.vectorSearch(Array.from(q.row(r))).distanceType(ip ? 'dot' : 'l2').limit(k).select(['id']);
       if (where !== null) query = query.where(where); // LanceDB prefilters by default

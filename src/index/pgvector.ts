@@ -19,7 +19,7 @@
  * (heap + TOAST + free-space and visibility maps), `graph` (hnsw) or `lists` (ivfflat) =
  * pg_relation_size of the index. Read after build, add and remove.
  */
-import { allowedIds, type SearchFilter } from './filter.js';
+import { allowedIds, whereClause, type SearchFilter } from './filter.js';
 import { InputError } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
 import { resolveParams, type ParamSpecs, type Resolved } from '../core/params.js';
@@ -51,7 +51,17 @@ export const PGVECTOR_BUILD_PARAMS = {
 export const PGVECTOR_SEARCH_PARAMS = {
   efSearch: { default: null, type: 'number', min: 1, max: 1000, describe: "hnsw: candidate list at query time (hnsw.ef_search); unset = pgvector's default 40. pgvector returns at most ef_search rows, so max(efSearch, k) is used." },
   probes: { default: null, type: 'number', min: 1, max: 32768, aliases: ['nprobe'], describe: "ivfflat: lists probed (ivfflat.probes); unset = pgvector's default 1. probes = lists is an exact search." },
+  iterativeScan: {
+    default: 'off', choices: ['off', 'relaxed_order', 'strict_order'],
+    describe: "pgvector ≥ 0.8, filtered search: 'off' (default) filters the ef_search (or probed) rows only, so fewer than k may pass; 'relaxed_order' / 'strict_order' (hnsw only) scan on until k pass (hnsw.iterative_scan, ivfflat.iterative_scan); relaxed answers are re-sorted by distance.",
+  },
 } as const satisfies ParamSpecs;
+
+/** pgvector 0.8 or later (iterative index scans), from the extension's version text. */
+function hasIterativeScan(version: string): boolean {
+  const [major, minor] = version.split('.').map(Number);
+  return major > 0 || (major === 0 && minor >= 8);
+}
 
 export type PgVectorBuildParams = Partial<Resolved<typeof PGVECTOR_BUILD_PARAMS>>;
 
@@ -248,9 +258,20 @@ export class PgVectorIndex implements VectorIndex {
     const settings = [`SET enable_seqscan = ${this.type === 'none' ? 'on' : 'off'}`];
     if (this.type === 'hnsw') settings.push(`SET hnsw.ef_search = ${Math.min(1000, Math.max(p.efSearch ?? 40, k))}`);
     if (this.type === 'ivfflat') settings.push(`SET ivfflat.probes = ${p.probes ?? 1}`);
+    const iterative = p.iterativeScan as 'off' | 'relaxed_order' | 'strict_order';
+    if (iterative !== 'off' && this.type === 'none') throw new InputError(`--iterative-scan: pgvector search parameter 'iterativeScan' applies to type=hnsw or ivfflat, not type=none.`);
+    if (iterative === 'strict_order' && this.type === 'ivfflat') throw new InputError("--iterative-scan: pgvector's ivfflat takes relaxed_order only, not strict_order.");
+    // set on every search (a shared embedded database: another index may have changed it); a server before pgvector 0.8 has no such setting
+    if (hasIterativeScan(session.vectorVersion)) {
+      settings.push(`SET hnsw.iterative_scan = ${iterative}`, `SET ivfflat.iterative_scan = ${iterative === 'strict_order' ? 'off' : iterative}`);
+    } else if (iterative !== 'off') {
+      throw new InputError(`--iterative-scan: ${session.where} has pgvector ${session.vectorVersion}; iterative index scans need pgvector 0.8 or later.`);
+    }
     await session.exec(settings.join('; '));
-    const where = opts.filter ? `WHERE ${await this.labelColumn(opts.filter)} ` : '';
-    const sql = `SELECT id, emb ${this.operator} $1::vector AS d FROM ${this.table} ${where}ORDER BY emb ${this.operator} $1::vector LIMIT ${k}`;
+    const where = opts.filter ? `WHERE ${await whereClause(opts.filter, (f) => this.labelColumn(f))} ` : '';
+    const scan = `SELECT id, emb ${this.operator} $1::vector AS d FROM ${this.table} ${where}ORDER BY emb ${this.operator} $1::vector LIMIT ${k}`;
+    // relaxed order: the rows found, re-sorted by distance (`d + 0`, as pgvector advises: the planner takes the scan as sorted by d already and would skip a plain ORDER BY d)
+    const sql = iterative === 'relaxed_order' ? `WITH hits AS MATERIALIZED (${scan}) SELECT id, d FROM hits ORDER BY d + 0` : scan;
     const ip = this.metric === 'ip';
     const ids = new Int32Array(q.rows * k).fill(-1);
     const dists = new Float32Array(q.rows * k).fill(ip ? -Infinity : Infinity);

@@ -10,13 +10,14 @@
  * An index with none of these cannot run either mode (its descriptor says `batch: false`).
  */
 import { randomUUID } from 'node:crypto';
-import { UnavailableError } from '../core/errors.js';
+import { InputError, UnavailableError } from '../core/errors.js';
 import { Matrix } from '../core/matrix.js';
 import { getThreads, runJobOnWorker, type KernelJob } from '../core/parallel.js';
 import { Rng } from '../core/rng.js';
+import type { SearchFilter } from './filter.js';
 import { sharedCopy } from './snapshot.js';
-import type { IndexSnapshot, SearchParams, SearchResult, VectorIndex } from './types.js';
-import { GO, RANGE_BLOCK, READY, searchRange, sharedClock } from './worker-search.js';
+import type { IndexSnapshot, SearchOptions, SearchParams, SearchResult, VectorIndex } from './types.js';
+import { GO, RANGE_BLOCK, READY, searchRange, sharedClock, violationsOf, type SharedFilter } from './worker-search.js';
 
 const WORKER_MODULE = new URL(import.meta.url.endsWith('.ts') ? './worker-search.ts' : './worker-search.js', import.meta.url).href;
 
@@ -32,6 +33,19 @@ async function snapshotOf(index: VectorIndex): Promise<{ token: string; snap: In
   return entry;
 }
 
+/** Each filter's bitmap in a SharedArrayBuffer with a token: one copy per filter, which every worker job reads in place (workers keep it by token). */
+const sharedFilters = new WeakMap<SearchFilter, SharedFilter>();
+
+function sharedFilter(f: SearchFilter | undefined): SharedFilter | null {
+  if (!f) return null;
+  let held = sharedFilters.get(f);
+  if (!held) {
+    held = { token: randomUUID(), filter: { ...f, allowed: sharedCopy(f.allowed) } };
+    sharedFilters.set(f, held);
+  }
+  return held;
+}
+
 /** How an index runs a batch: a sentence for the record's note. */
 export function batchHow(index: VectorIndex, threads: number): string {
   if (index.searchBatch) return index.name === 'faiss' ? `faiss search(nq) in one call on ${threads} OpenMP threads` : `one search call of all queries on ${threads} threads`;
@@ -44,9 +58,16 @@ function unsupported(index: VectorIndex, mode: string): never {
   throw new UnavailableError(`${index.name} cannot run ${mode}: it has no batch search, no snapshot for worker threads and no async search.`);
 }
 
-/** All queries, on `threads` threads (default: the kernels' thread count, --threads / VQBENCH_THREADS). */
-export async function searchBatch(index: VectorIndex, q: Matrix, k: number, params: SearchParams = {}, threads = getThreads()): Promise<SearchResult> {
-  if (index.searchBatch) return index.searchBatch(q, k, params, threads);
+/**
+ * All queries, on `threads` threads (default: the kernels' thread count, --threads / VQBENCH_THREADS).
+ * With a filter (`opts.filter`), an index's own searchBatch (which takes none) is passed over for its
+ * snapshot's worker threads or its async clients, each search given the filter.
+ */
+export async function searchBatch(
+  index: VectorIndex, q: Matrix, k: number, params: SearchParams = {}, threads = getThreads(), opts: SearchOptions = {},
+): Promise<SearchResult> {
+  if (opts.filter) checkFilterable(index, 'in batch mode');
+  else if (index.searchBatch) return index.searchBatch(q, k, params, threads);
   const nq = q.rows;
   if (index.snapshot) {
     const ids = new Int32Array(new SharedArrayBuffer(nq * k * 4)), dists = new Float32Array(new SharedArrayBuffer(nq * k * 4));
@@ -55,10 +76,10 @@ export async function searchBatch(index: VectorIndex, q: Matrix, k: number, para
     const pending: Promise<void>[] = [];
     if (t > 1) {
       const { token, snap } = await snapshotOf(index);
-      const job: KernelJob = { module: WORKER_MODULE, fn: 'searchRangeTask', args: { token, snapshot: snap, queries: sharedCopy(q.data), dim: q.dim, k, params, ids, dists } };
+      const job: KernelJob = { module: WORKER_MODULE, fn: 'searchRangeTask', args: { token, snapshot: snap, queries: sharedCopy(q.data), dim: q.dim, k, params, ids, dists, filter: sharedFilter(opts.filter) } };
       for (let w = 0; w < t - 1; w++) pending.push(runJobOnWorker(w, job, w * chunk, Math.min(nq, (w + 1) * chunk)));
     }
-    await searchRange(index, q.data, q.dim, k, params, Math.min(nq, (t - 1) * chunk), nq, ids, dists);
+    await searchRange(index, q.data, q.dim, k, params, Math.min(nq, (t - 1) * chunk), nq, ids, dists, RANGE_BLOCK, opts);
     await Promise.all(pending);
     return { nq, k, ids: new Int32Array(ids), dists: new Float32Array(dists) };
   }
@@ -66,12 +87,18 @@ export async function searchBatch(index: VectorIndex, q: Matrix, k: number, para
     const ids = new Int32Array(nq * k), dists = new Float32Array(nq * k);
     let next = 0;
     const client = async () => {
-      for (let i = next++; i < nq; i = next++) await searchRange(index, q.data, q.dim, k, params, i, i + 1, ids, dists, 1);
+      for (let i = next++; i < nq; i = next++) await searchRange(index, q.data, q.dim, k, params, i, i + 1, ids, dists, 1, opts);
     };
     await Promise.all(Array.from({ length: Math.max(1, threads) }, client));
     return { nq, k, ids, dists };
   }
   return unsupported(index, 'batch mode');
+}
+
+/** Refuses a filter the index cannot apply in `mode` (a searchBatch of its own only, no worker snapshot or async search): an InputError naming --filter. */
+export function checkFilterable(index: VectorIndex, mode: 'in batch mode' | 'for concurrent clients'): void {
+  if (!index.capabilities.filter) throw new InputError(`--filter: ${index.name} cannot filter its search, neither one query at a time nor ${mode}.`);
+  if (!index.snapshot && !index.capabilities.asyncSearch) throw new InputError(`--filter: ${index.name} cannot filter ${mode} (its own batch search takes no filter and it has no snapshot for worker threads).`);
 }
 
 export interface ClientsRun {
@@ -84,6 +111,8 @@ export interface ClientsRun {
   latenciesMs: Float64Array;
   /** How the clients ran (worker threads / async pool). */
   how: string;
+  /** With a filter: returned ids (of every query done) that do not pass it (0 for a correct filter); else null. */
+  violations: number | null;
 }
 
 /** Latencies kept per client (at most): the percentiles of a longer run come from its first ones. */
@@ -95,8 +124,10 @@ export const LATENCY_CAP = 1 << 20;
  */
 export async function runClients(
   index: VectorIndex, q: Matrix, k: number, params: SearchParams,
-  o: { clients: number; seconds: number; seed: number; warmup?: number },
+  o: { clients: number; seconds: number; seed: number; warmup?: number; filter?: SearchFilter },
 ): Promise<ClientsRun> {
+  if (o.filter) checkFilterable(index, 'for concurrent clients');
+  const opts: SearchOptions = o.filter ? { filter: o.filter } : {};
   const nq = q.rows, rng = new Rng(o.seed);
   const offsets = Array.from({ length: o.clients }, () => rng.int(nq));
   const warmup = Math.min(o.warmup ?? 20, nq);
@@ -105,11 +136,11 @@ export async function runClients(
     const { token, snap } = await snapshotOf(index);
     const cap = Math.min(LATENCY_CAP, Math.max(4096, Math.ceil(ms * 1000))); // up to 1M QPS per client, 4 MB of latencies at most
     const sync = new Int32Array(new SharedArrayBuffer(8)), deadline = new Float64Array(new SharedArrayBuffer(8));
-    const counts = new Float64Array(new SharedArrayBuffer(8 * o.clients)), latencies = new Float32Array(new SharedArrayBuffer(4 * o.clients * cap));
+    const counts = new Float64Array(new SharedArrayBuffer(8 * o.clients)), violations = new Float64Array(new SharedArrayBuffer(8 * o.clients)), latencies = new Float32Array(new SharedArrayBuffer(4 * o.clients * cap));
     const queries = sharedCopy(q.data);
     const jobs = offsets.map((offset, c) => runJobOnWorker(c, {
       module: WORKER_MODULE, fn: 'clientTask',
-      args: { token, snapshot: snap, queries, dim: q.dim, nq, k, params, offset, warmup, sync, deadline, counts, latencies, cap },
+      args: { token, snapshot: snap, queries, dim: q.dim, nq, k, params, offset, warmup, sync, deadline, counts, latencies, cap, filter: sharedFilter(o.filter), violations },
     }, c, c + 1));
     let ended = false;
     const all = Promise.all(jobs).finally(() => (ended = true));
@@ -129,29 +160,31 @@ export async function runClients(
     await all;
     const seconds = (sharedClock() - start) / 1000;
     const kept: number[] = [];
-    let queriesDone = 0;
+    let queriesDone = 0, violated = 0;
     for (let c = 0; c < o.clients; c++) {
       queriesDone += counts[c];
+      violated += violations[c];
       for (let i = 0, n = Math.min(cap, counts[c]); i < n; i++) kept.push(latencies[c * cap + i]);
     }
-    return { clients: o.clients, queries: queriesDone, seconds, latenciesMs: Float64Array.from(kept), how: `${o.clients} worker threads, each with a restored copy of the index` };
+    return { clients: o.clients, queries: queriesDone, seconds, latenciesMs: Float64Array.from(kept), how: `${o.clients} worker threads, each with a restored copy of the index`, violations: o.filter ? violated : null };
   }
   if (index.capabilities.asyncSearch) {
     const rows = Array.from({ length: nq }, (_, i) => q.sliceRows(i, i + 1));
-    for (let w = 0; w < warmup; w++) await index.search(rows[w], k, params);
+    for (let w = 0; w < warmup; w++) await index.search(rows[w], k, params, opts);
     const lat: number[] = [];
-    let done = 0;
+    let done = 0, violated = 0;
     const start = sharedClock(), end = start + ms;
     const client = async (offset: number) => {
       for (let i = offset; sharedClock() < end; i = (i + 1) % nq) {
         const t0 = performance.now();
-        await index.search(rows[i], k, params);
+        const r = await index.search(rows[i], k, params, opts);
         lat.push(performance.now() - t0);
         done++;
+        if (o.filter) violated += violationsOf(r.ids, o.filter.allowed);
       }
     };
     await Promise.all(offsets.map(client));
-    return { clients: o.clients, queries: done, seconds: (sharedClock() - start) / 1000, latenciesMs: Float64Array.from(lat), how: `${o.clients} concurrent async clients in one pool` };
+    return { clients: o.clients, queries: done, seconds: (sharedClock() - start) / 1000, latenciesMs: Float64Array.from(lat), how: `${o.clients} concurrent async clients in one pool`, violations: o.filter ? violated : null };
   }
   return unsupported(index, 'concurrent clients');
 }

@@ -498,7 +498,8 @@ export async function filteredCharts(view: Pick<RunView, 'index'>): Promise<Char
     const search = (r: (typeof rows)[number]) => Object.entries(r.rec.params?.search ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(', ') || 'defaults';
     const col = colours(rows.map(search));
     const datasets = rows.flatMap((r) => {
-      const ok = (r.rec.filtered ?? []).filter((f) => f.status === 'ok').sort((a, b) => a.selectivity - b.selectivity);
+      // the seeded label shares only (records before filter kinds have none): int and own-label filters are other curves
+      const ok = (r.rec.filtered ?? []).filter((f) => f.status === 'ok' && (f.kind ?? 'share') === 'share').sort((a, b) => a.selectivity - b.selectivity);
       const c = col.get(search(r))!;
       const tip = (f: (typeof ok)[number]) => [`${label} (${search(r)})`, `${f.label}: ${f.rows} rows kept`, `recall@10: ${fmt(f.recall!['10'])}`, `QPS: ${fmt(f.qpsMedian!)} [${fmt(f.qpsMin!)}, ${fmt(f.qpsMax!)}]`, `returned per query: ${fmt(f.returnedPerQuery!)}`];
       return [

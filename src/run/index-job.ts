@@ -17,12 +17,13 @@ import { groundTruth, loadDataset } from '../data/load.js';
 import type { GroundTruth, VectorDataset } from '../data/types.js';
 import { measureSearch, nnRecallAtK, nnRecallPerQuery, recallAtK, recallPerQuery, type LatencySummary } from '../eval/ann.js';
 import { bootstrapMean } from '../eval/bootstrap.js';
-import { annDistanceName, EXACT_DISTANCES_NOTE, INDEX_DISTANCES_NOTE, rawPath, rawRelativePath, TRUTH_FILE, writeAnnResult, writeAnnTruth } from '../eval/raw-results.js';
+import { annDistanceName, EXACT_DISTANCES_NOTE, filteredTruthFile, INDEX_DISTANCES_NOTE, rawPath, rawRelativePath, TRUTH_FILE, writeAnnResult, writeAnnTruth } from '../eval/raw-results.js';
 import { annTruth } from '../eval/metric-registry.js';
 import { join } from 'node:path';
 import { assertWritableDir } from '../core/atomic.js';
 import { INDEXES, checkBuildParams, checkSearchParams, createIndex, givenParams, indexEntry, indexLabel, type IndexParams } from '../index/registry.js';
-import { checkSelectivities } from '../data/labels.js';
+import { filterSpecsOf, type FilterSpec } from '../data/filter-spec.js';
+import { checkRowLabels, readRowLabels, type RowLabels } from '../data/row-labels.js';
 import type { MemoryBreakdown, VectorIndex } from '../index/types.js';
 import { captureEnvironment, type RunEnvironment } from './env.js';
 import { loadWarning, machineFingerprint, oneMinuteLoad, underLoad, type LoadAverage, type LoadReading, type MachineFingerprint } from './fingerprint.js';
@@ -41,6 +42,7 @@ import {
   batchNote, checkDuration, checkMode, checkModeSupported, DEFAULT_DURATION, interleavedBatches, measureConcurrency, parseConcurrency,
   type ConcurrencyLevel, type SearchMode,
 } from './search-modes.js';
+import { checkFilterable } from '../index/search-modes.js';
 
 export const RECALL_AT = [1, 5, 10] as const;
 export const RECALL_DEFINITION =
@@ -83,8 +85,13 @@ export interface IndexJob {
   chunkRows?: number;
   /** Lines to show the user before the build (the peak-RSS budget, how the base is read). */
   onNote?: (line: string) => void;
-  /** Filtered search: selectivities (shares of rows kept, in (0, 1]); each configuration is also searched with a seeded label filter of each (src/run/filtered.ts). */
-  filter?: number[];
+  /**
+   * Filtered search cases (src/data/filter-spec.ts): numbers are shares of rows kept (a seeded label each),
+   * strings `--filter` items (`int:0.01`, `label:spam`); each configuration is also searched with each filter (src/run/filtered.ts).
+   */
+  filter?: readonly (number | string | FilterSpec)[];
+  /** The base rows' own labels (.npy of ints or JSON array), for `label:` filter cases. */
+  labels?: string;
   /** 'single' (default: one query at a time, one thread) or 'batch' (all queries in one call on `threads` threads; src/run/search-modes.ts). */
   mode?: SearchMode;
   /** Concurrency levels (clients), each run for `duration` seconds after the mode's timed runs. Default none. */
@@ -215,10 +222,11 @@ function recallIntervals(ids: Int32Array, truth: GroundTruth, nq: number, kSearc
  */
 async function writeRaw(
   dir: string, timed: RepeatedSearch & { load: LoadReading; fingerprintId: string },
-  c: { data: IndexData; index: string; build: IndexParams; search: IndexParams; buildSeconds: number; indexBytes: number; dataset: string; batch?: boolean },
+  c: { data: IndexData; index: string; build: IndexParams; search: IndexParams; buildSeconds: number; indexBytes: number; dataset: string; batch?: boolean; filter?: FilterCase },
 ): Promise<string> {
   const m = timed.best;
-  const name = indexLabel(c.index, c.build, checkSearchParams(c.index, c.search));
+  const unfiltered = indexLabel(c.index, c.build, checkSearchParams(c.index, c.search));
+  const name = c.filter ? `${unfiltered} filter ${c.filter.filter.predicate.label}` : unfiltered; // a filtered search's own file
   const relative = rawRelativePath(m.k, c.batch ? `${c.index}-batch` : c.index, name); // ann-benchmarks' {algo}[-batch] folder
   let returned = 0;
   for (const id of m.ids) if (id >= 0) returned++;
@@ -233,6 +241,7 @@ async function writeRaw(
         ? 'seconds of the fastest of run_count batch calls (all queries in one call) divided by the queries, the same for each (ann-benchmarks\' batch mode)'
         : 'seconds per query of the fastest of run_count runs, one query at a time on one thread, after warm-up (performance.now)', vqbench_search_params: JSON.stringify(c.search),
       vqbench_qps_runs: JSON.stringify(timed.qpsRuns), fingerprint_id: timed.fingerprintId, load_before: timed.load.before, load_after: timed.load.after,
+      ...(c.filter && { vqbench_filter: c.filter.filter.predicate.label, vqbench_filter_kind: c.filter.kind, vqbench_filter_rows: c.filter.filter.count, vqbench_truth: filteredTruthFile(c.filter.filter.predicate.label) }),
     },
   });
   return relative;
@@ -258,10 +267,11 @@ export async function runIndexJob(job: IndexJob): Promise<IndexRecord[]> {
   if (job.raw === '') throw new InputError('--raw needs a folder to write the raw per-query results into.');
   if (job.raw !== undefined) assertWritableDir(job.raw); // before the run, not after it
   const filters = job.filter === undefined ? null : checkFilterJob(entry, job.filter);
-  if (filters !== null && mode === 'batch') throw new InputError('--filter is measured one query at a time: give it without --mode batch.');
+  const rowLabels = filterLabels(filters, job.labels);
   const data = await openIndexData(job.data, kSearched, { queries: job.queries, seed, onProgress: job.onProgress });
   try {
-    const cases = filters === null ? [] : await filterCases(data, filters, kSearched, seed);
+    if (rowLabels) checkRowLabels(rowLabels, data.base.rows, job.data);
+    const cases = filters === null ? [] : await filterCases(data, filters, kSearched, seed, rowLabels);
     return await measureIndex(job, entry, build, combos, data, { k, kSearched, seed, runs, buildRuns, cases, mode, levels, duration, threads });
   } finally {
     data.close();
@@ -279,6 +289,14 @@ async function measureIndex(
   if (job.raw !== undefined) {
     const t = annTruth(truth, queries.rows, data.metric);
     await writeAnnTruth(join(job.raw, TRUTH_FILE), { ...t, dists: Float32Array.from(t.dists), attrs: { distance: annDistanceName(data.metric), dataset: job.rawDataset ?? displayPath(data.name), point_type: 'float' } });
+    // each filter's truth beside it: a filtered raw file is scored against the exact neighbours among the rows its filter keeps
+    for (const c of cases) {
+      const ft = annTruth(c.truth, queries.rows, data.metric);
+      await writeAnnTruth(join(job.raw, filteredTruthFile(c.filter.predicate.label)), {
+        ...ft, dists: Float32Array.from(ft.dists),
+        attrs: { distance: annDistanceName(data.metric), dataset: job.rawDataset ?? displayPath(data.name), point_type: 'float', vqbench_filter: c.filter.predicate.label, vqbench_filter_kind: c.kind, vqbench_filter_rows: c.filter.count },
+      });
+    }
   }
   const env = captureEnvironment();
   const fingerprint = machineFingerprint();
@@ -305,14 +323,15 @@ async function measureIndex(
     });
     const valid = configs.filter((c) => c.error === null);
     const onRun = (done: number, total: number) => job.onProgress?.(done, total, 'timed runs');
-    // single mode: each configuration, then the same with each filter, all interleaved, so a filtered QPS has its unfiltered peer in the same rounds (batch mode has no filters: refused before the build)
+    // each configuration, then the same with each filter, all interleaved (single and batch mode alike), so a filtered QPS has its unfiltered peer in the same rounds
+    if (cases.length > 0 && mode === 'batch') checkFilterable(index, 'in batch mode');
+    if (cases.length > 0 && o.levels.length > 0) checkFilterable(index, 'for concurrent clients');
     const stride = 1 + cases.length;
+    const strided = valid.flatMap((c) => Array<IndexParams>(stride).fill(c.search));
+    const options = valid.flatMap(() => [undefined, ...cases.map((c) => ({ filter: c.filter }))]);
     const outcomes = mode === 'batch'
-      ? await interleavedBatches(index, queries, kSearched, valid.map((c) => c.search), { runs, threads: o.threads, cores: fingerprint.cores, loadAverage: job.loadAverage, onRun })
-      : await interleavedSearches(index, queries, kSearched, valid.flatMap((c) => Array<IndexParams>(stride).fill(c.search)), {
-        runs, warmupQueries: job.warmup ?? 100, cores: fingerprint.cores, loadAverage: job.loadAverage, onRun,
-        options: valid.flatMap(() => [undefined, ...cases.map((c) => ({ filter: c.filter }))]),
-      });
+      ? await interleavedBatches(index, queries, kSearched, strided, { runs, threads: o.threads, cores: fingerprint.cores, loadAverage: job.loadAverage, onRun, options })
+      : await interleavedSearches(index, queries, kSearched, strided, { runs, warmupQueries: job.warmup ?? 100, cores: fingerprint.cores, loadAverage: job.loadAverage, onRun, options });
     const modeFields = mode === 'batch' ? { mode, batchThreads: o.threads } : { mode };
     const records: IndexRecord[] = [];
     let next = 0; // outcomes are in the order of the valid configurations
@@ -322,8 +341,20 @@ async function measureIndex(
         continue;
       }
       const outcome = outcomes[next * stride];
-      const filtered = cases.length === 0 ? {} : { filtered: measureFiltered(cases, outcomes.slice(next * stride + 1, (next + 1) * stride), queries.rows, kSearched) };
+      const filteredOutcomes = outcomes.slice(next * stride + 1, (next + 1) * stride);
+      const filtered = cases.length === 0 ? {} : { filtered: measureFiltered(cases, filteredOutcomes, queries.rows, kSearched) };
       next++;
+      if (job.raw !== undefined && !('error' in outcome)) {
+        // one raw file per filter beside the unfiltered one (`…_filter_label_1p.hdf5`), with its filtered truth
+        for (const [i, f] of (filtered.filtered ?? []).entries()) {
+          const o = filteredOutcomes[i];
+          if ('error' in o) continue;
+          f.raw = await writeRaw(job.raw, { ...o.timed, load: o.load, fingerprintId: fingerprint.id }, {
+            data, index: entry.id, build, search, buildSeconds, indexBytes: base.indexBytes, dataset: job.rawDataset ?? base.dataset, batch: mode === 'batch', filter: cases[i],
+          });
+          f.rawTruth = filteredTruthFile(f.label);
+        }
+      }
       if ('error' in outcome) {
         records.push(failed(build, search, outcome.error.message));
         continue;
@@ -343,6 +374,12 @@ async function measureIndex(
       } else {
         const recallCI = recallIntervals(m.ids, truth, queries.rows, kSearched, seed);
         const concurrent = o.levels.length === 0 ? {} : await concurrencyFields(index, queries, kSearched, search, o, fingerprint.cores, notes, mode === 'single' ? m.latencyMs.p99 : null);
+        // the filtered searches' levels: each selectivity's clients search with its filter
+        if (o.levels.length > 0) {
+          for (const [i, f] of (filtered.filtered ?? []).entries()) {
+            if (f.status === 'ok') f.concurrency = (await measureConcurrency(index, queries, kSearched, search, { levels: o.levels, seconds: o.duration, seed: o.seed, cores: fingerprint.cores, filter: cases[i].filter })).levels;
+          }
+        }
         records.push({
           status: 'ok', error: null, ...base, notes, params: { build, search }, ...scores, qpsRuns: timed.qpsRuns, ...qpsSpread(timed.qpsRuns),
           load, loadWarning: loadWarning(load), recallCI, peakRssBytes: peakRssBytes(), ...raw, ...filtered, ...modeFields, ...concurrent,
@@ -355,9 +392,20 @@ async function measureIndex(
   }
 }
 
-/** `--filter` checked before anything is loaded or built: the selectivities, and an index that filters. */
-function checkFilterJob(entry: IndexDescriptor, filter: number[]): number[] {
-  const selectivities = checkSelectivities(filter, '--filter');
+/** `--labels` read when a `label:` case needs it (before the data is loaded); refused without one. */
+function filterLabels(filters: FilterSpec[] | null, labels: string | undefined): RowLabels | null {
+  const wanted = filters?.find((f) => f.kind === 'label');
+  if (labels === undefined) {
+    if (wanted) throw new InputError(`--filter label:${wanted.value} needs --labels FILE (one label per base row: an .npy of integers or a JSON array).`);
+    return null;
+  }
+  if (!wanted) throw new InputError(`--labels ${labels} is read only for --filter label:NAME cases; add one or leave --labels out.`);
+  return readRowLabels(labels);
+}
+
+/** `--filter` checked before anything is loaded or built: the cases, and an index that filters. */
+function checkFilterJob(entry: IndexDescriptor, filter: readonly (number | string | FilterSpec)[]): FilterSpec[] {
+  const selectivities = filterSpecsOf(filter, '--filter');
   if (!entry.capabilities.filter) throw new InputError(`--filter: index ${entry.id} does not support filtered search${entry.id === 'faiss' ? ' (faiss-node exposes no IDSelector / SearchParameters)' : ''}; filtering indexes: ${filteringIndexes().join(', ')}.`);
   return selectivities;
 }

@@ -11,7 +11,8 @@ import type { Matrix } from '../core/matrix.js';
 import { latencyPercentiles, type SearchMeasurement } from '../eval/ann.js';
 import type { IndexDescriptor } from '../index/descriptor.js';
 import { batchHow, runClients, searchBatch } from '../index/search-modes.js';
-import type { SearchParams, VectorIndex } from '../index/types.js';
+import type { SearchFilter } from '../index/filter.js';
+import type { SearchOptions, SearchParams, VectorIndex } from '../index/types.js';
 import { checkRuns, type SearchOutcome } from './repeats.js';
 import { oneMinuteLoad, type LoadAverage } from './fingerprint.js';
 
@@ -32,6 +33,8 @@ export interface ConcurrencyLevel {
   p99: number;
   queries: number;
   seconds: number;
+  /** A filtered level's returned ids that do not pass the filter (0 for a correct filter); absent unfiltered. */
+  violations?: number;
 }
 
 /** The mode, checked: 'single' or 'batch', else an InputError naming `what`. */
@@ -89,7 +92,11 @@ function batchMeasurement(r: { nq: number; k: number; ids: Int32Array; dists: Fl
  */
 export async function interleavedBatches(
   index: VectorIndex, queries: Matrix, k: number, searches: readonly SearchParams[],
-  opts: { runs: number; threads: number; cores: number; loadAverage?: LoadAverage; onRun?: (done: number, total: number) => void },
+  opts: {
+    runs: number; threads: number; cores: number; loadAverage?: LoadAverage; onRun?: (done: number, total: number) => void;
+    /** Search options of each configuration, in the order of `searches` (a filter per filtered configuration). */
+    options?: readonly (SearchOptions | undefined)[];
+  },
 ): Promise<SearchOutcome[]> {
   const runs = checkRuns(opts.runs, 'runs');
   const loadAverage = opts.loadAverage ?? oneMinuteLoad;
@@ -105,9 +112,10 @@ export async function interleavedBatches(
       if (errors[i] === null) {
         if (r === 0) before[i] = loadAverage();
         try {
-          if (r === 0) await searchBatch(index, queries, k, params, opts.threads); // warm-up: workers restore their copy
+          const options = opts.options?.[i];
+          if (r === 0) await searchBatch(index, queries, k, params, opts.threads, options); // warm-up: workers restore their copy
           const t0 = performance.now();
-          const res = await searchBatch(index, queries, k, params, opts.threads);
+          const res = await searchBatch(index, queries, k, params, opts.threads, options);
           const m = batchMeasurement(res, (performance.now() - t0) / 1000);
           qpsRuns[i].push(m.qps);
           if (first[i] === null) first[i] = m.ids;
@@ -138,15 +146,15 @@ export function batchNote(index: VectorIndex, threads: number): string {
  */
 export async function measureConcurrency(
   index: VectorIndex, queries: Matrix, k: number, params: SearchParams,
-  o: { levels: readonly number[]; seconds: number; seed: number; cores: number },
+  o: { levels: readonly number[]; seconds: number; seed: number; cores: number; filter?: SearchFilter },
 ): Promise<{ levels: ConcurrencyLevel[]; notes: string[] }> {
   const levels: ConcurrencyLevel[] = [];
   const notes = new Set<string>();
   for (const clients of o.levels) {
-    const run = await runClients(index, queries, k, params, { clients, seconds: o.seconds, seed: o.seed + clients });
+    const run = await runClients(index, queries, k, params, { clients, seconds: o.seconds, seed: o.seed + clients, filter: o.filter });
     if (run.queries === 0) throw new VqbenchError(`concurrency ${clients}: no query finished within ${o.seconds} s; give a longer --duration.`);
     const lat = latencyPercentiles(run.latenciesMs);
-    levels.push({ clients, qps: run.queries / run.seconds, p50: lat.p50, p95: lat.p95, p99: lat.p99, queries: run.queries, seconds: run.seconds });
+    levels.push({ clients, qps: run.queries / run.seconds, p50: lat.p50, p95: lat.p95, p99: lat.p99, queries: run.queries, seconds: run.seconds, ...(run.violations !== null && { violations: run.violations }) });
     notes.add(`concurrency: ${run.how.replace(/^\d+ /, 'one per client: ')}`);
     if (clients > o.cores && index.snapshot) {
       notes.add(`concurrency ${clients} > ${o.cores} cores: the clients share the cores (VectorDBBench runs one process per client), so QPS stops rising and latency grows`);

@@ -1,5 +1,5 @@
 // Filtered search of the other libraries: hnswlib's filter callback, LanceDB's where on a label
-// column (equal to brute force over the allowed rows on this small table). pgvector's WHERE is
+// column or on the id (int filter) (equal to brute force over the allowed rows on this small table). pgvector's WHERE is
 // tested in pgvector.test.ts (one PGlite start-up). Small seeded data; each library's part is
 // skipped with a sentence when the library is absent.
 import { test, after } from 'node:test';
@@ -10,7 +10,7 @@ import { labelName, labelRows } from '../../src/data/labels.js';
 import { filteredGroundTruth } from '../../src/data/filtered-truth.js';
 import { MatrixRowSource } from '../../src/data/row-source.js';
 import { recallAtK } from '../../src/eval/ann.js';
-import { labelFilter, passes, type SearchFilter } from '../../src/index/filter.js';
+import { intFilter, labelFilter, passes, type SearchFilter } from '../../src/index/filter.js';
 import { HnswIndex, loadHnswlib } from '../../src/index/hnsw.js';
 import { LanceDbIndex, loadLanceDb } from '../../src/index/lancedb.js';
 import type { SearchResult, VectorIndex } from '../../src/index/types.js';
@@ -21,7 +21,8 @@ after(shutdownWorkers);
 const D = 16, N = 800, K = 10;
 const all = mixture(N + 15, D, 8, 11, 0.6);
 const base = all.sliceRows(0, N), queries = all.sliceRows(N, N + 15);
-const filters = [0.01, 0.1, 0.5].map((p) => labelFilter(labelName(p), p, labelRows(N, p, 5)));
+// VectorDBBench's label filters, and its int filter id >= int(N·0.9) (LanceDB: `where id >= 720`)
+const filters = [...[0.01, 0.1, 0.5].map((p) => labelFilter(labelName(p), p, labelRows(N, p, 5))), intFilter(0.9, N, 'int_90p')];
 const truths = await Promise.all(filters.map((f) => filteredGroundTruth(new MatrixRowSource(base), queries, f.allowed, K, 'l2', null)));
 
 async function why(load: () => Promise<unknown>, name: string): Promise<string | false> {

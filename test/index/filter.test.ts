@@ -171,3 +171,65 @@ test('wrvq with re-ranking: filtered results pass the filter and equal exact sea
   for (let q = 0; q < queries.rows; q++) assert.deepEqual(Array.from(r.ids.subarray(q * K, q * K + K)), Array.from(t.ids.subarray(q * t.k, q * t.k + K)), `query ${q}`);
   await index.close();
 });
+
+test('--filter grammar: shares, int rates (share excluded) and dataset labels; a prefix holds until the next; bad items are one sentence naming --filter', async () => {
+  const { parseFilterSpecs } = await import('../../src/data/filter-spec.js');
+  assert.deepEqual(parseFilterSpecs('0.01,0.5,int:0.01,0.99,label:spam,ham,share:1'), [
+    { kind: 'share', share: 0.01 }, { kind: 'share', share: 0.5 }, { kind: 'int', rate: 0.01 }, { kind: 'int', rate: 0.99 },
+    { kind: 'label', value: 'spam' }, { kind: 'label', value: 'ham' }, { kind: 'share', share: 1 },
+  ]);
+  assert.deepEqual(parseFilterSpecs([0.1, 'int:0']), [{ kind: 'share', share: 0.1 }, { kind: 'int', rate: 0 }]);
+  assert.throws(() => parseFilterSpecs('int:1'), /^InputError: --filter: an int filter's rate is the share of rows excluded \(id >= int\(n·rate\)\), in \[0, 1\); got 1\.$/);
+  assert.throws(() => parseFilterSpecs('int:0.1,x'), /--filter: an int filter's rate .* got 'x'\./);
+  assert.throws(() => parseFilterSpecs('range:0.1'), /--filter: unknown filter kind 'range:'/);
+  assert.throws(() => parseFilterSpecs('label:'), /--filter: 'label:' names no value/);
+  assert.throws(() => parseFilterSpecs('int:0.1,0.1'), /--filter lists the filter case int:0.1 twice/);
+  assert.throws(() => parseFilterSpecs('0.5,1.5'), /--filter: a selectivity is the share of rows kept, in \(0, 1\]; got 1\.5\./);
+});
+
+test('int filter (VectorDBBench id >= int(n·rate)): the rows kept, flat exact against the filtered truth', async () => {
+  const { intFilter } = await import('../../src/index/filter.js');
+  const f = intFilter(0.99, N, 'int_99p');
+  assert.equal(f.count, N - Math.floor(N * 0.99));
+  assert.deepEqual(f.predicate, { kind: 'int-range', label: 'int_99p', min: 2970 });
+  assert.ok(!passes(f, 2969) && passes(f, 2970) && passes(f, N - 1));
+  assert.equal(intFilter(0, N, 'int_0p').count, N);
+  const index = new FlatIndex({});
+  await index.build(base);
+  for (const rate of [0.01, 0.99]) {
+    const g = intFilter(rate, N, 'int');
+    const r = await search(index, K, {}, g);
+    assertSatisfies(r, g, true, `int ${rate}`);
+    const t = await filteredGroundTruth(new MatrixRowSource(base), queries, g.allowed, K, 'l2', null);
+    for (let q = 0; q < queries.rows; q++) assert.deepEqual(Array.from(r.ids.subarray(q * K, q * K + K)), Array.from(t.ids.subarray(q * t.k, q * t.k + K)), `int ${rate} query ${q}`);
+  }
+  await index.close();
+});
+
+test('row labels (--labels): an int .npy or a JSON array; wrong length, a missing file, an unknown label are one sentence', async () => {
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { npyHeader } = await import('../../src/data/npy.js');
+  const { checkRowLabels, readRowLabels, rowsLabelled } = await import('../../src/data/row-labels.js');
+  const dir = mkdtempSync(join(tmpdir(), 'vqbench-row-labels-'));
+  try {
+    const values = Int32Array.from({ length: 10 }, (_, i) => (i % 3 === 0 ? 7 : -2));
+    const header = new TextDecoder('latin1').decode(npyHeader(10, 1)).replace("'<f4'", "'<i4'").replace('(10, 1)', '(10,)  ');
+    writeFileSync(join(dir, 'l.npy'), Buffer.concat([Buffer.from(header, 'latin1'), Buffer.from(values.buffer)]));
+    const npy = readRowLabels(join(dir, 'l.npy'));
+    assert.deepEqual(npy.names, ['7', '-2']);
+    assert.deepEqual(Array.from(rowsLabelled(npy, '7')), Array.from(values, (v) => (v === 7 ? 1 : 0)));
+    writeFileSync(join(dir, 'l.json'), JSON.stringify(['spam', 'ham', 'ham', 'spam']));
+    const json = readRowLabels(join(dir, 'l.json'));
+    assert.deepEqual(Array.from(rowsLabelled(json, 'ham')), [0, 1, 1, 0]);
+    assert.notEqual(json.checksum, npy.checksum);
+    assert.throws(() => checkRowLabels(json, 5, 'x.npy'), /^InputError: --labels .*l\.json holds 4 labels but the base of x\.npy has 5 rows; give one label per base row, in base order\.$/);
+    assert.throws(() => rowsLabelled(json, 'eggs'), /--filter label:eggs: no base row has that label in .*l\.json \(its labels: spam, ham\)\./);
+    assert.throws(() => readRowLabels(join(dir, 'none.json')), /^InputError: --labels .*none\.json does not exist\.$/);
+    writeFileSync(join(dir, 'bad.json'), '[1.5]');
+    assert.throws(() => readRowLabels(join(dir, 'bad.json')), /--labels .*bad\.json must hold a JSON array of integer or string labels/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

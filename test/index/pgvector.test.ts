@@ -212,8 +212,8 @@ test('vector literals: every float32 reads back to itself (GloVe rows, tiny, hug
   }
 });
 
-test('pgvector: filtered search is a WHERE on the label column; type none equals brute force over the labelled rows, ivfflat returns only labelled rows', async () => {
-  const { labelFilter, passes } = await import('../../src/index/filter.js');
+test('pgvector: filtered search is a WHERE on the label column (or id >= N for an int filter); type none equals brute force over the kept rows, ivfflat returns only kept rows', async () => {
+  const { intFilter, labelFilter, passes } = await import('../../src/index/filter.js');
   const { labelName, labelRows } = await import('../../src/data/labels.js');
   const { filteredGroundTruth } = await import('../../src/data/filtered-truth.js');
   const { MatrixRowSource } = await import('../../src/data/row-source.js');
@@ -222,14 +222,24 @@ test('pgvector: filtered search is a WHERE on the label column; type none equals
   await none.build(base);
   await ivf.build(base);
   try {
-    for (const p of [0.01, 0.1, 0.5]) {
-      const f = labelFilter(labelName(p), p, labelRows(base.rows, p, 5));
+    for (const f of [...[0.01, 0.1, 0.5].map((p) => labelFilter(labelName(p), p, labelRows(base.rows, p, 5))), intFilter(0.9, base.rows, 'int_90p')]) {
       const t = await filteredGroundTruth(new MatrixRowSource(base), queries, f.allowed, K, 'l2', null);
       const r = await none.search(queries, K, {}, { filter: f });
       for (let q = 0; q < NQ; q++) assert.deepEqual(Array.from(r.ids.subarray(q * K, q * K + K)), Array.from(t.ids.subarray(q * t.k, q * t.k + K)), `${f.predicate.label} query ${q}`);
       const h = await ivf.search(queries, K, { probes: 2 }, { filter: f });
       assert.ok(Array.from(h.ids).every((id) => id < 0 || passes(f, id)), `ivfflat ${f.predicate.label}: a hit without the label`);
     }
+    // iterative scan (pgvector 0.8): at 1% kept one probed list holds few labelled rows; relaxed_order scans on until k pass, best first
+    const f = labelFilter(labelName(0.01), 0.01, labelRows(base.rows, 0.01, 5)); // 9 rows
+    const returned = (r: { ids: Int32Array }) => Array.from(r.ids).filter((id) => id >= 0).length;
+    const plain = await ivf.search(queries, K, { probes: 1 }, { filter: f });
+    const iterative = await ivf.search(queries, K, { probes: 1, iterativeScan: 'relaxed_order' }, { filter: f });
+    assert.ok(returned(plain) < returned(iterative), `iterative scan returned ${returned(iterative)} ids, plain ${returned(plain)}`);
+    assert.ok(Array.from(iterative.ids).every((id) => id < 0 || passes(f, id)));
+    for (let q = 0; q < NQ; q++) for (let j = 1; j < K && iterative.ids[q * K + j] >= 0; j++) assert.ok(iterative.dists[q * K + j] >= iterative.dists[q * K + j - 1], `query ${q}: re-sorted by distance`);
+    // the setting is per search: the next plain search is plain again
+    assert.deepEqual((await ivf.search(queries, K, { probes: 1 }, { filter: f })).ids, plain.ids);
+    await assert.rejects(ivf.search(queries, K, { iterativeScan: 'strict_order' }), /--iterative-scan: pgvector's ivfflat takes relaxed_order only/);
     // unfiltered after filtered: the label columns change nothing
     assert.deepEqual((await none.search(queries, K)).ids, exactL2.ids.slice());
   } finally {

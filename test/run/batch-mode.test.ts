@@ -62,3 +62,39 @@ for (const c of CASES) {
     }
   });
 }
+
+test('filtered batch (worker threads sharing the bitmap) returns the single-query filtered ids: flat and ivfpq, sparse and dense filters', async () => {
+  const { labelFilter } = await import('../../src/index/filter.js');
+  const { labelName, labelRows } = await import('../../src/data/labels.js');
+  for (const c of [CASES[0], CASES[2]]) {
+    const index = createIndex(c.id, c.build);
+    try {
+      await index.build(base, { seed: 5 });
+      for (const p of [0.05, 0.5]) {
+        const filter = labelFilter(labelName(p), p, labelRows(base.rows, p, 3));
+        const single = await measureSearch(index, queries, K, c.search, { warmupQueries: 0, search: { filter } });
+        const batch = await searchBatch(index, queries, K, c.search, 3, { filter });
+        assert.deepEqual(Array.from(batch.ids), Array.from(single.ids), `${c.id} at ${p}`);
+        assert.ok(batch.ids.every((id) => id < 0 || filter.allowed[id] === 1), `${c.id} at ${p}: an id without the label`);
+        const unfiltered = await searchBatch(index, queries, K, c.search, 3);
+        assert.ok(unfiltered.ids.some((id) => filter.allowed[id] !== 1), `${c.id} at ${p}: the filter changed nothing`);
+      }
+    } finally {
+      await index.close?.();
+    }
+  }
+});
+
+test('an index whose only batch search takes no filter (no snapshot, no async search) is refused in one sentence naming --filter', async () => {
+  const { labelFilter } = await import('../../src/index/filter.js');
+  const { InputError } = await import('../../src/core/errors.js');
+  const { checkFilterable } = await import('../../src/index/search-modes.js');
+  const flat = createIndex('flat', {});
+  await flat.build(base);
+  const bare = { name: 'bare', capabilities: { ...flat.capabilities, asyncSearch: false }, searchBatch: flat.searchBatch!.bind(flat) } as unknown as Parameters<typeof checkFilterable>[0];
+  const filter = labelFilter('label_50p', 0.5, new Uint8Array(base.rows).fill(1));
+  await assert.rejects(searchBatch(bare, queries, K, {}, 2, { filter }), (e: Error) => e instanceof InputError && e.message === '--filter: bare cannot filter in batch mode (its own batch search takes no filter and it has no snapshot for worker threads).');
+  assert.throws(() => checkFilterable(bare, 'for concurrent clients'), /--filter: bare cannot filter for concurrent clients/);
+  assert.equal((await searchBatch(bare, queries, K, {}, 2)).nq, queries.rows, 'unfiltered, its own batch search runs');
+  await flat.close?.();
+});

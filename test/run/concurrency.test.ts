@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Matrix } from '../../src/core/matrix.js';
 import { shutdownWorkers } from '../../src/core/parallel.js';
 import { writeNpy } from '../../src/data/npy.js';
+import { labelFilter } from '../../src/index/filter.js';
 import { IvfPqIndex } from '../../src/index/ivfpq.js';
 import { createIndex, indexDescriptor } from '../../src/index/registry.js';
 import { runClients } from '../../src/index/search-modes.js';
@@ -57,6 +58,25 @@ test('worker clients on ivfpq: every query timed, QPS = queries / wall seconds, 
   await index.close();
 });
 
+test('filtered clients: a level with a filter returns only allowed ids (worker threads and async clients count violations)', async () => {
+  const allowed = new Uint8Array(base.rows);
+  for (let i = 0; i < base.rows; i += 10) allowed[i] = 1;
+  const filter = labelFilter('label_10p', 0.1, allowed);
+  const index = new IvfPqIndex({ nlist: 16, m: 4, nbits: 5 });
+  await index.build(base, { seed: 2 });
+  const run = await runClients(index, queries, 10, { nprobe: 4 }, { clients: 2, seconds: 0.2, seed: 1, filter });
+  assert.ok(run.queries > 2, `${run.queries} queries`);
+  assert.equal(run.violations, 0);
+  assert.equal((await runClients(index, queries, 10, { nprobe: 4 }, { clients: 1, seconds: 0.05, seed: 1 })).violations, null);
+  const m = await measureConcurrency(index, queries, 10, { nprobe: 4 }, { levels: [2], seconds: 0.1, seed: 4, cores: 2, filter });
+  assert.equal(m.levels[0].violations, 0);
+  await index.close();
+  // the count is real: an index that ignores the filter is caught
+  const ignoring = slowAsyncIndex(0, { filter: true, ids: (i) => i });
+  const bad = await runClients(ignoring, queries, 10, {}, { clients: 2, seconds: 0.05, seed: 1, warmup: 0, filter });
+  assert.ok(bad.queries > 0 && bad.violations! > 0, `${bad.violations} violations`);
+});
+
 test('native indexes restore in the client workers: hnswlib from its snapshot file, faiss from its serialized bytes', async () => {
   for (const [id, build, search] of [['hnsw', { M: 8 }, { efSearch: 20 }], ['faiss', { factory: 'IVF16,Flat' }, { nprobe: 2 }]] as const) {
     if (indexDescriptor(id).unavailable()) continue;
@@ -70,14 +90,14 @@ test('native indexes restore in the client workers: hnswlib from its snapshot fi
 });
 
 /** An index that answers after `ms` of waiting (a remote database): concurrent clients overlap their waits. */
-function slowAsyncIndex(ms: number): VectorIndex {
-  const capabilities: IndexCapabilities = { add: false, remove: false, filter: false, batch: true, threads: false, metrics: ['l2'], asyncSearch: true, exactMemory: true };
+function slowAsyncIndex(ms: number, o: { filter?: boolean; ids?: (i: number) => number } = {}): VectorIndex {
+  const capabilities: IndexCapabilities = { add: false, remove: false, filter: o.filter ?? false, batch: true, threads: false, metrics: ['l2'], asyncSearch: true, exactMemory: true };
   return {
     name: 'slow', label: 'slow', metric: 'l2', capabilities, bitsPerVector: 0, size: 1,
     build: async () => ({ seconds: 0, notes: [] }), add: async () => undefined,
     search: async (q: Matrix, k: number): Promise<SearchResult> => {
       await new Promise((r) => setTimeout(r, ms));
-      return { nq: q.rows, k, ids: new Int32Array(q.rows * k), dists: new Float32Array(q.rows * k) };
+      return { nq: q.rows, k, ids: Int32Array.from({ length: q.rows * k }, (_, i) => o.ids?.(i) ?? 0), dists: new Float32Array(q.rows * k) };
     },
     memoryBytes: () => 0, memoryBreakdown: () => memoryBreakdown({}),
   };
@@ -109,4 +129,23 @@ test('index job: batch mode records its mode and threads, recall from the batch;
   for (const c of single.concurrency!) assert.equal(c.qps, c.queries / c.seconds);
   assert.equal(single.serialP99Ms, single.latencyMs!.p99);
   assert.equal(batch.concurrency, undefined);
+});
+
+test('index job: --filter with batch mode and concurrency: per selectivity the batch\'s recall equals the single loop\'s, filtered levels with no violations', async () => {
+  const common = { data: join(dir, 'small.npy'), index: 'ivfpq', build: { nlist: 8, m: 4, nbits: 4 }, search: { nprobe: 2 }, queries: 60, warmup: 5, runs: 2, filter: [0.1, 0.5] };
+  const [single] = await runIndexJob({ ...common, concurrency: [2], duration: 0.15 });
+  const [batch] = await runIndexJob({ ...common, mode: 'batch', threads: 2 });
+  assert.equal(batch.status, 'ok', batch.error ?? '');
+  assert.deepEqual(batch.filtered!.map((f) => f.label), ['label_10p', 'label_50p']);
+  for (const [i, f] of batch.filtered!.entries()) {
+    assert.equal(f.status, 'ok', f.error ?? '');
+    assert.deepEqual(f.recall, single.filtered![i].recall, `${f.label}: the batch returns the single loop's answers`);
+    assert.equal(f.violations, 0);
+    assert.equal(f.qpsRuns.length, 2);
+    assert.equal(f.concurrency, undefined);
+    const c = single.filtered![i].concurrency!;
+    assert.deepEqual(c.map((l) => [l.clients, l.violations]), [[2, 0]]);
+    assert.ok(c[0].queries > 0 && c[0].p99 >= c[0].p50);
+  }
+  assert.notDeepEqual(batch.filtered![0].recall, batch.recall, 'the filtered truth is another truth');
 });

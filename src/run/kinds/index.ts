@@ -166,7 +166,7 @@ function indexSeconds(c: IndexConfig, sh: DataShape): number {
   // a filtered search per selectivity beside each configuration (its truth: one exact pass over the kept rows)
   const filters = c.filter?.length ?? 0, filteredTruth = c.filter?.reduce((t, p) => t + p * truth, 0) ?? 0;
   const search = (1 + filters) * combos.reduce((t, s) => t + runs * (q + Math.min(q, num(c.warmup, 100))) * cost.querySeconds(searchOf(c.index, s)), 0);
-  const levels = (c.concurrency?.length ?? 0) * combos.length * (c.duration ?? DEFAULT_DURATION); // each level runs its duration
+  const levels = (c.concurrency?.length ?? 0) * combos.length * (1 + filters) * (c.duration ?? DEFAULT_DURATION); // each level runs its duration, unfiltered and per filter
   return RATES.startup + loadSeconds(sh) + truth + filteredTruth + buildRuns * cost.buildSeconds + search + levels;
 }
 
