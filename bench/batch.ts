@@ -28,20 +28,15 @@ import { createIndex } from '../src/index/registry.js';
 import { searchBatch } from '../src/index/search-modes.js';
 import type { VectorIndex } from '../src/index/types.js';
 import { datasetWithTruth } from '../src/run/index-job.js';
-import { formatRatio, pairedRatios, parseNprobeList, spread } from './native-faiss-lib.js';
+import { formatRatio, IVF_PEER_OPTIONS, pairedRatios, parseNprobeList, spread } from './native-faiss-lib.js';
 import { startNativePeer, writeSplitFiles, type PeerSession } from './peer-session.js';
 
 const argv = yargs(hideBin(process.argv))
-  .option('data', { type: 'string', default: 'glove-100' })
-  .option('queries', { type: 'number', default: 2000 })
-  .option('nlist', { type: 'number', default: 1024 })
-  .option('m', { type: 'number', default: 50 })
-  .option('nprobe', { type: 'string', default: '1,4,16,64' })
+  .options(IVF_PEER_OPTIONS)
   .option('runs', { type: 'number', default: 3, describe: 'interleaved repeats of the whole nprobe sweep' })
   .option('calls', { type: 'number', default: 3, describe: 'timed batch calls per side and setting (their median is the run\'s number)' })
   .option('threads', { type: 'number', default: 2 })
   .option('train-rows', { type: 'number', default: 100_000 })
-  .option('seed', { type: 'number', default: 1234 })
   .option('out', { type: 'string', default: 'results/bench/batch.json' })
   .strict()
   .parseSync();

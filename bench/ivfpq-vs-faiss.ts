@@ -25,19 +25,14 @@ import { displayPath } from '../src/core/paths.js';
 import { measureSearch, recallAtK } from '../src/eval/ann.js';
 import { createIndex } from '../src/index/registry.js';
 import { datasetWithTruth } from '../src/run/index-job.js';
-import { formatRatio, pairedRatios, parseNprobeList, spread } from './native-faiss-lib.js';
+import { formatRatio, IVF_PEER_OPTIONS, pairedRatios, parseNprobeList, spread } from './native-faiss-lib.js';
 import { startNativePeer, writeSplitFiles, type PeerSession } from './peer-session.js';
 
 const argv = yargs(hideBin(process.argv))
-  .option('data', { type: 'string', default: 'glove-100' })
-  .option('queries', { type: 'number', default: 2000 })
-  .option('nlist', { type: 'number', default: 1024 })
-  .option('m', { type: 'number', default: 50 })
-  .option('nprobe', { type: 'string', default: '1,4,16,64' })
+  .options(IVF_PEER_OPTIONS)
   .option('runs', { type: 'number', default: 3, describe: 'interleaved repeats (ours, native) of the whole nprobe sweep' })
   .option('warmup', { type: 'number', default: 100, describe: 'untimed queries before each timed loop (both sides)' })
   .option('train-rows', { type: 'number', default: 100_000, describe: 'training rows of BOTH sides (seeded samples of the base)' })
-  .option('seed', { type: 'number', default: 1234 })
   .option('out', { type: 'string', default: 'results/bench/ivfpq-vs-faiss.json' })
   .strict()
   .parseSync();

@@ -1,4 +1,17 @@
-/** Pure helpers of bench/native-faiss.ts (unit-tested in test/bench/native-faiss.test.ts). */
+/** Pure helpers of bench/native-faiss.ts and its siblings (unit-tested in test/bench/native-faiss.test.ts). */
+
+/**
+ * The command-line options the benches of our ivfpq against native faiss share (bench/native-faiss.ts,
+ * ivfpq-vs-faiss.ts, batch.ts): the dataset, the query count and one IVF-PQ configuration swept over nprobe.
+ */
+export const IVF_PEER_OPTIONS = {
+  data: { type: 'string', default: 'glove-100', describe: 'a dataset name or file (the vqbench --data grammar)' },
+  queries: { type: 'number', default: 2000, describe: 'queries searched per timed loop' },
+  nlist: { type: 'number', default: 1024, describe: 'IVF cells of both sides' },
+  m: { type: 'number', default: 50, describe: 'PQ sub-spaces of both sides' },
+  nprobe: { type: 'string', default: '1,4,16,64', describe: 'cells probed, a comma-separated sweep' },
+  seed: { type: 'number', default: 1234 },
+} as const;
 
 /** A comma-separated list of positive integers ('1,4,16,64'); throws with the offending item. */
 export function parseNprobeList(spec: string): number[] {

@@ -31,21 +31,16 @@ import { measureSearch, recallAtK } from '../src/eval/ann.js';
 import { createIndex } from '../src/index/registry.js';
 import type { VectorIndex } from '../src/index/types.js';
 import { datasetWithTruth } from '../src/run/index-job.js';
-import { formatRatio, pairedRatios, parseNprobeList, spread } from './native-faiss-lib.js';
+import { formatRatio, IVF_PEER_OPTIONS, pairedRatios, parseNprobeList, spread } from './native-faiss-lib.js';
 import { startNativePeer, writeSplitFiles, type PeerSession } from './peer-session.js';
 
 const argv = yargs(hideBin(process.argv))
-  .option('data', { type: 'string', default: 'glove-100' })
-  .option('queries', { type: 'number', default: 2000 })
-  .option('nlist', { type: 'number', default: 1024 })
-  .option('m', { type: 'number', default: 50 })
+  .options(IVF_PEER_OPTIONS)
   .option('nbits', { type: 'number', default: 8 })
-  .option('nprobe', { type: 'string', default: '1,4,16,64' })
   .option('runs', { type: 'number', default: 3, describe: 'interleaved repeats (ours, native, faiss-node) of the whole nprobe sweep' })
   .option('warmup', { type: 'number', default: 100, describe: 'untimed queries before each timed loop (all three sides)' })
   .option('train-rows', { type: 'number', default: 100_000, describe: 'training sample of native faiss and faiss-node (faiss-node adapter default)' })
   .option('faiss-node', { type: 'boolean', default: true, describe: 'also time faiss-node (--no-faiss-node to skip)' })
-  .option('seed', { type: 'number', default: 1234 })
   .option('out', { type: 'string', default: 'results/bench/native-faiss.json' })
   .strict()
   .parseSync();
