@@ -46,6 +46,11 @@ export function labelFilter(label: string, selectivity: number, allowed: Uint8Ar
   return { allowed, count, selectivity, predicate: { kind: 'label', label } };
 }
 
+/** The share an int filter of rate `rate` keeps, 1 − rate without float noise (1 − 0.9 is 0.09999999999999998). */
+export function keptOf(rate: number): number {
+  return Number((1 - rate).toPrecision(12));
+}
+
 /**
  * VectorDBBench's int filter over ids 0..rows−1: `id >= int(rows·rate)`, rate = the share excluded
  * (0 ≤ rate < 1, so at least one row passes); named `int_{100·rate}p`.
@@ -54,7 +59,7 @@ export function intFilter(rate: number, rows: number, name: string): SearchFilte
   if (!(rate >= 0 && rate < 1)) throw new RangeError(`intFilter: rate ${rate} is not in [0, 1)`);
   const min = Math.floor(rows * rate);
   const allowed = new Uint8Array(rows).fill(1, min);
-  return { allowed, count: rows - min, selectivity: 1 - rate, predicate: { kind: 'int-range', label: name, min } };
+  return { allowed, count: rows - min, selectivity: keptOf(rate), predicate: { kind: 'int-range', label: name, min } };
 }
 
 /**

@@ -13,7 +13,7 @@ import { labelName, labelRows } from '../data/labels.js';
 import { rowsLabelled, type RowLabels } from '../data/row-labels.js';
 import type { GroundTruth } from '../data/types.js';
 import { nnRecallAtK, recallAtK, type LatencySummary } from '../eval/ann.js';
-import { intFilter, labelFilter, passes, type SearchFilter } from '../index/filter.js';
+import { intFilter, keptOf, labelFilter, passes, type SearchFilter } from '../index/filter.js';
 import type { IndexData } from './index-data.js';
 import type { ConcurrencyLevel } from './search-modes.js';
 import { qpsSpread, type SearchOutcome } from './repeats.js';
@@ -96,7 +96,7 @@ export async function filterCases(
       key = `${label}-seed${seed}`;
     } else if (spec.kind === 'int') {
       const name = labelName(spec.rate).replace(/^label_/, 'int_');
-      c = { kind: 'int', selectivity: 1 - spec.rate, filter: intFilter(spec.rate, n, name), labelSeed: null, rate: spec.rate };
+      c = { kind: 'int', selectivity: keptOf(spec.rate), filter: intFilter(spec.rate, n, name), labelSeed: null, rate: spec.rate };
       key = name;
     } else {
       if (!rowLabels) throw new InputError(`--filter label:${spec.value} needs --labels FILE (one label per base row).`);

@@ -75,7 +75,7 @@ test('index job (in-process): int filters (id >= int(n·rate)) and the base\'s o
   const [rec] = await runIndexJob({ ...job, filter: ['0.1,int:0.01,0.99,label:spam'], labels: join(dir, 'labels.json') });
   assert.equal(rec.status, 'ok', rec.error ?? '');
   assert.deepEqual(rec.filtered!.map((f) => [f.kind, f.label, f.rows]), [['share', 'label_10p', 198], ['int', 'int_1p', 1980 - 19], ['int', 'int_99p', 1980 - 1960], ['label', 'is_spam', 495]]);
-  assert.deepEqual(rec.filtered!.map((f) => f.selectivity), [0.1, 0.99, 1 - 0.99, 0.25]);
+  assert.deepEqual(rec.filtered!.map((f) => f.selectivity), [0.1, 0.99, 0.01, 0.25]);
   assert.equal(rec.filtered![1].rate, 0.01);
   assert.equal(rec.filtered![3].value, 'spam');
   for (const f of rec.filtered!) {

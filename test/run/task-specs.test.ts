@@ -60,7 +60,13 @@ test('an index entry\'s filter (selectivities) reaches its cells; outside (0, 1]
   assert.deepEqual(cells.map((c) => (c.config as { filter?: number[] }).filter), [[0.01, 0.5]]);
   const fails = (name: string, grid: Record<string, unknown>, re: RegExp) =>
     assert.throws(() => loadTask(write(name, grid)), (e: Error) => e.name === 'ConfigError' && re.test(e.message), name);
-  fails('f-zero', { indexes: [{ index: 'flat', filter: [0, 0.5] }] }, /grid\.indexes\[0\]\.filter\[0\] must be a number/);
-  fails('f-big', { indexes: [{ index: 'flat', filter: [1.5] }] }, /grid\.indexes\[0\]\.filter\[0\] must be a number/);
+  fails('f-zero', { indexes: [{ index: 'flat', filter: [0, 0.5] }] }, /grid\.indexes\[0\]\.filter\[0\] must be a share of rows kept in \(0, 1\]/);
+  fails('f-big', { indexes: [{ index: 'flat', filter: [1.5] }] }, /grid\.indexes\[0\]\.filter\[0\] must be a share of rows kept in \(0, 1\]/);
   fails('f-faiss', { indexes: [{ index: 'faiss:factory=Flat', filter: [0.1] }] }, /grid\.indexes\[0\]\.filter asks for filtered search, which faiss does not support/);
+  // VectorDBBench's int filters as 'int:R' items (R excluded) beside the shares; a label: item needs --labels, which a task cannot give
+  const ints = cellsOf(write('f-int', { indexes: [{ index: 'flat', filter: [0.5, 'int:0.01', 'int:0.99'] }] }));
+  assert.deepEqual(ints.map((c) => (c.config as { filter?: unknown[] }).filter), [[0.5, 'int:0.01', 'int:0.99']]);
+  fails('f-int-1', { indexes: [{ index: 'flat', filter: ['int:1'] }] }, /grid\.indexes\[0\]\.filter\[0\] must be a share of rows kept in \(0, 1\] or 'int:R'/);
+  fails('f-label', { indexes: [{ index: 'flat', filter: ['label:spam'] }] }, /grid\.indexes\[0\]\.filter\[0\] must be/);
+  fails('f-twice', { indexes: [{ index: 'flat', filter: ['int:0.5', 'int:0.50'] }] }, /^.*grid\.indexes\[0\]\.filter .*(twice|more than once)/);
 });

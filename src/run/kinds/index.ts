@@ -17,6 +17,7 @@ import { DEFAULT_BUILD_RUNS, DEFAULT_RUNS, RECALL_DEFINITION, type IndexRecord }
 import { show } from '../schema.js';
 import { FINGERPRINT_DEFINITIONS } from '../fingerprint.js';
 import { FILTERED_DEFINITION } from '../filtered.js';
+import { parseFilterSpecs } from '../../data/filter-spec.js';
 import { dataOf, num, renameDataset, TIMING_DEFINITIONS, isNumber, isObject } from './common.js';
 import { DEFAULT_DURATION, modeProblem, type SearchMode } from '../search-modes.js';
 import type { CellKindDef, DatasetCellConfig, Fail, FieldPath } from './types.js';
@@ -35,8 +36,8 @@ export interface IndexSpec {
   runs?: number;
   /** Builds from scratch (default: the task's `buildRuns`, else 1). */
   buildRuns?: number;
-  /** Filtered search: selectivities (shares of rows kept). */
-  filter?: number[];
+  /** Filtered search: shares of rows kept (label filters) and 'int:R' items (int filters, R excluded); src/data/filter-spec.ts. */
+  filter?: (number | string)[];
   /** 'single' (default) or 'batch' (src/run/search-modes.ts). */
   mode?: SearchMode;
   /** Concurrency levels (clients), each for `duration` seconds. */
@@ -63,7 +64,7 @@ export interface IndexConfig extends DatasetCellConfig {
   warmup?: number;
   runs?: number;
   buildRuns?: number;
-  filter?: number[];
+  filter?: (number | string)[];
   mode?: SearchMode;
   concurrency?: number[];
   duration?: number;
@@ -155,6 +156,9 @@ export function indexCosts(index: string, build: IndexParams, sh: DataShape, row
 /** Resolved search parameters (defaults filled) of one search configuration. */
 const searchOf = (index: string, s: IndexParams) => checkSearchParams(index, s);
 
+/** The share of rows a task file's filter item keeps: a number is that share, 'int:R' keeps 1 − R. */
+const keptShare = (item: number | string): number => (typeof item === 'number' ? item : 1 - Number(item.slice('int:'.length)));
+
 function indexSeconds(c: IndexConfig, sh: DataShape): number {
   if (indexUnavailable(c.index) !== null) return RATES.startup;
   const q = Math.min(num(c.queries, sh.queries), sh.queries);
@@ -164,7 +168,7 @@ function indexSeconds(c: IndexConfig, sh: DataShape): number {
   // every run repeats the warm-up and the timed loop; every build run builds from scratch
   const runs = num(c.runs, DEFAULT_RUNS), buildRuns = num(c.buildRuns, DEFAULT_BUILD_RUNS);
   // a filtered search per selectivity beside each configuration (its truth: one exact pass over the kept rows)
-  const filters = c.filter?.length ?? 0, filteredTruth = c.filter?.reduce((t, p) => t + p * truth, 0) ?? 0;
+  const filters = c.filter?.length ?? 0, filteredTruth = c.filter?.reduce<number>((t, p) => t + keptShare(p) * truth, 0) ?? 0;
   const search = (1 + filters) * combos.reduce((t, s) => t + runs * (q + Math.min(q, num(c.warmup, 100))) * cost.querySeconds(searchOf(c.index, s)), 0);
   const levels = (c.concurrency?.length ?? 0) * combos.length * (1 + filters) * (c.duration ?? DEFAULT_DURATION); // each level runs its duration, unfiltered and per filter
   return RATES.startup + loadSeconds(sh) + truth + filteredTruth + buildRuns * cost.buildSeconds + search + levels;
@@ -205,6 +209,14 @@ export const indexKind: CellKindDef<'index', 'indexes', IndexSpec[], IndexConfig
       checkIndexSpec(x, [...at, i], fail, false);
       const id = x.index.split(/[:(]/)[0];
       if (x.filter !== undefined && Object.hasOwn(INDEXES, id) && !INDEXES[id].capabilities.filter) fail([...at, i, 'filter'], `asks for filtered search, which ${id} does not support.`);
+      if (x.filter !== undefined) {
+        try {
+          parseFilterSpecs(x.filter, 'filter');
+        } catch (e) {
+          if (!(e instanceof InputError)) throw e;
+          fail([...at, i, 'filter'], e.message.slice('filter'.length).replace(/^:\s*/, ''));
+        }
+      }
       checkSearchModes(x, [...at, i], fail);
     });
   },
