@@ -9,7 +9,7 @@
  */
 import { WASM_MIN_WORK, innerProducts, rowNormsSq } from './distance.js';
 import { TopK } from './topk.js';
-import { knnRangeNative } from './native/knn-native.js';
+import { knnRangeNative, setNativeKnnEnabled } from './native/knn-native.js';
 import { knnRangeFused, nearestRowsFused } from './wasm/kernels.js';
 
 export type Metric = 'l2' | 'ip';
@@ -155,6 +155,12 @@ export function nearestTask(a: TaskArgs, start: number, end: number): void {
   nearestRows(a.x, start, end, a.c, a.nc, a.d, a.metric, a.cNorms, a.ids, a.dists);
 }
 
+/** `a.native` false: the caller had the native kernel off (setNativeKnnEnabled), so the worker runs the wasm kernel too. */
 export function knnTask(a: TaskArgs, start: number, end: number): void {
-  knnRange(a.base, a.nb, a.baseNorms, a.queries, start, end, a.d, a.k, a.metric, a.ids, a.dists);
+  const was = a.native === false ? setNativeKnnEnabled(false) : null;
+  try {
+    knnRange(a.base, a.nb, a.baseNorms, a.queries, start, end, a.d, a.k, a.metric, a.ids, a.dists);
+  } finally {
+    if (was !== null) setNativeKnnEnabled(was);
+  }
 }

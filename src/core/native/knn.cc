@@ -18,6 +18,7 @@
 #include <node_api.h>
 
 #include <cblas.h>
+#include <immintrin.h>
 
 #include <cmath>
 #include <cstdint>
@@ -30,8 +31,14 @@ namespace {
 typedef int32_t i32;
 
 // Query rows and base rows per sgemm: a 256 × 1024 float tile (1 MiB) stays in L2.
-constexpr i32 QB = 256;
-constexpr i32 BB = 1024;
+#ifndef KNN_QB
+#define KNN_QB 256
+#endif
+#ifndef KNN_BB
+#define KNN_BB 1024
+#endif
+constexpr i32 QB = KNN_QB;
+constexpr i32 BB = KNN_BB;
 
 std::once_flag blasOnce;
 
@@ -106,43 +113,84 @@ float normSq(const float *a, i32 d) {
 
 // ---- the scan of one tile row --------------------------------------------------------------
 // v_j = bn_j + scale · ip_j for the nj candidates of one query; the candidates are compared with
-// the heap's worst 16 at a time (vectorised for the best ISA the CPU has: function clones picked
-// at load time), and the few below it are pushed one by one in increasing j.
+// the heap's worst 16 (AVX-512) or 8 (AVX2) at a time, and those below it are pushed one by one in
+// increasing j, each compared again with the worst as it shrinks. The variant is picked once, by
+// what the CPU supports; all three give the same heap.
 
-typedef float v16f __attribute__((vector_size(64)));
-typedef i32 v16i __attribute__((vector_size(64)));
-
-__attribute__((target_clones("avx512f", "avx2", "default")))
-void scanRow(const float *ip, const float *bn, i32 nj, float scale, i32 idOffset, i32 k,
-             float *D, i32 *I, i32 *size) {
-  float w = *size < k ? INFINITY : D[0];
-  i32 j = 0;
-  const v16f sc = {scale, scale, scale, scale, scale, scale, scale, scale,
-                   scale, scale, scale, scale, scale, scale, scale, scale};
-  for (; j + 16 <= nj; j += 16) {
-    v16f a, b;
-    std::memcpy(&a, ip + j, sizeof a);
-    std::memcpy(&b, bn + j, sizeof b);
-    v16f v = b + sc * a;
-    v16i lt = v < w;
-    i32 any = 0;
-    for (i32 t = 0; t < 16; t++) any |= lt[t];
-    if (!any) continue;
-    for (i32 t = 0; t < 16; t++) {
-      if (v[t] < w) {
-        heapPush(D, I, size, k, v[t], idOffset + j + t);
-        w = *size < k ? INFINITY : D[0];
-      }
+inline void pushBelow(const float *v, unsigned mask, i32 id0, i32 k, float *D, i32 *I, i32 *size, float &w) {
+  while (mask) {
+    const i32 t = __builtin_ctz(mask);
+    mask &= mask - 1;
+    if (v[t] < w) {
+      heapPush(D, I, size, k, v[t], id0 + t);
+      w = *size < k ? INFINITY : D[0];
     }
   }
+}
+
+inline void scanTail(const float *ip, const float *bn, i32 j, i32 nj, float scale, i32 idOffset, i32 k,
+                     float *D, i32 *I, i32 *size, float &w) {
   for (; j < nj; j++) {
-    float v = bn[j] + scale * ip[j];
+    const float v = bn[j] + scale * ip[j];
     if (v < w) {
       heapPush(D, I, size, k, v, idOffset + j);
       w = *size < k ? INFINITY : D[0];
     }
   }
 }
+
+__attribute__((target("avx512f")))
+void scanRowAvx512(const float *ip, const float *bn, i32 nj, float scale, i32 idOffset, i32 k,
+                   float *D, i32 *I, i32 *size) {
+  float w = *size < k ? INFINITY : D[0];
+  const __m512 sc = _mm512_set1_ps(scale);
+  i32 j = 0;
+  for (; j + 16 <= nj; j += 16) {
+    const __m512 v = _mm512_add_ps(_mm512_loadu_ps(bn + j), _mm512_mul_ps(sc, _mm512_loadu_ps(ip + j)));
+    const unsigned mask = _mm512_cmp_ps_mask(v, _mm512_set1_ps(w), _CMP_LT_OQ);
+    if (mask) {
+      alignas(64) float vs[16];
+      _mm512_store_ps(vs, v);
+      pushBelow(vs, mask, idOffset + j, k, D, I, size, w);
+    }
+  }
+  scanTail(ip, bn, j, nj, scale, idOffset, k, D, I, size, w);
+}
+
+__attribute__((target("avx2")))
+void scanRowAvx2(const float *ip, const float *bn, i32 nj, float scale, i32 idOffset, i32 k,
+                 float *D, i32 *I, i32 *size) {
+  float w = *size < k ? INFINITY : D[0];
+  const __m256 sc = _mm256_set1_ps(scale);
+  i32 j = 0;
+  for (; j + 8 <= nj; j += 8) {
+    const __m256 v = _mm256_add_ps(_mm256_loadu_ps(bn + j), _mm256_mul_ps(sc, _mm256_loadu_ps(ip + j)));
+    const unsigned mask = _mm256_movemask_ps(_mm256_cmp_ps(v, _mm256_set1_ps(w), _CMP_LT_OQ));
+    if (mask) {
+      alignas(32) float vs[8];
+      _mm256_store_ps(vs, v);
+      pushBelow(vs, mask, idOffset + j, k, D, I, size, w);
+    }
+  }
+  scanTail(ip, bn, j, nj, scale, idOffset, k, D, I, size, w);
+}
+
+void scanRowScalar(const float *ip, const float *bn, i32 nj, float scale, i32 idOffset, i32 k,
+                   float *D, i32 *I, i32 *size) {
+  float w = *size < k ? INFINITY : D[0];
+  scanTail(ip, bn, 0, nj, scale, idOffset, k, D, I, size, w);
+}
+
+typedef void (*ScanRow)(const float *, const float *, i32, float, i32, i32, float *, i32 *, i32 *);
+
+ScanRow pickScanRow() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return scanRowAvx512;
+  if (__builtin_cpu_supports("avx2")) return scanRowAvx2;
+  return scanRowScalar;
+}
+
+const ScanRow scanRow = pickScanRow();
 
 // Per-thread scratch, grown when needed and reused by every later call on the thread.
 struct Scratch {
