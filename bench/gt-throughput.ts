@@ -83,6 +83,15 @@ const ds = { name: path, source: 'bench', metric: 'l2' as const, dim: base.dim, 
 const load = loadavg();
 const ours: number[] = [], faiss: number[] = [], oursMem: number[] = [], wasmMem: number[] = [];
 const memRows = base.read(0, Math.min(argv['faiss-rows'], base.rows));
+// warm-up, untimed: the kernels' first call in each thread grows the wasm memory and starts the workers
+{
+  const warm = memRows.sliceRows(0, Math.min(memRows.rows, 20_000));
+  for (const native of compareWasm ? [true, false] : [compareWasm]) {
+    const was = setNativeKnnEnabled(native);
+    await knn(warm, queries, argv.k);
+    setNativeKnnEnabled(was);
+  }
+}
 try {
   for (let run = 0; run < argv.runs; run++) {
     const t = performance.now();

@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { innerProducts, rowNormsSq } from '../../src/core/distance.js';
-import { knnRangeNative, nativeKnnAvailable, nativeKnnDescription, nativeKnnUnavailable, setNativeKnnEnabled } from '../../src/core/native/knn-native.js';
+import { knnRangeNative, nativeKnnAvailable, nativeKnnCalls, nativeKnnDescription, nativeKnnUnavailable, setNativeKnnEnabled } from '../../src/core/native/knn-native.js';
 import { knn, nearest, nearestSync, setThreads, getThreads, shutdownWorkers } from '../../src/core/parallel.js';
 import { knnRange, knnRangeJs } from '../../src/core/search.js';
+import { knnRangeFused } from '../../src/core/wasm/kernels.js';
+import { wasmKernelsAvailable } from '../../src/core/wasm/loader.js';
 import { machineFingerprint } from '../../src/run/fingerprint.js';
 import { bruteForceL2, randomMatrix } from '../helpers/data.js';
 
@@ -82,7 +84,7 @@ function assertSameTopK(a: { ids: Int32Array; dists: Float32Array }, b: { ids: I
   }
 }
 
-test('native k-NN equals the JS scan: l2 and ip, k = 1 / 10 / 100, ranges across blocks, nb < k, odd d', { skip: nativeSkip }, () => {
+test('native k-NN equals the JS scan, and the wasm kernel bit for bit: l2 and ip, k = 1 / 10 / 100, ranges across blocks, nb < k, odd d', { skip: nativeSkip }, () => {
   // 300 queries from row 7 (two 256-query blocks, the second partial), 2,500 base rows (1,024-row blocks, the last partial)
   for (const [nb, d, nq, start] of [[2500, 37, 300, 7], [50, 9, 20, 0], [1, 3, 5, 2]]) {
     const base = randomMatrix(nb, d, nb + d), q = randomMatrix(start + nq, d, 3 * d);
@@ -90,16 +92,20 @@ test('native k-NN equals the JS scan: l2 and ip, k = 1 / 10 / 100, ranges across
     for (const metric of ['l2', 'ip'] as const) {
       for (const k of [1, 10, 100]) {
         const n = (start + nq) * k;
-        const js = { ids: new Int32Array(n).fill(-9), dists: new Float32Array(n) };
-        const nat = { ids: new Int32Array(n).fill(-9), dists: new Float32Array(n) };
+        const out = () => ({ ids: new Int32Array(n).fill(-9), dists: new Float32Array(n) });
+        const js = out(), nat = out(), wasm = out(), nat2 = out();
         knnRangeJs(base.data, nb, null, q.data, start, start + nq, d, k, metric, js.ids, js.dists);
         assert.ok(knnRangeNative(base.data, nb, metric === 'l2' ? norms : null, q.data, start, start + nq, d, k, metric, nat.ids, nat.dists));
         const what = `${metric} nb=${nb} d=${d} k=${k}`;
         assert.ok(nat.ids.subarray(0, start * k).every((v) => v === -9), `${what}: rows before start untouched`);
         assertSameTopK(js, nat, what);
         if (nb < k) assert.ok(nat.ids.subarray(start * k, start * k + k).slice(nb).every((v) => v === -1), `${what}: padded with -1`);
+        if (wasmKernelsAvailable()) {
+          assert.ok(knnRangeFused(base.data, nb, metric === 'l2' ? norms : null, q.data, start, start + nq, d, k, metric, wasm.ids, wasm.dists));
+          assert.deepEqual([...nat.ids], [...wasm.ids], `${what}: ids as the wasm kernel's`);
+          assert.deepEqual([...nat.dists], [...wasm.dists], `${what}: distances as the wasm kernel's`);
+        }
         // norms computed by the kernel when not given: the same answer
-        const nat2 = { ids: new Int32Array(n).fill(-9), dists: new Float32Array(n) };
         knnRangeNative(base.data, nb, null, q.data, start, start + nq, d, k, metric, nat2.ids, nat2.dists);
         assertSameTopK(nat, nat2, `${what} (norms computed)`);
       }
@@ -107,39 +113,58 @@ test('native k-NN equals the JS scan: l2 and ip, k = 1 / 10 / 100, ranges across
   }
 });
 
+test('native k-NN keeps the wasm kernel\'s keys where sgemm\'s rounding differs: large offsets, many ties', { skip: nativeSkip || (wasmKernelsAvailable() ? false : 'needs the wasm kernel') }, () => {
+  // rows far from the origin (||b||² ~ 3·10⁹ against differences ~ 10²) on a half-integer grid: sgemm's
+  // sums differ from the wasm tile's in the last bits, and without the filter's margin ~2,800 ids differ
+  const nb = 4000, d = 33, nq = 64, k = 50;
+  const base = randomMatrix(nb, d, 5), q = randomMatrix(nq, d, 6);
+  for (const m of [base, q]) for (let i = 0; i < m.data.length; i++) m.data[i] = Math.round(m.data[i] * 2) / 2 + 1e4;
+  for (const metric of ['l2', 'ip'] as const) {
+    const nat = { ids: new Int32Array(nq * k), dists: new Float32Array(nq * k) }, wasm = { ids: new Int32Array(nq * k), dists: new Float32Array(nq * k) };
+    knnRangeNative(base.data, nb, null, q.data, 0, nq, d, k, metric, nat.ids, nat.dists);
+    knnRangeFused(base.data, nb, null, q.data, 0, nq, d, k, metric, wasm.ids, wasm.dists);
+    assert.deepEqual([...nat.ids], [...wasm.ids], metric);
+    assert.deepEqual([...nat.dists], [...wasm.dists], metric);
+  }
+});
+
 test('native k-NN: knnRange takes it, OpenBLAS stays on the calling thread, and kernel workers run it too', { skip: nativeSkip }, async () => {
   assert.match(nativeKnnDescription()!, /^native \(OpenBLAS .*, 1 thread per call\)$/);
   const base = randomMatrix(30_000, 48, 5), q = randomMatrix(300, 48, 6), k = 10;
-  const norms = rowNormsSq(base.data, base.rows, 48); // as knn() passes them
-  const run = (native: boolean, end = 300) => {
+  const run = (native: boolean) => {
     const was = setNativeKnnEnabled(native);
     const r = { ids: new Int32Array(300 * k), dists: new Float32Array(300 * k) };
-    const t = performance.now(), c = process.cpuUsage();
+    const calls = nativeKnnCalls(), t = performance.now(), c = process.cpuUsage();
     try {
-      knnRange(base.data, base.rows, norms, q.data, 0, end, 48, k, 'l2', r.ids, r.dists);
+      knnRange(base.data, base.rows, null, q.data, 0, 300, 48, k, 'l2', r.ids, r.dists);
     } finally {
       setNativeKnnEnabled(was);
     }
     const cpu = process.cpuUsage(c);
-    return { ...r, wall: performance.now() - t, cpu: (cpu.user + cpu.system) / 1000 };
+    return { ...r, calls: nativeKnnCalls() - calls, wall: performance.now() - t, cpu: (cpu.user + cpu.system) / 1000 };
   };
-  const nat = run(true), wasm = run(false);
-  // sgemm sums in another order than the wasm tiles: many distances differ in the last bits
-  assert.ok(nat.dists.some((v, i) => v !== wasm.dists[i]), 'knnRange ran the native kernel (its float32 sums differ from the wasm kernel\'s)');
-  assertSameTopK(wasm, nat, 'native vs wasm');
+  const nat = run(true);
+  assert.equal(nat.calls, 1, 'knnRange ran the native kernel');
+  assert.equal(run(false).calls, 0, 'turned off in this thread: not called');
   let best = nat;
   for (let i = 0; i < 3 && best.cpu > 1.3 * best.wall + 5; i++) { const r = run(true); if (r.cpu / r.wall < best.cpu / best.wall) best = r; }
   assert.ok(best.cpu <= 1.3 * best.wall + 5, `single-threaded BLAS: ${best.cpu.toFixed(0)} ms CPU in ${best.wall.toFixed(0)} ms`);
-  // two threads: the worker takes queries [0, 150); its distances come out bit for bit as the native
-  // kernel's on that range in this thread (the wasm kernel's differ in the last bits)
-  const half = 150 * k, natHalf = run(true, 150).dists.subarray(0, half), wasmHalf = run(false, 150).dists.subarray(0, half);
-  assert.ok(natHalf.some((v, i) => v !== wasmHalf[i]));
+  // two threads: the worker calls it too, with the same answer; turned off here, the worker follows
   const prev = getThreads();
   setThreads(2);
   try {
+    let calls = nativeKnnCalls();
     const two = await knn(base, q, k);
-    assertSameTopK(nat, two, 'two threads vs one');
-    assert.deepEqual(Array.from(two.dists.subarray(0, half)), Array.from(natHalf), 'the worker ran the native kernel');
+    assert.equal(nativeKnnCalls() - calls, 2, 'the main thread and the worker each ran the native kernel');
+    assert.deepEqual([...two.ids], [...nat.ids]);
+    const was = setNativeKnnEnabled(false);
+    calls = nativeKnnCalls();
+    try {
+      assert.deepEqual([...(await knn(base, q, k)).ids], [...nat.ids]);
+    } finally {
+      setNativeKnnEnabled(was);
+    }
+    assert.equal(nativeKnnCalls() - calls, 0, 'off in the caller: off in the worker');
   } finally {
     setThreads(prev);
   }

@@ -1,6 +1,6 @@
 /**
  * Loader of the optional native exact k-NN kernel (knn.cc: sgemm blocks through OpenBLAS, then the
- * wasm kernel's threshold + bounded-heap selection), built by scripts/build-native.sh into
+ * wasm kernel's threshold + bounded-heap selection; the same results as the wasm kernel, bit for bit), built by scripts/build-native.sh into
  * build/native/knn.node. Loaded once per thread (each kernel worker of parallel.ts loads it too;
  * the addon is context-aware), it is the first choice of `knnRange` (search.ts); the wasm kernel
  * is the fallback and the JS scan the reference.
@@ -21,6 +21,7 @@ interface NativeKnn {
     outIds: Int32Array, outDist: Float32Array,
   ): void;
   info(): string;
+  calls(): number;
 }
 
 /** The addon's path: build/native/knn.node at the repository's root (same depth from src/ and dist/). */
@@ -75,6 +76,11 @@ export function nativeKnnDescription(): string | null {
 /** What runs exact k-NN (`knnRange`) in this thread: the native kernel's description, else the wasm loader's ('wasm-simd128', 'js (...)'). */
 export function knnKernelDescription(): string {
   return nativeKnnDescription() ?? kernelDescription();
+}
+
+/** Calls of the native kernel so far in this process, every thread included (0 when it did not load). */
+export function nativeKnnCalls(): number {
+  return addon ? addon.calls() : 0;
 }
 
 /** Why the native kernel is not used in this thread, or null when it is. */

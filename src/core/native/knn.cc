@@ -3,7 +3,9 @@
 // (cblas_sgemm, OpenBLAS), then the fused threshold + bounded max-heap selection of the wasm kernel
 // (knn_tile / knn_finish in src/core/wasm/kernels.c): heap keyed by ||b||² − 2 q·b (l2) or −q·b
 // (ip), candidates offered in increasing id and pushed only when strictly below the heap's worst,
-// final sort by (distance, id), l2 distance max(0, v + ||q||²), ip −v, padding (+Inf, −1).
+// final sort by (distance, id), l2 distance max(0, v + ||q||²), ip −v, padding (+Inf, −1). sgemm's
+// values only filter; the keys kept are summed as the wasm tile sums them, so the results equal the
+// wasm kernel's bit for bit (see "the scan of one tile row").
 //
 // Built by scripts/build-native.sh (g++, Node's headers, Debian's static OpenBLAS linked in with
 // its symbols hidden, so that this private copy's thread count never touches the libopenblas.so.0
@@ -23,7 +25,9 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <algorithm>
 #include <mutex>
+#include <atomic>
 #include <vector>
 
 namespace {
@@ -41,6 +45,7 @@ constexpr i32 QB = KNN_QB;
 constexpr i32 BB = KNN_BB;
 
 std::once_flag blasOnce;
+std::atomic<long> knnCalls{0};  // calls of knn() in this process, all threads (tests check the workers use it)
 
 void blasSingleThreaded() {
   std::call_once(blasOnce, [] { openblas_set_num_threads(1); });
@@ -105,83 +110,107 @@ void sortPairs(float *D, i32 *I, i32 n) {
   }
 }
 
-float normSq(const float *a, i32 d) {
+// ||a||² summed exactly as row_norms in kernels.c (four lanes over d rounded down to a multiple
+// of 4, then (l0 + l1) + (l2 + l3), then the tail), so that the results equal the wasm kernel's.
+float rowNorm(const float *a, i32 d) {
+  float l[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+  i32 t = 0;
+  for (; t + 4 <= d; t += 4)
+    for (i32 c = 0; c < 4; c++) l[c] = l[c] + a[t + c] * a[t + c];
+  float s = (l[0] + l[1]) + (l[2] + l[3]);
+  for (; t < d; t++) s = s + a[t] * a[t];
+  return s;
+}
+
+// q · b summed as the wasm tile does (micro() in kernels.c: one product, then one add, in order of
+// the dimension; no fused multiply-add, see -ffp-contract=off): the value the heap keeps.
+float exactDot(const float *q, const float *b, i32 d) {
   float s = 0.0f;
-  for (i32 t = 0; t < d; t++) s += a[t] * a[t];
+  for (i32 t = 0; t < d; t++) s = s + q[t] * b[t];
   return s;
 }
 
 // ---- the scan of one tile row --------------------------------------------------------------
-// v_j = bn_j + scale · ip_j for the nj candidates of one query; the candidates are compared with
-// the heap's worst 16 (AVX-512) or 8 (AVX2) at a time, and those below it are pushed one by one in
-// increasing j, each compared again with the worst as it shrinks. The variant is picked once, by
-// what the CPU supports; all three give the same heap.
+// sgemm sums each q · b in an order that depends on the block shapes (measured: a base row gets
+// another last bit in another chunk), so its values only FILTER: v_j = bn_j + scale · ip_j is
+// compared, 16 (AVX-512) or 8 (AVX2) at a time, with the heap's worst w plus `margin`, a bound on
+// |v(sgemm) − v(exact)|; a candidate below it gets its exact key bn_j + scale · exactDot (the wasm
+// kernel's value), pushed when strictly below w, in increasing j. The heaps therefore hold exactly
+// what the wasm kernel's hold, whatever the blocking, the thread split or the chunking of the base.
+// The variant is picked once, by what the CPU supports; all three give the same heap.
 
-inline void pushBelow(const float *v, unsigned mask, i32 id0, i32 k, float *D, i32 *I, i32 *size, float &w) {
+struct Row {
+  const float *ip, *bn, *q, *b;  // tile row, norms (or zeros), the query, the block's first base row
+  i32 nj, d, idOffset, k;
+  float scale, margin;
+  float *D;
+  i32 *I, *size;
+};
+
+inline float worst(const Row &r) { return *r.size < r.k ? INFINITY : r.D[0]; }
+
+inline void offer(const Row &r, i32 j, float &w, float &wm) {
+  const float v = r.bn[j] + r.scale * exactDot(r.q, r.b + (size_t)j * r.d, r.d);
+  if (v < w) {
+    heapPush(r.D, r.I, r.size, r.k, v, r.idOffset + j);
+    w = worst(r);
+    wm = w + r.margin;
+  }
+}
+
+inline void offerBelow(const Row &r, const float *v, unsigned mask, i32 j0, float &w, float &wm) {
   while (mask) {
     const i32 t = __builtin_ctz(mask);
     mask &= mask - 1;
-    if (v[t] < w) {
-      heapPush(D, I, size, k, v[t], id0 + t);
-      w = *size < k ? INFINITY : D[0];
-    }
+    if (v[t] < wm) offer(r, j0 + t, w, wm);
   }
 }
 
-inline void scanTail(const float *ip, const float *bn, i32 j, i32 nj, float scale, i32 idOffset, i32 k,
-                     float *D, i32 *I, i32 *size, float &w) {
-  for (; j < nj; j++) {
-    const float v = bn[j] + scale * ip[j];
-    if (v < w) {
-      heapPush(D, I, size, k, v, idOffset + j);
-      w = *size < k ? INFINITY : D[0];
-    }
-  }
+inline void scanTail(const Row &r, i32 j, float &w, float &wm) {
+  for (; j < r.nj; j++)
+    if (r.bn[j] + r.scale * r.ip[j] < wm) offer(r, j, w, wm);
 }
 
 __attribute__((target("avx512f")))
-void scanRowAvx512(const float *ip, const float *bn, i32 nj, float scale, i32 idOffset, i32 k,
-                   float *D, i32 *I, i32 *size) {
-  float w = *size < k ? INFINITY : D[0];
-  const __m512 sc = _mm512_set1_ps(scale);
+void scanRowAvx512(const Row &r) {
+  float w = worst(r), wm = w + r.margin;
+  const __m512 sc = _mm512_set1_ps(r.scale);
   i32 j = 0;
-  for (; j + 16 <= nj; j += 16) {
-    const __m512 v = _mm512_add_ps(_mm512_loadu_ps(bn + j), _mm512_mul_ps(sc, _mm512_loadu_ps(ip + j)));
-    const unsigned mask = _mm512_cmp_ps_mask(v, _mm512_set1_ps(w), _CMP_LT_OQ);
+  for (; j + 16 <= r.nj; j += 16) {
+    const __m512 v = _mm512_add_ps(_mm512_loadu_ps(r.bn + j), _mm512_mul_ps(sc, _mm512_loadu_ps(r.ip + j)));
+    const unsigned mask = _mm512_cmp_ps_mask(v, _mm512_set1_ps(wm), _CMP_LT_OQ);
     if (mask) {
       alignas(64) float vs[16];
       _mm512_store_ps(vs, v);
-      pushBelow(vs, mask, idOffset + j, k, D, I, size, w);
+      offerBelow(r, vs, mask, j, w, wm);
     }
   }
-  scanTail(ip, bn, j, nj, scale, idOffset, k, D, I, size, w);
+  scanTail(r, j, w, wm);
 }
 
 __attribute__((target("avx2")))
-void scanRowAvx2(const float *ip, const float *bn, i32 nj, float scale, i32 idOffset, i32 k,
-                 float *D, i32 *I, i32 *size) {
-  float w = *size < k ? INFINITY : D[0];
-  const __m256 sc = _mm256_set1_ps(scale);
+void scanRowAvx2(const Row &r) {
+  float w = worst(r), wm = w + r.margin;
+  const __m256 sc = _mm256_set1_ps(r.scale);
   i32 j = 0;
-  for (; j + 8 <= nj; j += 8) {
-    const __m256 v = _mm256_add_ps(_mm256_loadu_ps(bn + j), _mm256_mul_ps(sc, _mm256_loadu_ps(ip + j)));
-    const unsigned mask = _mm256_movemask_ps(_mm256_cmp_ps(v, _mm256_set1_ps(w), _CMP_LT_OQ));
+  for (; j + 8 <= r.nj; j += 8) {
+    const __m256 v = _mm256_add_ps(_mm256_loadu_ps(r.bn + j), _mm256_mul_ps(sc, _mm256_loadu_ps(r.ip + j)));
+    const unsigned mask = _mm256_movemask_ps(_mm256_cmp_ps(v, _mm256_set1_ps(wm), _CMP_LT_OQ));
     if (mask) {
       alignas(32) float vs[8];
       _mm256_store_ps(vs, v);
-      pushBelow(vs, mask, idOffset + j, k, D, I, size, w);
+      offerBelow(r, vs, mask, j, w, wm);
     }
   }
-  scanTail(ip, bn, j, nj, scale, idOffset, k, D, I, size, w);
+  scanTail(r, j, w, wm);
 }
 
-void scanRowScalar(const float *ip, const float *bn, i32 nj, float scale, i32 idOffset, i32 k,
-                   float *D, i32 *I, i32 *size) {
-  float w = *size < k ? INFINITY : D[0];
-  scanTail(ip, bn, 0, nj, scale, idOffset, k, D, I, size, w);
+void scanRowScalar(const Row &r) {
+  float w = worst(r), wm = w + r.margin;
+  scanTail(r, 0, w, wm);
 }
 
-typedef void (*ScanRow)(const float *, const float *, i32, float, i32, i32, float *, i32 *, i32 *);
+typedef void (*ScanRow)(const Row &);
 
 ScanRow pickScanRow() {
   __builtin_cpu_init();
@@ -194,10 +223,18 @@ const ScanRow scanRow = pickScanRow();
 
 // Per-thread scratch, grown when needed and reused by every later call on the thread.
 struct Scratch {
-  std::vector<float> tile, heapD, bnorm;
+  std::vector<float> tile, heapD, bnorm, qnorm;
   std::vector<i32> heapI, heapN;
 };
 thread_local Scratch scratch;
+
+// |v(sgemm) − v(exact)| ≤ |scale|·|ip(sgemm) − ip(exact)| + the rounding of the two adds, and each
+// float32 dot of d products is within γ_d·||q||·||b|| of the true one (γ_d ≈ d·2⁻²⁴, any summation
+// order, fused or not): twice that bound, so that the norms' own rounding is covered too.
+float marginOf(float scale, i32 d, float qNorm, float bNormMax, float bnMax) {
+  const double eps = 1.0 / (1 << 24), t = std::fabs((double)scale) * qNorm * bNormMax;
+  return (float)(2.0 * (2.0 * (d + 2) * eps * t + 4.0 * eps * ((double)bnMax + t)));
+}
 
 // Exact k-NN of queries [start, end) (rows of q, dimension d) among the nb rows of b; writes k
 // ids / distances per query at outI / outD[(start + i)·k]. bn: ||b_j||² (l2), or null (computed).
@@ -211,36 +248,44 @@ void knnRange(const float *b, i32 nb, const float *bn, const float *q, i32 start
   s.heapI.resize((size_t)qb * k);
   s.heapN.resize(qb);
   s.bnorm.resize(bb);
+  s.qnorm.resize(qb);
   const float scale = l2 ? -2.0f : -1.0f;
-  float *tile = s.tile.data(), *hd = s.heapD.data(), *bnb = s.bnorm.data();
+  float *tile = s.tile.data(), *hd = s.heapD.data(), *bnb = s.bnorm.data(), *qnorm = s.qnorm.data();
   i32 *hi = s.heapI.data(), *hn = s.heapN.data();
   for (i32 q0 = start; q0 < end; q0 += qb) {
     const i32 nq = std::min(qb, end - q0);
     std::fill(hn, hn + nq, 0);
+    for (i32 i = 0; i < nq; i++) qnorm[i] = std::sqrt(rowNorm(q + (size_t)(q0 + i) * d, d));
     for (i32 j0 = 0; j0 < nb; j0 += bb) {
       const i32 nj = std::min(bb, nb - j0);
+      const float *bj = b + (size_t)j0 * d;
       // tile[i][j] = q_(q0+i) · b_(j0+j)
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, nj, d, 1.0f, q + (size_t)q0 * d, d,
-                  b + (size_t)j0 * d, d, 0.0f, tile, nj);
-      const float *bnj;
-      if (!l2) {
-        std::fill(bnb, bnb + nj, 0.0f);
-        bnj = bnb;
-      } else if (bn) {
-        bnj = bn + j0;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, nj, d, 1.0f, q + (size_t)q0 * d, d, bj, d, 0.0f, tile, nj);
+      // the block's keys' norms (l2: given or computed as row_norms; ip: zeros) and its largest ||b||
+      const float *bnj = bn ? bn + j0 : bnb;
+      float sqMax = 0.0f;
+      if (!bn) {
+        for (i32 j = 0; j < nj; j++) {
+          const float n = rowNorm(bj + (size_t)j * d, d);
+          sqMax = std::max(sqMax, n);
+          bnb[j] = l2 ? n : 0.0f;
+        }
       } else {
-        for (i32 j = 0; j < nj; j++) bnb[j] = normSq(b + (size_t)(j0 + j) * d, d);
-        bnj = bnb;
+        for (i32 j = 0; j < nj; j++) sqMax = std::max(sqMax, bnj[j]);
       }
-      for (i32 i = 0; i < nq; i++)
-        scanRow(tile + (size_t)i * nj, bnj, nj, scale, j0, k, hd + (size_t)i * k, hi + (size_t)i * k, hn + i);
+      const float bNormMax = std::sqrt(sqMax), bnMax = l2 ? sqMax : 0.0f;
+      for (i32 i = 0; i < nq; i++) {
+        const Row r = {tile + (size_t)i * nj, bnj, q + (size_t)(q0 + i) * d, bj, nj, d, j0, k, scale,
+                       marginOf(scale, d, qnorm[i], bNormMax, bnMax), hd + (size_t)i * k, hi + (size_t)i * k, hn + i};
+        scanRow(r);
+      }
     }
     for (i32 i = 0; i < nq; i++) {
       float *D = hd + (size_t)i * k;
       i32 *I = hi + (size_t)i * k;
       const i32 n = hn[i];
       sortPairs(D, I, n);
-      const float qn = l2 ? normSq(q + (size_t)(q0 + i) * d, d) : 0.0f;
+      const float qn = l2 ? rowNorm(q + (size_t)(q0 + i) * d, d) : 0.0f;
       float *od = outD + (size_t)(q0 + i) * k;
       i32 *oi = outI + (size_t)(q0 + i) * k;
       for (i32 j = 0; j < k; j++) {
@@ -307,6 +352,7 @@ napi_value Knn(napi_env env, napi_callback_info info) {
   if ((size_t)nb * d > bLen || (bn && bnLen < (size_t)nb) || (size_t)end * d > qLen ||
       (size_t)end * k > oiLen || (size_t)end * k > odLen)
     return fail(env, "knn: an array is shorter than its arguments say");
+  knnCalls++;
   if (end > start)
     knnRange((const float *)b, nb, (const float *)bn, (const float *)q, start, end, d, k, l2, (i32 *)oi, (float *)od);
   return nullptr;
@@ -322,6 +368,13 @@ napi_value Info(napi_env env, napi_callback_info) {
   return s;
 }
 
+// How many times knn() ran in this process (every thread).
+napi_value Calls(napi_env env, napi_callback_info) {
+  napi_value n;
+  napi_create_double(env, (double)knnCalls.load(), &n);
+  return n;
+}
+
 }  // namespace
 
 NAPI_MODULE_INIT() {
@@ -330,5 +383,7 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "knn", fn);
   napi_create_function(env, "info", NAPI_AUTO_LENGTH, Info, nullptr, &fn);
   napi_set_named_property(env, exports, "info", fn);
+  napi_create_function(env, "calls", NAPI_AUTO_LENGTH, Calls, nullptr, &fn);
+  napi_set_named_property(env, exports, "calls", fn);
   return exports;
 }
