@@ -132,12 +132,14 @@ float exactDot(const float *q, const float *b, i32 d) {
 
 // ---- the scan of one tile row --------------------------------------------------------------
 // sgemm sums each q · b in an order that depends on the block shapes (measured: a base row gets
-// another last bit in another chunk), so its values only FILTER: v_j = bn_j + scale · ip_j is
-// compared, 16 (AVX-512) or 8 (AVX2) at a time, with the heap's worst w plus `margin`, a bound on
-// |v(sgemm) − v(exact)|; a candidate below it gets its exact key bn_j + scale · exactDot (the wasm
-// kernel's value), pushed when strictly below w, in increasing j. The heaps therefore hold exactly
-// what the wasm kernel's hold, whatever the blocking, the thread split or the chunking of the base.
-// The variant is picked once, by what the CPU supports; all three give the same heap.
+// another last bit in another chunk), so its values only FILTER. The first candidates of a row
+// fill the heap (exact keys, one by one); then every later candidate whose sgemm value
+// v_j = bn_j + scale · ip_j is below the heap's worst w plus `margin` (a bound on
+// |v(sgemm) − v(exact)|) is collected, 16 (AVX-512) or 8 (AVX2) compared at a time; the collected
+// get their exact keys bn_j + scale · exactDot (the wasm kernel's values), eight sums side by side,
+// and are pushed in increasing j when strictly below the (shrinking) w. The heaps therefore hold
+// exactly what the wasm kernel's hold, whatever the blocking, the thread split or the chunking of
+// the base. The variant is picked once, by what the CPU supports; all three give the same heap.
 
 struct Row {
   const float *ip, *bn, *q, *b;  // tile row, norms (or zeros), the query, the block's first base row
@@ -145,69 +147,93 @@ struct Row {
   float scale, margin;
   float *D;
   i32 *I, *size;
+  i32 *cand;    // scratch: collected candidates (nj)
+  float *keys;  // scratch: their exact keys (nj)
 };
 
 inline float worst(const Row &r) { return *r.size < r.k ? INFINITY : r.D[0]; }
 
-inline void offer(const Row &r, i32 j, float &w, float &wm) {
-  const float v = r.bn[j] + r.scale * exactDot(r.q, r.b + (size_t)j * r.d, r.d);
-  if (v < w) {
-    heapPush(r.D, r.I, r.size, r.k, v, r.idOffset + j);
-    w = worst(r);
-    wm = w + r.margin;
+// keys[c] = bn + scale · exactDot for the n collected candidates; eight independent sums at a time
+// (each summed in order of the dimension, as exactDot) so that their latencies overlap.
+void exactKeys(const Row &r, i32 n) {
+  const i32 d = r.d;
+  i32 c = 0;
+  for (; c + 8 <= n; c += 8) {
+    const float *b[8];
+    float acc[8];
+    for (i32 u = 0; u < 8; u++) { b[u] = r.b + (size_t)r.cand[c + u] * d; acc[u] = 0.0f; }
+    for (i32 t = 0; t < d; t++) {
+      const float qt = r.q[t];
+      for (i32 u = 0; u < 8; u++) acc[u] = acc[u] + qt * b[u][t];
+    }
+    for (i32 u = 0; u < 8; u++) r.keys[c + u] = r.bn[r.cand[c + u]] + r.scale * acc[u];
+  }
+  for (; c < n; c++) r.keys[c] = r.bn[r.cand[c]] + r.scale * exactDot(r.q, r.b + (size_t)r.cand[c] * d, d);
+}
+
+// Fills the heap from the row's first candidates (exact keys, one by one); returns where it stopped.
+inline i32 fill(const Row &r) {
+  i32 j = 0;
+  for (; j < r.nj && *r.size < r.k; j++) {
+    const float v = r.bn[j] + r.scale * exactDot(r.q, r.b + (size_t)j * r.d, r.d);
+    if (v < INFINITY) heapPush(r.D, r.I, r.size, r.k, v, r.idOffset + j);
+  }
+  return j;
+}
+
+// Pushes the n collected candidates (increasing j) whose exact key is below the worst.
+inline void offerCollected(const Row &r, i32 n) {
+  exactKeys(r, n);
+  float w = worst(r);
+  for (i32 c = 0; c < n; c++) {
+    if (r.keys[c] < w) {
+      heapPush(r.D, r.I, r.size, r.k, r.keys[c], r.idOffset + r.cand[c]);
+      w = worst(r);
+    }
   }
 }
 
-inline void offerBelow(const Row &r, const float *v, unsigned mask, i32 j0, float &w, float &wm) {
-  while (mask) {
-    const i32 t = __builtin_ctz(mask);
-    mask &= mask - 1;
-    if (v[t] < wm) offer(r, j0 + t, w, wm);
-  }
-}
-
-inline void scanTail(const Row &r, i32 j, float &w, float &wm) {
+inline i32 collectTail(const Row &r, i32 j, float wm, i32 n) {
   for (; j < r.nj; j++)
-    if (r.bn[j] + r.scale * r.ip[j] < wm) offer(r, j, w, wm);
+    if (r.bn[j] + r.scale * r.ip[j] < wm) r.cand[n++] = j;
+  return n;
 }
 
 __attribute__((target("avx512f")))
 void scanRowAvx512(const Row &r) {
-  float w = worst(r), wm = w + r.margin;
-  const __m512 sc = _mm512_set1_ps(r.scale);
-  i32 j = 0;
+  i32 j = fill(r), n = 0;
+  const float wm = worst(r) + r.margin;
+  const __m512 sc = _mm512_set1_ps(r.scale), t = _mm512_set1_ps(wm);
   for (; j + 16 <= r.nj; j += 16) {
     const __m512 v = _mm512_add_ps(_mm512_loadu_ps(r.bn + j), _mm512_mul_ps(sc, _mm512_loadu_ps(r.ip + j)));
-    const unsigned mask = _mm512_cmp_ps_mask(v, _mm512_set1_ps(wm), _CMP_LT_OQ);
-    if (mask) {
-      alignas(64) float vs[16];
-      _mm512_store_ps(vs, v);
-      offerBelow(r, vs, mask, j, w, wm);
+    unsigned mask = _mm512_cmp_ps_mask(v, t, _CMP_LT_OQ);
+    while (mask) {
+      r.cand[n++] = j + __builtin_ctz(mask);
+      mask &= mask - 1;
     }
   }
-  scanTail(r, j, w, wm);
+  offerCollected(r, collectTail(r, j, wm, n));
 }
 
 __attribute__((target("avx2")))
 void scanRowAvx2(const Row &r) {
-  float w = worst(r), wm = w + r.margin;
-  const __m256 sc = _mm256_set1_ps(r.scale);
-  i32 j = 0;
+  i32 j = fill(r), n = 0;
+  const float wm = worst(r) + r.margin;
+  const __m256 sc = _mm256_set1_ps(r.scale), t = _mm256_set1_ps(wm);
   for (; j + 8 <= r.nj; j += 8) {
     const __m256 v = _mm256_add_ps(_mm256_loadu_ps(r.bn + j), _mm256_mul_ps(sc, _mm256_loadu_ps(r.ip + j)));
-    const unsigned mask = _mm256_movemask_ps(_mm256_cmp_ps(v, _mm256_set1_ps(wm), _CMP_LT_OQ));
-    if (mask) {
-      alignas(32) float vs[8];
-      _mm256_store_ps(vs, v);
-      offerBelow(r, vs, mask, j, w, wm);
+    unsigned mask = _mm256_movemask_ps(_mm256_cmp_ps(v, t, _CMP_LT_OQ));
+    while (mask) {
+      r.cand[n++] = j + __builtin_ctz(mask);
+      mask &= mask - 1;
     }
   }
-  scanTail(r, j, w, wm);
+  offerCollected(r, collectTail(r, j, wm, n));
 }
 
 void scanRowScalar(const Row &r) {
-  float w = worst(r), wm = w + r.margin;
-  scanTail(r, 0, w, wm);
+  const i32 j = fill(r);
+  offerCollected(r, collectTail(r, j, worst(r) + r.margin, 0));
 }
 
 typedef void (*ScanRow)(const Row &);
@@ -223,8 +249,8 @@ const ScanRow scanRow = pickScanRow();
 
 // Per-thread scratch, grown when needed and reused by every later call on the thread.
 struct Scratch {
-  std::vector<float> tile, heapD, bnorm, qnorm;
-  std::vector<i32> heapI, heapN;
+  std::vector<float> tile, heapD, bnorm, qnorm, keys;
+  std::vector<i32> heapI, heapN, cand;
 };
 thread_local Scratch scratch;
 
@@ -249,6 +275,8 @@ void knnRange(const float *b, i32 nb, const float *bn, const float *q, i32 start
   s.heapN.resize(qb);
   s.bnorm.resize(bb);
   s.qnorm.resize(qb);
+  s.cand.resize(bb);
+  s.keys.resize(bb);
   const float scale = l2 ? -2.0f : -1.0f;
   float *tile = s.tile.data(), *hd = s.heapD.data(), *bnb = s.bnorm.data(), *qnorm = s.qnorm.data();
   i32 *hi = s.heapI.data(), *hn = s.heapN.data();
@@ -276,7 +304,8 @@ void knnRange(const float *b, i32 nb, const float *bn, const float *q, i32 start
       const float bNormMax = std::sqrt(sqMax), bnMax = l2 ? sqMax : 0.0f;
       for (i32 i = 0; i < nq; i++) {
         const Row r = {tile + (size_t)i * nj, bnj, q + (size_t)(q0 + i) * d, bj, nj, d, j0, k, scale,
-                       marginOf(scale, d, qnorm[i], bNormMax, bnMax), hd + (size_t)i * k, hi + (size_t)i * k, hn + i};
+                       marginOf(scale, d, qnorm[i], bNormMax, bnMax), hd + (size_t)i * k, hi + (size_t)i * k, hn + i,
+                       s.cand.data(), s.keys.data()};
         scanRow(r);
       }
     }
