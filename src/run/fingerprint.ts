@@ -24,7 +24,7 @@ export interface MachineFingerprint {
   node: string;
   /** Worker threads of the kernels (src/core/parallel.ts) when the fingerprint was taken. */
   threads: number;
-  /** What runs exact k-NN: 'native (OpenBLAS Haswell, 1 thread per call)', 'wasm-simd128' or 'js (<reason>)'. */
+  /** What runs exact k-NN: 'native (OpenBLAS Haswell, avx512 scan, 1 thread per call)', 'wasm-simd128' or 'js (<reason>)'. */
   knnKernel: string;
 }
 

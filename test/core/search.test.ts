@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { innerProducts, rowNormsSq } from '../../src/core/distance.js';
-import { knnRangeNative, nativeKnnAvailable, nativeKnnCalls, nativeKnnDescription, nativeKnnUnavailable, setNativeKnnEnabled } from '../../src/core/native/knn-native.js';
+import {
+  knnRangeNative, nativeKnnAvailable, nativeKnnCalls, nativeKnnDescription, nativeKnnScanVariants, nativeKnnUnavailable, setNativeKnnEnabled, setNativeKnnScanVariant,
+} from '../../src/core/native/knn-native.js';
 import { knn, nearest, nearestSync, setThreads, getThreads, shutdownWorkers } from '../../src/core/parallel.js';
 import { knnRange, knnRangeJs } from '../../src/core/search.js';
 import { knnRangeFused } from '../../src/core/wasm/kernels.js';
@@ -84,7 +86,21 @@ function assertSameTopK(a: { ids: Int32Array; dists: Float32Array }, b: { ids: I
   }
 }
 
-test('native k-NN equals the JS scan, and the wasm kernel bit for bit: l2 and ip, k = 1 / 10 / 100, ranges across blocks, nb < k, odd d', { skip: nativeSkip }, () => {
+/** Runs `body` with each scan variant of the native kernel this CPU has (AVX-512, AVX2, scalar), naming it. */
+function eachScanVariant(body: (variant: string) => void): void {
+  const variants = nativeKnnScanVariants();
+  assert.ok(variants.includes('scalar'));
+  for (const v of variants) {
+    const prev = setNativeKnnScanVariant(v);
+    try {
+      body(v);
+    } finally {
+      setNativeKnnScanVariant(prev);
+    }
+  }
+}
+
+test('native k-NN equals the JS scan, and the wasm kernel bit for bit (every scan variant): l2 and ip, k = 1 / 10 / 100, ranges across blocks, nb < k, odd d', { skip: nativeSkip }, () => eachScanVariant((variant) => {
   // 300 queries from row 7 (two 256-query blocks, the second partial), 2,500 base rows (1,024-row blocks, the last partial)
   for (const [nb, d, nq, start] of [[2500, 37, 300, 7], [50, 9, 20, 0], [1, 3, 5, 2]]) {
     const base = randomMatrix(nb, d, nb + d), q = randomMatrix(start + nq, d, 3 * d);
@@ -96,7 +112,7 @@ test('native k-NN equals the JS scan, and the wasm kernel bit for bit: l2 and ip
         const js = out(), nat = out(), wasm = out(), nat2 = out();
         knnRangeJs(base.data, nb, null, q.data, start, start + nq, d, k, metric, js.ids, js.dists);
         assert.ok(knnRangeNative(base.data, nb, metric === 'l2' ? norms : null, q.data, start, start + nq, d, k, metric, nat.ids, nat.dists));
-        const what = `${metric} nb=${nb} d=${d} k=${k}`;
+        const what = `${variant} ${metric} nb=${nb} d=${d} k=${k}`;
         assert.ok(nat.ids.subarray(0, start * k).every((v) => v === -9), `${what}: rows before start untouched`);
         assertSameTopK(js, nat, what);
         if (nb < k) assert.ok(nat.ids.subarray(start * k, start * k + k).slice(nb).every((v) => v === -1), `${what}: padded with -1`);
@@ -111,9 +127,9 @@ test('native k-NN equals the JS scan, and the wasm kernel bit for bit: l2 and ip
       }
     }
   }
-});
+}));
 
-test('native k-NN keeps the wasm kernel\'s keys where sgemm\'s rounding differs: large offsets, many ties', { skip: nativeSkip || (wasmKernelsAvailable() ? false : 'needs the wasm kernel') }, () => {
+test('native k-NN keeps the wasm kernel\'s keys where sgemm\'s rounding differs (every scan variant): large offsets, many ties', { skip: nativeSkip || (wasmKernelsAvailable() ? false : 'needs the wasm kernel') }, () => eachScanVariant((variant) => {
   // rows far from the origin (||b||² ~ 3·10⁹ against differences ~ 10²) on a half-integer grid: sgemm's
   // sums differ from the wasm tile's in the last bits, and without the filter's margin ~2,800 ids differ
   const nb = 4000, d = 33, nq = 64, k = 50;
@@ -123,10 +139,10 @@ test('native k-NN keeps the wasm kernel\'s keys where sgemm\'s rounding differs:
     const nat = { ids: new Int32Array(nq * k), dists: new Float32Array(nq * k) }, wasm = { ids: new Int32Array(nq * k), dists: new Float32Array(nq * k) };
     knnRangeNative(base.data, nb, null, q.data, 0, nq, d, k, metric, nat.ids, nat.dists);
     knnRangeFused(base.data, nb, null, q.data, 0, nq, d, k, metric, wasm.ids, wasm.dists);
-    assert.deepEqual([...nat.ids], [...wasm.ids], metric);
-    assert.deepEqual([...nat.dists], [...wasm.dists], metric);
+    assert.deepEqual([...nat.ids], [...wasm.ids], `${variant} ${metric}`);
+    assert.deepEqual([...nat.dists], [...wasm.dists], `${variant} ${metric}`);
   }
-});
+}));
 
 test('native k-NN: knnRange takes it, OpenBLAS stays on the calling thread, and kernel workers run it too', { skip: nativeSkip }, async () => {
   assert.match(nativeKnnDescription()!, /^native \(OpenBLAS .*, 1 thread per call\)$/);

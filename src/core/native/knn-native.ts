@@ -22,6 +22,8 @@ interface NativeKnn {
   ): void;
   info(): string;
   calls(): number;
+  variant(name?: string): string;
+  variants(): string[];
 }
 
 /** The addon's path: build/native/knn.node at the repository's root (same depth from src/ and dist/). */
@@ -68,7 +70,7 @@ export function nativeKnnEnabled(): boolean {
   return enabled;
 }
 
-/** 'native (OpenBLAS Haswell, 1 thread per call)' when it runs, else null; `nativeKnnUnavailable` says why not. */
+/** 'native (OpenBLAS Haswell, avx512 scan, 1 thread per call)' when it runs, else null; `nativeKnnUnavailable` says why not. */
 export function nativeKnnDescription(): string | null {
   return enabled ? `native (${addon!.info()})` : null;
 }
@@ -81,6 +83,18 @@ export function knnKernelDescription(): string {
 /** Calls of the native kernel so far in this process, every thread included (0 when it did not load). */
 export function nativeKnnCalls(): number {
   return addon ? addon.calls() : 0;
+}
+
+/** The scan variants of the native kernel this CPU can run, best first ('avx512', 'avx2', 'scalar'); [] when it did not load. */
+export function nativeKnnScanVariants(): string[] {
+  return addon ? addon.variants() : [];
+}
+
+/** Picks the native kernel's scan variant for the whole process (tests compare them); returns the previous one. */
+export function setNativeKnnScanVariant(name: string): string {
+  const prev = addon!.variant();
+  addon!.variant(name);
+  return prev;
 }
 
 /** Why the native kernel is not used in this thread, or null when it is. */

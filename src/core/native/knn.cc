@@ -20,7 +20,10 @@
 #include <node_api.h>
 
 #include <cblas.h>
+#if defined(__x86_64__) || defined(__i386__)
+#define KNN_X86 1
 #include <immintrin.h>
+#endif
 
 #include <cmath>
 #include <cstdint>
@@ -181,6 +184,11 @@ inline i32 fill(const Row &r) {
   return j;
 }
 
+#ifndef KNN_FLUSH
+#define KNN_FLUSH 32
+#endif
+constexpr i32 FLUSH = KNN_FLUSH;  // collected candidates that trigger their push mid-row
+
 // Pushes the n collected candidates (increasing j) whose exact key is below the worst.
 inline void offerCollected(const Row &r, i32 n) {
   exactKeys(r, n);
@@ -199,17 +207,25 @@ inline i32 collectTail(const Row &r, i32 j, float wm, i32 n) {
   return n;
 }
 
+#ifdef KNN_X86
 __attribute__((target("avx512f")))
 void scanRowAvx512(const Row &r) {
   i32 j = fill(r), n = 0;
-  const float wm = worst(r) + r.margin;
-  const __m512 sc = _mm512_set1_ps(r.scale), t = _mm512_set1_ps(wm);
+  float wm = worst(r) + r.margin;
+  const __m512 sc = _mm512_set1_ps(r.scale);
+  __m512 t = _mm512_set1_ps(wm);
   for (; j + 16 <= r.nj; j += 16) {
     const __m512 v = _mm512_add_ps(_mm512_loadu_ps(r.bn + j), _mm512_mul_ps(sc, _mm512_loadu_ps(r.ip + j)));
     unsigned mask = _mm512_cmp_ps_mask(v, t, _CMP_LT_OQ);
     while (mask) {
       r.cand[n++] = j + __builtin_ctz(mask);
       mask &= mask - 1;
+    }
+    if (n >= FLUSH) {  // many collected (a young heap): push them, tighten the threshold
+      offerCollected(r, n);
+      n = 0;
+      wm = worst(r) + r.margin;
+      t = _mm512_set1_ps(wm);
     }
   }
   offerCollected(r, collectTail(r, j, wm, n));
@@ -218,8 +234,9 @@ void scanRowAvx512(const Row &r) {
 __attribute__((target("avx2")))
 void scanRowAvx2(const Row &r) {
   i32 j = fill(r), n = 0;
-  const float wm = worst(r) + r.margin;
-  const __m256 sc = _mm256_set1_ps(r.scale), t = _mm256_set1_ps(wm);
+  float wm = worst(r) + r.margin;
+  const __m256 sc = _mm256_set1_ps(r.scale);
+  __m256 t = _mm256_set1_ps(wm);
   for (; j + 8 <= r.nj; j += 8) {
     const __m256 v = _mm256_add_ps(_mm256_loadu_ps(r.bn + j), _mm256_mul_ps(sc, _mm256_loadu_ps(r.ip + j)));
     unsigned mask = _mm256_movemask_ps(_mm256_cmp_ps(v, t, _CMP_LT_OQ));
@@ -227,9 +244,17 @@ void scanRowAvx2(const Row &r) {
       r.cand[n++] = j + __builtin_ctz(mask);
       mask &= mask - 1;
     }
+    if (n >= FLUSH) {
+      offerCollected(r, n);
+      n = 0;
+      wm = worst(r) + r.margin;
+      t = _mm256_set1_ps(wm);
+    }
   }
   offerCollected(r, collectTail(r, j, wm, n));
 }
+
+#endif
 
 void scanRowScalar(const Row &r) {
   const i32 j = fill(r);
@@ -238,14 +263,45 @@ void scanRowScalar(const Row &r) {
 
 typedef void (*ScanRow)(const Row &);
 
-ScanRow pickScanRow() {
+struct Variant {
+  const char *name;
+  ScanRow scan;
+};
+
+// The scan variants this CPU can run, best first.
+std::vector<Variant> variants() {
+  std::vector<Variant> v;
+#ifdef KNN_X86
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) return scanRowAvx512;
-  if (__builtin_cpu_supports("avx2")) return scanRowAvx2;
-  return scanRowScalar;
+  if (__builtin_cpu_supports("avx512f")) v.push_back({"avx512", scanRowAvx512});
+  if (__builtin_cpu_supports("avx2")) v.push_back({"avx2", scanRowAvx2});
+#endif
+  v.push_back({"scalar", scanRowScalar});
+  return v;
 }
 
-const ScanRow scanRow = pickScanRow();
+const std::vector<Variant> &table() {
+  static const std::vector<Variant> all = variants();
+  return all;
+}
+
+// The variant in use, process-wide: the best one, unless a test picked another (setVariant).
+std::atomic<const Variant *> variant{nullptr};
+
+const Variant &currentVariant() {
+  const Variant *v = variant.load();
+  return v ? *v : table()[0];
+}
+
+bool setVariant(const char *name) {
+  for (const Variant &v : table()) {
+    if (std::strcmp(v.name, name) == 0) {
+      variant.store(&v);
+      return true;
+    }
+  }
+  return false;
+}
 
 // Per-thread scratch, grown when needed and reused by every later call on the thread.
 struct Scratch {
@@ -278,6 +334,7 @@ void knnRange(const float *b, i32 nb, const float *bn, const float *q, i32 start
   s.cand.resize(bb);
   s.keys.resize(bb);
   const float scale = l2 ? -2.0f : -1.0f;
+  const ScanRow scan = currentVariant().scan;
   float *tile = s.tile.data(), *hd = s.heapD.data(), *bnb = s.bnorm.data(), *qnorm = s.qnorm.data();
   i32 *hi = s.heapI.data(), *hn = s.heapN.data();
   for (i32 q0 = start; q0 < end; q0 += qb) {
@@ -306,7 +363,7 @@ void knnRange(const float *b, i32 nb, const float *bn, const float *q, i32 start
         const Row r = {tile + (size_t)i * nj, bnj, q + (size_t)(q0 + i) * d, bj, nj, d, j0, k, scale,
                        marginOf(scale, d, qnorm[i], bNormMax, bnMax), hd + (size_t)i * k, hi + (size_t)i * k, hn + i,
                        s.cand.data(), s.keys.data()};
-        scanRow(r);
+        scan(r);
       }
     }
     for (i32 i = 0; i < nq; i++) {
@@ -391,10 +448,40 @@ napi_value Knn(napi_env env, napi_callback_info info) {
 napi_value Info(napi_env env, napi_callback_info) {
   blasSingleThreaded();
   char buf[160];
-  snprintf(buf, sizeof buf, "OpenBLAS %s, %d thread per call", openblas_get_corename(), openblas_get_num_threads());
+  snprintf(buf, sizeof buf, "OpenBLAS %s, %s scan, %d thread per call", openblas_get_corename(), currentVariant().name,
+           openblas_get_num_threads());
   napi_value s;
   napi_create_string_utf8(env, buf, NAPI_AUTO_LENGTH, &s);
   return s;
+}
+
+// variant(): the scan variant in use ('avx512', 'avx2' or 'scalar'); variant(name) picks another this
+// CPU can run (tests compare them), for the whole process. variants(): those this CPU can run.
+napi_value VariantFn(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc >= 1) {
+    char name[32];
+    size_t len = 0;
+    if (napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok || !setVariant(name))
+      return fail(env, "variant: not a scan variant this CPU can run");
+  }
+  napi_value s;
+  napi_create_string_utf8(env, currentVariant().name, NAPI_AUTO_LENGTH, &s);
+  return s;
+}
+
+napi_value VariantsFn(napi_env env, napi_callback_info) {
+  napi_value arr;
+  napi_create_array(env, &arr);
+  uint32_t i = 0;
+  for (const Variant &v : table()) {
+    napi_value s;
+    napi_create_string_utf8(env, v.name, NAPI_AUTO_LENGTH, &s);
+    napi_set_element(env, arr, i++, s);
+  }
+  return arr;
 }
 
 // How many times knn() ran in this process (every thread).
@@ -412,6 +499,10 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "knn", fn);
   napi_create_function(env, "info", NAPI_AUTO_LENGTH, Info, nullptr, &fn);
   napi_set_named_property(env, exports, "info", fn);
+  napi_create_function(env, "variant", NAPI_AUTO_LENGTH, VariantFn, nullptr, &fn);
+  napi_set_named_property(env, exports, "variant", fn);
+  napi_create_function(env, "variants", NAPI_AUTO_LENGTH, VariantsFn, nullptr, &fn);
+  napi_set_named_property(env, exports, "variants", fn);
   napi_create_function(env, "calls", NAPI_AUTO_LENGTH, Calls, nullptr, &fn);
   napi_set_named_property(env, exports, "calls", fn);
   return exports;
