@@ -2,7 +2,8 @@
  * Kernel benchmark (issue: foundation, §2): the hot paths against faiss in ONE run, same rows, same
  * machine, same thread counts. faiss is Debian's python3-faiss (BLAS sgemm for exact search), run
  * through /usr/bin/python3 bench/peers/faiss_quantizers.py; its BLAS is named in the output.
- *  1. exact k-NN (ground truth): our wasm-SIMD and JS kernels vs faiss IndexFlatL2, 1 and all threads;
+ *  1. exact k-NN (ground truth): our native (OpenBLAS, when built), wasm-SIMD and JS kernels vs faiss
+ *     IndexFlatL2, 1 and all threads;
  *     ids checked against faiss's (agreement = |ours ∩ faiss| / k, float32 ties aside);
  *  2. k-means (the codebook trainer's inner loop): ours vs faiss.Kmeans, same k, iterations, sample.
  * Run: node --import tsx bench/kernels.ts [--data glove-100] [--base 100000] [--queries 2000] [--k 10]
@@ -19,6 +20,7 @@ import { table } from '../src/core/format.js';
 import { kmeans } from '../src/core/kmeans.js';
 import { getThreads, knn, nearest, setThreads, shutdownWorkers } from '../src/core/parallel.js';
 import { kernelDescription, setWasmKernelsEnabled } from '../src/core/wasm/loader.js';
+import { nativeKnnAvailable, nativeKnnDescription, setNativeKnnEnabled } from '../src/core/native/knn-native.js';
 import { loadDataset } from '../src/data/load.js';
 import { parseNpyHeader, writeNpy } from '../src/data/npy.js';
 import { captureEnvironment } from '../src/run/env.js';
@@ -65,7 +67,7 @@ async function main(): Promise<void> {
   const maxThreads = getThreads();
   const env = captureEnvironment();
   const blas = blasInfo();
-  console.log(`dataset ${ds.name}: exact ${k}-NN of ${queries.rows} queries in ${base.rows} × ${ds.dim}; ${env.cpu}; faiss BLAS ${blas}; kernels ${kernelDescription()}`);
+  console.log(`dataset ${ds.name}: exact ${k}-NN of ${queries.rows} queries in ${base.rows} × ${ds.dim}; ${env.cpu}; faiss BLAS ${blas}; kernels ${kernelDescription()}; exact k-NN ${nativeKnnDescription() ?? 'wasm'}`);
   const dir = mkdtempSync(join(tmpdir(), 'vqbench-kernels-'));
   const record: Record<string, unknown> = { dataset: displayPath(ds.name), base: base.rows, queries: queries.rows, dim: ds.dim, k, env, blas };
   try {
@@ -77,8 +79,9 @@ async function main(): Promise<void> {
     for (const threads of [...new Set([1, maxThreads])]) {
       const peer = faiss(['--knn', join(dir, 'base.npy'), join(dir, 'queries.npy'), String(k), '--repeats', '3', '--out-ids', join(dir, `ids${threads}.npy`)], threads);
       setThreads(threads);
-      for (const kernel of ['wasm', 'js'] as const) {
-        setWasmKernelsEnabled(kernel === 'wasm');
+      for (const kernel of [...(nativeKnnAvailable() ? ['native'] as const : []), 'wasm', 'js'] as const) {
+        setNativeKnnEnabled(kernel === 'native');
+        setWasmKernelsEnabled(kernel !== 'js');
         const secs = await time(() => knn(base, queries, k));
         const qps = queries.rows / secs;
         rows.push([`exact ${k}-NN`, kernel, threads, qps, peer.qps!, qps / peer.qps!]);
@@ -86,6 +89,7 @@ async function main(): Promise<void> {
         if (threads > 1 && kernel === 'js') break; // the JS kernel on all threads adds little information
       }
       setWasmKernelsEnabled(true);
+      setNativeKnnEnabled(true);
     }
     setThreads(maxThreads);
     // agreement of our ids with faiss's (both float32; differences are near-ties)

@@ -10,10 +10,11 @@
 #     lockfile (stamp in node_modules/.vqbench-setup-stamp).
 #  4. Build the native addons from source with node-gyp: hnswlib-node, canvas (only if they do not load).
 #  5. faiss-node: compile against Debian's libfaiss (scripts/build-faiss-node.sh), only if it does not load.
+#     The native exact k-NN kernel (scripts/build-native.sh, OpenBLAS), when missing or older than its source.
 #  6. Compile src/ to dist/ (npm run build), which the CLI runs.
 #  7. Check every native module loads and print one status line each. Exit 1 if hnswlib-node,
 #     canvas or @huggingface/transformers (onnxruntime-node) fail; faiss-node failing is a warning
-#     (the harness reports faiss as "not run").
+#     (the harness reports faiss as "not run"), the native k-NN kernel too (the wasm kernel runs).
 #
 # Environment:
 #   VQBENCH_FORCE_SETUP=1   run npm ci and rebuild every addon even if all looks fine
@@ -226,6 +227,18 @@ else
   warn "faiss-node is not installed (optional dependency skipped?)"
 fi
 
+# the native exact k-NN kernel (optional: without it the wasm kernel runs)
+if [ "$FORCE" != 1 ] && [ -f build/native/knn.node ] && [ build/native/knn.node -nt src/core/native/knn.cc ] \
+   && node -e "require('./build/native/knn.node')" 2>/dev/null; then
+  say "native k-NN kernel: already built"
+else
+  t=$(date +%s)
+  say "native k-NN kernel: compiling against OpenBLAS (scripts/build-native.sh)"
+  timeout "$BUILD_TIMEOUT" bash scripts/build-native.sh \
+    && say "native k-NN kernel: built in $(elapsed "$t")" \
+    || warn "native k-NN kernel: build failed after $(elapsed "$t") (exact k-NN runs in the wasm kernel)"
+fi
+
 # ---------------------------------------------------------------------------------------------
 # 6. compile src/ to dist/ (the CLI runs it; stale or missing dist falls back to tsx)
 # ---------------------------------------------------------------------------------------------
@@ -264,6 +277,12 @@ check faiss-node 0 "
   const i = new IndexFlatL2(2); i.add([1, 0, 0, 1, 5, 5]);
   if (i.search([0.9, 0.1], 1).labels[0] !== 0) throw new Error('wrong neighbour');
   console.log('(IndexFlatL2 add + search)');"
+check 'native k-NN kernel' 0 "
+  const m = require('./build/native/knn.node');
+  const ids = new Int32Array(1), d = new Float32Array(1);
+  m.knn(Float32Array.of(1, 0, 0, 1, 5, 5), 3, null, Float32Array.of(0.1, 0.9), 0, 1, 2, 1, true, ids, d);
+  if (ids[0] !== 1) throw new Error('wrong neighbour');
+  console.log('(' + m.info() + ')');"
 # onnxruntime-node ships its CPU binary in the npm package (its postinstall only fetches GPU
 # providers): load @huggingface/transformers, then run a one-node ONNX model (y = Relu(x)) on CPU.
 ORT_CHECK="$(cat <<'JS'

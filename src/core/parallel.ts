@@ -12,6 +12,7 @@ import { knnRange, nearestRows, type Metric } from './search.js';
 import { rowNormsSq } from './distance.js';
 import { InputError } from './errors.js';
 import { compiledTwin } from './compiled.js';
+import { nativeKnnEnabled } from './native/knn-native.js';
 
 /** A thread count, checked: a positive integer (a NaN or fraction would make the kernels skip rows). */
 function checkedThreads(n: unknown, what: string): number {
@@ -152,7 +153,7 @@ export async function knn(
   const bd = big ? shared(base.data) : base.data;
   const qd = big ? shared(queries.data) : queries.data;
   const norms = metric === 'l2' ? rowNormsSq(bd, base.rows, base.dim, big ? new Float32Array(new SharedArrayBuffer(base.rows * 4)) : undefined) : null;
-  const job: KernelJob = { module: SEARCH_MODULE, fn: 'knnTask', args: { base: bd, nb: base.rows, baseNorms: norms, queries: qd, d: base.dim, k, metric, ids, dists } };
+  const job: KernelJob = { module: SEARCH_MODULE, fn: 'knnTask', args: { base: bd, nb: base.rows, baseNorms: norms, queries: qd, d: base.dim, k, metric, ids, dists, native: nativeKnnEnabled() } };
   await parallelRows(job, queries.rows, flops, (s, e) => knnRange(bd, base.rows, norms, qd, s, e, base.dim, k, metric, ids, dists));
   return { ids, dists };
 }

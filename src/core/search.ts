@@ -4,9 +4,12 @@
  * that `parallel.ts` can split them over worker threads; both use ||x−y||² = ||x||² + ||y||² − 2x·y
  * over tiles, as faiss does. Long row ranges run in the fused WebAssembly SIMD scans when they
  * load (same contracts, float32 accumulation); the JS scans are the fallback and the reference.
+ * Exact k-NN runs first in the optional native kernel (native/knn-native.ts: OpenBLAS sgemm blocks,
+ * the wasm kernel's selection) when it is built.
  */
 import { WASM_MIN_WORK, innerProducts, rowNormsSq } from './distance.js';
 import { TopK } from './topk.js';
+import { knnRangeNative, setNativeKnnEnabled } from './native/knn-native.js';
 import { knnRangeFused, nearestRowsFused } from './wasm/kernels.js';
 
 export type Metric = 'l2' | 'ip';
@@ -92,7 +95,10 @@ export function knnRange(
   d: number, k: number, metric: Metric,
   outIds: Int32Array, outDist: Float32Array,
 ): void {
-  if ((end - start) * nb * d >= WASM_MIN_WORK && knnRangeFused(base, nb, baseNorms, queries, start, end, d, k, metric, outIds, outDist)) return;
+  if ((end - start) * nb * d >= WASM_MIN_WORK) {
+    if (knnRangeNative(base, nb, baseNorms, queries, start, end, d, k, metric, outIds, outDist)) return;
+    if (knnRangeFused(base, nb, baseNorms, queries, start, end, d, k, metric, outIds, outDist)) return;
+  }
   knnRangeJs(base, nb, baseNorms, queries, start, end, d, k, metric, outIds, outDist);
 }
 
@@ -149,6 +155,12 @@ export function nearestTask(a: TaskArgs, start: number, end: number): void {
   nearestRows(a.x, start, end, a.c, a.nc, a.d, a.metric, a.cNorms, a.ids, a.dists);
 }
 
+/** `a.native` false: the caller had the native kernel off (setNativeKnnEnabled), so the worker runs the wasm kernel too. */
 export function knnTask(a: TaskArgs, start: number, end: number): void {
-  knnRange(a.base, a.nb, a.baseNorms, a.queries, start, end, a.d, a.k, a.metric, a.ids, a.dists);
+  const was = a.native === false ? setNativeKnnEnabled(false) : null;
+  try {
+    knnRange(a.base, a.nb, a.baseNorms, a.queries, start, end, a.d, a.k, a.metric, a.ids, a.dists);
+  } finally {
+    if (was !== null) setNativeKnnEnabled(was);
+  }
 }

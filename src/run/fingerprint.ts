@@ -1,12 +1,13 @@
 /**
  * The machine a timing was taken on, and how busy it was. Two QPS figures are comparable only when
- * they share a fingerprint (same CPU and flags, cores, BLAS, Node and kernel threads); the load
+ * they share a fingerprint (same CPU and flags, cores, BLAS, Node, kernel threads and k-NN kernel); the load
  * average around a timed loop says whether other work competed for the cores while it ran.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { implementationOf } from '../core/blas.js';
+import { knnKernelDescription } from '../core/native/knn-native.js';
 import { getThreads } from '../core/parallel.js';
 
 export interface MachineFingerprint {
@@ -23,6 +24,8 @@ export interface MachineFingerprint {
   node: string;
   /** Worker threads of the kernels (src/core/parallel.ts) when the fingerprint was taken. */
   threads: number;
+  /** What runs exact k-NN: 'native (OpenBLAS Haswell, avx512 scan, 1 thread per call)', 'wasm-simd128' or 'js (<reason>)'. */
+  knnKernel: string;
 }
 
 /** CPU flags that change which kernels run fast: x86 SSE/AVX/FMA families and ARM's NEON (asimd) and SVE. */
@@ -57,7 +60,7 @@ function blasImplementation(): string {
   }
 }
 
-let machine: Omit<MachineFingerprint, 'id' | 'threads' | 'simdFlags' | 'flagsHash'> & { flagLine: string | null } | null = null;
+let machine: Omit<MachineFingerprint, 'id' | 'threads' | 'simdFlags' | 'flagsHash' | 'knnKernel'> & { flagLine: string | null } | null = null;
 
 /**
  * The fingerprint of this machine now. The hardware part is read once per process; `threads`
@@ -73,6 +76,7 @@ export function machineFingerprint(opts: { threads?: number; cpuinfo?: string | 
     flagsHash: flagLine === null ? null : shortHash(flagLine),
     cores: machine.cores, blas: machine.blas, node: machine.node,
     threads: opts.threads ?? getThreads(),
+    knnKernel: knnKernelDescription(),
   };
   return { id: shortHash(JSON.stringify(rest)), ...rest };
 }
@@ -106,7 +110,7 @@ export function loadWarning(l: LoadReading): string | null {
 export const FINGERPRINT_DEFINITIONS: Readonly<Record<string, string>> = {
   fingerprint:
     'the machine the timing was taken on: CPU model, its SIMD-relevant flags (sorted) and a hash of the whole /proc/cpuinfo flag line, cores, the BLAS libblas.so.3 resolves to, ' +
-    'Node version and kernel threads; id = a short sha256 of all of them (same machine and settings, same id; timings with different ids are not comparable)',
+    'Node version, kernel threads and the exact k-NN kernel (knnKernel: native OpenBLAS, wasm-simd128 or js); id = a short sha256 of all of them (same machine and settings, same id; timings with different ids are not comparable)',
   load: "{before, after, cores}: the 1-minute load average (os.loadavg) right before the first timed run (insert cells: batch) and right after the last, and the machine's cores; it includes this process's own earlier work (a multi-threaded build or ground truth raises it)",
   loadWarning: 'a sentence when max(load.before, load.after) exceeded half the cores while the configuration (insert cells: the batches) was timed (other work competed for the CPU, so its timings are unreliable), else null',
 };

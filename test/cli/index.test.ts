@@ -156,7 +156,7 @@ test('index --runs 2 --build-runs 2: every run\'s QPS, the best reported, the bu
   assert.equal(rec.buildSecondsRuns.length, 2);
   assert.equal(rec.buildSeconds, Math.min(...rec.buildSecondsRuns));
   assert.match(rec.fingerprint.id, /^[0-9a-f]{12}$/);
-  for (const f of ['cpu', 'simdFlags', 'flagsHash', 'cores', 'blas', 'node', 'threads']) assert.ok(f in rec.fingerprint, f);
+  for (const f of ['cpu', 'simdFlags', 'flagsHash', 'cores', 'blas', 'node', 'threads', 'knnKernel']) assert.ok(f in rec.fingerprint, f);
   assert.equal(rec.load.cores, rec.fingerprint.cores);
   assert.equal(rec.loadWarning === null, Math.max(rec.load.before, rec.load.after) <= rec.load.cores / 2);
   const t = run('index', '--data', join(dir, 'small.npy'), '--index', 'flat', '--queries', '30', '--warmup', '3', '--runs', '2', '--threads', '1');

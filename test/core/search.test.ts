@@ -1,10 +1,21 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { innerProducts } from '../../src/core/distance.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { innerProducts, rowNormsSq } from '../../src/core/distance.js';
+import {
+  knnRangeNative, nativeKnnAvailable, nativeKnnCalls, nativeKnnDescription, nativeKnnScanVariants, nativeKnnUnavailable, setNativeKnnEnabled, setNativeKnnScanVariant,
+} from '../../src/core/native/knn-native.js';
 import { knn, nearest, nearestSync, setThreads, getThreads, shutdownWorkers } from '../../src/core/parallel.js';
+import { knnRange, knnRangeJs } from '../../src/core/search.js';
+import { knnRangeFused } from '../../src/core/wasm/kernels.js';
+import { wasmKernelsAvailable } from '../../src/core/wasm/loader.js';
+import { machineFingerprint } from '../../src/run/fingerprint.js';
 import { bruteForceL2, randomMatrix } from '../helpers/data.js';
 
 after(shutdownWorkers);
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 test('innerProducts equals the naive double loop on awkward shapes and offsets', () => {
   for (const [nx, ny, d] of [[1, 1, 1], [5, 7, 3], [9, 13, 17], [4, 4, 100], [33, 65, 25]]) {
@@ -59,4 +70,132 @@ test('exact k-NN matches brute force, and two threads give the same answer as on
     assert.deepEqual(Array.from(one.ids.subarray(qi * k, qi * k + k)), all.slice(0, k).map((a) => a[1]));
     assert.equal(twoNearest.ids[qi], nearestSync(q.sliceRows(qi, qi + 1), base.sliceRows(0, 20_000)).ids[0]);
   }
+});
+
+// ---- the native exact k-NN kernel (src/core/native/knn.cc: OpenBLAS sgemm + the wasm kernel's selection) ----
+
+const nativeSkip = nativeKnnAvailable() ? false : `the native k-NN kernel is not available: ${nativeKnnUnavailable()}`;
+
+/** Same top-k as the reference: ids equal except where two candidates tie within float32 error, distances close. */
+function assertSameTopK(a: { ids: Int32Array; dists: Float32Array }, b: { ids: Int32Array; dists: Float32Array }, what: string): void {
+  for (let i = 0; i < a.ids.length; i++) {
+    const tol = 1e-4 * (1 + Math.abs(a.dists[i]));
+    if (a.ids[i] === -1 || b.ids[i] === -1) assert.equal(b.ids[i], a.ids[i], `${what}: padding at ${i}`);
+    else assert.ok(Math.abs(a.dists[i] - b.dists[i]) <= tol, `${what} at ${i}: ${a.dists[i]} vs ${b.dists[i]}`);
+    if (a.ids[i] !== b.ids[i]) assert.ok(Math.abs(a.dists[i] - b.dists[i]) <= tol, `${what} at ${i}: ids ${a.ids[i]} / ${b.ids[i]} differ beyond a tie`);
+  }
+}
+
+/** Runs `body` with each scan variant of the native kernel this CPU has (AVX-512, AVX2, scalar), naming it. */
+function eachScanVariant(body: (variant: string) => void): void {
+  const variants = nativeKnnScanVariants();
+  assert.ok(variants.includes('scalar'));
+  for (const v of variants) {
+    const prev = setNativeKnnScanVariant(v);
+    try {
+      body(v);
+    } finally {
+      setNativeKnnScanVariant(prev);
+    }
+  }
+}
+
+test('native k-NN equals the JS scan, and the wasm kernel bit for bit (every scan variant): l2 and ip, k = 1 / 10 / 100, ranges across blocks, nb < k, odd d', { skip: nativeSkip }, () => eachScanVariant((variant) => {
+  // 300 queries from row 7 (two 256-query blocks, the second partial), 2,500 base rows (1,024-row blocks, the last partial)
+  for (const [nb, d, nq, start] of [[2500, 37, 300, 7], [50, 9, 20, 0], [1, 3, 5, 2]]) {
+    const base = randomMatrix(nb, d, nb + d), q = randomMatrix(start + nq, d, 3 * d);
+    const norms = rowNormsSq(base.data, nb, d);
+    for (const metric of ['l2', 'ip'] as const) {
+      for (const k of [1, 10, 100]) {
+        const n = (start + nq) * k;
+        const out = () => ({ ids: new Int32Array(n).fill(-9), dists: new Float32Array(n) });
+        const js = out(), nat = out(), wasm = out(), nat2 = out();
+        knnRangeJs(base.data, nb, null, q.data, start, start + nq, d, k, metric, js.ids, js.dists);
+        assert.ok(knnRangeNative(base.data, nb, metric === 'l2' ? norms : null, q.data, start, start + nq, d, k, metric, nat.ids, nat.dists));
+        const what = `${variant} ${metric} nb=${nb} d=${d} k=${k}`;
+        assert.ok(nat.ids.subarray(0, start * k).every((v) => v === -9), `${what}: rows before start untouched`);
+        assertSameTopK(js, nat, what);
+        if (nb < k) assert.ok(nat.ids.subarray(start * k, start * k + k).slice(nb).every((v) => v === -1), `${what}: padded with -1`);
+        if (wasmKernelsAvailable()) {
+          assert.ok(knnRangeFused(base.data, nb, metric === 'l2' ? norms : null, q.data, start, start + nq, d, k, metric, wasm.ids, wasm.dists));
+          assert.deepEqual([...nat.ids], [...wasm.ids], `${what}: ids as the wasm kernel's`);
+          assert.deepEqual([...nat.dists], [...wasm.dists], `${what}: distances as the wasm kernel's`);
+        }
+        // norms computed by the kernel when not given: the same answer
+        knnRangeNative(base.data, nb, null, q.data, start, start + nq, d, k, metric, nat2.ids, nat2.dists);
+        assertSameTopK(nat, nat2, `${what} (norms computed)`);
+      }
+    }
+  }
+}));
+
+test('native k-NN keeps the wasm kernel\'s keys where sgemm\'s rounding differs (every scan variant): large offsets, many ties', { skip: nativeSkip || (wasmKernelsAvailable() ? false : 'needs the wasm kernel') }, () => eachScanVariant((variant) => {
+  // rows far from the origin (||b||² ~ 3·10⁹ against differences ~ 10²) on a half-integer grid: sgemm's
+  // sums differ from the wasm tile's in the last bits, and without the filter's margin ~2,800 ids differ
+  const nb = 4000, d = 33, nq = 64, k = 50;
+  const base = randomMatrix(nb, d, 5), q = randomMatrix(nq, d, 6);
+  for (const m of [base, q]) for (let i = 0; i < m.data.length; i++) m.data[i] = Math.round(m.data[i] * 2) / 2 + 1e4;
+  for (const metric of ['l2', 'ip'] as const) {
+    const nat = { ids: new Int32Array(nq * k), dists: new Float32Array(nq * k) }, wasm = { ids: new Int32Array(nq * k), dists: new Float32Array(nq * k) };
+    knnRangeNative(base.data, nb, null, q.data, 0, nq, d, k, metric, nat.ids, nat.dists);
+    knnRangeFused(base.data, nb, null, q.data, 0, nq, d, k, metric, wasm.ids, wasm.dists);
+    assert.deepEqual([...nat.ids], [...wasm.ids], `${variant} ${metric}`);
+    assert.deepEqual([...nat.dists], [...wasm.dists], `${variant} ${metric}`);
+  }
+}));
+
+test('native k-NN: knnRange takes it, OpenBLAS stays on the calling thread, and kernel workers run it too', { skip: nativeSkip }, async () => {
+  assert.match(nativeKnnDescription()!, /^native \(OpenBLAS .*, 1 thread per call\)$/);
+  const base = randomMatrix(30_000, 48, 5), q = randomMatrix(300, 48, 6), k = 10;
+  const run = (native: boolean) => {
+    const was = setNativeKnnEnabled(native);
+    const r = { ids: new Int32Array(300 * k), dists: new Float32Array(300 * k) };
+    const calls = nativeKnnCalls(), t = performance.now(), c = process.cpuUsage();
+    try {
+      knnRange(base.data, base.rows, null, q.data, 0, 300, 48, k, 'l2', r.ids, r.dists);
+    } finally {
+      setNativeKnnEnabled(was);
+    }
+    const cpu = process.cpuUsage(c);
+    return { ...r, calls: nativeKnnCalls() - calls, wall: performance.now() - t, cpu: (cpu.user + cpu.system) / 1000 };
+  };
+  const nat = run(true);
+  assert.equal(nat.calls, 1, 'knnRange ran the native kernel');
+  assert.equal(run(false).calls, 0, 'turned off in this thread: not called');
+  let best = nat;
+  for (let i = 0; i < 3 && best.cpu > 1.3 * best.wall + 5; i++) { const r = run(true); if (r.cpu / r.wall < best.cpu / best.wall) best = r; }
+  assert.ok(best.cpu <= 1.3 * best.wall + 5, `single-threaded BLAS: ${best.cpu.toFixed(0)} ms CPU in ${best.wall.toFixed(0)} ms`);
+  // two threads: the worker calls it too, with the same answer; turned off here, the worker follows
+  const prev = getThreads();
+  setThreads(2);
+  try {
+    let calls = nativeKnnCalls();
+    const two = await knn(base, q, k);
+    assert.equal(nativeKnnCalls() - calls, 2, 'the main thread and the worker each ran the native kernel');
+    assert.deepEqual([...two.ids], [...nat.ids]);
+    const was = setNativeKnnEnabled(false);
+    calls = nativeKnnCalls();
+    try {
+      assert.deepEqual([...(await knn(base, q, k)).ids], [...nat.ids]);
+    } finally {
+      setNativeKnnEnabled(was);
+    }
+    assert.equal(nativeKnnCalls() - calls, 0, 'off in the caller: off in the worker');
+  } finally {
+    setThreads(prev);
+  }
+});
+
+test('VQBENCH_NATIVE_KERNELS=0 turns the native kernel off (VQBENCH_KERNEL=js too); the fingerprint names the k-NN kernel', { skip: nativeSkip }, () => {
+  const probe = "import('./src/core/native/knn-native.ts').then(async (m) => { const f = await import('./src/run/fingerprint.ts'); console.log(JSON.stringify([m.nativeKnnEnabled(), m.nativeKnnUnavailable(), f.machineFingerprint().knnKernel])); })";
+  const ask = (env: Record<string, string>) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', probe], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as [boolean, string | null, string];
+  };
+  assert.deepEqual(ask({ VQBENCH_NATIVE_KERNELS: '0' }), [false, 'disabled by VQBENCH_NATIVE_KERNELS=0', 'wasm-simd128']);
+  const js = ask({ VQBENCH_NATIVE_KERNELS: '', VQBENCH_KERNEL: 'js' });
+  assert.deepEqual(js.slice(0, 2), [false, 'disabled by VQBENCH_KERNEL=js']);
+  assert.match(js[2], /^js /);
+  assert.equal(machineFingerprint().knnKernel, nativeKnnDescription());
 });

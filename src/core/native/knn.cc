@@ -1,0 +1,509 @@
+// Native exact k-NN kernel (optional): a Node-API addon that computes the k nearest base rows of
+// a range of queries as faiss's IndexFlat does, with BLAS: sgemm of a query block × a base block
+// (cblas_sgemm, OpenBLAS), then the fused threshold + bounded max-heap selection of the wasm kernel
+// (knn_tile / knn_finish in src/core/wasm/kernels.c): heap keyed by ||b||² − 2 q·b (l2) or −q·b
+// (ip), candidates offered in increasing id and pushed only when strictly below the heap's worst,
+// final sort by (distance, id), l2 distance max(0, v + ||q||²), ip −v, padding (+Inf, −1). sgemm's
+// values only filter; the keys kept are summed as the wasm tile sums them, so the results equal the
+// wasm kernel's bit for bit (see "the scan of one tile row").
+//
+// Built by scripts/build-native.sh (g++, Node's headers, Debian's static OpenBLAS linked in with
+// its symbols hidden, so that this private copy's thread count never touches the libopenblas.so.0
+// that faiss-node uses in the same process). Loaded by knn-native.ts; the wasm kernel is the
+// fallback, the JS scan (knnRangeJs) the reference.
+//
+// Threads: vqbench parallelises over queries (src/core/parallel.ts), calling this from worker
+// threads, so the addon is context-aware (NAPI_MODULE_INIT) and OpenBLAS runs every call on the
+// calling thread (openblas_set_num_threads(1) at load, on this private copy).
+// Memory: the caller's typed arrays are read in place; per thread, one reused scratch (the
+// inner-product tile, the heaps, base norms of one block): nothing is allocated per base block.
+#include <node_api.h>
+
+#include <cblas.h>
+#if defined(__x86_64__) || defined(__i386__)
+#define KNN_X86 1
+#include <immintrin.h>
+#endif
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <algorithm>
+#include <mutex>
+#include <atomic>
+#include <vector>
+
+namespace {
+
+typedef int32_t i32;
+
+// Query rows and base rows per sgemm: a 256 × 1024 float tile (1 MiB) stays in L2.
+#ifndef KNN_QB
+#define KNN_QB 256
+#endif
+#ifndef KNN_BB
+#define KNN_BB 1024
+#endif
+constexpr i32 QB = KNN_QB;
+constexpr i32 BB = KNN_BB;
+
+std::once_flag blasOnce;
+std::atomic<long> knnCalls{0};  // calls of knn() in this process, all threads (tests check the workers use it)
+
+void blasSingleThreaded() {
+  std::call_once(blasOnce, [] { openblas_set_num_threads(1); });
+}
+
+// ---- the selection, as kernels.c (heap_push, heap_sort_pairs, knn_finish) -------------------
+
+inline void heapPush(float *D, i32 *I, i32 *size, i32 k, float dist, i32 id) {
+  if (*size < k) {
+    i32 pos = (*size)++;
+    while (pos > 0) {
+      i32 parent = (pos - 1) >> 1;
+      if (D[parent] >= dist) break;
+      D[pos] = D[parent];
+      I[pos] = I[parent];
+      pos = parent;
+    }
+    D[pos] = dist;
+    I[pos] = id;
+    return;
+  }
+  if (dist >= D[0]) return;
+  i32 pos = 0;
+  for (;;) {
+    i32 l = 2 * pos + 1;
+    if (l >= k) break;
+    i32 r = l + 1;
+    i32 c = r < k && D[r] > D[l] ? r : l;
+    if (D[c] <= dist) break;
+    D[pos] = D[c];
+    I[pos] = I[c];
+    pos = c;
+  }
+  D[pos] = dist;
+  I[pos] = id;
+}
+
+inline bool before(float da, i32 ia, float db, i32 ib) { return da < db || (da == db && ia < ib); }
+
+inline void siftDown(float *D, i32 *I, i32 pos, i32 n, float dv, i32 iv) {
+  for (;;) {
+    i32 l = 2 * pos + 1;
+    if (l >= n) break;
+    i32 c = (l + 1 < n && before(D[l], I[l], D[l + 1], I[l + 1])) ? l + 1 : l;
+    if (!before(dv, iv, D[c], I[c])) break;
+    D[pos] = D[c];
+    I[pos] = I[c];
+    pos = c;
+  }
+  D[pos] = dv;
+  I[pos] = iv;
+}
+
+void sortPairs(float *D, i32 *I, i32 n) {
+  for (i32 s = n / 2 - 1; s >= 0; s--) siftDown(D, I, s, n, D[s], I[s]);
+  for (i32 e = n - 1; e > 0; e--) {
+    float dv = D[e];
+    i32 iv = I[e];
+    D[e] = D[0];
+    I[e] = I[0];
+    siftDown(D, I, 0, e, dv, iv);
+  }
+}
+
+// ||a||² summed exactly as row_norms in kernels.c (four lanes over d rounded down to a multiple
+// of 4, then (l0 + l1) + (l2 + l3), then the tail), so that the results equal the wasm kernel's.
+float rowNorm(const float *a, i32 d) {
+  float l[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+  i32 t = 0;
+  for (; t + 4 <= d; t += 4)
+    for (i32 c = 0; c < 4; c++) l[c] = l[c] + a[t + c] * a[t + c];
+  float s = (l[0] + l[1]) + (l[2] + l[3]);
+  for (; t < d; t++) s = s + a[t] * a[t];
+  return s;
+}
+
+// q · b summed as the wasm tile does (micro() in kernels.c: one product, then one add, in order of
+// the dimension; no fused multiply-add, see -ffp-contract=off): the value the heap keeps.
+float exactDot(const float *q, const float *b, i32 d) {
+  float s = 0.0f;
+  for (i32 t = 0; t < d; t++) s = s + q[t] * b[t];
+  return s;
+}
+
+// ---- the scan of one tile row --------------------------------------------------------------
+// sgemm sums each q · b in an order that depends on the block shapes (measured: a base row gets
+// another last bit in another chunk), so its values only FILTER. The first candidates of a row
+// fill the heap (exact keys, one by one); then every later candidate whose sgemm value
+// v_j = bn_j + scale · ip_j is below the heap's worst w plus `margin` (a bound on
+// |v(sgemm) − v(exact)|) is collected, 16 (AVX-512) or 8 (AVX2) compared at a time; the collected
+// get their exact keys bn_j + scale · exactDot (the wasm kernel's values), eight sums side by side,
+// and are pushed in increasing j when strictly below the (shrinking) w. The heaps therefore hold
+// exactly what the wasm kernel's hold, whatever the blocking, the thread split or the chunking of
+// the base. The variant is picked once, by what the CPU supports; all three give the same heap.
+
+struct Row {
+  const float *ip, *bn, *q, *b;  // tile row, norms (or zeros), the query, the block's first base row
+  i32 nj, d, idOffset, k;
+  float scale, margin;
+  float *D;
+  i32 *I, *size;
+  i32 *cand;    // scratch: collected candidates (nj)
+  float *keys;  // scratch: their exact keys (nj)
+};
+
+inline float worst(const Row &r) { return *r.size < r.k ? INFINITY : r.D[0]; }
+
+// keys[c] = bn + scale · exactDot for the n collected candidates; eight independent sums at a time
+// (each summed in order of the dimension, as exactDot) so that their latencies overlap.
+void exactKeys(const Row &r, i32 n) {
+  const i32 d = r.d;
+  i32 c = 0;
+  for (; c + 8 <= n; c += 8) {
+    const float *b[8];
+    float acc[8];
+    for (i32 u = 0; u < 8; u++) { b[u] = r.b + (size_t)r.cand[c + u] * d; acc[u] = 0.0f; }
+    for (i32 t = 0; t < d; t++) {
+      const float qt = r.q[t];
+      for (i32 u = 0; u < 8; u++) acc[u] = acc[u] + qt * b[u][t];
+    }
+    for (i32 u = 0; u < 8; u++) r.keys[c + u] = r.bn[r.cand[c + u]] + r.scale * acc[u];
+  }
+  for (; c < n; c++) r.keys[c] = r.bn[r.cand[c]] + r.scale * exactDot(r.q, r.b + (size_t)r.cand[c] * d, d);
+}
+
+// Fills the heap from the row's first candidates (exact keys, one by one); returns where it stopped.
+inline i32 fill(const Row &r) {
+  i32 j = 0;
+  for (; j < r.nj && *r.size < r.k; j++) {
+    const float v = r.bn[j] + r.scale * exactDot(r.q, r.b + (size_t)j * r.d, r.d);
+    if (v < INFINITY) heapPush(r.D, r.I, r.size, r.k, v, r.idOffset + j);
+  }
+  return j;
+}
+
+#ifndef KNN_FLUSH
+#define KNN_FLUSH 32
+#endif
+constexpr i32 FLUSH = KNN_FLUSH;  // collected candidates that trigger their push mid-row
+
+// Pushes the n collected candidates (increasing j) whose exact key is below the worst.
+inline void offerCollected(const Row &r, i32 n) {
+  exactKeys(r, n);
+  float w = worst(r);
+  for (i32 c = 0; c < n; c++) {
+    if (r.keys[c] < w) {
+      heapPush(r.D, r.I, r.size, r.k, r.keys[c], r.idOffset + r.cand[c]);
+      w = worst(r);
+    }
+  }
+}
+
+inline i32 collectTail(const Row &r, i32 j, float wm, i32 n) {
+  for (; j < r.nj; j++)
+    if (r.bn[j] + r.scale * r.ip[j] < wm) r.cand[n++] = j;
+  return n;
+}
+
+#ifdef KNN_X86
+__attribute__((target("avx512f")))
+void scanRowAvx512(const Row &r) {
+  i32 j = fill(r), n = 0;
+  float wm = worst(r) + r.margin;
+  const __m512 sc = _mm512_set1_ps(r.scale);
+  __m512 t = _mm512_set1_ps(wm);
+  for (; j + 16 <= r.nj; j += 16) {
+    const __m512 v = _mm512_add_ps(_mm512_loadu_ps(r.bn + j), _mm512_mul_ps(sc, _mm512_loadu_ps(r.ip + j)));
+    unsigned mask = _mm512_cmp_ps_mask(v, t, _CMP_LT_OQ);
+    while (mask) {
+      r.cand[n++] = j + __builtin_ctz(mask);
+      mask &= mask - 1;
+    }
+    if (n >= FLUSH) {  // many collected (a young heap): push them, tighten the threshold
+      offerCollected(r, n);
+      n = 0;
+      wm = worst(r) + r.margin;
+      t = _mm512_set1_ps(wm);
+    }
+  }
+  offerCollected(r, collectTail(r, j, wm, n));
+}
+
+__attribute__((target("avx2")))
+void scanRowAvx2(const Row &r) {
+  i32 j = fill(r), n = 0;
+  float wm = worst(r) + r.margin;
+  const __m256 sc = _mm256_set1_ps(r.scale);
+  __m256 t = _mm256_set1_ps(wm);
+  for (; j + 8 <= r.nj; j += 8) {
+    const __m256 v = _mm256_add_ps(_mm256_loadu_ps(r.bn + j), _mm256_mul_ps(sc, _mm256_loadu_ps(r.ip + j)));
+    unsigned mask = _mm256_movemask_ps(_mm256_cmp_ps(v, t, _CMP_LT_OQ));
+    while (mask) {
+      r.cand[n++] = j + __builtin_ctz(mask);
+      mask &= mask - 1;
+    }
+    if (n >= FLUSH) {
+      offerCollected(r, n);
+      n = 0;
+      wm = worst(r) + r.margin;
+      t = _mm256_set1_ps(wm);
+    }
+  }
+  offerCollected(r, collectTail(r, j, wm, n));
+}
+
+#endif
+
+void scanRowScalar(const Row &r) {
+  const i32 j = fill(r);
+  offerCollected(r, collectTail(r, j, worst(r) + r.margin, 0));
+}
+
+typedef void (*ScanRow)(const Row &);
+
+struct Variant {
+  const char *name;
+  ScanRow scan;
+};
+
+// The scan variants this CPU can run, best first.
+std::vector<Variant> variants() {
+  std::vector<Variant> v;
+#ifdef KNN_X86
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) v.push_back({"avx512", scanRowAvx512});
+  if (__builtin_cpu_supports("avx2")) v.push_back({"avx2", scanRowAvx2});
+#endif
+  v.push_back({"scalar", scanRowScalar});
+  return v;
+}
+
+const std::vector<Variant> &table() {
+  static const std::vector<Variant> all = variants();
+  return all;
+}
+
+// The variant in use, process-wide: the best one, unless a test picked another (setVariant).
+std::atomic<const Variant *> variant{nullptr};
+
+const Variant &currentVariant() {
+  const Variant *v = variant.load();
+  return v ? *v : table()[0];
+}
+
+bool setVariant(const char *name) {
+  for (const Variant &v : table()) {
+    if (std::strcmp(v.name, name) == 0) {
+      variant.store(&v);
+      return true;
+    }
+  }
+  return false;
+}
+
+// Per-thread scratch, grown when needed and reused by every later call on the thread.
+struct Scratch {
+  std::vector<float> tile, heapD, bnorm, qnorm, keys;
+  std::vector<i32> heapI, heapN, cand;
+};
+thread_local Scratch scratch;
+
+// |v(sgemm) − v(exact)| ≤ |scale|·|ip(sgemm) − ip(exact)| + the rounding of the two adds, and each
+// float32 dot of d products is within γ_d·||q||·||b|| of the true one (γ_d ≈ d·2⁻²⁴, any summation
+// order, fused or not): twice that bound, so that the norms' own rounding is covered too.
+float marginOf(float scale, i32 d, float qNorm, float bNormMax, float bnMax) {
+  const double eps = 1.0 / (1 << 24), t = std::fabs((double)scale) * qNorm * bNormMax;
+  return (float)(2.0 * (2.0 * (d + 2) * eps * t + 4.0 * eps * ((double)bnMax + t)));
+}
+
+// Exact k-NN of queries [start, end) (rows of q, dimension d) among the nb rows of b; writes k
+// ids / distances per query at outI / outD[(start + i)·k]. bn: ||b_j||² (l2), or null (computed).
+void knnRange(const float *b, i32 nb, const float *bn, const float *q, i32 start, i32 end, i32 d,
+              i32 k, bool l2, i32 *outI, float *outD) {
+  blasSingleThreaded();
+  Scratch &s = scratch;
+  const i32 qb = std::min(QB, end - start), bb = std::min(BB, nb);
+  s.tile.resize((size_t)qb * bb);
+  s.heapD.resize((size_t)qb * k);
+  s.heapI.resize((size_t)qb * k);
+  s.heapN.resize(qb);
+  s.bnorm.resize(bb);
+  s.qnorm.resize(qb);
+  s.cand.resize(bb);
+  s.keys.resize(bb);
+  const float scale = l2 ? -2.0f : -1.0f;
+  const ScanRow scan = currentVariant().scan;
+  float *tile = s.tile.data(), *hd = s.heapD.data(), *bnb = s.bnorm.data(), *qnorm = s.qnorm.data();
+  i32 *hi = s.heapI.data(), *hn = s.heapN.data();
+  for (i32 q0 = start; q0 < end; q0 += qb) {
+    const i32 nq = std::min(qb, end - q0);
+    std::fill(hn, hn + nq, 0);
+    for (i32 i = 0; i < nq; i++) qnorm[i] = std::sqrt(rowNorm(q + (size_t)(q0 + i) * d, d));
+    for (i32 j0 = 0; j0 < nb; j0 += bb) {
+      const i32 nj = std::min(bb, nb - j0);
+      const float *bj = b + (size_t)j0 * d;
+      // tile[i][j] = q_(q0+i) · b_(j0+j)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, nj, d, 1.0f, q + (size_t)q0 * d, d, bj, d, 0.0f, tile, nj);
+      // the block's keys' norms (l2: given or computed as row_norms; ip: zeros) and its largest ||b||
+      const float *bnj = bn ? bn + j0 : bnb;
+      float sqMax = 0.0f;
+      if (!bn) {
+        for (i32 j = 0; j < nj; j++) {
+          const float n = rowNorm(bj + (size_t)j * d, d);
+          sqMax = std::max(sqMax, n);
+          bnb[j] = l2 ? n : 0.0f;
+        }
+      } else {
+        for (i32 j = 0; j < nj; j++) sqMax = std::max(sqMax, bnj[j]);
+      }
+      const float bNormMax = std::sqrt(sqMax), bnMax = l2 ? sqMax : 0.0f;
+      for (i32 i = 0; i < nq; i++) {
+        const Row r = {tile + (size_t)i * nj, bnj, q + (size_t)(q0 + i) * d, bj, nj, d, j0, k, scale,
+                       marginOf(scale, d, qnorm[i], bNormMax, bnMax), hd + (size_t)i * k, hi + (size_t)i * k, hn + i,
+                       s.cand.data(), s.keys.data()};
+        scan(r);
+      }
+    }
+    for (i32 i = 0; i < nq; i++) {
+      float *D = hd + (size_t)i * k;
+      i32 *I = hi + (size_t)i * k;
+      const i32 n = hn[i];
+      sortPairs(D, I, n);
+      const float qn = l2 ? rowNorm(q + (size_t)(q0 + i) * d, d) : 0.0f;
+      float *od = outD + (size_t)(q0 + i) * k;
+      i32 *oi = outI + (size_t)(q0 + i) * k;
+      for (i32 j = 0; j < k; j++) {
+        const float v = j < n ? D[j] : INFINITY;
+        oi[j] = j < n ? I[j] : -1;
+        if (l2) {
+          const float t = v + qn;
+          od[j] = t > 0.0f ? t : 0.0f;
+        } else {
+          od[j] = -v;
+        }
+      }
+    }
+  }
+}
+
+// ---- Node-API glue ---------------------------------------------------------------------------
+
+napi_value fail(napi_env env, const char *msg) {
+  napi_throw_type_error(env, nullptr, msg);
+  return nullptr;
+}
+
+bool typed(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len) {
+  bool is = false;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
+  napi_typedarray_type t;
+  napi_value ab;
+  size_t off;
+  if (napi_get_typedarray_info(env, v, &t, len, data, &ab, &off) != napi_ok) return false;
+  return t == want;
+}
+
+bool int32Arg(napi_env env, napi_value v, i32 *out) {
+  double x;
+  if (napi_get_value_double(env, v, &x) != napi_ok) return false;
+  if (!(x >= 0 && x <= 2147483647.0) || x != std::floor(x)) return false;
+  *out = (i32)x;
+  return true;
+}
+
+// knn(base, nb, baseNorms | null, queries, start, end, d, k, l2, outIds, outDist)
+napi_value Knn(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value argv[11];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 11)
+    return fail(env, "knn expects 11 arguments");
+  void *b, *bn = nullptr, *q, *oi, *od;
+  size_t bLen, bnLen = 0, qLen, oiLen, odLen;
+  i32 nb, start, end, d, k;
+  bool l2;
+  napi_valuetype bnType;
+  napi_typeof(env, argv[2], &bnType);
+  if (!typed(env, argv[0], napi_float32_array, &b, &bLen)) return fail(env, "knn: base must be a Float32Array");
+  if (bnType != napi_null && bnType != napi_undefined && !typed(env, argv[2], napi_float32_array, &bn, &bnLen))
+    return fail(env, "knn: baseNorms must be a Float32Array or null");
+  if (!typed(env, argv[3], napi_float32_array, &q, &qLen)) return fail(env, "knn: queries must be a Float32Array");
+  if (!typed(env, argv[9], napi_int32_array, &oi, &oiLen)) return fail(env, "knn: outIds must be an Int32Array");
+  if (!typed(env, argv[10], napi_float32_array, &od, &odLen)) return fail(env, "knn: outDist must be a Float32Array");
+  if (!int32Arg(env, argv[1], &nb) || !int32Arg(env, argv[4], &start) || !int32Arg(env, argv[5], &end) ||
+      !int32Arg(env, argv[6], &d) || !int32Arg(env, argv[7], &k) || napi_get_value_bool(env, argv[8], &l2) != napi_ok)
+    return fail(env, "knn: nb, start, end, d, k must be non-negative integers and l2 a boolean");
+  if (nb < 1 || d < 1 || k < 1 || end < start) return fail(env, "knn: needs nb, d, k >= 1 and start <= end");
+  if ((size_t)nb * d > bLen || (bn && bnLen < (size_t)nb) || (size_t)end * d > qLen ||
+      (size_t)end * k > oiLen || (size_t)end * k > odLen)
+    return fail(env, "knn: an array is shorter than its arguments say");
+  knnCalls++;
+  if (end > start)
+    knnRange((const float *)b, nb, (const float *)bn, (const float *)q, start, end, d, k, l2, (i32 *)oi, (float *)od);
+  return nullptr;
+}
+
+// The BLAS core OpenBLAS picked for this CPU, e.g. "Haswell".
+napi_value Info(napi_env env, napi_callback_info) {
+  blasSingleThreaded();
+  char buf[160];
+  snprintf(buf, sizeof buf, "OpenBLAS %s, %s scan, %d thread per call", openblas_get_corename(), currentVariant().name,
+           openblas_get_num_threads());
+  napi_value s;
+  napi_create_string_utf8(env, buf, NAPI_AUTO_LENGTH, &s);
+  return s;
+}
+
+// variant(): the scan variant in use ('avx512', 'avx2' or 'scalar'); variant(name) picks another this
+// CPU can run (tests compare them), for the whole process. variants(): those this CPU can run.
+napi_value VariantFn(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc >= 1) {
+    char name[32];
+    size_t len = 0;
+    if (napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok || !setVariant(name))
+      return fail(env, "variant: not a scan variant this CPU can run");
+  }
+  napi_value s;
+  napi_create_string_utf8(env, currentVariant().name, NAPI_AUTO_LENGTH, &s);
+  return s;
+}
+
+napi_value VariantsFn(napi_env env, napi_callback_info) {
+  napi_value arr;
+  napi_create_array(env, &arr);
+  uint32_t i = 0;
+  for (const Variant &v : table()) {
+    napi_value s;
+    napi_create_string_utf8(env, v.name, NAPI_AUTO_LENGTH, &s);
+    napi_set_element(env, arr, i++, s);
+  }
+  return arr;
+}
+
+// How many times knn() ran in this process (every thread).
+napi_value Calls(napi_env env, napi_callback_info) {
+  napi_value n;
+  napi_create_double(env, (double)knnCalls.load(), &n);
+  return n;
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() {
+  napi_value fn;
+  napi_create_function(env, "knn", NAPI_AUTO_LENGTH, Knn, nullptr, &fn);
+  napi_set_named_property(env, exports, "knn", fn);
+  napi_create_function(env, "info", NAPI_AUTO_LENGTH, Info, nullptr, &fn);
+  napi_set_named_property(env, exports, "info", fn);
+  napi_create_function(env, "variant", NAPI_AUTO_LENGTH, VariantFn, nullptr, &fn);
+  napi_set_named_property(env, exports, "variant", fn);
+  napi_create_function(env, "variants", NAPI_AUTO_LENGTH, VariantsFn, nullptr, &fn);
+  napi_set_named_property(env, exports, "variants", fn);
+  napi_create_function(env, "calls", NAPI_AUTO_LENGTH, Calls, nullptr, &fn);
+  napi_set_named_property(env, exports, "calls", fn);
+  return exports;
+}
