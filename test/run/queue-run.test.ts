@@ -47,7 +47,7 @@ test('two workers give the same cells and non-timing metrics as a local run, raw
   });
   const lines: string[] = [];
   const s = await runTask({ task, resultsDir: join(dir, 'results'), engine: queueEngine({ address: parseRedisAddress(redis.url) }), print: (l) => lines.push(l) });
-  assert.deepEqual(s.counts, { ok: 2, failed: 0, timeout: 0, 'not-run': 0 });
+  assert.deepEqual(s.counts, { ok: 2, failed: 0, timeout: 0, 'not-run': 0 }, lines.join('\n')); // the run's lines say why a cell failed
   const runDir = join(dir, 'results', 'cmp-small');
   const ib = assertSameNonTiming(local, runDir);
   // the raw files came back through Redis into the run folder, at the paths the records name
