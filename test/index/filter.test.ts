@@ -124,6 +124,29 @@ test('flat: filtered results equal exact k-NN over the allowed rows (l2 and ip) 
   }
 });
 
+test('flat: a dense filter after remove() (ids no longer positions) still equals exact k-NN over the allowed live rows; fewer allowed rows than k are padded', async () => {
+  const index = new FlatIndex();
+  await index.build(base);
+  await index.remove(Uint32Array.from({ length: N / 2 }, (_, i) => 2 * i)); // the even ids go: position p now holds id 2p + 1
+  const f = filterOf(0.5);
+  const live = Uint8Array.from(f.allowed, (a, id) => (a === 1 && id % 2 === 1 ? 1 : 0));
+  const r = await search(index, K, {}, f);
+  assertSatisfies(r, f, true, 'flat after remove');
+  const t = await filteredGroundTruth(new MatrixRowSource(base), queries, live, K, 'l2', null);
+  for (let q = 0; q < queries.rows; q++) assert.deepEqual(Array.from(r.ids.subarray(q * K, q * K + K)), Array.from(t.ids.subarray(q * t.k, q * t.k + K)), `query ${q}`);
+  // a filter that passes 4 of the live rows, over half the base (not sparse): 4 ids, then -1
+  const few = new Uint8Array(N);
+  for (let p = 0; p < N / 2; p += N / 8) few[2 * p + 1] = 1;
+  for (let id = 0; id < N; id += 2) few[id] = 1; // removed rows: allowed but gone
+  const g = await search(index, K, {}, labelFilter('few_live', 0.5, few));
+  for (let q = 0; q < queries.rows; q++) {
+    const ids = Array.from(g.ids.subarray(q * K, q * K + K));
+    assert.deepEqual(ids.slice(4), Array(K - 4).fill(-1), `query ${q}: ${ids}`);
+    assert.deepEqual(ids.slice(0, 4).sort((a, b) => a - b), [1, 751, 1501, 2251], `query ${q}`);
+  }
+  await index.close();
+});
+
 const kernelModes = wasmKernelsAvailable() ? [true, false] : [false];
 
 test('pq, ivfpq (nprobe = nlist) and wrvq (every cell and sub-cell): filtered results = the full ADC ranking cut to the allowed rows, wasm and JS scans', async () => {
