@@ -30,21 +30,8 @@ command -v "$CXX" >/dev/null || die "$CXX not found (apt-get install build-essen
 [ -f "$FAISS_LIB" ] || die "$FAISS_LIB not found (apt-get install libfaiss-dev libopenblas-dev)"
 [ -f /usr/include/faiss/Index.h ] || die "faiss headers not found (apt-get install libfaiss-dev)"
 
-# --- Node's headers: node_api.h. Prefer npm's nodedir, then <node prefix>/include/node, then node-gyp's cache.
-find_node_include() {
-  local cands=() nodedir prefix ver
-  [ -n "${NODE_INCLUDE_DIR:-}" ] && cands+=("$NODE_INCLUDE_DIR")
-  nodedir="${npm_config_nodedir:-}"
-  [ -n "$nodedir" ] && cands+=("$nodedir/include/node")
-  prefix="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
-  cands+=("$prefix/include/node" /usr/include/node /usr/local/include/node)
-  ver="$(node -p process.versions.node)"
-  cands+=("$HOME/.cache/node-gyp/$ver/include/node" "$HOME/.node-gyp/$ver/include/node")
-  for d in "${cands[@]}"; do
-    if [ -f "$d/node_api.h" ]; then echo "$d"; return 0; fi
-  done
-  return 1
-}
+# --- Node's headers (node_api.h): scripts/node-include.sh
+. "$ROOT/scripts/node-include.sh"
 NODE_INC="$(find_node_include)" || die "Node headers (node_api.h) not found; set NODE_INCLUDE_DIR"
 
 # --- node-addon-api's headers (napi.h): resolve it the way faiss-node itself would.

@@ -24,13 +24,9 @@ die() { echo "[build-native] ERROR: $*" >&2; exit 1; }
 
 command -v "$CXX" >/dev/null || die "$CXX not found (apt-get install build-essential)"
 
-# Node's headers: NODE_INCLUDE_DIR, npm's nodedir, <node prefix>/include/node, /usr/include/node.
-NODE_INC=""
-prefix="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
-for d in "${NODE_INCLUDE_DIR:-}" "${npm_config_nodedir:+$npm_config_nodedir/include/node}" "$prefix/include/node" /usr/include/node /usr/local/include/node; do
-  if [ -n "$d" ] && [ -f "$d/node_api.h" ]; then NODE_INC="$d"; break; fi
-done
-[ -n "$NODE_INC" ] || die "Node's headers (node_api.h) not found; set NODE_INCLUDE_DIR"
+# Node's headers (node_api.h): scripts/node-include.sh
+. "$ROOT/scripts/node-include.sh"
+NODE_INC="$(find_node_include)" || die "Node's headers (node_api.h) not found; set NODE_INCLUDE_DIR"
 
 # OpenBLAS: the static library and cblas.h of the pthread flavour (the one libblas.so.3 selects).
 OPENBLAS_LIB="${OPENBLAS_LIB:-}"
