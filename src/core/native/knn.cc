@@ -19,6 +19,8 @@
 // inner-product tile, the heaps, base norms of one block): nothing is allocated per base block.
 #include <node_api.h>
 
+#include "../wasm/heap.h"  // the wasm kernels' heap: same pushes, ties and final order
+
 #include <cblas.h>
 #if defined(__x86_64__) || defined(__i386__)
 #define KNN_X86 1
@@ -54,64 +56,7 @@ void blasSingleThreaded() {
   std::call_once(blasOnce, [] { openblas_set_num_threads(1); });
 }
 
-// ---- the selection, as kernels.c (heap_push, heap_sort_pairs, knn_finish) -------------------
-
-inline void heapPush(float *D, i32 *I, i32 *size, i32 k, float dist, i32 id) {
-  if (*size < k) {
-    i32 pos = (*size)++;
-    while (pos > 0) {
-      i32 parent = (pos - 1) >> 1;
-      if (D[parent] >= dist) break;
-      D[pos] = D[parent];
-      I[pos] = I[parent];
-      pos = parent;
-    }
-    D[pos] = dist;
-    I[pos] = id;
-    return;
-  }
-  if (dist >= D[0]) return;
-  i32 pos = 0;
-  for (;;) {
-    i32 l = 2 * pos + 1;
-    if (l >= k) break;
-    i32 r = l + 1;
-    i32 c = r < k && D[r] > D[l] ? r : l;
-    if (D[c] <= dist) break;
-    D[pos] = D[c];
-    I[pos] = I[c];
-    pos = c;
-  }
-  D[pos] = dist;
-  I[pos] = id;
-}
-
-inline bool before(float da, i32 ia, float db, i32 ib) { return da < db || (da == db && ia < ib); }
-
-inline void siftDown(float *D, i32 *I, i32 pos, i32 n, float dv, i32 iv) {
-  for (;;) {
-    i32 l = 2 * pos + 1;
-    if (l >= n) break;
-    i32 c = (l + 1 < n && before(D[l], I[l], D[l + 1], I[l + 1])) ? l + 1 : l;
-    if (!before(dv, iv, D[c], I[c])) break;
-    D[pos] = D[c];
-    I[pos] = I[c];
-    pos = c;
-  }
-  D[pos] = dv;
-  I[pos] = iv;
-}
-
-void sortPairs(float *D, i32 *I, i32 n) {
-  for (i32 s = n / 2 - 1; s >= 0; s--) siftDown(D, I, s, n, D[s], I[s]);
-  for (i32 e = n - 1; e > 0; e--) {
-    float dv = D[e];
-    i32 iv = I[e];
-    D[e] = D[0];
-    I[e] = I[0];
-    siftDown(D, I, 0, e, dv, iv);
-  }
-}
+// ---- the selection: heap_push and heap_sort_pairs of ../wasm/heap.h, knn_finish as kernels.c -----
 
 // ||a||² summed exactly as row_norms in kernels.c (four lanes over d rounded down to a multiple
 // of 4, then (l0 + l1) + (l2 + l3), then the tail), so that the results equal the wasm kernel's.
@@ -179,7 +124,7 @@ inline i32 fill(const Row &r) {
   i32 j = 0;
   for (; j < r.nj && *r.size < r.k; j++) {
     const float v = r.bn[j] + r.scale * exactDot(r.q, r.b + (size_t)j * r.d, r.d);
-    if (v < INFINITY) heapPush(r.D, r.I, r.size, r.k, v, r.idOffset + j);
+    if (v < INFINITY) heap_push(r.D, r.I, r.size, r.k, v, r.idOffset + j);
   }
   return j;
 }
@@ -195,7 +140,7 @@ inline void offerCollected(const Row &r, i32 n) {
   float w = worst(r);
   for (i32 c = 0; c < n; c++) {
     if (r.keys[c] < w) {
-      heapPush(r.D, r.I, r.size, r.k, r.keys[c], r.idOffset + r.cand[c]);
+      heap_push(r.D, r.I, r.size, r.k, r.keys[c], r.idOffset + r.cand[c]);
       w = worst(r);
     }
   }
@@ -370,7 +315,7 @@ void knnRange(const float *b, i32 nb, const float *bn, const float *q, i32 start
       float *D = hd + (size_t)i * k;
       i32 *I = hi + (size_t)i * k;
       const i32 n = hn[i];
-      sortPairs(D, I, n);
+      heap_sort_pairs(D, I, n);
       const float qn = l2 ? rowNorm(q + (size_t)(q0 + i) * d, d) : 0.0f;
       float *od = outD + (size_t)(q0 + i) * k;
       i32 *oi = outI + (size_t)(q0 + i) * k;

@@ -22,6 +22,8 @@
  */
 #include <wasm_simd128.h>
 
+#include "heap.h" /* heap_push, heap_sort_pairs: shared with the native k-NN addon */
+
 typedef int i32;
 
 #define EXPORT(name) __attribute__((export_name(#name)))
@@ -218,39 +220,9 @@ void nearest_tile(const float *x, i32 nx, i32 ldx, const float *cp, const float 
  * Fused top-k. Heap i (a bounded max-heap by distance, as src/core/topk.ts) lives at hd/hi[i*k..]
  * with size hn[i]; thr[i] is its current worst (+Inf until full). Candidates are offered in
  * increasing j, and pushed only when strictly below the threshold, exactly as the JS scan does.
- * heap_push takes the score as a double, compared with the float32 entries as TopK.push compares a
- * JS number with them, and stores it rounded to float32: the same heap, bit for bit.
+ * heap_push (heap.h) takes the score as a double, compared with the float32 entries as TopK.push
+ * compares a JS number with them, and stores it rounded to float32: the same heap, bit for bit.
  */
-INLINE void heap_push(float *D, i32 *I, i32 *size, i32 k, double dist, i32 id) {
-  if (*size < k) {
-    i32 pos = (*size)++;
-    while (pos > 0) {
-      i32 parent = (pos - 1) >> 1;
-      if (D[parent] >= dist) break;
-      D[pos] = D[parent];
-      I[pos] = I[parent];
-      pos = parent;
-    }
-    D[pos] = dist;
-    I[pos] = id;
-    return;
-  }
-  if (dist >= D[0]) return;
-  i32 pos = 0;
-  for (;;) {
-    i32 l = 2 * pos + 1;
-    if (l >= k) break;
-    i32 r = l + 1;
-    i32 c = r < k && D[r] > D[l] ? r : l;
-    if (D[c] <= dist) break;
-    D[pos] = D[c];
-    I[pos] = I[c];
-    pos = c;
-  }
-  D[pos] = dist;
-  I[pos] = id;
-}
-
 INLINE void knn_rows_blk(const float *x, i32 ldx, const float *bp_, const float *bn, i32 nb, i32 d,
                          v128_t sc, i32 idOffset, i32 pb, i32 pe, i32 k, float *hd, i32 *hi,
                          i32 *hn, float *thr, const i32 R) {
@@ -295,40 +267,6 @@ void knn_tile(const float *x, i32 nx, i32 ldx, const float *bp_, const float *bn
 #define KNN_BODY(R) knn_rows_blk(x + (long)i * ldx, ldx, bp_, bn, nb, d, sc, idOffset, pb, pe, k, hd + (long)i * k, hi + (long)i * k, hn + i, thr + i, R)
     REMAINDER(nx - i, KNN_BODY)
 #undef KNN_BODY
-  }
-}
-
-/* Lexicographic (dist, id) order, used to sort the final heaps (ties by id, as topk.ts). */
-INLINE i32 before(float da, i32 ia, float db, i32 ib) { return da < db || (da == db && ia < ib); }
-
-/* Sorts the n entries of one heap ascending by (dist, id) in place (heapsort under `before`). */
-INLINE void heap_sort_pairs(float *D, i32 *I, i32 n) {
-  for (i32 s = n / 2 - 1; s >= 0; s--) {
-    i32 pos = s;
-    float dv = D[pos];
-    i32 iv = I[pos];
-    for (;;) {
-      i32 l = 2 * pos + 1;
-      if (l >= n) break;
-      i32 c = (l + 1 < n && before(D[l], I[l], D[l + 1], I[l + 1])) ? l + 1 : l;
-      if (!before(dv, iv, D[c], I[c])) break;
-      D[pos] = D[c]; I[pos] = I[c]; pos = c;
-    }
-    D[pos] = dv; I[pos] = iv;
-  }
-  for (i32 e = n - 1; e > 0; e--) {
-    float dv = D[e];
-    i32 iv = I[e];
-    D[e] = D[0]; I[e] = I[0];
-    i32 pos = 0;
-    for (;;) {
-      i32 l = 2 * pos + 1;
-      if (l >= e) break;
-      i32 c = (l + 1 < e && before(D[l], I[l], D[l + 1], I[l + 1])) ? l + 1 : l;
-      if (!before(dv, iv, D[c], I[c])) break;
-      D[pos] = D[c]; I[pos] = I[c]; pos = c;
-    }
-    D[pos] = dv; I[pos] = iv;
   }
 }
 
