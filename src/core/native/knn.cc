@@ -50,7 +50,8 @@ constexpr i32 QB = KNN_QB;
 constexpr i32 BB = KNN_BB;
 
 std::once_flag blasOnce;
-std::atomic<long> knnCalls{0};  // calls of knn() in this process, all threads (tests check the workers use it)
+std::atomic<long> knnCalls{0};      // calls of knn() in this process, all threads (tests check the workers use it)
+std::atomic<long> nearestCalls{0};  // calls of nearest(), likewise
 
 void blasSingleThreaded() {
   std::call_once(blasOnce, [] { openblas_set_num_threads(1); });
@@ -389,6 +390,43 @@ napi_value Knn(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// nearest(x, start, end, c, nc, cNorms | null, d, l2, outIds, outDist): the nearest-centroid
+// assignment of k-means (nearest_tile + nearest_finish in kernels.c): for rows [start, end) of x,
+// the smallest cn[j] + scale · x · c_j, first j on ties, then max(0, v + ||x||²) (l2) or −v (ip);
+// id −1 and +Inf / −Inf when no value is below +Inf. That is knnRange with k = 1: its heap of one
+// keeps the first key strictly below the running minimum, in increasing j, on exact keys summed as
+// the wasm tile sums them, so the ids and distances equal nearest_tile's bit for bit.
+napi_value Nearest(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value argv[10];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 10)
+    return fail(env, "nearest expects 10 arguments");
+  void *x, *c, *cn = nullptr, *oi, *od;
+  size_t xLen, cLen, cnLen = 0, oiLen, odLen;
+  i32 start, end, nc, d;
+  bool l2;
+  napi_valuetype cnType;
+  napi_typeof(env, argv[5], &cnType);
+  if (!typed(env, argv[0], napi_float32_array, &x, &xLen)) return fail(env, "nearest: x must be a Float32Array");
+  if (!typed(env, argv[3], napi_float32_array, &c, &cLen)) return fail(env, "nearest: c must be a Float32Array");
+  if (cnType != napi_null && cnType != napi_undefined && !typed(env, argv[5], napi_float32_array, &cn, &cnLen))
+    return fail(env, "nearest: cNorms must be a Float32Array or null");
+  if (!typed(env, argv[8], napi_int32_array, &oi, &oiLen)) return fail(env, "nearest: outIds must be an Int32Array");
+  if (!typed(env, argv[9], napi_float32_array, &od, &odLen)) return fail(env, "nearest: outDist must be a Float32Array");
+  if (!int32Arg(env, argv[1], &start) || !int32Arg(env, argv[2], &end) || !int32Arg(env, argv[4], &nc) ||
+      !int32Arg(env, argv[6], &d) || napi_get_value_bool(env, argv[7], &l2) != napi_ok)
+    return fail(env, "nearest: start, end, nc, d must be non-negative integers and l2 a boolean");
+  if (nc < 1 || d < 1 || end < start) return fail(env, "nearest: needs nc, d >= 1 and start <= end");
+  if ((size_t)end * d > xLen || (size_t)nc * d > cLen || (cn && cnLen < (size_t)nc) || (size_t)end > oiLen ||
+      (size_t)end > odLen)
+    return fail(env, "nearest: an array is shorter than its arguments say");
+  nearestCalls++;
+  if (end > start)
+    knnRange((const float *)c, nc, l2 ? (const float *)cn : nullptr, (const float *)x, start, end, d, 1, l2, (i32 *)oi,
+             (float *)od);
+  return nullptr;
+}
+
 // The BLAS core OpenBLAS picked for this CPU, e.g. "Haswell".
 napi_value Info(napi_env env, napi_callback_info) {
   blasSingleThreaded();
@@ -436,6 +474,13 @@ napi_value Calls(napi_env env, napi_callback_info) {
   return n;
 }
 
+// How many times nearest() ran in this process (every thread).
+napi_value NearestCallsFn(napi_env env, napi_callback_info) {
+  napi_value n;
+  napi_create_double(env, (double)nearestCalls.load(), &n);
+  return n;
+}
+
 }  // namespace
 
 NAPI_MODULE_INIT() {
@@ -450,5 +495,9 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "variants", fn);
   napi_create_function(env, "calls", NAPI_AUTO_LENGTH, Calls, nullptr, &fn);
   napi_set_named_property(env, exports, "calls", fn);
+  napi_create_function(env, "nearest", NAPI_AUTO_LENGTH, Nearest, nullptr, &fn);
+  napi_set_named_property(env, exports, "nearest", fn);
+  napi_create_function(env, "nearestCalls", NAPI_AUTO_LENGTH, NearestCallsFn, nullptr, &fn);
+  napi_set_named_property(env, exports, "nearestCalls", fn);
   return exports;
 }
