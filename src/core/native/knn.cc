@@ -5,7 +5,9 @@
 // (ip), candidates offered in increasing id and pushed only when strictly below the heap's worst,
 // final sort by (distance, id), l2 distance max(0, v + ||q||²), ip −v, padding (+Inf, −1). sgemm's
 // values only filter; the keys kept are summed as the wasm tile sums them, so the results equal the
-// wasm kernel's bit for bit (see "the scan of one tile row").
+// wasm kernel's bit for bit (see "the scan of one tile row"). nearest() is the k-means assignment
+// (kernels.c nearest_tile) as the same kernel with k = 1, which collects per row only what can win or
+// tie (see "k = 1").
 //
 // Built by scripts/build-native.sh (g++, Node's headers, Debian's static OpenBLAS linked in with
 // its symbols hidden, so that this private copy's thread count never touches the libopenblas.so.0
