@@ -193,13 +193,14 @@ test('native nearest equals the wasm nearest_tile bit for bit and the JS scan (e
   // [nc, d, rows, start, offset]: 300 rows from row 7 (two 256-row blocks, the second partial); nc = 1,100
   // (a 1,024-centroid block then a partial one), 37 (not a multiple of 8), 1; rows far from the origin
   // on a half-integer grid (offset 1e4), where sgemm's sums differ from the wasm tile's in the last bits
-  for (const [nc, d, nx, start, offset] of [[1100, 37, 300, 7, 0], [37, 9, 40, 3, 0], [1, 3, 5, 0, 0], [600, 33, 300, 0, 1e4]]) {
+  for (const [nc, d, nx, start, offset] of [[1100, 37, 300, 7, 0], [37, 9, 40, 3, 0], [1, 3, 5, 0, 0], [1100, 33, 300, 0, 1e4]]) {
     const c = randomMatrix(nc, d, nc + d), x = randomMatrix(start + nx, d, 7 * d + nc);
     if (offset) for (const m of [c, x]) for (let i = 0; i < m.data.length; i++) m.data[i] = Math.round(m.data[i] * 2) / 2 + offset;
     // exact ties: centroid 2j+1 a copy of 2j for the first tenth (whichever is nearest, the first copy wins), and
     // every fifth row a copy of a centroid (distance 0 to it and to its duplicate)
     for (let j = 0; j + 1 < Math.ceil(nc / 10); j += 2) c.data.copyWithin((j + 1) * d, j * d, (j + 1) * d);
     for (let i = start; i < start + nx; i += 5) x.data.set(c.data.subarray(((i * 7) % nc) * d, ((i * 7) % nc) * d + d), i * d);
+    if (nx > 1) x.data.fill(0, (start + 1) * d, (start + 2) * d); // a zero row: every ip key 0 and the kernel's margin 0
     const norms = rowNormsSq(c.data, nc, d);
     for (const metric of ['l2', 'ip'] as const) {
       const n = start + nx;
@@ -218,9 +219,11 @@ test('native nearest equals the wasm nearest_tile bit for bit and the JS scan (e
       nearestRowsFused(x.data, start, n, c.data, nc, d, metric, null, wasm2.ids, wasm2.dists);
       assert.deepEqual([...nat2.ids], [...wasm2.ids], `${what} (norms computed)`);
       assert.deepEqual([...nat2.dists], [...wasm2.dists], `${what} (norms computed)`);
+      let tied = 0;
       for (let i = start; i < n; i++) {
         // the later copy of a duplicated centroid never wins
         const id = nat.ids[i];
+        if (id % 2 === 0 && id + 1 < Math.ceil(nc / 10)) tied++;
         assert.ok(!(id % 2 === 1 && id < Math.ceil(nc / 10) && nc > 1), `${what}: row ${i} took the second copy ${id}`);
         if (offset) continue; // the JS scan's float64 keys tie differently there; its rows are checked above against wasm
         if (js.ids[i] !== id) {
@@ -234,6 +237,7 @@ test('native nearest equals the wasm nearest_tile bit for bit and the JS scan (e
         }
         if ((i - start) % 5 === 0 && metric === 'l2') assert.ok(nat.dists[i] <= 1e-3 * (1 + norms[id]), `${what}: row ${i} is a centroid (${nat.dists[i]})`);
       }
+      if (nc >= 37 && metric === 'l2') assert.ok(tied > 0, `${what}: some rows tie between two copies`);
     }
   }
 }));

@@ -171,14 +171,15 @@ inline i32 collectTail(const Row &r, i32 j, float wm, i32 n) {
 // With a heap of one, the running worst falls only as its row's better keys come, so the scan above
 // would collect many. Here a first pass takes the row's smallest sgemm value vmin (at j*): the exact
 // minimum m <= exact(j*) < vmin + margin, and a j with exact key <= m has v_j < m + margin; so
-// collecting v_j < min(w, vmin + margin) + margin (w: the exact worst of the earlier blocks) keeps
-// every j that can win or tie, usually one or two per row. Writes the collected j (increasing) to
+// collecting v_j <= min(w, vmin + margin) + margin (w: the exact worst of the earlier blocks) keeps
+// every j that can win or tie, usually one or two per row ("<=": the margin is 0 when the row or the
+// block is all zeros, and then vmin itself must be kept). Writes the collected j (increasing) to
 // out; returns how many.
 inline float argminThreshold(float w, float vmin, float margin) { return std::min(w, vmin + margin) + margin; }
 
 inline i32 collectBelow(const float *ip, const float *bn, i32 j, i32 nj, float scale, float t, i32 *out, i32 n) {
   for (; j < nj; j++)
-    if (bn[j] + scale * ip[j] < t) out[n++] = j;
+    if (bn[j] + scale * ip[j] <= t) out[n++] = j;
   return n;
 }
 
@@ -208,7 +209,7 @@ i32 collectMinAvx512(const float *ip, const float *bn, i32 nj, float scale, floa
   i32 n = 0;
   for (j = 0; j + 16 <= nj; j += 16) {
     const __m512 v = _mm512_add_ps(_mm512_loadu_ps(bn + j), _mm512_mul_ps(sc, _mm512_loadu_ps(ip + j)));
-    unsigned mask = _mm512_cmp_ps_mask(v, t, _CMP_LT_OQ);
+    unsigned mask = _mm512_cmp_ps_mask(v, t, _CMP_LE_OQ);
     while (mask) {
       out[n++] = j + __builtin_ctz(mask);
       mask &= mask - 1;
@@ -234,7 +235,7 @@ i32 collectMinAvx2(const float *ip, const float *bn, i32 nj, float scale, float 
   i32 n = 0;
   for (j = 0; j + 8 <= nj; j += 8) {
     const __m256 v = _mm256_add_ps(_mm256_loadu_ps(bn + j), _mm256_mul_ps(sc, _mm256_loadu_ps(ip + j)));
-    unsigned mask = _mm256_movemask_ps(_mm256_cmp_ps(v, t, _CMP_LT_OQ));
+    unsigned mask = _mm256_movemask_ps(_mm256_cmp_ps(v, t, _CMP_LE_OQ));
     while (mask) {
       out[n++] = j + __builtin_ctz(mask);
       mask &= mask - 1;
