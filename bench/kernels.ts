@@ -5,13 +5,15 @@
  *  1. exact k-NN (ground truth): our native (OpenBLAS, when built), wasm-SIMD and JS kernels vs faiss
  *     IndexFlatL2, 1 and all threads;
  *     ids checked against faiss's (agreement = |ours ∩ faiss| / k, float32 ties aside);
- *  2. k-means (the codebook trainer's inner loop): ours vs faiss.Kmeans, same k, iterations, sample.
+ *  2. k-means (the codebook trainer's inner loop): ours (assignment by the native kernel when built,
+ *     and by the wasm kernel) vs faiss.Kmeans, same k, iterations, sample; --kmeans-runs runs
+ *     interleaved (faiss, native, wasm; repeat), each run's time ratios paired, median (min–max).
  * Run: node --import tsx bench/kernels.ts [--data glove-100] [--base 100000] [--queries 2000] [--k 10]
  * Prints ratios (ours / faiss); results/bench/kernels.json gets every figure.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -35,6 +37,8 @@ const argv = yargs(hideBin(process.argv))
   .option('kmeans-rows', { type: 'number', default: 50_000 })
   .option('kmeans-k', { type: 'number', default: 256 })
   .option('kmeans-iters', { type: 'number', default: 25 })
+  .option('kmeans-runs', { type: 'number', default: 3, describe: 'interleaved k-means runs per thread count (faiss, native, wasm)' })
+  .option('knn', { type: 'boolean', default: true, describe: 'section 1 (exact k-NN); --no-knn runs k-means only' })
   .option('seed', { type: 'number', default: 1234 })
   .strict()
   .parseSync();
@@ -74,38 +78,40 @@ async function main(): Promise<void> {
     writeNpy(join(dir, 'base.npy'), base);
     writeNpy(join(dir, 'queries.npy'), queries);
     // 1. exact k-NN
-    const rows: (string | number)[][] = [];
-    const knnRecords: unknown[] = [];
-    for (const threads of [...new Set([1, maxThreads])]) {
-      const peer = faiss(['--knn', join(dir, 'base.npy'), join(dir, 'queries.npy'), String(k), '--repeats', '3', '--out-ids', join(dir, `ids${threads}.npy`)], threads);
-      setThreads(threads);
-      for (const kernel of [...(nativeKnnAvailable() ? ['native'] as const : []), 'wasm', 'js'] as const) {
-        setNativeKnnEnabled(kernel === 'native');
-        setWasmKernelsEnabled(kernel !== 'js');
-        const secs = await time(() => knn(base, queries, k));
-        const qps = queries.rows / secs;
-        rows.push([`exact ${k}-NN`, kernel, threads, qps, peer.qps!, qps / peer.qps!]);
-        knnRecords.push({ kernel, threads, seconds: secs, qps, faiss: peer });
-        if (threads > 1 && kernel === 'js') break; // the JS kernel on all threads adds little information
+    if (argv.knn) {
+      const rows: (string | number)[][] = [];
+      const knnRecords: unknown[] = [];
+      for (const threads of [...new Set([1, maxThreads])]) {
+        const peer = faiss(['--knn', join(dir, 'base.npy'), join(dir, 'queries.npy'), String(k), '--repeats', '3', '--out-ids', join(dir, `ids${threads}.npy`)], threads);
+        setThreads(threads);
+        for (const kernel of [...(nativeKnnAvailable() ? ['native'] as const : []), 'wasm', 'js'] as const) {
+          setNativeKnnEnabled(kernel === 'native');
+          setWasmKernelsEnabled(kernel !== 'js');
+          const secs = await time(() => knn(base, queries, k));
+          const qps = queries.rows / secs;
+          rows.push([`exact ${k}-NN`, kernel, threads, qps, peer.qps!, qps / peer.qps!]);
+          knnRecords.push({ kernel, threads, seconds: secs, qps, faiss: peer });
+          if (threads > 1 && kernel === 'js') break; // the JS kernel on all threads adds little information
+        }
+        setWasmKernelsEnabled(true);
+        setNativeKnnEnabled(true);
       }
-      setWasmKernelsEnabled(true);
-      setNativeKnnEnabled(true);
+      setThreads(maxThreads);
+      // agreement of our ids with faiss's (both float32; differences are near-ties)
+      const ours = await knn(base, queries, k);
+      const theirs = readInt64Npy(join(dir, `ids${maxThreads}.npy`));
+      let inter = 0;
+      for (let q = 0; q < queries.rows; q++) {
+        const s = new Set(Array.from(theirs.subarray(q * k, (q + 1) * k)));
+        for (let j = 0; j < k; j++) if (s.has(ours.ids[q * k + j])) inter++;
+      }
+      const agreement = inter / (queries.rows * k);
+      console.log('\n1. exact k-NN (ground truth), queries/s; ratio = ours / faiss IndexFlatL2 at the same threads\n' +
+        table(['search', 'our kernel', 'threads', 'ours q/s', 'faiss q/s', 'ratio'], rows) +
+        `\nids agree with faiss's on ${(agreement * 100).toFixed(3)}% of the top-${k} (the rest are float32 near-ties)`);
+      record.knn = knnRecords;
+      record.knnAgreement = agreement;
     }
-    setThreads(maxThreads);
-    // agreement of our ids with faiss's (both float32; differences are near-ties)
-    const ours = await knn(base, queries, k);
-    const theirs = readInt64Npy(join(dir, `ids${maxThreads}.npy`));
-    let inter = 0;
-    for (let q = 0; q < queries.rows; q++) {
-      const s = new Set(Array.from(theirs.subarray(q * k, (q + 1) * k)));
-      for (let j = 0; j < k; j++) if (s.has(ours.ids[q * k + j])) inter++;
-    }
-    const agreement = inter / (queries.rows * k);
-    console.log('\n1. exact k-NN (ground truth), queries/s; ratio = ours / faiss IndexFlatL2 at the same threads\n' +
-      table(['search', 'our kernel', 'threads', 'ours q/s', 'faiss q/s', 'ratio'], rows) +
-      `\nids agree with faiss's on ${(agreement * 100).toFixed(3)}% of the top-${k} (the rest are float32 near-ties)`);
-    record.knn = knnRecords;
-    record.knnAgreement = agreement;
 
     // 2. k-means
     const kmRows = ds.train.sliceRows(0, Math.min(argv['kmeans-rows'], ds.train.rows));
@@ -113,22 +119,58 @@ async function main(): Promise<void> {
     const kmK = argv['kmeans-k'], iters = argv['kmeans-iters'];
     const kmTable: (string | number)[][] = [];
     const kmRecords: unknown[] = [];
+    const kernels = [...(nativeKnnAvailable() ? ['native'] as const : []), 'wasm'] as const;
+    const runs = Math.max(1, argv['kmeans-runs']);
+    const summary: string[] = [];
     for (const threads of [...new Set([1, maxThreads])]) {
       setThreads(threads);
-      const peer = faiss(['--kmeans', join(dir, 'km.npy'), String(kmK), String(iters)], threads);
-      const t0 = performance.now();
-      const r = await kmeans(kmRows, { k: kmK, iters, seed: argv.seed });
-      const secs = (performance.now() - t0) / 1000;
-      // inertia over all rows, as the peer reports it
-      const all = await nearest(kmRows, r.centroids);
-      let inertia = 0;
-      for (const v of all.dists) inertia += v;
-      kmTable.push([threads, secs, peer.seconds, secs / peer.seconds, inertia, peer.inertia!, inertia / peer.inertia!]);
-      kmRecords.push({ threads, seconds: secs, inertia, faiss: peer });
+      console.log(`\nk-means, ${threads} thread(s); load average before: ${loadavg().map((v) => v.toFixed(1)).join(' ')}`);
+      for (const kernel of kernels) { // untimed warm-up: workers started, kernels loaded
+        const was = setNativeKnnEnabled(kernel === 'native');
+        await kmeans(kmRows, { k: kmK, iters: 2, seed: argv.seed }).finally(() => setNativeKnnEnabled(was));
+      }
+      const ratios: Record<string, number[]> = {};
+      const push = (key: string, v: number) => (ratios[key] ??= []).push(v);
+      for (let run = 1; run <= runs; run++) {
+        const peer = faiss(['--kmeans', join(dir, 'km.npy'), String(kmK), String(iters)], threads);
+        const secs: Record<string, number> = {};
+        const cents: Record<string, Float32Array> = {};
+        for (const kernel of kernels) {
+          const was = setNativeKnnEnabled(kernel === 'native');
+          try {
+            const t0 = performance.now();
+            const r = await kmeans(kmRows, { k: kmK, iters, seed: argv.seed });
+            secs[kernel] = (performance.now() - t0) / 1000;
+            cents[kernel] = r.centroids.data;
+            if (run === 1) {
+              // inertia over all rows, as the peer reports it
+              const all = await nearest(kmRows, r.centroids);
+              let inertia = 0;
+              for (const v of all.dists) inertia += v;
+              kmTable.push([threads, kernel, secs[kernel], peer.seconds, secs[kernel] / peer.seconds, inertia, peer.inertia!, inertia / peer.inertia!]);
+            }
+          } finally {
+            setNativeKnnEnabled(was);
+          }
+          push(`${kernel} / faiss`, secs[kernel] / peer.seconds);
+          kmRecords.push({ threads, run, kernel, seconds: secs[kernel], faiss: peer });
+        }
+        // the two kernels' assignments are equal bit for bit, so are the trained centroids
+        const same = cents.native ? cents.native.every((v, i) => Object.is(v, cents.wasm[i])) : null;
+        if (cents.native) push('native / wasm', secs.native / secs.wasm);
+        console.log(`run ${run}: faiss ${peer.seconds.toFixed(2)} s, ` + kernels.map((k) => `ours ${k} ${secs[k].toFixed(2)} s`).join(', ') +
+          (same === null ? '' : same ? ', centroids native = wasm bit for bit' : ', CENTROIDS DIFFER between native and wasm'));
+      }
+      for (const [key, v] of Object.entries(ratios)) {
+        const sorted = [...v].sort((a, b) => a - b);
+        summary.push(`${threads} thread(s), time ratio ${key}: ${sorted[Math.floor(sorted.length / 2)].toFixed(2)} (${sorted[0].toFixed(2)}–${sorted[sorted.length - 1].toFixed(2)}), ${v.length} paired runs`);
+      }
+      summary.push(`${threads} thread(s), load average after: ${loadavg().map((v) => v.toFixed(1)).join(' ')}`);
     }
     setThreads(maxThreads);
-    console.log(`\n2. k-means: ${kmRows.rows} × ${ds.dim} rows, k = ${kmK}, ${iters} iterations, ≤ 256 points per centroid (both)\n` +
-      table(['threads', 'ours s', 'faiss s', 'time ratio', 'ours inertia', 'faiss inertia', 'inertia ratio'], kmTable));
+    console.log(`\n2. k-means: ${kmRows.rows} × ${ds.dim} rows, k = ${kmK}, ${iters} iterations, ≤ 256 points per centroid (both); first run\n` +
+      table(['threads', 'our kernel', 'ours s', 'faiss s', 'time ratio', 'ours inertia', 'faiss inertia', 'inertia ratio'], kmTable) +
+      '\npaired per run (time ratio < 1: ours faster), median (min–max):\n  ' + summary.join('\n  '));
     record.kmeans = kmRecords;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -57,11 +57,14 @@ start=$(date +%s)
 mv -f "$TMP" "$OUT"
 say "built $OUT in $(( $(date +%s) - start ))s"
 
-# Smoke test: three base rows, one query, its two nearest.
+# Smoke test: three base rows, one query, its two nearest (knn) and its nearest (nearest).
 node -e "
 const m = require(process.argv[1]);
 const ids = new Int32Array(2), d = new Float32Array(2);
 m.knn(Float32Array.of(1, 0, 0, 1, 5, 5), 3, null, Float32Array.of(0.9, 0.1), 0, 1, 2, 2, true, ids, d);
 if (ids[0] !== 0 || ids[1] !== 1 || Math.abs(d[0] - 0.02) > 1e-5) { console.error('[build-native] smoke test failed', ids, d); process.exit(1); }
+const ni = new Int32Array(1), nd = new Float32Array(1);
+m.nearest(Float32Array.of(0.9, 0.1), 0, 1, Float32Array.of(1, 0, 0, 1, 5, 5), 3, null, 2, true, ni, nd);
+if (ni[0] !== 0 || Math.abs(nd[0] - 0.02) > 1e-5) { console.error('[build-native] smoke test of nearest failed', ni, nd); process.exit(1); }
 console.log('[build-native] smoke test ok: ' + m.info());
 " "$OUT"

@@ -126,7 +126,7 @@ export async function nearest(
   const flops = 2 * x.rows * c.rows * x.dim;
   const big = getThreads() > 1 && flops >= 2e8;
   const xd = big ? shared(x.data) : x.data;
-  const job: KernelJob = { module: SEARCH_MODULE, fn: 'nearestTask', args: { x: xd, c: c.data, nc: c.rows, d: x.dim, metric, cNorms: norms, ids, dists } };
+  const job: KernelJob = { module: SEARCH_MODULE, fn: 'nearestTask', args: { x: xd, c: c.data, nc: c.rows, d: x.dim, metric, cNorms: norms, ids, dists, native: nativeKnnEnabled() } };
   await parallelRows(job, x.rows, flops, (s, e) => nearestRows(xd, s, e, c.data, c.rows, x.dim, metric, norms, ids, dists));
   return { ids, dists };
 }

@@ -4,12 +4,13 @@
  * that `parallel.ts` can split them over worker threads; both use ||x−y||² = ||x||² + ||y||² − 2x·y
  * over tiles, as faiss does. Long row ranges run in the fused WebAssembly SIMD scans when they
  * load (same contracts, float32 accumulation); the JS scans are the fallback and the reference.
- * Exact k-NN runs first in the optional native kernel (native/knn-native.ts: OpenBLAS sgemm blocks,
- * the wasm kernel's selection) when it is built.
+ * Exact k-NN and the nearest-row assignment run first in the optional native kernel
+ * (native/knn-native.ts: OpenBLAS sgemm blocks, the wasm kernels' selection, the same results bit
+ * for bit) when it is built.
  */
 import { WASM_MIN_WORK, innerProducts, rowNormsSq } from './distance.js';
 import { TopK } from './topk.js';
-import { knnRangeNative, setNativeKnnEnabled } from './native/knn-native.js';
+import { knnRangeNative, nearestRowsNative, setNativeKnnEnabled } from './native/knn-native.js';
 import { knnRangeFused, nearestRowsFused } from './wasm/kernels.js';
 
 export type Metric = 'l2' | 'ip';
@@ -28,7 +29,10 @@ export function nearestRows(
   outIds: Int32Array, outDist: Float32Array,
 ): void {
   // the same size rule as innerProducts: below it, the copies into wasm memory cost more than they save
-  if ((end - start) * nc * d >= WASM_MIN_WORK && nearestRowsFused(x, start, end, c, nc, d, metric, cNorms, outIds, outDist)) return;
+  if ((end - start) * nc * d >= WASM_MIN_WORK) {
+    if (nearestRowsNative(x, start, end, c, nc, d, metric, cNorms, outIds, outDist)) return;
+    if (nearestRowsFused(x, start, end, c, nc, d, metric, cNorms, outIds, outDist)) return;
+  }
   nearestRowsJs(x, start, end, c, nc, d, metric, cNorms, outIds, outDist);
 }
 
@@ -150,12 +154,20 @@ export function knnRangeJs(
 
 type TaskArgs = Record<string, any>;
 
-/** Worker entry points (see parallel.ts): the same kernels on a row range of shared arrays. */
+/**
+ * Worker entry points (see parallel.ts): the same kernels on a row range of shared arrays. `a.native`
+ * false: the caller had the native kernel off (setNativeKnnEnabled), so the worker runs the wasm kernel too.
+ */
 export function nearestTask(a: TaskArgs, start: number, end: number): void {
-  nearestRows(a.x, start, end, a.c, a.nc, a.d, a.metric, a.cNorms, a.ids, a.dists);
+  const was = a.native === false ? setNativeKnnEnabled(false) : null;
+  try {
+    nearestRows(a.x, start, end, a.c, a.nc, a.d, a.metric, a.cNorms, a.ids, a.dists);
+  } finally {
+    if (was !== null) setNativeKnnEnabled(was);
+  }
 }
 
-/** `a.native` false: the caller had the native kernel off (setNativeKnnEnabled), so the worker runs the wasm kernel too. */
+/** `a.native` as in nearestTask. */
 export function knnTask(a: TaskArgs, start: number, end: number): void {
   const was = a.native === false ? setNativeKnnEnabled(false) : null;
   try {

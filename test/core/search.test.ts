@@ -4,11 +4,12 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { innerProducts, rowNormsSq } from '../../src/core/distance.js';
 import {
-  knnRangeNative, nativeKnnAvailable, nativeKnnCalls, nativeKnnDescription, nativeKnnScanVariants, nativeKnnUnavailable, setNativeKnnEnabled, setNativeKnnScanVariant,
+  knnRangeNative, nativeKnnAvailable, nativeKnnCalls, nativeKnnDescription, nativeKnnScanVariants, nativeKnnUnavailable, nativeNearestCalls,
+  nearestRowsNative, setNativeKnnEnabled, setNativeKnnScanVariant,
 } from '../../src/core/native/knn-native.js';
 import { knn, nearest, nearestSync, setThreads, getThreads, shutdownWorkers } from '../../src/core/parallel.js';
-import { knnRange, knnRangeJs } from '../../src/core/search.js';
-import { knnRangeFused } from '../../src/core/wasm/kernels.js';
+import { knnRange, knnRangeJs, nearestRows, nearestRowsJs } from '../../src/core/search.js';
+import { knnRangeFused, nearestRowsFused } from '../../src/core/wasm/kernels.js';
 import { wasmKernelsAvailable } from '../../src/core/wasm/loader.js';
 import { machineFingerprint } from '../../src/run/fingerprint.js';
 import { bruteForceL2, randomMatrix } from '../helpers/data.js';
@@ -181,6 +182,99 @@ test('native k-NN: knnRange takes it, OpenBLAS stays on the calling thread, and 
       setNativeKnnEnabled(was);
     }
     assert.equal(nativeKnnCalls() - calls, 0, 'off in the caller: off in the worker');
+  } finally {
+    setThreads(prev);
+  }
+});
+
+// ---- the native nearest-row assignment (k-means): knnRange of knn.cc with k = 1, bit for bit nearest_tile's ----
+
+test('native nearest equals the wasm nearest_tile bit for bit and the JS scan (every scan variant): l2 and ip, nc across blocks, exact ties, odd d, large offsets', { skip: nativeSkip || (wasmKernelsAvailable() ? false : 'needs the wasm kernel') }, () => eachScanVariant((variant) => {
+  // [nc, d, rows, start, offset]: 300 rows from row 7 (two 256-row blocks, the second partial); nc = 1,100
+  // (a 1,024-centroid block then a partial one), 37 (not a multiple of 8), 1; rows far from the origin
+  // on a half-integer grid (offset 1e4), where sgemm's sums differ from the wasm tile's in the last bits
+  for (const [nc, d, nx, start, offset] of [[1100, 37, 300, 7, 0], [37, 9, 40, 3, 0], [1, 3, 5, 0, 0], [1100, 33, 300, 0, 1e4]]) {
+    const c = randomMatrix(nc, d, nc + d), x = randomMatrix(start + nx, d, 7 * d + nc);
+    if (offset) for (const m of [c, x]) for (let i = 0; i < m.data.length; i++) m.data[i] = Math.round(m.data[i] * 2) / 2 + offset;
+    // exact ties: centroid 2j+1 a copy of 2j for the first tenth (whichever is nearest, the first copy wins), and
+    // every fifth row a copy of a centroid (distance 0 to it and to its duplicate)
+    for (let j = 0; j + 1 < Math.ceil(nc / 10); j += 2) c.data.copyWithin((j + 1) * d, j * d, (j + 1) * d);
+    for (let i = start; i < start + nx; i += 5) x.data.set(c.data.subarray(((i * 7) % nc) * d, ((i * 7) % nc) * d + d), i * d);
+    if (nx > 1) x.data.fill(0, (start + 1) * d, (start + 2) * d); // a zero row: every ip key 0 and the kernel's margin 0
+    const norms = rowNormsSq(c.data, nc, d);
+    for (const metric of ['l2', 'ip'] as const) {
+      const n = start + nx;
+      const out = () => ({ ids: new Int32Array(n).fill(-9), dists: new Float32Array(n) });
+      const js = out(), nat = out(), wasm = out(), nat2 = out(), wasm2 = out();
+      const what = `${variant} ${metric} nc=${nc} d=${d} offset=${offset}`;
+      const cn = metric === 'l2' ? norms : null;
+      nearestRowsJs(x.data, start, n, c.data, nc, d, metric, cn, js.ids, js.dists);
+      assert.ok(nearestRowsNative(x.data, start, n, c.data, nc, d, metric, cn, nat.ids, nat.dists));
+      assert.ok(nearestRowsFused(x.data, start, n, c.data, nc, d, metric, cn, wasm.ids, wasm.dists));
+      assert.ok(nat.ids.subarray(0, start).every((v) => v === -9), `${what}: rows before start untouched`);
+      assert.deepEqual([...nat.ids], [...wasm.ids], `${what}: ids as the wasm kernel's`);
+      assert.deepEqual([...nat.dists], [...wasm.dists], `${what}: distances as the wasm kernel's`);
+      // norms computed by the kernels when not given: again equal to each other
+      nearestRowsNative(x.data, start, n, c.data, nc, d, metric, null, nat2.ids, nat2.dists);
+      nearestRowsFused(x.data, start, n, c.data, nc, d, metric, null, wasm2.ids, wasm2.dists);
+      assert.deepEqual([...nat2.ids], [...wasm2.ids], `${what} (norms computed)`);
+      assert.deepEqual([...nat2.dists], [...wasm2.dists], `${what} (norms computed)`);
+      let tied = 0;
+      for (let i = start; i < n; i++) {
+        // the later copy of a duplicated centroid never wins
+        const id = nat.ids[i];
+        if (id % 2 === 0 && id + 1 < Math.ceil(nc / 10)) tied++;
+        assert.ok(!(id % 2 === 1 && id < Math.ceil(nc / 10) && nc > 1), `${what}: row ${i} took the second copy ${id}`);
+        if (offset) continue; // the JS scan's float64 keys tie differently there; its rows are checked above against wasm
+        if (js.ids[i] !== id) {
+          // JS keys are summed in float64: a different id only where the two keys tie within float32 error
+          const key = (j: number) => {
+            let ip = 0;
+            for (let t = 0; t < d; t++) ip += x.data[i * d + t] * c.data[j * d + t];
+            return metric === 'l2' ? norms[j] - 2 * ip : -ip;
+          };
+          assert.ok(Math.abs(key(js.ids[i]) - key(id)) <= 1e-4 * (1 + Math.abs(key(id))), `${what}: row ${i} ids ${js.ids[i]} / ${id} differ beyond a tie`);
+        }
+        if ((i - start) % 5 === 0 && metric === 'l2') assert.ok(nat.dists[i] <= 1e-3 * (1 + norms[id]), `${what}: row ${i} is a centroid (${nat.dists[i]})`);
+      }
+      if (nc >= 37 && metric === 'l2') assert.ok(tied > 0, `${what}: some rows tie between two copies`);
+    }
+  }
+}));
+
+test('native nearest: nearestRows takes it, and the kernel workers of nearest() run it too (off in the caller: off there)', { skip: nativeSkip }, async () => {
+  const x = randomMatrix(20_000, 37, 11), c = randomMatrix(1100, 37, 12);
+  const run = (native: boolean) => {
+    const was = setNativeKnnEnabled(native);
+    const r = { ids: new Int32Array(x.rows), dists: new Float32Array(x.rows) };
+    const calls = nativeNearestCalls();
+    try {
+      nearestRows(x.data, 0, x.rows, c.data, c.rows, 37, 'l2', null, r.ids, r.dists);
+    } finally {
+      setNativeKnnEnabled(was);
+    }
+    return { ...r, calls: nativeNearestCalls() - calls };
+  };
+  const nat = run(true), wasm = run(false);
+  assert.equal(nat.calls, 1, 'nearestRows ran the native kernel');
+  assert.equal(wasm.calls, 0, 'turned off in this thread: not called');
+  assert.deepEqual([...nat.ids], [...wasm.ids]);
+  assert.deepEqual([...nat.dists], [...wasm.dists]);
+  const prev = getThreads();
+  setThreads(2);
+  try {
+    let calls = nativeNearestCalls();
+    const two = await nearest(x, c); // 2·20000·1100·37 flops: above the parallel threshold
+    assert.equal(nativeNearestCalls() - calls, 2, 'the main thread and the worker each ran the native kernel');
+    assert.deepEqual([...two.ids], [...nat.ids]);
+    const was = setNativeKnnEnabled(false);
+    calls = nativeNearestCalls();
+    try {
+      assert.deepEqual([...(await nearest(x, c)).ids], [...nat.ids]);
+    } finally {
+      setNativeKnnEnabled(was);
+    }
+    assert.equal(nativeNearestCalls() - calls, 0, 'off in the caller: off in the worker');
   } finally {
     setThreads(prev);
   }

@@ -20,8 +20,13 @@ interface NativeKnn {
     queries: Float32Array, start: number, end: number, d: number, k: number, l2: boolean,
     outIds: Int32Array, outDist: Float32Array,
   ): void;
+  nearest(
+    x: Float32Array, start: number, end: number, c: Float32Array, nc: number, cNorms: Float32Array | null,
+    d: number, l2: boolean, outIds: Int32Array, outDist: Float32Array,
+  ): void;
   info(): string;
   calls(): number;
+  nearestCalls(): number;
   variant(name?: string): string;
   variants(): string[];
 }
@@ -85,6 +90,11 @@ export function nativeKnnCalls(): number {
   return addon ? addon.calls() : 0;
 }
 
+/** Calls of the native nearest-centroid kernel so far in this process, every thread included (0 when it did not load). */
+export function nativeNearestCalls(): number {
+  return addon ? addon.nearestCalls() : 0;
+}
+
 /** The scan variants of the native kernel this CPU can run, best first ('avx512', 'avx2', 'scalar'); [] when it did not load. */
 export function nativeKnnScanVariants(): string[] {
   return addon ? addon.variants() : [];
@@ -115,5 +125,21 @@ export function knnRangeNative(
   if (!enabled || nb <= 0 || d <= 0 || k <= 0) return false;
   if (end <= start) return true;
   addon!.knn(base, nb, metric === 'l2' ? baseNorms : null, queries, start, end, d, k, metric === 'l2', outIds, outDist);
+  return true;
+}
+
+/**
+ * For rows [start, end) of x, the nearest row of c with the contract of `nearestRows` in search.ts
+ * (first j on ties), computed by the native kernel; false (writing nothing) when it is off or not built.
+ */
+export function nearestRowsNative(
+  x: Float32Array, start: number, end: number,
+  c: Float32Array, nc: number, d: number,
+  metric: Metric, cNorms: Float32Array | null,
+  outIds: Int32Array, outDist: Float32Array,
+): boolean {
+  if (!enabled || nc <= 0 || d <= 0) return false;
+  if (end <= start) return true;
+  addon!.nearest(x, start, end, c, nc, metric === 'l2' ? cNorms : null, d, metric === 'l2', outIds, outDist);
   return true;
 }

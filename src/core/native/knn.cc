@@ -5,7 +5,9 @@
 // (ip), candidates offered in increasing id and pushed only when strictly below the heap's worst,
 // final sort by (distance, id), l2 distance max(0, v + ||q||²), ip −v, padding (+Inf, −1). sgemm's
 // values only filter; the keys kept are summed as the wasm tile sums them, so the results equal the
-// wasm kernel's bit for bit (see "the scan of one tile row").
+// wasm kernel's bit for bit (see "the scan of one tile row"). nearest() is the k-means assignment
+// (kernels.c nearest_tile) as the same kernel with k = 1, which collects per row only what can win or
+// tie (see "k = 1").
 //
 // Built by scripts/build-native.sh (g++, Node's headers, Debian's static OpenBLAS linked in with
 // its symbols hidden, so that this private copy's thread count never touches the libopenblas.so.0
@@ -50,7 +52,8 @@ constexpr i32 QB = KNN_QB;
 constexpr i32 BB = KNN_BB;
 
 std::once_flag blasOnce;
-std::atomic<long> knnCalls{0};  // calls of knn() in this process, all threads (tests check the workers use it)
+std::atomic<long> knnCalls{0};      // calls of knn() in this process, all threads (tests check the workers use it)
+std::atomic<long> nearestCalls{0};  // calls of nearest(), likewise
 
 void blasSingleThreaded() {
   std::call_once(blasOnce, [] { openblas_set_num_threads(1); });
@@ -101,23 +104,30 @@ struct Row {
 
 inline float worst(const Row &r) { return *r.size < r.k ? INFINITY : r.D[0]; }
 
-// keys[c] = bn + scale · exactDot for the n collected candidates; eight independent sums at a time
-// (each summed in order of the dimension, as exactDot) so that their latencies overlap.
-void exactKeys(const Row &r, i32 n) {
-  const i32 d = r.d;
+// keys[c] = bn[cand[c]] + scale · exactDot(q_c, b_cand[c]) for n candidates, q_c = q + row[c]·d (row
+// null: q itself); eight independent sums at a time (each summed in order of the dimension, as
+// exactDot) so that their latencies overlap.
+void pairKeys(const float *q, const i32 *row, const float *b, const float *bn, const i32 *cand, i32 n, i32 d,
+              float scale, float *keys) {
   i32 c = 0;
   for (; c + 8 <= n; c += 8) {
-    const float *b[8];
+    const float *qs[8], *bs[8];
     float acc[8];
-    for (i32 u = 0; u < 8; u++) { b[u] = r.b + (size_t)r.cand[c + u] * d; acc[u] = 0.0f; }
-    for (i32 t = 0; t < d; t++) {
-      const float qt = r.q[t];
-      for (i32 u = 0; u < 8; u++) acc[u] = acc[u] + qt * b[u][t];
+    for (i32 u = 0; u < 8; u++) {
+      qs[u] = row ? q + (size_t)row[c + u] * d : q;
+      bs[u] = b + (size_t)cand[c + u] * d;
+      acc[u] = 0.0f;
     }
-    for (i32 u = 0; u < 8; u++) r.keys[c + u] = r.bn[r.cand[c + u]] + r.scale * acc[u];
+    for (i32 t = 0; t < d; t++)
+      for (i32 u = 0; u < 8; u++) acc[u] = acc[u] + qs[u][t] * bs[u][t];
+    for (i32 u = 0; u < 8; u++) keys[c + u] = bn[cand[c + u]] + scale * acc[u];
   }
-  for (; c < n; c++) r.keys[c] = r.bn[r.cand[c]] + r.scale * exactDot(r.q, r.b + (size_t)r.cand[c] * d, d);
+  for (; c < n; c++)
+    keys[c] = bn[cand[c]] + scale * exactDot(row ? q + (size_t)row[c] * d : q, b + (size_t)cand[c] * d, d);
 }
+
+// The exact keys of a row's n collected candidates.
+inline void exactKeys(const Row &r, i32 n) { pairKeys(r.q, nullptr, r.b, r.bn, r.cand, n, r.d, r.scale, r.keys); }
 
 // Fills the heap from the row's first candidates (exact keys, one by one); returns where it stopped.
 inline i32 fill(const Row &r) {
@@ -134,9 +144,8 @@ inline i32 fill(const Row &r) {
 #endif
 constexpr i32 FLUSH = KNN_FLUSH;  // collected candidates that trigger their push mid-row
 
-// Pushes the n collected candidates (increasing j) whose exact key is below the worst.
-inline void offerCollected(const Row &r, i32 n) {
-  exactKeys(r, n);
+// Pushes the n collected candidates (increasing j, exact keys in r.keys) whose key is below the worst.
+inline void pushKept(const Row &r, i32 n) {
   float w = worst(r);
   for (i32 c = 0; c < n; c++) {
     if (r.keys[c] < w) {
@@ -146,11 +155,95 @@ inline void offerCollected(const Row &r, i32 n) {
   }
 }
 
+// Pushes the n collected candidates (increasing j) whose exact key is below the worst.
+inline void offerCollected(const Row &r, i32 n) {
+  exactKeys(r, n);
+  pushKept(r, n);
+}
+
 inline i32 collectTail(const Row &r, i32 j, float wm, i32 n) {
   for (; j < r.nj; j++)
     if (r.bn[j] + r.scale * r.ip[j] < wm) r.cand[n++] = j;
   return n;
 }
+
+// ---- k = 1 (the nearest-row assignment of k-means): collect only what can win or tie ----------
+// With a heap of one, the running worst falls only as its row's better keys come, so the scan above
+// would collect many. Here a first pass takes the row's smallest sgemm value vmin (at j*): the exact
+// minimum m <= exact(j*) < vmin + margin, and a j with exact key <= m has v_j < m + margin; so
+// collecting v_j <= min(w, vmin + margin) + margin (w: the exact worst of the earlier blocks) keeps
+// every j that can win or tie, usually one or two per row ("<=": the margin is 0 when the row or the
+// block is all zeros, and then vmin itself must be kept). Writes the collected j (increasing) to
+// out; returns how many.
+inline float argminThreshold(float w, float vmin, float margin) { return std::min(w, vmin + margin) + margin; }
+
+inline i32 collectBelow(const float *ip, const float *bn, i32 j, i32 nj, float scale, float t, i32 *out, i32 n) {
+  for (; j < nj; j++)
+    if (bn[j] + scale * ip[j] <= t) out[n++] = j;
+  return n;
+}
+
+i32 collectMinScalar(const float *ip, const float *bn, i32 nj, float scale, float margin, float w, i32 *out) {
+  float vmin = INFINITY;
+  for (i32 j = 0; j < nj; j++) vmin = std::min(vmin, bn[j] + scale * ip[j]);  // NaN: skipped (min keeps vmin)
+  return collectBelow(ip, bn, 0, nj, scale, argminThreshold(w, vmin, margin), out, 0);
+}
+
+#ifdef KNN_X86
+__attribute__((target("avx512f")))
+i32 collectMinAvx512(const float *ip, const float *bn, i32 nj, float scale, float margin, float w, i32 *out) {
+  const __m512 sc = _mm512_set1_ps(scale);
+  __m512 m = _mm512_set1_ps(INFINITY);
+  i32 j = 0;
+  for (; j + 16 <= nj; j += 16) {  // v where v < m (a NaN v: not taken)
+    const __m512 v = _mm512_add_ps(_mm512_loadu_ps(bn + j), _mm512_mul_ps(sc, _mm512_loadu_ps(ip + j)));
+    m = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, m, _CMP_LT_OQ), m, v);
+  }
+  float lanes[16];
+  _mm512_storeu_ps(lanes, m);
+  float vmin = INFINITY;
+  for (i32 u = 0; u < 16; u++) vmin = std::min(vmin, lanes[u]);
+  for (; j < nj; j++) vmin = std::min(vmin, bn[j] + scale * ip[j]);
+  const float th = argminThreshold(w, vmin, margin);
+  const __m512 t = _mm512_set1_ps(th);
+  i32 n = 0;
+  for (j = 0; j + 16 <= nj; j += 16) {
+    const __m512 v = _mm512_add_ps(_mm512_loadu_ps(bn + j), _mm512_mul_ps(sc, _mm512_loadu_ps(ip + j)));
+    unsigned mask = _mm512_cmp_ps_mask(v, t, _CMP_LE_OQ);
+    while (mask) {
+      out[n++] = j + __builtin_ctz(mask);
+      mask &= mask - 1;
+    }
+  }
+  return collectBelow(ip, bn, j, nj, scale, th, out, n);
+}
+
+__attribute__((target("avx2")))
+i32 collectMinAvx2(const float *ip, const float *bn, i32 nj, float scale, float margin, float w, i32 *out) {
+  const __m256 sc = _mm256_set1_ps(scale);
+  __m256 m = _mm256_set1_ps(INFINITY);
+  i32 j = 0;
+  for (; j + 8 <= nj; j += 8)
+    m = _mm256_min_ps(_mm256_add_ps(_mm256_loadu_ps(bn + j), _mm256_mul_ps(sc, _mm256_loadu_ps(ip + j))), m);
+  float lanes[8];
+  _mm256_storeu_ps(lanes, m);
+  float vmin = INFINITY;
+  for (i32 u = 0; u < 8; u++) vmin = std::min(vmin, lanes[u]);
+  for (; j < nj; j++) vmin = std::min(vmin, bn[j] + scale * ip[j]);
+  const float th = argminThreshold(w, vmin, margin);
+  const __m256 t = _mm256_set1_ps(th);
+  i32 n = 0;
+  for (j = 0; j + 8 <= nj; j += 8) {
+    const __m256 v = _mm256_add_ps(_mm256_loadu_ps(bn + j), _mm256_mul_ps(sc, _mm256_loadu_ps(ip + j)));
+    unsigned mask = _mm256_movemask_ps(_mm256_cmp_ps(v, t, _CMP_LE_OQ));
+    while (mask) {
+      out[n++] = j + __builtin_ctz(mask);
+      mask &= mask - 1;
+    }
+  }
+  return collectBelow(ip, bn, j, nj, scale, th, out, n);
+}
+#endif
 
 #ifdef KNN_X86
 __attribute__((target("avx512f")))
@@ -207,10 +300,12 @@ void scanRowScalar(const Row &r) {
 }
 
 typedef void (*ScanRow)(const Row &);
+typedef i32 (*CollectMin)(const float *ip, const float *bn, i32 nj, float scale, float margin, float w, i32 *out);
 
 struct Variant {
   const char *name;
-  ScanRow scan;
+  ScanRow scan;        // k > 1
+  CollectMin argmin;   // k = 1
 };
 
 // The scan variants this CPU can run, best first.
@@ -218,10 +313,10 @@ std::vector<Variant> variants() {
   std::vector<Variant> v;
 #ifdef KNN_X86
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) v.push_back({"avx512", scanRowAvx512});
-  if (__builtin_cpu_supports("avx2")) v.push_back({"avx2", scanRowAvx2});
+  if (__builtin_cpu_supports("avx512f")) v.push_back({"avx512", scanRowAvx512, collectMinAvx512});
+  if (__builtin_cpu_supports("avx2")) v.push_back({"avx2", scanRowAvx2, collectMinAvx2});
 #endif
-  v.push_back({"scalar", scanRowScalar});
+  v.push_back({"scalar", scanRowScalar, collectMinScalar});
   return v;
 }
 
@@ -251,7 +346,7 @@ bool setVariant(const char *name) {
 // Per-thread scratch, grown when needed and reused by every later call on the thread.
 struct Scratch {
   std::vector<float> tile, heapD, bnorm, qnorm, keys;
-  std::vector<i32> heapI, heapN, cand;
+  std::vector<i32> heapI, heapN, cand, candRow, rowStart;
 };
 thread_local Scratch scratch;
 
@@ -276,10 +371,16 @@ void knnRange(const float *b, i32 nb, const float *bn, const float *q, i32 start
   s.heapN.resize(qb);
   s.bnorm.resize(bb);
   s.qnorm.resize(qb);
-  s.cand.resize(bb);
-  s.keys.resize(bb);
+  // k = 1: a tile's candidates, every row's, collected before their exact keys are summed
+  s.cand.resize(k == 1 ? (size_t)qb * bb : bb);
+  s.keys.resize(k == 1 ? (size_t)qb * bb : bb);
+  if (k == 1) {
+    s.candRow.resize((size_t)qb * bb);
+    s.rowStart.resize(qb + 1);
+  }
   const float scale = l2 ? -2.0f : -1.0f;
   const ScanRow scan = currentVariant().scan;
+  const CollectMin argmin = currentVariant().argmin;
   float *tile = s.tile.data(), *hd = s.heapD.data(), *bnb = s.bnorm.data(), *qnorm = s.qnorm.data();
   i32 *hi = s.heapI.data(), *hn = s.heapN.data();
   for (i32 q0 = start; q0 < end; q0 += qb) {
@@ -304,6 +405,28 @@ void knnRange(const float *b, i32 nb, const float *bn, const float *q, i32 start
         for (i32 j = 0; j < nj; j++) sqMax = std::max(sqMax, bnj[j]);
       }
       const float bNormMax = std::sqrt(sqMax), bnMax = l2 ? sqMax : 0.0f;
+      if (k == 1) {
+        // every row's candidates, then their exact keys eight pairs at a time across the rows, then
+        // each row's pushes in increasing j (the heap of one, as below)
+        i32 *cand = s.cand.data(), *row = s.candRow.data(), *start = s.rowStart.data();
+        i32 total = 0;
+        for (i32 i = 0; i < nq; i++) {
+          start[i] = total;
+          const float w = hn[i] < 1 ? INFINITY : hd[i];
+          const i32 n = argmin(tile + (size_t)i * nj, bnj, nj, scale, marginOf(scale, d, qnorm[i], bNormMax, bnMax), w,
+                               cand + total);
+          std::fill(row + total, row + total + n, i);
+          total += n;
+        }
+        start[nq] = total;
+        pairKeys(q + (size_t)q0 * d, row, bj, bnj, cand, total, d, scale, s.keys.data());
+        for (i32 i = 0; i < nq; i++) {
+          const Row r = {nullptr, bnj, nullptr, bj, nj, d, j0, 1, scale, 0.0f, hd + i, hi + i, hn + i,
+                         cand + start[i], s.keys.data() + start[i]};
+          pushKept(r, start[i + 1] - start[i]);
+        }
+        continue;
+      }
       for (i32 i = 0; i < nq; i++) {
         const Row r = {tile + (size_t)i * nj, bnj, q + (size_t)(q0 + i) * d, bj, nj, d, j0, k, scale,
                        marginOf(scale, d, qnorm[i], bNormMax, bnMax), hd + (size_t)i * k, hi + (size_t)i * k, hn + i,
@@ -389,6 +512,43 @@ napi_value Knn(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// nearest(x, start, end, c, nc, cNorms | null, d, l2, outIds, outDist): the nearest-centroid
+// assignment of k-means (nearest_tile + nearest_finish in kernels.c): for rows [start, end) of x,
+// the smallest cn[j] + scale · x · c_j, first j on ties, then max(0, v + ||x||²) (l2) or −v (ip);
+// id −1 and +Inf / −Inf when no value is below +Inf. That is knnRange with k = 1: its heap of one
+// keeps the first key strictly below the running minimum, in increasing j, on exact keys summed as
+// the wasm tile sums them, so the ids and distances equal nearest_tile's bit for bit.
+napi_value Nearest(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value argv[10];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 10)
+    return fail(env, "nearest expects 10 arguments");
+  void *x, *c, *cn = nullptr, *oi, *od;
+  size_t xLen, cLen, cnLen = 0, oiLen, odLen;
+  i32 start, end, nc, d;
+  bool l2;
+  napi_valuetype cnType;
+  napi_typeof(env, argv[5], &cnType);
+  if (!typed(env, argv[0], napi_float32_array, &x, &xLen)) return fail(env, "nearest: x must be a Float32Array");
+  if (!typed(env, argv[3], napi_float32_array, &c, &cLen)) return fail(env, "nearest: c must be a Float32Array");
+  if (cnType != napi_null && cnType != napi_undefined && !typed(env, argv[5], napi_float32_array, &cn, &cnLen))
+    return fail(env, "nearest: cNorms must be a Float32Array or null");
+  if (!typed(env, argv[8], napi_int32_array, &oi, &oiLen)) return fail(env, "nearest: outIds must be an Int32Array");
+  if (!typed(env, argv[9], napi_float32_array, &od, &odLen)) return fail(env, "nearest: outDist must be a Float32Array");
+  if (!int32Arg(env, argv[1], &start) || !int32Arg(env, argv[2], &end) || !int32Arg(env, argv[4], &nc) ||
+      !int32Arg(env, argv[6], &d) || napi_get_value_bool(env, argv[7], &l2) != napi_ok)
+    return fail(env, "nearest: start, end, nc, d must be non-negative integers and l2 a boolean");
+  if (nc < 1 || d < 1 || end < start) return fail(env, "nearest: needs nc, d >= 1 and start <= end");
+  if ((size_t)end * d > xLen || (size_t)nc * d > cLen || (cn && cnLen < (size_t)nc) || (size_t)end > oiLen ||
+      (size_t)end > odLen)
+    return fail(env, "nearest: an array is shorter than its arguments say");
+  nearestCalls++;
+  if (end > start)
+    knnRange((const float *)c, nc, l2 ? (const float *)cn : nullptr, (const float *)x, start, end, d, 1, l2, (i32 *)oi,
+             (float *)od);
+  return nullptr;
+}
+
 // The BLAS core OpenBLAS picked for this CPU, e.g. "Haswell".
 napi_value Info(napi_env env, napi_callback_info) {
   blasSingleThreaded();
@@ -436,6 +596,13 @@ napi_value Calls(napi_env env, napi_callback_info) {
   return n;
 }
 
+// How many times nearest() ran in this process (every thread).
+napi_value NearestCallsFn(napi_env env, napi_callback_info) {
+  napi_value n;
+  napi_create_double(env, (double)nearestCalls.load(), &n);
+  return n;
+}
+
 }  // namespace
 
 NAPI_MODULE_INIT() {
@@ -450,5 +617,9 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "variants", fn);
   napi_create_function(env, "calls", NAPI_AUTO_LENGTH, Calls, nullptr, &fn);
   napi_set_named_property(env, exports, "calls", fn);
+  napi_create_function(env, "nearest", NAPI_AUTO_LENGTH, Nearest, nullptr, &fn);
+  napi_set_named_property(env, exports, "nearest", fn);
+  napi_create_function(env, "nearestCalls", NAPI_AUTO_LENGTH, NearestCallsFn, nullptr, &fn);
+  napi_set_named_property(env, exports, "nearestCalls", fn);
   return exports;
 }
