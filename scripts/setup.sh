@@ -229,7 +229,8 @@ fi
 
 # the native exact k-NN kernel (optional: without it the wasm kernel runs)
 if [ "$FORCE" != 1 ] && [ -f build/native/knn.node ] && [ build/native/knn.node -nt src/core/native/knn.cc ] \
-   && node -e "require('./build/native/knn.node')" 2>/dev/null; then
+   && [ build/native/knn.node -nt src/core/wasm/heap.h ] && [ build/native/knn.node -nt scripts/build-native.sh ] \
+   && node -e "if (typeof require('./build/native/knn.node').nearest !== 'function') process.exit(1)" 2>/dev/null; then
   say "native k-NN kernel: already built"
 else
   t=$(date +%s)
