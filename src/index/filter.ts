@@ -38,6 +38,13 @@ export function passes(f: SearchFilter, id: number): boolean {
   return id >= 0 && id < f.allowed.length && f.allowed[id] === 1;
 }
 
+/** Returned ids (−1 padding skipped) that do not pass `f`. */
+export function violations(f: SearchFilter, ids: ArrayLike<number>): number {
+  let n = 0;
+  for (let i = 0; i < ids.length; i++) if (ids[i] >= 0 && !passes(f, ids[i])) n++;
+  return n;
+}
+
 /** A filter over the rows of `allowed` carrying `label`, kept share `selectivity`. */
 export function labelFilter(label: string, selectivity: number, allowed: Uint8Array): SearchFilter {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(label)) throw new RangeError(`labelFilter: '${label}' is not a plain identifier`);

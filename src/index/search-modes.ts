@@ -14,10 +14,10 @@ import { InputError, UnavailableError } from '../core/errors.js';
 import { Matrix } from '../core/matrix.js';
 import { getThreads, runJobOnWorker, type KernelJob } from '../core/parallel.js';
 import { Rng } from '../core/rng.js';
-import type { SearchFilter } from './filter.js';
+import { violations, type SearchFilter } from './filter.js';
 import { sharedCopy } from './snapshot.js';
 import type { IndexSnapshot, SearchOptions, SearchParams, SearchResult, VectorIndex } from './types.js';
-import { GO, RANGE_BLOCK, READY, searchRange, sharedClock, violationsOf, type SharedFilter } from './worker-search.js';
+import { GO, RANGE_BLOCK, READY, searchRange, sharedClock, type SharedFilter } from './worker-search.js';
 
 const WORKER_MODULE = new URL(import.meta.url.endsWith('.ts') ? './worker-search.ts' : './worker-search.js', import.meta.url).href;
 
@@ -136,11 +136,11 @@ export async function runClients(
     const { token, snap } = await snapshotOf(index);
     const cap = Math.min(LATENCY_CAP, Math.max(4096, Math.ceil(ms * 1000))); // up to 1M QPS per client, 4 MB of latencies at most
     const sync = new Int32Array(new SharedArrayBuffer(8)), deadline = new Float64Array(new SharedArrayBuffer(8));
-    const counts = new Float64Array(new SharedArrayBuffer(8 * o.clients)), violations = new Float64Array(new SharedArrayBuffer(8 * o.clients)), latencies = new Float32Array(new SharedArrayBuffer(4 * o.clients * cap));
+    const counts = new Float64Array(new SharedArrayBuffer(8 * o.clients)), violatedPerClient = new Float64Array(new SharedArrayBuffer(8 * o.clients)), latencies = new Float32Array(new SharedArrayBuffer(4 * o.clients * cap));
     const queries = sharedCopy(q.data);
     const jobs = offsets.map((offset, c) => runJobOnWorker(c, {
       module: WORKER_MODULE, fn: 'clientTask',
-      args: { token, snapshot: snap, queries, dim: q.dim, nq, k, params, offset, warmup, sync, deadline, counts, latencies, cap, filter: sharedFilter(o.filter), violations },
+      args: { token, snapshot: snap, queries, dim: q.dim, nq, k, params, offset, warmup, sync, deadline, counts, latencies, cap, filter: sharedFilter(o.filter), violations: violatedPerClient },
     }, c, c + 1));
     let ended = false;
     const all = Promise.all(jobs).finally(() => (ended = true));
@@ -163,7 +163,7 @@ export async function runClients(
     let queriesDone = 0, violated = 0;
     for (let c = 0; c < o.clients; c++) {
       queriesDone += counts[c];
-      violated += violations[c];
+      violated += violatedPerClient[c];
       for (let i = 0, n = Math.min(cap, counts[c]); i < n; i++) kept.push(latencies[c * cap + i]);
     }
     return { clients: o.clients, queries: queriesDone, seconds, latenciesMs: Float64Array.from(kept), how: `${o.clients} worker threads, each with a restored copy of the index`, violations: o.filter ? violated : null };
@@ -180,7 +180,7 @@ export async function runClients(
         const r = await index.search(rows[i], k, params, opts);
         lat.push(performance.now() - t0);
         done++;
-        if (o.filter) violated += violationsOf(r.ids, o.filter.allowed);
+        if (o.filter) violated += violations(o.filter, r.ids);
       }
     };
     await Promise.all(offsets.map(client));

@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compiledTwin } from '../core/compiled.js';
 import { Matrix } from '../core/matrix.js';
-import type { SearchFilter } from './filter.js';
+import { violations, type SearchFilter } from './filter.js';
 import type { IndexSnapshot, SearchOptions, SearchParams, SearchResult, VectorIndex } from './types.js';
 
 const KEEP = 2;
@@ -61,16 +61,6 @@ function filterOptions(f: SharedFilter | null | undefined): SearchOptions {
     while (filtersByToken.size > 8) filtersByToken.delete(filtersByToken.keys().next().value as string);
   }
   return { filter };
-}
-
-/** Returned ids (−1 padding skipped) that `allowed` does not pass. */
-export function violationsOf(ids: Int32Array, allowed: Uint8Array): number {
-  let n = 0;
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i];
-    if (id >= 0 && (id >= allowed.length || allowed[id] !== 1)) n++;
-  }
-  return n;
 }
 
 interface SearchArgs {
@@ -128,7 +118,7 @@ export async function clientTask(
   client: number,
 ): Promise<void> {
   const index = await restoredIndex(a.token, a.snapshot);
-  const opts = filterOptions(a.filter), allowed = opts.filter?.allowed ?? null;
+  const opts = filterOptions(a.filter), filter = opts.filter ?? null;
   const rows = Array.from({ length: a.nq }, (_, i) => new Matrix(a.queries.subarray(i * a.dim, (i + 1) * a.dim), 1, a.dim));
   const isAsync = index.capabilities.asyncSearch;
   for (let w = 0; w < a.warmup; w++) {
@@ -146,7 +136,7 @@ export async function clientTask(
     if (isAsync) r = await r;
     if (n < a.cap) lat[base + n] = performance.now() - t0;
     n++;
-    if (allowed) violated += violationsOf((r as SearchResult).ids, allowed); // after the clock: not part of the latency
+    if (filter) violated += violations(filter, (r as SearchResult).ids); // after the clock: not part of the latency
   }
   a.counts[client] = n;
   if (a.violations) a.violations[client] = violated;

@@ -13,7 +13,7 @@ import { labelName, labelRows } from '../data/labels.js';
 import { rowsLabelled, type RowLabels } from '../data/row-labels.js';
 import type { GroundTruth } from '../data/types.js';
 import { nnRecallAtK, recallAtK, type LatencySummary } from '../eval/ann.js';
-import { intFilter, keptOf, labelFilter, passes, type SearchFilter } from '../index/filter.js';
+import { intFilter, keptOf, labelFilter, violations, type SearchFilter } from '../index/filter.js';
 import type { IndexData } from './index-data.js';
 import type { ConcurrencyLevel } from './search-modes.js';
 import { qpsSpread, type SearchOutcome } from './repeats.js';
@@ -131,12 +131,8 @@ export function measureFiltered(cases: readonly FilterCase[], outcomes: readonly
       return { ...head, status: 'failed', error: o.error.message, recall: null, nnRecall: null, returnedPerQuery: null, violations: null, qps: null, qpsRuns: [], qpsMedian: null, qpsMin: null, qpsMax: null, latencyMs: null };
     }
     const m = o.timed.best;
-    let returned = 0, violations = 0;
-    for (const id of m.ids) {
-      if (id < 0) continue;
-      returned++;
-      if (!passes(c.filter, id)) violations++;
-    }
+    let returned = 0;
+    for (const id of m.ids) if (id >= 0) returned++;
     const recall: Record<string, number> = {}, nnRecall: Record<string, number> = {};
     for (const at of [1, 5, 10]) {
       if (at > kSearched) continue;
@@ -144,7 +140,7 @@ export function measureFiltered(cases: readonly FilterCase[], outcomes: readonly
       nnRecall[at] = nnRecallAtK(m.ids, c.truth.ids, nq, kSearched, c.truth.k, at);
     }
     return {
-      ...head, status: 'ok', error: null, recall, nnRecall, returnedPerQuery: returned / nq, violations,
+      ...head, status: 'ok', error: null, recall, nnRecall, returnedPerQuery: returned / nq, violations: violations(c.filter, m.ids),
       qps: m.qps, qpsRuns: o.timed.qpsRuns, ...qpsSpread(o.timed.qpsRuns), latencyMs: m.latencyMs,
     };
   });
